@@ -1,0 +1,185 @@
+// The built-in ops. Arithmetic follows Python's rules where the lessons rely on them: int op
+// int stays int, anything with a double becomes double, `div` is true division. Unlike Python,
+// int64 overflow is an error rather than a silent promotion.
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+
+#include "core/ops.hpp"
+
+namespace schedlab {
+namespace {
+
+[[noreturn]] void fail(std::string message) { throw std::runtime_error(std::move(message)); }
+
+int64_t checked(bool overflowed, int64_t result, const char* what) {
+  if (overflowed) fail(fmt::format("int64 overflow in {}", what));
+  return result;
+}
+
+template <class IntOp, class RealOp>
+Value arithmetic(const Value& a, const Value& b, const char* name, IntOp int_op, RealOp real_op) {
+  if (a.kind() == ValueKind::integer && b.kind() == ValueKind::integer) {
+    int64_t r = 0;
+    return Value(checked(int_op(a.as_int(), b.as_int(), &r), r, name));
+  }
+  if (!a.is_number() || !b.is_number()) {
+    fail(fmt::format("{} needs two numbers, got {} and {}", name, kind_name(a.kind()),
+                     kind_name(b.kind())));
+  }
+  return Value(real_op(a.as_double(), b.as_double()));
+}
+
+Value add(const Value& a, const Value& b) {
+  if (a.kind() == ValueKind::string && b.kind() == ValueKind::string) {
+    return Value(a.as_string() + b.as_string());
+  }
+  if (a.kind() == ValueKind::list && b.kind() == ValueKind::list) {
+    List out = a.as_list();
+    out.insert(out.end(), b.as_list().begin(), b.as_list().end());
+    return Value(std::move(out));
+  }
+  return arithmetic(
+      a, b, "add", [](int64_t x, int64_t y, int64_t* r) { return __builtin_add_overflow(x, y, r); },
+      [](double x, double y) { return x + y; });
+}
+
+Value sub(const Value& a, const Value& b) {
+  return arithmetic(
+      a, b, "sub", [](int64_t x, int64_t y, int64_t* r) { return __builtin_sub_overflow(x, y, r); },
+      [](double x, double y) { return x - y; });
+}
+
+Value mul(const Value& a, const Value& b) {
+  return arithmetic(
+      a, b, "mul", [](int64_t x, int64_t y, int64_t* r) { return __builtin_mul_overflow(x, y, r); },
+      [](double x, double y) { return x * y; });
+}
+
+Value divide(const Value& a, const Value& b) {
+  if (!a.is_number() || !b.is_number()) {
+    fail(fmt::format("div needs two numbers, got {} and {}", kind_name(a.kind()),
+                     kind_name(b.kind())));
+  }
+  if (b.as_double() == 0.0) fail("division by zero");
+  return Value(a.as_double() / b.as_double());
+}
+
+// The items a reduction runs over: one list or array argument, or else the arguments themselves
+// (so both sum([a, b, c]) and sum(a, b, c) work).
+List items_of(ArgSpan args) {
+  if (args.size() == 1 && args[0].kind() == ValueKind::list) return args[0].as_list();
+  if (args.size() == 1 && args[0].kind() == ValueKind::array) {
+    const Array& data = args[0].as_array();
+    List out;
+    out.reserve(data.size());
+    for (double d : data) out.emplace_back(d);
+    return out;
+  }
+  return List(args.begin(), args.end());
+}
+
+Value sum(ArgSpan args) {
+  if (args.size() == 1 && args[0].kind() == ValueKind::array) {
+    double total = 0;
+    for (double d : args[0].as_array()) total += d;
+    return Value(total);
+  }
+  Value total(int64_t{0});
+  for (const Value& item : items_of(args)) total = add(total, item);
+  return total;
+}
+
+template <class Better>
+Value extreme(ArgSpan args, const char* name, Better better) {
+  List items = items_of(args);
+  if (items.empty()) fail(fmt::format("{} of an empty sequence", name));
+  Value best = items[0];
+  for (const Value& item : items) {
+    if (!item.is_number()) fail(fmt::format("{} needs numbers, got {}", name, kind_name(item.kind())));
+    if (better(item.as_double(), best.as_double())) best = item;
+  }
+  return best;
+}
+
+Value mean(ArgSpan args) {
+  List items = items_of(args);
+  if (items.empty()) fail("mean of an empty sequence");
+  double total = 0;
+  for (const Value& item : items) {
+    if (!item.is_number()) fail(fmt::format("mean needs numbers, got {}", kind_name(item.kind())));
+    total += item.as_double();
+  }
+  return Value(total / static_cast<double>(items.size()));
+}
+
+int64_t fib(int64_t n) { return n < 2 ? n : fib(n - 2) + fib(n - 1); }
+
+}  // namespace
+
+void register_builtin_ops(OpRegistry& r) {
+  auto unary = [](const char* name, int64_t k, double (*real)(double)) {
+    return [name, k, real](ArgSpan a) -> Value {
+      if (a[0].kind() == ValueKind::integer) {
+        int64_t x = a[0].as_int(), out = 0;
+        bool overflow = k == 2 ? __builtin_mul_overflow(x, 2, &out)
+                               : k == 0 ? __builtin_sub_overflow(int64_t{0}, x, &out)
+                                        : __builtin_add_overflow(x, k, &out);
+        return Value(checked(overflow, out, name));
+      }
+      if (a[0].kind() != ValueKind::real) {
+        fail(fmt::format("{} needs a number, got {}", name, kind_name(a[0].kind())));
+      }
+      return Value(real(a[0].as_double()));
+    };
+  };
+  r.add("identity", "returns its argument unchanged", {1, 1}, [](ArgSpan a) { return a[0]; });
+  r.add("inc", "x + 1", {1, 1}, unary("inc", 1, [](double x) { return x + 1; }));
+  r.add("dec", "x - 1", {1, 1}, unary("dec", -1, [](double x) { return x - 1; }));
+  r.add("dbl", "2 * x", {1, 1}, unary("dbl", 2, [](double x) { return 2 * x; }));
+  r.add("neg", "-x", {1, 1}, unary("neg", 0, [](double x) { return -x; }));
+  r.add("add", "x + y (numbers; also joins strings or lists)", {2, 2},
+        [](ArgSpan a) { return add(a[0], a[1]); });
+  r.add("sub", "x - y", {2, 2}, [](ArgSpan a) { return sub(a[0], a[1]); });
+  r.add("mul", "x * y", {2, 2}, [](ArgSpan a) { return mul(a[0], a[1]); });
+  r.add("div", "x / y, true division giving a double (as Python's /)", {2, 2},
+        [](ArgSpan a) { return divide(a[0], a[1]); });
+  r.add("sum", "sum of a list (or of the arguments); int if every item is an int", {1, -1}, sum);
+  r.add("max", "largest item of a list (or of the arguments)", {1, -1}, [](ArgSpan a) {
+    return extreme(a, "max", [](double x, double best) { return x > best; });
+  });
+  r.add("min", "smallest item of a list (or of the arguments)", {1, -1}, [](ArgSpan a) {
+    return extreme(a, "min", [](double x, double best) { return x < best; });
+  });
+  r.add("mean", "arithmetic mean of a list (or of the arguments), as a double", {1, -1}, mean);
+  r.add("count", "number of items in a list or array (or of the arguments)", {0, -1},
+        [](ArgSpan a) {
+          if (a.size() == 1 && a[0].kind() == ValueKind::array) {
+            return Value(static_cast<int64_t>(a[0].as_array().size()));
+          }
+          return Value(static_cast<int64_t>(items_of(a).size()));
+        });
+  r.add("fib", "n-th Fibonacci number, deliberately slow recursion (CPU-bound)", {1, 1},
+        [](ArgSpan a) {
+          int64_t n = a[0].as_int();
+          if (n < 0 || n > 60) fail(fmt::format("fib({}) is out of range: use 0..60", n));
+          return Value(fib(n));
+        });
+  r.add("busy", "spins the CPU for N milliseconds, returns N", {1, 1}, [](ArgSpan a) {
+    double ms = a[0].as_double();
+    if (!(ms >= 0 && ms <= 3.6e6)) fail(fmt::format("busy({}) is out of range: use 0..3600000", ms));
+    auto until = std::chrono::steady_clock::now() + std::chrono::duration<double, std::milli>(ms);
+    while (std::chrono::steady_clock::now() < until) {
+    }
+    return a[0];
+  });
+  r.add("fail", "raises an error whose message is the argument", {0, 1}, [](ArgSpan a) -> Value {
+    if (a.empty()) fail("fail op called");
+    fail(a[0].kind() == ValueKind::string ? a[0].as_string() : to_display(a[0]));
+  });
+  r.add("crash", "aborts the process that runs it (for fault tests)", {0, -1},
+        [](ArgSpan) -> Value { std::abort(); });
+}
+
+}  // namespace schedlab

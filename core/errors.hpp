@@ -1,0 +1,50 @@
+// The error types of schedlab, one per way a run can end badly. The CLI maps each to an exit
+// code in one place (cli/main.cpp): UsageError 2, TaskError 1, InfrastructureError 3,
+// Interrupted 130.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace schedlab {
+
+// Invalid input or usage: a bad graph file, an unknown op or scheduler, a bad flag. The message
+// names what is wrong, where (file, line, key) and how to fix it.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A value of the wrong kind reached an operation ("add: argument 2 is a string, expected a
+// number"). Inside a task it becomes a TaskError; while loading a graph, a UsageError.
+class TypeError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A task raised an error. Carries the task's key and op and the original message, on every
+// scheduler (across processes too).
+class TaskError : public std::runtime_error {
+ public:
+  TaskError(std::string key, std::string op, std::string message);
+  const std::string& key() const { return key_; }
+  const std::string& op() const { return op_; }
+  const std::string& message() const { return message_; }
+
+ private:
+  std::string key_, op_, message_;
+};
+
+// The machinery failed rather than the task: a worker process died, shared memory ran out.
+class InfrastructureError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The run was stopped by SIGINT/SIGTERM (see interrupt.hpp).
+class Interrupted : public std::runtime_error {
+ public:
+  Interrupted() : std::runtime_error("interrupted") {}
+};
+
+}  // namespace schedlab

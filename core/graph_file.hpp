@@ -1,0 +1,39 @@
+// Graph files: task graphs written as JSON, so that people can describe computations without
+// C++. The format (see README "Graph files"):
+//
+//   {"tasks": {"a": {"value": [0, 1, 2, 3]},
+//              "b": {"op": "sum", "args": [{"ref": "a"}], "sleep_ms": 100, "lock": "process"}},
+//    "targets": ["b"]}
+//
+// {"ref": KEY} is a reference, {"array": [numbers]} a dense array of doubles, any other JSON
+// value a literal. Every error names the file, line and column, and the key where one applies.
+//
+// Limits: a file of at most 1 GiB, keys of at most 1024 bytes, nesting at most 64 levels,
+// at most 2^30 nodes, sleep_ms from 0 to 3,600,000.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/graph.hpp"
+
+namespace schedlab {
+
+inline constexpr size_t kMaxGraphFileBytes = size_t{1} << 30;
+inline constexpr size_t kMaxKeyBytes = 1024;
+
+struct LoadedGraph {
+  Graph graph;
+  std::vector<NodeId> targets;  // as listed, or the sinks when the file lists none
+};
+
+// Reads a graph file; "-" reads standard input. Throws UsageError.
+LoadedGraph load_graph_file(const std::string& path);
+// Parses graph-file text; `source` names it in messages. Throws UsageError.
+LoadedGraph parse_graph(std::string_view text, std::string_view source);
+
+// Writes a graph as a graph file that parse_graph reads back to an equal graph.
+std::string graph_to_json(const Graph& graph, std::span<const NodeId> targets, int indent = 2);
+
+}  // namespace schedlab

@@ -1,0 +1,63 @@
+#include "core/ops.hpp"
+
+#include <algorithm>
+#include <mutex>
+
+namespace schedlab {
+
+std::string Arity::describe() const {
+  if (max_args < 0) return fmt::format("at least {} argument{}", min_args, min_args == 1 ? "" : "s");
+  if (min_args == max_args) return fmt::format("{} argument{}", min_args, min_args == 1 ? "" : "s");
+  return fmt::format("{} to {} arguments", min_args, max_args);
+}
+
+OpRegistry& OpRegistry::global() {
+  static OpRegistry* registry = [] {
+    auto* r = new OpRegistry();  // never destroyed: worker threads may look ops up at exit
+    register_builtin_ops(*r);
+    return r;
+  }();
+  return *registry;
+}
+
+const Op& OpRegistry::add(std::string name, std::string description, Arity arity, OpFn fn) {
+  bool valid = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+  });
+  if (!valid) {
+    throw UsageError(fmt::format(
+        "invalid op name '{}': use letters, digits, '_', '-' and '.' only", name));
+  }
+  std::unique_lock lock(mutex_);
+  if (by_name_.contains(name)) {
+    throw UsageError(fmt::format("op '{}' is already registered; choose another name", name));
+  }
+  auto op = std::make_unique<Op>(Op{std::move(name), std::move(description), arity, std::move(fn)});
+  const Op& ref = *op;
+  by_name_.emplace(ref.name, &ref);
+  ops_.push_back(std::move(op));
+  return ref;
+}
+
+const Op* OpRegistry::find(std::string_view name) const {
+  std::shared_lock lock(mutex_);
+  auto it = by_name_.find(name);
+  return it == by_name_.end() ? nullptr : it->second;
+}
+
+const Op& OpRegistry::get(std::string_view name) const {
+  if (const Op* op = find(name)) return *op;
+  std::string names;
+  for (const Op* op : list()) names += (names.empty() ? "" : " ") + op->name;
+  throw UsageError(fmt::format("unknown op '{}'; registered ops: {}", name, names));
+}
+
+std::vector<const Op*> OpRegistry::list() const {
+  std::shared_lock lock(mutex_);
+  std::vector<const Op*> out;
+  for (const auto& op : ops_) out.push_back(op.get());
+  std::sort(out.begin(), out.end(), [](const Op* a, const Op* b) { return a->name < b->name; });
+  return out;
+}
+
+}  // namespace schedlab

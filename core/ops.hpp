@@ -1,0 +1,138 @@
+// Ops: the named operations that tasks run.
+//
+// Tasks refer to ops by name, never by function pointer, so that a graph file, a worker process
+// or another machine can run them. The registry is process-wide and append-only: ops are
+// registered at start-up (built-ins on first use) and never removed, so an Op pointer stays
+// valid for the life of the process and lookups need no lock on the hot path.
+#pragma once
+
+#include <fmt/format.h>
+
+#include <functional>
+#include <memory>
+#include <shared_mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <utility>
+#include <type_traits>
+#include <unordered_map>
+#include <vector>
+
+#include "core/errors.hpp"
+#include "core/value.hpp"
+
+namespace schedlab {
+
+using ArgSpan = std::span<const Value>;
+using OpFn = std::function<Value(ArgSpan)>;
+
+// How many arguments an op accepts; max_args < 0 means any number from min_args up.
+struct Arity {
+  int min_args = 0;
+  int max_args = -1;
+  bool accepts(size_t n) const {
+    return static_cast<int>(n) >= min_args && (max_args < 0 || static_cast<int>(n) <= max_args);
+  }
+  std::string describe() const;
+};
+
+struct Op {
+  std::string name;
+  std::string description;  // one line, for `schedlab list`
+  Arity arity;
+  OpFn fn;
+};
+
+class OpRegistry {
+ public:
+  // The process-wide registry, with the built-in ops already registered.
+  static OpRegistry& global();
+
+  // Registers an op taking Values. Throws UsageError if the name is taken or invalid.
+  const Op& add(std::string name, std::string description, Arity arity, OpFn fn);
+
+  // Registers a plain C++ callable with typed parameters (Value, bool, int64_t, int, double,
+  // std::string, List, Array, by value or const reference). Arguments are converted on each
+  // call; a mismatch is a task error such as "argument 2: expected int, got string".
+  template <class F>
+  const Op& add_typed(std::string name, std::string description, F f);
+
+  const Op* find(std::string_view name) const;
+  // Like find, but throws UsageError naming the op and listing the registered ones.
+  const Op& get(std::string_view name) const;
+  std::vector<const Op*> list() const;  // sorted by name
+
+ private:
+  OpRegistry() = default;
+  mutable std::shared_mutex mutex_;
+  std::vector<std::unique_ptr<Op>> ops_;
+  std::unordered_map<std::string_view, const Op*> by_name_;
+};
+
+// Shorthands for the global registry.
+template <class F>
+const Op& register_op(std::string name, std::string description, F f) {
+  return OpRegistry::global().add_typed(std::move(name), std::move(description), std::move(f));
+}
+
+void register_builtin_ops(OpRegistry& registry);
+
+namespace detail {
+
+template <class T>
+T convert_arg(const Value& v, size_t index) {
+  using U = std::remove_cvref_t<T>;
+  try {
+    if constexpr (std::is_same_v<U, Value>) return v;
+    else if constexpr (std::is_same_v<U, bool>) return v.as_bool();
+    else if constexpr (std::is_same_v<U, double>) return v.as_double();
+    else if constexpr (std::is_integral_v<U>) {
+      int64_t x = v.as_int();
+      if (!std::in_range<U>(x)) throw TypeError(fmt::format("{} is out of range", x));
+      return static_cast<U>(x);
+    } else if constexpr (std::is_same_v<U, std::string>) return v.as_string();
+    else if constexpr (std::is_same_v<U, List>) return v.as_list();
+    else if constexpr (std::is_same_v<U, Array>) return v.as_array();
+    else static_assert(sizeof(U) == 0, "unsupported parameter type for a typed op");
+  } catch (const TypeError& e) {
+    throw TypeError(fmt::format("argument {}: {}", index + 1, e.what()));
+  }
+}
+
+template <class F>
+struct CallableTraits : CallableTraits<decltype(&F::operator())> {};
+template <class R, class... A>
+struct CallableTraits<R (*)(A...)> {
+  using Args = std::tuple<A...>;
+};
+template <class C, class R, class... A>
+struct CallableTraits<R (C::*)(A...) const> {
+  using Args = std::tuple<A...>;
+};
+template <class C, class R, class... A>
+struct CallableTraits<R (C::*)(A...)> {
+  using Args = std::tuple<A...>;
+};
+
+template <class F, class... A, size_t... I>
+Value call_typed(F& f, ArgSpan args, std::index_sequence<I...>) {
+  return Value(f(convert_arg<A>(args[I], I)...));
+}
+
+}  // namespace detail
+
+template <class F>
+const Op& OpRegistry::add_typed(std::string name, std::string description, F f) {
+  using Args = typename detail::CallableTraits<std::decay_t<F>>::Args;
+  constexpr int n = static_cast<int>(std::tuple_size_v<Args>);
+  auto fn = [f = std::move(f)](ArgSpan args) mutable -> Value {
+    return [&]<class... A>(std::tuple<A...>*) {
+      return detail::call_typed<F, A...>(f, args, std::index_sequence_for<A...>{});
+    }(static_cast<Args*>(nullptr));
+  };
+  return add(std::move(name), std::move(description), Arity{n, n}, std::move(fn));
+}
+
+}  // namespace schedlab

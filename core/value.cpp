@@ -1,0 +1,129 @@
+#include "core/value.hpp"
+
+#include <fmt/format.h>
+
+#include "core/errors.hpp"
+
+namespace schedlab {
+
+std::string_view kind_name(ValueKind kind) {
+  switch (kind) {
+    case ValueKind::null: return "null";
+    case ValueKind::boolean: return "bool";
+    case ValueKind::integer: return "int";
+    case ValueKind::real: return "double";
+    case ValueKind::string: return "string";
+    case ValueKind::list: return "list";
+    case ValueKind::array: return "array";
+  }
+  return "?";
+}
+
+namespace {
+[[noreturn]] void wrong_kind(ValueKind want, ValueKind got) {
+  throw TypeError(fmt::format("expected {}, got {}", kind_name(want), kind_name(got)));
+}
+}  // namespace
+
+bool Value::as_bool() const {
+  if (auto* b = std::get_if<bool>(&v_)) return *b;
+  wrong_kind(ValueKind::boolean, kind());
+}
+
+int64_t Value::as_int() const {
+  if (auto* i = std::get_if<int64_t>(&v_)) return *i;
+  wrong_kind(ValueKind::integer, kind());
+}
+
+double Value::as_double() const {
+  if (auto* d = std::get_if<double>(&v_)) return *d;
+  if (auto* i = std::get_if<int64_t>(&v_)) return static_cast<double>(*i);
+  throw TypeError(fmt::format("expected a number, got {}", kind_name(kind())));
+}
+
+const std::string& Value::as_string() const {
+  if (auto* s = std::get_if<std::shared_ptr<const std::string>>(&v_)) return **s;
+  wrong_kind(ValueKind::string, kind());
+}
+
+const List& Value::as_list() const {
+  if (auto* l = std::get_if<std::shared_ptr<const List>>(&v_)) return **l;
+  wrong_kind(ValueKind::list, kind());
+}
+
+const Array& Value::as_array() const {
+  if (auto* a = std::get_if<std::shared_ptr<const Array>>(&v_)) return **a;
+  wrong_kind(ValueKind::array, kind());
+}
+
+size_t Value::approx_bytes() const {
+  size_t n = sizeof(Value);
+  switch (kind()) {
+    case ValueKind::string: n += as_string().capacity(); break;
+    case ValueKind::array: n += as_array().size() * sizeof(double); break;
+    case ValueKind::list:
+      for (const Value& item : as_list()) n += item.approx_bytes();
+      break;
+    default: break;
+  }
+  return n;
+}
+
+bool operator==(const Value& a, const Value& b) {
+  if (a.kind() != b.kind()) return false;
+  switch (a.kind()) {
+    case ValueKind::null: return true;
+    case ValueKind::boolean: return a.as_bool() == b.as_bool();
+    case ValueKind::integer: return a.as_int() == b.as_int();
+    case ValueKind::real: return a.as_double() == b.as_double();
+    case ValueKind::string: return a.as_string() == b.as_string();
+    case ValueKind::list: return a.as_list() == b.as_list();
+    case ValueKind::array: return a.as_array() == b.as_array();
+  }
+  return false;
+}
+
+namespace {
+void render(const Value& v, std::string& out, size_t max_chars) {
+  if (out.size() > max_chars) return;
+  switch (v.kind()) {
+    case ValueKind::null: out += "null"; break;
+    case ValueKind::boolean: out += v.as_bool() ? "true" : "false"; break;
+    case ValueKind::integer: out += fmt::format("{}", v.as_int()); break;
+    case ValueKind::real: out += fmt::format("{}", v.as_double()); break;
+    case ValueKind::string: out += fmt::format("\"{}\"", v.as_string()); break;
+    case ValueKind::list: {
+      out += '[';
+      const List& items = v.as_list();
+      for (size_t i = 0; i < items.size() && out.size() <= max_chars; ++i) {
+        if (i) out += ", ";
+        render(items[i], out, max_chars);
+      }
+      out += ']';
+      break;
+    }
+    case ValueKind::array: {
+      out += "array[";
+      const Array& data = v.as_array();
+      for (size_t i = 0; i < data.size() && out.size() <= max_chars; ++i) {
+        if (i) out += ", ";
+        out += fmt::format("{}", data[i]);
+      }
+      out += ']';
+      break;
+    }
+  }
+}
+}  // namespace
+
+std::string to_display(const Value& v, size_t max_chars) {
+  std::string out;
+  render(v, out, max_chars);
+  if (out.size() > max_chars) {
+    out.resize(max_chars);
+    out += "...";
+  }
+  return out;
+}
+
+}  // namespace schedlab
