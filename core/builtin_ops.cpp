@@ -22,7 +22,8 @@ template <class IntOp, class RealOp>
 Value arithmetic(const Value& a, const Value& b, const char* name, IntOp int_op, RealOp real_op) {
   if (a.kind() == ValueKind::integer && b.kind() == ValueKind::integer) {
     int64_t r = 0;
-    return Value(checked(int_op(a.as_int(), b.as_int(), &r), r, name));
+    bool overflow = int_op(a.as_int(), b.as_int(), &r);
+    return Value(checked(overflow, r, name));
   }
   if (!a.is_number() || !b.is_number()) {
     fail(fmt::format("{} needs two numbers, got {} and {}", name, kind_name(a.kind()),

@@ -1,0 +1,34 @@
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "core/graph_dot.hpp"
+#include "core/graph_file.hpp"
+
+namespace schedlab::cli {
+
+Command add_graph(CLI::App& app) {
+  struct Args {
+    std::string file, format = "dot", rankdir = "TB";
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* sub = app.add_subcommand(
+      "graph", "Print a graph as Graphviz DOT (pipe into `dot -Tsvg`) or as a graph file");
+  sub->add_option("FILE", args->file, "graph file (JSON); - reads standard input")->required();
+  sub->add_option("-f,--format", args->format, "dot or json")
+      ->check(CLI::IsMember({"dot", "json"}))
+      ->capture_default_str();
+  sub->add_option("--rankdir", args->rankdir, "layout direction for dot: TB (top to bottom) or LR")
+      ->check(CLI::IsMember({"LR", "TB"}))
+      ->capture_default_str();
+  return [args] {
+    LoadedGraph loaded = load_graph_file(args->file);
+    if (args->format == "json") {
+      std::cout << graph_to_json(loaded.graph, loaded.targets);
+    } else {
+      std::cout << graph_to_dot(loaded.graph, loaded.targets, args->rankdir);
+    }
+    return 0;
+  };
+}
+
+}  // namespace schedlab::cli

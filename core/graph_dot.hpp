@@ -1,0 +1,16 @@
+// Drawing a graph as Graphviz DOT, as Dask's visualize() does: tasks are boxes labelled with
+// their key and op, literal nodes are ellipses labelled with their key and value, and edges
+// run from a node to the tasks that use it.
+#pragma once
+
+#include <span>
+#include <string>
+
+#include "core/graph.hpp"
+
+namespace schedlab {
+
+std::string graph_to_dot(const Graph& graph, std::span<const NodeId> targets,
+                         std::string_view rankdir = "TB");
+
+}  // namespace schedlab

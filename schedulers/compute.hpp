@@ -1,0 +1,46 @@
+// compute: run a graph's targets on a scheduler and get their values, with run statistics and,
+// when asked for, a trace.
+//
+//   auto result = schedlab::compute(total, {.scheduler = "threads", .workers = 2});
+//   result.values[0]  // the value of `total`
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/delayed.hpp"
+#include "core/graph.hpp"
+#include "schedulers/observer.hpp"
+
+namespace schedlab {
+
+struct ComputeOptions {
+  std::string scheduler = "threads";  // a name or alias from the registry (Dask's default)
+  unsigned workers = 0;               // 0: one per core
+  bool trace = false;                 // record a TaskEvent per task into ComputeResult::trace
+  Observer* observer = nullptr;       // more watching, e.g. a progress display
+};
+
+struct ComputeResult {
+  std::vector<Value> values;  // one per target, in target order
+  std::string scheduler;      // canonical name
+  unsigned workers = 0;
+  RunStats stats;
+  std::vector<TaskEvent> trace;  // sorted by start time; empty unless options.trace
+  Clock::time_point start{};     // the origin of the trace's times
+};
+
+// Throws UsageError (invalid graph, target or options), TaskError, InfrastructureError or
+// Interrupted.
+ComputeResult compute(const Graph& graph, std::span<const NodeId> targets,
+                      const ComputeOptions& options = {});
+ComputeResult compute(std::span<const Delayed> targets, const ComputeOptions& options = {});
+inline ComputeResult compute(const Delayed& target, const ComputeOptions& options = {}) {
+  return compute(std::span<const Delayed>(&target, 1), options);
+}
+inline ComputeResult compute(std::initializer_list<Delayed> targets,
+                             const ComputeOptions& options = {}) {
+  return compute(std::span<const Delayed>(targets.begin(), targets.size()), options);
+}
+
+}  // namespace schedlab

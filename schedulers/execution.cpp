@@ -1,0 +1,158 @@
+#include "schedulers/execution.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include "core/errors.hpp"
+#include "schedulers/interrupt.hpp"
+
+namespace schedlab {
+
+bool Job::stopped() const {
+  return failed_.load(std::memory_order_relaxed) || interrupt_requested();
+}
+
+Execution::Execution(const Graph& graph, std::shared_ptr<const Plan> plan, std::string scheduler,
+                     unsigned workers, Observer* observer, TaskLocks locks)
+    : graph_(graph),
+      plan_(std::move(plan)),
+      observer_(observer),
+      locks_(locks),
+      pending_(new std::atomic<uint32_t>[graph.size()]),
+      consumers_(new std::atomic<uint32_t>[graph.size()]),
+      results_(graph.size()),
+      arg_buffers_(workers),
+      pid_(static_cast<int>(getpid())),
+      counters_(workers) {
+  for (NodeId n = 0; n < graph.size(); ++n) {
+    pending_[n].store(plan_->pending[n], std::memory_order_relaxed);
+    consumers_[n].store(static_cast<uint32_t>(plan_->succs_of(n).size()),
+                        std::memory_order_relaxed);
+  }
+  if (observer_) {
+    observer_->run_started(RunInfo{&graph_, std::move(scheduler), workers, plan_->tasks,
+                                   Clock::now()});
+  }
+}
+
+Execution::~Execution() = default;
+
+void Execution::resolve(std::span<const PackedArg> items, std::vector<Value>& out) const {
+  for (PackedArg a : items) {
+    switch (a.kind()) {
+      case PackedArg::ref:
+        out.push_back(graph_.is_task(a.index()) ? results_[a.index()]
+                                                : graph_.literal_value(a.index()));
+        break;
+      case PackedArg::literal: out.push_back(graph_.literal(a.index())); break;
+      case PackedArg::list: {
+        std::vector<Value> items_out;
+        resolve(graph_.list_items(a.index()), items_out);
+        out.emplace_back(List(std::move(items_out)));
+        break;
+      }
+    }
+  }
+}
+
+void Execution::gather_args(NodeId n, std::vector<Value>& out) const {
+  out.clear();
+  resolve(graph_.args(n), out);
+}
+
+void Execution::run(NodeId n, unsigned worker, std::vector<NodeId>& ready) {
+  Clock::time_point start{};
+  if (observer_) {
+    start = Clock::now();
+    observer_->task_started(n, worker, start);
+  }
+  std::vector<Value>& args = arg_buffers_[worker];
+  Value result;
+  try {
+    gather_args(n, args);
+    result = run_task_body(*graph_.op(n), args, graph_.options(n), locks_);
+  } catch (const std::exception& e) {
+    args.clear();
+    fail_task(n, e.what());
+    return;
+  } catch (...) {
+    args.clear();
+    fail_task(n, "unknown exception");
+    return;
+  }
+  args.clear();  // drop our references before complete() may release the inputs
+  if (observer_) observer_->task_finished(TaskEvent{n, worker, pid_, start, Clock::now()});
+  complete(n, std::move(result), worker, ready);
+}
+
+void Execution::complete(NodeId n, Value result, unsigned worker, std::vector<NodeId>& ready) {
+  ++counters_[worker].tasks_run;
+  const Plan& p = *plan_;
+  if (!p.is_target[n] || !p.succs_of(n).empty()) {
+    // An intermediate: count it as live until its last consumer has read it.
+    auto bytes = static_cast<int64_t>(result.approx_bytes());
+    int64_t count = live_count_.fetch_add(1, std::memory_order_relaxed) + 1;
+    int64_t total = live_bytes_.fetch_add(bytes, std::memory_order_relaxed) + bytes;
+    for (int64_t seen = peak_count_.load(std::memory_order_relaxed); count > seen;) {
+      if (peak_count_.compare_exchange_weak(seen, count, std::memory_order_relaxed)) break;
+    }
+    for (int64_t seen = peak_bytes_.load(std::memory_order_relaxed); total > seen;) {
+      if (peak_bytes_.compare_exchange_weak(seen, total, std::memory_order_relaxed)) break;
+    }
+  }
+  results_[n] = std::move(result);
+
+  for (NodeId d : p.deps_of(n)) {
+    if (consumers_[d].fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      live_bytes_.fetch_sub(static_cast<int64_t>(results_[d].approx_bytes()),
+                            std::memory_order_relaxed);
+      live_count_.fetch_sub(1, std::memory_order_relaxed);
+      if (!p.is_target[d]) results_[d] = Value();  // released: nobody needs it any more
+    }
+  }
+  for (NodeId s : p.succs_of(n)) {
+    if (pending_[s].fetch_sub(1, std::memory_order_acq_rel) == 1) ready.push_back(s);
+  }
+}
+
+void Execution::record_failure(int kind, std::string key, std::string op, std::string message) {
+  bool expected = false;
+  if (!failed_.compare_exchange_strong(expected, true, std::memory_order_acq_rel)) return;
+  std::lock_guard lock(failure_mutex_);
+  failure_kind_ = kind;
+  failure_key_ = std::move(key);
+  failure_op_ = std::move(op);
+  failure_message_ = std::move(message);
+}
+
+void Execution::fail_task(NodeId n, std::string message) {
+  record_failure(1, std::string(graph_.key(n)), graph_.op(n)->name, std::move(message));
+}
+
+void Execution::fail_infrastructure(std::string message) {
+  record_failure(2, {}, {}, std::move(message));
+}
+
+std::vector<Value> Execution::finish() {
+  for (const WorkerCounters& c : counters_) stats_.tasks_run += c.tasks_run;
+  stats_.peak_live_intermediates = static_cast<uint64_t>(peak_count_.load());
+  stats_.peak_live_bytes = static_cast<uint64_t>(peak_bytes_.load());
+  {
+    std::lock_guard lock(failure_mutex_);
+    if (failure_kind_ == 1) throw TaskError(failure_key_, failure_op_, failure_message_);
+    if (failure_kind_ == 2) throw InfrastructureError(failure_message_);
+  }
+  if (stats_.tasks_run != plan_->tasks) {
+    if (interrupt_requested()) throw Interrupted();
+    throw InfrastructureError(fmt::format("the scheduler stopped after {} of {} tasks",
+                                          stats_.tasks_run, plan_->tasks));
+  }
+  std::vector<Value> out;
+  out.reserve(plan_->targets.size());
+  for (NodeId t : plan_->targets) {
+    out.push_back(graph_.is_task(t) ? results_[t] : graph_.literal_value(t));
+  }
+  return out;
+}
+
+}  // namespace schedlab

@@ -1,0 +1,129 @@
+// The scheduling core: the state of one run of a graph, shared by every scheduler.
+//
+// How a run works
+// ---------------
+// A Plan (core/plan.hpp) says which tasks are needed for the targets, what each waits for and
+// who waits for each. A run copies two counters per task out of it:
+//
+//   pending[t]    dependencies of t not finished yet. t is *ready* when it reaches 0.
+//   consumers[t]  dependents of t that have not read t's result yet. When it reaches 0 (and t
+//                 is not a target) the result is *released*: dropped at once, so memory holds
+//                 only what someone still needs (as Dask's local scheduler does).
+//
+// A task is in one of four states: waiting (pending > 0), ready (pending == 0, not started),
+// running, finished. There is no central ready list here: whoever finishes a task decrements
+// its successors' `pending` with one atomic operation each and is handed back the successors
+// that became ready. What a scheduler does with them is its only business: the sync scheduler
+// pushes them on a stack, the threads scheduler runs the first itself and queues the rest for
+// other workers, the processes scheduler ships them to worker processes.
+//
+// Errors: the first failure wins (a compare-and-swap on `failed_`); from then on stopped() is
+// true, schedulers start nothing new, tasks already running finish, and finish() rethrows the
+// failure as a TaskError (key, op, message) or InfrastructureError. SIGINT sets a flag that
+// stopped() reads too, and finish() then throws Interrupted.
+//
+// Memory orders: `pending` and `consumers` use acq_rel. The release half publishes the result
+// written by the finishing task; the acquire half makes it visible to the successor that sees
+// the counter reach zero (and makes every earlier read of an input happen before it is dropped).
+//
+// A worked example: (1 + 3) * (2 - 4), targets {z}
+//
+//   x = add(1, 3)   y = sub(2, 4)   z = mul(x, y)
+//   pending:   x 0, y 0, z 2        consumers: x 1, y 1, z 0 (z is a target)
+//   roots: x, y
+//   1. a worker runs x -> result 4; pending[z] 2 -> 1 (not ready yet).
+//   2. a worker runs y -> result -2; pending[z] 1 -> 0: z is ready, handed back to it.
+//   3. it runs z: reads x and y, consumers[x] 1 -> 0 and consumers[y] 1 -> 0, so both are
+//      released; z = -8 is kept because it is a target. Live intermediates peaked at 2.
+//
+// Two ways in: run() does all of a task in the calling thread (sync, threads, openmp);
+// gather_args() + complete() / fail() split it for schedulers that run the op elsewhere
+// (processes).
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/graph.hpp"
+#include "core/plan.hpp"
+#include "schedulers/observer.hpp"
+#include "schedulers/task_body.hpp"
+
+namespace schedlab {
+
+// What an in-process scheduler drives: a DAG whose tasks it can run on any worker.
+class Job {
+ public:
+  virtual ~Job() = default;
+  virtual std::span<const NodeId> roots() const = 0;
+  virtual size_t size() const = 0;  // tasks to run
+  // Runs task n on `worker` and appends to `ready` the successors that became ready.
+  // Never throws: a failure is recorded and makes stopped() true.
+  virtual void run(NodeId n, unsigned worker, std::vector<NodeId>& ready) = 0;
+  bool stopped() const;
+
+ protected:
+  std::atomic<bool> failed_{false};
+};
+
+class Execution final : public Job {
+ public:
+  Execution(const Graph& graph, std::shared_ptr<const Plan> plan, std::string scheduler,
+            unsigned workers, Observer* observer, TaskLocks locks = TaskLocks::in_process());
+  ~Execution() override;
+
+  std::span<const NodeId> roots() const override { return plan_->roots; }
+  size_t size() const override { return plan_->tasks; }
+  void run(NodeId n, unsigned worker, std::vector<NodeId>& ready) override;
+
+  // The split path. gather_args fills `out` with n's arguments (lists resolved).
+  void gather_args(NodeId n, std::vector<Value>& out) const;
+  // Records n's result, releases inputs nobody needs any more, appends ready successors.
+  void complete(NodeId n, Value result, unsigned worker, std::vector<NodeId>& ready);
+  // Records a failure (the first one wins).
+  void fail_task(NodeId n, std::string message);
+  void fail_infrastructure(std::string message);
+
+  const Graph& graph() const { return graph_; }
+  const Plan& plan() const { return *plan_; }
+  Observer* observer() const { return observer_; }
+  RunStats& stats() { return stats_; }
+
+  // After the scheduler returns: throws the recorded failure (or Interrupted), else returns the
+  // target values in target order.
+  std::vector<Value> finish();
+
+ private:
+  void record_failure(int kind, std::string key, std::string op, std::string message);
+  void resolve(std::span<const PackedArg> items, std::vector<Value>& out) const;
+
+  const Graph& graph_;
+  std::shared_ptr<const Plan> plan_;
+  Observer* observer_;
+  TaskLocks locks_;
+  std::unique_ptr<std::atomic<uint32_t>[]> pending_;
+  std::unique_ptr<std::atomic<uint32_t>[]> consumers_;
+  std::vector<Value> results_;
+  std::vector<std::vector<Value>> arg_buffers_;  // one per worker: no allocation per task
+  const int pid_;
+
+  struct alignas(64) WorkerCounters {
+    uint64_t tasks_run = 0;  // written by its worker only
+  };
+  std::vector<WorkerCounters> counters_;
+  alignas(64) std::atomic<int64_t> live_count_{0};
+  std::atomic<int64_t> live_bytes_{0};
+  std::atomic<int64_t> peak_count_{0};
+  std::atomic<int64_t> peak_bytes_{0};
+
+  std::mutex failure_mutex_;
+  int failure_kind_ = 0;  // 1 task, 2 infrastructure
+  std::string failure_key_, failure_op_, failure_message_;
+  RunStats stats_;
+};
+
+}  // namespace schedlab

@@ -1,0 +1,95 @@
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <thread>
+
+#include "core/errors.hpp"
+#include "schedulers/scheduler.hpp"
+
+namespace schedlab {
+
+void register_optional_schedulers(SchedulerRegistry& registry);  // openmp, processes: if built
+
+unsigned default_workers() { return std::max(1u, std::thread::hardware_concurrency()); }
+
+SchedulerRegistry& SchedulerRegistry::global() {
+  static SchedulerRegistry* registry = [] {
+    auto* r = new SchedulerRegistry();
+    r->add({"sync",
+            {"single-threaded", "synchronous"},
+            "runs every task in the calling thread, depth-first; deterministic, for debugging",
+            make_sync_scheduler});
+    r->add({"threads",
+            {"threading"},
+            "a pool of worker threads with work stealing, reused across computes",
+            make_threads_scheduler});
+    register_optional_schedulers(*r);
+    // Pools must be stopped before the process exits, whoever forgets to.
+    std::atexit([] { SchedulerRegistry::global().shutdown(); });
+    return r;
+  }();
+  return *registry;
+}
+
+void SchedulerRegistry::add(SchedulerInfo info) {
+  std::lock_guard lock(mutex_);
+  infos_.push_back(std::move(info));
+}
+
+const SchedulerInfo& SchedulerRegistry::info(std::string_view name) const {
+  std::lock_guard lock(mutex_);
+  for (const SchedulerInfo& s : infos_) {
+    if (s.name == name || std::find(s.aliases.begin(), s.aliases.end(), name) != s.aliases.end()) {
+      return s;
+    }
+  }
+  std::string valid;
+  for (const SchedulerInfo& s : infos_) {
+    valid += (valid.empty() ? "" : ", ") + s.name;
+    for (const std::string& a : s.aliases) valid += " (" + a + ")";
+  }
+  throw UsageError(fmt::format("unknown scheduler '{}'; valid names (aliases): {}", name, valid));
+}
+
+bool SchedulerRegistry::has(std::string_view name) const {
+  try {
+    info(name);
+    return true;
+  } catch (const UsageError&) {
+    return false;
+  }
+}
+
+std::vector<const SchedulerInfo*> SchedulerRegistry::list() const {
+  std::lock_guard lock(mutex_);
+  std::vector<const SchedulerInfo*> out;
+  for (const SchedulerInfo& s : infos_) out.push_back(&s);
+  return out;
+}
+
+std::shared_ptr<Scheduler> SchedulerRegistry::acquire(std::string_view name, unsigned workers) {
+  const SchedulerInfo& s = info(name);
+  if (workers == 0) workers = default_workers();
+  if (workers > 1024) {
+    throw UsageError(fmt::format("{} workers is too many: use 1 to 1024", workers));
+  }
+  std::lock_guard lock(mutex_);
+  for (const Cached& c : cache_) {
+    if (c.name == s.name && c.workers == workers) return c.scheduler;
+  }
+  std::shared_ptr<Scheduler> made = s.make(workers);
+  cache_.push_back({s.name, workers, made});
+  return made;
+}
+
+void SchedulerRegistry::shutdown() {
+  std::vector<Cached> cached;
+  {
+    std::lock_guard lock(mutex_);
+    cached.swap(cache_);
+  }
+  cached.clear();  // destructors stop the pools
+}
+
+}  // namespace schedlab

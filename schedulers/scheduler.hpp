@@ -1,0 +1,78 @@
+// Schedulers: the pluggable part. The core (execution.hpp) owns every piece of run state;
+// a scheduler only decides how ready tasks get executed, on which worker.
+//
+// Schedulers are found by name or alias in one registry. Instances are cached per (name,
+// workers) so that pools of threads or processes are started once and reused across computes.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "schedulers/execution.hpp"
+
+namespace schedlab {
+
+class Scheduler {
+ public:
+  virtual ~Scheduler() = default;
+  virtual unsigned workers() const = 0;
+  // Runs the execution until every task has finished or it is stopped. Failures are recorded
+  // in the execution, not thrown.
+  virtual void run(Execution& execution) = 0;
+  // The locks tasks see; the processes scheduler has its own `global` lock in shared memory.
+  virtual TaskLocks locks() { return TaskLocks::in_process(); }
+};
+
+// A scheduler that runs tasks in this process and can therefore drive any Job, including the
+// plain-body jobs of the benchmarks.
+class InProcessScheduler : public Scheduler {
+ public:
+  virtual void run_job(Job& job) = 0;
+  void run(Execution& execution) override { run_job(execution); }
+};
+
+struct SchedulerInfo {
+  std::string name;
+  std::vector<std::string> aliases;
+  std::string description;
+  std::function<std::unique_ptr<Scheduler>(unsigned workers)> make;
+};
+
+class SchedulerRegistry {
+ public:
+  // The process-wide registry with every scheduler this build has.
+  static SchedulerRegistry& global();
+
+  void add(SchedulerInfo info);
+  // By name or alias; throws UsageError listing the valid names.
+  const SchedulerInfo& info(std::string_view name) const;
+  std::vector<const SchedulerInfo*> list() const;
+  bool has(std::string_view name) const;
+
+  // A started scheduler for (name, workers), reused across calls. workers 0: one per core.
+  std::shared_ptr<Scheduler> acquire(std::string_view name, unsigned workers);
+  // Stops every cached scheduler (threads joined, worker processes reaped).
+  void shutdown();
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<SchedulerInfo> infos_;
+  struct Cached {
+    std::string name;
+    unsigned workers;
+    std::shared_ptr<Scheduler> scheduler;
+  };
+  std::vector<Cached> cache_;
+};
+
+unsigned default_workers();  // the number of cores
+
+// Factories of the built-in schedulers (one file each).
+std::unique_ptr<Scheduler> make_sync_scheduler(unsigned workers);
+std::unique_ptr<Scheduler> make_threads_scheduler(unsigned workers);
+
+}  // namespace schedlab

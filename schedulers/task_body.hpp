@@ -1,0 +1,32 @@
+// Running one task's body: take its lock, sleep, run its op. Shared by every scheduler, in the
+// calling process and in worker processes alike, so that `lock` and `sleep_ms` mean the same
+// thing everywhere.
+#pragma once
+
+#include "core/graph.hpp"
+#include "core/ops.hpp"
+
+namespace schedlab {
+
+// A lock a task can hold. The in-process implementations are plain mutexes; the processes
+// scheduler supplies a robust mutex in shared memory for `global`.
+class TaskLock {
+ public:
+  virtual ~TaskLock() = default;
+  virtual void lock() = 0;
+  virtual void unlock() = 0;
+};
+
+// The locks of this process: `process` is one mutex per process; `global` defaults to another
+// process-wide mutex, which is the right thing for every scheduler that runs in one process.
+struct TaskLocks {
+  TaskLock* process;
+  TaskLock* global;
+  static TaskLocks in_process();
+};
+
+// Holds the task's lock (if any) while sleeping sleep_ms and then running the op.
+// Exceptions from the op propagate to the caller.
+Value run_task_body(const Op& op, ArgSpan args, const TaskOptions& options, const TaskLocks& locks);
+
+}  // namespace schedlab

@@ -1,0 +1,30 @@
+// Tracing: an observer that records every task, and the trace file it becomes.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "schedulers/compute.hpp"
+#include "schedulers/observer.hpp"
+
+namespace schedlab {
+
+// Records every task as a TaskEvent, one buffer per worker.
+class TraceRecorder final : public Observer {
+ public:
+  void run_started(const RunInfo& info) override;
+  void task_finished(const TaskEvent& e) override { per_worker_[e.worker].push_back(e); }
+  // All events of the last run, sorted by start time.
+  std::vector<TaskEvent> events() const;
+  Clock::time_point run_start() const { return start_; }
+
+ private:
+  std::vector<std::vector<TaskEvent>> per_worker_;
+  Clock::time_point start_{};
+};
+
+// The trace of a run as JSON in Chrome's Trace Event format (opens in Perfetto), times in
+// microseconds from the start of the run, worker ids as thread ids.
+std::string trace_to_json(const Graph& graph, const ComputeResult& result);
+
+}  // namespace schedlab
