@@ -36,8 +36,8 @@ class Delayed {
 
 // Naming a task and setting its options: call(g, Call{"x", TaskOptions::sleeping(100)}, ...).
 struct Call {
-  std::string_view key;
-  TaskOptions options;
+  std::string_view key = {};
+  TaskOptions options = {};
 };
 
 Delayed literal(Graph& g, Value v, std::string_view key = {});

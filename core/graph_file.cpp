@@ -216,13 +216,19 @@ class Reader {
     return true;
   }
 
-  bool parse_error(size_t position, const std::string&, const nlohmann::detail::exception& e) {
+  bool parse_error(size_t position, const std::string& token,
+                   const nlohmann::detail::exception& e) {
+    Pos at{position > 0 ? position - 1 : 0};
+    if (text_.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+      fail(Pos{0}, "the file is empty; expected an object {\"tasks\": {...}}");
+    }
+    if (e.id == 406) fail(token_start(), fmt::format("number {} is not finite", token));
     std::string what = e.what();
     // nlohmann's text reads "[json.exception.parse_error.101] parse error at line 3, column 5:
     // syntax error ..."; keep only the part after the location.
     auto colon = what.find(": ", what.find("parse error"));
     if (colon != std::string::npos) what = what.substr(colon + 2);
-    fail(Pos{position > 0 ? position - 1 : 0}, "invalid JSON: " + what);
+    fail(at, "invalid JSON: " + what);
   }
 
  private:

@@ -1,0 +1,136 @@
+// The `schedlab` tool end to end: output, exit codes and messages, run as a user would.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace {
+
+using ::testing::HasSubstr;
+namespace fs = std::filesystem;
+
+struct Outcome {
+  int code;
+  std::string out, err;
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("schedlab_cli_test_" + std::to_string(getpid()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  // Runs schedlab with `args` (shell words), feeding `input` on standard input.
+  Outcome run(const std::string& args, const std::string& input = "") {
+    std::ofstream(dir_ / "in") << input;
+    std::string cmd = std::string(SCHEDLAB_BIN) + " " + args + " <" + (dir_ / "in").string() +
+                      " >" + (dir_ / "out").string() + " 2>" + (dir_ / "err").string();
+    int status = std::system(cmd.c_str());
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(dir_ / "out"), slurp(dir_ / "err")};
+  }
+  std::string example(const std::string& name) {
+    return std::string(SCHEDLAB_EXAMPLES) + "/" + name;
+  }
+  fs::path dir_;
+};
+
+TEST_F(Cli, ComputePrintsExactlyTheContract) {
+  for (const char* s : {"sync", "threads", "single-threaded", "threading"}) {
+    Outcome r = run(std::string("compute ") + example("readme_example.json") + " --workers 2 -s " + s);
+    ASSERT_EQ(r.code, 0) << r.err;
+    auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["results"], nlohmann::json::parse(R"({"b": 6, "z": -8, "t": 12})"));
+    EXPECT_EQ(j.size(), 4u);
+    EXPECT_TRUE(j["wall_ms"].is_number());
+    EXPECT_EQ(j["workers"], std::string(s).find("thread") == 0 ? 2 : 1);
+  }
+}
+
+TEST_F(Cli, SchedulerNameIsCanonical) {
+  Outcome r = run("compute --scheduler threading --workers 2 " + example("readme_example.json"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["scheduler"], "threads");
+}
+
+TEST_F(Cli, ReadsStandardInputAndWritesATrace) {
+  std::string trace = (dir_ / "trace.json").string();
+  Outcome r = run("compute - --scheduler threads --workers 2 --trace " + trace,
+              R"({"tasks": {"x": {"op": "add", "args": [1, 3], "sleep_ms": 1},
+                            "y": {"op": "inc", "args": [{"ref": "x"}]}}})");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["results"]["y"], 5);
+  auto t = nlohmann::json::parse(slurp(trace));
+  ASSERT_EQ(t["traceEvents"].size(), 2u);
+  EXPECT_EQ(t["traceEvents"][0]["name"], "x");
+  EXPECT_EQ(t["traceEvents"][0]["cat"], "add");
+}
+
+TEST_F(Cli, TaskFailureExitsOneNamingKeyAndOp) {
+  Outcome r = run("compute -", R"({"tasks": {"oops": {"op": "fail", "args": ["went wrong"]}}})");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.err, HasSubstr("task 'oops' (op fail) failed: went wrong"));
+  EXPECT_EQ(r.out, "");
+}
+
+TEST_F(Cli, InvalidInputExitsTwo) {
+  Outcome bad_json = run("compute -", "{\"tasks\": {\n  \"a\": }");
+  EXPECT_EQ(bad_json.code, 2);
+  EXPECT_THAT(bad_json.err, HasSubstr("<stdin>:2:"));
+  Outcome missing = run("compute /nonexistent.json");
+  EXPECT_EQ(missing.code, 2);
+  EXPECT_THAT(missing.err, HasSubstr("cannot open graph file '/nonexistent.json'"));
+  Outcome scheduler = run("compute " + example("readme_example.json") + " --scheduler gpu");
+  EXPECT_EQ(scheduler.code, 2);
+  EXPECT_THAT(scheduler.err, HasSubstr("unknown scheduler 'gpu'"));
+  Outcome workers = run("compute " + example("readme_example.json") + " --workers 0");
+  EXPECT_EQ(workers.code, 2);
+  Outcome usage = run("frobnicate");
+  EXPECT_EQ(usage.code, 2);
+  Outcome none = run("");
+  EXPECT_EQ(none.code, 2);
+}
+
+TEST_F(Cli, GraphPrintsDotAndJson) {
+  Outcome dot = run("graph " + example("readme_example.json") + " --rankdir LR");
+  ASSERT_EQ(dot.code, 0) << dot.err;
+  EXPECT_THAT(dot.out, HasSubstr("rankdir=LR"));
+  EXPECT_THAT(dot.out, HasSubstr("[shape=box, label=\"z\\nmul (100 ms)\""));
+  EXPECT_THAT(dot.out, HasSubstr("[shape=ellipse, label=\"a\\n[0, 1, 2, 3]\"]"));
+  Outcome json = run("graph --format json " + example("readme_example.json"));
+  ASSERT_EQ(json.code, 0) << json.err;
+  // What `graph --format json` writes, `compute` reads back.
+  Outcome again = run("compute - --scheduler sync", json.out);
+  ASSERT_EQ(again.code, 0) << again.err;
+  EXPECT_EQ(nlohmann::json::parse(again.out)["results"]["t"], 12);
+}
+
+TEST_F(Cli, ListHelpAndVersion) {
+  Outcome list = run("list");
+  ASSERT_EQ(list.code, 0);
+  EXPECT_THAT(list.out, HasSubstr("single-threaded"));
+  EXPECT_THAT(list.out, HasSubstr("fib"));
+  for (const char* cmd : {"--help", "compute --help", "graph --help", "list --help"}) {
+    Outcome help = run(cmd);
+    EXPECT_EQ(help.code, 0) << cmd;
+    EXPECT_THAT(help.out, HasSubstr("Usage")) << cmd;
+  }
+  Outcome version = run("--version");
+  EXPECT_EQ(version.code, 0);
+  EXPECT_THAT(version.out, HasSubstr("schedlab 0."));
+}
+
+}  // namespace

@@ -1,0 +1,261 @@
+// The conformance suite: every registered scheduler, at 1, 2 and 4 workers, must give the same
+// results as `sync` and the same error behaviour. A new scheduler is covered by registering it.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <numeric>
+
+#include "core/delayed.hpp"
+#include "core/errors.hpp"
+#include "kernels/shapes.hpp"
+#include "schedulers/compute.hpp"
+#include "schedulers/scheduler.hpp"
+
+namespace schedlab {
+namespace {
+
+using ::testing::HasSubstr;
+
+struct Config {
+  std::string scheduler;
+  unsigned workers;
+};
+
+void PrintTo(const Config& c, std::ostream* os) { *os << c.scheduler << "/" << c.workers; }
+
+std::vector<Config> configs() {
+  std::vector<Config> out;
+  for (const SchedulerInfo* s : SchedulerRegistry::global().list()) {
+    for (unsigned w : {1u, 2u, 4u}) out.push_back({s->name, w});
+  }
+  return out;
+}
+
+class Conformance : public ::testing::TestWithParam<Config> {
+ protected:
+  ComputeOptions options(bool trace = false) const {
+    ComputeOptions o;
+    o.scheduler = GetParam().scheduler;
+    o.workers = GetParam().workers;
+    o.trace = trace;
+    return o;
+  }
+  static std::vector<Value> on_sync(const Graph& g, std::span<const NodeId> targets) {
+    return compute(g, targets, {.scheduler = "sync"}).values;
+  }
+};
+
+TEST_P(Conformance, SlowArithmetic) {
+  Graph g;
+  auto slow = TaskOptions::sleeping(2);
+  auto x = call(g, Call{"x", slow}, "add", 1, 3);
+  auto y = call(g, Call{"y", slow}, "sub", 2, 4);
+  auto z = call(g, Call{"z", slow}, "mul", x, y);
+  auto r = call(g, Call{"r", slow}, "div", z, 5.0);
+  ComputeResult res = compute(r, options());
+  EXPECT_EQ(res.values[0], Value(-1.6));
+  EXPECT_EQ(res.stats.tasks_run, 4u);
+  EXPECT_EQ(res.workers, GetParam().scheduler == "sync" ? 1u : GetParam().workers);
+}
+
+TEST_P(Conformance, ListsLiteralsAndSharedTargets) {
+  Graph g;
+  auto data = literal(g, Value(List{Value(0), Value(1), Value(2), Value(3)}), "data");
+  auto b = call(g, "sum", data);
+  std::vector<Delayed> parts;
+  for (int i = 0; i < 10; ++i) parts.push_back(call(g, "inc", i) + call(g, "dec", i));
+  auto total = call("sum", parts);
+  auto both = call(g, "add", total, b);  // total is a target and an input
+  ComputeResult res = compute({b, total, both, data, total}, options());
+  ASSERT_EQ(res.values.size(), 5u);
+  EXPECT_EQ(res.values[0], Value(6));
+  EXPECT_EQ(res.values[1], Value(90));
+  EXPECT_EQ(res.values[2], Value(96));
+  EXPECT_EQ(res.values[3], Value(List{Value(0), Value(1), Value(2), Value(3)}));
+  EXPECT_EQ(res.values[4], Value(90));
+}
+
+TEST_P(Conformance, NestedListArguments) {
+  Graph g;
+  auto a = call(g, "inc", 1);
+  std::vector<ArgSpec> args{ArgSpec(std::vector<ArgSpec>{
+      ArgSpec(Ref{a.id()}), ArgSpec(std::vector<ArgSpec>{ArgSpec(Ref{a.id()}), ArgSpec(Value(5))}),
+      ArgSpec(Value("s"))})};
+  NodeId t = g.add_task("t", "identity", args);
+  std::vector<NodeId> targets{t};
+  ComputeResult res = compute(g, targets, options());
+  EXPECT_EQ(res.values[0],
+            Value(List{Value(2), Value(List{Value(2), Value(5)}), Value("s")}));
+}
+
+TEST_P(Conformance, RandomDagOf10000TasksMatchesSync) {
+  Graph g;
+  auto shape = kernels::random_dag(g, {.layers = 100, .width = 100, .min_deps = 1,
+                                       .max_deps = 4, .seed = 2026});
+  ASSERT_EQ(g.size(), 10'000u);
+  ComputeResult res = compute(g, shape.targets, options());
+  EXPECT_EQ(res.values, on_sync(g, shape.targets));
+  EXPECT_EQ(res.stats.tasks_run, 10'000u);
+}
+
+TEST_P(Conformance, StandardShapesMatchSync) {
+  Graph g;
+  auto f = kernels::fanin(g, 3000);
+  auto c = kernels::chain(g, 3000);
+  auto t = kernels::tree(g, 3000);
+  std::vector<NodeId> targets{f.targets[0], c.targets[0], t.targets[0]};
+  ComputeResult res = compute(g, targets, options());
+  EXPECT_EQ(res.values, on_sync(g, targets));
+  EXPECT_EQ(res.values[1], Value(3000));
+}
+
+TEST_P(Conformance, TaskErrorCarriesKeyOpAndMessage) {
+  Graph g;
+  auto ok = call(g, "inc", 1);
+  auto bad = call(g, Call{"bad-key"}, "div", ok, 0);
+  auto after = call(g, "inc", bad);
+  try {
+    compute(after, options());
+    FAIL() << "expected a TaskError";
+  } catch (const TaskError& e) {
+    EXPECT_EQ(e.key(), "bad-key");
+    EXPECT_EQ(e.op(), "div");
+    EXPECT_EQ(e.message(), "division by zero");
+  }
+}
+
+std::atomic<int> g_started{0};
+
+TEST_P(Conformance, NoNewTasksStartAfterAFailure) {
+  static const Op& counted = register_op("test.counted", "counts its runs", [](int64_t x) {
+    g_started.fetch_add(1);
+    return x;
+  });
+  Graph g;
+  std::vector<Delayed> parts{call(g, Call{"boom"}, "fail", "boom")};
+  for (int i = 0; i < 200; ++i) {
+    g.begin_task(counted, TaskOptions::sleeping(1));
+    g.push_literal(Value(i));
+    parts.emplace_back(g, g.end_task());
+  }
+  auto total = call("sum", parts);
+  g_started = 0;
+  EXPECT_THROW(compute(total, options()), TaskError);
+  // The failing task is the first root: at most the tasks already running when it failed (and
+  // a few picked up at that instant) may have started, never the 200.
+  EXPECT_LT(g_started.load(), 20);
+}
+
+TEST_P(Conformance, IntermediatesAreReleased) {
+  Graph g;
+  auto c = kernels::chain(g, 1000);
+  ComputeResult res = compute(g, c.targets, options());
+  EXPECT_EQ(res.values[0], Value(1000));
+  // Along a chain each result is dropped as soon as its one consumer has run.
+  EXPECT_LE(res.stats.peak_live_intermediates, 2u);
+  EXPECT_GT(res.stats.peak_live_bytes, 0u);
+}
+
+TEST_P(Conformance, TraceHasEveryTaskOnce) {
+  Graph g;
+  auto shape = kernels::random_dag(g, {.layers = 10, .width = 20, .seed = 1});
+  ComputeResult res = compute(g, shape.targets, options(/*trace=*/true));
+  ASSERT_EQ(res.trace.size(), 200u);
+  std::vector<int> seen(g.size(), 0);
+  for (const TaskEvent& e : res.trace) {
+    ++seen[e.node];
+    EXPECT_LT(e.worker, res.workers);
+    EXPECT_LE(e.start, e.end);
+    EXPECT_GE(e.start, res.start);
+  }
+  EXPECT_EQ(std::count(seen.begin(), seen.end(), 1), 200);
+}
+
+TEST_P(Conformance, ObserverSeesEveryTask) {
+  struct Counter : Observer {
+    std::atomic<int> started{0}, finished{0};
+    int runs = 0, ends = 0;
+    void run_started(const RunInfo&) override { ++runs; }
+    void task_started(NodeId, unsigned, Clock::time_point) override { ++started; }
+    void task_finished(const TaskEvent&) override { ++finished; }
+    void run_finished(const RunStats&) override { ++ends; }
+  } counter;
+  Graph g;
+  auto shape = kernels::tree(g, 64);
+  ComputeOptions o = options();
+  o.observer = &counter;
+  compute(g, shape.targets, o);
+  EXPECT_EQ(counter.runs, 1);
+  EXPECT_EQ(counter.ends, 1);
+  EXPECT_EQ(counter.started.load(), 127);
+  EXPECT_EQ(counter.finished.load(), 127);
+}
+
+TEST_P(Conformance, ProcessLockSerialisesTasksOfOneProcess) {
+  Graph g;
+  std::vector<Delayed> parts;
+  for (int i = 0; i < 3; ++i) {
+    parts.push_back(call(g, Call{{}, TaskOptions::sleeping(15, LockKind::process)}, "inc", i));
+  }
+  auto total = call("sum", parts);
+  ComputeResult res = compute(total, options());
+  EXPECT_EQ(res.values[0], Value(6));
+  if (GetParam().scheduler != "processes") {
+    EXPECT_GE(res.stats.wall_ms, 45.0);
+  }
+}
+
+TEST_P(Conformance, ManyComputesReuseThePool) {
+  Graph g;
+  auto shape = kernels::tree(g, 16);
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_EQ(compute(g, shape.targets, options()).values[0], Value(136));
+  }
+}
+
+TEST_P(Conformance, EmptyTargetsAndLiteralTargets) {
+  Graph g;
+  auto a = literal(g, Value(4));
+  EXPECT_EQ(compute(a, options()).values[0], Value(4));
+  EXPECT_TRUE(compute(g, std::vector<NodeId>{}, options()).values.empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(Schedulers, Conformance, ::testing::ValuesIn(configs()),
+                         [](const auto& p) {
+                           return p.param.scheduler + "_" + std::to_string(p.param.workers);
+                         });
+
+class DeepChain : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(DeepChain, MillionTasksRunWithoutRecursion) {
+  Graph g;
+  auto c = kernels::chain(g, 1'000'000);
+  ComputeResult res = compute(g, c.targets, {.scheduler = GetParam(), .workers = 2});
+  EXPECT_EQ(res.values[0], Value(1'000'000));
+}
+
+std::vector<std::string> scheduler_names() {
+  std::vector<std::string> out;
+  for (const SchedulerInfo* s : SchedulerRegistry::global().list()) out.push_back(s->name);
+  return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Schedulers, DeepChain, ::testing::ValuesIn(scheduler_names()));
+
+TEST(Registry, AliasesAndUnknownNames) {
+  auto& r = SchedulerRegistry::global();
+  EXPECT_EQ(r.info("single-threaded").name, "sync");
+  EXPECT_EQ(r.info("synchronous").name, "sync");
+  EXPECT_EQ(r.info("threading").name, "threads");
+  try {
+    r.info("gpu");
+    FAIL();
+  } catch (const UsageError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("unknown scheduler 'gpu'"));
+    EXPECT_THAT(e.what(), HasSubstr("threads (threading)"));
+  }
+}
+
+}  // namespace
+}  // namespace schedlab

@@ -1,0 +1,163 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <numeric>
+
+#include "core/analysis.hpp"
+#include "core/delayed.hpp"
+#include "core/errors.hpp"
+#include "core/plan.hpp"
+
+namespace schedlab {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(Graph, DelayedApiBuildsTasks) {
+  Graph g;
+  auto x = call(g, "inc", 1);
+  auto y = call(g, Call{"y", TaskOptions::sleeping(5)}, "dec", 2);
+  auto z = x + y;
+  auto w = 10 * z;
+  EXPECT_EQ(g.size(), 4u);
+  EXPECT_EQ(x.key(), "inc-0");
+  EXPECT_EQ(y.key(), "y");
+  EXPECT_EQ(g.options(y.id()).sleep_us, 5000u);
+  EXPECT_EQ(g.op(z.id())->name, "add");
+  EXPECT_EQ(g.op(w.id())->name, "mul");
+  std::vector<NodeId> deps;
+  g.for_each_ref(z.id(), [&](NodeId d) { deps.push_back(d); });
+  EXPECT_THAT(deps, ElementsAre(x.id(), y.id()));
+}
+
+TEST(Graph, AccumulateGivesAChainAndSumGivesOneTask) {
+  Graph g;
+  std::vector<Delayed> parts;
+  for (int i = 0; i < 4; ++i) parts.push_back(call(g, "inc", i));
+  Delayed chain = std::accumulate(parts.begin() + 1, parts.end(), parts[0]);
+  Delayed fan = call("sum", parts);
+  EXPECT_EQ(g.size(), 4u + 3u + 1u);
+  auto chain_plan = detail::build_plan(g, std::vector<NodeId>{chain.id()}, false);
+  auto fan_plan = detail::build_plan(g, std::vector<NodeId>{fan.id()}, false);
+  EXPECT_EQ(chain_plan.tasks, 7u);
+  EXPECT_EQ(fan_plan.tasks, 5u);
+  EXPECT_EQ(fan_plan.pending[fan.id()], 4u);
+}
+
+TEST(Graph, ArityAndUnknownOpsFailAtOnce) {
+  Graph g;
+  EXPECT_THAT(error_of([&] { call(g, "inc", 1, 2); }), HasSubstr("op inc takes 1 argument, got 2"));
+  EXPECT_THAT(error_of([&] { call(g, "nope", 1); }), HasSubstr("unknown op 'nope'"));
+  EXPECT_EQ(g.size(), 0u);
+}
+
+TEST(Plan, SlowArithmeticHasTheExpectedState) {
+  Graph g;
+  auto x = call(g, Call{"x"}, "add", 1, 3);
+  auto y = call(g, Call{"y"}, "sub", 2, 4);
+  auto z = call(g, Call{"z"}, "mul", x, y);
+  auto r = call(g, Call{"r"}, "div", z, 5.0);
+  std::vector<NodeId> targets{r.id()};
+  auto plan = plan_for(g, targets);
+  EXPECT_EQ(plan->tasks, 4u);
+  EXPECT_EQ(plan->edges, 3u);
+  EXPECT_THAT(plan->pending, ElementsAre(0, 0, 2, 1));
+  EXPECT_THAT(plan->roots, ElementsAre(x.id(), y.id()));
+  EXPECT_THAT(plan->succs_of(x.id()), ElementsAre(z.id()));
+  EXPECT_THAT(plan->deps_of(z.id()), ElementsAre(x.id(), y.id()));
+  EXPECT_THAT(plan->order, ElementsAre(0, 1, 2, 3));
+  EXPECT_EQ(plan_for(g, targets), plan);  // cached
+}
+
+TEST(Plan, OnlyAncestorsOfTargetsAreNeeded) {
+  Graph g;
+  auto a = call(g, "inc", 1);
+  auto b = call(g, "inc", a);
+  call(g, "inc", a);  // not needed for b
+  std::vector<NodeId> targets{b.id()};
+  EXPECT_EQ(plan_for(g, targets)->tasks, 2u);
+  EXPECT_EQ(g.sinks().size(), 2u);
+}
+
+TEST(Plan, RepeatedArgumentsCountOnce) {
+  Graph g;
+  auto a = call(g, "inc", 1);
+  auto b = a + a;
+  std::vector<NodeId> targets{b.id()};
+  EXPECT_EQ(plan_for(g, targets)->pending[b.id()], 1u);
+}
+
+TEST(Validate, CycleIsNamedInOrder) {
+  Graph g;
+  // a -> b -> c -> a, built with explicit ids because handles cannot make cycles.
+  std::vector<ArgSpec> to_b{Ref{1}}, to_c{Ref{2}}, to_a{Ref{0}};
+  g.add_task("a", "inc", to_b);
+  g.add_task("b", "inc", to_c);
+  g.add_task("c", "inc", to_a);
+  g.add_task("d", "identity", std::vector<ArgSpec>{Value(1)});
+  EXPECT_THAT(error_of([&] { g.validate(); }),
+              HasSubstr("cycle: 'a' -> 'b' -> 'c' -> 'a' (each key depends on the next)"));
+}
+
+TEST(Validate, SelfReferenceAndMissingNodeAndDuplicates) {
+  Graph g;
+  g.add_task("a", "inc", std::vector<ArgSpec>{Ref{0}});
+  EXPECT_THAT(error_of([&] { g.validate(); }), HasSubstr("'a' -> 'a'"));
+  Graph h;
+  h.add_task("a", "inc", std::vector<ArgSpec>{Ref{7}});
+  EXPECT_THAT(error_of([&] { h.validate(); }), HasSubstr("task 'a' refers to node 7"));
+  Graph k;
+  k.add_literal("a", Value(1));
+  k.add_literal("a", Value(2));
+  EXPECT_THAT(error_of([&] { k.validate(); }), HasSubstr("duplicate key 'a'"));
+}
+
+TEST(Validate, TargetsMustExist) {
+  Graph g;
+  call(g, "inc", 1);
+  std::vector<std::string> keys{"missing"};
+  EXPECT_THAT(error_of([&] { resolve_targets(g, keys); }), HasSubstr("target 'missing'"));
+  std::vector<NodeId> ids{5};
+  EXPECT_THAT(error_of([&] { plan_for(g, ids); }), HasSubstr("target node 5"));
+}
+
+TEST(Analysis, ShapeWorkAndCriticalPath) {
+  Graph g;
+  auto slow = TaskOptions::sleeping(100);
+  auto x = call(g, Call{"x", slow}, "add", 1, 3);
+  auto y = call(g, Call{"y", slow}, "sub", 2, 4);
+  auto z = call(g, Call{"z", slow}, "mul", x, y);
+  auto r = call(g, Call{"r", slow}, "div", z, 5);
+  auto a = analyse(g, std::vector<NodeId>{r.id()});
+  EXPECT_EQ(a.tasks, 4u);
+  EXPECT_EQ(a.edges, 3u);
+  EXPECT_EQ(a.depth, 3u);
+  EXPECT_EQ(a.widest_level, 2u);
+  EXPECT_THAT(a.level_widths, ElementsAre(2, 1, 1));
+  EXPECT_DOUBLE_EQ(a.total_work_ms, 400);
+  EXPECT_DOUBLE_EQ(a.critical_path_ms, 300);
+  EXPECT_THAT(a.critical_path, ElementsAre(x.id(), z.id(), r.id()));
+}
+
+TEST(Graph, MillionTaskChainHasNoRecursion) {
+  Graph g;
+  Delayed last = call(g, "inc", 0);
+  for (int i = 1; i < 1'000'000; ++i) last = call(g, "inc", last);
+  std::vector<NodeId> targets{last.id()};
+  auto a = analyse(g, targets);
+  EXPECT_EQ(a.depth, 1'000'000u);
+  EXPECT_LT(g.memory_bytes() / g.size(), 128u);
+}
+
+}  // namespace
+}  // namespace schedlab
