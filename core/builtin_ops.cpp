@@ -67,45 +67,61 @@ Value divide(const Value& a, const Value& b) {
   return Value(a.as_double() / b.as_double());
 }
 
-// The items a reduction runs over: one list or array argument, or else the arguments themselves
-// (so both sum([a, b, c]) and sum(a, b, c) work).
-List items_of(ArgSpan args) {
+// The items a reduction runs over: one list argument, or else the arguments themselves (so
+// both sum([a, b, c]) and sum(a, b, c) work). Arrays are handled by each reduction directly.
+ArgSpan items_of(ArgSpan args) {
   if (args.size() == 1 && args[0].kind() == ValueKind::list) return args[0].as_list();
-  if (args.size() == 1 && args[0].kind() == ValueKind::array) {
-    const Array& data = args[0].as_array();
-    List out;
-    out.reserve(data.size());
-    for (double d : data) out.emplace_back(d);
-    return out;
-  }
-  return List(args.begin(), args.end());
+  return args;
+}
+
+const Array* array_arg(ArgSpan args) {
+  return args.size() == 1 && args[0].kind() == ValueKind::array ? &args[0].as_array() : nullptr;
 }
 
 Value sum(ArgSpan args) {
-  if (args.size() == 1 && args[0].kind() == ValueKind::array) {
+  if (const Array* data = array_arg(args)) {
     double total = 0;
-    for (double d : args[0].as_array()) total += d;
+    for (double d : *data) total += d;
     return Value(total);
   }
-  Value total(int64_t{0});
-  for (const Value& item : items_of(args)) total = add(total, item);
+  // Integers add up exactly (with overflow checks) until the first double appears.
+  int64_t exact = 0;
+  ArgSpan items = items_of(args);
+  size_t i = 0;
+  for (; i < items.size() && items[i].kind() == ValueKind::integer; ++i) {
+    if (__builtin_add_overflow(exact, items[i].as_int(), &exact)) fail("int64 overflow in sum");
+  }
+  Value total(exact);
+  for (; i < items.size(); ++i) total = add(total, items[i]);
   return total;
 }
 
 template <class Better>
 Value extreme(ArgSpan args, const char* name, Better better) {
-  List items = items_of(args);
+  if (const Array* data = array_arg(args)) {
+    if (data->empty()) fail(fmt::format("{} of an empty array", name));
+    double best = (*data)[0];
+    for (double d : *data) best = better(d, best) ? d : best;
+    return Value(best);
+  }
+  ArgSpan items = items_of(args);
   if (items.empty()) fail(fmt::format("{} of an empty sequence", name));
-  Value best = items[0];
+  const Value* best = &items[0];
   for (const Value& item : items) {
     if (!item.is_number()) fail(fmt::format("{} needs numbers, got {}", name, kind_name(item.kind())));
-    if (better(item.as_double(), best.as_double())) best = item;
+    if (better(item.as_double(), best->as_double())) best = &item;
   }
-  return best;
+  return *best;
 }
 
 Value mean(ArgSpan args) {
-  List items = items_of(args);
+  if (const Array* data = array_arg(args)) {
+    if (data->empty()) fail("mean of an empty array");
+    double total = 0;
+    for (double d : *data) total += d;
+    return Value(total / static_cast<double>(data->size()));
+  }
+  ArgSpan items = items_of(args);
   if (items.empty()) fail("mean of an empty sequence");
   double total = 0;
   for (const Value& item : items) {
@@ -156,10 +172,8 @@ void register_builtin_ops(OpRegistry& r) {
   r.add("mean", "arithmetic mean of a list (or of the arguments), as a double", {1, -1}, mean);
   r.add("count", "number of items in a list or array (or of the arguments)", {0, -1},
         [](ArgSpan a) {
-          if (a.size() == 1 && a[0].kind() == ValueKind::array) {
-            return Value(static_cast<int64_t>(a[0].as_array().size()));
-          }
-          return Value(static_cast<int64_t>(items_of(a).size()));
+          const Array* data = array_arg(a);
+          return Value(static_cast<int64_t>(data ? data->size() : items_of(a).size()));
         });
   r.add("fib", "n-th Fibonacci number, deliberately slow recursion (CPU-bound)", {1, 1},
         [](ArgSpan a) {

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
+
 #include "core/graph_cache.hpp"
 #include "core/value_codec.hpp"
 
@@ -63,7 +65,12 @@ NodeId Graph::finish_node(const Op* op, TaskOptions options, std::string_view ke
   }
   auto id = static_cast<NodeId>(ops_.size());
   if (key.empty()) {
-    fmt::format_to(std::back_inserter(key_chars_), "{}-{}", op ? op->name : "literal", id);
+    // "<op>-<id>", written by hand: this is the hot path of graph construction.
+    key_chars_.append(op ? std::string_view(op->name) : std::string_view("literal"));
+    char digits[16];
+    digits[0] = '-';
+    char* end = std::to_chars(digits + 1, digits + sizeof digits, id).ptr;
+    key_chars_.append(digits, end);
   } else {
     key_chars_.append(key);
   }

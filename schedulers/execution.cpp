@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "core/errors.hpp"
 #include "schedulers/interrupt.hpp"
 
@@ -18,16 +20,15 @@ Execution::Execution(const Graph& graph, std::shared_ptr<const Plan> plan, std::
       plan_(std::move(plan)),
       observer_(observer),
       locks_(locks),
-      pending_(new std::atomic<uint32_t>[graph.size()]),
-      consumers_(new std::atomic<uint32_t>[graph.size()]),
+      nodes_(new NodeCounters[graph.size()]),
       results_(graph.size()),
       arg_buffers_(workers),
       pid_(static_cast<int>(getpid())),
       counters_(workers) {
   for (NodeId n = 0; n < graph.size(); ++n) {
-    pending_[n].store(plan_->pending[n], std::memory_order_relaxed);
-    consumers_[n].store(static_cast<uint32_t>(plan_->succs_of(n).size()),
-                        std::memory_order_relaxed);
+    nodes_[n].pending.store(plan_->pending[n], std::memory_order_relaxed);
+    nodes_[n].consumers.store(static_cast<uint32_t>(plan_->succs_of(n).size()),
+                              std::memory_order_relaxed);
   }
   if (observer_) {
     observer_->run_started(RunInfo{&graph_, std::move(scheduler), workers, plan_->tasks,
@@ -85,33 +86,43 @@ void Execution::run(NodeId n, unsigned worker, std::vector<NodeId>& ready) {
   complete(n, std::move(result), worker, ready);
 }
 
-void Execution::complete(NodeId n, Value result, unsigned worker, std::vector<NodeId>& ready) {
-  ++counters_[worker].tasks_run;
-  const Plan& p = *plan_;
-  if (!p.is_target[n] || !p.succs_of(n).empty()) {
-    // An intermediate: count it as live until its last consumer has read it.
-    auto bytes = static_cast<int64_t>(result.approx_bytes());
-    int64_t count = live_count_.fetch_add(1, std::memory_order_relaxed) + 1;
-    int64_t total = live_bytes_.fetch_add(bytes, std::memory_order_relaxed) + bytes;
-    for (int64_t seen = peak_count_.load(std::memory_order_relaxed); count > seen;) {
-      if (peak_count_.compare_exchange_weak(seen, count, std::memory_order_relaxed)) break;
-    }
-    for (int64_t seen = peak_bytes_.load(std::memory_order_relaxed); total > seen;) {
-      if (peak_bytes_.compare_exchange_weak(seen, total, std::memory_order_relaxed)) break;
+void Execution::count_live(WorkerCounters& c, int64_t count, int64_t bytes) {
+  // Owner-only read-modify-write: relaxed load and store, no locked instruction.
+  int64_t my_count = c.live_count.load(std::memory_order_relaxed) + count;
+  int64_t my_bytes = c.live_bytes.load(std::memory_order_relaxed) + bytes;
+  c.live_count.store(my_count, std::memory_order_relaxed);
+  c.live_bytes.store(my_bytes, std::memory_order_relaxed);
+  if (count < 0) return;
+  if (counters_.size() > 1) {
+    if (c.until_sample-- > 0) return;
+    c.until_sample = kPeakSample - 1;
+    my_count = my_bytes = 0;
+    for (const WorkerCounters& w : counters_) {
+      my_count += w.live_count.load(std::memory_order_relaxed);
+      my_bytes += w.live_bytes.load(std::memory_order_relaxed);
     }
   }
+  c.peak_count = std::max(c.peak_count, my_count);
+  c.peak_bytes = std::max(c.peak_bytes, my_bytes);
+}
+
+void Execution::complete(NodeId n, Value result, unsigned worker, std::vector<NodeId>& ready) {
+  WorkerCounters& c = counters_[worker];
+  ++c.tasks_run;
+  const Plan& p = *plan_;
+  std::span<const NodeId> succs = p.succs_of(n);
+  // An intermediate is live until its last consumer has read it.
+  if (!succs.empty()) count_live(c, 1, static_cast<int64_t>(result.approx_bytes()));
   results_[n] = std::move(result);
 
   for (NodeId d : p.deps_of(n)) {
-    if (consumers_[d].fetch_sub(1, std::memory_order_acq_rel) == 1) {
-      live_bytes_.fetch_sub(static_cast<int64_t>(results_[d].approx_bytes()),
-                            std::memory_order_relaxed);
-      live_count_.fetch_sub(1, std::memory_order_relaxed);
+    if (nodes_[d].consumers.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      count_live(c, -1, -static_cast<int64_t>(results_[d].approx_bytes()));
       if (!p.is_target[d]) results_[d] = Value();  // released: nobody needs it any more
     }
   }
-  for (NodeId s : p.succs_of(n)) {
-    if (pending_[s].fetch_sub(1, std::memory_order_acq_rel) == 1) ready.push_back(s);
+  for (NodeId s : succs) {
+    if (nodes_[s].pending.fetch_sub(1, std::memory_order_acq_rel) == 1) ready.push_back(s);
   }
 }
 
@@ -134,9 +145,12 @@ void Execution::fail_infrastructure(std::string message) {
 }
 
 std::vector<Value> Execution::finish() {
-  for (const WorkerCounters& c : counters_) stats_.tasks_run += c.tasks_run;
-  stats_.peak_live_intermediates = static_cast<uint64_t>(peak_count_.load());
-  stats_.peak_live_bytes = static_cast<uint64_t>(peak_bytes_.load());
+  for (const WorkerCounters& c : counters_) {
+    stats_.tasks_run += c.tasks_run;
+    stats_.peak_live_intermediates =
+        std::max(stats_.peak_live_intermediates, static_cast<uint64_t>(c.peak_count));
+    stats_.peak_live_bytes = std::max(stats_.peak_live_bytes, static_cast<uint64_t>(c.peak_bytes));
+  }
   {
     std::lock_guard lock(failure_mutex_);
     if (failure_kind_ == 1) throw TaskError(failure_key_, failure_op_, failure_message_);

@@ -105,20 +105,31 @@ class Execution final : public Job {
   std::shared_ptr<const Plan> plan_;
   Observer* observer_;
   TaskLocks locks_;
-  std::unique_ptr<std::atomic<uint32_t>[]> pending_;
-  std::unique_ptr<std::atomic<uint32_t>[]> consumers_;
+  // Both counters of a node side by side: one cache miss per node instead of two.
+  struct NodeCounters {
+    std::atomic<uint32_t> pending;
+    std::atomic<uint32_t> consumers;
+  };
+  std::unique_ptr<NodeCounters[]> nodes_;
   std::vector<Value> results_;
   std::vector<std::vector<Value>> arg_buffers_;  // one per worker: no allocation per task
   const int pid_;
 
+  // Per-worker counters, written only by their worker, so the hot path has no shared counter.
+  // Live intermediates are counted where they are made and where they are dropped (possibly by
+  // different workers, so one worker's count can go negative); their sum is the live total.
+  // With one worker the peak is exact; with more, each worker samples the sum every
+  // kPeakSample results it makes, so the peak may be missed by at most that many per worker.
+  static constexpr uint32_t kPeakSample = 16;
   struct alignas(64) WorkerCounters {
-    uint64_t tasks_run = 0;  // written by its worker only
+    uint64_t tasks_run = 0;
+    std::atomic<int64_t> live_count{0};  // atomic only so that other workers may sample it
+    std::atomic<int64_t> live_bytes{0};
+    int64_t peak_count = 0, peak_bytes = 0;
+    uint32_t until_sample = 0;
   };
+  void count_live(WorkerCounters& c, int64_t count, int64_t bytes);
   std::vector<WorkerCounters> counters_;
-  alignas(64) std::atomic<int64_t> live_count_{0};
-  std::atomic<int64_t> live_bytes_{0};
-  std::atomic<int64_t> peak_count_{0};
-  std::atomic<int64_t> peak_bytes_{0};
 
   std::mutex failure_mutex_;
   int failure_kind_ = 0;  // 1 task, 2 infrastructure
