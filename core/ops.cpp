@@ -20,6 +20,13 @@ OpRegistry& OpRegistry::global() {
   return *registry;
 }
 
+size_t OpRegistry::size() const { return count_.load(std::memory_order_acquire); }
+
+const Op* OpRegistry::by_id(uint32_t id) const {
+  return id < count_.load(std::memory_order_acquire) ? by_id_[id].load(std::memory_order_relaxed)
+                                                      : nullptr;
+}
+
 const Op& OpRegistry::add(std::string name, std::string description, Arity arity, OpFn fn) {
   bool valid = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
@@ -32,9 +39,15 @@ const Op& OpRegistry::add(std::string name, std::string description, Arity arity
   if (by_name_.contains(name)) {
     throw UsageError(fmt::format("op '{}' is already registered; choose another name", name));
   }
-  auto op = std::make_unique<Op>(Op{std::move(name), std::move(description), arity, std::move(fn)});
+  if (ops_.size() >= kMaxOps) {
+    throw UsageError(fmt::format("cannot register op '{}': at most {} ops", name, kMaxOps));
+  }
+  auto op = std::make_unique<Op>(Op{static_cast<uint32_t>(ops_.size()), std::move(name),
+                                    std::move(description), arity, std::move(fn)});
   const Op& ref = *op;
   by_name_.emplace(ref.name, &ref);
+  by_id_[ref.id].store(&ref, std::memory_order_relaxed);
+  count_.store(static_cast<uint32_t>(ops_.size() + 1), std::memory_order_release);
   ops_.push_back(std::move(op));
   return ref;
 }

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <shared_mutex>
@@ -39,6 +40,7 @@ struct Arity {
 };
 
 struct Op {
+  uint32_t id;  // registration order: the same in a forked worker process as in its parent
   std::string name;
   std::string description;  // one line, for `schedlab list`
   Arity arity;
@@ -63,11 +65,18 @@ class OpRegistry {
   // Like find, but throws UsageError naming the op and listing the registered ones.
   const Op& get(std::string_view name) const;
   std::vector<const Op*> list() const;  // sorted by name
+  size_t size() const;
+  const Op* by_id(uint32_t id) const;  // nullptr if there is no such op
 
  private:
   OpRegistry() = default;
+  static constexpr size_t kMaxOps = 16384;
   mutable std::shared_mutex mutex_;
   std::vector<std::unique_ptr<Op>> ops_;
+  // by_id reads these without any lock: a forked worker process may have inherited mutex_
+  // locked by a thread that does not exist in it.
+  std::unique_ptr<std::atomic<const Op*>[]> by_id_{new std::atomic<const Op*>[kMaxOps]{}};
+  std::atomic<uint32_t> count_{0};
   std::unordered_map<std::string_view, const Op*> by_name_;
 };
 

@@ -24,6 +24,11 @@ SchedulerRegistry& SchedulerRegistry::global() {
             {"threading"},
             "a pool of worker threads with work stealing, reused across computes",
             make_threads_scheduler});
+    r->add({"processes",
+            {"multiprocessing"},
+            "a pool of worker processes, values moved through shared memory, reused across "
+            "computes",
+            make_processes_scheduler});
     register_optional_schedulers(*r);
     // Pools must be stopped before the process exits, whoever forgets to.
     std::atexit([] { SchedulerRegistry::global().shutdown(); });

@@ -74,5 +74,6 @@ unsigned default_workers();  // the number of cores
 // Factories of the built-in schedulers (one file each).
 std::unique_ptr<Scheduler> make_sync_scheduler(unsigned workers);
 std::unique_ptr<Scheduler> make_threads_scheduler(unsigned workers);
+std::unique_ptr<Scheduler> make_processes_scheduler(unsigned workers);
 
 }  // namespace schedlab

@@ -1,0 +1,137 @@
+#include "schedulers/processes/pool.hpp"
+
+#include <fmt/format.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <thread>
+
+#include "core/ops.hpp"
+
+namespace schedlab::processes {
+namespace {
+
+std::atomic<uint32_t> g_pools{0};
+
+void init_robust_mutex(pthread_mutex_t* m) {
+  pthread_mutexattr_t attr;
+  pthread_mutexattr_init(&attr);
+  pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
+  pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST);
+  pthread_mutex_init(m, &attr);
+  pthread_mutexattr_destroy(&attr);
+}
+
+std::string describe(int status) {
+  if (WIFSIGNALED(status)) {
+    int sig = WTERMSIG(status);
+    return fmt::format("was killed by signal {} ({})", sig, strsignal(sig));
+  }
+  return fmt::format("exited with code {}", WEXITSTATUS(status));
+}
+
+}  // namespace
+
+WorkerPool::WorkerPool(unsigned workers)
+    : prefix_(fmt::format("{}{}-{}-", kShmPrefix, getpid(), g_pools.fetch_add(1))) {
+  remove_stale_segments();
+  segment_ = Segment::create(prefix_ + "pool", segment_size(workers));
+  auto* h = new (segment_.data()) PoolHeader();
+  h->magic = PoolHeader::kMagic;
+  h->workers = workers;
+  init_robust_mutex(&h->global_lock);
+  for (unsigned w = 0; w < workers; ++w) channels_.push_back(processes::channel(segment_.data(), w, true));
+  ops_at_start_ = OpRegistry::global().size();
+
+  const pid_t parent = getpid();
+  for (unsigned w = 0; w < workers; ++w) {
+    pid_t pid = fork();
+    if (pid < 0) {
+      int err = errno;
+      stop();
+      throw InfrastructureError(fmt::format("cannot start worker process {} of {}: {}", w + 1,
+                                            workers, std::strerror(err)));
+    }
+    if (pid == 0) worker_main(segment_.data(), w, parent, prefix_);  // never returns
+    // Own process group: a terminal's Ctrl-C reaches the parent only, and a group kill would
+    // reach anything a worker started.
+    setpgid(pid, pid);
+    pids_.push_back(pid);
+    reaped_.push_back(false);
+  }
+}
+
+WorkerPool::~WorkerPool() { stop(); }
+
+std::string WorkerPool::next_payload_name() { return fmt::format("{}p{}", prefix_, ++sequence_); }
+
+std::optional<WorkerPool::Death> WorkerPool::check_workers() {
+  std::optional<Death> first;
+  for (unsigned w = 0; w < pids_.size(); ++w) {
+    if (reaped_[w]) continue;
+    int status = 0;
+    if (waitpid(pids_[w], &status, WNOHANG) == pids_[w]) {
+      reaped_[w] = true;
+      broken_ = true;
+      if (!first) first = Death{w, pids_[w], describe(status)};
+    }
+  }
+  return first;
+}
+
+void WorkerPool::stop() {
+  // Ask politely (a stop request), give them a moment, then SIGKILL what is left.
+  for (unsigned w = 0; w < pids_.size(); ++w) {
+    if (reaped_[w]) continue;
+    if (char* dst = channels_[w].requests.reserve(1)) {
+      *dst = static_cast<char>(RequestType::stop);
+      channels_[w].requests.commit();
+      channels_[w].area->bell.ring();
+    }
+  }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+  for (unsigned w = 0; w < pids_.size(); ++w) {
+    while (!reaped_[w]) {
+      int status;
+      pid_t r = waitpid(pids_[w], &status, WNOHANG);
+      if (r == pids_[w] || (r < 0 && errno == ECHILD)) {
+        reaped_[w] = true;
+      } else if (std::chrono::steady_clock::now() > deadline) {
+        kill(-pids_[w], SIGKILL);
+        kill(pids_[w], SIGKILL);
+        waitpid(pids_[w], &status, 0);
+        reaped_[w] = true;
+      } else {
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+      }
+    }
+  }
+  remove_segments_with_prefix(prefix_);
+}
+
+double WorkerPool::workers_cpu_ms() const {
+  double total = 0;
+  const double tick_ms = 1000.0 / static_cast<double>(sysconf(_SC_CLK_TCK));
+  for (unsigned w = 0; w < pids_.size(); ++w) {
+    if (reaped_[w]) continue;
+    std::ifstream stat(fmt::format("/proc/{}/stat", pids_[w]));
+    std::string text((std::istreambuf_iterator<char>(stat)), {});
+    // Fields after the ")" that closes the command name: state is field 3, utime 14, stime 15.
+    auto close = text.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream fields(text.substr(close + 2));
+    std::string skip;
+    for (int i = 3; i < 14; ++i) fields >> skip;
+    double utime = 0, stime = 0;
+    fields >> utime >> stime;
+    total += (utime + stime) * tick_ms;
+  }
+  return total;
+}
+
+}  // namespace schedlab::processes

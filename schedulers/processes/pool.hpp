@@ -1,0 +1,66 @@
+// WorkerPool: `workers` forked worker processes and the shared segment they talk through.
+//
+// Fork, not fork+exec: a forked worker has the parent's op registry, including the ops a user
+// program registered in C++, which a freshly exec'ed binary would not know. The price is that
+// ops registered after the fork are unknown to the workers; the scheduler notices (the
+// registry only grows) and restarts the pool before such a run. Workers die with the parent
+// (PR_SET_PDEATHSIG), ignore Ctrl-C (the parent stops the run and then them), and leave with
+// _exit. Every segment is named after the parent's pid and the pool, so the pool removes all
+// of them by prefix, and a later run removes those whose owner is dead.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "schedulers/processes/protocol.hpp"
+#include "schedulers/processes/shm.hpp"
+
+namespace schedlab::processes {
+
+void worker_main(char* segment, unsigned index, pid_t parent, const std::string& ool_prefix);
+
+class WorkerPool {
+ public:
+  explicit WorkerPool(unsigned workers);
+  ~WorkerPool();  // stops workers (asks, then kills), reaps them, removes every segment
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
+
+  unsigned size() const { return static_cast<unsigned>(pids_.size()); }
+  pid_t pid(unsigned w) const { return pids_[w]; }
+  WorkerChannel& channel(unsigned w) { return channels_[w]; }
+  PoolHeader& header() { return *reinterpret_cast<PoolHeader*>(segment_.data()); }
+  size_t ops_at_start() const { return ops_at_start_; }
+  // A fresh name for an out-of-line payload sent by the parent.
+  std::string next_payload_name();
+
+  // Reaps any worker that has exited. Returns how the first one died ("was killed by signal 9
+  // (Killed)"), with its index, or nothing if all are alive.
+  struct Death {
+    unsigned worker;
+    pid_t pid;
+    std::string how;
+  };
+  std::optional<Death> check_workers();
+  bool broken() const { return broken_; }
+
+  // CPU time used so far by the live workers, in ms (from /proc), for run statistics.
+  double workers_cpu_ms() const;
+
+ private:
+  void stop();
+
+  std::string prefix_;  // "schedlab-<pid>-<pool>-"
+  Segment segment_;
+  std::vector<WorkerChannel> channels_;
+  std::vector<pid_t> pids_;
+  std::vector<bool> reaped_;
+  size_t ops_at_start_ = 0;
+  uint64_t sequence_ = 0;
+  bool broken_ = false;
+};
+
+}  // namespace schedlab::processes

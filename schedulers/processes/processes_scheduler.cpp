@@ -1,0 +1,246 @@
+// processes: tasks run in a pool of worker processes; arguments and results travel as encoded
+// values through shared memory. The parent does all the bookkeeping (the scheduling core's
+// split path: gather_args, then complete or fail); workers only run ops.
+//
+// Dispatch: ready tasks go, first in first out, to the worker with the fewest tasks in flight.
+// A worker may hold several tasks at once (a batch: it picks the next one up without waiting
+// for the parent) while tasks are short; a task that sleeps, or any task once tasks are seen to
+// take long, goes only to an idle worker, so that slow tasks are scheduled greedily, one per
+// worker, as the lessons' predictions assume.
+// Faults: while waiting, the parent reaps exited workers every few milliseconds; a dead worker
+// fails the run with its pid, how it died and the task it was running, and the pool is
+// replaced before the next run.
+#include <fmt/format.h>
+
+#include <signal.h>
+
+#include <deque>
+#include <memory>
+
+#include "core/value_codec.hpp"
+#include "schedulers/processes/pool.hpp"
+#include "schedulers/processes/transfer.hpp"
+#include "schedulers/scheduler.hpp"
+
+namespace schedlab {
+namespace processes {
+namespace {
+
+using std::chrono::duration;
+
+constexpr unsigned kMaxBatch = 64;         // tasks in flight per worker while tasks are short
+constexpr double kShortTaskUs = 20;        // "short": below this average run time
+constexpr int64_t kLivenessCheckUs = 5'000;  // how often a waiting parent reaps dead workers
+
+int64_t ns_since_epoch(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+Clock::time_point from_ns(int64_t ns) { return Clock::time_point(std::chrono::nanoseconds(ns)); }
+
+class ProcessesScheduler final : public Scheduler {
+ public:
+  explicit ProcessesScheduler(unsigned workers) : workers_(workers) { restart(); }
+  unsigned workers() const override { return workers_; }
+
+  void run(Execution& ex) override {
+    if (pool_->broken() || OpRegistry::global().size() != pool_->ops_at_start()) restart();
+    Run r(*this, ex);
+    r.loop();
+  }
+
+ private:
+  void restart() {
+    pool_.reset();
+    pool_ = std::make_unique<WorkerPool>(workers_);
+  }
+
+  // The state of one run.
+  class Run {
+   public:
+    Run(ProcessesScheduler& s, Execution& ex)
+        : pool_(*s.pool_), ex_(ex), in_flight_(s.workers_), cpu0_(pool_.workers_cpu_ms()) {
+      ready_.assign(ex.roots().begin(), ex.roots().end());
+    }
+
+    void loop() {
+      std::vector<NodeId> became_ready;
+      for (;;) {
+        if (!ex_.stopped()) dispatch();
+        bool got = collect(became_ready);
+        if (total_in_flight_ == 0 && (ready_.empty() || ex_.stopped())) break;
+        if (!got) wait();
+      }
+      RunStats& st = ex_.stats();
+      st.bytes_to_workers += bytes_to_;
+      st.bytes_from_workers += bytes_from_;
+      st.serialise_ms += serialise_ns_ / 1e6;
+      st.cpu_ms += pool_.workers_cpu_ms() - cpu0_;
+    }
+
+   private:
+    bool slow_tasks() const { return completed_ > 0 && run_ns_ / completed_ > kShortTaskUs * 1e3; }
+
+    void dispatch() {
+      while (!ready_.empty()) {
+        NodeId n = ready_.front();
+        const bool greedy = ex_.graph().options(n).sleep_us > 0 || slow_tasks();
+        unsigned best = 0;
+        for (unsigned w = 1; w < in_flight_.size(); ++w) {
+          if (in_flight_[w].size() < in_flight_[best].size()) best = w;
+        }
+        if (in_flight_[best].size() >= (greedy ? 1u : kMaxBatch)) return;
+        try {
+          if (!send(best, n)) return;  // ring full: try again after collecting
+        } catch (const CodecError& e) {
+          ready_.pop_front();
+          ex_.fail_task(n, fmt::format("cannot send the arguments to a worker: {}", e.what()));
+          return;
+        } catch (const std::exception& e) {
+          ready_.pop_front();
+          ex_.fail_infrastructure(e.what());
+          return;
+        }
+        ready_.pop_front();
+        in_flight_[best].push_back(n);
+        ++total_in_flight_;
+        if (Observer* o = ex_.observer()) o->task_started(n, best, Clock::now());
+        to_ring_.push_back(best);
+      }
+    }
+
+    bool send(unsigned w, NodeId n) {
+      const Graph& g = ex_.graph();
+      const Op& op = *g.op(n);
+      const int64_t t0 = ns_since_epoch(Clock::now());
+      ex_.gather_args(n, args_);
+      Value list(List(std::make_move_iterator(args_.begin()), std::make_move_iterator(args_.end())));
+      args_.clear();
+      const size_t size = encoded_size(list);
+      std::string& header = header_;
+      Writer(header).put(static_cast<uint8_t>(RequestType::task)).put(n).put(op.id)
+          .put(g.options(n).sleep_us).put(static_cast<uint8_t>(g.options(n).lock))
+          .put_string(op.name);
+      bool sent = post(pool_.channel(w).requests, header.size(), [&] { return std::string_view(header); },
+                       size, [&](char* dst) { encode_into(list, dst); }, pool_.next_payload_name());
+      if (sent) {
+        bytes_to_ += size;
+        serialise_ns_ += ns_since_epoch(Clock::now()) - t0;
+      }
+      flush_bells();
+      return sent;
+    }
+
+    // Workers are rung once per dispatch round, not once per task.
+    void flush_bells() {
+      for (unsigned w : to_ring_) pool_.channel(w).area->bell.ring();
+      to_ring_.clear();
+    }
+
+    bool collect(std::vector<NodeId>& became_ready) {
+      flush_bells();
+      bool got = false;
+      for (unsigned w = 0; w < in_flight_.size(); ++w) {
+        Ring& ring = pool_.channel(w).responses;
+        for (std::span<const char> m = ring.peek(); !m.empty(); m = ring.peek()) {
+          got = true;
+          handle_response(w, {m.data(), m.size()}, became_ready);
+          ring.pop();
+        }
+      }
+      return got;
+    }
+
+    void handle_response(unsigned w, std::string_view message, std::vector<NodeId>& became_ready) {
+      Reader in(message);
+      auto type = static_cast<ResponseType>(in.get<uint8_t>());
+      auto n = in.get<uint32_t>();
+      auto start = in.get<int64_t>(), end = in.get<int64_t>(), worker_serialise = in.get<int64_t>();
+      const int64_t t0 = ns_since_epoch(Clock::now());
+      Segment holder;
+      std::string_view payload = receive_payload(in, holder);
+      in_flight_[w].pop_front();
+      --total_in_flight_;
+      serialise_ns_ += worker_serialise;
+      if (type != ResponseType::ok) {
+        if (type == ResponseType::task_error) ex_.fail_task(n, std::string(payload));
+        else ex_.fail_infrastructure(fmt::format("worker {} (pid {}) while running task '{}': {}", w,
+                                                 pool_.pid(w), ex_.graph().key(n), payload));
+        return;
+      }
+      bytes_from_ += payload.size();
+      Value result = decode(payload);
+      serialise_ns_ += ns_since_epoch(Clock::now()) - t0;
+      ++completed_;
+      run_ns_ += static_cast<double>(end - start);
+      if (Observer* o = ex_.observer()) {
+        o->task_finished(TaskEvent{n, w, pool_.pid(w), from_ns(start), from_ns(end)});
+      }
+      became_ready.clear();
+      ex_.complete(n, std::move(result), w, became_ready);
+      ready_.insert(ready_.end(), became_ready.begin(), became_ready.end());
+    }
+
+    void wait() {
+      // Spin briefly: in a chain the answer is usually microseconds away.
+      auto spin_until = Clock::now() + std::chrono::microseconds(50);
+      while (Clock::now() < spin_until) {
+        if (any_response()) return;
+      }
+      pool_.header().parent_bell.wait([&] { return any_response(); }, kLivenessCheckUs);
+      if (auto death = pool_.check_workers()) fail_on_death(*death);
+    }
+
+    bool any_response() {
+      for (unsigned w = 0; w < in_flight_.size(); ++w) {
+        if (!pool_.channel(w).responses.empty()) return true;
+      }
+      return false;
+    }
+
+    void fail_on_death(const WorkerPool::Death& d) {
+      std::string task = "no task";
+      if (!in_flight_[d.worker].empty()) {
+        NodeId n = in_flight_[d.worker].front();
+        task = fmt::format("task '{}' (op {})", ex_.graph().key(n), ex_.graph().op(n)->name);
+      }
+      ex_.fail_infrastructure(fmt::format("worker {} (pid {}) {} while running {}", d.worker,
+                                          d.pid, d.how, task));
+      // Its tasks will never answer: forget them so the run can end.
+      total_in_flight_ -= in_flight_[d.worker].size();
+      in_flight_[d.worker].clear();
+      for (unsigned w = 0; w < in_flight_.size(); ++w) {
+        if (w != d.worker && !alive(w)) {
+          total_in_flight_ -= in_flight_[w].size();
+          in_flight_[w].clear();
+        }
+      }
+    }
+
+    bool alive(unsigned w) { return kill(pool_.pid(w), 0) == 0; }
+
+    WorkerPool& pool_;
+    Execution& ex_;
+    std::deque<NodeId> ready_;
+    std::vector<std::deque<NodeId>> in_flight_;
+    size_t total_in_flight_ = 0;
+    std::vector<unsigned> to_ring_;
+    std::vector<Value> args_;
+    std::string header_;
+    uint64_t bytes_to_ = 0, bytes_from_ = 0, completed_ = 0;
+    double run_ns_ = 0;
+    int64_t serialise_ns_ = 0;
+    double cpu0_;
+  };
+
+  unsigned workers_;
+  std::unique_ptr<WorkerPool> pool_;
+};
+
+}  // namespace
+}  // namespace processes
+
+std::unique_ptr<Scheduler> make_processes_scheduler(unsigned workers) {
+  return std::make_unique<processes::ProcessesScheduler>(workers);
+}
+
+}  // namespace schedlab

@@ -1,0 +1,119 @@
+// The messages between the parent and a worker process, and the shared segment's layout.
+//
+// Request (parent -> worker):  type u8 (task | stop), node u32, op id u32, sleep_us u32,
+//   lock u8, op name (u16 length + bytes), then the arguments as one encoded list value,
+//   either inline or out of line.
+// Response (worker -> parent): type u8 (ok | task error | infrastructure error), node u32,
+//   start ns i64, end ns i64, serialisation ns i64, then the encoded result (ok) or a message,
+//   inline or out of line.
+// A payload larger than a quarter of the ring goes out of line: into its own segment, named in
+// the message, that the receiver maps, reads and removes.
+#pragma once
+
+#include <pthread.h>
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "core/errors.hpp"
+#include "schedulers/processes/ring.hpp"
+
+namespace schedlab::processes {
+
+enum class RequestType : uint8_t { task = 1, stop = 2 };
+enum class ResponseType : uint8_t { ok = 1, task_error = 2, infrastructure_error = 3 };
+enum class PayloadMode : uint8_t { inline_bytes = 0, out_of_line = 1 };
+inline constexpr size_t kResponseHeader = 1 + 4 + 8 + 8 + 8;  // type, node, start, end, serialise
+
+// A worker died holding the `global` lock; the next worker to take it reports this.
+class LockOwnerDied : public InfrastructureError {
+ public:
+  LockOwnerDied()
+      : InfrastructureError("a worker process died while holding the global lock; the lock was "
+                            "repaired but this run cannot be trusted") {}
+};
+
+inline constexpr size_t kRingCapacity = size_t{1} << 20;  // per direction per worker
+
+// The start of the pool's segment. Followed by one WorkerArea per worker.
+struct PoolHeader {
+  static constexpr uint64_t kMagic = 0x5343484544504f4fULL;  // "SCHEDPOO"
+  uint64_t magic;
+  uint32_t workers;
+  pthread_mutex_t global_lock;  // robust and process-shared: see pool.cpp
+  alignas(64) Bell parent_bell;  // rung by workers after posting a response
+};
+
+struct alignas(64) WorkerArea {
+  Bell bell;  // rung by the parent after posting requests
+};
+
+inline size_t worker_stride() {
+  return sizeof(WorkerArea) + 2 * Ring::footprint(kRingCapacity);
+}
+inline size_t segment_size(unsigned workers) {
+  return (sizeof(PoolHeader) + 63) / 64 * 64 + workers * worker_stride();
+}
+
+// Views of one worker's part of the segment.
+struct WorkerChannel {
+  WorkerArea* area;
+  Ring requests;
+  Ring responses;
+};
+inline WorkerChannel channel(char* segment, unsigned w, bool init) {
+  char* base = segment + (sizeof(PoolHeader) + 63) / 64 * 64 + w * worker_stride();
+  auto* area = reinterpret_cast<WorkerArea*>(base);
+  if (init) new (area) WorkerArea();
+  char* rings = base + sizeof(WorkerArea);
+  return {area, Ring(rings, kRingCapacity, init),
+          Ring(rings + Ring::footprint(kRingCapacity), kRingCapacity, init)};
+}
+
+// Appending and reading the fixed-size fields of a message.
+class Writer {
+ public:
+  explicit Writer(std::string& out) : out_(out) { out_.clear(); }
+  template <class T>
+  Writer& put(T x) {
+    out_.append(reinterpret_cast<const char*>(&x), sizeof x);
+    return *this;
+  }
+  Writer& put_string(std::string_view s) {
+    put<uint16_t>(static_cast<uint16_t>(s.size()));
+    out_.append(s);
+    return *this;
+  }
+
+ private:
+  std::string& out_;
+};
+
+class Reader {
+ public:
+  explicit Reader(std::string_view in) : in_(in) {}
+  template <class T>
+  T get() {
+    if (in_.size() - pos_ < sizeof(T)) throw InfrastructureError("truncated message between processes");
+    T x;
+    std::memcpy(&x, in_.data() + pos_, sizeof x);
+    pos_ += sizeof x;
+    return x;
+  }
+  std::string_view get_string() {
+    auto n = get<uint16_t>();
+    if (in_.size() - pos_ < n) throw InfrastructureError("truncated message between processes");
+    std::string_view s = in_.substr(pos_, n);
+    pos_ += n;
+    return s;
+  }
+  std::string_view rest() const { return in_.substr(pos_); }
+
+ private:
+  std::string_view in_;
+  size_t pos_ = 0;
+};
+
+}  // namespace schedlab::processes

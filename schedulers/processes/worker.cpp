@@ -1,0 +1,189 @@
+// The life of a worker process: forked by the pool, it reads task requests from its ring, runs
+// them (ops looked up by id and checked by name, since the registry was copied at fork), and
+// posts responses. It never returns: it leaves with _exit, so none of the parent's atexit
+// handlers or static destructors (pools, segments) run a second time in the child.
+#include <fmt/format.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <chrono>
+
+#include "core/value_codec.hpp"
+#include "schedulers/observer.hpp"
+#include "schedulers/processes/pool.hpp"
+#include "schedulers/processes/transfer.hpp"
+#include "schedulers/task_body.hpp"
+
+namespace schedlab::processes {
+namespace {
+
+int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
+      .count();
+}
+
+// The `global` lock: a robust mutex in the segment. If its holder died, the next locker gets
+// EOWNERDEAD instead of waiting forever; it repairs the mutex and fails the task.
+class RobustLock final : public TaskLock {
+ public:
+  explicit RobustLock(pthread_mutex_t* m) : m_(m) {}
+  void lock() override {
+    int r = pthread_mutex_lock(m_);
+    if (r == EOWNERDEAD) {
+      pthread_mutex_consistent(m_);
+      pthread_mutex_unlock(m_);
+      throw LockOwnerDied();
+    }
+    if (r != 0) throw InfrastructureError(fmt::format("global lock: {}", std::strerror(r)));
+  }
+  void unlock() override { pthread_mutex_unlock(m_); }
+
+ private:
+  pthread_mutex_t* m_;
+};
+
+class Worker {
+ public:
+  Worker(char* segment, unsigned index, pid_t parent, std::string ool_prefix)
+      : header_(reinterpret_cast<PoolHeader*>(segment)),
+        channel_(channel(segment, index, false)),
+        parent_(parent),
+        ool_prefix_(std::move(ool_prefix)),
+        global_(&header_->global_lock) {}
+
+  [[noreturn]] void run() {
+    for (;;) {
+      std::span<const char> message = next_request();
+      Reader in({message.data(), message.size()});
+      if (static_cast<RequestType>(in.get<uint8_t>()) == RequestType::stop) _exit(0);
+      handle_task(in);
+    }
+  }
+
+ private:
+  // Spins for a short while (a chain's next task usually comes within microseconds), then
+  // sleeps on the bell, checking every 100 ms that the parent is still there.
+  std::span<const char> next_request() {
+    auto spin_until = Clock::now() + std::chrono::microseconds(50);
+    for (;;) {
+      std::span<const char> m = channel_.requests.peek();
+      if (!m.empty()) return m;
+      if (Clock::now() < spin_until) continue;
+      channel_.area->bell.wait([&] { return !channel_.requests.empty(); }, 100'000);
+      if (getppid() != parent_) _exit(1);
+    }
+  }
+
+  void handle_task(Reader& in) {
+    const auto node = in.get<uint32_t>();
+    const auto op_id = in.get<uint32_t>();
+    TaskOptions options;
+    options.sleep_us = in.get<uint32_t>();
+    options.lock = static_cast<LockKind>(in.get<uint8_t>());
+    std::string op_name(in.get_string());
+
+    ResponseType type = ResponseType::ok;
+    std::string error;
+    Value result;
+    int64_t start = 0, end = 0;
+    int64_t serialise = 0;
+    try {
+      const int64_t t0 = now_ns();
+      Segment holder;
+      Value args = decode(receive_payload(in, holder));
+      serialise += now_ns() - t0;
+      channel_.requests.pop();  // the arguments are ours now: free the ring for the parent
+      popped_ = true;
+      const Op* op = OpRegistry::global().by_id(op_id);
+      if (!op || op->name != op_name) {
+        throw InfrastructureError(fmt::format(
+            "op '{}' is not known in the worker process (registered after the pool started?)",
+            op_name));
+      }
+      start = now_ns();
+      result = run_task_body(*op, args.as_list(), options, TaskLocks{TaskLocks::in_process().process, &global_});
+      end = now_ns();
+    } catch (const LockOwnerDied& e) {
+      type = ResponseType::infrastructure_error;
+      error = e.what();
+    } catch (const InfrastructureError& e) {
+      type = ResponseType::infrastructure_error;
+      error = e.what();
+    } catch (const std::exception& e) {
+      type = ResponseType::task_error;
+      error = e.what();
+    } catch (...) {
+      type = ResponseType::task_error;
+      error = "unknown exception";
+    }
+    if (!popped_) channel_.requests.pop();
+    popped_ = false;
+    if (end == 0) end = now_ns();
+    if (start == 0) start = end;
+    respond(type, node, start, end, serialise, result, error);
+  }
+
+  void respond(ResponseType type, uint32_t node, int64_t start, int64_t end, int64_t serialise,
+               const Value& result, std::string message) {
+    size_t size = message.size();
+    if (type == ResponseType::ok) {
+      try {
+        size = encoded_size(result);
+      } catch (const std::exception& e) {  // e.g. nested too deeply to encode
+        type = ResponseType::task_error;
+        message = fmt::format("cannot send the result to the parent: {}", e.what());
+        size = message.size();
+      }
+    }
+    int64_t encode_ns = 0;
+    auto fill = [&](char* dst) {
+      const int64_t t0 = now_ns();
+      if (type == ResponseType::ok) encode_into(result, dst);
+      else std::memcpy(dst, message.data(), message.size());
+      encode_ns = now_ns() - t0;
+    };
+    auto header = [&]() -> std::string_view {
+      Writer(header_bytes_).put(static_cast<uint8_t>(type)).put(node).put(start).put(end)
+          .put(serialise + encode_ns);
+      return header_bytes_;
+    };
+    std::string name = fmt::format("{}r{}-{}", ool_prefix_, getpid(), ++sequence_);
+    for (int spins = 0; !post(channel_.responses, kResponseHeader, header, size, fill, name);
+         ++spins) {
+      // The parent has not drained our responses yet: wait a little, and not forever.
+      if (getppid() != parent_) _exit(1);
+      timespec pause{0, spins < 100 ? 1'000L : 100'000L};
+      nanosleep(&pause, nullptr);
+    }
+    header_->parent_bell.ring();
+  }
+
+  PoolHeader* header_;
+  WorkerChannel channel_;
+  pid_t parent_;
+  std::string ool_prefix_;
+  RobustLock global_;
+  std::string header_bytes_;
+  uint64_t sequence_ = 0;
+  bool popped_ = false;
+};
+
+}  // namespace
+
+void worker_main(char* segment, unsigned index, pid_t parent, const std::string& ool_prefix) {
+  // Die with the parent, even if it is killed with SIGKILL; then check it did not die already.
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != parent) _exit(1);
+  // Ctrl-C goes to the parent, which stops the run and then stops us.
+  signal(SIGINT, SIG_IGN);
+  signal(SIGTERM, SIG_DFL);
+  try {
+    Worker(segment, index, parent, ool_prefix).run();
+  } catch (...) {
+  }
+  _exit(3);
+}
+
+}  // namespace schedlab::processes
