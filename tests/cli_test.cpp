@@ -86,6 +86,14 @@ TEST_F(Cli, TaskFailureExitsOneNamingKeyAndOp) {
   EXPECT_EQ(r.out, "");
 }
 
+TEST_F(Cli, WorkerDeathExitsThree) {
+  Outcome r = run("compute - --scheduler processes --workers 1",
+                  R"({"tasks": {"boom": {"op": "crash", "args": []}}})");
+  EXPECT_EQ(r.code, 3);
+  EXPECT_THAT(r.err, HasSubstr("was killed by signal 6"));
+  EXPECT_THAT(r.err, HasSubstr("task 'boom' (op crash)"));
+}
+
 TEST_F(Cli, InvalidInputExitsTwo) {
   Outcome bad_json = run("compute -", "{\"tasks\": {\n  \"a\": }");
   EXPECT_EQ(bad_json.code, 2);

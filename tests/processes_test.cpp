@@ -1,0 +1,310 @@
+// Faults of the processes scheduler: nothing hangs, nothing leaks. Around every test: no
+// schedlab segment of this process is left in /dev/shm and no child process is left.
+#include <dirent.h>
+#include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <fstream>
+#include <future>
+#include <thread>
+
+#include "core/delayed.hpp"
+#include "core/errors.hpp"
+#include "schedulers/compute.hpp"
+#include "schedulers/scheduler.hpp"
+
+extern char** environ;
+
+namespace schedlab {
+namespace {
+
+using ::testing::HasSubstr;
+using namespace std::chrono_literals;
+
+std::vector<std::string> shm_entries(const std::string& prefix) {
+  std::vector<std::string> out;
+  if (DIR* d = opendir("/dev/shm")) {
+    while (dirent* e = readdir(d)) {
+      if (std::string(e->d_name).rfind(prefix, 0) == 0) out.emplace_back(e->d_name);
+    }
+    closedir(d);
+  }
+  return out;
+}
+
+std::string my_prefix() { return "schedlab-" + std::to_string(getpid()) + "-"; }
+
+const Op& pid_op() {
+  static const Op& op = register_op("test.pid", "the pid of the process running it",
+                                    [](int64_t) { return static_cast<int64_t>(getpid()); });
+  return op;
+}
+const Op& exit_op() {
+  static const Op& op = register_op("test.exit", "exits the process with a code", [](int64_t code) -> int64_t {
+    _exit(static_cast<int>(code));
+  });
+  return op;
+}
+const Op& segv_op() {
+  static const Op& op = register_op("test.segv", "dies of SIGSEGV", [](int64_t) -> int64_t {
+    std::raise(SIGSEGV);
+    return 0;
+  });
+  return op;
+}
+
+class Processes : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    // Register the test ops before any pool starts, as a program would.
+    pid_op(), exit_op(), segv_op();
+  }
+  void TearDown() override {
+    SchedulerRegistry::global().shutdown();
+    EXPECT_THAT(shm_entries(my_prefix()), ::testing::IsEmpty()) << "segments left behind";
+    int status;
+    EXPECT_EQ(waitpid(-1, &status, WNOHANG), -1) << "a child process was left behind";
+  }
+  static ComputeOptions on(unsigned workers) { return {.scheduler = "processes", .workers = workers}; }
+
+  // Runs compute and returns the InfrastructureError's message, checking it came in time.
+  static std::string infrastructure_error(const Delayed& d, unsigned workers) {
+    auto start = std::chrono::steady_clock::now();
+    try {
+      compute(d, on(workers));
+    } catch (const InfrastructureError& e) {
+      EXPECT_LT(std::chrono::steady_clock::now() - start, 2s) << "detected too late";
+      return e.what();
+    }
+    return "no InfrastructureError";
+  }
+};
+
+TEST_F(Processes, CrashOpIsReportedWithPidSignalAndTask) {
+  Graph g;
+  auto ok = call(g, "inc", 1);
+  auto boom = call(g, Call{"boom"}, "crash", ok);
+  std::string e = infrastructure_error(boom, 2);
+  EXPECT_THAT(e, HasSubstr("(pid "));
+  EXPECT_THAT(e, HasSubstr("was killed by signal 6"));
+  EXPECT_THAT(e, HasSubstr("task 'boom' (op crash)"));
+  // The pool is replaced: the next compute works.
+  EXPECT_EQ(compute(ok, on(2)).values[0], Value(2));
+}
+
+TEST_F(Processes, SegfaultAndExitAreReported) {
+  Graph g;
+  auto segv = call(g, Call{"segv"}, "test.segv", 1);
+  EXPECT_THAT(infrastructure_error(segv, 1), HasSubstr("was killed by signal 11"));
+  auto quit = call(g, Call{"quit"}, "test.exit", 7);
+  EXPECT_THAT(infrastructure_error(quit, 1), HasSubstr("exited with code 7 while running task 'quit'"));
+}
+
+TEST_F(Processes, WorkerKilledFromOutsideIsDetected) {
+  Graph g;
+  auto who = call(g, "test.pid", 0);
+  auto worker = static_cast<pid_t>(compute(who, on(1)).values[0].as_int());
+  ASSERT_NE(worker, getpid());
+  auto slow = call(g, Call{"slow", TaskOptions::sleeping(5000)}, "inc", 1);
+  auto killer = std::async(std::launch::async, [&] {
+    std::this_thread::sleep_for(100ms);
+    kill(worker, SIGKILL);
+  });
+  auto start = std::chrono::steady_clock::now();
+  try {
+    compute(slow, on(1));
+    FAIL() << "expected an InfrastructureError";
+  } catch (const InfrastructureError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("was killed by signal 9"));
+    EXPECT_THAT(e.what(), HasSubstr("task 'slow'"));
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+}
+
+TEST_F(Processes, DeathHoldingTheGlobalLockDoesNotDeadlock) {
+  Graph g;
+  std::vector<Delayed> parts{call(g, Call{"holder", TaskOptions::sleeping(20, LockKind::global)}, "crash")};
+  for (int i = 0; i < 4; ++i) {
+    parts.push_back(call(g, Call{{}, TaskOptions::sleeping(10, LockKind::global)}, "inc", i));
+  }
+  auto total = call("sum", parts);
+  std::string e = infrastructure_error(total, 2);
+  EXPECT_THAT(e, ::testing::AnyOf(HasSubstr("killed by signal 6"), HasSubstr("global lock")));
+  // A fresh pool has a fresh lock.
+  Graph h;
+  auto fine = call(h, Call{{}, TaskOptions::sleeping(1, LockKind::global)}, "inc", 1);
+  EXPECT_EQ(compute(fine, on(2)).values[0], Value(2));
+}
+
+TEST_F(Processes, TaskErrorsCrossTheProcessBoundary) {
+  Graph g;
+  auto bad = call(g, Call{"bad"}, "fail", "went wrong");
+  try {
+    compute(bad, on(2));
+    FAIL();
+  } catch (const TaskError& e) {
+    EXPECT_EQ(e.key(), "bad");
+    EXPECT_EQ(e.op(), "fail");
+    EXPECT_EQ(e.message(), "went wrong");
+  }
+}
+
+TEST_F(Processes, LargeValuesTravelOutOfLine) {
+  Graph g;
+  Array data(2'000'000);  // 16 MB: far above the ring size
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<double>(i) * 0.5;
+  auto big = literal(g, Value(data));
+  auto same = call(g, "identity", big);
+  auto total = call(g, "sum", same);
+  ComputeResult r = compute({same, total}, on(2));
+  EXPECT_EQ(r.values[0], Value(data));
+  EXPECT_EQ(r.values[1], Value(0.5 * (1'999'999.0 * 2'000'000.0 / 2)));
+  EXPECT_GT(r.stats.bytes_to_workers, 2 * 16'000'000u);
+  EXPECT_GT(r.stats.bytes_from_workers, 16'000'000u);
+}
+
+TEST_F(Processes, OpsRegisteredAfterThePoolStartedWork) {
+  Graph g;
+  auto a = call(g, "inc", 1);
+  EXPECT_EQ(compute(a, on(2)).values[0], Value(2));  // the pool is running now
+  static const Op& late = register_op("test.late", "registered late", [](int64_t x) { return x * 3; });
+  auto b = call(g, late.name, a);
+  EXPECT_EQ(compute(b, on(2)).values[0], Value(6));
+}
+
+TEST_F(Processes, ProcessLockDoesNotSerialiseProcesses) {
+  Graph g;
+  std::vector<Delayed> parts;
+  for (int i = 0; i < 2; ++i) {
+    parts.push_back(call(g, Call{{}, TaskOptions::sleeping(100, LockKind::process)}, "inc", i));
+  }
+  auto total = call("sum", parts);
+  compute(total, on(2));  // start the pool outside the measurement
+  ComputeResult r = compute(total, on(2));
+  EXPECT_LT(r.stats.wall_ms, 190.0);  // two 100 ms sleeps side by side, not one after the other
+}
+
+TEST_F(Processes, StaleSegmentsOfDeadOwnersAreRemoved) {
+  // A segment named after a pid that cannot be alive (above pid_max), as a killed run leaves.
+  const std::string stale = "schedlab-999999999-0-pool";
+  std::ofstream("/dev/shm/" + stale) << "left behind";
+  const std::string foreign = "schedlab-notapid";
+  std::ofstream("/dev/shm/" + foreign) << "not ours";
+  Graph g;
+  compute(call(g, "inc", 1), on(1));
+  EXPECT_THAT(shm_entries(stale), ::testing::IsEmpty());
+  EXPECT_THAT(shm_entries(foreign), ::testing::SizeIs(1));  // not ours: left alone
+  std::remove(("/dev/shm/" + foreign).c_str());
+}
+
+// The parent itself interrupted or killed: the CLI in a child process.
+class ParentSignals : public ::testing::Test {
+ protected:
+  pid_t spawn(const std::string& graph_file) {
+    std::vector<std::string> args{SCHEDLAB_BIN, "compute", graph_file, "--scheduler", "processes",
+                                  "--workers", "2"};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+    pid_t pid;
+    EXPECT_EQ(posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ), 0);
+    posix_spawn_file_actions_destroy(&actions);
+    return pid;
+  }
+  static std::vector<pid_t> children_of(pid_t parent) {
+    std::vector<pid_t> out;
+    if (DIR* d = opendir("/proc")) {
+      while (dirent* e = readdir(d)) {
+        pid_t pid = std::atoi(e->d_name);
+        if (pid <= 0) continue;
+        std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+        std::string text((std::istreambuf_iterator<char>(stat)), {});
+        auto close = text.rfind(')');
+        if (close == std::string::npos) continue;
+        std::istringstream fields(text.substr(close + 2));
+        std::string state;
+        pid_t ppid = 0;
+        fields >> state >> ppid;
+        if (ppid == parent && state != "Z") out.push_back(pid);
+      }
+      closedir(d);
+    }
+    return out;
+  }
+  // Gone, or a zombie waiting for whoever adopted it to reap it: either way, not running.
+  static bool gone(pid_t pid) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), {});
+    auto close = text.rfind(')');
+    return close == std::string::npos || text.compare(close + 2, 1, "Z") == 0;
+  }
+  std::string slow_graph() {
+    std::string path = ::testing::TempDir() + "schedlab_slow_" + std::to_string(getpid()) + ".json";
+    std::ofstream(path) << R"({"tasks": {"a": {"op": "inc", "args": [1], "sleep_ms": 300},
+        "b": {"op": "inc", "args": [2], "sleep_ms": 300},
+        "c": {"op": "add", "args": [{"ref": "a"}, {"ref": "b"}], "sleep_ms": 20000}}})";
+    return path;
+  }
+  // Waits until the CLI has its two workers.
+  std::vector<pid_t> workers_of(pid_t cli) {
+    for (int i = 0; i < 400; ++i) {
+      auto kids = children_of(cli);
+      if (kids.size() == 2) return kids;
+      std::this_thread::sleep_for(5ms);
+    }
+    ADD_FAILURE() << "the CLI never had two workers";
+    return {};
+  }
+};
+
+TEST_F(ParentSignals, SigintStopsCleanly) {
+  std::string graph = slow_graph();
+  pid_t cli = spawn(graph);
+  std::vector<pid_t> workers = workers_of(cli);
+  std::this_thread::sleep_for(50ms);
+  kill(cli, SIGINT);
+  int status = 0;
+  auto start = std::chrono::steady_clock::now();
+  ASSERT_EQ(waitpid(cli, &status, 0), cli);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 130);
+  for (pid_t w : workers) EXPECT_TRUE(gone(w)) << w;
+  EXPECT_THAT(shm_entries("schedlab-" + std::to_string(cli) + "-"), ::testing::IsEmpty());
+  std::remove(graph.c_str());
+}
+
+TEST_F(ParentSignals, SigkilledParentTakesItsWorkersWithIt) {
+  std::string graph = slow_graph();
+  pid_t cli = spawn(graph);
+  std::vector<pid_t> workers = workers_of(cli);
+  kill(cli, SIGKILL);
+  int status;
+  waitpid(cli, &status, 0);
+  auto start = std::chrono::steady_clock::now();
+  for (pid_t w : workers) {
+    while (!gone(w) && std::chrono::steady_clock::now() - start < 2s) std::this_thread::sleep_for(5ms);
+    EXPECT_TRUE(gone(w)) << "worker " << w << " outlived its parent";
+  }
+  // Its segment was left behind; the next pool anywhere removes it.
+  EXPECT_THAT(shm_entries("schedlab-" + std::to_string(cli) + "-"), ::testing::SizeIs(1));
+  Graph g;
+  compute(call(g, "inc", 1), {.scheduler = "processes", .workers = 1});
+  EXPECT_THAT(shm_entries("schedlab-" + std::to_string(cli) + "-"), ::testing::IsEmpty());
+  SchedulerRegistry::global().shutdown();
+  std::remove(graph.c_str());
+}
+
+}  // namespace
+}  // namespace schedlab
