@@ -3,6 +3,17 @@
 
 namespace schedlab {
 
-void register_optional_schedulers(SchedulerRegistry&) {}
+#ifdef SCHEDLAB_HAVE_OPENMP
+std::unique_ptr<Scheduler> make_openmp_scheduler(unsigned workers);
+#endif
+
+void register_optional_schedulers([[maybe_unused]] SchedulerRegistry& registry) {
+#ifdef SCHEDLAB_HAVE_OPENMP
+  registry.add({"openmp",
+                {"omp"},
+                "OpenMP tasks in one parallel region, successors released by atomic counters",
+                make_openmp_scheduler});
+#endif
+}
 
 }  // namespace schedlab

@@ -297,8 +297,8 @@ TEST_F(ParentSignals, SigkilledParentTakesItsWorkersWithIt) {
     while (!gone(w) && std::chrono::steady_clock::now() - start < 2s) std::this_thread::sleep_for(5ms);
     EXPECT_TRUE(gone(w)) << "worker " << w << " outlived its parent";
   }
-  // Its segment was left behind; the next pool anywhere removes it.
-  EXPECT_THAT(shm_entries("schedlab-" + std::to_string(cli) + "-"), ::testing::SizeIs(1));
+  // Its segment was left behind; the next pool anywhere (maybe another test process running
+  // in parallel, which is why there is no check that it is still there now) removes it.
   Graph g;
   compute(call(g, "inc", 1), {.scheduler = "processes", .workers = 1});
   EXPECT_THAT(shm_entries("schedlab-" + std::to_string(cli) + "-"), ::testing::IsEmpty());
