@@ -33,7 +33,8 @@ void full(benchmark::State& state, std::string scheduler, std::string shape_name
 }
 
 [[maybe_unused]] const bool registered = [] {
-  for (const char* scheduler : {"sync", "threads"}) {
+  for (const char* scheduler : {"sync", "threads", "openmp"}) {
+    if (!SchedulerRegistry::global().has(scheduler)) continue;
     for (const char* shape_name : kShapes) {
       benchmark::RegisterBenchmark((std::string(scheduler) + "/" + shape_name).c_str(), plain,
                                    scheduler, shape_name)

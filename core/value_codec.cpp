@@ -4,6 +4,7 @@
 
 #include <bit>
 #include <cstring>
+#include <iterator>
 
 namespace schedlab {
 
@@ -74,6 +75,33 @@ char* write(const Value& v, char* dst) {
   return dst;
 }
 
+struct UnalignedDoubles {
+  using iterator_category = std::random_access_iterator_tag;
+  using value_type = double;
+  using difference_type = std::ptrdiff_t;
+  using pointer = const double*;
+  using reference = double;
+  const char* p;
+  double operator*() const {
+    double d;
+    std::memcpy(&d, p, sizeof d);
+    return d;
+  }
+  UnalignedDoubles& operator++() {
+    p += sizeof(double);
+    return *this;
+  }
+  UnalignedDoubles operator++(int) {
+    UnalignedDoubles old = *this;
+    p += sizeof(double);
+    return old;
+  }
+  difference_type operator-(const UnalignedDoubles& o) const {
+    return (p - o.p) / static_cast<difference_type>(sizeof(double));
+  }
+  bool operator==(const UnalignedDoubles& o) const { return p == o.p; }
+};
+
 class Reader {
  public:
   explicit Reader(std::string_view bytes) : bytes_(bytes) {}
@@ -98,8 +126,10 @@ class Reader {
       }
       case ValueKind::array: {
         uint64_t n = count(sizeof(double));
-        Array a(n);
-        if (n) std::memcpy(a.data(), bytes_.data() + pos_, n * sizeof(double));
+        // Built from an iterator rather than sized and then filled: a 100 MB array is then
+        // written once, not zeroed first. The bytes may be unaligned, hence memcpy per item.
+        const char* p = bytes_.data() + pos_;
+        Array a(UnalignedDoubles{p}, UnalignedDoubles{p + n * sizeof(double)});
         pos_ += n * sizeof(double);
         return Value(std::move(a));
       }

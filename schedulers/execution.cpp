@@ -10,10 +10,6 @@
 
 namespace schedlab {
 
-bool Job::stopped() const {
-  return failed_.load(std::memory_order_relaxed) || interrupt_requested();
-}
-
 Execution::Execution(const Graph& graph, std::shared_ptr<const Plan> plan, std::string scheduler,
                      unsigned workers, Observer* observer, TaskLocks locks)
     : graph_(graph),

@@ -50,6 +50,7 @@
 
 #include "core/graph.hpp"
 #include "core/plan.hpp"
+#include "schedulers/interrupt.hpp"
 #include "schedulers/observer.hpp"
 #include "schedulers/task_body.hpp"
 
@@ -64,7 +65,9 @@ class Job {
   // Runs task n on `worker` and appends to `ready` the successors that became ready.
   // Never throws: a failure is recorded and makes stopped() true.
   virtual void run(NodeId n, unsigned worker, std::vector<NodeId>& ready) = 0;
-  bool stopped() const;
+  bool stopped() const {
+    return failed_.load(std::memory_order_relaxed) || interrupt_requested();
+  }
 
  protected:
   std::atomic<bool> failed_{false};

@@ -6,16 +6,19 @@
 #include <csignal>
 
 namespace schedlab {
-namespace {
-std::atomic<int> g_signal{0};  // lock-free, so safe to touch from a signal handler
+namespace detail {
+std::atomic<int> g_interrupt_signal{0};
 static_assert(std::atomic<int>::is_always_lock_free);
+}  // namespace detail
+
+namespace {
+std::atomic<int>& g_signal = detail::g_interrupt_signal;
 
 extern "C" void on_signal(int sig) {
   if (g_signal.exchange(sig) == SIGINT && sig == SIGINT) _exit(130);  // second Ctrl-C
 }
 }  // namespace
 
-bool interrupt_requested() { return g_signal.load(std::memory_order_relaxed) != 0; }
 void request_interrupt() { g_signal.store(SIGINT); }
 void clear_interrupt() { g_signal.store(0); }
 int interrupt_signal() { return g_signal.load(); }

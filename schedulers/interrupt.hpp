@@ -2,9 +2,18 @@
 // lets running ones finish, cleans up (worker processes, shared memory) and reports what it has.
 #pragma once
 
+#include <atomic>
+
 namespace schedlab {
 
-bool interrupt_requested();
+namespace detail {
+extern std::atomic<int> g_interrupt_signal;  // lock-free, so a signal handler may set it
+}  // namespace detail
+
+// Inline: schedulers poll it once per task.
+inline bool interrupt_requested() {
+  return detail::g_interrupt_signal.load(std::memory_order_relaxed) != 0;
+}
 void request_interrupt();
 void clear_interrupt();
 // Installs SIGINT/SIGTERM handlers that set the flag; a second SIGINT exits at once (130).

@@ -7,6 +7,7 @@
 // thrown is caught, the job stops spawning, and it is rethrown after the region.
 #include <omp.h>
 
+#include <deque>
 #include <exception>
 #include <mutex>
 
@@ -38,9 +39,16 @@ class OpenMPScheduler final : public InProcessScheduler {
  private:
   void run_from(Job& job, NodeId n) noexcept {
     try {
-      // Local, not thread_local: the runtime may run a spawned task at once, on this thread,
-      // inside the loop below, and it must not clear the list we are walking.
-      std::vector<NodeId> ready;
+      // The runtime may run a spawned task at once, on this thread, inside the loop below, so
+      // each nesting level needs its own list; kept per thread so that none is allocated per task.
+      thread_local std::deque<std::vector<NodeId>> lists;  // deque: growing keeps references
+      thread_local size_t depth = 0;
+      if (lists.size() <= depth) lists.resize(depth + 1);
+      std::vector<NodeId>& ready = lists[depth];
+      struct Nest {
+        size_t& d;
+        ~Nest() { --d; }
+      } nest{++depth};
       const auto worker = static_cast<unsigned>(omp_get_thread_num());
       for (;;) {
         if (job.stopped() || error_) return;

@@ -45,7 +45,11 @@ WorkerPool::WorkerPool(unsigned workers)
   h->magic = PoolHeader::kMagic;
   h->workers = workers;
   init_robust_mutex(&h->global_lock);
-  for (unsigned w = 0; w < workers; ++w) channels_.push_back(processes::channel(segment_.data(), w, true));
+  for (unsigned w = 0; w < workers; ++w) {
+    channels_.push_back(processes::channel(segment_.data(), w, true));
+    to_workers_.push_back(BigBuffer{fmt::format("{}p{}-", prefix_, w), {}, 0, 0});
+  }
+  from_workers_.resize(workers);
   ops_at_start_ = OpRegistry::global().size();
 
   const pid_t parent = getpid();
@@ -67,8 +71,6 @@ WorkerPool::WorkerPool(unsigned workers)
 }
 
 WorkerPool::~WorkerPool() { stop(); }
-
-std::string WorkerPool::next_payload_name() { return fmt::format("{}p{}", prefix_, ++sequence_); }
 
 std::optional<WorkerPool::Death> WorkerPool::check_workers() {
   std::optional<Death> first;
@@ -111,6 +113,8 @@ void WorkerPool::stop() {
       }
     }
   }
+  to_workers_.clear();
+  from_workers_.clear();
   remove_segments_with_prefix(prefix_);
 }
 

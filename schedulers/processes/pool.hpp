@@ -17,6 +17,7 @@
 
 #include "schedulers/processes/protocol.hpp"
 #include "schedulers/processes/shm.hpp"
+#include "schedulers/processes/transfer.hpp"
 
 namespace schedlab::processes {
 
@@ -34,8 +35,9 @@ class WorkerPool {
   WorkerChannel& channel(unsigned w) { return channels_[w]; }
   PoolHeader& header() { return *reinterpret_cast<PoolHeader*>(segment_.data()); }
   size_t ops_at_start() const { return ops_at_start_; }
-  // A fresh name for an out-of-line payload sent by the parent.
-  std::string next_payload_name();
+  // The parent's end of the large-payload buffers of worker w.
+  BigBuffer& to_worker(unsigned w) { return to_workers_[w]; }
+  BigMapping& from_worker(unsigned w) { return from_workers_[w]; }
 
   // Reaps any worker that has exited. Returns how the first one died ("was killed by signal 9
   // (Killed)"), with its index, or nothing if all are alive.
@@ -56,10 +58,11 @@ class WorkerPool {
   std::string prefix_;  // "schedlab-<pid>-<pool>-"
   Segment segment_;
   std::vector<WorkerChannel> channels_;
+  std::vector<BigBuffer> to_workers_;
+  std::vector<BigMapping> from_workers_;
   std::vector<pid_t> pids_;
   std::vector<bool> reaped_;
   size_t ops_at_start_ = 0;
-  uint64_t sequence_ = 0;
   bool broken_ = false;
 };
 

@@ -121,7 +121,7 @@ class ProcessesScheduler final : public Scheduler {
           .put(g.options(n).sleep_us).put(static_cast<uint8_t>(g.options(n).lock))
           .put_string(op.name);
       bool sent = post(pool_.channel(w).requests, header.size(), [&] { return std::string_view(header); },
-                       size, [&](char* dst) { encode_into(list, dst); }, pool_.next_payload_name());
+                       size, [&](char* dst) { encode_into(list, dst); }, pool_.to_worker(w));
       if (sent) {
         bytes_to_ += size;
         serialise_ns_ += ns_since_epoch(Clock::now()) - t0;
@@ -157,7 +157,7 @@ class ProcessesScheduler final : public Scheduler {
       auto start = in.get<int64_t>(), end = in.get<int64_t>(), worker_serialise = in.get<int64_t>();
       const int64_t t0 = ns_since_epoch(Clock::now());
       Segment holder;
-      std::string_view payload = receive_payload(in, holder);
+      std::string_view payload = receive_payload(in, holder, pool_.from_worker(w));
       in_flight_[w].pop_front();
       --total_in_flight_;
       serialise_ns_ += worker_serialise;

@@ -3,6 +3,7 @@
 // posts responses. It never returns: it leaves with _exit, so none of the parent's atexit
 // handlers or static destructors (pools, segments) run a second time in the child.
 #include <fmt/format.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <time.h>
@@ -51,7 +52,9 @@ class Worker {
         channel_(channel(segment, index, false)),
         parent_(parent),
         ool_prefix_(std::move(ool_prefix)),
-        global_(&header_->global_lock) {}
+        global_(&header_->global_lock) {
+    to_parent_.name_prefix = fmt::format("{}r{}-", ool_prefix_, getpid());
+  }
 
   [[noreturn]] void run() {
     for (;;) {
@@ -92,7 +95,7 @@ class Worker {
     try {
       const int64_t t0 = now_ns();
       Segment holder;
-      Value args = decode(receive_payload(in, holder));
+      Value args = decode(receive_payload(in, holder, from_parent_));
       serialise += now_ns() - t0;
       channel_.requests.pop();  // the arguments are ours now: free the ring for the parent
       popped_ = true;
@@ -149,8 +152,7 @@ class Worker {
           .put(serialise + encode_ns);
       return header_bytes_;
     };
-    std::string name = fmt::format("{}r{}-{}", ool_prefix_, getpid(), ++sequence_);
-    for (int spins = 0; !post(channel_.responses, kResponseHeader, header, size, fill, name);
+    for (int spins = 0; !post(channel_.responses, kResponseHeader, header, size, fill, to_parent_);
          ++spins) {
       // The parent has not drained our responses yet: wait a little, and not forever.
       if (getppid() != parent_) _exit(1);
@@ -166,7 +168,8 @@ class Worker {
   std::string ool_prefix_;
   RobustLock global_;
   std::string header_bytes_;
-  uint64_t sequence_ = 0;
+  BigBuffer to_parent_;
+  BigMapping from_parent_;
   bool popped_ = false;
 };
 
@@ -179,6 +182,10 @@ void worker_main(char* segment, unsigned index, pid_t parent, const std::string&
   // Ctrl-C goes to the parent, which stops the run and then stops us.
   signal(SIGINT, SIG_IGN);
   signal(SIGTERM, SIG_DFL);
+  // Large values (arrays of many MB) arrive again and again: keep them on the heap, where
+  // freed memory is reused, instead of a fresh mmap, whose every page faults, each time.
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
   try {
     Worker(segment, index, parent, ool_prefix).run();
   } catch (...) {

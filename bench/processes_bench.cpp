@@ -1,0 +1,65 @@
+// The processes scheduler: per-task cost on the four shapes (always the full path: values have
+// to be encoded and moved), pool start-up, and moving a 100 MB array to a worker and back.
+#include "bench/bench_shapes.hpp"
+#include "core/delayed.hpp"
+#include "schedulers/compute.hpp"
+#include "schedulers/scheduler.hpp"
+
+namespace schedlab::bench {
+namespace {
+
+void processes_shape(benchmark::State& state, std::string shape_name) {
+  const BuiltShape& s = shape(shape_name);
+  ComputeOptions options{.scheduler = "processes", .workers = kWorkers};
+  compute(s.graph, s.targets, options);  // the pool is started once, outside the loop
+  for (auto _ : state) {
+    auto result = compute(s.graph, s.targets, options);
+    benchmark::DoNotOptimize(result.values.data());
+  }
+  count_tasks(state, s);
+}
+
+// Start a pool of kWorkers processes and stop it again.
+void processes_startup(benchmark::State& state) {
+  for (auto _ : state) {
+    auto scheduler = make_processes_scheduler(kWorkers);
+    state.PauseTiming();
+    scheduler.reset();  // stopping is not start-up
+    state.ResumeTiming();
+  }
+}
+
+// identity(100 MB array): the array goes to a worker and comes back.
+void processes_transfer(benchmark::State& state) {
+  const auto bytes = static_cast<size_t>(state.range(0));
+  Graph g;
+  auto data = literal(g, Value(Array(bytes / sizeof(double), 1.5)));
+  auto back = call(g, "identity", data);
+  ComputeOptions options{.scheduler = "processes", .workers = 1};
+  compute(back, options);
+  for (auto _ : state) {
+    auto result = compute(back, options);
+    benchmark::DoNotOptimize(result.values.data());
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * 2 * bytes));  // there and back
+}
+
+[[maybe_unused]] const bool registered = [] {
+  for (const char* shape_name : kShapes) {
+    benchmark::RegisterBenchmark((std::string("processes/") + shape_name).c_str(), processes_shape,
+                                 shape_name)
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime();
+  }
+  benchmark::RegisterBenchmark("processes/startup", processes_startup)
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime();
+  benchmark::RegisterBenchmark("processes/transfer", processes_transfer)
+      ->Arg(100'000'000)
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime();
+  return true;
+}();
+
+}  // namespace
+}  // namespace schedlab::bench
