@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
-#include "cli/output.hpp"
+#include "reports/atomic_file.hpp"
 #include "core/graph_file.hpp"
 #include "core/value_json.hpp"
 #include "schedulers/compute.hpp"
@@ -54,7 +54,7 @@ Command add_compute(CLI::App& app) {
                       {"bytes_from_workers", s.bytes_from_workers},
                       {"serialise_ms", s.serialise_ms}};
     }
-    if (!args->trace.empty()) write_file_atomically(args->trace, trace_to_json(loaded.graph, result));
+    if (!args->trace.empty()) reports::write_file_atomically(args->trace, trace_to_json(loaded.graph, result));
     std::cout << out.dump() << "\n";
     return 0;
   };

@@ -75,7 +75,10 @@ ComputeResult compute(const Graph& graph, std::span<const NodeId> targets,
   result.start = Clock::now();
   std::shared_ptr<Scheduler> scheduler = registry.acquire(info.name, options.workers);
   result.workers = scheduler->workers();
-  Execution execution(graph, plan, info.name, result.workers, observer, scheduler->locks());
+  TaskLocks locks = scheduler->locks();
+  locks.gil = options.gil;
+  locks.skip_sleep = options.skip_sleep;
+  Execution execution(graph, plan, info.name, result.workers, observer, locks);
   scheduler->run(execution);
   RunStats& stats = execution.stats();
   stats.wall_ms = std::chrono::duration<double, std::milli>(Clock::now() - result.start).count();

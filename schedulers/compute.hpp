@@ -18,6 +18,8 @@ struct ComputeOptions {
   std::string scheduler = "threads";  // a name or alias from the registry (Dask's default)
   unsigned workers = 0;               // 0: one per core
   bool trace = false;                 // record a TaskEvent per task into ComputeResult::trace
+  bool gil = false;                   // run ops under an emulated GIL (core/gil.hpp)
+  bool skip_sleep = false;            // ignore sleep_ms (to measure compute time alone)
   Observer* observer = nullptr;       // more watching, e.g. a progress display
 };
 

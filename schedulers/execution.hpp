@@ -94,6 +94,7 @@ class Execution final : public Job {
   const Graph& graph() const { return graph_; }
   const Plan& plan() const { return *plan_; }
   Observer* observer() const { return observer_; }
+  const TaskLocks& locks() const { return locks_; }
   RunStats& stats() { return stats_; }
 
   // After the scheduler returns: throws the recorded failure (or Interrupted), else returns the

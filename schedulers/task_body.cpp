@@ -1,5 +1,7 @@
 #include "schedulers/task_body.hpp"
 
+#include "core/gil.hpp"
+
 #include <chrono>
 #include <mutex>
 #include <thread>
@@ -37,7 +39,8 @@ Value run_task_body(const Op& op, ArgSpan args, const TaskOptions& options,
                                                       : nullptr;
   if (held) held->lock();
   Unlocker release{held};
-  if (options.sleep_us) std::this_thread::sleep_for(std::chrono::microseconds(options.sleep_us));
+  if (options.sleep_us && !locks.skip_sleep) std::this_thread::sleep_for(std::chrono::microseconds(options.sleep_us));
+  GilScope gil(locks.gil);
   return op.fn(args);
 }
 

@@ -19,14 +19,18 @@ class TaskLock {
 
 // The locks of this process: `process` is one mutex per process; `global` defaults to another
 // process-wide mutex, which is the right thing for every scheduler that runs in one process.
+// `gil`: whether ops run under the emulated interpreter lock (core/gil.hpp).
 struct TaskLocks {
   TaskLock* process;
   TaskLock* global;
+  bool gil = false;
+  bool skip_sleep = false;  // calibration: measure compute alone
   static TaskLocks in_process();
 };
 
-// Holds the task's lock (if any) while sleeping sleep_ms and then running the op.
-// Exceptions from the op propagate to the caller.
+// Holds the task's lock (if any) while sleeping sleep_ms and then running the op; with the
+// GIL on, holds the GIL too while (and only while) the op runs. Exceptions from the op
+// propagate to the caller.
 Value run_task_body(const Op& op, ArgSpan args, const TaskOptions& options, const TaskLocks& locks);
 
 }  // namespace schedlab

@@ -118,7 +118,9 @@ class ProcessesScheduler final : public Scheduler {
       const size_t size = encoded_size(list);
       std::string& header = header_;
       Writer(header).put(static_cast<uint8_t>(RequestType::task)).put(n).put(op.id)
-          .put(g.options(n).sleep_us).put(static_cast<uint8_t>(g.options(n).lock))
+          .put(g.options(n).sleep_us)
+          .put(static_cast<uint8_t>(static_cast<uint8_t>(g.options(n).lock) |
+                                    (ex_.locks().gil ? kGilBit : 0)))
           .put_string(op.name);
       bool sent = post(pool_.channel(w).requests, header.size(), [&] { return std::string_view(header); },
                        size, [&](char* dst) { encode_into(list, dst); }, pool_.to_worker(w));

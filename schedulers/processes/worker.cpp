@@ -84,7 +84,9 @@ class Worker {
     const auto op_id = in.get<uint32_t>();
     TaskOptions options;
     options.sleep_us = in.get<uint32_t>();
-    options.lock = static_cast<LockKind>(in.get<uint8_t>());
+    const auto lock_and_gil = in.get<uint8_t>();
+    options.lock = static_cast<LockKind>(lock_and_gil & 0x7f);
+    const bool gil = (lock_and_gil & kGilBit) != 0;
     std::string op_name(in.get_string());
 
     ResponseType type = ResponseType::ok;
@@ -106,7 +108,8 @@ class Worker {
             op_name));
       }
       start = now_ns();
-      result = run_task_body(*op, args.as_list(), options, TaskLocks{TaskLocks::in_process().process, &global_});
+      result = run_task_body(*op, args.as_list(), options,
+                             TaskLocks{TaskLocks::in_process().process, &global_, gil});
       end = now_ns();
     } catch (const LockOwnerDied& e) {
       type = ResponseType::infrastructure_error;

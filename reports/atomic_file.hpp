@@ -4,9 +4,9 @@
 
 #include <string>
 
-namespace schedlab::cli {
+namespace schedlab::reports {
 
 // Throws UsageError naming the path if the file cannot be written.
 void write_file_atomically(const std::string& path, const std::string& contents);
 
-}  // namespace schedlab::cli
+}  // namespace schedlab::reports

@@ -1,4 +1,4 @@
-#include "cli/output.hpp"
+#include "reports/atomic_file.hpp"
 
 #include <fmt/format.h>
 #include <unistd.h>
@@ -10,7 +10,7 @@
 
 #include "core/errors.hpp"
 
-namespace schedlab::cli {
+namespace schedlab::reports {
 
 void write_file_atomically(const std::string& path, const std::string& contents) {
   std::string tmp = fmt::format("{}.tmp.{}", path, getpid());
@@ -30,4 +30,4 @@ void write_file_atomically(const std::string& path, const std::string& contents)
   }
 }
 
-}  // namespace schedlab::cli
+}  // namespace schedlab::reports

@@ -1,0 +1,233 @@
+#include "core/predict.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <deque>
+#include <queue>
+
+#include "core/plan.hpp"
+
+namespace schedlab {
+namespace {
+
+// A resource granted first come, first served, with `free` units.
+struct Resource {
+  unsigned free = 1;
+  std::deque<NodeId> waiting;
+};
+
+enum class Stage : uint8_t { lock, gil, core };
+
+class Simulation {
+ public:
+  Simulation(const Graph& g, const Plan& plan, const std::vector<double>& compute,
+             const MachineModel& m)
+      : g_(g), plan_(plan), compute_(compute), m_(m), pending_(plan.pending), worker_of_(g.size()),
+        holds_gil_(g.size(), 0), process_locks_(m.separate_processes ? m.workers : 1),
+        gils_(m.separate_processes ? m.workers : 1) {
+    cores_.free = std::max(1u, m.cores);
+  }
+
+  double run() {
+    ready_.assign(plan_.roots.begin(), plan_.roots.end());
+    for (unsigned w = m_.workers; w-- > 0;) idle_.push_back(w);
+    assign();
+    while (!events_.empty()) {
+      auto [t, seq, n, sleep_done] = events_.top();
+      events_.pop();
+      now_ = t;
+      if (sleep_done) after_sleep(n);
+      else compute_done(n);
+    }
+    return now_;
+  }
+
+ private:
+  struct Event {
+    double time;
+    uint64_t seq;  // ties break in order of creation, so the simulation is deterministic
+    NodeId node;
+    bool sleep_done;
+    bool operator>(const Event& o) const { return time != o.time ? time > o.time : seq > o.seq; }
+  };
+
+  unsigned process_of(NodeId n) const { return m_.separate_processes ? worker_of_[n] : 0; }
+  Resource* lock_of(NodeId n) {
+    switch (g_.options(n).lock) {
+      case LockKind::process: return &process_locks_[process_of(n)];
+      case LockKind::global: return &global_;
+      default: return nullptr;
+    }
+  }
+
+  void assign() {
+    while (!idle_.empty() && !ready_.empty()) {
+      unsigned w = idle_.back();
+      idle_.pop_back();
+      NodeId n = ready_.front();
+      ready_.pop_front();
+      worker_of_[n] = w;
+      if (Resource* l = lock_of(n)) {
+        if (!take(*l, n)) continue;  // waits for the lock, holding its worker
+      }
+      begin_sleep(n);
+    }
+  }
+
+  bool take(Resource& r, NodeId n) {
+    if (r.free > 0) {
+      --r.free;
+      return true;
+    }
+    r.waiting.push_back(n);
+    return false;
+  }
+  void give_back(Resource& r, Stage stage) {
+    if (r.waiting.empty()) {
+      ++r.free;
+      return;
+    }
+    NodeId next = r.waiting.front();
+    r.waiting.pop_front();
+    granted(next, stage);
+  }
+  void granted(NodeId n, Stage stage) {
+    switch (stage) {
+      case Stage::lock: begin_sleep(n); break;
+      case Stage::gil: want_core(n); break;
+      case Stage::core: events_.push({now_ + compute_[n], seq_++, n, false}); break;
+    }
+  }
+
+  void begin_sleep(NodeId n) {
+    double s = g_.options(n).sleep_ms();
+    if (s > 0) events_.push({now_ + s, seq_++, n, true});
+    else after_sleep(n);
+  }
+  void after_sleep(NodeId n) {
+    if (compute_[n] <= 0) return finish(n);
+    if (m_.gil) {
+      holds_gil_[n] = 1;
+      if (!take(gils_[process_of(n)], n)) return;
+    }
+    want_core(n);
+  }
+  void want_core(NodeId n) {
+    if (take(cores_, n)) granted(n, Stage::core);
+  }
+  void compute_done(NodeId n) {
+    give_back(cores_, Stage::core);
+    if (holds_gil_[n]) give_back(gils_[process_of(n)], Stage::gil);
+    finish(n);
+  }
+  void finish(NodeId n) {
+    if (Resource* l = lock_of(n)) give_back(*l, Stage::lock);
+    idle_.push_back(worker_of_[n]);
+    for (NodeId s : plan_.succs_of(n)) {
+      if (--pending_[s] == 0) ready_.push_back(s);
+    }
+    assign();
+  }
+
+  const Graph& g_;
+  const Plan& plan_;
+  const std::vector<double>& compute_;
+  const MachineModel& m_;
+  std::vector<uint32_t> pending_;
+  std::vector<unsigned> worker_of_;
+  std::vector<uint8_t> holds_gil_;
+  std::vector<Resource> process_locks_, gils_;
+  Resource global_, cores_;
+  std::deque<NodeId> ready_;
+  std::vector<unsigned> idle_;  // a stack: lowest worker id on top
+  std::priority_queue<Event, std::vector<Event>, std::greater<Event>> events_;
+  double now_ = 0;
+  uint64_t seq_ = 0;
+};
+
+}  // namespace
+
+Prediction predict(const Graph& graph, std::span<const NodeId> targets,
+                   const std::vector<double>& compute_ms, const MachineModel& machine) {
+  auto plan = plan_for(graph, targets);
+  std::vector<double> compute(graph.size(), 0.0);
+  for (size_t n = 0; n < std::min(compute.size(), compute_ms.size()); ++n) compute[n] = compute_ms[n];
+  Prediction p;
+  double sleep_total = 0, compute_total = 0, process_locked = 0, global_locked = 0;
+  size_t process_tasks = 0, global_tasks = 0;
+  std::vector<double> finish(graph.size(), 0);
+  std::vector<NodeId> via(graph.size(), 0);
+  NodeId last = 0;
+  for (NodeId n : plan->order) {
+    const double s = graph.options(n).sleep_ms(), c = compute[n];
+    sleep_total += s;
+    compute_total += c;
+    if (graph.options(n).lock == LockKind::process) process_locked += s + c, ++process_tasks;
+    if (graph.options(n).lock == LockKind::global) global_locked += s + c, ++global_tasks;
+    double start = 0;
+    via[n] = n;
+    for (NodeId d : plan->deps_of(n)) {
+      if (finish[d] > start || via[n] == n) start = finish[d], via[n] = d;
+    }
+    finish[n] = start + s + c;
+    if (finish[n] >= p.critical_path_ms) p.critical_path_ms = finish[n], last = n;
+  }
+  p.total_work_ms = sleep_total + compute_total;
+  const auto workers = static_cast<double>(std::max(1u, machine.workers));
+  p.bound_ms = std::max(p.critical_path_ms, p.total_work_ms / workers);
+  p.predicted_ms = plan->tasks ? Simulation(graph, *plan, compute, machine).run() : 0;
+
+  auto ms = [](double x) { return fmt::format("{:.1f} ms", x); };
+  std::vector<std::string>& why = p.reasoning;
+  why.push_back(fmt::format("{} tasks, {} dependencies; total work {} (sleeping {}, computing {})",
+                            plan->tasks, plan->edges, ms(p.total_work_ms), ms(sleep_total),
+                            ms(compute_total)));
+  std::string chain;
+  std::vector<NodeId> path;
+  for (NodeId n = last; plan->tasks; n = via[n]) {
+    path.push_back(n);
+    if (via[n] == n) break;
+  }
+  for (size_t i = path.size(); i-- > 0;) {
+    if (path.size() > 8 && i < path.size() - 3 && i > 2) {
+      if (i == path.size() - 4) chain += " -> ...";
+      continue;
+    }
+    chain += (chain.empty() ? "" : " -> ") + std::string(graph.key(path[i]));
+  }
+  why.push_back(fmt::format("critical path {}: {}", ms(p.critical_path_ms), chain));
+  why.push_back(fmt::format("bound max(span, work/{}) = max({}, {}) = {}", machine.workers,
+                            ms(p.critical_path_ms), ms(p.total_work_ms / workers), ms(p.bound_ms)));
+  if (process_tasks) {
+    why.push_back(machine.separate_processes
+                      ? fmt::format("lock=process on {} tasks: each worker process has its own "
+                                    "lock, so they do not wait for each other",
+                                    process_tasks)
+                      : fmt::format("lock=process on {} tasks: the workers share one process, so "
+                                    "these tasks take turns: {} one after the other",
+                                    process_tasks, ms(process_locked)));
+  }
+  if (global_tasks) {
+    why.push_back(fmt::format("lock=global on {} tasks: every worker takes turns: {} one after "
+                              "the other",
+                              global_tasks, ms(global_locked)));
+  }
+  if (machine.gil && compute_total > 0) {
+    why.push_back(machine.separate_processes
+                      ? "GIL on: each worker process has its own interpreter lock, so computing "
+                        "runs in parallel"
+                      : fmt::format("GIL on: threads of one process compute one at a time: {} of "
+                                    "computing cannot overlap",
+                                    ms(compute_total)));
+  }
+  if (compute_total > 0 && machine.cores < machine.workers) {
+    why.push_back(fmt::format("{} workers on {} cores: at most {} tasks compute at once",
+                              machine.workers, machine.cores, machine.cores));
+  }
+  why.push_back(fmt::format("greedy schedule on {} worker{}: {}", machine.workers,
+                            machine.workers == 1 ? "" : "s", ms(p.predicted_ms)));
+  return p;
+}
+
+}  // namespace schedlab

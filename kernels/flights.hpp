@@ -1,0 +1,24 @@
+// The flights data scan (seed 004): a generated, deterministic NYC-flights-like data set of
+// CSV files, and the ops that read and reduce it. Tables are dense arrays, so they cross
+// process boundaries in bulk and the cost of moving data shows.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace schedlab::kernels {
+
+inline const char* const kAirports[] = {"EWR", "JFK", "LGA"};
+
+// Makes sure `files` CSV files of `rows` flights each exist under data_dir (generating them
+// once; the same parameters always give the same bytes) and returns their paths.
+std::vector<std::string> ensure_flights_data(const std::string& data_dir, int files, int rows);
+
+// Registers flights.read, flights.max_delay, flights.delay_sums, flights.mean_by_origin.
+void register_flights_ops();
+
+// The default cache directory: $SCHEDLAB_DATA, else $XDG_CACHE_HOME/schedlab, else
+// ~/.cache/schedlab.
+std::string default_data_dir();
+
+}  // namespace schedlab::kernels

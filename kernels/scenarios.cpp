@@ -1,0 +1,277 @@
+#include "kernels/scenarios.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <numeric>
+
+#include "core/delayed.hpp"
+#include "core/errors.hpp"
+#include "kernels/flights.hpp"
+#include "kernels/shapes.hpp"
+
+namespace schedlab::kernels {
+namespace {
+
+// Appends item, after sep unless out is empty. (Written out: GCC 12 warns falsely about the
+// usual (a ? "" : sep) + b at -O3.)
+void append(std::string& out, std::string_view sep, std::string_view item) {
+  if (!out.empty()) out += sep;
+  out += item;
+}
+
+int64_t int_param(const Params& p, const std::string& name, int64_t lo, int64_t hi) {
+  const std::string& text = p.at(name);
+  int64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v < lo || v > hi) {
+    throw UsageError(fmt::format("parameter {}={} must be an integer from {} to {}", name, text,
+                                 lo, hi));
+  }
+  return v;
+}
+
+double number_param(const Params& p, const std::string& name, double lo, double hi) {
+  const std::string& text = p.at(name);
+  char* end = nullptr;
+  double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || !(v >= lo && v <= hi)) {
+    throw UsageError(fmt::format("parameter {}={} must be a number from {} to {}", name, text, lo,
+                                 hi));
+  }
+  return v;
+}
+
+const std::string& choice(const Params& p, const std::string& name,
+                          std::initializer_list<const char*> options) {
+  const std::string& v = p.at(name);
+  std::string valid;
+  for (const char* o : options) {
+    if (v == o) return v;
+    append(valid, "|", o);
+  }
+  throw UsageError(fmt::format("parameter {}={} must be one of {}", name, v, valid));
+}
+
+TaskOptions units(const BuildContext& ctx, double n = 1, LockKind lock = LockKind::none) {
+  return TaskOptions::sleeping(ctx.unit_ms * n, lock);
+}
+
+// Adds up handles as a chain (Python's sum over Delayed), a balanced tree, or one task.
+Delayed reduce(Graph& g, const std::vector<Delayed>& items, const std::string& how,
+               TaskOptions add_options) {
+  if (how == "fanin") return call(g, Call{"total", add_options}, "sum", items);
+  std::vector<Delayed> level = items;
+  if (how == "chain") {
+    Delayed acc = level[0];
+    for (size_t i = 1; i < level.size(); ++i) acc = call(g, Call{{}, add_options}, "add", acc, level[i]);
+    return acc;
+  }
+  while (level.size() > 1) {
+    std::vector<Delayed> next;
+    for (size_t i = 0; i + 1 < level.size(); i += 2) {
+      next.push_back(call(g, Call{{}, add_options}, "add", level[i], level[i + 1]));
+    }
+    if (level.size() % 2) next.push_back(level.back());
+    level = std::move(next);
+  }
+  return level[0];
+}
+
+Delayed slow_arithmetic(Graph& g, TaskOptions slow) {
+  auto x = call(g, Call{"x", slow}, "add", 1, 3);
+  auto y = call(g, Call{"y", slow}, "sub", 2, 4);
+  auto z = call(g, Call{"z", slow}, "mul", x, y);
+  return call(g, Call{"result", slow}, "div", z, 5.0);
+}
+
+std::vector<NodeId> build_slow_arithmetic(Graph& g, const Params&, const BuildContext& ctx) {
+  return {slow_arithmetic(g, units(ctx)).id()};
+}
+
+std::vector<NodeId> build_sleeplock(Graph& g, const Params& p, const BuildContext& ctx) {
+  LockKind lock = *parse_lock(choice(p, "lock", {"process", "global", "none"}));
+  return {slow_arithmetic(g, units(ctx, 1, lock)).id()};
+}
+
+std::vector<NodeId> build_inc_dbl(Graph& g, const Params& p, const BuildContext& ctx) {
+  const std::string& how = choice(p, "reduce", {"chain", "tree", "fanin"});
+  std::vector<Delayed> odd;
+  for (int x : {2, 5, 7, 3}) {
+    auto d = call(g, Call{{}, units(ctx)}, "dbl", x);
+    odd.push_back(call(g, Call{{}, units(ctx)}, "inc", d));
+  }
+  return {reduce(g, odd, how, {}).id()};  // the adds do not sleep, as in the lesson
+}
+
+std::vector<NodeId> build_inc_dec_add(Graph& g, const Params& p, const BuildContext& ctx) {
+  const int64_t n = int_param(p, "n", 1, 100'000);
+  std::vector<Delayed> results;
+  for (int64_t i = 0; i < n; ++i) {
+    auto x = call(g, Call{{}, units(ctx)}, "inc", i);
+    auto y = call(g, Call{{}, units(ctx)}, "dec", i);
+    results.push_back(call(g, Call{{}, units(ctx)}, "add", x, y));
+  }
+  return {call(g, Call{"total"}, "sum", results).id()};
+}
+
+std::vector<NodeId> build_map_reduce(Graph& g, const Params& p, const BuildContext& ctx) {
+  const int64_t n = int_param(p, "n", 1, 100'000);
+  const std::string& how = choice(p, "reduce", {"chain", "tree"});
+  std::vector<Delayed> mapped;
+  for (int64_t i = 0; i < n; ++i) mapped.push_back(call(g, Call{{}, units(ctx)}, "add", i, 2));
+  return {reduce(g, mapped, how, units(ctx)).id()};
+}
+
+std::vector<NodeId> build_fib(Graph& g, const Params& p, const BuildContext&) {
+  const int64_t k = int_param(p, "k", 1, 10'000), n = int_param(p, "n", 0, 45);
+  std::vector<Delayed> fibs;
+  for (int64_t i = 0; i < k; ++i) fibs.push_back(call(g, "fib", n));
+  return {call(g, Call{"fibs"}, "identity", fibs).id()};
+}
+
+std::vector<NodeId> build_flights(Graph& g, const Params& p, const BuildContext& ctx) {
+  const auto files = static_cast<int>(int_param(p, "files", 1, 1000));
+  const auto rows = static_cast<int>(int_param(p, "rows", 1, 10'000'000));
+  register_flights_ops();
+  std::vector<Delayed> maxima, sums;
+  for (const std::string& path : ensure_flights_data(ctx.data_dir, files, rows)) {
+    auto table = call(g, "flights.read", path);
+    maxima.push_back(call(g, "flights.max_delay", table));
+    sums.push_back(call(g, "flights.delay_sums", table));
+  }
+  auto largest = call(g, Call{"largest_delay"}, "max", maxima);
+  auto means = call(g, Call{"mean_delay_by_origin"}, "flights.mean_by_origin", sums);
+  return {largest.id(), means.id()};
+}
+
+std::vector<NodeId> build_random_dag(Graph& g, const Params& p, const BuildContext& ctx) {
+  RandomDagParams r;
+  r.layers = static_cast<size_t>(int_param(p, "layers", 1, 10'000));
+  r.width = static_cast<size_t>(int_param(p, "width", 1, 100'000));
+  r.min_deps = static_cast<size_t>(int_param(p, "min_deps", 1, 64));
+  r.max_deps = static_cast<size_t>(int_param(p, "max_deps", 1, 64));
+  if (r.max_deps < r.min_deps) throw UsageError("parameter max_deps must be >= min_deps");
+  r.seed = static_cast<uint64_t>(int_param(p, "seed", 0, INT64_MAX));
+  r.options = units(ctx, number_param(p, "cost", 0, 1000));
+  return random_dag(g, r).targets;
+}
+
+std::vector<Scenario> make_scenarios() {
+  return {
+      {"slow-arithmetic", "seed 003",
+       "(1 + 3) * (2 - 4) / 5 with every operation sleeping one unit. The add and the sub do not "
+       "depend on each other, so any parallel scheduler runs them side by side: 3 units instead "
+       "of 4. More workers do not help, because the rest is a chain.",
+       true, {}, build_slow_arithmetic},
+      {"inc-dbl", "seed 000",
+       "2x + 1 as inc(dbl(x)) over [2, 5, 7, 3], each op sleeping one unit, then summed. Python's "
+       "sum over delayed values makes a chain of adds (reduce=chain); delayed(sum) makes one "
+       "fan-in task (reduce=fanin); reduce=tree pairs them up. The four dbl/inc pairs are "
+       "independent: 4 units on 2 workers, 2 units on 4.",
+       true, {{"reduce", "fanin", "chain, tree or fanin"}}, build_inc_dbl},
+      {"inc-dec-add", "seed 001",
+       "For i in range(n): add(inc(i), dec(i)), every op sleeping one unit, then one sum. The inc "
+       "and dec of each i are independent of everything else, so 3n units of work take about "
+       "3n/workers units, never less than 2 (the span).",
+       true, {{"n", "4", "how many (inc, dec, add) triples"}}, build_inc_dec_add},
+      {"map-reduce", "seed 002",
+       "addTwo over a list of n numbers (each one unit), reduced by add (one unit each) as a "
+       "chain or a tree. The map is embarrassingly parallel; the chain reduction is n - 1 units "
+       "on any number of workers, the tree only log2(n).",
+       true, {{"n", "8", "list length"}, {"reduce", "tree", "chain or tree"}}, build_map_reduce},
+      {"fib", "seed 004",
+       "k independent fib(n) computations: CPU-bound, with no sleeping. C++ threads scale up to "
+       "the number of cores; with the emulated GIL (--gil) only one thread of a process computes "
+       "at a time, so threads are no faster than sync, while processes (one GIL each) still "
+       "scale, as in Python.",
+       true, {{"k", "4", "independent fib tasks"}, {"n", "30", "fib argument (CPU cost)"}},
+       build_fib},
+      {"sleeplock", "seed 003",
+       "Slow arithmetic whose sleep holds a lock. With lock=process the lock belongs to the "
+       "process: the threads of one process take turns (4 units, as slow as sync) while "
+       "separate processes each have their own and run side by side (3 units). With "
+       "lock=global everybody takes turns.",
+       true, {{"lock", "process", "process, global or none"}}, build_sleeplock},
+      {"flights", "seed 004",
+       "A scan over CSV files of (generated, deterministic) NYC flights: one task parses each "
+       "file, then the maximum departure delay of non-cancelled flights and the mean delay per "
+       "origin airport. Parsing is CPU work; the parsed tables are what moves, so the processes "
+       "scheduler pays to serialise and copy them, which threads do not.",
+       true, {{"files", "4", "number of CSV files"}, {"rows", "20000", "flights per file"}},
+       build_flights},
+      {"random-dag", "scheduler studies",
+       "Layers of tasks, each depending on a few random tasks of the layer before (fixed seed), "
+       "each sleeping `cost` units: a generic graph for studying schedulers.",
+       false,
+       {{"layers", "10", "number of layers"},
+        {"width", "8", "tasks per layer"},
+        {"min_deps", "1", "fewest dependencies per task"},
+        {"max_deps", "3", "most dependencies per task"},
+        {"cost", "0.1", "sleep per task, in units"},
+        {"seed", "42", "random seed"}},
+       build_random_dag},
+  };
+}
+
+}  // namespace
+
+const std::vector<Scenario>& scenarios() {
+  static const std::vector<Scenario> all = make_scenarios();
+  return all;
+}
+
+const Scenario& find_scenario(const std::string& name) {
+  for (const Scenario& s : scenarios()) {
+    if (s.name == name) return s;
+  }
+  std::string names;
+  for (const Scenario& s : scenarios()) append(names, ", ", s.name);
+  throw UsageError(fmt::format("unknown scenario '{}'; scenarios: {}", name, names));
+}
+
+Params complete_params(const Scenario& s, const Params& given) {
+  Params out;
+  for (const ScenarioParam& p : s.params) out[p.name] = p.default_value;
+  for (const auto& [k, v] : given) {
+    if (!out.contains(k)) {
+      std::string names;
+      for (const ScenarioParam& p : s.params) append(names, ", ", p.name);
+      throw UsageError(fmt::format("scenario {} has no parameter '{}'{}", s.name, k,
+                                   names.empty() ? "" : fmt::format(" (it has: {})", names)));
+    }
+    out[k] = v;
+  }
+  return out;
+}
+
+std::string describe_params(const Scenario& s, const Params& params) {
+  std::string out;
+  for (const ScenarioParam& p : s.params) {
+    auto it = params.find(p.name);
+    if (it != params.end() && it->second != p.default_value) {
+      append(out, " ", p.name + "=" + it->second);
+    }
+  }
+  return out;
+}
+
+BuiltScenario build_scenario(const Scenario& s, const Params& given, const BuildContext& ctx) {
+  BuiltScenario out;
+  out.targets = s.build(out.graph, complete_params(s, given), ctx);
+  return out;
+}
+
+Params parse_params(const std::vector<std::string>& items) {
+  Params out;
+  for (const std::string& item : items) {
+    auto eq = item.find('=');
+    if (eq == 0 || eq == std::string::npos) {
+      throw UsageError(fmt::format("'{}' is not a parameter: write name=value", item));
+    }
+    out[item.substr(0, eq)] = item.substr(eq + 1);
+  }
+  return out;
+}
+
+}  // namespace schedlab::kernels

@@ -1,0 +1,97 @@
+#include "reports/gbench.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "core/errors.hpp"
+#include "reports/table.hpp"
+
+namespace schedlab::reports {
+namespace {
+
+struct Row {
+  std::string name, system, shape, unit;
+  double real = 0, cpu = 0, per_task_ns = 0;
+  bool has_per_task = false;
+};
+
+std::vector<Row> rows_of(const nlohmann::json& j) {
+  if (!j.is_object() || !j.contains("benchmarks") || !j["benchmarks"].is_array()) {
+    throw UsageError("not Google Benchmark JSON: no \"benchmarks\" list (write it with "
+                     "--benchmark_out=FILE --benchmark_out_format=json)");
+  }
+  std::vector<Row> rows;
+  for (const auto& b : j["benchmarks"]) {
+    if (b.value("run_type", "iteration") != "iteration") continue;  // aggregates have their own rows
+    Row r;
+    r.name = b.value("name", "");
+    auto slash = r.name.find('/');
+    r.system = r.name.substr(0, slash);
+    if (slash != std::string::npos) {
+      auto next = r.name.find('/', slash + 1);
+      r.shape = r.name.substr(slash + 1, next == std::string::npos ? std::string::npos : next - slash - 1);
+    }
+    r.unit = b.value("time_unit", "ns");
+    r.real = b.value("real_time", 0.0);
+    r.cpu = b.value("cpu_time", 0.0);
+    if (b.contains("per_task")) {
+      r.per_task_ns = b["per_task"].get<double>() * 1e9;  // the counter is seconds per task
+      r.has_per_task = true;
+    }
+    rows.push_back(r);
+  }
+  return rows;
+}
+
+// The baseline each system is compared with.
+std::string baseline_of(const std::string& system) {
+  if (system == "openmp" || system == "openmp_full") return "omp_raw";
+  if (system == "tbb" || system == "omp_raw" || system == "construct") return "";
+  return "tbb";
+}
+
+}  // namespace
+
+std::string gbench_markdown(const nlohmann::json& j) {
+  std::vector<Row> rows = rows_of(j);
+  std::map<std::string, double> per_task;  // "system/shape" -> ns
+  for (const Row& r : rows) {
+    if (r.has_per_task) per_task[r.system + "/" + r.shape] = r.per_task_ns;
+  }
+  Table t{{"benchmark", "system", "shape", "real time", "cpu time", "per task", "vs baseline"},
+          {false, false, false, true, true, true, true},
+          {}};
+  for (const Row& r : rows) {
+    std::string vs;
+    std::string base = baseline_of(r.system);
+    auto it = per_task.find(base + "/" + r.shape);
+    if (r.has_per_task && !base.empty() && it != per_task.end() && it->second > 0) {
+      vs = fmt::format("{:.2f}x {}", r.per_task_ns / it->second, base);
+    }
+    t.rows.push_back({r.name, r.system, r.shape, fmt::format("{:.3f} {}", r.real, r.unit),
+                      fmt::format("{:.3f} {}", r.cpu, r.unit),
+                      r.has_per_task ? fmt::format("{:.1f} ns", r.per_task_ns) : "", vs});
+  }
+  std::string out = "# Benchmarks\n\n";
+  if (j.contains("context")) {
+    const auto& c = j["context"];
+    out += fmt::format("{} on {} CPUs at {} MHz, library build: {}.\n\n",
+                       markdown_escape(c.value("date", "")), c.value("num_cpus", 0),
+                       c.value("mhz_per_cpu", 0), markdown_escape(c.value("library_build_type", "")));
+  }
+  return out + markdown_table(t);
+}
+
+std::string gbench_csv(const nlohmann::json& j) {
+  std::string out = csv_row({"name", "system", "shape", "real_time", "cpu_time", "time_unit",
+                             "per_task_ns"});
+  for (const Row& r : rows_of(j)) {
+    out += csv_row({r.name, r.system, r.shape, fmt::format("{}", r.real), fmt::format("{}", r.cpu),
+                    r.unit, r.has_per_task ? fmt::format("{}", r.per_task_ns) : ""});
+  }
+  return out;
+}
+
+}  // namespace schedlab::reports

@@ -1,0 +1,103 @@
+// report.md: per scenario, the lesson and a table of measured against predicted. Written to
+// read well rendered on a code-hosting site and to paste into a course page.
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "reports/reporter.hpp"
+#include "reports/table.hpp"
+
+namespace schedlab::reports {
+namespace {
+
+std::string ms(double x) { return x >= 100 ? fmt::format("{:.0f}", x) : fmt::format("{:.1f}", x); }
+
+std::string notes(const Cell& c) {
+  std::vector<std::string> parts;
+  if (c.gil) parts.push_back("GIL on");
+  auto lock = c.param_values.find("lock");
+  if (lock != c.param_values.end()) parts.push_back("lock=" + lock->second);
+  if (c.bytes_moved > 0) parts.push_back(fmt::format("{:.1f} KB serialised", c.bytes_moved / 1e3));
+  if (!c.warnings.empty()) parts.push_back(fmt::format("{} warning{}", c.warnings.size(), c.warnings.size() > 1 ? "s" : ""));
+  if (c.interrupted) parts.push_back("interrupted");
+  std::string out;
+  for (const std::string& p : parts) append(out, ", ", p);
+  return out;
+}
+
+class MarkdownReporter final : public Reporter {
+ public:
+  Files render(const SuiteResult& r) const override {
+    const Context& c = r.context;
+    std::string out = "# schedlab report\n\n";
+    if (r.interrupted) out += "**Interrupted**: the suite was stopped before the end; what was measured is below.\n\n";
+    out += fmt::format(
+        "Measured on {} ({} cores, load {:.2f} {:.2f} {:.2f}) on {} with schedlab {} (commit "
+        "{}), {} {} build. One unit = {} ms; {} runs per cell after {} warm-up run{}.\n",
+        markdown_escape(c.cpu_model.empty() ? "an unknown CPU" : c.cpu_model), c.cores,
+        c.load_avg[0], c.load_avg[1], c.load_avg[2], markdown_escape(c.date),
+        markdown_escape(c.version), markdown_escape(c.commit), markdown_escape(c.build_type),
+        markdown_escape(c.compiler), c.unit_ms, c.repeat, c.warmup, c.warmup == 1 ? "" : "s");
+    for (const auto& [k, v] : c.user) out += fmt::format("- {}: {}\n", markdown_escape(k), markdown_escape(v));
+    out += "\nTimes are medians in milliseconds. *Predicted* comes from simulating a greedy "
+           "schedule of the graph (`schedlab predict`); *speedup* is relative to `sync` on the "
+           "same scenario; *efficiency* is speedup per worker.\n";
+
+    std::vector<std::string> order;
+    for (const Cell& cell : r.cells) {
+      if (std::find(order.begin(), order.end(), cell.scenario) == order.end()) order.push_back(cell.scenario);
+    }
+    for (const std::string& scenario : order) {
+      out += fmt::format("\n## {}\n\n", markdown_escape(scenario));
+      auto lesson = r.lessons.find(scenario);
+      if (lesson != r.lessons.end()) out += markdown_escape(lesson->second) + "\n\n";
+      Table t{{"params", "scheduler", "workers", "measured", "predicted", "measured/predicted",
+               "speedup", "efficiency", "notes"},
+              {false, false, true, true, true, true, true, true, false},
+              {}};
+      std::vector<const Cell*> warned;
+      for (const Cell& cell : r.cells) {
+        if (cell.scenario != scenario) continue;
+        if (!cell.error.empty()) {
+          t.rows.push_back({cell.params, cell.scheduler, std::to_string(cell.workers), "failed",
+                            ms(cell.predicted_ms), "", "", "", cell.error});
+          continue;
+        }
+        t.rows.push_back({cell.params.empty() ? "defaults" : cell.params, cell.scheduler,
+                          std::to_string(cell.workers),
+                          fmt::format("{} ± {}", ms(cell.wall.median), ms(cell.wall.stddev)),
+                          ms(cell.predicted_ms), fmt::format("{:.2f}", cell.ratio()),
+                          cell.speedup > 0 ? fmt::format("{:.2f}x", cell.speedup) : "",
+                          cell.speedup > 0 ? fmt::format("{:.0f}%", 100 * cell.efficiency) : "",
+                          notes(cell)});
+        if (!cell.warnings.empty()) warned.push_back(&cell);
+      }
+      out += markdown_table(t);
+      // One explained prediction per scenario: the most instructive cell, 2 workers on threads.
+      for (const Cell& cell : r.cells) {
+        if (cell.scenario == scenario && cell.workers == 2 && cell.scheduler == "threads" &&
+            !cell.reasoning.empty()) {
+          out += fmt::format("\nWhy {} ms on threads with 2 workers{}:\n\n", ms(cell.predicted_ms),
+                             cell.gil ? " and the GIL" : "");
+          for (const std::string& line : cell.reasoning) out += "- " + markdown_escape(line) + "\n";
+          break;
+        }
+      }
+      if (!warned.empty()) {
+        out += "\nWarnings:\n\n";
+        for (const Cell* cell : warned) {
+          for (const Warning& w : cell->warnings) {
+            out += fmt::format("- {}: {}\n", markdown_escape(cell->id()), markdown_escape(w.message));
+          }
+        }
+      }
+    }
+    return {{"report.md", out}};
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Reporter> markdown_reporter() { return std::make_unique<MarkdownReporter>(); }
+
+}  // namespace schedlab::reports

@@ -1,0 +1,31 @@
+// Reporters: one interface, one file per format, all rendering the one SuiteResult.
+// render() is pure (what golden tests check); write_reports() puts every file in place
+// atomically, so a report directory never holds half a file, even after Ctrl-C.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "reports/results.hpp"
+
+namespace schedlab::reports {
+
+using Files = std::vector<std::pair<std::string, std::string>>;  // relative path, contents
+
+class Reporter {
+ public:
+  virtual ~Reporter() = default;
+  virtual Files render(const SuiteResult& result) const = 0;
+};
+
+std::unique_ptr<Reporter> json_reporter();      // results.json
+std::unique_ptr<Reporter> csv_reporter();       // results.csv, summary.csv
+std::unique_ptr<Reporter> markdown_reporter();  // report.md
+std::unique_ptr<Reporter> timeline_reporter();  // timelines/<cell>.svg
+
+// Renders with every reporter and writes the files under dir (created if needed).
+void write_reports(const SuiteResult& result, const std::string& dir);
+
+}  // namespace schedlab::reports

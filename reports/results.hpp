@@ -1,0 +1,98 @@
+// The one flat result record of a suite run, computed once and written by every reporter.
+// results.json is its source of truth (schema_version below); CSV and Markdown are views.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace schedlab::reports {
+
+inline constexpr int kSchemaVersion = 1;
+
+struct TaskRecord {
+  std::string key, op;
+  unsigned worker = 0;
+  int pid = 0;
+  double start_ms = 0, end_ms = 0;  // from the start of the repetition
+};
+
+struct ResourceSample {
+  double t_ms = 0;           // from the start of the repetition
+  double cpu_percent = 0;    // of one core; 200 means two cores busy
+  uint64_t rss_bytes = 0;    // this process and its worker processes
+};
+
+struct Repetition {
+  double wall_ms = 0, cpu_ms = 0, serialise_ms = 0;
+  uint64_t peak_rss_bytes = 0, bytes_to_workers = 0, bytes_from_workers = 0;
+  uint64_t peak_live_intermediates = 0;
+  std::vector<TaskRecord> trace;
+  std::vector<ResourceSample> resources;
+};
+
+// Statistics of a sample, with defined edge cases: n = 0 gives zeros; n = 1 gives a zero
+// standard deviation; a zero mean gives a zero coefficient of variation.
+struct Statistics {
+  size_t n = 0;
+  double median = 0, mean = 0, min = 0, max = 0, stddev = 0, cv = 0, mad = 0;
+  size_t outliers = 0;  // |x - median| > 3 * 1.4826 * MAD
+};
+
+struct Warning {
+  std::string kind;     // "noise", "outliers", "first-run", "prediction"
+  std::string message;  // what was seen and what to do
+};
+
+struct Cell {
+  std::string scenario, params, scheduler;  // params: "reduce=chain", "" for defaults
+  std::map<std::string, std::string> param_values;
+  unsigned workers = 1;
+  bool gil = false;
+  bool sleep_bound = false;  // all its time is sleeping: measured should match predicted
+  std::vector<Repetition> reps;
+  Statistics wall;
+  double cpu_ms = 0;              // median over repetitions
+  uint64_t peak_rss_bytes = 0;    // max over repetitions
+  uint64_t bytes_moved = 0;       // to and from workers, median repetition
+  double predicted_ms = 0, bound_ms = 0, work_ms = 0, span_ms = 0;
+  std::vector<std::string> reasoning;
+  double speedup = 0;     // median of sync (same scenario and GIL) / this median; 0 if unknown
+  double efficiency = 0;  // speedup / workers
+  std::vector<Warning> warnings;
+  std::string error;      // empty unless the cell failed
+  bool interrupted = false;
+
+  std::string id() const;  // "inc-dbl[reduce=chain]/threads/2" (+ "/gil")
+  double ratio() const { return predicted_ms > 0 ? wall.median / predicted_ms : 0; }
+};
+
+struct Context {
+  std::string date, version, commit, compiler, flags, build_type, cpu_model, hostname;
+  unsigned cores = 0;
+  double load_avg[3] = {0, 0, 0};
+  double unit_ms = 0;
+  int repeat = 0, warmup = 0;
+  std::map<std::string, std::string> user;  // --context key=value
+};
+
+struct SuiteResult {
+  Context context;
+  std::vector<Cell> cells;
+  bool interrupted = false;
+  std::map<std::string, std::string> lessons;  // scenario -> its paragraph
+};
+
+Statistics statistics(std::vector<double> sample);
+// Adds the warnings the repetitions of a cell call for.
+void add_noise_warnings(Cell& cell, int warmup);
+
+// The machine, build and date this process runs on.
+Context current_context();
+
+nlohmann::json to_json(const SuiteResult& r);
+SuiteResult suite_from_json(const nlohmann::json& j);  // throws UsageError naming what is wrong
+
+}  // namespace schedlab::reports

@@ -1,0 +1,83 @@
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "reports/results.hpp"
+
+namespace schedlab::reports {
+namespace {
+
+double median_of(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  size_t m = v.size() / 2;
+  return v.size() % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
+}  // namespace
+
+Statistics statistics(std::vector<double> x) {
+  Statistics s;
+  s.n = x.size();
+  if (x.empty()) return s;
+  s.median = median_of(x);
+  s.mean = std::accumulate(x.begin(), x.end(), 0.0) / static_cast<double>(s.n);
+  auto [lo, hi] = std::minmax_element(x.begin(), x.end());
+  s.min = *lo;
+  s.max = *hi;
+  if (s.n >= 2) {
+    double ss = 0;
+    for (double v : x) ss += (v - s.mean) * (v - s.mean);
+    s.stddev = std::sqrt(ss / static_cast<double>(s.n - 1));
+  }
+  s.cv = s.mean != 0 ? s.stddev / s.mean : 0;
+  std::vector<double> deviations;
+  for (double v : x) deviations.push_back(std::abs(v - s.median));
+  s.mad = median_of(deviations);
+  // 1.4826 * MAD estimates the standard deviation of normal data; 3 of those is far out.
+  // With a MAD of zero (most values equal) nothing is called an outlier.
+  const double limit = 3 * 1.4826 * s.mad;
+  if (limit > 0) {
+    s.outliers = static_cast<size_t>(std::count_if(
+        x.begin(), x.end(), [&](double v) { return std::abs(v - s.median) > limit; }));
+  }
+  return s;
+}
+
+void add_noise_warnings(Cell& cell, int warmup) {
+  const Statistics& s = cell.wall;
+  if (s.n >= 2 && s.cv > 0.10) {
+    cell.warnings.push_back({"noise", fmt::format("wall times vary a lot (cv {:.0f}%): close "
+                                                  "other programs and use --repeat {}",
+                                                  100 * s.cv, std::max<size_t>(10, 2 * s.n))});
+  }
+  if (s.outliers > 0) {
+    cell.warnings.push_back({"outliers", fmt::format("{} of {} runs are outliers (median absolute "
+                                                     "deviation test): use --warmup {} and "
+                                                     "--repeat {}",
+                                                     s.outliers, s.n, std::max(1, warmup + 1),
+                                                     std::max<size_t>(5, s.n + 2))});
+  }
+  if (warmup == 0 && cell.reps.size() >= 3) {
+    std::vector<double> rest;
+    for (size_t i = 1; i < cell.reps.size(); ++i) rest.push_back(cell.reps[i].wall_ms);
+    double typical = median_of(rest);
+    if (typical > 0 && cell.reps[0].wall_ms > 1.5 * typical + 1) {
+      cell.warnings.push_back({"first-run", fmt::format("the first run took {:.1f} ms, the others "
+                                                        "about {:.1f} ms: use --warmup 1",
+                                                        cell.reps[0].wall_ms, typical)});
+    }
+  }
+  if (cell.sleep_bound && cell.predicted_ms > 0 && s.n > 0 &&
+      (cell.ratio() > 1.10 || cell.ratio() < 0.90)) {
+    cell.warnings.push_back({"prediction", fmt::format("measured/predicted is {:.2f} on a "
+                                                       "sleep-bound scenario: the machine may be "
+                                                       "busy, or the unit too small for its "
+                                                       "overheads (try --unit 100)",
+                                                       cell.ratio())});
+  }
+}
+
+}  // namespace schedlab::reports

@@ -1,0 +1,118 @@
+// Per-cell timelines as SVG, like Dask's Profiler and ResourceProfiler shown by visualize():
+// one row per worker with a bar per task (coloured by op, labelled with its key where it
+// fits), and under it the CPU and memory use sampled during the run. Drawn from the last
+// repetition of each cell.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+
+#include "reports/reporter.hpp"
+#include "reports/table.hpp"
+
+namespace schedlab::reports {
+namespace {
+
+constexpr double kWidth = 900, kLeft = 90, kRow = 26, kProfile = 90;
+const char* const kColours[] = {"#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2",
+                                "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"};
+
+std::string file_name(const Cell& c) {
+  std::string out;
+  for (char ch : c.id()) out += std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' ? ch : '_';
+  return "timelines/" + out + ".svg";
+}
+
+std::string svg(const Cell& cell) {
+  const Repetition& rep = cell.reps.back();
+  double end = std::max(rep.wall_ms, 1e-3);
+  for (const TaskRecord& t : rep.trace) end = std::max(end, t.end_ms);
+  std::map<unsigned, int> rows;  // worker -> row
+  for (const TaskRecord& t : rep.trace) rows.emplace(t.worker, 0);
+  int i = 0;
+  for (auto& [w, row] : rows) row = i++;
+  const double plot = kWidth - kLeft - 20;
+  const double top = 40, gantt_h = std::max<double>(1, static_cast<double>(rows.size())) * kRow;
+  const double height = top + gantt_h + 40 + kProfile + 40;
+  auto x = [&](double t) { return kLeft + plot * t / end; };
+  std::map<std::string, const char*> colour;
+  std::string out = fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" "
+      "font-family=\"Helvetica, Arial, sans-serif\" font-size=\"11\">\n"
+      "<title>{}</title>\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+      "<text x=\"10\" y=\"20\" font-size=\"14\">{} — {:.1f} ms, {} task{}</text>\n",
+      kWidth, height, xml_escape(cell.id()), xml_escape(cell.id()), rep.wall_ms, rep.trace.size(),
+      rep.trace.size() == 1 ? "" : "s");
+  for (const auto& [w, row] : rows) {
+    out += fmt::format("<text x=\"10\" y=\"{:.1f}\">worker {}</text>\n", top + row * kRow + 16, w);
+  }
+  for (const TaskRecord& t : rep.trace) {
+    auto [it, fresh] = colour.emplace(t.op, kColours[colour.size() % 10]);
+    double x0 = x(t.start_ms), w = std::max(1.0, x(t.end_ms) - x0);
+    double y = top + rows[t.worker] * kRow + 3;
+    out += fmt::format("<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{}\" fill=\"{}\" "
+                       "stroke=\"white\"><title>{} ({}) {:.2f}-{:.2f} ms, pid {}</title></rect>\n",
+                       x0, y, w, kRow - 6, it->second, xml_escape(t.key), xml_escape(t.op),
+                       t.start_ms, t.end_ms, t.pid);
+    if (w > 7.0 * static_cast<double>(t.key.size())) {
+      out += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" fill=\"white\">{}</text>\n", x0 + 3,
+                         y + 14, xml_escape(t.key));
+    }
+  }
+  // Time axis.
+  const double axis = top + gantt_h + 5;
+  out += fmt::format("<line x1=\"{}\" y1=\"{:.1f}\" x2=\"{}\" y2=\"{:.1f}\" stroke=\"black\"/>\n", kLeft, axis,
+                     kLeft + plot, axis);
+  for (int k = 0; k <= 5; ++k) {
+    double t = end * k / 5;
+    out += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">{:.0f} ms</text>\n", x(t),
+                       axis + 14, t);
+  }
+  // Resource profile: CPU % (of one core) and RSS, each scaled to its own maximum.
+  const double base = axis + 30 + kProfile;
+  double max_cpu = 100, max_rss = 1;
+  for (const ResourceSample& s : rep.resources) {
+    max_cpu = std::max(max_cpu, s.cpu_percent);
+    max_rss = std::max(max_rss, static_cast<double>(s.rss_bytes));
+  }
+  std::string cpu, rss;
+  for (const ResourceSample& s : rep.resources) {
+    cpu += fmt::format("{:.1f},{:.1f} ", x(std::min(s.t_ms, end)), base - kProfile * s.cpu_percent / max_cpu);
+    rss += fmt::format("{:.1f},{:.1f} ", x(std::min(s.t_ms, end)),
+                       base - kProfile * static_cast<double>(s.rss_bytes) / max_rss);
+  }
+  out += fmt::format("<rect x=\"{}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{}\" fill=\"none\" "
+                     "stroke=\"#ccc\"/>\n", kLeft, base - kProfile, plot, kProfile);
+  out += fmt::format("<polyline points=\"{}\" fill=\"none\" stroke=\"#e15759\"/>\n", cpu);
+  out += fmt::format("<polyline points=\"{}\" fill=\"none\" stroke=\"#4e79a7\"/>\n", rss);
+  out += fmt::format("<text x=\"10\" y=\"{:.1f}\" fill=\"#e15759\">CPU (max {:.0f}%)</text>\n",
+                     base - kProfile + 12, max_cpu);
+  out += fmt::format("<text x=\"10\" y=\"{:.1f}\" fill=\"#4e79a7\">RSS (max {:.1f} MB)</text>\n",
+                     base - kProfile + 28, max_rss / 1e6);
+  // Legend of ops.
+  double lx = kLeft;
+  for (const auto& [op, c] : colour) {
+    out += fmt::format("<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"10\" height=\"10\" fill=\"{}\"/>"
+                       "<text x=\"{:.1f}\" y=\"{:.1f}\">{}</text>\n",
+                       lx, base + 12, c, lx + 14, base + 21, xml_escape(op));
+    lx += 24 + 7.0 * static_cast<double>(op.size());
+  }
+  return out + "</svg>\n";
+}
+
+class TimelineReporter final : public Reporter {
+ public:
+  Files render(const SuiteResult& r) const override {
+    Files files;
+    for (const Cell& c : r.cells) {
+      if (!c.reps.empty()) files.emplace_back(file_name(c), svg(c));
+    }
+    return files;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Reporter> timeline_reporter() { return std::make_unique<TimelineReporter>(); }
+
+}  // namespace schedlab::reports
