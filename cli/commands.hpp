@@ -12,5 +12,8 @@ using Command = std::function<int()>;
 Command add_compute(CLI::App& app);
 Command add_graph(CLI::App& app);
 Command add_list(CLI::App& app);
+Command add_predict(CLI::App& app);
+Command add_report(CLI::App& app);
+Command add_run(CLI::App& app);
 
 }  // namespace schedlab::cli

@@ -3,8 +3,10 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/graph_source.hpp"
 #include "reports/atomic_file.hpp"
 #include "core/graph_file.hpp"
+#include "reports/atomic_file.hpp"
 #include "core/value_json.hpp"
 #include "schedulers/compute.hpp"
 #include "schedulers/trace.hpp"
@@ -13,25 +15,28 @@ namespace schedlab::cli {
 
 Command add_compute(CLI::App& app) {
   struct Args {
-    std::string file, scheduler = "threads", trace;
+    GraphSource source;
+    std::string scheduler = "threads", trace;
     unsigned workers = 0;
-    bool stats = false;
+    bool stats = false, gil = false;
   };
   auto args = std::make_shared<Args>();
   CLI::App* sub = app.add_subcommand("compute", "Run a graph file and print its target values as JSON");
-  sub->add_option("FILE", args->file, "graph file (JSON); - reads standard input")->required();
+  args->source.add_options(*sub, "graph file (JSON), - for standard input, or a scenario name");
   sub->add_option("-s,--scheduler", args->scheduler, "scheduler name or alias (see `schedlab list`)")
       ->capture_default_str();
   sub->add_option("-w,--workers", args->workers, "workers (default: one per core)")
       ->check(CLI::Range(1u, 1024u));
   sub->add_option("--trace", args->trace, "write a per-task trace (Chrome trace JSON) to this file");
   sub->add_flag("--stats", args->stats, "add run statistics (CPU, memory, tasks) to the output");
+  sub->add_flag("--gil", args->gil, "run ops under an emulated GIL (one per process)");
   return [args] {
-    LoadedGraph loaded = load_graph_file(args->file);
+    LoadedGraph loaded = args->source.load();
     ComputeOptions options;
     options.scheduler = args->scheduler;
     options.workers = args->workers;
     options.trace = !args->trace.empty();
+    options.gil = args->gil;
     ComputeResult result = compute(loaded.graph, loaded.targets, options);
 
     nlohmann::ordered_json out;

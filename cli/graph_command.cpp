@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/graph_source.hpp"
 #include "core/graph_dot.hpp"
 #include "core/graph_file.hpp"
 
@@ -8,12 +9,13 @@ namespace schedlab::cli {
 
 Command add_graph(CLI::App& app) {
   struct Args {
-    std::string file, format = "dot", rankdir = "TB";
+    GraphSource source;
+    std::string format = "dot", rankdir = "TB";
   };
   auto args = std::make_shared<Args>();
   CLI::App* sub = app.add_subcommand(
-      "graph", "Print a graph as Graphviz DOT (pipe into `dot -Tsvg`) or as a graph file");
-  sub->add_option("FILE", args->file, "graph file (JSON); - reads standard input")->required();
+      "graph", "Print a graph or scenario as Graphviz DOT (pipe into `dot -Tsvg`) or as a graph file");
+  args->source.add_options(*sub, "graph file (JSON), - for standard input, or a scenario name");
   sub->add_option("-f,--format", args->format, "dot or json")
       ->check(CLI::IsMember({"dot", "json"}))
       ->capture_default_str();
@@ -21,7 +23,7 @@ Command add_graph(CLI::App& app) {
       ->check(CLI::IsMember({"LR", "TB"}))
       ->capture_default_str();
   return [args] {
-    LoadedGraph loaded = load_graph_file(args->file);
+    LoadedGraph loaded = args->source.load();
     if (args->format == "json") {
       std::cout << graph_to_json(loaded.graph, loaded.targets);
     } else {

@@ -1,15 +1,33 @@
 #include <fmt/format.h>
 
 #include <iostream>
+#include <sstream>
 
 #include "cli/commands.hpp"
 #include "core/ops.hpp"
+#include "kernels/scenarios.hpp"
 #include "schedulers/scheduler.hpp"
 
 namespace schedlab::cli {
+namespace {
+
+std::string wrap(const std::string& text, size_t width, const std::string& indent) {
+  std::string out, line = indent;
+  std::istringstream words(text);
+  for (std::string w; words >> w;) {
+    if (line.size() + w.size() + 1 > width && line.size() > indent.size()) {
+      out += line + "\n";
+      line = indent;
+    }
+    line += (line.size() > indent.size() ? " " : "") + w;
+  }
+  return out + line;
+}
+
+}  // namespace
 
 Command add_list(CLI::App& app) {
-  app.add_subcommand("list", "List schedulers (with aliases) and ops");
+  app.add_subcommand("list", "List schedulers (with aliases), scenarios and ops");
   return [] {
     std::cout << "Schedulers:\n";
     for (const SchedulerInfo* s : SchedulerRegistry::global().list()) {
@@ -17,6 +35,15 @@ Command add_list(CLI::App& app) {
       for (const std::string& a : s->aliases) aliases += (aliases.empty() ? "" : ", ") + a;
       std::cout << fmt::format("  {:<10} {:<32} {}\n", s->name,
                                aliases.empty() ? "" : "(alias " + aliases + ")", s->description);
+    }
+    std::cout << "\nScenarios (schedlab run, graph, predict, compute):\n";
+    for (const kernels::Scenario& s : kernels::scenarios()) {
+      std::string params;
+      for (const kernels::ScenarioParam& p : s.params) {
+        params += fmt::format(" {}={}", p.name, p.default_value);
+      }
+      std::cout << fmt::format("  {:<16} ({}){}\n", s.name, s.seed, params);
+      std::cout << fmt::format("{}\n", wrap(s.lesson, 96, "      "));
     }
     std::cout << "\nOps:\n";
     for (const Op* op : OpRegistry::global().list()) {

@@ -36,6 +36,9 @@ int run(int argc, char** argv) {
   add(schedlab::cli::add_compute);
   add(schedlab::cli::add_graph);
   add(schedlab::cli::add_list);
+  add(schedlab::cli::add_predict);
+  add(schedlab::cli::add_report);
+  add(schedlab::cli::add_run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

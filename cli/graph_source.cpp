@@ -1,0 +1,51 @@
+#include "cli/graph_source.hpp"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+
+#include "core/errors.hpp"
+#include "kernels/flights.hpp"
+#include "kernels/scenarios.hpp"
+
+namespace schedlab::cli {
+
+double parse_unit(const std::string& text) {
+  char* end = nullptr;
+  double value = std::strtod(text.c_str(), &end);
+  std::string suffix(end);
+  double ms = suffix == "ms" || suffix.empty() ? value : suffix == "s" ? value * 1000 : -1;
+  if (text.empty() || end == text.c_str() || !(ms >= 0 && ms <= 60'000)) {
+    throw UsageError(fmt::format("--unit {}: write a duration from 0 to 60 s, such as 100ms or 0.5s",
+                                 text));
+  }
+  return ms;
+}
+
+void GraphSource::add_options(CLI::App& sub, const std::string& positional_help) {
+  sub.add_option("GRAPH", what, positional_help)->required();
+  sub.add_option("-p,--param", params, "scenario parameter name=value (repeatable)");
+  sub.add_option("-u,--unit", unit, "scenario time unit, e.g. 100ms or 0.05s")->capture_default_str();
+  sub.add_option("--data", data_dir, "where scenario data sets are cached (default: ~/.cache/schedlab)");
+}
+
+LoadedGraph GraphSource::load() const {
+  bool is_file = what == "-" || std::filesystem::exists(what);
+  bool is_scenario = false;
+  for (const kernels::Scenario& s : kernels::scenarios()) is_scenario |= s.name == what;
+  if (!is_file && !is_scenario) {
+    std::string names;
+    for (const kernels::Scenario& s : kernels::scenarios()) names += " " + s.name;
+    throw UsageError(fmt::format("'{}' is neither a graph file nor a scenario (scenarios:{})", what,
+                                 names));
+  }
+  if (is_file) {
+    if (!params.empty()) throw UsageError("--param applies to scenarios, not to graph files");
+    return load_graph_file(what);
+  }
+  auto built = kernels::build_scenario(kernels::find_scenario(what), kernels::parse_params(params),
+                                       {parse_unit(unit), data_dir.empty() ? kernels::default_data_dir() : data_dir});
+  return LoadedGraph{std::move(built.graph), std::move(built.targets)};
+}
+
+}  // namespace schedlab::cli

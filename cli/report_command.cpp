@@ -1,0 +1,64 @@
+#include <fmt/format.h>
+
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.hpp"
+#include "core/errors.hpp"
+#include "reports/atomic_file.hpp"
+#include "reports/compare.hpp"
+#include "reports/gbench.hpp"
+
+namespace schedlab::cli {
+namespace {
+
+nlohmann::json read_json(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw UsageError(fmt::format("cannot open '{}'", path));
+  try {
+    return nlohmann::json::parse(in);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw UsageError(fmt::format("{}: invalid JSON: {}", path, e.what()));
+  }
+}
+
+reports::SuiteResult read_results(const std::string& path) {
+  try {
+    return reports::suite_from_json(read_json(path));
+  } catch (const UsageError& e) {
+    throw UsageError(fmt::format("{}: {}", path, e.what()));
+  }
+}
+
+}  // namespace
+
+Command add_report(CLI::App& app) {
+  struct Args {
+    std::string old_file, new_file, gbench_file, csv;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* sub = app.add_subcommand("report", "Turn results into tables: compare two runs, or "
+                                               "read Google Benchmark output");
+  sub->require_subcommand(1);
+  CLI::App* compare = sub->add_subcommand(
+      "compare", "Markdown table of NEW/OLD per cell, and whether each change is beyond the noise");
+  compare->add_option("OLD", args->old_file, "results.json of the earlier run")->required();
+  compare->add_option("NEW", args->new_file, "results.json of the later run")->required();
+  CLI::App* gbench = sub->add_subcommand(
+      "gbench", "Markdown (and CSV) tables from the benchmark binary's JSON output");
+  gbench->add_option("FILE", args->gbench_file, "--benchmark_out JSON file")->required();
+  gbench->add_option("--csv", args->csv, "also write the table as CSV to this file");
+  return [args, compare] {
+    if (compare->parsed()) {
+      std::cout << reports::compare_markdown(read_results(args->old_file), read_results(args->new_file));
+      return 0;
+    }
+    nlohmann::json j = read_json(args->gbench_file);
+    std::cout << reports::gbench_markdown(j);
+    if (!args->csv.empty()) reports::write_file_atomically(args->csv, reports::gbench_csv(j));
+    return 0;
+  };
+}
+
+}  // namespace schedlab::cli

@@ -1,0 +1,138 @@
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "cli/graph_source.hpp"
+#include "core/errors.hpp"
+#include "kernels/flights.hpp"
+#include "reports/reporter.hpp"
+#include "reports/table.hpp"
+#include "schedulers/interrupt.hpp"
+#include "suite/runner.hpp"
+
+namespace schedlab::cli {
+namespace {
+
+std::string label(const reports::Cell& c) {
+  return fmt::format("{}{} {} w={}{}", c.scenario, c.params.empty() ? "" : " " + c.params,
+                     c.scheduler, c.workers, c.gil ? " gil" : "");
+}
+
+std::string console_summary(const reports::SuiteResult& r) {
+  reports::Table t{{"scenario", "params", "scheduler", "workers", "gil", "median ms", "predicted",
+                    "meas/pred", "speedup", "notes"},
+                   {false, false, false, true, false, true, true, true, true, false},
+                   {}};
+  for (const reports::Cell& c : r.cells) {
+    std::string notes = c.error.empty() ? "" : "FAILED: " + c.error;
+    if (c.interrupted) notes = "interrupted";
+    for (const reports::Warning& w : c.warnings) reports::append(notes, "; ", w.kind);
+    t.rows.push_back({c.scenario, c.params, c.scheduler, std::to_string(c.workers),
+                      c.gil ? "on" : "", c.wall.n ? fmt::format("{:.1f}", c.wall.median) : "",
+                      fmt::format("{:.1f}", c.predicted_ms),
+                      c.wall.n ? fmt::format("{:.2f}", c.ratio()) : "",
+                      c.speedup > 0 ? fmt::format("{:.2f}x", c.speedup) : "", notes});
+  }
+  return reports::console_table(t);
+}
+
+}  // namespace
+
+Command add_run(CLI::App& app) {
+  struct Args {
+    std::string suite_file, out = "reports/latest", unit, data;
+    std::vector<std::string> scenarios, schedulers, params, context;
+    std::vector<unsigned> workers;
+    int repeat = -1, warmup = -1;
+    bool gil = false, quiet = false;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* sub = app.add_subcommand(
+      "run", "Run a suite of scenarios on schedulers and write reports (no arguments: the "
+             "classroom suite)");
+  sub->add_option("SUITE", args->suite_file, "suite file (JSON); see docs/REPORTS.md");
+  sub->add_option("-S,--scenario", args->scenarios, "scenario (repeatable; default: the lessons)");
+  sub->add_option("-s,--scheduler", args->schedulers, "scheduler (repeatable; default: all)");
+  sub->add_option("-w,--workers", args->workers, "worker count (repeatable; default: 1 2 4)")
+      ->check(CLI::Range(1u, 1024u));
+  sub->add_option("-p,--param", args->params,
+                  "name=value for scenarios that have it (repeatable; each value is its own cell)");
+  sub->add_flag("--gil", args->gil, "run with the emulated GIL");
+  sub->add_option("-r,--repeat", args->repeat, "measured runs per cell (default 3)");
+  sub->add_option("--warmup", args->warmup, "unmeasured runs per cell first (default 0)");
+  sub->add_option("-u,--unit", args->unit, "time unit of the lessons (default 100ms)");
+  sub->add_option("-o,--out", args->out, "report directory")->capture_default_str();
+  sub->add_option("--context", args->context, "key=value recorded in every report (repeatable)");
+  sub->add_option("--data", args->data, "where data sets are cached (default ~/.cache/schedlab)");
+  sub->add_flag("-q,--quiet", args->quiet, "no progress output");
+  return [args] {
+    suite::SuiteSpec spec;
+    const bool matrix = !args->scenarios.empty() || !args->schedulers.empty() ||
+                        !args->workers.empty() || !args->params.empty() || args->gil;
+    if (!args->suite_file.empty()) {
+      if (matrix) throw UsageError("give either a suite file or --scenario/--scheduler/... flags");
+      spec = suite::load_suite_file(args->suite_file);
+    } else if (matrix) {
+      // Each --param is its own value: -p reduce=chain -p reduce=fanin makes two cells.
+      std::vector<kernels::Params> sets;
+      for (const std::string& p : args->params) sets.push_back(kernels::parse_params({p}));
+      spec = suite::matrix_suite(args->scenarios, args->schedulers, args->workers, sets, args->gil);
+    } else {
+      spec = suite::classroom_suite();
+    }
+    if (!args->unit.empty()) spec.unit_ms = parse_unit(args->unit);
+    if (args->repeat >= 0) spec.repeat = args->repeat;
+    if (args->warmup >= 0) spec.warmup = args->warmup;
+    spec.data_dir = args->data.empty() ? kernels::default_data_dir() : args->data;
+    for (const std::string& kv : args->context) {
+      auto eq = kv.find('=');
+      if (eq == std::string::npos || eq == 0) {
+        throw UsageError(fmt::format("--context {}: write key=value", kv));
+      }
+      spec.context[kv.substr(0, eq)] = kv.substr(eq + 1);
+    }
+    suite::validate_suite(spec);
+
+    const bool live = !args->quiet && isatty(STDERR_FILENO);
+    if (!args->quiet) {
+      std::cerr << fmt::format("schedlab run: {} cells x {} runs, unit {} ms: about {:.0f} s of "
+                               "predicted run time. Reports go to {}/\n",
+                               spec.cells.size(), spec.repeat + spec.warmup, spec.unit_ms,
+                               suite::estimate_ms(spec) / 1000, args->out);
+    }
+    suite::Progress progress;
+    if (live) {
+      progress.run_started = [](size_t i, size_t n, const reports::Cell& c, int run, int runs) {
+        std::cerr << fmt::format("\r\033[K[{}/{}] {}: run {}/{}", i + 1, n, label(c), run + 1, runs)
+                  << std::flush;
+      };
+    }
+    if (!args->quiet) {
+      progress.cell_finished = [live](size_t i, size_t n, const reports::Cell& c) {
+        std::string outcome = !c.error.empty() ? "FAILED: " + c.error
+                              : c.interrupted  ? "interrupted"
+                                               : fmt::format("median {:.1f} ms, predicted {:.1f}",
+                                                             c.wall.median, c.predicted_ms);
+        std::cerr << (live ? "\r\033[K" : "")
+                  << fmt::format("[{}/{}] {}: {}\n", i + 1, n, label(c), outcome);
+      };
+    }
+    reports::SuiteResult result = suite::run_suite(
+        spec, progress, [&](const reports::SuiteResult& r) { reports::write_reports(r, args->out); });
+    std::cout << console_summary(result);
+    if (!args->quiet) {
+      std::cerr << fmt::format("Reports: {0}/report.md, {0}/results.json, {0}/results.csv, "
+                               "{0}/summary.csv, {0}/timelines/\n",
+                               args->out);
+    }
+    if (result.interrupted) throw Interrupted();
+    for (const reports::Cell& c : result.cells) {
+      if (!c.error.empty()) return 1;
+    }
+    return 0;
+  };
+}
+
+}  // namespace schedlab::cli

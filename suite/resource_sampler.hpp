@@ -1,0 +1,41 @@
+// Samples CPU use and resident memory of this process and its worker processes every 250 ms
+// while a run is going (plus once at its start and end), like Dask's ResourceProfiler.
+// An observer: it starts its thread when the run starts and stops it when the run ends.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "reports/results.hpp"
+#include "schedulers/observer.hpp"
+
+namespace schedlab::suite {
+
+class ResourceSampler final : public Observer {
+ public:
+  explicit ResourceSampler(std::chrono::milliseconds period = std::chrono::milliseconds(250))
+      : period_(period) {}
+  ~ResourceSampler() override { stop(); }
+  void run_started(const RunInfo& info) override;
+  void run_finished(const RunStats&) override { stop(); }
+  // The samples of the last run, times from its start.
+  std::vector<reports::ResourceSample> samples();
+
+ private:
+  void sample();
+  void stop();
+
+  std::chrono::milliseconds period_;
+  std::thread thread_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool running_ = false;
+  Clock::time_point start_{}, last_time_{};
+  double last_cpu_ms_ = 0;
+  std::vector<reports::ResourceSample> samples_;
+};
+
+}  // namespace schedlab::suite
