@@ -29,8 +29,8 @@ struct Repetition {
   double wall_ms = 0, cpu_ms = 0, serialise_ms = 0;
   uint64_t peak_rss_bytes = 0, bytes_to_workers = 0, bytes_from_workers = 0;
   uint64_t peak_live_intermediates = 0;
-  std::vector<TaskRecord> trace;
-  std::vector<ResourceSample> resources;
+  std::vector<TaskRecord> trace = {};
+  std::vector<ResourceSample> resources = {};
 };
 
 // Statistics of a sample, with defined edge cases: n = 0 gives zeros; n = 1 gives a zero

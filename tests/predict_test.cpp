@@ -1,0 +1,77 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "core/delayed.hpp"
+#include "core/predict.hpp"
+
+namespace schedlab {
+namespace {
+
+using ::testing::HasSubstr;
+
+struct SlowArithmetic {
+  Graph g;
+  std::vector<NodeId> targets;
+  explicit SlowArithmetic(LockKind lock = LockKind::none) {
+    auto slow = TaskOptions::sleeping(100, lock);
+    auto x = call(g, Call{"x", slow}, "add", 1, 3);
+    auto y = call(g, Call{"y", slow}, "sub", 2, 4);
+    auto z = call(g, Call{"z", slow}, "mul", x, y);
+    targets = {call(g, Call{"r", slow}, "div", z, 5).id()};
+  }
+  Prediction on(unsigned workers, bool separate = false) {
+    return predict(g, targets, {}, {.workers = workers, .separate_processes = separate, .cores = 2});
+  }
+};
+
+TEST(Predict, SlowArithmetic) {
+  SlowArithmetic s;
+  EXPECT_DOUBLE_EQ(s.on(1).predicted_ms, 400);
+  EXPECT_DOUBLE_EQ(s.on(2).predicted_ms, 300);
+  EXPECT_DOUBLE_EQ(s.on(4).predicted_ms, 300);
+  Prediction p = s.on(2);
+  EXPECT_DOUBLE_EQ(p.total_work_ms, 400);
+  EXPECT_DOUBLE_EQ(p.critical_path_ms, 300);
+  EXPECT_DOUBLE_EQ(p.bound_ms, 300);
+  EXPECT_THAT(p.reasoning[1], HasSubstr("x -> z -> r"));
+}
+
+TEST(Predict, SleeplockSerialisesThreadsNotProcesses) {
+  SlowArithmetic s(LockKind::process);
+  EXPECT_DOUBLE_EQ(s.on(2).predicted_ms, 400);
+  EXPECT_DOUBLE_EQ(s.on(2, /*separate=*/true).predicted_ms, 300);
+  EXPECT_THAT(s.on(2).reasoning[3], HasSubstr("take turns"));
+  SlowArithmetic global(LockKind::global);
+  EXPECT_DOUBLE_EQ(global.on(2, true).predicted_ms, 400);
+}
+
+TEST(Predict, GilAndCoresLimitComputing) {
+  Graph g;
+  std::vector<Delayed> parts;
+  for (int i = 0; i < 4; ++i) parts.push_back(call(g, "fib", 20));
+  std::vector<NodeId> targets{call("identity", parts).id()};
+  std::vector<double> compute(g.size(), 10.0);
+  compute[targets[0]] = 0;
+  auto on = [&](unsigned w, bool separate, bool gil) {
+    return predict(g, targets, compute, {.workers = w, .separate_processes = separate, .gil = gil, .cores = 2})
+        .predicted_ms;
+  };
+  EXPECT_DOUBLE_EQ(on(1, false, false), 40);
+  EXPECT_DOUBLE_EQ(on(2, false, false), 20);
+  EXPECT_DOUBLE_EQ(on(4, false, false), 20);  // two cores
+  EXPECT_DOUBLE_EQ(on(2, false, true), 40);   // one GIL: no faster than one worker
+  EXPECT_DOUBLE_EQ(on(2, true, true), 20);    // one GIL per process
+}
+
+TEST(Predict, GreedyListSchedulingOrder) {
+  // Ready tasks are taken oldest first: a long task started late can dominate.
+  Graph g;
+  auto a = call(g, Call{"a", TaskOptions::sleeping(10)}, "inc", 1);
+  auto b = call(g, Call{"b", TaskOptions::sleeping(10)}, "inc", 1);
+  auto c = call(g, Call{"c", TaskOptions::sleeping(30)}, "inc", 1);
+  std::vector<NodeId> targets{a.id(), b.id(), c.id()};
+  EXPECT_DOUBLE_EQ(predict(g, targets, {}, {.workers = 2, .cores = 2}).predicted_ms, 40);
+}
+
+}  // namespace
+}  // namespace schedlab

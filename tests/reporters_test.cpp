@@ -1,0 +1,171 @@
+// Golden-output tests for every reporter, on a fixed result with hostile names (quotes, |,
+// newlines, commas). Set SCHEDLAB_UPDATE_GOLDEN=1 to rewrite the golden files after a
+// deliberate change, then review the diff.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "reports/compare.hpp"
+#include "reports/gbench.hpp"
+#include "reports/reporter.hpp"
+#include "reports/table.hpp"
+
+namespace schedlab::reports {
+namespace {
+
+const std::string kHostile = "a \"quoted\" | piped,\ncomma name";
+
+SuiteResult fixture() {
+  SuiteResult r;
+  r.context.date = "2026-11-22T00:00:00Z";
+  r.context.version = "0.1.0";
+  r.context.commit = "abc1234";
+  r.context.compiler = "g++ 12.2.0";
+  r.context.build_type = "Release";
+  r.context.cpu_model = "Test CPU";
+  r.context.cores = 2;
+  r.context.unit_ms = 50;
+  r.context.repeat = 2;
+  r.context.user["course"] = kHostile;
+  r.lessons["slow-arithmetic"] = "The lesson, with a | pipe.";
+  for (std::string scheduler : {"sync", "threads"}) {
+    Cell c;
+    c.scenario = "slow-arithmetic";
+    c.params = scheduler == "sync" ? "" : "lock=" + kHostile;
+    c.scheduler = scheduler;
+    c.workers = scheduler == "sync" ? 1 : 2;
+    for (double w : {200.0, 202.0}) {
+      Repetition rep;
+      rep.wall_ms = w / c.workers;
+      rep.trace.push_back({kHostile, "add", 0, 42, 0.0, rep.wall_ms / 2});
+      rep.trace.push_back({"y", "sub", c.workers - 1, 42, 0.0, rep.wall_ms / 2});
+      rep.resources.push_back({0, 0, 1'000'000});
+      rep.resources.push_back({rep.wall_ms, 50, 2'000'000});
+      c.reps.push_back(rep);
+    }
+    c.wall = statistics({c.reps[0].wall_ms, c.reps[1].wall_ms});
+    c.predicted_ms = 200.0 / c.workers;
+    c.reasoning = {"because " + kHostile};
+    c.speedup = scheduler == "sync" ? 1 : 2;
+    c.efficiency = c.speedup / c.workers;
+    r.cells.push_back(c);
+  }
+  r.cells[1].warnings.push_back({"noise", "a warning, with \"quotes\""});
+  Cell failed = r.cells[1];
+  failed.scheduler = "processes";
+  failed.reps.clear();
+  failed.wall = {};
+  failed.error = "worker died: " + kHostile;
+  r.cells.push_back(failed);
+  return r;
+}
+
+void check_golden(const std::string& name, const std::string& actual) {
+  std::string path = std::string(SCHEDLAB_GOLDEN) + "/" + name;
+  if (std::getenv("SCHEDLAB_UPDATE_GOLDEN")) std::ofstream(path, std::ios::binary) << actual;
+  std::ifstream in(path, std::ios::binary);
+  ASSERT_TRUE(in) << "missing golden file " << path << " (run with SCHEDLAB_UPDATE_GOLDEN=1)";
+  std::stringstream expected;
+  expected << in.rdbuf();
+  EXPECT_EQ(actual, expected.str()) << "differs from " << path;
+}
+
+std::string render_one(const Reporter& r, const std::string& file) {
+  for (const auto& [name, contents] : r.render(fixture())) {
+    if (name == file) return contents;
+  }
+  return "";
+}
+
+// A minimal RFC 4180 reader, to check that what we write reads back.
+std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
+  std::vector<std::vector<std::string>> rows(1, std::vector<std::string>(1));
+  bool quoted = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') rows.back().back() += '"', ++i;
+      else if (c == '"') quoted = false;
+      else rows.back().back() += c;
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      rows.back().emplace_back();
+    } else if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
+      ++i;
+      rows.emplace_back(1);
+    } else {
+      rows.back().back() += c;
+    }
+  }
+  if (rows.back().size() == 1 && rows.back()[0].empty()) rows.pop_back();
+  return rows;
+}
+
+TEST(Reporters, MarkdownGolden) { check_golden("report.md", render_one(*markdown_reporter(), "report.md")); }
+TEST(Reporters, SummaryCsvGolden) { check_golden("summary.csv", render_one(*csv_reporter(), "summary.csv")); }
+TEST(Reporters, ResultsCsvGolden) { check_golden("results.csv", render_one(*csv_reporter(), "results.csv")); }
+TEST(Reporters, JsonGolden) { check_golden("results.json", render_one(*json_reporter(), "results.json")); }
+TEST(Reporters, TimelineGolden) {
+  Files files = timeline_reporter()->render(fixture());
+  ASSERT_EQ(files.size(), 2u);  // the failed cell has no runs to draw
+  check_golden("timeline.svg", files[1].second);
+}
+
+TEST(Reporters, HostileNamesSurviveCsv) {
+  auto rows = parse_csv(render_one(*csv_reporter(), "results.csv"));
+  ASSERT_EQ(rows.size(), 5u);  // header + 2 cells x 2 repetitions
+  for (const auto& row : rows) EXPECT_EQ(row.size(), rows[0].size());
+  EXPECT_EQ(rows[3][2], "lock=" + kHostile);
+}
+
+TEST(Reporters, HostileNamesStayInTheirMarkdownCell) {
+  std::string md = render_one(*markdown_reporter(), "report.md");
+  std::istringstream lines(md);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || line[0] != '|') continue;
+    size_t pipes = 0;
+    for (size_t i = 0; i < line.size(); ++i) pipes += line[i] == '|' && (i == 0 || line[i - 1] != '\\');
+    EXPECT_EQ(pipes, 10u) << line;  // 9 columns
+  }
+}
+
+TEST(Reporters, JsonRoundTripsForCompare) {
+  SuiteResult again = suite_from_json(to_json(fixture()));
+  ASSERT_EQ(again.cells.size(), 3u);
+  EXPECT_EQ(again.cells[1].id(), fixture().cells[1].id());
+  EXPECT_DOUBLE_EQ(again.cells[1].wall.median, fixture().cells[1].wall.median);
+}
+
+TEST(Compare, RatiosAndNoise) {
+  SuiteResult old_run = fixture(), new_run = fixture();
+  new_run.cells[0].wall = statistics({150, 151});  // sync got faster
+  std::string md = compare_markdown(old_run, new_run);
+  EXPECT_THAT(md, ::testing::HasSubstr("| 201.0 | 150.5 | 0.749 | faster |"));
+  EXPECT_THAT(md, ::testing::HasSubstr("| 1.000 | within noise |"));
+  EXPECT_THAT(md, ::testing::HasSubstr("1 cell faster, 0 slower"));
+  check_golden("compare.md", md);
+}
+
+TEST(Gbench, TablesFromGoogleBenchmarkJson) {
+  auto j = nlohmann::json::parse(R"({
+    "context": {"date": "2026-11-22", "num_cpus": 2, "mhz_per_cpu": 2445, "library_build_type": "debug"},
+    "benchmarks": [
+      {"name": "threads/chain/real_time", "run_type": "iteration", "real_time": 1.0, "cpu_time": 0.9,
+       "time_unit": "ms", "per_task": 1e-8},
+      {"name": "tbb/chain/real_time", "run_type": "iteration", "real_time": 3.0, "cpu_time": 2.9,
+       "time_unit": "ms", "per_task": 3e-8},
+      {"name": "threads/chain/real_time_mean", "run_type": "aggregate", "real_time": 1.0}
+    ]})");
+  std::string md = gbench_markdown(j);
+  EXPECT_THAT(md, ::testing::HasSubstr("| 0.33x tbb |"));
+  check_golden("gbench.md", md);
+  check_golden("gbench.csv", gbench_csv(j));
+  EXPECT_THROW(gbench_markdown(nlohmann::json::object()), std::exception);
+}
+
+}  // namespace
+}  // namespace schedlab::reports

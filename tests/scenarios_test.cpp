@@ -1,0 +1,108 @@
+// Every scenario builds, runs and gives the lesson's answer, on every scheduler.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <thread>
+
+#include "core/gil.hpp"
+#include "core/errors.hpp"
+#include "core/ops.hpp"
+#include "kernels/scenarios.hpp"
+#include "schedulers/compute.hpp"
+#include "schedulers/scheduler.hpp"
+
+namespace schedlab::kernels {
+namespace {
+
+std::string data_dir() {
+  static std::string dir = (std::filesystem::temp_directory_path() /
+                            ("schedlab_test_data_" + std::to_string(getpid())))
+                               .string();
+  return dir;
+}
+
+struct DataCleanup : ::testing::Environment {
+  void TearDown() override { std::filesystem::remove_all(data_dir()); }
+};
+[[maybe_unused]] auto* cleanup = ::testing::AddGlobalTestEnvironment(new DataCleanup);
+
+std::vector<Value> run(const std::string& name, Params p, const std::string& scheduler = "sync") {
+  BuiltScenario b = build_scenario(find_scenario(name), p, {.unit_ms = 1, .data_dir = data_dir()});
+  return compute(b.graph, b.targets, {.scheduler = scheduler, .workers = 2}).values;
+}
+
+TEST(Scenarios, LessonAnswers) {
+  EXPECT_EQ(run("slow-arithmetic", {})[0], Value(-1.6));
+  for (const char* how : {"chain", "tree", "fanin"}) {
+    EXPECT_EQ(run("inc-dbl", {{"reduce", how}})[0], Value(38)) << how;  // 5+11+15+7
+  }
+  EXPECT_EQ(run("inc-dec-add", {{"n", "4"}})[0], Value(12));  // sum of 2i
+  EXPECT_EQ(run("map-reduce", {{"n", "8"}, {"reduce", "chain"}})[0], Value(44));
+  EXPECT_EQ(run("map-reduce", {{"n", "8"}, {"reduce", "tree"}})[0], Value(44));
+  EXPECT_EQ(run("fib", {{"k", "2"}, {"n", "10"}})[0], Value(List{Value(55), Value(55)}));
+  EXPECT_EQ(run("sleeplock", {{"lock", "global"}})[0], Value(-1.6));
+}
+
+TEST(Scenarios, FlightsAgreeOnEveryScheduler) {
+  Params p{{"files", "2"}, {"rows", "500"}};
+  std::vector<Value> expected = run("flights", p);
+  ASSERT_EQ(expected.size(), 2u);
+  EXPECT_GT(expected[0].as_double(), 50);  // some flight was late
+  EXPECT_EQ(expected[1].as_list().size(), 3u);
+  for (const SchedulerInfo* s : SchedulerRegistry::global().list()) {
+    EXPECT_EQ(run("flights", p, s->name), expected) << s->name;
+  }
+  SchedulerRegistry::global().shutdown();
+}
+
+TEST(Scenarios, BadParametersAreUsageErrors) {
+  EXPECT_THROW(run("inc-dbl", {{"reduce", "sideways"}}), UsageError);
+  EXPECT_THROW(run("inc-dec-add", {{"n", "0"}}), UsageError);
+  EXPECT_THROW(run("inc-dec-add", {{"m", "3"}}), UsageError);
+  EXPECT_THROW(find_scenario("nope"), UsageError);
+  EXPECT_THROW(parse_params({"novalue"}), UsageError);
+}
+
+TEST(Scenarios, EveryScenarioHasALessonAndBuilds) {
+  for (const Scenario& s : scenarios()) {
+    EXPECT_GT(s.lesson.size(), 80u) << s.name;
+    BuiltScenario b = build_scenario(s, {}, {.unit_ms = 0, .data_dir = data_dir()});
+    EXPECT_FALSE(b.targets.empty()) << s.name;
+  }
+}
+
+TEST(Gil, ThreadsOfOneProcessComputeOneAtATime) {
+  static std::atomic<int> inside{0}, most{0};
+  static const Op& op = register_op("test.gil_probe", "busy, counting who computes at once",
+                                    [](int64_t ms) {
+    int now = ++inside;
+    int seen = most.load();
+    while (now > seen && !most.compare_exchange_weak(seen, now)) {
+    }
+    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+    while (std::chrono::steady_clock::now() < until) {
+      --inside;  // a checkpoint may hand the GIL over: we are not computing while it is away
+      gil_checkpoint();
+      ++inside;
+      int n = inside.load();
+      int s2 = most.load();
+      while (n > s2 && !most.compare_exchange_weak(s2, n)) {
+      }
+    }
+    --inside;
+    return ms;
+  });
+  Graph g;
+  std::vector<ArgSpec> parts;
+  for (int i = 0; i < 4; ++i) parts.push_back(ArgSpec(Ref{g.add_task("", op, std::vector<ArgSpec>{Value(12)})}));
+  NodeId all = g.add_task("all", "identity", std::vector<ArgSpec>{ArgSpec(parts)});
+  std::vector<NodeId> targets{all};
+  most = 0;
+  compute(g, targets, {.scheduler = "threads", .workers = 4, .gil = true});
+  EXPECT_EQ(most.load(), 1);
+}
+
+}  // namespace
+}  // namespace schedlab::kernels
