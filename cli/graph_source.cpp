@@ -33,13 +33,14 @@ LoadedGraph GraphSource::load() const {
   bool is_file = what == "-" || std::filesystem::exists(what);
   bool is_scenario = false;
   for (const kernels::Scenario& s : kernels::scenarios()) is_scenario |= s.name == what;
-  if (!is_file && !is_scenario) {
+  const bool looks_like_path = what.find('/') != std::string::npos || what.ends_with(".json");
+  if (!is_file && !is_scenario && !looks_like_path) {
     std::string names;
     for (const kernels::Scenario& s : kernels::scenarios()) names += " " + s.name;
     throw UsageError(fmt::format("'{}' is neither a graph file nor a scenario (scenarios:{})", what,
                                  names));
   }
-  if (is_file) {
+  if (!is_scenario) {
     if (!params.empty()) throw UsageError("--param applies to scenarios, not to graph files");
     return load_graph_file(what);
   }

@@ -7,7 +7,9 @@ namespace schedlab::reports {
 std::string markdown_escape(std::string_view text) {
   std::string out;
   for (char c : text) {
-    if (c == '|' || c == '\\' || c == '*' || c == '_' || c == '`' || c == '<' || c == '[') {
+    // Not '_': GitHub does not treat an underscore inside a word as emphasis, and keys and
+    // benchmark names are full of them.
+    if (c == '|' || c == '\\' || c == '*' || c == '`' || c == '<' || c == '[') {
       out += '\\';
     }
     out += (c == '\n' || c == '\r') ? ' ' : c;

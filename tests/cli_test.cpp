@@ -136,9 +136,84 @@ TEST_F(Cli, ListHelpAndVersion) {
     EXPECT_EQ(help.code, 0) << cmd;
     EXPECT_THAT(help.out, HasSubstr("Usage")) << cmd;
   }
+  for (const char* cmd : {"run --help", "predict --help", "report --help", "report compare --help"}) {
+    EXPECT_EQ(run(cmd).code, 0) << cmd;
+  }
   Outcome version = run("--version");
   EXPECT_EQ(version.code, 0);
   EXPECT_THAT(version.out, HasSubstr("schedlab 0."));
+}
+
+TEST_F(Cli, PredictExplainsItself) {
+  Outcome r = run("predict slow-arithmetic --scheduler threads --workers 2");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("critical path 300.0 ms: x -> z -> result"));
+  EXPECT_THAT(r.out, HasSubstr("predicted: 300.0 ms"));
+  Outcome lock = run("predict sleeplock -s threads -w 2 --unit 50ms");
+  EXPECT_THAT(lock.out, HasSubstr("take turns"));
+  EXPECT_THAT(lock.out, HasSubstr("predicted: 200.0 ms"));
+  Outcome bad = run("predict sleeplock -p lock=maybe");
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_THAT(bad.err, HasSubstr("lock=maybe must be one of process|global|none"));
+  Outcome missing = run("predict no-such-thing");
+  EXPECT_EQ(missing.code, 2);
+  EXPECT_THAT(missing.err, HasSubstr("neither a graph file nor a scenario"));
+}
+
+TEST_F(Cli, ScenariosAreGraphsToo) {
+  Outcome g = run("graph inc-dbl --param reduce=chain --format json --unit 1ms");
+  ASSERT_EQ(g.code, 0) << g.err;
+  Outcome c = run("compute - --scheduler sync", g.out);
+  ASSERT_EQ(c.code, 0) << c.err;
+  EXPECT_EQ(nlohmann::json::parse(c.out)["results"].begin().value(), 38);
+  Outcome direct = run("compute fib -p k=2 -p n=10 --scheduler threads --workers 2 --gil");
+  ASSERT_EQ(direct.code, 0) << direct.err;
+  EXPECT_EQ(nlohmann::json::parse(direct.out)["results"]["fibs"], nlohmann::json::parse("[55, 55]"));
+}
+
+TEST_F(Cli, RunWritesEveryReport) {
+  std::string out = (dir_ / "reports").string();
+  Outcome r = run("run -S slow-arithmetic -S sleeplock -s sync -s threads -w 2 -u 2ms -r 2 -q -o " +
+                  out + " --context course=demo");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("slow-arithmetic"));
+  for (const char* f : {"report.md", "results.json", "results.csv", "summary.csv",
+                        "timelines/slow-arithmetic_threads_2.svg"}) {
+    EXPECT_TRUE(fs::exists(fs::path(out) / f)) << f;
+  }
+  auto j = nlohmann::json::parse(slurp(fs::path(out) / "results.json"));
+  EXPECT_EQ(j["schema_version"], 1);
+  ASSERT_EQ(j["cells"].size(), 4u);
+  EXPECT_EQ(j["context"]["user"]["course"], "demo");
+  EXPECT_EQ(j["cells"][1]["repetitions"].size(), 2u);
+  EXPECT_GT(j["cells"][1]["prediction"]["predicted_ms"].get<double>(), 0);
+  EXPECT_THAT(slurp(fs::path(out) / "report.md"), HasSubstr("## sleeplock"));
+
+  Outcome cmp = run("report compare " + out + "/results.json " + out + "/results.json");
+  ASSERT_EQ(cmp.code, 0) << cmp.err;
+  EXPECT_THAT(cmp.out, HasSubstr("within noise"));
+  Outcome bad = run("report compare " + out + "/results.csv " + out + "/results.json");
+  EXPECT_EQ(bad.code, 2);
+}
+
+TEST_F(Cli, RunRejectsBadSuites) {
+  std::ofstream(dir_ / "suite.json") << R"({"cells": [{"scenario": "nope"}]})";
+  Outcome r = run("run " + (dir_ / "suite.json").string() + " -q -o " + dir_.string());
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.err, HasSubstr("unknown scenario 'nope'"));
+  std::ofstream(dir_ / "typo.json") << R"({"cells": [], "repeats": 3})";
+  Outcome typo = run("run " + (dir_ / "typo.json").string() + " -q");
+  EXPECT_EQ(typo.code, 2);
+  EXPECT_THAT(typo.err, HasSubstr("unknown field \"repeats\""));
+}
+
+TEST_F(Cli, ReportGbench) {
+  std::ofstream(dir_ / "g.json") << R"({"benchmarks": [{"name": "threads/fanin/real_time",
+      "run_type": "iteration", "real_time": 2.0, "cpu_time": 1.0, "time_unit": "ms", "per_task": 2e-8}]})";
+  Outcome r = run("report gbench " + (dir_ / "g.json").string() + " --csv " + (dir_ / "g.csv").string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("| threads/fanin/real_time | threads | fanin |"));
+  EXPECT_THAT(slurp(dir_ / "g.csv"), HasSubstr("threads/fanin/real_time,threads,fanin"));
 }
 
 }  // namespace
