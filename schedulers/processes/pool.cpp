@@ -116,6 +116,9 @@ void WorkerPool::stop() {
   to_workers_.clear();
   from_workers_.clear();
   remove_segments_with_prefix(prefix_);
+  // LLVM's OpenMP runtime registers every process that loads it in /dev/shm and unregisters
+  // at exit, which workers (leaving with _exit) skip: remove their entries for them.
+  for (pid_t pid : pids_) remove_segments_with_prefix(fmt::format("__KMP_REGISTERED_LIB_{}_", pid));
 }
 
 double WorkerPool::workers_cpu_ms() const {
