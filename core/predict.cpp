@@ -23,7 +23,8 @@ class Simulation {
  public:
   Simulation(const Graph& g, const Plan& plan, const std::vector<double>& compute,
              const MachineModel& m)
-      : g_(g), plan_(plan), compute_(compute), m_(m), pending_(plan.pending), worker_of_(g.size()),
+      : g_(g), plan_(plan), compute_(compute), m_(m), pending_(plan.pending), own_(m.workers),
+        worker_of_(g.size()),
         holds_gil_(g.size(), 0), process_locks_(m.separate_processes ? m.workers : 1),
         gils_(m.separate_processes ? m.workers : 1) {
     cores_.free = std::max(1u, m.cores);
@@ -61,17 +62,45 @@ class Simulation {
     }
   }
 
-  void assign() {
-    while (!idle_.empty() && !ready_.empty()) {
-      unsigned w = idle_.back();
-      idle_.pop_back();
-      NodeId n = ready_.front();
-      ready_.pop_front();
-      worker_of_[n] = w;
-      if (Resource* l = lock_of(n)) {
-        if (!take(*l, n)) continue;  // waits for the lock, holding its worker
+  // A task for idle worker w, or false.
+  bool next_for(unsigned w, NodeId& n) {
+    if (m_.policy == Policy::work_first) {
+      if (!own_[w].empty()) {
+        n = own_[w].back();
+        own_[w].pop_back();
+        return true;
       }
-      begin_sleep(n);
+      if (ready_.empty()) {
+        for (auto& victim : own_) {
+          if (victim.empty()) continue;
+          n = victim.front();
+          victim.pop_front();
+          return true;
+        }
+        return false;
+      }
+    }
+    if (ready_.empty()) return false;
+    n = ready_.front();
+    ready_.pop_front();
+    return true;
+  }
+
+  void start(NodeId n, unsigned w) {
+    worker_of_[n] = w;
+    if (Resource* l = lock_of(n)) {
+      if (!take(*l, n)) return;  // waits for the lock, holding its worker
+    }
+    begin_sleep(n);
+  }
+
+  void assign() {
+    for (size_t i = idle_.size(); i-- > 0;) {
+      unsigned w = idle_[i];
+      NodeId n;
+      if (!next_for(w, n)) continue;
+      idle_.erase(idle_.begin() + static_cast<std::ptrdiff_t>(i));
+      start(n, w);
     }
   }
 
@@ -123,10 +152,21 @@ class Simulation {
   }
   void finish(NodeId n) {
     if (Resource* l = lock_of(n)) give_back(*l, Stage::lock);
-    idle_.push_back(worker_of_[n]);
+    const unsigned w = worker_of_[n];
+    bool continued = false;
     for (NodeId s : plan_.succs_of(n)) {
-      if (--pending_[s] == 0) ready_.push_back(s);
+      if (--pending_[s] != 0) continue;
+      if (m_.policy == Policy::fifo) {
+        ready_.push_back(s);
+      } else if (!continued) {
+        continued = true;
+        start(s, w);  // the first ready successor, at once, on the same worker
+      } else {
+        own_[w].push_back(s);
+      }
     }
+    if (!continued) idle_.push_back(w);
+    std::sort(idle_.begin(), idle_.end(), std::greater<unsigned>());  // lowest id on top
     assign();
   }
 
@@ -135,6 +175,7 @@ class Simulation {
   const std::vector<double>& compute_;
   const MachineModel& m_;
   std::vector<uint32_t> pending_;
+  std::vector<std::deque<NodeId>> own_;  // work_first: each worker's stack of ready tasks
   std::vector<unsigned> worker_of_;
   std::vector<uint8_t> holds_gil_;
   std::vector<Resource> process_locks_, gils_;

@@ -22,11 +22,15 @@ std::vector<Row> rows_of(const nlohmann::json& j) {
     throw UsageError("not Google Benchmark JSON: no \"benchmarks\" list (write it with "
                      "--benchmark_out=FILE --benchmark_out_format=json)");
   }
+  // With --benchmark_repetitions, the medians stand for each benchmark; otherwise the runs.
+  bool medians = false;
+  for (const auto& b : j["benchmarks"]) medians |= b.value("aggregate_name", "") == "median";
   std::vector<Row> rows;
   for (const auto& b : j["benchmarks"]) {
-    if (b.value("run_type", "iteration") != "iteration") continue;  // aggregates have their own rows
+    const bool aggregate = b.value("run_type", "iteration") == "aggregate";
+    if (medians ? b.value("aggregate_name", "") != "median" : aggregate) continue;
     Row r;
-    r.name = b.value("name", "");
+    r.name = b.value(medians ? "run_name" : "name", "");
     auto slash = r.name.find('/');
     r.system = r.name.substr(0, slash);
     if (slash != std::string::npos) {

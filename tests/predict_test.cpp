@@ -73,5 +73,23 @@ TEST(Predict, GreedyListSchedulingOrder) {
   EXPECT_DOUBLE_EQ(predict(g, targets, {}, {.workers = 2, .cores = 2}).predicted_ms, 40);
 }
 
+TEST(Predict, WorkFirstPolicyRunsSuccessorsAtOnce) {
+  // inc-dec-add with n = 4, every task 50 ms, on 2 workers.
+  Graph g;
+  std::vector<Delayed> adds;
+  auto slow = TaskOptions::sleeping(50);
+  for (int i = 0; i < 4; ++i) {
+    auto x = call(g, Call{{}, slow}, "inc", i);
+    auto y = call(g, Call{{}, slow}, "dec", i);
+    adds.push_back(call(g, Call{{}, slow}, "add", x, y));
+  }
+  std::vector<NodeId> targets{call("sum", adds).id()};
+  auto on = [&](Policy p) {
+    return predict(g, targets, {}, {.workers = 2, .policy = p, .cores = 2}).predicted_ms;
+  };
+  EXPECT_DOUBLE_EQ(on(Policy::fifo), 300);        // all 8 roots first, then the 4 adds
+  EXPECT_DOUBLE_EQ(on(Policy::work_first), 350);  // each add runs as soon as its pair is done
+}
+
 }  // namespace
 }  // namespace schedlab

@@ -167,5 +167,17 @@ TEST(Gbench, TablesFromGoogleBenchmarkJson) {
   EXPECT_THROW(gbench_markdown(nlohmann::json::object()), std::exception);
 }
 
+TEST(Gbench, RepetitionsUseTheirMedians) {
+  auto j = nlohmann::json::parse(R"({"benchmarks": [
+      {"name": "sync/chain/real_time_mean", "run_name": "sync/chain/real_time", "run_type": "aggregate",
+       "aggregate_name": "mean", "real_time": 9.0, "cpu_time": 9.0, "time_unit": "ms"},
+      {"name": "sync/chain/real_time_median", "run_name": "sync/chain/real_time", "run_type": "aggregate",
+       "aggregate_name": "median", "real_time": 1.5, "cpu_time": 1.4, "time_unit": "ms"}]})");
+  std::string md = gbench_markdown(j);
+  EXPECT_THAT(md, ::testing::HasSubstr("| sync/chain/real_time |"));
+  EXPECT_THAT(md, ::testing::HasSubstr("| 1.500 ms |"));
+  EXPECT_THAT(md, ::testing::Not(::testing::HasSubstr("9.000")));
+}
+
 }  // namespace
 }  // namespace schedlab::reports
