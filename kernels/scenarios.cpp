@@ -185,7 +185,7 @@ std::vector<Scenario> make_scenarios() {
        "the number of cores; with the emulated GIL (--gil) only one thread of a process computes "
        "at a time, so threads are no faster than sync, while processes (one GIL each) still "
        "scale, as in Python.",
-       true, {{"k", "4", "independent fib tasks"}, {"n", "30", "fib argument (CPU cost)"}},
+       true, {{"k", "4", "independent fib tasks"}, {"n", "32", "fib argument (CPU cost)"}},
        build_fib},
       {"sleeplock", "seed 003",
        "Slow arithmetic whose sleep holds a lock. With lock=process the lock belongs to the "

@@ -38,7 +38,7 @@ struct Repetition {
 struct Statistics {
   size_t n = 0;
   double median = 0, mean = 0, min = 0, max = 0, stddev = 0, cv = 0, mad = 0;
-  size_t outliers = 0;  // |x - median| > 3 * 1.4826 * MAD
+  size_t outliers = 0;  // |x - median| > max(3 * 1.4826 * MAD, 2% of the median)
 };
 
 struct Warning {

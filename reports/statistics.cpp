@@ -36,10 +36,11 @@ Statistics statistics(std::vector<double> x) {
   std::vector<double> deviations;
   for (double v : x) deviations.push_back(std::abs(v - s.median));
   s.mad = median_of(deviations);
-  // 1.4826 * MAD estimates the standard deviation of normal data; 3 of those is far out.
-  // With a MAD of zero (most values equal) nothing is called an outlier.
-  const double limit = 3 * 1.4826 * s.mad;
-  if (limit > 0) {
+  // 1.4826 * MAD estimates the standard deviation of normal data; 3 of those is far out. Very
+  // steady runs have a tiny MAD, so a run within 2% of the median is never an outlier (nor is
+  // anything when the MAD is zero).
+  const double limit = std::max(3 * 1.4826 * s.mad, 0.02 * std::abs(s.median));
+  if (s.mad > 0) {
     s.outliers = static_cast<size_t>(std::count_if(
         x.begin(), x.end(), [&](double v) { return std::abs(v - s.median) > limit; }));
   }

@@ -182,6 +182,8 @@ void worker_main(char* segment, unsigned index, pid_t parent, const std::string&
   // Die with the parent, even if it is killed with SIGKILL; then check it did not die already.
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (getppid() != parent) _exit(1);
+  // A name of its own, so that `ps` and `pgrep -x schedlab-worker` (CI's leak check) see it.
+  prctl(PR_SET_NAME, "schedlab-worker");
   // Ctrl-C goes to the parent, which stops the run and then stops us.
   signal(SIGINT, SIG_IGN);
   signal(SIGTERM, SIG_DFL);
