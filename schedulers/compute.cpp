@@ -43,12 +43,22 @@ uint64_t peak_rss_bytes() {
 class Observers final : public Observer {
  public:
   Observers(Observer* a, Observer* b) : a_(a), b_(b) {}
-  void run_started(const RunInfo& i) override { a_->run_started(i), b_->run_started(i); }
-  void task_started(NodeId n, unsigned w, Clock::time_point t) override {
-    a_->task_started(n, w, t), b_->task_started(n, w, t);
+  void run_started(const RunInfo& i) override {
+    a_->run_started(i);
+    b_->run_started(i);
   }
-  void task_finished(const TaskEvent& e) override { a_->task_finished(e), b_->task_finished(e); }
-  void run_finished(const RunStats& s) override { a_->run_finished(s), b_->run_finished(s); }
+  void task_started(NodeId n, unsigned w, Clock::time_point t) override {
+    a_->task_started(n, w, t);
+    b_->task_started(n, w, t);
+  }
+  void task_finished(const TaskEvent& e) override {
+    a_->task_finished(e);
+    b_->task_finished(e);
+  }
+  void run_finished(const RunStats& s) override {
+    a_->run_finished(s);
+    b_->run_finished(s);
+  }
 
  private:
   Observer *a_, *b_;
@@ -74,6 +84,7 @@ ComputeResult compute(const Graph& graph, std::span<const NodeId> targets,
   const double cpu0 = cpu_ms_now();
   result.start = Clock::now();
   std::shared_ptr<Scheduler> scheduler = registry.acquire(info.name, options.workers);
+  std::lock_guard one_run_at_a_time(scheduler->busy());
   result.workers = scheduler->workers();
   TaskLocks locks = scheduler->locks();
   locks.gil = options.gil;

@@ -25,6 +25,13 @@ class Scheduler {
   virtual void run(Execution& execution) = 0;
   // The locks tasks see; the processes scheduler has its own `global` lock in shared memory.
   virtual TaskLocks locks() { return TaskLocks::in_process(); }
+
+  // A scheduler instance runs one execution at a time: computes from several threads on the
+  // same (name, workers) take turns here. (So a task must not compute on its own scheduler.)
+  std::mutex& busy() { return busy_; }
+
+ private:
+  std::mutex busy_;
 };
 
 // A scheduler that runs tasks in this process and can therefore drive any Job, including the

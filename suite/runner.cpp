@@ -278,7 +278,8 @@ SuiteSpec matrix_suite(const std::vector<std::string>& scenarios,
           if (sp.name == k) mine[k] = v;
         }
       }
-      if (p.size() > 0 && names.size() == 1 && mine.size() != p.size()) kernels::complete_params(s, p);
+      // Naming one scenario, a parameter it does not have is a mistake worth an error.
+      if (names.size() == 1) kernels::complete_params(s, p);
       add_cells(spec, name, mine, scheds, ws, gil);
     }
   }

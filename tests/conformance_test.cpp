@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <thread>
 #include <numeric>
 
 #include "core/delayed.hpp"
@@ -224,6 +225,20 @@ TEST_P(Conformance, ManyComputesReuseThePool) {
   for (int i = 0; i < 200; ++i) {
     ASSERT_EQ(compute(g, shape.targets, options()).values[0], Value(136));
   }
+}
+
+TEST_P(Conformance, ComputesFromSeveralThreadsTakeTurns) {
+  Graph g;
+  auto shape = kernels::tree(g, 256);
+  std::vector<std::thread> callers;
+  std::atomic<int> right{0};
+  for (int t = 0; t < 3; ++t) {
+    callers.emplace_back([&] {
+      for (int i = 0; i < 10; ++i) right += compute(g, shape.targets, options()).values[0] == Value(32896);
+    });
+  }
+  for (auto& c : callers) c.join();
+  EXPECT_EQ(right.load(), 30);
 }
 
 TEST_P(Conformance, EmptyTargetsAndLiteralTargets) {

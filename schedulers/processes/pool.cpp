@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <future>
 #include <thread>
 
 #include "core/ops.hpp"
@@ -52,21 +53,33 @@ WorkerPool::WorkerPool(unsigned workers)
   from_workers_.resize(workers);
   ops_at_start_ = OpRegistry::global().size();
 
-  const pid_t parent = getpid();
-  for (unsigned w = 0; w < workers; ++w) {
-    pid_t pid = fork();
-    if (pid < 0) {
-      int err = errno;
-      stop();
-      throw InfrastructureError(fmt::format("cannot start worker process {} of {}: {}", w + 1,
-                                            workers, std::strerror(err)));
+  // PR_SET_PDEATHSIG fires when the *thread* that forked a worker ends, not the process. So the
+  // workers are forked by a thread of the pool's own that lives exactly as long as the pool;
+  // otherwise a pool first used from a short-lived thread would lose its workers with it.
+  std::promise<int> forked;  // 0, or the errno of a failed fork
+  keeper_ = std::thread([this, workers, &forked] {
+    const pid_t parent = getpid();
+    for (unsigned w = 0; w < workers; ++w) {
+      pid_t pid = fork();
+      if (pid < 0) {
+        forked.set_value(errno);
+        return;
+      }
+      if (pid == 0) worker_main(segment_.data(), w, parent, prefix_);  // never returns
+      // Own process group: a terminal's Ctrl-C reaches the parent only, and a group kill
+      // would reach anything a worker started.
+      setpgid(pid, pid);
+      pids_.push_back(pid);
+      reaped_.push_back(false);
     }
-    if (pid == 0) worker_main(segment_.data(), w, parent, prefix_);  // never returns
-    // Own process group: a terminal's Ctrl-C reaches the parent only, and a group kill would
-    // reach anything a worker started.
-    setpgid(pid, pid);
-    pids_.push_back(pid);
-    reaped_.push_back(false);
+    forked.set_value(0);
+    std::unique_lock lock(keeper_mutex_);
+    keeper_cv_.wait(lock, [this] { return release_keeper_; });
+  });
+  if (int err = forked.get_future().get()) {
+    stop();
+    throw InfrastructureError(fmt::format("cannot start worker process {} of {}: {}",
+                                          pids_.size() + 1, workers, std::strerror(err)));
   }
 }
 
@@ -112,6 +125,14 @@ void WorkerPool::stop() {
         std::this_thread::sleep_for(std::chrono::microseconds(200));
       }
     }
+  }
+  if (keeper_.joinable()) {  // only now, with every worker gone, may the forking thread end
+    {
+      std::lock_guard lock(keeper_mutex_);
+      release_keeper_ = true;
+    }
+    keeper_cv_.notify_all();
+    keeper_.join();
   }
   to_workers_.clear();
   from_workers_.clear();

@@ -11,7 +11,10 @@
 
 #include <sys/types.h>
 
+#include <condition_variable>
+#include <mutex>
 #include <optional>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -60,8 +63,12 @@ class WorkerPool {
   std::vector<WorkerChannel> channels_;
   std::vector<BigBuffer> to_workers_;
   std::vector<BigMapping> from_workers_;
-  std::vector<pid_t> pids_;
+  std::vector<pid_t> pids_;  // written by keeper_ before the constructor returns
   std::vector<bool> reaped_;
+  std::thread keeper_;  // forked the workers; lives until they are gone (see pool.cpp)
+  std::mutex keeper_mutex_;
+  std::condition_variable keeper_cv_;
+  bool release_keeper_ = false;
   size_t ops_at_start_ = 0;
   bool broken_ = false;
 };
