@@ -7,9 +7,13 @@
 // thrown is caught, the job stops spawning, and it is rethrown after the region.
 #include <omp.h>
 
+#include <atomic>
+#include <condition_variable>
 #include <deque>
 #include <exception>
 #include <mutex>
+#include <thread>
+#include <utility>
 
 #include "schedulers/scheduler.hpp"
 
@@ -18,22 +22,56 @@ namespace {
 
 class OpenMPScheduler final : public InProcessScheduler {
  public:
-  explicit OpenMPScheduler(unsigned workers) : workers_(workers) {}
+  // Every parallel region runs on one thread of ours, whatever thread calls compute: OpenMP
+  // runtimes handle one long-lived initial thread well, but several short-lived ones taking
+  // turns trip libomp's task-memory bookkeeping (an assertion in kmp_alloc.cpp).
+  explicit OpenMPScheduler(unsigned workers) : workers_(workers), host_([this] { host(); }) {}
+
+  ~OpenMPScheduler() override {
+    {
+      std::lock_guard lock(mutex_);
+      shutdown_ = true;
+    }
+    wake_.notify_all();
+    host_.join();
+  }
+
   unsigned workers() const override { return workers_; }
 
   void run_job(Job& job) override {
+    std::unique_lock lock(mutex_);
+    job_ = &job;
+    wake_.notify_all();
+    wake_.wait(lock, [this] { return job_ == nullptr; });
+    failed_.store(false, std::memory_order_relaxed);
+    if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
+  }
+
+ private:
+  void host() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      wake_.wait(lock, [this] { return shutdown_ || job_ != nullptr; });
+      if (shutdown_) return;
+      lock.unlock();
+      region(*job_);
+      lock.lock();
+      job_ = nullptr;
+      wake_.notify_all();
+    }
+  }
+
+  void region(Job& job) {
     std::span<const NodeId> roots = job.roots();
-    error_ = nullptr;
     omp_set_dynamic(0);  // exactly `workers` threads, so worker ids are 0..workers-1
 #pragma omp parallel num_threads(workers_)
 #pragma omp single
     for (NodeId root : roots) {
-      if (job.stopped() || error_) break;
+      if (job.stopped() || failed_.load(std::memory_order_relaxed)) break;
 #pragma omp task firstprivate(root) shared(job)
       run_from(job, root);
     }
     // The implicit barrier at the end of the region has waited for every task.
-    if (error_) std::rethrow_exception(error_);
   }
 
  private:
@@ -51,7 +89,7 @@ class OpenMPScheduler final : public InProcessScheduler {
       } nest{++depth};
       const auto worker = static_cast<unsigned>(omp_get_thread_num());
       for (;;) {
-        if (job.stopped() || error_) return;
+        if (job.stopped() || failed_.load(std::memory_order_relaxed)) return;
         ready.clear();
         job.run(n, worker, ready);
         if (ready.empty()) return;
@@ -65,12 +103,19 @@ class OpenMPScheduler final : public InProcessScheduler {
     } catch (...) {
       std::lock_guard lock(error_mutex_);
       if (!error_) error_ = std::current_exception();
+      failed_.store(true, std::memory_order_relaxed);
     }
   }
 
   const unsigned workers_;
-  std::exception_ptr error_;
+  std::mutex mutex_;  // guards job_ and shutdown_ between callers and the host thread
+  std::condition_variable wake_;
+  Job* job_ = nullptr;
+  bool shutdown_ = false;
+  std::exception_ptr error_;  // the first exception of a run; read once the region is over
+  std::atomic<bool> failed_{false};  // error_ is set: what tasks check, without the lock
   std::mutex error_mutex_;
+  std::thread host_;  // last: started once everything above exists
 };
 
 }  // namespace
