@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -299,6 +300,8 @@ TEST_F(ParentSignals, SigintStopsCleanly) {
 }
 
 TEST_F(ParentSignals, SigkilledParentTakesItsWorkersWithIt) {
+  // Adopt the orphans, so that we can reap them (no zombie outlives the test).
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
   std::string graph = slow_graph();
   pid_t cli = spawn(graph);
   std::vector<pid_t> workers = workers_of(cli);
@@ -309,7 +312,9 @@ TEST_F(ParentSignals, SigkilledParentTakesItsWorkersWithIt) {
   for (pid_t w : workers) {
     while (!gone(w) && std::chrono::steady_clock::now() - start < 2s) std::this_thread::sleep_for(5ms);
     EXPECT_TRUE(gone(w)) << "worker " << w << " outlived its parent";
+    waitpid(w, &status, 0);  // ours now (subreaper): reap it
   }
+  prctl(PR_SET_CHILD_SUBREAPER, 0);
   // Its segment was left behind; the next pool anywhere (maybe another test process running
   // in parallel, which is why there is no check that it is still there now) removes it.
   Graph g;
