@@ -1,20 +1,24 @@
 // The built-in ops. Arithmetic follows Python's rules where the lessons rely on them: int op
 // int stays int, anything with a double becomes double, `div` is true division. Unlike Python,
 // int64 overflow is an error rather than a silent promotion.
+#include <time.h>
+
 #include <chrono>
 #include <cmath>
+#include <compare>
 #include <cstdlib>
 #include <limits>
 
-#include <time.h>
-
+#include "core/exact_arithmetic.hpp"
 #include "core/gil.hpp"
 #include "core/ops.hpp"
 
 namespace schedlab {
 namespace {
 
-[[noreturn]] void fail(std::string message) { throw std::runtime_error(std::move(message)); }
+[[noreturn]] void fail(std::string message) {
+  throw std::runtime_error(std::move(message));
+}
 
 int64_t checked(bool overflowed, int64_t result, const char* what) {
   if (overflowed) fail(fmt::format("int64 overflow in {}", what));
@@ -67,6 +71,11 @@ Value divide(const Value& a, const Value& b) {
                      kind_name(b.kind())));
   }
   if (b.as_double() == 0.0) fail("division by zero");
+  // int / int is rounded once from the exact quotient, as Python does; converting both to
+  // double first would round them before dividing.
+  if (a.kind() == ValueKind::integer && b.kind() == ValueKind::integer) {
+    return Value(divide_exact(a.as_int(), b.as_int()));
+  }
   return Value(a.as_double() / b.as_double());
 }
 
@@ -81,42 +90,67 @@ const Array* array_arg(ArgSpan args) {
   return args.size() == 1 && args[0].kind() == ValueKind::array ? &args[0].as_array() : nullptr;
 }
 
+// Sums items as Python's sum does: integers exactly (here in 128 bits, so no int64 prefix can
+// overflow) until the first double, which the exact total joins rounded once; from then on in
+// double. An all-int total that does not fit in int64 is an error.
+Value sum_items(ArgSpan items) {
+  Int128 exact = 0;
+  size_t i = 0;
+  for (; i < items.size() && items[i].kind() == ValueKind::integer; ++i) exact += items[i].as_int();
+  if (i == items.size()) {
+    if (exact > std::numeric_limits<int64_t>::max() ||
+        exact < std::numeric_limits<int64_t>::min()) {
+      fail("int64 overflow in sum");
+    }
+    return Value(static_cast<int64_t>(exact));
+  }
+  const auto magnitude = static_cast<UInt128>(exact < 0 ? -exact : exact);
+  Value total(rounded_quotient(magnitude, 1, exact < 0));
+  for (; i < items.size(); ++i) total = add(total, items[i]);
+  return total;
+}
+
 Value sum(ArgSpan args) {
   if (const Array* data = array_arg(args)) {
     double total = 0;
     for (double d : *data) total += d;
     return Value(total);
   }
-  // Integers add up exactly (with overflow checks) until the first double appears.
-  int64_t exact = 0;
-  ArgSpan items = items_of(args);
-  size_t i = 0;
-  for (; i < items.size() && items[i].kind() == ValueKind::integer; ++i) {
-    if (__builtin_add_overflow(exact, items[i].as_int(), &exact)) fail("int64 overflow in sum");
-  }
-  Value total(exact);
-  for (; i < items.size(); ++i) total = add(total, items[i]);
-  return total;
+  return sum_items(items_of(args));
 }
 
+// Orders two numbers by their mathematical values (ints against doubles without rounding).
+std::partial_ordering compare_numbers(const Value& a, const Value& b) {
+  const bool a_int = a.kind() == ValueKind::integer, b_int = b.kind() == ValueKind::integer;
+  if (a_int && b_int) return a.as_int() <=> b.as_int();
+  if (!a_int && !b_int) return a.as_double() <=> b.as_double();
+  if (a_int) return compare_exact(a.as_int(), b.as_double());
+  return 0 <=> compare_exact(b.as_int(), a.as_double());
+}
+
+// max and min keep the first of equal items and skip NaN the way Python's do: an item replaces
+// the best so far only if it compares strictly better.
 template <class Better>
 Value extreme(ArgSpan args, const char* name, Better better) {
   if (const Array* data = array_arg(args)) {
     if (data->empty()) fail(fmt::format("{} of an empty array", name));
     double best = (*data)[0];
-    for (double d : *data) best = better(d, best) ? d : best;
+    for (double d : *data) best = better(d <=> best) ? d : best;
     return Value(best);
   }
   ArgSpan items = items_of(args);
   if (items.empty()) fail(fmt::format("{} of an empty sequence", name));
   const Value* best = &items[0];
   for (const Value& item : items) {
-    if (!item.is_number()) fail(fmt::format("{} needs numbers, got {}", name, kind_name(item.kind())));
-    if (better(item.as_double(), best->as_double())) best = &item;
+    if (!item.is_number())
+      fail(fmt::format("{} needs numbers, got {}", name, kind_name(item.kind())));
+    if (better(compare_numbers(item, *best))) best = &item;
   }
   return *best;
 }
 
+// The mean of ints is their exact total divided once, correctly rounded; with a double among
+// the items it is sum(items) / len(items), as in Python.
 Value mean(ArgSpan args) {
   if (const Array* data = array_arg(args)) {
     if (data->empty()) fail("mean of an empty array");
@@ -126,12 +160,18 @@ Value mean(ArgSpan args) {
   }
   ArgSpan items = items_of(args);
   if (items.empty()) fail("mean of an empty sequence");
-  double total = 0;
+  Int128 exact = 0;
+  bool all_ints = true;
   for (const Value& item : items) {
     if (!item.is_number()) fail(fmt::format("mean needs numbers, got {}", kind_name(item.kind())));
-    total += item.as_double();
+    all_ints = all_ints && item.kind() == ValueKind::integer;
+    if (all_ints) exact += item.as_int();
   }
-  return Value(total / static_cast<double>(items.size()));
+  const auto n = static_cast<uint64_t>(items.size());
+  if (all_ints) {
+    return Value(rounded_quotient(static_cast<UInt128>(exact < 0 ? -exact : exact), n, exact < 0));
+  }
+  return Value(sum_items(items).as_double() / static_cast<double>(n));
 }
 
 thread_local uint32_t t_fib_calls = 0;
@@ -158,9 +198,9 @@ void register_builtin_ops(OpRegistry& r) {
     return [name, k, real](ArgSpan a) -> Value {
       if (a[0].kind() == ValueKind::integer) {
         int64_t x = a[0].as_int(), out = 0;
-        bool overflow = k == 2 ? __builtin_mul_overflow(x, 2, &out)
-                               : k == 0 ? __builtin_sub_overflow(int64_t{0}, x, &out)
-                                        : __builtin_add_overflow(x, k, &out);
+        bool overflow = k == 2   ? __builtin_mul_overflow(x, 2, &out)
+                        : k == 0 ? __builtin_sub_overflow(int64_t{0}, x, &out)
+                                 : __builtin_add_overflow(x, k, &out);
         return Value(checked(overflow, out, name));
       }
       if (a[0].kind() != ValueKind::real) {
@@ -181,12 +221,10 @@ void register_builtin_ops(OpRegistry& r) {
   r.add("div", "x / y, true division giving a double (as Python's /)", {2, 2},
         [](ArgSpan a) { return divide(a[0], a[1]); });
   r.add("sum", "sum of a list (or of the arguments); int if every item is an int", {1, -1}, sum);
-  r.add("max", "largest item of a list (or of the arguments)", {1, -1}, [](ArgSpan a) {
-    return extreme(a, "max", [](double x, double best) { return x > best; });
-  });
-  r.add("min", "smallest item of a list (or of the arguments)", {1, -1}, [](ArgSpan a) {
-    return extreme(a, "min", [](double x, double best) { return x < best; });
-  });
+  r.add("max", "largest item of a list (or of the arguments)", {1, -1},
+        [](ArgSpan a) { return extreme(a, "max", [](std::partial_ordering o) { return o > 0; }); });
+  r.add("min", "smallest item of a list (or of the arguments)", {1, -1},
+        [](ArgSpan a) { return extreme(a, "min", [](std::partial_ordering o) { return o < 0; }); });
   r.add("mean", "arithmetic mean of a list (or of the arguments), as a double", {1, -1}, mean);
   r.add("count", "number of items in a list or array (or of the arguments)", {0, -1},
         [](ArgSpan a) {
@@ -201,7 +239,8 @@ void register_builtin_ops(OpRegistry& r) {
         });
   r.add("busy", "computes (spins the CPU) for N ms of CPU time, returns N", {1, 1}, [](ArgSpan a) {
     double ms = a[0].as_double();
-    if (!(ms >= 0 && ms <= 3.6e6)) fail(fmt::format("busy({}) is out of range: use 0..3600000", ms));
+    if (!(ms >= 0 && ms <= 3.6e6))
+      fail(fmt::format("busy({}) is out of range: use 0..3600000", ms));
     const double until = thread_cpu_ms() + ms;
     while (thread_cpu_ms() < until) gil_checkpoint();
     return a[0];
