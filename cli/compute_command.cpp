@@ -1,12 +1,11 @@
-#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <unordered_set>
 
 #include "cli/commands.hpp"
 #include "cli/graph_source.hpp"
-#include "reports/atomic_file.hpp"
 #include "core/graph_file.hpp"
-#include "reports/atomic_file.hpp"
+#include "core/output_file.hpp"
 #include "core/value_json.hpp"
 #include "schedulers/compute.hpp"
 #include "schedulers/trace.hpp"
@@ -21,16 +20,20 @@ Command add_compute(CLI::App& app) {
     bool stats = false, gil = false;
   };
   auto args = std::make_shared<Args>();
-  CLI::App* sub = app.add_subcommand("compute", "Run a graph file and print its target values as JSON");
+  CLI::App* sub =
+      app.add_subcommand("compute", "Run a graph file and print its target values as JSON");
   args->source.add_options(*sub, "graph file (JSON), - for standard input, or a scenario name");
-  sub->add_option("-s,--scheduler", args->scheduler, "scheduler name or alias (see `schedlab list`)")
+  sub->add_option("-s,--scheduler", args->scheduler,
+                  "scheduler name or alias (see `schedlab list`)")
       ->capture_default_str();
   sub->add_option("-w,--workers", args->workers, "workers (default: one per core)")
       ->check(CLI::Range(1u, 1024u));
-  sub->add_option("--trace", args->trace, "write a per-task trace (Chrome trace JSON) to this file");
+  sub->add_option("--trace", args->trace,
+                  "write a per-task trace (Chrome trace JSON) to this file");
   sub->add_flag("--stats", args->stats, "add run statistics (CPU, memory, tasks) to the output");
   sub->add_flag("--gil", args->gil, "run ops under an emulated GIL (one per process)");
   return [args] {
+    if (!args->trace.empty()) check_output_path(args->trace);  // before the run, not after it
     LoadedGraph loaded = args->source.load();
     ComputeOptions options;
     options.scheduler = args->scheduler;
@@ -39,28 +42,37 @@ Command add_compute(CLI::App& app) {
     options.gil = args->gil;
     ComputeResult result = compute(loaded.graph, loaded.targets, options);
 
-    nlohmann::ordered_json out;
-    nlohmann::ordered_json results = nlohmann::ordered_json::object();
+    // Written key by key: an ordered_json object would search its keys linearly on every
+    // insertion, quadratic in the number of targets. A target named twice is printed once.
+    std::string out = "{\"results\":{";
+    std::unordered_set<NodeId> printed;
     for (size_t i = 0; i < loaded.targets.size(); ++i) {
-      results[std::string(loaded.graph.key(loaded.targets[i]))] = to_json(result.values[i]);
+      if (!printed.insert(loaded.targets[i]).second) continue;
+      if (printed.size() > 1) out += ',';
+      out += json_string(loaded.graph.key(loaded.targets[i]));
+      out += ':';
+      out +=
+          to_json(result.values[i]).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     }
-    out["results"] = std::move(results);
-    out["scheduler"] = result.scheduler;
-    out["workers"] = result.workers;
-    out["wall_ms"] = result.stats.wall_ms;
+    nlohmann::ordered_json tail;
+    tail["scheduler"] = result.scheduler;
+    tail["workers"] = result.workers;
+    tail["wall_ms"] = result.stats.wall_ms;
     if (args->stats) {
       const RunStats& s = result.stats;
-      out["stats"] = {{"cpu_ms", s.cpu_ms},
-                      {"peak_rss_bytes", s.peak_rss_bytes},
-                      {"tasks_run", s.tasks_run},
-                      {"peak_live_intermediates", s.peak_live_intermediates},
-                      {"peak_live_bytes", s.peak_live_bytes},
-                      {"bytes_to_workers", s.bytes_to_workers},
-                      {"bytes_from_workers", s.bytes_from_workers},
-                      {"serialise_ms", s.serialise_ms}};
+      tail["stats"] = {{"cpu_ms", s.cpu_ms},
+                       {"peak_rss_bytes", s.peak_rss_bytes},
+                       {"tasks_run", s.tasks_run},
+                       {"peak_live_intermediates", s.peak_live_intermediates},
+                       {"peak_live_bytes", s.peak_live_bytes},
+                       {"bytes_to_workers", s.bytes_to_workers},
+                       {"bytes_from_workers", s.bytes_from_workers},
+                       {"serialise_ms", s.serialise_ms}};
     }
-    if (!args->trace.empty()) reports::write_file_atomically(args->trace, trace_to_json(loaded.graph, result));
-    std::cout << out.dump() << "\n";
+    out += "},";
+    out += tail.dump().substr(1);  // the remaining fields, after the object's opening brace
+    if (!args->trace.empty()) write_output_file(args->trace, trace_to_json(loaded.graph, result));
+    std::cout << out << "\n";
     return 0;
   };
 }

@@ -3,9 +3,15 @@
 // Exit codes (README "Exit codes"): 0 success; 1 a task failed; 2 invalid input or usage;
 // 3 infrastructure failure (a worker died, shared memory failed, an internal error);
 // 130 interrupted. They are decided here, once.
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <map>
 
@@ -19,14 +25,32 @@
 namespace {
 
 int fail(int code, const std::string& message) {
-  std::cerr << "schedlab: error: " << message << "\n";
+  std::cerr << "schedlab: error: " << schedlab::printable(message) << "\n";
   return code;
+}
+
+// Output that did not reach standard output is a failure, not a success: a full disk
+// (`> /dev/full`), a closed descriptor or a reader that went away (`| head -1`).
+std::string stdout_failure() {
+  // The first failing step sets errno; later ones may find nothing left to write.
+  errno = 0;
+  std::cout.flush();
+  int err = errno;
+  if (std::fflush(stdout) != 0 && err == 0) err = errno;
+  if (err != 0 || std::ferror(stdout) || !std::cout) {
+    return fmt::format("cannot write to standard output: {}",
+                       err ? std::strerror(err) : "write error");
+  }
+  if (std::fclose(stdout) != 0) {
+    return fmt::format("cannot write to standard output: {}", std::strerror(errno));
+  }
+  return {};
 }
 
 int run(int argc, char** argv) {
   CLI::App app{"schedlab: run one task graph on several schedulers and compare them", "schedlab"};
-  app.set_version_flag("--version", fmt::format("schedlab {} (commit {})", SCHEDLAB_VERSION,
-                                                SCHEDLAB_GIT_COMMIT));
+  app.set_version_flag(
+      "--version", fmt::format("schedlab {} (commit {})", SCHEDLAB_VERSION, SCHEDLAB_GIT_COMMIT));
   app.require_subcommand(1);
   std::map<CLI::App*, schedlab::cli::Command> commands;
   auto add = [&](auto adder) {
@@ -60,6 +84,15 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A closed standard output would be reused by the next file we open (a trace, a segment),
+  // and results would land in it: refuse at once.
+  if (fcntl(STDOUT_FILENO, F_GETFD) == -1 && errno == EBADF) {
+    return fail(2,
+                "standard output is closed; nothing could be printed (redirect it to a file "
+                "or /dev/null)");
+  }
+  // A reader that goes away is an error we report, not a silent death by SIGPIPE.
+  signal(SIGPIPE, SIG_IGN);
   schedlab::install_interrupt_handlers();
   int code;
   try {
@@ -76,5 +109,7 @@ int main(int argc, char** argv) {
     code = fail(3, fmt::format("internal error: {}", e.what()));
   }
   schedlab::SchedulerRegistry::global().shutdown();  // stop pools before static destruction
+  if (std::string failure = stdout_failure(); !failure.empty() && code == 0)
+    code = fail(2, failure);
   return code;
 }

@@ -6,7 +6,7 @@
 
 #include "cli/commands.hpp"
 #include "core/errors.hpp"
-#include "reports/atomic_file.hpp"
+#include "core/output_file.hpp"
 #include "reports/compare.hpp"
 #include "reports/gbench.hpp"
 
@@ -38,8 +38,9 @@ Command add_report(CLI::App& app) {
     std::string old_file, new_file, gbench_file, csv;
   };
   auto args = std::make_shared<Args>();
-  CLI::App* sub = app.add_subcommand("report", "Turn results into tables: compare two runs, or "
-                                               "read Google Benchmark output");
+  CLI::App* sub = app.add_subcommand("report",
+                                     "Turn results into tables: compare two runs, or "
+                                     "read Google Benchmark output");
   sub->require_subcommand(1);
   CLI::App* compare = sub->add_subcommand(
       "compare", "Markdown table of NEW/OLD per cell, and whether each change is beyond the noise");
@@ -51,12 +52,14 @@ Command add_report(CLI::App& app) {
   gbench->add_option("--csv", args->csv, "also write the table as CSV to this file");
   return [args, compare] {
     if (compare->parsed()) {
-      std::cout << reports::compare_markdown(read_results(args->old_file), read_results(args->new_file));
+      std::cout << reports::compare_markdown(read_results(args->old_file),
+                                             read_results(args->new_file));
       return 0;
     }
+    if (!args->csv.empty()) check_output_path(args->csv);
     nlohmann::json j = read_json(args->gbench_file);
     std::cout << reports::gbench_markdown(j);
-    if (!args->csv.empty()) reports::write_file_atomically(args->csv, reports::gbench_csv(j));
+    if (!args->csv.empty()) write_output_file(args->csv, reports::gbench_csv(j));
     return 0;
   };
 }

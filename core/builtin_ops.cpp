@@ -247,7 +247,8 @@ void register_builtin_ops(OpRegistry& r) {
   });
   r.add("fail", "raises an error whose message is the argument", {0, 1}, [](ArgSpan a) -> Value {
     if (a.empty()) fail("fail op called");
-    fail(a[0].kind() == ValueKind::string ? a[0].as_string() : to_display(a[0]));
+    // printable: the message travels as a C string (what()), which a NUL would cut short.
+    fail(printable(a[0].kind() == ValueKind::string ? a[0].as_string() : to_display(a[0])));
   });
   r.add("crash", "aborts the process that runs it (for fault tests)", {0, -1},
         [](ArgSpan) -> Value { std::abort(); });

@@ -5,21 +5,28 @@
 
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace schedlab {
+
+// Text safe to print on a terminal: control characters (C0, DEL and C1, which can retitle or
+// clear a terminal), NUL and bytes that are not UTF-8 become visible escapes such as \x1b, \n
+// and \u009b. Every error message passes through it, so a hostile key or task message
+// cannot reach the user's terminal raw, and a NUL cannot cut a message short.
+std::string printable(std::string_view text);
 
 // Invalid input or usage: a bad graph file, an unknown op or scheduler, a bad flag. The message
 // names what is wrong, where (file, line, key) and how to fix it.
 class UsageError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit UsageError(std::string_view message) : std::runtime_error(printable(message)) {}
 };
 
 // A value of the wrong kind reached an operation ("add: argument 2 is a string, expected a
 // number"). Inside a task it becomes a TaskError; while loading a graph, a UsageError.
 class TypeError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit TypeError(std::string_view message) : std::runtime_error(printable(message)) {}
 };
 
 // A task raised an error. Carries the task's key and op and the original message, on every
@@ -38,7 +45,7 @@ class TaskError : public std::runtime_error {
 // The machinery failed rather than the task: a worker process died, shared memory ran out.
 class InfrastructureError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit InfrastructureError(std::string_view message) : std::runtime_error(printable(message)) {}
 };
 
 // The run was stopped by SIGINT/SIGTERM (see interrupt.hpp).

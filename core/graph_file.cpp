@@ -3,18 +3,18 @@
 // and tell the exact line and column of every error, which a DOM has forgotten.
 #include "core/graph_file.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
-#include <fstream>
-#include <iostream>
 #include <iterator>
 #include <limits>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -81,7 +81,7 @@ struct FrameState {
   bool allow_refs = false;
   std::string field;  // in objects: the key whose value comes next
   std::unordered_set<std::string> fields;
-  std::vector<FileArg> items;  // list
+  std::vector<FileArg> items;     // list
   std::optional<FileArg> result;  // object_literal
   Array dense;
 };
@@ -92,6 +92,11 @@ class Reader {
       : text_(text), source_(source), furthest_(text.data()) {}
 
   LoadedGraph read() {
+    // nlohmann's lexer takes a NUL byte for the end of the input, so "{...}\0anything" would
+    // parse; JSON text has no raw NUL anywhere (inside strings it is written \u0000).
+    if (size_t nul = text_.find('\0'); nul != std::string_view::npos) {
+      fail(Pos{nul}, "invalid JSON: a NUL byte (JSON text has none; in a string write \\u0000)");
+    }
     TrackedIt begin{text_.data(), &furthest_}, end{text_.data() + text_.size(), &furthest_};
     json::sax_parse(begin, end, this);
     if (!seen_top_) fail(Pos{0}, "the file is empty; expected an object {\"tasks\": {...}}");
@@ -151,7 +156,8 @@ class Reader {
         }
         if (!f.fields.empty()) fail(at, "a {\"ref\"} or {\"array\"} object has exactly one field");
         break;
-      default: break;
+      default:
+        break;
     }
     if (!f.fields.insert(k).second) fail(at, fmt::format("duplicate field \"{}\"", k));
     f.field = std::move(k);
@@ -260,13 +266,20 @@ class Reader {
   std::string where() const {
     const FrameState& f = stack_.back();
     switch (f.kind) {
-      case Frame::top: return fmt::format("for \"{}\"", f.field);
-      case Frame::task: return fmt::format("for field \"{}\" of task \"{}\"", f.field, draft_.key);
-      case Frame::tasks: return "";
-      case Frame::targets: return "in \"targets\" (a list of keys)";
-      case Frame::object_literal: return fmt::format("for \"{}\"", f.field);
-      case Frame::dense: return "in a dense array (numbers only)";
-      case Frame::list: return "in a list";
+      case Frame::top:
+        return fmt::format("for \"{}\"", f.field);
+      case Frame::task:
+        return fmt::format("for field \"{}\" of task \"{}\"", f.field, draft_.key);
+      case Frame::tasks:
+        return "";
+      case Frame::targets:
+        return "in \"targets\" (a list of keys)";
+      case Frame::object_literal:
+        return fmt::format("for \"{}\"", f.field);
+      case Frame::dense:
+        return "in a dense array (numbers only)";
+      case Frame::list:
+        return "in a list";
     }
     return "";
   }
@@ -293,7 +306,9 @@ class Reader {
     FrameState& f = stack_.back();
     auto* value = std::get_if<Value>(&arg.v);
     switch (f.kind) {
-      case Frame::list: f.items.push_back(std::move(arg)); return;
+      case Frame::list:
+        f.items.push_back(std::move(arg));
+        return;
       case Frame::dense:
         if (!value || !value->is_number()) fail(at, "a dense array holds numbers only");
         f.dense.push_back(value->as_double());
@@ -306,10 +321,12 @@ class Reader {
         return;
       case Frame::object_literal:
         if (f.field == "ref") {
-          if (!value || value->kind() != ValueKind::string) fail(at, "\"ref\" takes a key (string)");
+          if (!value || value->kind() != ValueKind::string)
+            fail(at, "\"ref\" takes a key (string)");
           if (!f.allow_refs) {
-            fail(at, "a \"value\" is a literal and cannot hold references; use a task with op "
-                     "\"identity\" instead");
+            fail(at,
+                 "a \"value\" is a literal and cannot hold references; use a task with op "
+                 "\"identity\" instead");
           }
           f.result = FileArg{std::pair{value->as_string(), at}};
         } else {
@@ -331,8 +348,11 @@ class Reader {
                                       : "\"targets\" must be a list of keys");
         }
         return;
-      case Frame::tasks: fail(at, fmt::format("task \"{}\" must be an object", f.field));
-      case Frame::task: task_field(f.field, std::move(arg), at); return;
+      case Frame::tasks:
+        fail(at, fmt::format("task \"{}\" must be an object", f.field));
+      case Frame::task:
+        task_field(f.field, std::move(arg), at);
+        return;
     }
   }
 
@@ -429,7 +449,8 @@ class Reader {
     LoadedGraph out;
     if (drafts_.size() >= kMaxNodes) fail(Pos{0}, fmt::format("more than {} tasks", kMaxNodes));
     ids_.reserve(drafts_.size());
-    for (size_t i = 0; i < drafts_.size(); ++i) ids_.emplace(drafts_[i].key, static_cast<NodeId>(i));
+    for (size_t i = 0; i < drafts_.size(); ++i)
+      ids_.emplace(drafts_[i].key, static_cast<NodeId>(i));
     const OpRegistry& ops = OpRegistry::global();
     for (TaskDraft& d : drafts_) {
       if (d.has_value) {
@@ -440,8 +461,8 @@ class Reader {
       if (!op) {
         std::string names;
         for (const Op* o : ops.list()) names += (names.empty() ? "" : " ") + o->name;
-        fail(d.op_pos, fmt::format("task \"{}\": unknown op \"{}\" (known ops: {})", d.key, d.op,
-                                   names));
+        fail(d.op_pos,
+             fmt::format("task \"{}\": unknown op \"{}\" (known ops: {})", d.key, d.op, names));
       }
       std::vector<ArgSpec> args;
       args.reserve(d.args.size());
@@ -493,9 +514,15 @@ json args_json(const Graph& g, std::span<const PackedArg> args) {
   json out = json::array();
   for (PackedArg a : args) {
     switch (a.kind()) {
-      case PackedArg::ref: out.push_back(json{{"ref", std::string(g.key(a.index()))}}); break;
-      case PackedArg::literal: out.push_back(literal_json(g.literal(a.index()))); break;
-      case PackedArg::list: out.push_back(args_json(g, g.list_items(a.index()))); break;
+      case PackedArg::ref:
+        out.push_back(json{{"ref", std::string(g.key(a.index()))}});
+        break;
+      case PackedArg::literal:
+        out.push_back(literal_json(g.literal(a.index())));
+        break;
+      case PackedArg::list:
+        out.push_back(args_json(g, g.list_items(a.index())));
+        break;
     }
   }
   return out;
@@ -511,25 +538,84 @@ LoadedGraph parse_graph(std::string_view text, std::string_view source) {
   return Reader(text, source).read();
 }
 
-LoadedGraph load_graph_file(const std::string& path) {
-  std::string text;
-  if (path == "-") {
-    text.assign(std::istreambuf_iterator<char>(std::cin), {});
-    return parse_graph(text, "<stdin>");
+namespace {
+
+// Reads a whole graph file, stopping at the size limit rather than after it: /dev/zero or an
+// endless pipe is refused after kMaxGraphFileBytes + 1 bytes, a large regular file at once.
+std::string read_bounded(int fd, const std::string& shown) {
+  struct stat st {};
+  if (::fstat(fd, &st) == 0) {
+    if (S_ISDIR(st.st_mode)) {
+      throw UsageError(fmt::format("cannot read graph file '{}': it is a directory", shown));
+    }
+    if (S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_size) > kMaxGraphFileBytes) {
+      throw UsageError(fmt::format("{}: {} bytes is more than the {} a graph file may have", shown,
+                                   st.st_size, kMaxGraphFileBytes));
+    }
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  std::string text;
+  if (S_ISREG(st.st_mode)) text.reserve(static_cast<size_t>(st.st_size));
+  char buffer[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      throw UsageError(fmt::format("cannot read graph file '{}': {}", shown, std::strerror(errno)));
+    }
+    if (n == 0) return text;
+    if (text.size() + static_cast<size_t>(n) > kMaxGraphFileBytes) {
+      throw UsageError(fmt::format("{}: more than the {} bytes a graph file may have", shown,
+                                   kMaxGraphFileBytes));
+    }
+    text.append(buffer, static_cast<size_t>(n));
+    // JSON text has no NUL byte: the parser will refuse this one by its line and column, so
+    // there is no need to read on (it is how /dev/zero is refused at once).
+    if (std::memchr(buffer, 0, static_cast<size_t>(n))) return text;
+  }
+}
+
+}  // namespace
+
+LoadedGraph load_graph_file(const std::string& path) {
+  if (path == "-") return parse_graph(read_bounded(STDIN_FILENO, "<stdin>"), "<stdin>");
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
     throw UsageError(fmt::format("cannot open graph file '{}': {}", path, std::strerror(errno)));
   }
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  text = std::move(buffer).str();
+  std::string text;
+  try {
+    text = read_bounded(fd, path);
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  ::close(fd);
   return parse_graph(text, path);
 }
 
 std::string graph_to_json(const Graph& g, std::span<const NodeId> targets, int indent) {
-  // ordered_json keeps the tasks in node order, which keeps the file readable and stable.
-  nlohmann::ordered_json tasks = nlohmann::ordered_json::object();
+  // Written piece by piece in node order: an ordered_json object would find each new key by a
+  // linear search, which is quadratic in the number of tasks. Each piece is dumped by nlohmann
+  // and indented to its depth, so the text is exactly what one dump of the whole would give.
+  const bool pretty = indent >= 0;
+  const std::string nl = pretty ? "\n" : "", sep = pretty ? ": " : ":";
+  auto pad = [&](int depth) {
+    return pretty ? std::string(static_cast<size_t>(indent * depth), ' ') : "";
+  };
+  auto nested = [&](const nlohmann::ordered_json& j, int depth) {
+    std::string text = j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+    if (!pretty) return text;
+    std::string out;
+    out.reserve(text.size());
+    for (char c : text) {
+      out += c;
+      if (c == '\n') out += pad(depth);
+    }
+    return out;
+  };
+  std::string out =
+      "{" + nl + pad(1) + "\"version\"" + sep + "1," + nl + pad(1) + "\"tasks\"" + sep;
+  if (g.size() == 0) out += "{}";
   for (NodeId n = 0; n < g.size(); ++n) {
     nlohmann::ordered_json t;
     if (!g.is_task(n)) {
@@ -540,15 +626,14 @@ std::string graph_to_json(const Graph& g, std::span<const NodeId> targets, int i
       if (g.options(n).sleep_us) t["sleep_ms"] = g.options(n).sleep_ms();
       if (g.options(n).lock != LockKind::none) t["lock"] = lock_name(g.options(n).lock);
     }
-    tasks[std::string(g.key(n))] = std::move(t);
+    out += n == 0 ? "{" + nl : "," + nl;
+    out += pad(2) + json_string(g.key(n)) + sep + nested(t, 2);
   }
-  nlohmann::ordered_json doc;
-  doc["version"] = 1;
-  doc["tasks"] = std::move(tasks);
+  if (g.size() != 0) out += nl + pad(1) + "}";
   auto keys = nlohmann::ordered_json::array();
   for (NodeId t : targets) keys.push_back(std::string(g.key(t)));
-  doc["targets"] = std::move(keys);
-  return doc.dump(indent) + "\n";
+  out += "," + nl + pad(1) + "\"targets\"" + sep + nested(keys, 1) + nl + "}\n";
+  return out;
 }
 
 }  // namespace schedlab

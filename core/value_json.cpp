@@ -13,14 +13,18 @@ namespace schedlab {
 
 nlohmann::json to_json(const Value& v) {
   switch (v.kind()) {
-    case ValueKind::null: return nullptr;
-    case ValueKind::boolean: return v.as_bool();
-    case ValueKind::integer: return v.as_int();
+    case ValueKind::null:
+      return nullptr;
+    case ValueKind::boolean:
+      return v.as_bool();
+    case ValueKind::integer:
+      return v.as_int();
     case ValueKind::real: {
       double d = v.as_double();
       return std::isfinite(d) ? nlohmann::json(d) : nlohmann::json(nullptr);
     }
-    case ValueKind::string: return v.as_string();
+    case ValueKind::string:
+      return v.as_string();
     case ValueKind::list: {
       auto out = nlohmann::json::array();
       for (const Value& item : v.as_list()) out.push_back(to_json(item));
@@ -37,6 +41,11 @@ nlohmann::json to_json(const Value& v) {
   return nullptr;
 }
 
+std::string json_string(std::string_view s) {
+  return nlohmann::json(std::string(s))
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 namespace {
 
 Value convert(const nlohmann::json& j, const std::string& path, size_t depth) {
@@ -45,9 +54,12 @@ Value convert(const nlohmann::json& j, const std::string& path, size_t depth) {
     throw UsageError(fmt::format("{}: nested deeper than {} levels", path, kMaxValueDepth));
   }
   switch (j.type()) {
-    case json::value_t::null: return Value();
-    case json::value_t::boolean: return Value(j.get<bool>());
-    case json::value_t::number_integer: return Value(j.get<int64_t>());
+    case json::value_t::null:
+      return Value();
+    case json::value_t::boolean:
+      return Value(j.get<bool>());
+    case json::value_t::number_integer:
+      return Value(j.get<int64_t>());
     case json::value_t::number_unsigned: {
       auto u = j.get<uint64_t>();
       if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
@@ -60,7 +72,8 @@ Value convert(const nlohmann::json& j, const std::string& path, size_t depth) {
       if (!std::isfinite(d)) throw UsageError(fmt::format("{}: number is not finite", path));
       return Value(d);
     }
-    case json::value_t::string: return Value(j.get<std::string>());
+    case json::value_t::string:
+      return Value(j.get<std::string>());
     case json::value_t::array: {
       List items;
       items.reserve(j.size());
@@ -84,13 +97,16 @@ Value convert(const nlohmann::json& j, const std::string& path, size_t depth) {
       throw UsageError(fmt::format(
           "{}: objects are not values; write {{\"array\": [numbers]}} for a dense array", path));
     }
-    default: break;
+    default:
+      break;
   }
   throw UsageError(fmt::format("{}: unsupported JSON value", path));
 }
 
 }  // namespace
 
-Value value_from_json(const nlohmann::json& j) { return convert(j, "", 0); }
+Value value_from_json(const nlohmann::json& j) {
+  return convert(j, "", 0);
+}
 
 }  // namespace schedlab

@@ -7,12 +7,16 @@
 #pragma once
 
 #include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <string_view>
 
 #include "core/value.hpp"
 
 namespace schedlab {
 
 nlohmann::json to_json(const Value& v);
+// A string as a JSON string literal, quotes and escapes included (invalid UTF-8 replaced).
+std::string json_string(std::string_view s);
 // Throws UsageError naming the JSON pointer path of the offending element.
 Value value_from_json(const nlohmann::json& j);
 

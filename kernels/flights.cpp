@@ -9,11 +9,13 @@
 #include <fstream>
 #include <limits>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <sstream>
 
 #include "core/errors.hpp"
 #include "core/ops.hpp"
+#include "core/output_file.hpp"
 
 namespace schedlab::kernels {
 namespace fs = std::filesystem;
@@ -27,7 +29,7 @@ std::string default_data_dir() {
 
 namespace {
 
-void write_file(const fs::path& path, int year, int rows) {
+std::string generate_csv(int year, int rows) {
   std::mt19937_64 rng(static_cast<uint64_t>(year) * 7919);
   std::uniform_int_distribution<int> month(1, 12), day(1, 28), hour(5, 22), minute(0, 59),
       carrier(0, 5), flight(1, 2999), origin(0, 2), dest(0, 19), cancelled(0, 49);
@@ -43,16 +45,63 @@ void write_file(const fs::path& path, int year, int rows) {
     int arr = dep + static_cast<int>(late(rng) / 3) - 5;
     out << fmt::format("{}-{:02}-{:02},{},{:02}{:02},{},{},", year, m, d, (m * 31 + d) % 7 + 1,
                        hour(rng), minute(rng), carriers[carrier(rng)], flight(rng));
-    if (is_cancelled) out << ",,";
-    else out << dep << ',' << arr << ',';
+    if (is_cancelled)
+      out << ",,";
+    else
+      out << dep << ',' << arr << ',';
     out << kAirports[origin(rng)] << ",D" << dest(rng) << ',' << 200 + (i * 37) % 2400 << ','
         << (is_cancelled ? 1 : 0) << '\n';
   }
-  // Written beside, then renamed: a concurrent reader sees a whole file or none.
-  fs::path tmp = path;
-  tmp += fmt::format(".tmp{}", getpid());
-  std::ofstream(tmp) << out.str();
-  fs::rename(tmp, path);
+  return std::move(out).str();
+}
+
+// What a cache file must hold, kept beside it in "<file>.check": its size, its number of
+// lines and an FNV-1a hash of its bytes. A file cut short by a full disk, truncated at a line
+// boundary or edited fails the check and is made again.
+std::string fingerprint(std::string_view bytes) {
+  uint64_t hash = 1469598103934665603ull;
+  size_t lines = 0;
+  for (char c : bytes) {
+    hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+    lines += c == '\n';
+  }
+  return fmt::format("schedlab-cache 1 size={} lines={} fnv1a64={:016x}\n", bytes.size(), lines,
+                     hash);
+}
+
+std::optional<std::string> read_whole(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  if (in.bad()) return std::nullopt;
+  return std::move(buffer).str();
+}
+
+fs::path check_path(const fs::path& data) {
+  fs::path p = data;
+  p += ".check";
+  return p;
+}
+
+bool cache_file_is_intact(const fs::path& path) {
+  auto data = read_whole(path), check = read_whole(check_path(path));
+  return data && check && fingerprint(*data) == *check;
+}
+
+// Both files are written atomically (complete, or not at all), the data first: a crash between
+// the two leaves data without its check, which is made again on next use.
+void write_cache_file(const fs::path& path, int year, int rows) {
+  const std::string csv = generate_csv(year, rows);
+  try {
+    write_output_file(path.string(), csv);
+    write_output_file(check_path(path).string(), fingerprint(csv));
+  } catch (const UsageError& e) {
+    throw UsageError(
+        fmt::format("cannot cache the flights data set: {} (free some space, or set "
+                    "--data or $SCHEDLAB_DATA to another folder)",
+                    e.what()));
+  }
 }
 
 std::vector<std::string_view> split(std::string_view line) {
@@ -91,8 +140,8 @@ Value read_table(const std::string& path) {
   for (size_t row = 2; std::getline(in, line); ++row) {
     auto f = split(line);
     if (f.size() != header.size()) {
-      throw std::runtime_error(fmt::format("{}:{}: {} fields, expected {}", path, row, f.size(),
-                                           header.size()));
+      throw std::runtime_error(
+          fmt::format("{}:{}: {} fields, expected {}", path, row, f.size(), header.size()));
     }
     dep_delay.push_back(number_or_nan(f[dep]));
     arr_delay.push_back(number_or_nan(f[arr]));
@@ -125,14 +174,15 @@ std::vector<std::string> ensure_flights_data(const std::string& data_dir, int fi
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) {
-    throw UsageError(fmt::format("cannot create the data directory {}: {} (set --data or "
-                                 "$SCHEDLAB_DATA)",
-                                 dir.string(), ec.message()));
+    throw UsageError(
+        fmt::format("cannot create the data directory {}: {} (set --data or "
+                    "$SCHEDLAB_DATA)",
+                    dir.string(), ec.message()));
   }
   std::vector<std::string> paths;
   for (int i = 0; i < files; ++i) {
     fs::path p = dir / fmt::format("{}.csv", 1990 + i);
-    if (!fs::exists(p)) write_file(p, 1990 + i, rows);
+    if (!cache_file_is_intact(p)) write_cache_file(p, 1990 + i, rows);
     paths.push_back(p.string());
   }
   return paths;

@@ -5,13 +5,14 @@
 #include <filesystem>
 
 #include "core/errors.hpp"
-#include "reports/atomic_file.hpp"
+#include "core/output_file.hpp"
 
 namespace schedlab::reports {
 
 void write_reports(const SuiteResult& result, const std::string& dir) {
   namespace fs = std::filesystem;
-  for (const auto& reporter : {json_reporter(), csv_reporter(), markdown_reporter(), timeline_reporter()}) {
+  for (const auto& reporter :
+       {json_reporter(), csv_reporter(), markdown_reporter(), timeline_reporter()}) {
     for (const auto& [name, contents] : reporter->render(result)) {
       fs::path path = fs::path(dir) / name;
       std::error_code ec;
@@ -20,7 +21,7 @@ void write_reports(const SuiteResult& result, const std::string& dir) {
         throw UsageError(fmt::format("cannot create report directory {}: {}",
                                      path.parent_path().string(), ec.message()));
       }
-      write_file_atomically(path.string(), contents);
+      write_output_file(path.string(), contents);
     }
   }
 }

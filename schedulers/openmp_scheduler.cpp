@@ -6,9 +6,11 @@
 // must never leave an OpenMP task (the runtime would terminate the process), so anything
 // thrown is caught, the job stops spawning, and it is rethrown after the region.
 #include <omp.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <condition_variable>
+#include <cstdlib>
 #include <deque>
 #include <exception>
 #include <mutex>
@@ -20,12 +22,30 @@
 namespace schedlab {
 namespace {
 
+// libgomp ends the process with exit(1) when it cannot create a thread for a parallel region
+// (gomp_fatal), which would read as "a task failed". While a region runs on our behalf, an
+// exit() is such a runtime failure: report it as the infrastructure failure it is (exit 3).
+std::atomic<bool> g_in_region{false};
+
+extern "C" void exit_from_openmp_runtime() {
+  if (!g_in_region.load()) return;
+  static const char message[] =
+      "schedlab: error: the OpenMP runtime stopped the process inside a parallel region (see its "
+      "message above; usually it could not create a thread: check `ulimit -u` and `ulimit -v`, "
+      "or use fewer --workers)\n";
+  [[maybe_unused]] ssize_t n = ::write(STDERR_FILENO, message, sizeof message - 1);
+  _exit(3);
+}
+
 class OpenMPScheduler final : public InProcessScheduler {
  public:
   // Every parallel region runs on one thread of ours, whatever thread calls compute: OpenMP
   // runtimes handle one long-lived initial thread well, but several short-lived ones taking
   // turns trip libomp's task-memory bookkeeping (an assertion in kmp_alloc.cpp).
-  explicit OpenMPScheduler(unsigned workers) : workers_(workers), host_([this] { host(); }) {}
+  explicit OpenMPScheduler(unsigned workers) : workers_(workers), host_([this] { host(); }) {
+    static std::once_flag once;
+    std::call_once(once, [] { std::atexit(exit_from_openmp_runtime); });
+  }
 
   ~OpenMPScheduler() override {
     {
@@ -54,7 +74,9 @@ class OpenMPScheduler final : public InProcessScheduler {
       wake_.wait(lock, [this] { return shutdown_ || job_ != nullptr; });
       if (shutdown_) return;
       lock.unlock();
+      g_in_region.store(true);
       region(*job_);
+      g_in_region.store(false);
       lock.lock();
       job_ = nullptr;
       wake_.notify_all();
@@ -112,7 +134,7 @@ class OpenMPScheduler final : public InProcessScheduler {
   std::condition_variable wake_;
   Job* job_ = nullptr;
   bool shutdown_ = false;
-  std::exception_ptr error_;  // the first exception of a run; read once the region is over
+  std::exception_ptr error_;         // the first exception of a run; read once the region is over
   std::atomic<bool> failed_{false};  // error_ is set: what tasks check, without the lock
   std::mutex error_mutex_;
   std::thread host_;  // last: started once everything above exists

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <system_error>
 #include <thread>
 
 #include "core/errors.hpp"
@@ -11,7 +12,9 @@ namespace schedlab {
 
 void register_optional_schedulers(SchedulerRegistry& registry);  // openmp, processes: if built
 
-unsigned default_workers() { return std::max(1u, std::thread::hardware_concurrency()); }
+unsigned default_workers() {
+  return std::max(1u, std::thread::hardware_concurrency());
+}
 
 SchedulerRegistry& SchedulerRegistry::global() {
   static SchedulerRegistry* registry = [] {
@@ -83,7 +86,16 @@ std::shared_ptr<Scheduler> SchedulerRegistry::acquire(std::string_view name, uns
   for (const Cached& c : cache_) {
     if (c.name == s.name && c.workers == workers) return c.scheduler;
   }
-  std::shared_ptr<Scheduler> made = s.make(workers);
+  std::shared_ptr<Scheduler> made;
+  try {
+    made = s.make(workers);
+  } catch (const std::system_error& e) {  // e.g. a scheduler's own thread could not start
+    throw InfrastructureError(
+        fmt::format("cannot start the {} scheduler with {} workers: {} (a "
+                    "limit on processes or memory? see `ulimit -u` and "
+                    "`ulimit -v`)",
+                    s.name, workers, e.code().message()));
+  }
   cache_.push_back({s.name, workers, made});
   return made;
 }

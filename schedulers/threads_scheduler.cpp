@@ -14,13 +14,17 @@
 //   are published at once; decrements are batched per worker and flushed when the worker runs
 //   out of work, so a worker busy with a long stretch of tasks touches no shared counter.
 // Each queue is a deque under a spinlock that only its owner and occasional thieves take.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <system_error>
 #include <thread>
 
+#include "core/errors.hpp"
 #include "schedulers/scheduler.hpp"
 
 namespace schedlab {
@@ -54,17 +58,20 @@ class SpinLock {
 class ThreadsScheduler final : public InProcessScheduler {
  public:
   explicit ThreadsScheduler(unsigned workers) : workers_(workers), state_(workers) {
-    for (unsigned w = 1; w < workers_; ++w) threads_.emplace_back([this, w] { thread_main(w); });
+    try {
+      for (unsigned w = 1; w < workers_; ++w) threads_.emplace_back([this, w] { thread_main(w); });
+    } catch (const std::system_error& e) {
+      // The threads already started wait on start_cv_: stop and join them before the members
+      // they use are destroyed, then say what ran out.
+      stop_threads();
+      throw InfrastructureError(fmt::format(
+          "threads: cannot start worker thread {} of {}: {} (a limit on processes or memory? "
+          "see `ulimit -u` and `ulimit -v`, or use fewer --workers)",
+          threads_.size() + 1, workers_ - 1, e.code().message()));
+    }
   }
 
-  ~ThreadsScheduler() override {
-    {
-      std::lock_guard lock(mutex_);
-      shutdown_ = true;
-    }
-    start_cv_.notify_all();
-    for (std::thread& t : threads_) t.join();
-  }
+  ~ThreadsScheduler() override { stop_threads(); }
 
   unsigned workers() const override { return workers_; }
 
@@ -89,6 +96,15 @@ class ThreadsScheduler final : public InProcessScheduler {
   }
 
  private:
+  void stop_threads() {
+    {
+      std::lock_guard lock(mutex_);
+      shutdown_ = true;
+    }
+    start_cv_.notify_all();
+    for (std::thread& t : threads_) t.join();
+  }
+
   struct alignas(64) Worker {
     SpinLock lock;
     std::deque<NodeId> queue;

@@ -1,6 +1,7 @@
 #include "schedulers/processes/shm.hpp"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <linux/futex.h>
 #include <signal.h>
@@ -25,6 +26,12 @@ Segment Segment::create(const std::string& name, size_t size) {
     s.name_ = name;
     s.owner_ = true;
     shm.truncate(static_cast<bip::offset_t>(size));
+    // A truncated segment is sparse: creating it succeeds even when /dev/shm cannot hold it,
+    // and the first touch of a missing page kills us with SIGBUS. Reserve every page now, so
+    // that a full /dev/shm is an error here instead.
+    if (int err = posix_fallocate(shm.get_mapping_handle().handle, 0, static_cast<off_t>(size))) {
+      throw bip::interprocess_exception(std::strerror(err));
+    }
     s.region_ = bip::mapped_region(shm, bip::read_write, 0, size);
   } catch (const bip::interprocess_exception& e) {
     if (s.owner_) bip::shared_memory_object::remove(name.c_str());

@@ -146,17 +146,33 @@ class Worker {
     int64_t encode_ns = 0;
     auto fill = [&](char* dst) {
       const int64_t t0 = now_ns();
-      if (type == ResponseType::ok) encode_into(result, dst);
-      else std::memcpy(dst, message.data(), message.size());
+      if (type == ResponseType::ok)
+        encode_into(result, dst);
+      else
+        std::memcpy(dst, message.data(), message.size());
       encode_ns = now_ns() - t0;
     };
     auto header = [&]() -> std::string_view {
-      Writer(header_bytes_).put(static_cast<uint8_t>(type)).put(node).put(start).put(end)
+      Writer(header_bytes_)
+          .put(static_cast<uint8_t>(type))
+          .put(node)
+          .put(start)
+          .put(end)
           .put(serialise + encode_ns);
       return header_bytes_;
     };
-    for (int spins = 0; !post(channel_.responses, kResponseHeader, header, size, fill, to_parent_);
-         ++spins) {
+    auto posted = [&] {
+      try {
+        return post(channel_.responses, kResponseHeader, header, size, fill, to_parent_);
+      } catch (const InfrastructureError& e) {
+        // No shared memory for a large result (a full /dev/shm): say so, in a small message.
+        type = ResponseType::infrastructure_error;
+        message = e.what();
+        size = message.size();
+        return post(channel_.responses, kResponseHeader, header, size, fill, to_parent_);
+      }
+    };
+    for (int spins = 0; !posted(); ++spins) {
       // The parent has not drained our responses yet: wait a little, and not forever.
       if (getppid() != parent_) _exit(1);
       timespec pause{0, spins < 100 ? 1'000L : 100'000L};

@@ -1,0 +1,26 @@
+// Writing output files (reports, traces, CSV, cached data) so that a reader never sees half of
+// one, and without ever replacing what the path points at when that is not a regular file.
+//
+// - A regular file, or a new path: written to a temporary file beside it and renamed over it
+//   (atomic on POSIX file systems).
+// - A symlink to a regular file (or a dangling one): written through, the same way at the
+//   link's final target; the link itself stays.
+// - Anything else (a device such as /dev/null, a FIFO, /proc/self/fd/1): written in place, as
+//   `>` in a shell would; never renamed over.
+// - /dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N: written to that open descriptor.
+// - A directory: an error.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace schedlab {
+
+// Throws UsageError naming the path and the reason if the file cannot be written in full.
+void write_output_file(const std::string& path, std::string_view contents);
+
+// Checks, before any work starts, that write_output_file(path) can succeed as far as can be
+// told now: the folder exists and is writable, the path is not a directory. Throws UsageError.
+void check_output_path(const std::string& path);
+
+}  // namespace schedlab
