@@ -20,16 +20,18 @@ Command add_predict(CLI::App& app) {
   CLI::App* sub = app.add_subcommand(
       "predict", "Predict the wall time of a scenario or graph file on a scheduler, with reasons");
   args->source.add_options(*sub, "a scenario name, a graph file (JSON) or - for standard input");
-  sub->add_option("-s,--scheduler", args->scheduler, "scheduler name or alias")->capture_default_str();
+  sub->add_option("-s,--scheduler", args->scheduler, "scheduler name or alias")
+      ->capture_default_str();
   sub->add_option("-w,--workers", args->workers, "workers (default: one per core)")
       ->check(CLI::Range(1u, 1024u));
   sub->add_flag("--gil", args->gil, "predict with the emulated GIL on");
   return [args] {
     LoadedGraph loaded = args->source.load();
-    const std::string& name = SchedulerRegistry::global().info(args->scheduler).name;
-    unsigned workers = args->workers ? args->workers : default_workers();
-    if (name == "sync") workers = 1;
-    suite::CellPrediction p = suite::predict_graph(loaded.graph, loaded.targets, name, workers, args->gil);
+    const SchedulerInfo& info = SchedulerRegistry::global().info(args->scheduler);
+    const std::string& name = info.name;
+    const unsigned workers = info.workers_for(args->workers);
+    suite::CellPrediction p =
+        suite::predict_graph(loaded.graph, loaded.targets, name, workers, args->gil);
     std::cout << fmt::format("{} on {} with {} worker{}{}:\n", args->source.what, name, workers,
                              workers == 1 ? "" : "s", args->gil ? " and the GIL" : "");
     for (const std::string& line : p.reasoning) std::cout << "  " << line << "\n";

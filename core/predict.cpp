@@ -9,6 +9,44 @@
 #include "core/plan.hpp"
 
 namespace schedlab {
+
+std::string_view policy_name(Policy policy) {
+  switch (policy) {
+    case Policy::fifo:
+      return "oldest ready task first";
+    case Policy::work_first:
+      return "work-first";
+    case Policy::depth_first:
+      return "depth-first";
+    case Policy::inline_then_fifo:
+      return "first successor inline, others in arrival order";
+  }
+  return "";
+}
+
+unsigned MachineModel::process_count() const {
+  switch (processes) {
+    case ProcessModel::one_process:
+      return 1;
+    case ProcessModel::process_per_worker:
+      return std::max(1u, workers);
+    case ProcessModel::processes_of_threads:
+      return std::max(1u, (workers + threads_per_process - 1) / std::max(1u, threads_per_process));
+  }
+  return 1;
+}
+
+unsigned MachineModel::process_of_worker(unsigned worker) const {
+  switch (processes) {
+    case ProcessModel::one_process:
+      return 0;
+    case ProcessModel::process_per_worker:
+      return worker;
+    case ProcessModel::processes_of_threads:
+      return worker / std::max(1u, threads_per_process);
+  }
+  return 0;
+}
 namespace {
 
 // A resource granted first come, first served, with `free` units.
@@ -23,10 +61,16 @@ class Simulation {
  public:
   Simulation(const Graph& g, const Plan& plan, const std::vector<double>& compute,
              const MachineModel& m)
-      : g_(g), plan_(plan), compute_(compute), m_(m), pending_(plan.pending), own_(m.workers),
+      : g_(g),
+        plan_(plan),
+        compute_(compute),
+        m_(m),
+        pending_(plan.pending),
+        own_(m.workers),
         worker_of_(g.size()),
-        holds_gil_(g.size(), 0), process_locks_(m.separate_processes ? m.workers : 1),
-        gils_(m.separate_processes ? m.workers : 1) {
+        holds_gil_(g.size(), 0),
+        process_locks_(m.process_count()),
+        gils_(m.process_count()) {
     cores_.free = std::max(1u, m.cores);
   }
 
@@ -38,10 +82,21 @@ class Simulation {
       auto [t, seq, n, sleep_done] = events_.top();
       events_.pop();
       now_ = t;
-      if (sleep_done) after_sleep(n);
-      else compute_done(n);
+      if (sleep_done)
+        after_sleep(n);
+      else
+        compute_done(n);
     }
     return now_;
+  }
+
+  // The simulated schedule, in order of start.
+  std::vector<ScheduledTask> schedule() const {
+    std::vector<ScheduledTask> out = schedule_;
+    std::stable_sort(out.begin(), out.end(), [](const ScheduledTask& a, const ScheduledTask& b) {
+      return a.start_ms < b.start_ms;
+    });
+    return out;
   }
 
  private:
@@ -53,18 +108,21 @@ class Simulation {
     bool operator>(const Event& o) const { return time != o.time ? time > o.time : seq > o.seq; }
   };
 
-  unsigned process_of(NodeId n) const { return m_.separate_processes ? worker_of_[n] : 0; }
+  unsigned process_of(NodeId n) const { return m_.process_of_worker(worker_of_[n]); }
   Resource* lock_of(NodeId n) {
     switch (g_.options(n).lock) {
-      case LockKind::process: return &process_locks_[process_of(n)];
-      case LockKind::global: return &global_;
-      default: return nullptr;
+      case LockKind::process:
+        return &process_locks_[process_of(n)];
+      case LockKind::global:
+        return &global_;
+      default:
+        return nullptr;
     }
   }
 
   // A task for idle worker w, or false.
   bool next_for(unsigned w, NodeId& n) {
-    if (m_.policy == Policy::work_first) {
+    if (m_.policy == Policy::work_first || m_.policy == Policy::depth_first) {
       if (!own_[w].empty()) {
         n = own_[w].back();
         own_[w].pop_back();
@@ -88,6 +146,8 @@ class Simulation {
 
   void start(NodeId n, unsigned w) {
     worker_of_[n] = w;
+    slot_of_[n] = schedule_.size();
+    schedule_.push_back({n, w, now_, now_});
     if (Resource* l = lock_of(n)) {
       if (!take(*l, n)) return;  // waits for the lock, holding its worker
     }
@@ -123,16 +183,24 @@ class Simulation {
   }
   void granted(NodeId n, Stage stage) {
     switch (stage) {
-      case Stage::lock: begin_sleep(n); break;
-      case Stage::gil: want_core(n); break;
-      case Stage::core: events_.push({now_ + compute_[n], seq_++, n, false}); break;
+      case Stage::lock:
+        begin_sleep(n);
+        break;
+      case Stage::gil:
+        want_core(n);
+        break;
+      case Stage::core:
+        events_.push({now_ + compute_[n], seq_++, n, false});
+        break;
     }
   }
 
   void begin_sleep(NodeId n) {
     double s = g_.options(n).sleep_ms();
-    if (s > 0) events_.push({now_ + s, seq_++, n, true});
-    else after_sleep(n);
+    if (s > 0)
+      events_.push({now_ + s, seq_++, n, true});
+    else
+      after_sleep(n);
   }
   void after_sleep(NodeId n) {
     if (compute_[n] <= 0) return finish(n);
@@ -151,20 +219,30 @@ class Simulation {
     finish(n);
   }
   void finish(NodeId n) {
+    schedule_[slot_of_[n]].end_ms = now_;
     if (Resource* l = lock_of(n)) give_back(*l, Stage::lock);
     const unsigned w = worker_of_[n];
-    bool continued = false;
+    made_ready_.clear();
     for (NodeId s : plan_.succs_of(n)) {
-      if (--pending_[s] != 0) continue;
-      if (m_.policy == Policy::fifo) {
-        ready_.push_back(s);
-      } else if (!continued) {
-        continued = true;
-        start(s, w);  // the first ready successor, at once, on the same worker
-      } else {
-        own_[w].push_back(s);
-      }
+      if (--pending_[s] == 0) made_ready_.push_back(s);
     }
+    const bool continued = m_.policy != Policy::fifo && !made_ready_.empty();
+    switch (m_.policy) {
+      case Policy::fifo:
+        ready_.insert(ready_.end(), made_ready_.begin(), made_ready_.end());
+        break;
+      case Policy::work_first:  // the others on its own stack, newest on top
+        own_[w].insert(own_[w].end(), made_ready_.begin() + continued, made_ready_.end());
+        break;
+      case Policy::depth_first:  // the others on its stack so that they come in order made
+        own_[w].insert(own_[w].end(), made_ready_.rbegin(), made_ready_.rend() - continued);
+        break;
+      case Policy::inline_then_fifo:  // the others at the end of the one queue
+        ready_.insert(ready_.end(), made_ready_.begin() + continued, made_ready_.end());
+        break;
+    }
+    // The first ready successor runs at once, on the same worker (all but fifo).
+    if (continued) start(made_ready_[0], w);
     if (!continued) idle_.push_back(w);
     std::sort(idle_.begin(), idle_.end(), std::greater<unsigned>());  // lowest id on top
     assign();
@@ -177,6 +255,9 @@ class Simulation {
   std::vector<uint32_t> pending_;
   std::vector<std::deque<NodeId>> own_;  // work_first: each worker's stack of ready tasks
   std::vector<unsigned> worker_of_;
+  std::vector<size_t> slot_of_ = std::vector<size_t>(g_.size());  // index into schedule_
+  std::vector<ScheduledTask> schedule_;
+  std::vector<NodeId> made_ready_;  // scratch for finish()
   std::vector<uint8_t> holds_gil_;
   std::vector<Resource> process_locks_, gils_;
   Resource global_, cores_;
@@ -193,7 +274,8 @@ Prediction predict(const Graph& graph, std::span<const NodeId> targets,
                    const std::vector<double>& compute_ms, const MachineModel& machine) {
   auto plan = plan_for(graph, targets);
   std::vector<double> compute(graph.size(), 0.0);
-  for (size_t n = 0; n < std::min(compute.size(), compute_ms.size()); ++n) compute[n] = compute_ms[n];
+  for (size_t n = 0; n < std::min(compute.size(), compute_ms.size()); ++n)
+    compute[n] = compute_ms[n];
   Prediction p;
   double sleep_total = 0, compute_total = 0, process_locked = 0, global_locked = 0;
   size_t process_tasks = 0, global_tasks = 0;
@@ -217,7 +299,11 @@ Prediction predict(const Graph& graph, std::span<const NodeId> targets,
   p.total_work_ms = sleep_total + compute_total;
   const auto workers = static_cast<double>(std::max(1u, machine.workers));
   p.bound_ms = std::max(p.critical_path_ms, p.total_work_ms / workers);
-  p.predicted_ms = plan->tasks ? Simulation(graph, *plan, compute, machine).run() : 0;
+  if (plan->tasks) {
+    Simulation simulation(graph, *plan, compute, machine);
+    p.predicted_ms = simulation.run();
+    p.schedule = simulation.schedule();
+  }
 
   auto ms = [](double x) { return fmt::format("{:.1f} ms", x); };
   std::vector<std::string>& why = p.reasoning;
@@ -241,7 +327,7 @@ Prediction predict(const Graph& graph, std::span<const NodeId> targets,
   why.push_back(fmt::format("bound max(span, work/{}) = max({}, {}) = {}", machine.workers,
                             ms(p.critical_path_ms), ms(p.total_work_ms / workers), ms(p.bound_ms)));
   if (process_tasks) {
-    why.push_back(machine.separate_processes
+    why.push_back(machine.process_count() > 1
                       ? fmt::format("lock=process on {} tasks: each worker process has its own "
                                     "lock, so they do not wait for each other",
                                     process_tasks)
@@ -250,12 +336,13 @@ Prediction predict(const Graph& graph, std::span<const NodeId> targets,
                                     process_tasks, ms(process_locked)));
   }
   if (global_tasks) {
-    why.push_back(fmt::format("lock=global on {} tasks: every worker takes turns: {} one after "
-                              "the other",
-                              global_tasks, ms(global_locked)));
+    why.push_back(
+        fmt::format("lock=global on {} tasks: every worker takes turns: {} one after "
+                    "the other",
+                    global_tasks, ms(global_locked)));
   }
   if (machine.gil && compute_total > 0) {
-    why.push_back(machine.separate_processes
+    why.push_back(machine.process_count() > 1
                       ? "GIL on: each worker process has its own interpreter lock, so computing "
                         "runs in parallel"
                       : fmt::format("GIL on: threads of one process compute one at a time: {} of "

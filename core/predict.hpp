@@ -2,9 +2,10 @@
 // running it, so that a class can "predict, then run".
 //
 // The model simulates greedy list scheduling: whenever a worker is free it takes a ready task
-// (which one, the scheduler's policy says) and keeps it until the task is done. A task is its lock (if any), then its sleep,
-// then its compute; durations are sleep_ms plus the compute time measured once without sleeps
-// (calibration). Three kinds of resource are honoured, each granted first come, first served:
+// (which one, the scheduler's policy says) and keeps it until the task is done. A task is its lock
+// (if any), then its sleep, then its compute; durations are sleep_ms plus the compute time measured
+// once without sleeps (calibration). Three kinds of resource are honoured, each granted first come,
+// first served:
 //   - locks: `process` is one lock per process (all threads of the threads/openmp/sync
 //     schedulers share one; each worker of `processes` has its own), `global` one for all;
 //   - the emulated GIL (one per process), held only while computing;
@@ -14,32 +15,58 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/graph.hpp"
 
 namespace schedlab {
 
-// Which ready task a free worker takes: `fifo`, the oldest ready task (the processes
-// scheduler's dispatch); `work_first`, as threads and openmp do: a worker that finishes a task
-// goes straight on with the first successor it made ready, keeps the others on its own stack,
-// and when it has nothing takes the next root, else steals the oldest task of another worker.
-enum class Policy : uint8_t { fifo, work_first };
+// Which ready task a free worker takes; each scheduler declares its own in the registry.
+// - fifo: the oldest ready task (the processes scheduler's dispatch).
+// - work_first (threads): a worker that finishes a task goes straight on with the first
+//   successor it made ready and keeps the others on its own stack (newest on top); with nothing
+//   of its own it takes the next root, else steals the oldest task of another worker.
+// - depth_first (sync): one stack; a task's successors come next, in the order made ready.
+// - inline_then_fifo (openmp): the first successor at once, the others at the end of one
+//   queue shared by all workers (OpenMP's task queue), which also holds the roots.
+enum class Policy : uint8_t { fifo, work_first, depth_first, inline_then_fifo };
+std::string_view policy_name(Policy policy);  // "oldest ready task first", "work-first"
+
+// How workers map onto processes, which decides who shares a `process` lock and a GIL.
+enum class ProcessModel : uint8_t {
+  one_process,           // every worker is a thread of one process (sync, threads, openmp)
+  process_per_worker,    // each worker is a process of its own (processes)
+  processes_of_threads,  // processes of threads_per_process threads each (a cluster)
+};
 
 struct MachineModel {
   unsigned workers = 1;
   Policy policy = Policy::fifo;
-  bool separate_processes = false;  // each worker its own process (the processes scheduler)
+  ProcessModel processes = ProcessModel::one_process;
+  unsigned threads_per_process = 1;  // for processes_of_threads
   bool gil = false;
   unsigned cores = 1;
+
+  unsigned process_count() const;
+  unsigned process_of_worker(unsigned worker) const;
+};
+
+// One task of the simulated schedule: which worker takes it and when (from taking it, lock
+// waits included, to its end), in ms from the start of the run.
+struct ScheduledTask {
+  NodeId node = 0;
+  unsigned worker = 0;
+  double start_ms = 0, end_ms = 0;
 };
 
 struct Prediction {
-  double total_work_ms = 0;     // sleep + compute of every task
-  double critical_path_ms = 0;  // the longest chain
-  double bound_ms = 0;          // max(span, work / N): no schedule can beat it
-  double predicted_ms = 0;      // the greedy simulation
-  std::vector<std::string> reasoning;  // one line per effect, for people
+  double total_work_ms = 0;             // sleep + compute of every task
+  double critical_path_ms = 0;          // the longest chain
+  double bound_ms = 0;                  // max(span, work / N): no schedule can beat it
+  double predicted_ms = 0;              // the greedy simulation
+  std::vector<std::string> reasoning;   // one line per effect, for people
+  std::vector<ScheduledTask> schedule;  // the simulated schedule, in order of start
 };
 
 // compute_ms: per node, measured compute time (0 where unknown). Throws UsageError for an

@@ -10,7 +10,9 @@
 namespace schedlab::reports {
 namespace {
 
-std::string ms(double x) { return x >= 100 ? fmt::format("{:.0f}", x) : fmt::format("{:.1f}", x); }
+std::string ms(double x) {
+  return x >= 100 ? fmt::format("{:.0f}", x) : fmt::format("{:.1f}", x);
+}
 
 std::string notes(const Cell& c) {
   std::vector<std::string> parts;
@@ -18,7 +20,9 @@ std::string notes(const Cell& c) {
   auto lock = c.param_values.find("lock");
   if (lock != c.param_values.end()) parts.push_back("lock=" + lock->second);
   if (c.bytes_moved > 0) parts.push_back(fmt::format("{:.1f} KB serialised", c.bytes_moved / 1e3));
-  if (!c.warnings.empty()) parts.push_back(fmt::format("{} warning{}", c.warnings.size(), c.warnings.size() > 1 ? "s" : ""));
+  if (!c.warnings.empty())
+    parts.push_back(
+        fmt::format("{} warning{}", c.warnings.size(), c.warnings.size() > 1 ? "s" : ""));
   if (c.interrupted) parts.push_back("interrupted");
   std::string out;
   for (const std::string& p : parts) append(out, ", ", p);
@@ -30,7 +34,9 @@ class MarkdownReporter final : public Reporter {
   Files render(const SuiteResult& r) const override {
     const Context& c = r.context;
     std::string out = "# schedlab report\n\n";
-    if (r.interrupted) out += "**Interrupted**: the suite was stopped before the end; what was measured is below.\n\n";
+    if (r.interrupted)
+      out +=
+          "**Interrupted**: the suite was stopped before the end; what was measured is below.\n\n";
     out += fmt::format(
         "Measured on {} ({} cores, load {:.2f} {:.2f} {:.2f}) on {} with schedlab {} (commit "
         "{}), {} {} build. One unit = {} ms; {} runs per cell after {} warm-up run{}.\n",
@@ -38,14 +44,17 @@ class MarkdownReporter final : public Reporter {
         c.load_avg[0], c.load_avg[1], c.load_avg[2], markdown_escape(c.date),
         markdown_escape(c.version), markdown_escape(c.commit), markdown_escape(c.build_type),
         markdown_escape(c.compiler), c.unit_ms, c.repeat, c.warmup, c.warmup == 1 ? "" : "s");
-    for (const auto& [k, v] : c.user) out += fmt::format("- {}: {}\n", markdown_escape(k), markdown_escape(v));
-    out += "\nTimes are medians in milliseconds. *Predicted* comes from simulating a greedy "
-           "schedule of the graph (`schedlab predict`); *speedup* is relative to `sync` on the "
-           "same scenario; *efficiency* is speedup per worker.\n";
+    for (const auto& [k, v] : c.user)
+      out += fmt::format("- {}: {}\n", markdown_escape(k), markdown_escape(v));
+    out +=
+        "\nTimes are medians in milliseconds. *Predicted* comes from simulating a greedy "
+        "schedule of the graph (`schedlab predict`); *speedup* is relative to `sync` on the "
+        "same scenario; *efficiency* is speedup per worker.\n";
 
     std::vector<std::string> order;
     for (const Cell& cell : r.cells) {
-      if (std::find(order.begin(), order.end(), cell.scenario) == order.end()) order.push_back(cell.scenario);
+      if (std::find(order.begin(), order.end(), cell.scenario) == order.end())
+        order.push_back(cell.scenario);
     }
     for (const std::string& scenario : order) {
       out += fmt::format("\n## {}\n\n", markdown_escape(scenario));
@@ -73,12 +82,13 @@ class MarkdownReporter final : public Reporter {
         if (!cell.warnings.empty()) warned.push_back(&cell);
       }
       out += markdown_table(t);
-      // One explained prediction per scenario: the most instructive cell, 2 workers on threads.
+      // One explained prediction per scenario: the most instructive cell, the first parallel
+      // scheduler's with 2 workers.
       for (const Cell& cell : r.cells) {
-        if (cell.scenario == scenario && cell.workers == 2 && cell.scheduler == "threads" &&
+        if (cell.scenario == scenario && cell.workers == 2 && !cell.baseline &&
             !cell.reasoning.empty()) {
-          out += fmt::format("\nWhy {} ms on threads with 2 workers{}:\n\n", ms(cell.predicted_ms),
-                             cell.gil ? " and the GIL" : "");
+          out += fmt::format("\nWhy {} ms on {} with 2 workers{}:\n\n", ms(cell.predicted_ms),
+                             markdown_escape(cell.scheduler), cell.gil ? " and the GIL" : "");
           for (const std::string& line : cell.reasoning) out += "- " + markdown_escape(line) + "\n";
           break;
         }
@@ -87,7 +97,8 @@ class MarkdownReporter final : public Reporter {
         out += "\nWarnings:\n\n";
         for (const Cell* cell : warned) {
           for (const Warning& w : cell->warnings) {
-            out += fmt::format("- {}: {}\n", markdown_escape(cell->id()), markdown_escape(w.message));
+            out +=
+                fmt::format("- {}: {}\n", markdown_escape(cell->id()), markdown_escape(w.message));
           }
         }
       }
@@ -98,6 +109,8 @@ class MarkdownReporter final : public Reporter {
 
 }  // namespace
 
-std::unique_ptr<Reporter> markdown_reporter() { return std::make_unique<MarkdownReporter>(); }
+std::unique_ptr<Reporter> markdown_reporter() {
+  return std::make_unique<MarkdownReporter>();
+}
 
 }  // namespace schedlab::reports

@@ -3,10 +3,9 @@
 #pragma once
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace schedlab::reports {
 
@@ -20,9 +19,9 @@ struct TaskRecord {
 };
 
 struct ResourceSample {
-  double t_ms = 0;           // from the start of the repetition
-  double cpu_percent = 0;    // of one core; 200 means two cores busy
-  uint64_t rss_bytes = 0;    // this process and its worker processes
+  double t_ms = 0;         // from the start of the repetition
+  double cpu_percent = 0;  // of one core; 200 means two cores busy
+  uint64_t rss_bytes = 0;  // this process and its worker processes
 };
 
 struct Repetition {
@@ -51,18 +50,20 @@ struct Cell {
   std::map<std::string, std::string> param_values;
   unsigned workers = 1;
   bool gil = false;
+  bool baseline = false;     // the scheduler speedups are measured against (a registry trait)
+  std::string policy;        // its ready-task policy, as the predictor simulated it
   bool sleep_bound = false;  // all its time is sleeping: measured should match predicted
   std::vector<Repetition> reps;
   Statistics wall;
-  double cpu_ms = 0;              // median over repetitions
-  uint64_t peak_rss_bytes = 0;    // max over repetitions
-  uint64_t bytes_moved = 0;       // to and from workers, median repetition
+  double cpu_ms = 0;            // median over repetitions
+  uint64_t peak_rss_bytes = 0;  // max over repetitions
+  uint64_t bytes_moved = 0;     // to and from workers, median repetition
   double predicted_ms = 0, bound_ms = 0, work_ms = 0, span_ms = 0;
   std::vector<std::string> reasoning;
   double speedup = 0;     // median of sync (same scenario and GIL) / this median; 0 if unknown
   double efficiency = 0;  // speedup / workers
   std::vector<Warning> warnings;
-  std::string error;      // empty unless the cell failed
+  std::string error;  // empty unless the cell failed
   bool interrupted = false;
 
   std::string id() const;  // "inc-dbl[reduce=chain]/threads/2" (+ "/gil")

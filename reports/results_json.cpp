@@ -19,19 +19,24 @@ std::string Cell::id() const {
 namespace {
 
 json stats_json(const Statistics& s) {
-  return {{"n", s.n},           {"median", s.median}, {"mean", s.mean},
-          {"min", s.min},       {"max", s.max},       {"stddev", s.stddev},
-          {"cv", s.cv},         {"mad", s.mad},       {"outliers", s.outliers}};
+  return {{"n", s.n},     {"median", s.median}, {"mean", s.mean},
+          {"min", s.min}, {"max", s.max},       {"stddev", s.stddev},
+          {"cv", s.cv},   {"mad", s.mad},       {"outliers", s.outliers}};
 }
 
 json rep_json(const Repetition& r) {
   json trace = json::array(), resources = json::array();
   for (const TaskRecord& t : r.trace) {
-    trace.push_back({{"key", t.key}, {"op", t.op}, {"worker", t.worker}, {"pid", t.pid},
-                     {"start_ms", t.start_ms}, {"end_ms", t.end_ms}});
+    trace.push_back({{"key", t.key},
+                     {"op", t.op},
+                     {"worker", t.worker},
+                     {"pid", t.pid},
+                     {"start_ms", t.start_ms},
+                     {"end_ms", t.end_ms}});
   }
   for (const ResourceSample& s : r.resources) {
-    resources.push_back({{"t_ms", s.t_ms}, {"cpu_percent", s.cpu_percent}, {"rss_bytes", s.rss_bytes}});
+    resources.push_back(
+        {{"t_ms", s.t_ms}, {"cpu_percent", s.cpu_percent}, {"rss_bytes", s.rss_bytes}});
   }
   return {{"wall_ms", r.wall_ms},
           {"cpu_ms", r.cpu_ms},
@@ -62,7 +67,8 @@ json to_json(const SuiteResult& r) {
   for (const Cell& cell : r.cells) {
     json reps = json::array(), warnings = json::array();
     for (const Repetition& rep : cell.reps) reps.push_back(rep_json(rep));
-    for (const Warning& w : cell.warnings) warnings.push_back({{"kind", w.kind}, {"message", w.message}});
+    for (const Warning& w : cell.warnings)
+      warnings.push_back({{"kind", w.kind}, {"message", w.message}});
     cells.push_back({{"id", cell.id()},
                      {"scenario", cell.scenario},
                      {"params", cell.params},
@@ -70,6 +76,8 @@ json to_json(const SuiteResult& r) {
                      {"scheduler", cell.scheduler},
                      {"workers", cell.workers},
                      {"gil", cell.gil},
+                     {"speedup_baseline", cell.baseline},
+                     {"policy", cell.policy},
                      {"sleep_bound", cell.sleep_bound},
                      {"wall_ms", stats_json(cell.wall)},
                      {"cpu_ms", cell.cpu_ms},
@@ -134,6 +142,8 @@ SuiteResult suite_from_json(const json& j) {
     cell.scheduler = field<std::string>(cj, "scheduler", where);
     cell.workers = field<unsigned>(cj, "workers", where);
     cell.gil = field<bool>(cj, "gil", where);
+    cell.baseline = cj.value("speedup_baseline", false);
+    cell.policy = cj.value("policy", "");
     const json& w = field<json>(cj, "wall_ms", where);
     cell.wall.n = field<size_t>(w, "n", where);
     cell.wall.median = field<double>(w, "median", where);

@@ -12,6 +12,7 @@ void register_optional_schedulers([[maybe_unused]] SchedulerRegistry& registry) 
   registry.add({"openmp",
                 {"omp"},
                 "OpenMP tasks in one parallel region, successors released by atomic counters",
+                {Policy::inline_then_fifo, ProcessModel::one_process, 0, false},
                 make_openmp_scheduler});
 #endif
 }

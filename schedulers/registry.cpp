@@ -22,15 +22,18 @@ SchedulerRegistry& SchedulerRegistry::global() {
     r->add({"sync",
             {"single-threaded", "synchronous"},
             "runs every task in the calling thread, depth-first; deterministic, for debugging",
+            {Policy::depth_first, ProcessModel::one_process, 1, true},
             make_sync_scheduler});
     r->add({"threads",
             {"threading"},
             "a pool of worker threads with work stealing, reused across computes",
+            {Policy::work_first, ProcessModel::one_process, 0, false},
             make_threads_scheduler});
     r->add({"processes",
             {"multiprocessing"},
             "a pool of worker processes, values moved through shared memory, reused across "
             "computes",
+            {Policy::fifo, ProcessModel::process_per_worker, 0, false},
             make_processes_scheduler});
     register_optional_schedulers(*r);
     // Pools must be stopped before the process exits, whoever forgets to.
@@ -60,6 +63,29 @@ const SchedulerInfo& SchedulerRegistry::info(std::string_view name) const {
   throw UsageError(fmt::format("unknown scheduler '{}'; valid names (aliases): {}", name, valid));
 }
 
+unsigned SchedulerInfo::workers_for(unsigned requested) const {
+  if (traits.fixed_workers) return traits.fixed_workers;
+  return requested ? requested : default_workers();
+}
+
+MachineModel SchedulerInfo::machine(unsigned requested_workers, bool gil) const {
+  MachineModel m;
+  m.workers = workers_for(requested_workers);
+  m.policy = traits.policy;
+  m.processes = traits.processes;
+  m.gil = gil;
+  m.cores = default_workers();
+  return m;
+}
+
+const SchedulerInfo& SchedulerRegistry::baseline() const {
+  std::lock_guard lock(mutex_);
+  for (const SchedulerInfo& s : infos_) {
+    if (s.traits.speedup_baseline) return s;
+  }
+  throw InfrastructureError("no scheduler is registered as the speedup baseline");
+}
+
 bool SchedulerRegistry::has(std::string_view name) const {
   try {
     info(name);
@@ -78,7 +104,7 @@ std::vector<const SchedulerInfo*> SchedulerRegistry::list() const {
 
 std::shared_ptr<Scheduler> SchedulerRegistry::acquire(std::string_view name, unsigned workers) {
   const SchedulerInfo& s = info(name);
-  if (workers == 0) workers = default_workers();
+  workers = s.workers_for(workers);
   if (workers > 1024) {
     throw UsageError(fmt::format("{} workers is too many: use 1 to 1024", workers));
   }

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/predict.hpp"
 #include "schedulers/execution.hpp"
 
 namespace schedlab {
@@ -42,11 +43,27 @@ class InProcessScheduler : public Scheduler {
   void run(Execution& execution) override { run_job(execution); }
 };
 
+// What the rest of schedlab may know about a scheduler. Prediction, the suite, the CLI and the
+// reporters ask these instead of comparing names, so a new scheduler is one registry entry.
+struct SchedulerTraits {
+  Policy policy =
+      Policy::work_first;  // which ready task a free worker takes (predict simulates it)
+  ProcessModel processes = ProcessModel::one_process;
+  unsigned fixed_workers = 0;     // 0: as many workers as asked; sync: always 1
+  bool speedup_baseline = false;  // speedups are measured against this scheduler
+};
+
 struct SchedulerInfo {
   std::string name;
   std::vector<std::string> aliases;
   std::string description;
+  SchedulerTraits traits;
   std::function<std::unique_ptr<Scheduler>(unsigned workers)> make;
+
+  // The workers a run asked for `requested` (0: one per core) really gets.
+  unsigned workers_for(unsigned requested) const;
+  // The machine the predictor simulates for this scheduler.
+  MachineModel machine(unsigned requested_workers, bool gil) const;
 };
 
 class SchedulerRegistry {
@@ -58,6 +75,8 @@ class SchedulerRegistry {
   // By name or alias; throws UsageError listing the valid names.
   const SchedulerInfo& info(std::string_view name) const;
   std::vector<const SchedulerInfo*> list() const;
+  // The scheduler speedups are measured against (sync).
+  const SchedulerInfo& baseline() const;
   bool has(std::string_view name) const;
 
   // A started scheduler for (name, workers), reused across calls. workers 0: one per core.

@@ -20,10 +20,11 @@
 namespace schedlab::suite {
 namespace {
 
-std::vector<std::string> available_parallel_schedulers() {
-  std::vector<std::string> out;
+// Every scheduler this build has, the speedup baseline first.
+std::vector<std::string> every_scheduler() {
+  std::vector<std::string> out{SchedulerRegistry::global().baseline().name};
   for (const SchedulerInfo* s : SchedulerRegistry::global().list()) {
-    if (s->name != "sync") out.push_back(s->name);
+    if (!s->traits.speedup_baseline) out.push_back(s->name);
   }
   return out;
 }
@@ -32,18 +33,19 @@ void add_cells(SuiteSpec& spec, const std::string& scenario, const kernels::Para
                const std::vector<std::string>& schedulers, const std::vector<unsigned>& workers,
                bool gil) {
   for (const std::string& s : schedulers) {
-    const bool sync = SchedulerRegistry::global().info(s).name == "sync";
+    const SchedulerInfo& info = SchedulerRegistry::global().info(s);
     for (unsigned w : workers) {
-      if (sync && w != workers.front()) continue;  // sync has one worker, whatever is asked
-      spec.cells.push_back({scenario, params, SchedulerRegistry::global().info(s).name,
-                            sync ? 1u : w, gil});
+      // A scheduler with a fixed worker count (sync) gets one cell, whatever is asked.
+      if (info.traits.fixed_workers && w != workers.front()) continue;
+      spec.cells.push_back({scenario, params, info.name, info.workers_for(w), gil});
     }
   }
 }
 
 std::string instance_key(const CellSpec& c) {
   const kernels::Scenario& s = kernels::find_scenario(c.scenario);
-  return c.scenario + "[" + kernels::describe_params(s, kernels::complete_params(s, c.params)) + "]";
+  return c.scenario + "[" + kernels::describe_params(s, kernels::complete_params(s, c.params)) +
+         "]";
 }
 
 struct Instance {
@@ -57,31 +59,26 @@ struct Instance {
 std::vector<double> calibrate(const Graph& g, std::span<const NodeId> targets) {
   std::vector<double> out(g.size(), std::numeric_limits<double>::infinity());
   for (int run = 0; run < 2; ++run) {
-    ComputeResult r = compute(g, targets, {.scheduler = "sync", .trace = true, .skip_sleep = true});
+    ComputeResult r = compute(g, targets,
+                              {.scheduler = SchedulerRegistry::global().baseline().name,
+                               .trace = true,
+                               .skip_sleep = true});
     for (const TaskEvent& e : r.trace) {
-      out[e.node] = std::min(out[e.node], std::chrono::duration<double, std::milli>(e.end - e.start).count());
+      out[e.node] =
+          std::min(out[e.node], std::chrono::duration<double, std::milli>(e.end - e.start).count());
     }
   }
   for (double& x : out) x = std::isinf(x) ? 0.0 : x;
   return out;
 }
 
-MachineModel machine_for(const std::string& scheduler, unsigned workers, bool gil) {
-  MachineModel m;
-  m.workers = scheduler == "sync" ? 1 : workers;
-  m.separate_processes = scheduler == "processes";
-  m.policy = scheduler == "processes" ? Policy::fifo : Policy::work_first;
-  m.gil = gil;
-  m.cores = std::max(1u, std::thread::hardware_concurrency());
-  return m;
-}
-
 CellPrediction prediction_for(const Graph& g, std::span<const NodeId> targets,
                               const std::vector<double>& compute_ms, const std::string& scheduler,
                               unsigned workers, bool gil) {
-  Prediction p = predict(g, targets, compute_ms, machine_for(scheduler, workers, gil));
-  CellPrediction out{p.predicted_ms, p.bound_ms, p.total_work_ms, p.critical_path_ms, 0,
-                     std::move(p.reasoning)};
+  Prediction p = predict(g, targets, compute_ms,
+                         SchedulerRegistry::global().info(scheduler).machine(workers, gil));
+  CellPrediction out{p.predicted_ms,     p.bound_ms, p.total_work_ms,
+                     p.critical_path_ms, 0,          std::move(p.reasoning)};
   for (double c : compute_ms) out.compute_ms += c;
   return out;
 }
@@ -114,6 +111,9 @@ class Runner {
     cell.scheduler = c.scheduler;
     cell.workers = c.workers;
     cell.gil = c.gil;
+    const SchedulerInfo& info = SchedulerRegistry::global().info(c.scheduler);
+    cell.baseline = info.traits.speedup_baseline;
+    cell.policy = policy_name(info.traits.policy);
     CellPrediction p = prediction_for(inst.built.graph, inst.built.targets, inst.compute_ms,
                                       c.scheduler, c.workers, c.gil);
     cell.predicted_ms = p.predicted_ms;
@@ -144,7 +144,8 @@ class Runner {
       result.interrupted = cell.interrupted;
       result.cells.push_back(std::move(cell));
       finish(result);
-      if (progress.cell_finished) progress.cell_finished(i, spec_.cells.size(), result.cells.back());
+      if (progress.cell_finished)
+        progress.cell_finished(i, spec_.cells.size(), result.cells.back());
       if (after_cell) after_cell(result);
     }
     return result;
@@ -162,8 +163,11 @@ class Runner {
       }
       if (progress.run_started) progress.run_started(index, spec_.cells.size(), cell, run, runs);
       ResourceSampler sampler;
-      ComputeOptions options{.scheduler = c.scheduler, .workers = c.workers, .trace = true,
-                             .gil = c.gil, .observer = &sampler};
+      ComputeOptions options{.scheduler = c.scheduler,
+                             .workers = c.workers,
+                             .trace = true,
+                             .gil = c.gil,
+                             .observer = &sampler};
       try {
         ComputeResult r = compute(g, inst.built.targets, options);
         if (run < spec_.warmup) continue;
@@ -215,9 +219,8 @@ class Runner {
       cell.bytes_moved = moved.empty() ? 0 : moved[moved.size() / 2];
       cell.speedup = cell.efficiency = 0;
       for (const reports::Cell& base : result.cells) {
-        if (base.scheduler == "sync" && base.scenario == cell.scenario &&
-            base.params == cell.params && base.gil == cell.gil && base.wall.n > 0 &&
-            cell.wall.median > 0) {
+        if (base.baseline && base.scenario == cell.scenario && base.params == cell.params &&
+            base.gil == cell.gil && base.wall.n > 0 && cell.wall.median > 0) {
           cell.speedup = base.wall.median / cell.wall.median;
           cell.efficiency = cell.speedup / cell.workers;
         }
@@ -235,8 +238,7 @@ class Runner {
 
 SuiteSpec classroom_suite() {
   SuiteSpec spec;
-  std::vector<std::string> schedulers{"sync"};
-  for (const std::string& s : available_parallel_schedulers()) schedulers.push_back(s);
+  const std::vector<std::string> schedulers = every_scheduler();
   const std::vector<unsigned> workers{1, 2, 4};
   add_cells(spec, "slow-arithmetic", {}, schedulers, workers, false);
   add_cells(spec, "inc-dbl", {{"reduce", "chain"}}, schedulers, workers, false);
@@ -262,12 +264,10 @@ SuiteSpec matrix_suite(const std::vector<std::string>& scenarios,
     }
   }
   std::vector<std::string> scheds = schedulers;
-  if (scheds.empty()) {
-    scheds.push_back("sync");
-    for (const std::string& s : available_parallel_schedulers()) scheds.push_back(s);
-  }
+  if (scheds.empty()) scheds = every_scheduler();
   std::vector<unsigned> ws = workers.empty() ? std::vector<unsigned>{1, 2, 4} : workers;
-  std::vector<kernels::Params> sets = param_sets.empty() ? std::vector<kernels::Params>{{}} : param_sets;
+  std::vector<kernels::Params> sets =
+      param_sets.empty() ? std::vector<kernels::Params>{{}} : param_sets;
   for (const std::string& name : names) {
     const kernels::Scenario& s = kernels::find_scenario(name);
     for (const kernels::Params& p : sets) {
@@ -299,7 +299,8 @@ SuiteSpec load_suite_file(const std::string& path) {
   if (!j.is_object()) fail("a suite file is an object with \"cells\"");
   for (const auto& [k, v] : j.items()) {
     if (k != "unit_ms" && k != "repeat" && k != "warmup" && k != "cells" && k != "context") {
-      fail(fmt::format("unknown field \"{}\" (fields: unit_ms, repeat, warmup, cells, context)", k));
+      fail(
+          fmt::format("unknown field \"{}\" (fields: unit_ms, repeat, warmup, cells, context)", k));
     }
   }
   SuiteSpec spec;
@@ -323,10 +324,7 @@ SuiteSpec load_suite_file(const std::string& path) {
         params[k] = v.is_string() ? v.get<std::string>() : v.dump();
       }
       std::vector<std::string> scheds = c.value("schedulers", std::vector<std::string>{});
-      if (scheds.empty()) {
-        scheds.push_back("sync");
-        for (const std::string& s : available_parallel_schedulers()) scheds.push_back(s);
-      }
+      if (scheds.empty()) scheds = every_scheduler();
       add_cells(spec, c["scenario"].get<std::string>(), params, scheds,
                 c.value("workers", std::vector<unsigned>{1, 2, 4}), c.value("gil", false));
     }
@@ -339,7 +337,8 @@ SuiteSpec load_suite_file(const std::string& path) {
 void validate_suite(const SuiteSpec& spec) {
   if (spec.repeat < 1 || spec.repeat > 1000) throw UsageError("--repeat must be 1 to 1000");
   if (spec.warmup < 0 || spec.warmup > 100) throw UsageError("--warmup must be 0 to 100");
-  if (!(spec.unit_ms >= 0 && spec.unit_ms <= 60'000)) throw UsageError("--unit must be 0 to 60000 ms");
+  if (!(spec.unit_ms >= 0 && spec.unit_ms <= 60'000))
+    throw UsageError("--unit must be 0 to 60000 ms");
   if (spec.cells.empty()) throw UsageError("the suite has no cells");
   for (const CellSpec& c : spec.cells) {
     const kernels::Scenario& s = kernels::find_scenario(c.scenario);

@@ -5,11 +5,12 @@
 
 #include <atomic>
 #include <mutex>
-#include <thread>
 #include <numeric>
+#include <thread>
 
 #include "core/delayed.hpp"
 #include "core/errors.hpp"
+#include "core/predict.hpp"
 #include "kernels/shapes.hpp"
 #include "schedulers/compute.hpp"
 #include "schedulers/scheduler.hpp"
@@ -25,7 +26,9 @@ struct Config {
   unsigned workers;
 };
 
-void PrintTo(const Config& c, std::ostream* os) { *os << c.scheduler << "/" << c.workers; }
+void PrintTo(const Config& c, std::ostream* os) {
+  *os << c.scheduler << "/" << c.workers;
+}
 
 std::vector<Config> configs() {
   std::vector<Config> out;
@@ -88,14 +91,13 @@ TEST_P(Conformance, NestedListArguments) {
   NodeId t = g.add_task("t", "identity", args);
   std::vector<NodeId> targets{t};
   ComputeResult res = compute(g, targets, options());
-  EXPECT_EQ(res.values[0],
-            Value(List{Value(2), Value(List{Value(2), Value(5)}), Value("s")}));
+  EXPECT_EQ(res.values[0], Value(List{Value(2), Value(List{Value(2), Value(5)}), Value("s")}));
 }
 
 TEST_P(Conformance, RandomDagOf10000TasksMatchesSync) {
   Graph g;
-  auto shape = kernels::random_dag(g, {.layers = 100, .width = 100, .min_deps = 1,
-                                       .max_deps = 4, .seed = 2026});
+  auto shape = kernels::random_dag(
+      g, {.layers = 100, .width = 100, .min_deps = 1, .max_deps = 4, .seed = 2026});
   ASSERT_EQ(g.size(), 10'000u);
   ComputeResult res = compute(g, shape.targets, options());
   EXPECT_EQ(res.values, on_sync(g, shape.targets));
@@ -149,7 +151,8 @@ TEST_P(Conformance, NoNewTasksStartAfterAFailure) {
   Graph g;
   std::vector<Delayed> parts{call(g, Call{"boom"}, "fail", "boom")};
   watch.boom = parts[0].id();
-  for (int i = 0; i < 200; ++i) parts.push_back(call(g, Call{{}, TaskOptions::sleeping(1)}, "inc", i));
+  for (int i = 0; i < 200; ++i)
+    parts.push_back(call(g, Call{{}, TaskOptions::sleeping(1)}, "inc", i));
   auto total = call("sum", parts);
   ComputeOptions o = options();
   o.observer = &watch;
@@ -234,7 +237,8 @@ TEST_P(Conformance, ComputesFromSeveralThreadsTakeTurns) {
   std::atomic<int> right{0};
   for (int t = 0; t < 3; ++t) {
     callers.emplace_back([&] {
-      for (int i = 0; i < 10; ++i) right += compute(g, shape.targets, options()).values[0] == Value(32896);
+      for (int i = 0; i < 10; ++i)
+        right += compute(g, shape.targets, options()).values[0] == Value(32896);
     });
   }
   for (auto& c : callers) c.join();
@@ -281,6 +285,78 @@ TEST(Registry, AliasesAndUnknownNames) {
   } catch (const UsageError& e) {
     EXPECT_THAT(e.what(), HasSubstr("unknown scheduler 'gpu'"));
     EXPECT_THAT(e.what(), HasSubstr("threads (threading)"));
+  }
+}
+
+}  // namespace
+}  // namespace schedlab
+
+namespace schedlab {
+namespace {
+
+// Graphs whose start order tells the ready-task policies apart: sleeping tasks, so that only
+// the scheduler's choices (not compute speed) decide when each task starts. Tasks that run side
+// by side sleep for different times, so no two finish together and no race decides an order.
+struct PolicyGraph {
+  std::string name;
+  Graph graph;
+  std::vector<NodeId> targets;
+};
+
+std::vector<PolicyGraph> policy_graphs(double unit_ms) {
+  std::vector<PolicyGraph> out;
+  const TaskOptions slow = TaskOptions::sleeping(unit_ms);
+  auto sleeping = [&](double units) { return TaskOptions::sleeping(unit_ms * units); };
+  {  // inc-dec-add: add(inc(i), dec(i)) for i < 3, then one sum
+    PolicyGraph p{"inc-dec-add", {}, {}};
+    std::vector<ArgSpec> adds;
+    for (int i = 0; i < 3; ++i) {
+      NodeId inc =
+          p.graph.add_task(fmt::format("inc-{}", i), "inc", std::vector<ArgSpec>{Value(i)}, slow);
+      NodeId dec = p.graph.add_task(fmt::format("dec-{}", i), "dec", std::vector<ArgSpec>{Value(i)},
+                                    sleeping(1.4));
+      adds.emplace_back(Ref{p.graph.add_task(fmt::format("add-{}", i), "add",
+                                             std::vector<ArgSpec>{Ref{inc}, Ref{dec}}, slow)});
+    }
+    p.targets = {p.graph.add_task("total", "sum", std::vector<ArgSpec>{ArgSpec(adds)}, slow)};
+    out.push_back(std::move(p));
+  }
+  {  // fan-out and back: one root makes three branches ready at once
+    PolicyGraph p{"fan-out", {}, {}};
+    NodeId root = p.graph.add_task("root", "inc", std::vector<ArgSpec>{Value(0)}, slow);
+    std::vector<ArgSpec> ends;
+    for (int i = 0; i < 3; ++i) {
+      NodeId b = p.graph.add_task(fmt::format("b-{}", i), "inc", std::vector<ArgSpec>{Ref{root}},
+                                  sleeping(1 + 0.4 * i));
+      ends.emplace_back(
+          Ref{p.graph.add_task(fmt::format("c-{}", i), "inc", std::vector<ArgSpec>{Ref{b}}, slow)});
+    }
+    p.targets = {p.graph.add_task("join", "sum", std::vector<ArgSpec>{ArgSpec(ends)}, slow)};
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+// Each scheduler declares its ready-task policy in the registry; the predictor simulates that
+// policy. Here the trace proves the declaration: every task starts when the simulated schedule
+// says (within half a unit), at 1 and 2 workers.
+TEST_P(Conformance, StartTimesFollowTheDeclaredPolicy) {
+  if (GetParam().workers > 2) GTEST_SKIP() << "checked at 1 and 2 workers";
+  const SchedulerInfo& info = SchedulerRegistry::global().info(GetParam().scheduler);
+  constexpr double unit = 25;
+  for (PolicyGraph& p : policy_graphs(unit)) {
+    Prediction predicted = predict(p.graph, p.targets, {}, info.machine(GetParam().workers, false));
+    ASSERT_EQ(predicted.schedule.size(), p.graph.size()) << p.name;
+    ComputeResult r = compute(p.graph, p.targets, options(true));
+    std::vector<double> started(p.graph.size(), -1);
+    for (const TaskEvent& e : r.trace) {
+      started[e.node] = std::chrono::duration<double, std::milli>(e.start - r.start).count();
+    }
+    for (const ScheduledTask& t : predicted.schedule) {
+      EXPECT_NEAR(started[t.node], t.start_ms, unit / 2)
+          << p.name << ": task " << p.graph.key(t.node) << " under "
+          << policy_name(info.traits.policy);
+    }
   }
 }
 

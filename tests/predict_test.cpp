@@ -1,8 +1,9 @@
+#include "core/predict.hpp"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "core/delayed.hpp"
-#include "core/predict.hpp"
 
 namespace schedlab {
 namespace {
@@ -20,7 +21,11 @@ struct SlowArithmetic {
     targets = {call(g, Call{"r", slow}, "div", z, 5).id()};
   }
   Prediction on(unsigned workers, bool separate = false) {
-    return predict(g, targets, {}, {.workers = workers, .separate_processes = separate, .cores = 2});
+    return predict(
+        g, targets, {},
+        {.workers = workers,
+         .processes = separate ? ProcessModel::process_per_worker : ProcessModel::one_process,
+         .cores = 2});
   }
 };
 
@@ -53,7 +58,12 @@ TEST(Predict, GilAndCoresLimitComputing) {
   std::vector<double> compute(g.size(), 10.0);
   compute[targets[0]] = 0;
   auto on = [&](unsigned w, bool separate, bool gil) {
-    return predict(g, targets, compute, {.workers = w, .separate_processes = separate, .gil = gil, .cores = 2})
+    return predict(g, targets, compute,
+                   {.workers = w,
+                    .processes =
+                        separate ? ProcessModel::process_per_worker : ProcessModel::one_process,
+                    .gil = gil,
+                    .cores = 2})
         .predicted_ms;
   };
   EXPECT_DOUBLE_EQ(on(1, false, false), 40);

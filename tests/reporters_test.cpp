@@ -36,6 +36,8 @@ SuiteResult fixture() {
     c.scenario = "slow-arithmetic";
     c.params = scheduler == "sync" ? "" : "lock=" + kHostile;
     c.scheduler = scheduler;
+    c.baseline = scheduler == "sync";
+    c.policy = "work-first";
     c.workers = scheduler == "sync" ? 1 : 2;
     for (double w : {200.0, 202.0}) {
       Repetition rep;
@@ -87,9 +89,12 @@ std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
     if (quoted) {
-      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') rows.back().back() += '"', ++i;
-      else if (c == '"') quoted = false;
-      else rows.back().back() += c;
+      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"')
+        rows.back().back() += '"', ++i;
+      else if (c == '"')
+        quoted = false;
+      else
+        rows.back().back() += c;
     } else if (c == '"') {
       quoted = true;
     } else if (c == ',') {
@@ -105,10 +110,18 @@ std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
   return rows;
 }
 
-TEST(Reporters, MarkdownGolden) { check_golden("report.md", render_one(*markdown_reporter(), "report.md")); }
-TEST(Reporters, SummaryCsvGolden) { check_golden("summary.csv", render_one(*csv_reporter(), "summary.csv")); }
-TEST(Reporters, ResultsCsvGolden) { check_golden("results.csv", render_one(*csv_reporter(), "results.csv")); }
-TEST(Reporters, JsonGolden) { check_golden("results.json", render_one(*json_reporter(), "results.json")); }
+TEST(Reporters, MarkdownGolden) {
+  check_golden("report.md", render_one(*markdown_reporter(), "report.md"));
+}
+TEST(Reporters, SummaryCsvGolden) {
+  check_golden("summary.csv", render_one(*csv_reporter(), "summary.csv"));
+}
+TEST(Reporters, ResultsCsvGolden) {
+  check_golden("results.csv", render_one(*csv_reporter(), "results.csv"));
+}
+TEST(Reporters, JsonGolden) {
+  check_golden("results.json", render_one(*json_reporter(), "results.json"));
+}
 TEST(Reporters, TimelineGolden) {
   Files files = timeline_reporter()->render(fixture());
   ASSERT_EQ(files.size(), 2u);  // the failed cell has no runs to draw
@@ -128,7 +141,8 @@ TEST(Reporters, HostileNamesStayInTheirMarkdownCell) {
   for (std::string line; std::getline(lines, line);) {
     if (line.empty() || line[0] != '|') continue;
     size_t pipes = 0;
-    for (size_t i = 0; i < line.size(); ++i) pipes += line[i] == '|' && (i == 0 || line[i - 1] != '\\');
+    for (size_t i = 0; i < line.size(); ++i)
+      pipes += line[i] == '|' && (i == 0 || line[i - 1] != '\\');
     EXPECT_EQ(pipes, 10u) << line;  // 9 columns
   }
 }
