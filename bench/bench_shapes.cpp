@@ -16,11 +16,15 @@ const BuiltShape& shape(const std::string& name) {
     slot = std::make_unique<BuiltShape>();
     Graph& g = slot->graph;
     kernels::Shape s;
-    if (name == "fanin") s = kernels::fanin(g, kTasks);
-    else if (name == "chain") s = kernels::chain(g, kTasks);
-    else if (name == "tree") s = kernels::tree(g, kTasks / 2);
-    else s = kernels::random_dag(g, {.layers = 100, .width = 1000, .min_deps = 2, .max_deps = 4,
-                                     .seed = 2026});
+    if (name == "fanin")
+      s = kernels::fanin(g, kTasks);
+    else if (name == "chain")
+      s = kernels::chain(g, kTasks);
+    else if (name == "tree")
+      s = kernels::tree(g, kTasks / 2);
+    else
+      s = kernels::random_dag(
+          g, {.layers = 100, .width = 1000, .min_deps = 2, .max_deps = 4, .seed = 2026});
     slot->targets = s.targets;
     slot->plan = plan_for(g, slot->targets);
   }

@@ -2,8 +2,8 @@
 // quadratic step would show as a growing per-task time.
 #include <numeric>
 
-#include "core/delayed.hpp"
 #include "bench/bench_shapes.hpp"
+#include "core/delayed.hpp"
 
 namespace schedlab::bench {
 namespace {
@@ -19,8 +19,9 @@ void construct_chain(benchmark::State& state) {
     bytes = g.memory_bytes();
     benchmark::DoNotOptimize(last);
   }
-  state.counters["per_task"] = benchmark::Counter(
-      static_cast<double>(n), benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+  state.counters["per_task"] =
+      benchmark::Counter(static_cast<double>(n), benchmark::Counter::kIsIterationInvariantRate |
+                                                     benchmark::Counter::kInvert);
   state.counters["bytes_per_task"] = static_cast<double>(bytes) / static_cast<double>(n);
 }
 
@@ -36,14 +37,23 @@ void construct_fanin(benchmark::State& state) {
     call("sum", parts);
     bytes = g.memory_bytes();
   }
-  state.counters["per_task"] = benchmark::Counter(
-      static_cast<double>(n), benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+  state.counters["per_task"] =
+      benchmark::Counter(static_cast<double>(n), benchmark::Counter::kIsIterationInvariantRate |
+                                                     benchmark::Counter::kInvert);
   state.counters["bytes_per_task"] = static_cast<double>(bytes) / static_cast<double>(n);
 }
 
-BENCHMARK(construct_chain)->Name("construct/chain")->Arg(10'000)->Arg(100'000)->Arg(1'000'000)
+BENCHMARK(construct_chain)
+    ->Name("construct/chain")
+    ->Arg(10'000)
+    ->Arg(100'000)
+    ->Arg(1'000'000)
     ->Unit(benchmark::kMillisecond);
-BENCHMARK(construct_fanin)->Name("construct/fanin")->Arg(10'000)->Arg(100'000)->Arg(1'000'000)
+BENCHMARK(construct_fanin)
+    ->Name("construct/fanin")
+    ->Arg(10'000)
+    ->Arg(100'000)
+    ->Arg(1'000'000)
     ->Unit(benchmark::kMillisecond);
 
 }  // namespace

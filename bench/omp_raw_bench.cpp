@@ -58,7 +58,8 @@ void omp_raw(benchmark::State& state, std::string shape_name) {
 
 [[maybe_unused]] const bool registered = [] {
   for (const char* shape_name : kShapes) {
-    benchmark::RegisterBenchmark((std::string("omp_raw/") + shape_name).c_str(), omp_raw, shape_name)
+    benchmark::RegisterBenchmark((std::string("omp_raw/") + shape_name).c_str(), omp_raw,
+                                 shape_name)
         ->Unit(benchmark::kMillisecond)
         ->UseRealTime();
   }

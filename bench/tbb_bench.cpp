@@ -21,7 +21,8 @@ void tbb_flow(benchmark::State& state, std::string shape_name) {
     std::vector<std::unique_ptr<Node>> nodes(s.graph.size());
     PlainBody body{&out};
     for (NodeId n : plan.order) {
-      nodes[n] = std::make_unique<Node>(g, [body, n](const tbb::flow::continue_msg&) { body(n, 0); });
+      nodes[n] =
+          std::make_unique<Node>(g, [body, n](const tbb::flow::continue_msg&) { body(n, 0); });
     }
     for (NodeId n : plan.order) {
       for (NodeId succ : plan.succs_of(n)) tbb::flow::make_edge(*nodes[n], *nodes[succ]);

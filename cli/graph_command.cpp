@@ -14,7 +14,8 @@ Command add_graph(CLI::App& app) {
   };
   auto args = std::make_shared<Args>();
   CLI::App* sub = app.add_subcommand(
-      "graph", "Print a graph or scenario as Graphviz DOT (pipe into `dot -Tsvg`) or as a graph file");
+      "graph",
+      "Print a graph or scenario as Graphviz DOT (pipe into `dot -Tsvg`) or as a graph file");
   args->source.add_options(*sub, "graph file (JSON), - for standard input, or a scenario name");
   sub->add_option("-f,--format", args->format, "dot or json")
       ->check(CLI::IsMember({"dot", "json"}))

@@ -16,8 +16,8 @@ double parse_unit(const std::string& text) {
   std::string suffix(end);
   double ms = suffix == "ms" || suffix.empty() ? value : suffix == "s" ? value * 1000 : -1;
   if (text.empty() || end == text.c_str() || !(ms >= 0 && ms <= 60'000)) {
-    throw UsageError(fmt::format("--unit {}: write a duration from 0 to 60 s, such as 100ms or 0.5s",
-                                 text));
+    throw UsageError(
+        fmt::format("--unit {}: write a duration from 0 to 60 s, such as 100ms or 0.5s", text));
   }
   return ms;
 }
@@ -25,8 +25,10 @@ double parse_unit(const std::string& text) {
 void GraphSource::add_options(CLI::App& sub, const std::string& positional_help) {
   sub.add_option("GRAPH", what, positional_help)->required();
   sub.add_option("-p,--param", params, "scenario parameter name=value (repeatable)");
-  sub.add_option("-u,--unit", unit, "scenario time unit, e.g. 100ms or 0.05s")->capture_default_str();
-  sub.add_option("--data", data_dir, "where scenario data sets are cached (default: ~/.cache/schedlab)");
+  sub.add_option("-u,--unit", unit, "scenario time unit, e.g. 100ms or 0.05s")
+      ->capture_default_str();
+  sub.add_option("--data", data_dir,
+                 "where scenario data sets are cached (default: ~/.cache/schedlab)");
 }
 
 LoadedGraph GraphSource::load() const {
@@ -37,15 +39,16 @@ LoadedGraph GraphSource::load() const {
   if (!is_file && !is_scenario && !looks_like_path) {
     std::string names;
     for (const kernels::Scenario& s : kernels::scenarios()) names += " " + s.name;
-    throw UsageError(fmt::format("'{}' is neither a graph file nor a scenario (scenarios:{})", what,
-                                 names));
+    throw UsageError(
+        fmt::format("'{}' is neither a graph file nor a scenario (scenarios:{})", what, names));
   }
   if (!is_scenario) {
     if (!params.empty()) throw UsageError("--param applies to scenarios, not to graph files");
     return load_graph_file(what);
   }
-  auto built = kernels::build_scenario(kernels::find_scenario(what), kernels::parse_params(params),
-                                       {parse_unit(unit), data_dir.empty() ? kernels::default_data_dir() : data_dir});
+  auto built = kernels::build_scenario(
+      kernels::find_scenario(what), kernels::parse_params(params),
+      {parse_unit(unit), data_dir.empty() ? kernels::default_data_dir() : data_dir});
   return LoadedGraph{std::move(built.graph), std::move(built.targets)};
 }
 

@@ -16,9 +16,9 @@
 #include <map>
 
 #include "cli/commands.hpp"
-#include "cli/version.hpp"
 #include "core/errors.hpp"
 #include "core/value_codec.hpp"
+#include "core/version.hpp"
 #include "schedulers/interrupt.hpp"
 #include "schedulers/scheduler.hpp"
 

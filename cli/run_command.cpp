@@ -50,8 +50,9 @@ Command add_run(CLI::App& app) {
   };
   auto args = std::make_shared<Args>();
   CLI::App* sub = app.add_subcommand(
-      "run", "Run a suite of scenarios on schedulers and write reports (no arguments: the "
-             "classroom suite)");
+      "run",
+      "Run a suite of scenarios on schedulers and write reports (no arguments: the "
+      "classroom suite)");
   sub->add_option("SUITE", args->suite_file, "suite file (JSON); see docs/REPORTS.md");
   sub->add_option("-S,--scenario", args->scenarios, "scenario (repeatable; default: the lessons)");
   sub->add_option("-s,--scheduler", args->schedulers, "scheduler (repeatable; default: all)");
@@ -97,10 +98,11 @@ Command add_run(CLI::App& app) {
 
     const bool live = !args->quiet && isatty(STDERR_FILENO);
     if (!args->quiet) {
-      std::cerr << fmt::format("schedlab run: {} cells x {} runs, unit {} ms: about {:.0f} s of "
-                               "predicted run time. Reports go to {}/\n",
-                               spec.cells.size(), spec.repeat + spec.warmup, spec.unit_ms,
-                               suite::estimate_ms(spec) / 1000, args->out);
+      std::cerr << fmt::format(
+          "schedlab run: {} cells x {} runs, unit {} ms: about {:.0f} s of "
+          "predicted run time. Reports go to {}/\n",
+          spec.cells.size(), spec.repeat + spec.warmup, spec.unit_ms,
+          suite::estimate_ms(spec) / 1000, args->out);
     }
     suite::Progress progress;
     if (live) {
@@ -120,12 +122,14 @@ Command add_run(CLI::App& app) {
       };
     }
     reports::SuiteResult result = suite::run_suite(
-        spec, progress, [&](const reports::SuiteResult& r) { reports::write_reports(r, args->out); });
+        spec, progress,
+        [&](const reports::SuiteResult& r) { reports::write_reports(r, args->out); });
     std::cout << console_summary(result);
     if (!args->quiet) {
-      std::cerr << fmt::format("Reports: {0}/report.md, {0}/results.json, {0}/results.csv, "
-                               "{0}/summary.csv, {0}/timelines/\n",
-                               args->out);
+      std::cerr << fmt::format(
+          "Reports: {0}/report.md, {0}/results.json, {0}/results.csv, "
+          "{0}/summary.csv, {0}/timelines/\n",
+          args->out);
     }
     if (result.interrupted) throw Interrupted();
     for (const reports::Cell& c : result.cells) {

@@ -21,7 +21,8 @@ GraphAnalysis analyse(const Graph& graph, std::span<const NodeId> targets) {
       if (!graph.is_task(d)) literal_needed[d] = 1;
     });
   }
-  a.nodes = a.tasks + static_cast<size_t>(std::count(literal_needed.begin(), literal_needed.end(), 1));
+  a.nodes =
+      a.tasks + static_cast<size_t>(std::count(literal_needed.begin(), literal_needed.end(), 1));
 
   // One pass in topological order: level and heaviest path ending at each task.
   std::vector<uint32_t> level(graph.size(), 0);

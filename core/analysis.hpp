@@ -10,10 +10,10 @@
 namespace schedlab {
 
 struct GraphAnalysis {
-  size_t nodes = 0;     // literal and task nodes needed for the targets
-  size_t tasks = 0;     // task nodes that a run executes
-  size_t edges = 0;     // task-to-task dependencies
-  size_t depth = 0;     // tasks on the longest chain (levels)
+  size_t nodes = 0;                   // literal and task nodes needed for the targets
+  size_t tasks = 0;                   // task nodes that a run executes
+  size_t edges = 0;                   // task-to-task dependencies
+  size_t depth = 0;                   // tasks on the longest chain (levels)
   size_t widest_level = 0;            // most tasks sharing one level
   std::vector<size_t> level_widths;   // tasks per level, level 1 first
   double total_work_ms = 0;           // sum of sleep_ms: the time one worker needs

@@ -10,18 +10,23 @@ const Op& builtin(const char* name) {
   static const Op* mul = &OpRegistry::global().get("mul");
   static const Op* div = &OpRegistry::global().get("div");
   switch (name[0]) {
-    case 'a': return *add;
-    case 's': return *sub;
-    case 'm': return *mul;
-    default: return *div;
+    case 'a':
+      return *add;
+    case 's':
+      return *sub;
+    case 'm':
+      return *mul;
+    default:
+      return *div;
   }
 }
 
 void same_graph(const Delayed& a, const Delayed& b) {
   if (&a.graph() != &b.graph()) {
-    throw UsageError(fmt::format("'{}' and '{}' belong to different graphs; build one computation "
-                                 "in one Graph",
-                                 a.key(), b.key()));
+    throw UsageError(
+        fmt::format("'{}' and '{}' belong to different graphs; build one computation "
+                    "in one Graph",
+                    a.key(), b.key()));
   }
 }
 

@@ -44,7 +44,9 @@ Delayed literal(Graph& g, Value v, std::string_view key = {});
 
 namespace detail {
 
-inline void push_arg(Graph& g, const Delayed& d) { g.push_ref(d.id()); }
+inline void push_arg(Graph& g, const Delayed& d) {
+  g.push_ref(d.id());
+}
 inline void push_arg(Graph& g, const std::vector<Delayed>& ds) {
   std::vector<NodeId> ids;
   ids.reserve(ds.size());
@@ -52,17 +54,19 @@ inline void push_arg(Graph& g, const std::vector<Delayed>& ds) {
   g.push_ref_list(ids);
 }
 template <class T>
-  requires std::is_constructible_v<Value, T>
+requires std::is_constructible_v<Value, T>
 void push_arg(Graph& g, T&& v) {
   g.push_literal(Value(std::forward<T>(v)));
 }
 
 template <class T>
 Graph* graph_of(const T& x) {
-  if constexpr (std::is_same_v<std::remove_cvref_t<T>, Delayed>) return &x.graph();
+  if constexpr (std::is_same_v<std::remove_cvref_t<T>, Delayed>)
+    return &x.graph();
   else if constexpr (std::is_same_v<std::remove_cvref_t<T>, std::vector<Delayed>>) {
     return x.empty() ? nullptr : &x.front().graph();
-  } else return nullptr;
+  } else
+    return nullptr;
 }
 
 template <class... A>
@@ -86,13 +90,16 @@ Delayed call(Graph& g, std::string_view op, A&&... args) {
 }
 // The graph is taken from the first handle among the arguments.
 template <class... A>
-  requires(std::is_same_v<std::remove_cvref_t<A>, Delayed> || ...) ||
-          (std::is_same_v<std::remove_cvref_t<A>, std::vector<Delayed>> || ...)
-Delayed call(std::string_view op, A&&... args) {
+requires(std::is_same_v<std::remove_cvref_t<A>, Delayed> || ...) ||
+    (std::is_same_v<std::remove_cvref_t<A>, std::vector<Delayed>> || ...) Delayed
+    call(std::string_view op, A&&... args) {
   Graph* g = nullptr;
   ((g = g ? g : detail::graph_of(args)), ...);
-  if (!g) throw UsageError(fmt::format("call(\"{}\", ...) has no handle to take a graph from; "
-                                       "use call(graph, \"{}\", ...)", op, op));
+  if (!g)
+    throw UsageError(
+        fmt::format("call(\"{}\", ...) has no handle to take a graph from; "
+                    "use call(graph, \"{}\", ...)",
+                    op, op));
   return call(*g, Call{}, op, std::forward<A>(args)...);
 }
 
@@ -103,13 +110,29 @@ Delayed operator*(const Delayed& a, const Delayed& b);
 Delayed operator/(const Delayed& a, const Delayed& b);
 Delayed binary(const char* op, const Delayed& a, Value b);
 Delayed binary(const char* op, Value a, const Delayed& b);
-inline Delayed operator+(const Delayed& a, Value b) { return binary("add", a, std::move(b)); }
-inline Delayed operator-(const Delayed& a, Value b) { return binary("sub", a, std::move(b)); }
-inline Delayed operator*(const Delayed& a, Value b) { return binary("mul", a, std::move(b)); }
-inline Delayed operator/(const Delayed& a, Value b) { return binary("div", a, std::move(b)); }
-inline Delayed operator+(Value a, const Delayed& b) { return binary("add", std::move(a), b); }
-inline Delayed operator-(Value a, const Delayed& b) { return binary("sub", std::move(a), b); }
-inline Delayed operator*(Value a, const Delayed& b) { return binary("mul", std::move(a), b); }
-inline Delayed operator/(Value a, const Delayed& b) { return binary("div", std::move(a), b); }
+inline Delayed operator+(const Delayed& a, Value b) {
+  return binary("add", a, std::move(b));
+}
+inline Delayed operator-(const Delayed& a, Value b) {
+  return binary("sub", a, std::move(b));
+}
+inline Delayed operator*(const Delayed& a, Value b) {
+  return binary("mul", a, std::move(b));
+}
+inline Delayed operator/(const Delayed& a, Value b) {
+  return binary("div", a, std::move(b));
+}
+inline Delayed operator+(Value a, const Delayed& b) {
+  return binary("add", std::move(a), b);
+}
+inline Delayed operator-(Value a, const Delayed& b) {
+  return binary("sub", std::move(a), b);
+}
+inline Delayed operator*(Value a, const Delayed& b) {
+  return binary("mul", std::move(a), b);
+}
+inline Delayed operator/(Value a, const Delayed& b) {
+  return binary("div", std::move(a), b);
+}
 
 }  // namespace schedlab

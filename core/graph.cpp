@@ -11,9 +11,12 @@ namespace schedlab {
 
 std::string_view lock_name(LockKind lock) {
   switch (lock) {
-    case LockKind::none: return "none";
-    case LockKind::process: return "process";
-    case LockKind::global: return "global";
+    case LockKind::none:
+      return "none";
+    case LockKind::process:
+      return "process";
+    case LockKind::global:
+      return "global";
   }
   return "?";
 }
@@ -32,7 +35,9 @@ TaskOptions TaskOptions::sleeping(double ms, LockKind lock) {
   return TaskOptions{static_cast<uint32_t>(ms * 1000.0 + 0.5), lock};
 }
 
-Graph::Graph(Graph&& o) noexcept { *this = std::move(o); }
+Graph::Graph(Graph&& o) noexcept {
+  *this = std::move(o);
+}
 
 Graph& Graph::operator=(Graph&& o) noexcept {
   ops_ = std::move(o.ops_);
@@ -208,7 +213,8 @@ void Graph::validate() const {
     }
     for_each_ref(n, [&](NodeId d) {
       if (d >= size()) {
-        throw UsageError(fmt::format("task '{}' refers to node {}, which does not exist", key(n), d));
+        throw UsageError(
+            fmt::format("task '{}' refers to node {}, which does not exist", key(n), d));
       }
     });
   }
@@ -217,7 +223,9 @@ void Graph::validate() const {
   cache_->validated = true;
 }
 
-void Graph::clear() { *this = Graph(); }
+void Graph::clear() {
+  *this = Graph();
+}
 
 size_t Graph::memory_bytes() const {
   size_t literal_heap = 0;

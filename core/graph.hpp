@@ -154,8 +154,10 @@ class Graph {
   template <class F>
   void for_each_ref_in(std::span<const PackedArg> items, F& f) const {
     for (PackedArg a : items) {
-      if (a.kind() == PackedArg::ref) f(a.index());
-      else if (a.kind() == PackedArg::list) for_each_ref_in(list_items(a.index()), f);
+      if (a.kind() == PackedArg::ref)
+        f(a.index());
+      else if (a.kind() == PackedArg::list)
+        for_each_ref_in(list_items(a.index()), f);
     }
   }
   uint32_t pack_list(const std::vector<ArgSpec>& items, size_t depth);

@@ -6,7 +6,8 @@
 namespace schedlab {
 
 std::string Arity::describe() const {
-  if (max_args < 0) return fmt::format("at least {} argument{}", min_args, min_args == 1 ? "" : "s");
+  if (max_args < 0)
+    return fmt::format("at least {} argument{}", min_args, min_args == 1 ? "" : "s");
   if (min_args == max_args) return fmt::format("{} argument{}", min_args, min_args == 1 ? "" : "s");
   return fmt::format("{} to {} arguments", min_args, max_args);
 }
@@ -20,11 +21,13 @@ OpRegistry& OpRegistry::global() {
   return *registry;
 }
 
-size_t OpRegistry::size() const { return count_.load(std::memory_order_acquire); }
+size_t OpRegistry::size() const {
+  return count_.load(std::memory_order_acquire);
+}
 
 const Op* OpRegistry::by_id(uint32_t id) const {
   return id < count_.load(std::memory_order_acquire) ? by_id_[id].load(std::memory_order_relaxed)
-                                                      : nullptr;
+                                                     : nullptr;
 }
 
 const Op& OpRegistry::add(std::string name, std::string description, Arity arity, OpFn fn) {
@@ -32,8 +35,8 @@ const Op& OpRegistry::add(std::string name, std::string description, Arity arity
     return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
   });
   if (!valid) {
-    throw UsageError(fmt::format(
-        "invalid op name '{}': use letters, digits, '_', '-' and '.' only", name));
+    throw UsageError(
+        fmt::format("invalid op name '{}': use letters, digits, '_', '-' and '.' only", name));
   }
   std::unique_lock lock(mutex_);
   if (by_name_.contains(name)) {

@@ -16,9 +16,9 @@
 #include <string>
 #include <string_view>
 #include <tuple>
-#include <utility>
 #include <type_traits>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "core/errors.hpp"
@@ -75,7 +75,7 @@ class OpRegistry {
   std::vector<std::unique_ptr<Op>> ops_;
   // by_id reads these without any lock: a forked worker process may have inherited mutex_
   // locked by a thread that does not exist in it.
-  std::unique_ptr<std::atomic<const Op*>[]> by_id_{new std::atomic<const Op*>[kMaxOps]{}};
+  std::unique_ptr<std::atomic<const Op*>[]> by_id_ { new std::atomic<const Op*>[kMaxOps] {} };
   std::atomic<uint32_t> count_{0};
   std::unordered_map<std::string_view, const Op*> by_name_;
 };
@@ -94,17 +94,24 @@ template <class T>
 T convert_arg(const Value& v, size_t index) {
   using U = std::remove_cvref_t<T>;
   try {
-    if constexpr (std::is_same_v<U, Value>) return v;
-    else if constexpr (std::is_same_v<U, bool>) return v.as_bool();
-    else if constexpr (std::is_same_v<U, double>) return v.as_double();
+    if constexpr (std::is_same_v<U, Value>)
+      return v;
+    else if constexpr (std::is_same_v<U, bool>)
+      return v.as_bool();
+    else if constexpr (std::is_same_v<U, double>)
+      return v.as_double();
     else if constexpr (std::is_integral_v<U>) {
       int64_t x = v.as_int();
       if (!std::in_range<U>(x)) throw TypeError(fmt::format("{} is out of range", x));
       return static_cast<U>(x);
-    } else if constexpr (std::is_same_v<U, std::string>) return v.as_string();
-    else if constexpr (std::is_same_v<U, List>) return v.as_list();
-    else if constexpr (std::is_same_v<U, Array>) return v.as_array();
-    else static_assert(sizeof(U) == 0, "unsupported parameter type for a typed op");
+    } else if constexpr (std::is_same_v<U, std::string>)
+      return v.as_string();
+    else if constexpr (std::is_same_v<U, List>)
+      return v.as_list();
+    else if constexpr (std::is_same_v<U, Array>)
+      return v.as_array();
+    else
+      static_assert(sizeof(U) == 0, "unsupported parameter type for a typed op");
   } catch (const TypeError& e) {
     throw TypeError(fmt::format("argument {}: {}", index + 1, e.what()));
   }

@@ -116,8 +116,8 @@ std::shared_ptr<const Plan> plan_for(const Graph& graph, std::span<const NodeId>
   graph.validate();
   for (NodeId t : targets) {
     if (t >= graph.size()) {
-      throw UsageError(fmt::format("target node {} is not in the graph ({} nodes)", t,
-                                   graph.size()));
+      throw UsageError(
+          fmt::format("target node {} is not in the graph ({} nodes)", t, graph.size()));
     }
   }
   Graph::Cache& cache = graph.cache();
@@ -137,9 +137,10 @@ std::vector<NodeId> resolve_targets(const Graph& graph, std::span<const std::str
   for (const std::string& k : keys) {
     auto n = graph.find(k);
     if (!n) {
-      throw UsageError(fmt::format("target '{}' is not a key of the graph; check the spelling or "
-                                   "add a task with that key",
-                                   k));
+      throw UsageError(
+          fmt::format("target '{}' is not a key of the graph; check the spelling or "
+                      "add a task with that key",
+                      k));
     }
     out.push_back(*n);
   }

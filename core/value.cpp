@@ -8,13 +8,20 @@ namespace schedlab {
 
 std::string_view kind_name(ValueKind kind) {
   switch (kind) {
-    case ValueKind::null: return "null";
-    case ValueKind::boolean: return "bool";
-    case ValueKind::integer: return "int";
-    case ValueKind::real: return "double";
-    case ValueKind::string: return "string";
-    case ValueKind::list: return "list";
-    case ValueKind::array: return "array";
+    case ValueKind::null:
+      return "null";
+    case ValueKind::boolean:
+      return "bool";
+    case ValueKind::integer:
+      return "int";
+    case ValueKind::real:
+      return "double";
+    case ValueKind::string:
+      return "string";
+    case ValueKind::list:
+      return "list";
+    case ValueKind::array:
+      return "array";
   }
   return "?";
 }
@@ -59,12 +66,17 @@ const Array& Value::as_array() const {
 size_t Value::approx_bytes() const {
   size_t n = sizeof(Value);
   switch (kind()) {
-    case ValueKind::string: n += as_string().capacity(); break;
-    case ValueKind::array: n += as_array().size() * sizeof(double); break;
+    case ValueKind::string:
+      n += as_string().capacity();
+      break;
+    case ValueKind::array:
+      n += as_array().size() * sizeof(double);
+      break;
     case ValueKind::list:
       for (const Value& item : as_list()) n += item.approx_bytes();
       break;
-    default: break;
+    default:
+      break;
   }
   return n;
 }
@@ -72,13 +84,20 @@ size_t Value::approx_bytes() const {
 bool operator==(const Value& a, const Value& b) {
   if (a.kind() != b.kind()) return false;
   switch (a.kind()) {
-    case ValueKind::null: return true;
-    case ValueKind::boolean: return a.as_bool() == b.as_bool();
-    case ValueKind::integer: return a.as_int() == b.as_int();
-    case ValueKind::real: return a.as_double() == b.as_double();
-    case ValueKind::string: return a.as_string() == b.as_string();
-    case ValueKind::list: return a.as_list() == b.as_list();
-    case ValueKind::array: return a.as_array() == b.as_array();
+    case ValueKind::null:
+      return true;
+    case ValueKind::boolean:
+      return a.as_bool() == b.as_bool();
+    case ValueKind::integer:
+      return a.as_int() == b.as_int();
+    case ValueKind::real:
+      return a.as_double() == b.as_double();
+    case ValueKind::string:
+      return a.as_string() == b.as_string();
+    case ValueKind::list:
+      return a.as_list() == b.as_list();
+    case ValueKind::array:
+      return a.as_array() == b.as_array();
   }
   return false;
 }
@@ -87,11 +106,21 @@ namespace {
 void render(const Value& v, std::string& out, size_t max_chars) {
   if (out.size() > max_chars) return;
   switch (v.kind()) {
-    case ValueKind::null: out += "null"; break;
-    case ValueKind::boolean: out += v.as_bool() ? "true" : "false"; break;
-    case ValueKind::integer: out += fmt::format("{}", v.as_int()); break;
-    case ValueKind::real: out += fmt::format("{}", v.as_double()); break;
-    case ValueKind::string: out += fmt::format("\"{}\"", v.as_string()); break;
+    case ValueKind::null:
+      out += "null";
+      break;
+    case ValueKind::boolean:
+      out += v.as_bool() ? "true" : "false";
+      break;
+    case ValueKind::integer:
+      out += fmt::format("{}", v.as_int());
+      break;
+    case ValueKind::real:
+      out += fmt::format("{}", v.as_double());
+      break;
+    case ValueKind::string:
+      out += fmt::format("\"{}\"", v.as_string());
+      break;
     case ValueKind::list: {
       out += '[';
       const List& items = v.as_list();

@@ -55,9 +55,9 @@ class Value {
   friend bool operator==(const Value& a, const Value& b);
 
  private:
-  using Storage = std::variant<std::monostate, bool, int64_t, double,
-                               std::shared_ptr<const std::string>, std::shared_ptr<const List>,
-                               std::shared_ptr<const Array>>;
+  using Storage =
+      std::variant<std::monostate, bool, int64_t, double, std::shared_ptr<const std::string>,
+                   std::shared_ptr<const List>, std::shared_ptr<const Array>>;
   Storage v_;
 };
 

@@ -25,12 +25,17 @@ void check_depth(size_t depth) {
 size_t payload_size(const Value& v, size_t depth) {
   check_depth(depth);
   switch (v.kind()) {
-    case ValueKind::null: return 1;
-    case ValueKind::boolean: return 2;
+    case ValueKind::null:
+      return 1;
+    case ValueKind::boolean:
+      return 2;
     case ValueKind::integer:
-    case ValueKind::real: return 9;
-    case ValueKind::string: return 9 + v.as_string().size();
-    case ValueKind::array: return 9 + v.as_array().size() * sizeof(double);
+    case ValueKind::real:
+      return 9;
+    case ValueKind::string:
+      return 9 + v.as_string().size();
+    case ValueKind::array:
+      return 9 + v.as_array().size() * sizeof(double);
     case ValueKind::list: {
       size_t n = 9;
       for (const Value& item : v.as_list()) n += payload_size(item, depth + 1);
@@ -49,10 +54,15 @@ char* put(char* dst, T x) {
 char* write(const Value& v, char* dst) {
   *dst++ = static_cast<char>(v.kind());
   switch (v.kind()) {
-    case ValueKind::null: return dst;
-    case ValueKind::boolean: *dst++ = v.as_bool() ? 1 : 0; return dst;
-    case ValueKind::integer: return put(dst, v.as_int());
-    case ValueKind::real: return put(dst, v.as_double());
+    case ValueKind::null:
+      return dst;
+    case ValueKind::boolean:
+      *dst++ = v.as_bool() ? 1 : 0;
+      return dst;
+    case ValueKind::integer:
+      return put(dst, v.as_int());
+    case ValueKind::real:
+      return put(dst, v.as_double());
     case ValueKind::string: {
       const std::string& s = v.as_string();
       dst = put<uint64_t>(dst, s.size());
@@ -110,14 +120,17 @@ class Reader {
     if (depth > kMaxValueDepth) fail(fmt::format("nesting deeper than {} levels", kMaxValueDepth));
     uint8_t tag = get<uint8_t>();
     switch (static_cast<ValueKind>(tag)) {
-      case ValueKind::null: return Value();
+      case ValueKind::null:
+        return Value();
       case ValueKind::boolean: {
         uint8_t b = get<uint8_t>();
         if (b > 1) fail(fmt::format("bool byte {} is neither 0 nor 1", b));
         return Value(b == 1);
       }
-      case ValueKind::integer: return Value(get<int64_t>());
-      case ValueKind::real: return Value(get<double>());
+      case ValueKind::integer:
+        return Value(get<int64_t>());
+      case ValueKind::real:
+        return Value(get<double>());
       case ValueKind::string: {
         uint64_t n = count(1);
         std::string s(bytes_.substr(pos_, n));
@@ -149,8 +162,8 @@ class Reader {
   size_t size() const { return bytes_.size(); }
 
   [[noreturn]] void fail(const std::string& what) const {
-    throw CodecError(fmt::format("corrupt value encoding at byte {} of {}: {}", pos_,
-                                 bytes_.size(), what));
+    throw CodecError(
+        fmt::format("corrupt value encoding at byte {} of {}: {}", pos_, bytes_.size(), what));
   }
 
   template <class T>
@@ -182,7 +195,9 @@ class Reader {
 
 }  // namespace
 
-size_t encoded_size(const Value& v) { return kHeaderSize + payload_size(v, 0); }
+size_t encoded_size(const Value& v) {
+  return kHeaderSize + payload_size(v, 0);
+}
 
 char* encode_into(const Value& v, char* dst) {
   *dst++ = kMagic0;
@@ -199,8 +214,8 @@ std::string encode(const Value& v) {
 
 Value decode(std::string_view bytes) {
   if (bytes.size() < kHeaderSize || bytes[0] != kMagic0 || bytes[1] != kMagic1) {
-    throw CodecError(fmt::format("not a schedlab value encoding ({} bytes, bad header)",
-                                 bytes.size()));
+    throw CodecError(
+        fmt::format("not a schedlab value encoding ({} bytes, bad header)", bytes.size()));
   }
   if (static_cast<uint8_t>(bytes[2]) != kCodecVersion) {
     throw CodecError(fmt::format("value encoding version {} is not supported (this build reads {})",

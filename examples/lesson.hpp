@@ -15,7 +15,9 @@
 namespace lesson {
 
 // The lessons sleep 1 s per slow call; we sleep `unit` ms (first argument, default 200).
-inline double unit_ms(int argc, char** argv) { return argc > 1 ? std::atof(argv[1]) : 200.0; }
+inline double unit_ms(int argc, char** argv) {
+  return argc > 1 ? std::atof(argv[1]) : 200.0;
+}
 
 // Dask's %time around compute(): prints the value and the wall time in units.
 inline void time_compute(const std::string& label, const schedlab::Delayed& d,

@@ -18,7 +18,8 @@ int main(int argc, char** argv) {
   fmt::print("Slow arithmetic, every op one unit: serial 4 units, parallel 3.\n");
   for (const char* name : {"single-threaded", "sync", "synchronous", "threads", "threading",
                            "processes", "multiprocessing"}) {
-    lesson::time_compute(fmt::format("RESULT.compute(scheduler='{}')", name), result, name, 2, unit);
+    lesson::time_compute(fmt::format("RESULT.compute(scheduler='{}')", name), result, name, 2,
+                         unit);
   }
 
   // from sleeplock import sleep: the sleep holds one lock per process.

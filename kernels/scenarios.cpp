@@ -25,8 +25,8 @@ int64_t int_param(const Params& p, const std::string& name, int64_t lo, int64_t 
   int64_t v = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (ec != std::errc() || end != text.data() + text.size() || v < lo || v > hi) {
-    throw UsageError(fmt::format("parameter {}={} must be an integer from {} to {}", name, text,
-                                 lo, hi));
+    throw UsageError(
+        fmt::format("parameter {}={} must be an integer from {} to {}", name, text, lo, hi));
   }
   return v;
 }
@@ -36,8 +36,8 @@ double number_param(const Params& p, const std::string& name, double lo, double 
   char* end = nullptr;
   double v = std::strtod(text.c_str(), &end);
   if (text.empty() || *end != '\0' || !(v >= lo && v <= hi)) {
-    throw UsageError(fmt::format("parameter {}={} must be a number from {} to {}", name, text, lo,
-                                 hi));
+    throw UsageError(
+        fmt::format("parameter {}={} must be a number from {} to {}", name, text, lo, hi));
   }
   return v;
 }
@@ -64,7 +64,8 @@ Delayed reduce(Graph& g, const std::vector<Delayed>& items, const std::string& h
   std::vector<Delayed> level = items;
   if (how == "chain") {
     Delayed acc = level[0];
-    for (size_t i = 1; i < level.size(); ++i) acc = call(g, Call{{}, add_options}, "add", acc, level[i]);
+    for (size_t i = 1; i < level.size(); ++i)
+      acc = call(g, Call{{}, add_options}, "add", acc, level[i]);
     return acc;
   }
   while (level.size() > 1) {
@@ -159,48 +160,68 @@ std::vector<NodeId> build_random_dag(Graph& g, const Params& p, const BuildConte
 
 std::vector<Scenario> make_scenarios() {
   return {
-      {"slow-arithmetic", "seed 003",
+      {"slow-arithmetic",
+       "seed 003",
        "(1 + 3) * (2 - 4) / 5 with every operation sleeping one unit. The add and the sub do not "
        "depend on each other, so any parallel scheduler runs them side by side: 3 units instead "
        "of 4. More workers do not help, because the rest is a chain.",
-       true, {}, build_slow_arithmetic},
-      {"inc-dbl", "seed 000",
+       true,
+       {},
+       build_slow_arithmetic},
+      {"inc-dbl",
+       "seed 000",
        "2x + 1 as inc(dbl(x)) over [2, 5, 7, 3], each op sleeping one unit, then summed. Python's "
        "sum over delayed values makes a chain of adds (reduce=chain); delayed(sum) makes one "
        "fan-in task (reduce=fanin); reduce=tree pairs them up. The four dbl/inc pairs are "
        "independent: 4 units on 2 workers, 2 units on 4.",
-       true, {{"reduce", "fanin", "chain, tree or fanin"}}, build_inc_dbl},
-      {"inc-dec-add", "seed 001",
+       true,
+       {{"reduce", "fanin", "chain, tree or fanin"}},
+       build_inc_dbl},
+      {"inc-dec-add",
+       "seed 001",
        "For i in range(n): add(inc(i), dec(i)), every op sleeping one unit, then one sum. The inc "
        "and dec of each i are independent of everything else, so 3n units of work take about "
        "3n/workers units, never less than 2 (the span).",
-       true, {{"n", "4", "how many (inc, dec, add) triples"}}, build_inc_dec_add},
-      {"map-reduce", "seed 002",
+       true,
+       {{"n", "4", "how many (inc, dec, add) triples"}},
+       build_inc_dec_add},
+      {"map-reduce",
+       "seed 002",
        "addTwo over a list of n numbers (each one unit), reduced by add (one unit each) as a "
        "chain or a tree. The map is embarrassingly parallel; the chain reduction is n - 1 units "
        "on any number of workers, the tree only log2(n).",
-       true, {{"n", "8", "list length"}, {"reduce", "tree", "chain or tree"}}, build_map_reduce},
-      {"fib", "seed 004",
+       true,
+       {{"n", "8", "list length"}, {"reduce", "tree", "chain or tree"}},
+       build_map_reduce},
+      {"fib",
+       "seed 004",
        "k independent fib(n) computations: CPU-bound, with no sleeping. C++ threads scale up to "
        "the number of cores; with the emulated GIL (--gil) only one thread of a process computes "
        "at a time, so threads are no faster than sync, while processes (one GIL each) still "
        "scale, as in Python.",
-       true, {{"k", "4", "independent fib tasks"}, {"n", "32", "fib argument (CPU cost)"}},
+       true,
+       {{"k", "4", "independent fib tasks"}, {"n", "32", "fib argument (CPU cost)"}},
        build_fib},
-      {"sleeplock", "seed 003",
+      {"sleeplock",
+       "seed 003",
        "Slow arithmetic whose sleep holds a lock. With lock=process the lock belongs to the "
        "process: the threads of one process take turns (4 units, as slow as sync) while "
        "separate processes each have their own and run side by side (3 units). With "
        "lock=global everybody takes turns.",
-       true, {{"lock", "process", "process, global or none"}}, build_sleeplock},
-      {"flights", "seed 004",
+       true,
+       {{"lock", "process", "process, global or none"}},
+       build_sleeplock},
+      {"flights",
+       "seed 004",
        "A scan over CSV files of (generated, deterministic) NYC flights: one task parses each "
        "file, then the maximum departure delay of non-cancelled flights and the mean delay per "
        "origin airport. Parsing is CPU work; the parsed tables are what moves, so the processes "
        "scheduler pays to serialise and copy them, which threads do not.",
-       true, {{"files", "4", "number of CSV files"}, {"rows", "20000", "flights per file"}},
+       true,
+       {{"files", "4", "number of CSV files"}, {"rows", "20000", "flights per file"}},
        build_flights},
-      {"random-dag", "scheduler studies",
+      {"random-dag",
+       "scheduler studies",
        "Layers of tasks, each depending on a few random tasks of the layer before (fixed seed), "
        "each sleeping `cost` units: a generic graph for studying schedulers.",
        false,

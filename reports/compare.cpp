@@ -43,15 +43,15 @@ std::string compare_markdown(const SuiteResult& old_run, const SuiteResult& new_
   for (const Cell& o : old_run.cells) {
     bool gone = std::none_of(new_run.cells.begin(), new_run.cells.end(),
                              [&](const Cell& c) { return c.id() == o.id(); });
-    if (gone) t.rows.push_back({o.id(), fmt::format("{:.1f}", o.wall.median), "", "", "missing in new"});
+    if (gone)
+      t.rows.push_back({o.id(), fmt::format("{:.1f}", o.wall.median), "", "", "missing in new"});
   }
-  std::string out = fmt::format("# schedlab compare\n\nOld: {} (commit {}). New: {} (commit {}).\n"
-                                "{} cell{} faster, {} slower beyond the noise.\n\n",
-                                markdown_escape(old_run.context.date),
-                                markdown_escape(old_run.context.commit),
-                                markdown_escape(new_run.context.date),
-                                markdown_escape(new_run.context.commit), faster,
-                                faster == 1 ? "" : "s", slower);
+  std::string out = fmt::format(
+      "# schedlab compare\n\nOld: {} (commit {}). New: {} (commit {}).\n"
+      "{} cell{} faster, {} slower beyond the noise.\n\n",
+      markdown_escape(old_run.context.date), markdown_escape(old_run.context.commit),
+      markdown_escape(new_run.context.date), markdown_escape(new_run.context.commit), faster,
+      faster == 1 ? "" : "s", slower);
   return out + markdown_table(t);
 }
 

@@ -7,7 +7,7 @@
 #include <fstream>
 #include <thread>
 
-#include "cli/version.hpp"
+#include "core/version.hpp"
 #include "reports/build_info.hpp"
 #include "reports/results.hpp"
 

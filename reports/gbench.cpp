@@ -19,8 +19,9 @@ struct Row {
 
 std::vector<Row> rows_of(const nlohmann::json& j) {
   if (!j.is_object() || !j.contains("benchmarks") || !j["benchmarks"].is_array()) {
-    throw UsageError("not Google Benchmark JSON: no \"benchmarks\" list (write it with "
-                     "--benchmark_out=FILE --benchmark_out_format=json)");
+    throw UsageError(
+        "not Google Benchmark JSON: no \"benchmarks\" list (write it with "
+        "--benchmark_out=FILE --benchmark_out_format=json)");
   }
   // With --benchmark_repetitions, the medians stand for each benchmark; otherwise the runs.
   bool medians = false;
@@ -35,7 +36,8 @@ std::vector<Row> rows_of(const nlohmann::json& j) {
     r.system = r.name.substr(0, slash);
     if (slash != std::string::npos) {
       auto next = r.name.find('/', slash + 1);
-      r.shape = r.name.substr(slash + 1, next == std::string::npos ? std::string::npos : next - slash - 1);
+      r.shape = r.name.substr(slash + 1,
+                              next == std::string::npos ? std::string::npos : next - slash - 1);
     }
     r.unit = b.value("time_unit", "ns");
     r.real = b.value("real_time", 0.0);
@@ -81,16 +83,17 @@ std::string gbench_markdown(const nlohmann::json& j) {
   std::string out = "# Benchmarks\n\n";
   if (j.contains("context")) {
     const auto& c = j["context"];
-    out += fmt::format("{} on {} CPUs at {} MHz, library build: {}.\n\n",
-                       markdown_escape(c.value("date", "")), c.value("num_cpus", 0),
-                       c.value("mhz_per_cpu", 0), markdown_escape(c.value("library_build_type", "")));
+    out +=
+        fmt::format("{} on {} CPUs at {} MHz, library build: {}.\n\n",
+                    markdown_escape(c.value("date", "")), c.value("num_cpus", 0),
+                    c.value("mhz_per_cpu", 0), markdown_escape(c.value("library_build_type", "")));
   }
   return out + markdown_table(t);
 }
 
 std::string gbench_csv(const nlohmann::json& j) {
-  std::string out = csv_row({"name", "system", "shape", "real_time", "cpu_time", "time_unit",
-                             "per_task_ns"});
+  std::string out =
+      csv_row({"name", "system", "shape", "real_time", "cpu_time", "time_unit", "per_task_ns"});
   for (const Row& r : rows_of(j)) {
     out += csv_row({r.name, r.system, r.shape, fmt::format("{}", r.real), fmt::format("{}", r.cpu),
                     r.unit, r.has_per_task ? fmt::format("{}", r.per_task_ns) : ""});

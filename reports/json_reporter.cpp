@@ -12,6 +12,8 @@ class JsonReporter final : public Reporter {
 
 }  // namespace
 
-std::unique_ptr<Reporter> json_reporter() { return std::make_unique<JsonReporter>(); }
+std::unique_ptr<Reporter> json_reporter() {
+  return std::make_unique<JsonReporter>();
+}
 
 }  // namespace schedlab::reports

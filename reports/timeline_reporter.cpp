@@ -19,7 +19,8 @@ const char* const kColours[] = {"#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76
 
 std::string file_name(const Cell& c) {
   std::string out;
-  for (char ch : c.id()) out += std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' ? ch : '_';
+  for (char ch : c.id())
+    out += std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' ? ch : '_';
   return "timelines/" + out + ".svg";
 }
 
@@ -50,10 +51,11 @@ std::string svg(const Cell& cell) {
     auto [it, fresh] = colour.emplace(t.op, kColours[colour.size() % 10]);
     double x0 = x(t.start_ms), w = std::max(1.0, x(t.end_ms) - x0);
     double y = top + rows[t.worker] * kRow + 3;
-    out += fmt::format("<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{}\" fill=\"{}\" "
-                       "stroke=\"white\"><title>{} ({}) {:.2f}-{:.2f} ms, pid {}</title></rect>\n",
-                       x0, y, w, kRow - 6, it->second, xml_escape(t.key), xml_escape(t.op),
-                       t.start_ms, t.end_ms, t.pid);
+    out += fmt::format(
+        "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{}\" fill=\"{}\" "
+        "stroke=\"white\"><title>{} ({}) {:.2f}-{:.2f} ms, pid {}</title></rect>\n",
+        x0, y, w, kRow - 6, it->second, xml_escape(t.key), xml_escape(t.op), t.start_ms, t.end_ms,
+        t.pid);
     if (w > 7.0 * static_cast<double>(t.key.size())) {
       out += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" fill=\"white\">{}</text>\n", x0 + 3,
                          y + 14, xml_escape(t.key));
@@ -61,12 +63,12 @@ std::string svg(const Cell& cell) {
   }
   // Time axis.
   const double axis = top + gantt_h + 5;
-  out += fmt::format("<line x1=\"{}\" y1=\"{:.1f}\" x2=\"{}\" y2=\"{:.1f}\" stroke=\"black\"/>\n", kLeft, axis,
-                     kLeft + plot, axis);
+  out += fmt::format("<line x1=\"{}\" y1=\"{:.1f}\" x2=\"{}\" y2=\"{:.1f}\" stroke=\"black\"/>\n",
+                     kLeft, axis, kLeft + plot, axis);
   for (int k = 0; k <= 5; ++k) {
     double t = end * k / 5;
-    out += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">{:.0f} ms</text>\n", x(t),
-                       axis + 14, t);
+    out += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">{:.0f} ms</text>\n",
+                       x(t), axis + 14, t);
   }
   // Resource profile: CPU % (of one core) and RSS, each scaled to its own maximum.
   const double base = axis + 30 + kProfile;
@@ -77,12 +79,15 @@ std::string svg(const Cell& cell) {
   }
   std::string cpu, rss;
   for (const ResourceSample& s : rep.resources) {
-    cpu += fmt::format("{:.1f},{:.1f} ", x(std::min(s.t_ms, end)), base - kProfile * s.cpu_percent / max_cpu);
+    cpu += fmt::format("{:.1f},{:.1f} ", x(std::min(s.t_ms, end)),
+                       base - kProfile * s.cpu_percent / max_cpu);
     rss += fmt::format("{:.1f},{:.1f} ", x(std::min(s.t_ms, end)),
                        base - kProfile * static_cast<double>(s.rss_bytes) / max_rss);
   }
-  out += fmt::format("<rect x=\"{}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{}\" fill=\"none\" "
-                     "stroke=\"#ccc\"/>\n", kLeft, base - kProfile, plot, kProfile);
+  out += fmt::format(
+      "<rect x=\"{}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{}\" fill=\"none\" "
+      "stroke=\"#ccc\"/>\n",
+      kLeft, base - kProfile, plot, kProfile);
   out += fmt::format("<polyline points=\"{}\" fill=\"none\" stroke=\"#e15759\"/>\n", cpu);
   out += fmt::format("<polyline points=\"{}\" fill=\"none\" stroke=\"#4e79a7\"/>\n", rss);
   out += fmt::format("<text x=\"10\" y=\"{:.1f}\" fill=\"#e15759\">CPU (max {:.0f}%)</text>\n",
@@ -92,9 +97,10 @@ std::string svg(const Cell& cell) {
   // Legend of ops.
   double lx = kLeft;
   for (const auto& [op, c] : colour) {
-    out += fmt::format("<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"10\" height=\"10\" fill=\"{}\"/>"
-                       "<text x=\"{:.1f}\" y=\"{:.1f}\">{}</text>\n",
-                       lx, base + 12, c, lx + 14, base + 21, xml_escape(op));
+    out += fmt::format(
+        "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"10\" height=\"10\" fill=\"{}\"/>"
+        "<text x=\"{:.1f}\" y=\"{:.1f}\">{}</text>\n",
+        lx, base + 12, c, lx + 14, base + 21, xml_escape(op));
     lx += 24 + 7.0 * static_cast<double>(op.size());
   }
   return out + "</svg>\n";
@@ -113,6 +119,8 @@ class TimelineReporter final : public Reporter {
 
 }  // namespace
 
-std::unique_ptr<Reporter> timeline_reporter() { return std::make_unique<TimelineReporter>(); }
+std::unique_ptr<Reporter> timeline_reporter() {
+  return std::make_unique<TimelineReporter>();
+}
 
 }  // namespace schedlab::reports

@@ -76,8 +76,9 @@ ComputeResult compute(const Graph& graph, std::span<const NodeId> targets,
   result.scheduler = info.name;
   TraceRecorder recorder;
   Observers both(&recorder, options.observer);
-  Observer* observer = options.trace ? (options.observer ? &both : static_cast<Observer*>(&recorder))
-                                     : options.observer;
+  Observer* observer = options.trace
+                           ? (options.observer ? &both : static_cast<Observer*>(&recorder))
+                           : options.observer;
 
   // The wall clock starts when the graph is handed to the scheduler, pool start-up included.
   const bool rss = reset_peak_rss();
@@ -114,9 +115,10 @@ ComputeResult compute(std::span<const Delayed> targets, const ComputeOptions& op
   ids.reserve(targets.size());
   for (const Delayed& d : targets) {
     if (&d.graph() != &graph) {
-      throw UsageError(fmt::format("'{}' and '{}' belong to different graphs; compute targets of "
-                                   "one graph at a time",
-                                   targets.front().key(), d.key()));
+      throw UsageError(
+          fmt::format("'{}' and '{}' belong to different graphs; compute targets of "
+                      "one graph at a time",
+                      targets.front().key(), d.key()));
     }
     ids.push_back(d.id());
   }

@@ -27,8 +27,8 @@ Execution::Execution(const Graph& graph, std::shared_ptr<const Plan> plan, std::
                               std::memory_order_relaxed);
   }
   if (observer_) {
-    observer_->run_started(RunInfo{&graph_, std::move(scheduler), workers, plan_->tasks,
-                                   Clock::now()});
+    observer_->run_started(
+        RunInfo{&graph_, std::move(scheduler), workers, plan_->tasks, Clock::now()});
   }
 }
 
@@ -41,7 +41,9 @@ void Execution::resolve(std::span<const PackedArg> items, std::vector<Value>& ou
         out.push_back(graph_.is_task(a.index()) ? results_[a.index()]
                                                 : graph_.literal_value(a.index()));
         break;
-      case PackedArg::literal: out.push_back(graph_.literal(a.index())); break;
+      case PackedArg::literal:
+        out.push_back(graph_.literal(a.index()));
+        break;
       case PackedArg::list: {
         std::vector<Value> items_out;
         resolve(graph_.list_items(a.index()), items_out);
@@ -154,8 +156,8 @@ std::vector<Value> Execution::finish() {
   }
   if (stats_.tasks_run != plan_->tasks) {
     if (interrupt_requested()) throw Interrupted();
-    throw InfrastructureError(fmt::format("the scheduler stopped after {} of {} tasks",
-                                          stats_.tasks_run, plan_->tasks));
+    throw InfrastructureError(
+        fmt::format("the scheduler stopped after {} of {} tasks", stats_.tasks_run, plan_->tasks));
   }
   std::vector<Value> out;
   out.reserve(plan_->targets.size());

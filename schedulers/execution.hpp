@@ -65,9 +65,7 @@ class Job {
   // Runs task n on `worker` and appends to `ready` the successors that became ready.
   // Never throws: a failure is recorded and makes stopped() true.
   virtual void run(NodeId n, unsigned worker, std::vector<NodeId>& ready) = 0;
-  bool stopped() const {
-    return failed_.load(std::memory_order_relaxed) || interrupt_requested();
-  }
+  bool stopped() const { return failed_.load(std::memory_order_relaxed) || interrupt_requested(); }
 
  protected:
   std::atomic<bool> failed_{false};

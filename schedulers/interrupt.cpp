@@ -19,9 +19,15 @@ extern "C" void on_signal(int sig) {
 }
 }  // namespace
 
-void request_interrupt() { g_signal.store(SIGINT); }
-void clear_interrupt() { g_signal.store(0); }
-int interrupt_signal() { return g_signal.load(); }
+void request_interrupt() {
+  g_signal.store(SIGINT);
+}
+void clear_interrupt() {
+  g_signal.store(0);
+}
+int interrupt_signal() {
+  return g_signal.load();
+}
 
 void install_interrupt_handlers() {
   struct sigaction sa {};

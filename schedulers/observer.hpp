@@ -36,14 +36,14 @@ struct RunInfo {
 // Figures for one run. Sizes in bytes, times in milliseconds.
 struct RunStats {
   double wall_ms = 0;
-  double cpu_ms = 0;             // user + system time of this process (and its workers)
-  uint64_t peak_rss_bytes = 0;   // of this process during the run (0 where not measurable)
+  double cpu_ms = 0;            // user + system time of this process (and its workers)
+  uint64_t peak_rss_bytes = 0;  // of this process during the run (0 where not measurable)
   uint64_t tasks_run = 0;
   uint64_t peak_live_intermediates = 0;  // results held for dependents at once, at most
   uint64_t peak_live_bytes = 0;
-  uint64_t bytes_to_workers = 0;         // serialised arguments (processes only)
-  uint64_t bytes_from_workers = 0;       // serialised results (processes only)
-  double serialise_ms = 0;               // encoding + decoding time, both sides
+  uint64_t bytes_to_workers = 0;    // serialised arguments (processes only)
+  uint64_t bytes_from_workers = 0;  // serialised results (processes only)
+  double serialise_ms = 0;          // encoding + decoding time, both sides
 };
 
 class Observer {

@@ -15,7 +15,9 @@ template <class Body>  // void(NodeId, unsigned worker)
 class PlainJob final : public Job {
  public:
   PlainJob(const Plan& plan, Body body)
-      : plan_(plan), body_(std::move(body)), pending_(new std::atomic<uint32_t>[plan.pending.size()]) {
+      : plan_(plan),
+        body_(std::move(body)),
+        pending_(new std::atomic<uint32_t>[plan.pending.size()]) {
     for (size_t n = 0; n < plan.pending.size(); ++n) {
       pending_[n].store(plan.pending[n], std::memory_order_relaxed);
     }

@@ -1,10 +1,10 @@
 #include "schedulers/task_body.hpp"
 
-#include "core/gil.hpp"
-
 #include <chrono>
 #include <mutex>
 #include <thread>
+
+#include "core/gil.hpp"
 
 namespace schedlab {
 namespace {
@@ -39,7 +39,8 @@ Value run_task_body(const Op& op, ArgSpan args, const TaskOptions& options,
                                                       : nullptr;
   if (held) held->lock();
   Unlocker release{held};
-  if (options.sleep_us && !locks.skip_sleep) std::this_thread::sleep_for(std::chrono::microseconds(options.sleep_us));
+  if (options.sleep_us && !locks.skip_sleep)
+    std::this_thread::sleep_for(std::chrono::microseconds(options.sleep_us));
   GilScope gil(locks.gil);
   return op.fn(args);
 }

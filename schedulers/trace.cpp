@@ -21,7 +21,6 @@ std::vector<TaskEvent> TraceRecorder::events() const {
   return all;
 }
 
-
 std::string trace_to_json(const Graph& graph, const ComputeResult& result) {
   // Chrome's Trace Event format ("X" complete events), so a trace opens in Perfetto or
   // chrome://tracing as it is; our own fields ride along.

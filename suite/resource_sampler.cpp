@@ -77,8 +77,8 @@ void ResourceSampler::sample() {
   Clock::time_point now = Clock::now();
   double dt = std::chrono::duration<double, std::milli>(now - last_time_).count();
   double cpu = dt > 0 ? 100.0 * (u.cpu_ms - last_cpu_ms_) / dt : 0;
-  samples_.push_back({std::chrono::duration<double, std::milli>(now - start_).count(), cpu,
-                      u.rss_bytes});
+  samples_.push_back(
+      {std::chrono::duration<double, std::milli>(now - start_).count(), cpu, u.rss_bytes});
   last_time_ = now;
   last_cpu_ms_ = u.cpu_ms;
 }

@@ -51,7 +51,8 @@ SuiteSpec matrix_suite(const std::vector<std::string>& scenarios,
 SuiteSpec load_suite_file(const std::string& path);
 
 struct Progress {
-  std::function<void(size_t index, size_t total, const reports::Cell& cell, int run, int runs)> run_started;
+  std::function<void(size_t index, size_t total, const reports::Cell& cell, int run, int runs)>
+      run_started;
   std::function<void(size_t index, size_t total, const reports::Cell& cell)> cell_finished;
 };
 

@@ -50,7 +50,8 @@ class Cli : public ::testing::Test {
 
 TEST_F(Cli, ComputePrintsExactlyTheContract) {
   for (const char* s : {"sync", "threads", "single-threaded", "threading"}) {
-    Outcome r = run(std::string("compute ") + example("readme_example.json") + " --workers 2 -s " + s);
+    Outcome r =
+        run(std::string("compute ") + example("readme_example.json") + " --workers 2 -s " + s);
     ASSERT_EQ(r.code, 0) << r.err;
     auto j = nlohmann::json::parse(r.out);
     EXPECT_EQ(j["results"], nlohmann::json::parse(R"({"b": 6, "z": -8, "t": 12})"));
@@ -69,7 +70,7 @@ TEST_F(Cli, SchedulerNameIsCanonical) {
 TEST_F(Cli, ReadsStandardInputAndWritesATrace) {
   std::string trace = (dir_ / "trace.json").string();
   Outcome r = run("compute - --scheduler threads --workers 2 --trace " + trace,
-              R"({"tasks": {"x": {"op": "add", "args": [1, 3], "sleep_ms": 1},
+                  R"({"tasks": {"x": {"op": "add", "args": [1, 3], "sleep_ms": 1},
                             "y": {"op": "inc", "args": [{"ref": "x"}]}}})");
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(nlohmann::json::parse(r.out)["results"]["y"], 5);
@@ -136,7 +137,8 @@ TEST_F(Cli, ListHelpAndVersion) {
     EXPECT_EQ(help.code, 0) << cmd;
     EXPECT_THAT(help.out, HasSubstr("Usage")) << cmd;
   }
-  for (const char* cmd : {"run --help", "predict --help", "report --help", "report compare --help"}) {
+  for (const char* cmd :
+       {"run --help", "predict --help", "report --help", "report compare --help"}) {
     EXPECT_EQ(run(cmd).code, 0) << cmd;
   }
   Outcome version = run("--version");
@@ -168,7 +170,8 @@ TEST_F(Cli, ScenariosAreGraphsToo) {
   EXPECT_EQ(nlohmann::json::parse(c.out)["results"].begin().value(), 38);
   Outcome direct = run("compute fib -p k=2 -p n=10 --scheduler threads --workers 2 --gil");
   ASSERT_EQ(direct.code, 0) << direct.err;
-  EXPECT_EQ(nlohmann::json::parse(direct.out)["results"]["fibs"], nlohmann::json::parse("[55, 55]"));
+  EXPECT_EQ(nlohmann::json::parse(direct.out)["results"]["fibs"],
+            nlohmann::json::parse("[55, 55]"));
 }
 
 TEST_F(Cli, RunWritesEveryReport) {
@@ -210,7 +213,8 @@ TEST_F(Cli, RunRejectsBadSuites) {
 TEST_F(Cli, ReportGbench) {
   std::ofstream(dir_ / "g.json") << R"({"benchmarks": [{"name": "threads/fanin/real_time",
       "run_type": "iteration", "real_time": 2.0, "cpu_time": 1.0, "time_unit": "ms", "per_task": 2e-8}]})";
-  Outcome r = run("report gbench " + (dir_ / "g.json").string() + " --csv " + (dir_ / "g.csv").string());
+  Outcome r =
+      run("report gbench " + (dir_ / "g.json").string() + " --csv " + (dir_ / "g.csv").string());
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("| threads/fanin/real_time | threads | fanin |"));
   EXPECT_THAT(slurp(dir_ / "g.csv"), HasSubstr("threads/fanin/real_time,threads,fanin"));

@@ -1,8 +1,9 @@
+#include "core/graph_file.hpp"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "core/errors.hpp"
-#include "core/graph_file.hpp"
 
 namespace schedlab {
 namespace {
@@ -29,7 +30,8 @@ TEST(GraphFile, ReadsTheReadmeExample) {
       "t": {"op": "sum", "args": [[{"ref": "x"}, {"ref": "y"}, 10]]}
     },
     "targets": ["b", "z", "t"]
-  })", "g.json");
+  })",
+                       "g.json");
   EXPECT_EQ(g.graph.size(), 6u);
   ASSERT_EQ(g.targets.size(), 3u);
   EXPECT_EQ(g.graph.key(g.targets[2]), "t");
@@ -42,7 +44,8 @@ TEST(GraphFile, ReadsTheReadmeExample) {
 
 TEST(GraphFile, TargetsDefaultToSinksAndForwardRefsWork) {
   auto g = parse_graph(R"({"tasks": {"b": {"op": "inc", "args": [{"ref": "a"}]},
-                                      "a": {"value": 1}}})", "g.json");
+                                      "a": {"value": 1}}})",
+                       "g.json");
   ASSERT_EQ(g.targets.size(), 1u);
   EXPECT_EQ(g.graph.key(g.targets[0]), "b");
 }
@@ -63,7 +66,9 @@ struct BadFile {
   const char* message;  // a part of the error, location included where it applies
 };
 
-void PrintTo(const BadFile& b, std::ostream* os) { *os << b.name; }
+void PrintTo(const BadFile& b, std::ostream* os) {
+  *os << b.name;
+}
 
 class GraphFileErrors : public ::testing::TestWithParam<BadFile> {};
 
@@ -79,8 +84,7 @@ INSTANTIATE_TEST_SUITE_P(
                 "g.json:2:"},
         BadFile{"truncated", "{\"tasks\": {\"a\": {", "invalid JSON"},
         BadFile{"top_array", "[1]", "not an array"},
-        BadFile{"duplicate_key",
-                "{\"tasks\": {\n\"a\": {\"value\": 1},\n\"a\": {\"value\": 2}}}",
+        BadFile{"duplicate_key", "{\"tasks\": {\n\"a\": {\"value\": 1},\n\"a\": {\"value\": 2}}}",
                 "g.json:3:1: duplicate task key \"a\""},
         BadFile{"duplicate_field", "{\"tasks\": {\"a\": {\"op\": \"inc\", \"op\": \"dec\"}}}",
                 "duplicate field \"op\""},

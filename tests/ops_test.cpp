@@ -1,7 +1,8 @@
+#include "core/ops.hpp"
+
 #include <gtest/gtest.h>
 
 #include "core/errors.hpp"
-#include "core/ops.hpp"
 
 namespace schedlab {
 namespace {

@@ -51,7 +51,9 @@ std::vector<std::string> shm_entries(const std::string& prefix) {
   return out;
 }
 
-std::string my_prefix() { return "schedlab-" + std::to_string(getpid()) + "-"; }
+std::string my_prefix() {
+  return "schedlab-" + std::to_string(getpid()) + "-";
+}
 
 const Op& pid_op() {
   static const Op& op = register_op("test.pid", "the pid of the process running it",
@@ -59,9 +61,8 @@ const Op& pid_op() {
   return op;
 }
 const Op& exit_op() {
-  static const Op& op = register_op("test.exit", "exits the process with a code", [](int64_t code) -> int64_t {
-    _exit(static_cast<int>(code));
-  });
+  static const Op& op = register_op("test.exit", "exits the process with a code",
+                                    [](int64_t code) -> int64_t { _exit(static_cast<int>(code)); });
   return op;
 }
 const Op& segv_op() {
@@ -84,7 +85,9 @@ class Processes : public ::testing::Test {
     int status;
     EXPECT_EQ(waitpid(-1, &status, WNOHANG), -1) << "a child process was left behind";
   }
-  static ComputeOptions on(unsigned workers) { return {.scheduler = "processes", .workers = workers}; }
+  static ComputeOptions on(unsigned workers) {
+    return {.scheduler = "processes", .workers = workers};
+  }
 
   // Runs compute and returns the InfrastructureError's message, checking it came in time.
   static std::string infrastructure_error(const Delayed& d, unsigned workers) {
@@ -118,7 +121,8 @@ TEST_F(Processes, SegfaultAndExitAreReported) {
   EXPECT_THAT(infrastructure_error(segv, 1),
               HasSubstr(kSanitized ? "while running task 'segv'" : "was killed by signal 11"));
   auto quit = call(g, Call{"quit"}, "test.exit", 7);
-  EXPECT_THAT(infrastructure_error(quit, 1), HasSubstr("exited with code 7 while running task 'quit'"));
+  EXPECT_THAT(infrastructure_error(quit, 1),
+              HasSubstr("exited with code 7 while running task 'quit'"));
 }
 
 TEST_F(Processes, WorkerKilledFromOutsideIsDetected) {
@@ -144,7 +148,8 @@ TEST_F(Processes, WorkerKilledFromOutsideIsDetected) {
 
 TEST_F(Processes, DeathHoldingTheGlobalLockDoesNotDeadlock) {
   Graph g;
-  std::vector<Delayed> parts{call(g, Call{"holder", TaskOptions::sleeping(20, LockKind::global)}, "crash")};
+  std::vector<Delayed> parts{
+      call(g, Call{"holder", TaskOptions::sleeping(20, LockKind::global)}, "crash")};
   for (int i = 0; i < 4; ++i) {
     parts.push_back(call(g, Call{{}, TaskOptions::sleeping(10, LockKind::global)}, "inc", i));
   }
@@ -188,7 +193,8 @@ TEST_F(Processes, OpsRegisteredAfterThePoolStartedWork) {
   Graph g;
   auto a = call(g, "inc", 1);
   EXPECT_EQ(compute(a, on(2)).values[0], Value(2));  // the pool is running now
-  static const Op& late = register_op("test.late", "registered late", [](int64_t x) { return x * 3; });
+  static const Op& late =
+      register_op("test.late", "registered late", [](int64_t x) { return x * 3; });
   auto b = call(g, late.name, a);
   EXPECT_EQ(compute(b, on(2)).values[0], Value(6));
 }
@@ -222,8 +228,8 @@ TEST_F(Processes, StaleSegmentsOfDeadOwnersAreRemoved) {
 class ParentSignals : public ::testing::Test {
  protected:
   pid_t spawn(const std::string& graph_file) {
-    std::vector<std::string> args{SCHEDLAB_BIN, "compute", graph_file, "--scheduler", "processes",
-                                  "--workers", "2"};
+    std::vector<std::string> args{SCHEDLAB_BIN, "compute",   graph_file, "--scheduler",
+                                  "processes",  "--workers", "2"};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -310,7 +316,8 @@ TEST_F(ParentSignals, SigkilledParentTakesItsWorkersWithIt) {
   waitpid(cli, &status, 0);
   auto start = std::chrono::steady_clock::now();
   for (pid_t w : workers) {
-    while (!gone(w) && std::chrono::steady_clock::now() - start < 2s) std::this_thread::sleep_for(5ms);
+    while (!gone(w) && std::chrono::steady_clock::now() - start < 2s)
+      std::this_thread::sleep_for(5ms);
     EXPECT_TRUE(gone(w)) << "worker " << w << " outlived its parent";
     waitpid(w, &status, 0);  // ours now (subreaper): reap it
   }

@@ -1,4 +1,6 @@
 // Every scenario builds, runs and gives the lesson's answer, on every scheduler.
+#include "kernels/scenarios.hpp"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -6,10 +8,9 @@
 #include <filesystem>
 #include <thread>
 
-#include "core/gil.hpp"
 #include "core/errors.hpp"
+#include "core/gil.hpp"
 #include "core/ops.hpp"
-#include "kernels/scenarios.hpp"
 #include "schedulers/compute.hpp"
 #include "schedulers/scheduler.hpp"
 
@@ -17,9 +18,9 @@ namespace schedlab::kernels {
 namespace {
 
 std::string data_dir() {
-  static std::string dir = (std::filesystem::temp_directory_path() /
-                            ("schedlab_test_data_" + std::to_string(getpid())))
-                               .string();
+  static std::string dir =
+      (std::filesystem::temp_directory_path() / ("schedlab_test_data_" + std::to_string(getpid())))
+          .string();
   return dir;
 }
 
@@ -75,28 +76,29 @@ TEST(Scenarios, EveryScenarioHasALessonAndBuilds) {
 
 TEST(Gil, ThreadsOfOneProcessComputeOneAtATime) {
   static std::atomic<int> inside{0}, most{0};
-  static const Op& op = register_op("test.gil_probe", "busy, counting who computes at once",
-                                    [](int64_t ms) {
-    int now = ++inside;
-    int seen = most.load();
-    while (now > seen && !most.compare_exchange_weak(seen, now)) {
-    }
-    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-    while (std::chrono::steady_clock::now() < until) {
-      --inside;  // a checkpoint may hand the GIL over: we are not computing while it is away
-      gil_checkpoint();
-      ++inside;
-      int n = inside.load();
-      int s2 = most.load();
-      while (n > s2 && !most.compare_exchange_weak(s2, n)) {
-      }
-    }
-    --inside;
-    return ms;
-  });
+  static const Op& op =
+      register_op("test.gil_probe", "busy, counting who computes at once", [](int64_t ms) {
+        int now = ++inside;
+        int seen = most.load();
+        while (now > seen && !most.compare_exchange_weak(seen, now)) {
+        }
+        auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+        while (std::chrono::steady_clock::now() < until) {
+          --inside;  // a checkpoint may hand the GIL over: we are not computing while it is away
+          gil_checkpoint();
+          ++inside;
+          int n = inside.load();
+          int s2 = most.load();
+          while (n > s2 && !most.compare_exchange_weak(s2, n)) {
+          }
+        }
+        --inside;
+        return ms;
+      });
   Graph g;
   std::vector<ArgSpec> parts;
-  for (int i = 0; i < 4; ++i) parts.push_back(ArgSpec(Ref{g.add_task("", op, std::vector<ArgSpec>{Value(12)})}));
+  for (int i = 0; i < 4; ++i)
+    parts.push_back(ArgSpec(Ref{g.add_task("", op, std::vector<ArgSpec>{Value(12)})}));
   NodeId all = g.add_task("all", "identity", std::vector<ArgSpec>{ArgSpec(parts)});
   std::vector<NodeId> targets{all};
   most = 0;

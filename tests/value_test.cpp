@@ -1,10 +1,11 @@
+#include "core/value.hpp"
+
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 #include <random>
 
 #include "core/errors.hpp"
-#include "core/value.hpp"
 #include "core/value_codec.hpp"
 #include "core/value_json.hpp"
 

@@ -83,7 +83,9 @@ WorkerPool::WorkerPool(unsigned workers)
   }
 }
 
-WorkerPool::~WorkerPool() { stop(); }
+WorkerPool::~WorkerPool() {
+  stop();
+}
 
 std::optional<WorkerPool::Death> WorkerPool::check_workers() {
   std::optional<Death> first;

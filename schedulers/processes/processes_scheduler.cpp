@@ -11,7 +11,6 @@
 // fails the run with its pid, how it died and the task it was running, and the pool is
 // replaced before the next run.
 #include <fmt/format.h>
-
 #include <signal.h>
 
 #include <deque>
@@ -28,14 +27,16 @@ namespace {
 
 using std::chrono::duration;
 
-constexpr unsigned kMaxBatch = 64;         // tasks in flight per worker while tasks are short
-constexpr double kShortTaskUs = 20;        // "short": below this average run time
+constexpr unsigned kMaxBatch = 64;           // tasks in flight per worker while tasks are short
+constexpr double kShortTaskUs = 20;          // "short": below this average run time
 constexpr int64_t kLivenessCheckUs = 5'000;  // how often a waiting parent reaps dead workers
 
 int64_t ns_since_epoch(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
 }
-Clock::time_point from_ns(int64_t ns) { return Clock::time_point(std::chrono::nanoseconds(ns)); }
+Clock::time_point from_ns(int64_t ns) {
+  return Clock::time_point(std::chrono::nanoseconds(ns));
+}
 
 class ProcessesScheduler final : public Scheduler {
  public:
@@ -113,17 +114,22 @@ class ProcessesScheduler final : public Scheduler {
       const Op& op = *g.op(n);
       const int64_t t0 = ns_since_epoch(Clock::now());
       ex_.gather_args(n, args_);
-      Value list(List(std::make_move_iterator(args_.begin()), std::make_move_iterator(args_.end())));
+      Value list(
+          List(std::make_move_iterator(args_.begin()), std::make_move_iterator(args_.end())));
       args_.clear();
       const size_t size = encoded_size(list);
       std::string& header = header_;
-      Writer(header).put(static_cast<uint8_t>(RequestType::task)).put(n).put(op.id)
+      Writer(header)
+          .put(static_cast<uint8_t>(RequestType::task))
+          .put(n)
+          .put(op.id)
           .put(g.options(n).sleep_us)
           .put(static_cast<uint8_t>(static_cast<uint8_t>(g.options(n).lock) |
                                     (ex_.locks().gil ? kGilBit : 0)))
           .put_string(op.name);
-      bool sent = post(pool_.channel(w).requests, header.size(), [&] { return std::string_view(header); },
-                       size, [&](char* dst) { encode_into(list, dst); }, pool_.to_worker(w));
+      bool sent = post(
+          pool_.channel(w).requests, header.size(), [&] { return std::string_view(header); }, size,
+          [&](char* dst) { encode_into(list, dst); }, pool_.to_worker(w));
       if (sent) {
         bytes_to_ += size;
         serialise_ns_ += ns_since_epoch(Clock::now()) - t0;
@@ -164,9 +170,11 @@ class ProcessesScheduler final : public Scheduler {
       --total_in_flight_;
       serialise_ns_ += worker_serialise;
       if (type != ResponseType::ok) {
-        if (type == ResponseType::task_error) ex_.fail_task(n, std::string(payload));
-        else ex_.fail_infrastructure(fmt::format("worker {} (pid {}) while running task '{}': {}", w,
-                                                 pool_.pid(w), ex_.graph().key(n), payload));
+        if (type == ResponseType::task_error)
+          ex_.fail_task(n, std::string(payload));
+        else
+          ex_.fail_infrastructure(fmt::format("worker {} (pid {}) while running task '{}': {}", w,
+                                              pool_.pid(w), ex_.graph().key(n), payload));
         return;
       }
       bytes_from_ += payload.size();
@@ -205,8 +213,8 @@ class ProcessesScheduler final : public Scheduler {
         NodeId n = in_flight_[d.worker].front();
         task = fmt::format("task '{}' (op {})", ex_.graph().key(n), ex_.graph().op(n)->name);
       }
-      ex_.fail_infrastructure(fmt::format("worker {} (pid {}) {} while running {}", d.worker,
-                                          d.pid, d.how, task));
+      ex_.fail_infrastructure(
+          fmt::format("worker {} (pid {}) {} while running {}", d.worker, d.pid, d.how, task));
       // Its tasks will never answer: forget them so the run can end.
       total_in_flight_ -= in_flight_[d.worker].size();
       in_flight_[d.worker].clear();

@@ -32,8 +32,9 @@ inline constexpr size_t kResponseHeader = 1 + 4 + 8 + 8 + 8;  // type, node, sta
 class LockOwnerDied : public InfrastructureError {
  public:
   LockOwnerDied()
-      : InfrastructureError("a worker process died while holding the global lock; the lock was "
-                            "repaired but this run cannot be trusted") {}
+      : InfrastructureError(
+            "a worker process died while holding the global lock; the lock was "
+            "repaired but this run cannot be trusted") {}
 };
 
 inline constexpr size_t kRingCapacity = size_t{1} << 20;  // per direction per worker
@@ -43,7 +44,7 @@ struct PoolHeader {
   static constexpr uint64_t kMagic = 0x5343484544504f4fULL;  // "SCHEDPOO"
   uint64_t magic;
   uint32_t workers;
-  pthread_mutex_t global_lock;  // robust and process-shared: see pool.cpp
+  pthread_mutex_t global_lock;   // robust and process-shared: see pool.cpp
   alignas(64) Bell parent_bell;  // rung by workers after posting a response
 };
 
@@ -97,7 +98,8 @@ class Reader {
   explicit Reader(std::string_view in) : in_(in) {}
   template <class T>
   T get() {
-    if (in_.size() - pos_ < sizeof(T)) throw InfrastructureError("truncated message between processes");
+    if (in_.size() - pos_ < sizeof(T))
+      throw InfrastructureError("truncated message between processes");
     T x;
     std::memcpy(&x, in_.data() + pos_, sizeof x);
     pos_ += sizeof x;
