@@ -31,7 +31,8 @@ const BuiltShape& shape(const std::string& name) {
   return *slot;
 }
 
-void count_tasks(benchmark::State& state, const BuiltShape& s) {
+void count_tasks(benchmark::State& state, const BuiltShape& s, const std::string& baseline) {
+  if (!baseline.empty()) state.SetLabel("baseline=" + baseline);
   state.counters["tasks"] = static_cast<double>(s.plan->tasks);
   state.counters["per_task"] = benchmark::Counter(
       static_cast<double>(s.plan->tasks),

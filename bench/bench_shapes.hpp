@@ -30,7 +30,9 @@ struct BuiltShape {
 const BuiltShape& shape(const std::string& name);
 
 // Sets the per-task counter ("per_task", seconds per task) for a benchmark over `s`.
-void count_tasks(benchmark::State& state, const BuiltShape& s);
+// Sets the per-task counters and, when given, the label "baseline=<system>" that
+// `schedlab report gbench` pairs this benchmark with (on the same shape).
+void count_tasks(benchmark::State& state, const BuiltShape& s, const std::string& baseline = "");
 
 // The plain C++ body every "plain" system runs per task: a trivial write to the task's own
 // slot, so that what is measured is scheduling, not work.

@@ -16,7 +16,7 @@ void processes_shape(benchmark::State& state, std::string shape_name) {
     auto result = compute(s.graph, s.targets, options);
     benchmark::DoNotOptimize(result.values.data());
   }
-  count_tasks(state, s);
+  count_tasks(state, s, "tbb");
 }
 
 // Start a pool of kWorkers processes and stop it again.

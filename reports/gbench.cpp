@@ -13,6 +13,7 @@ namespace {
 
 struct Row {
   std::string name, system, shape, unit;
+  std::string baseline;  // the system this one is compared with, from its "baseline=" label
   double real = 0, cpu = 0, per_task_ns = 0;
   bool has_per_task = false;
 };
@@ -40,6 +41,9 @@ std::vector<Row> rows_of(const nlohmann::json& j) {
                               next == std::string::npos ? std::string::npos : next - slash - 1);
     }
     r.unit = b.value("time_unit", "ns");
+    if (std::string label = b.value("label", ""); label.starts_with("baseline=")) {
+      r.baseline = label.substr(9);
+    }
     r.real = b.value("real_time", 0.0);
     r.cpu = b.value("cpu_time", 0.0);
     if (b.contains("per_task")) {
@@ -49,13 +53,6 @@ std::vector<Row> rows_of(const nlohmann::json& j) {
     rows.push_back(r);
   }
   return rows;
-}
-
-// The baseline each system is compared with.
-std::string baseline_of(const std::string& system) {
-  if (system == "openmp" || system == "openmp_full") return "omp_raw";
-  if (system == "tbb" || system == "omp_raw" || system == "construct") return "";
-  return "tbb";
 }
 
 }  // namespace
@@ -71,7 +68,7 @@ std::string gbench_markdown(const nlohmann::json& j) {
           {}};
   for (const Row& r : rows) {
     std::string vs;
-    std::string base = baseline_of(r.system);
+    const std::string& base = r.baseline;
     auto it = per_task.find(base + "/" + r.shape);
     if (r.has_per_task && !base.empty() && it != per_task.end() && it->second > 0) {
       vs = fmt::format("{:.2f}x {}", r.per_task_ns / it->second, base);

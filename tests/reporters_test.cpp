@@ -169,7 +169,7 @@ TEST(Gbench, TablesFromGoogleBenchmarkJson) {
     "context": {"date": "2026-11-22", "num_cpus": 2, "mhz_per_cpu": 2445, "library_build_type": "debug"},
     "benchmarks": [
       {"name": "threads/chain/real_time", "run_type": "iteration", "real_time": 1.0, "cpu_time": 0.9,
-       "time_unit": "ms", "per_task": 1e-8},
+       "time_unit": "ms", "per_task": 1e-8, "label": "baseline=tbb"},
       {"name": "tbb/chain/real_time", "run_type": "iteration", "real_time": 3.0, "cpu_time": 2.9,
        "time_unit": "ms", "per_task": 3e-8},
       {"name": "threads/chain/real_time_mean", "run_type": "aggregate", "real_time": 1.0}
