@@ -168,7 +168,7 @@ TEST_F(Safety, PrintingManyTargetsIsLinear) {
   ASSERT_EQ(g.code, 0) << g.err;
   EXPECT_EQ(nlohmann::json::parse(g.out)["tasks"].size(), 200'000u);
   // A generous sanity bound: quadratic printing took minutes for both together.
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(kSanitized ? 150 : 30));
 }
 
 TEST_F(Safety, ASmallDevShmIsACleanInfrastructureError) {
