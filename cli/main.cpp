@@ -33,15 +33,19 @@ int fail(int code, const std::string& message) {
 // (`> /dev/full`), a closed descriptor or a reader that went away (`| head -1`).
 std::string stdout_failure() {
   // The first failing step sets errno; later ones may find nothing left to write.
+  // errno counts only where a step failed: stdio may set it on success (an isatty probe).
   errno = 0;
   std::cout.flush();
-  int err = errno;
+  int err = std::cout ? 0 : errno;
+  errno = 0;
   if (std::fflush(stdout) != 0 && err == 0) err = errno;
   if (err != 0 || std::ferror(stdout) || !std::cout) {
     return fmt::format("cannot write to standard output: {}",
                        err ? std::strerror(err) : "write error");
   }
-  if (std::fclose(stdout) != 0) {
+  // Closing a duplicate asks the file system to flush (NFS reports late write errors there)
+  // without closing standard output itself, which static destructors still flush.
+  if (int fd = ::dup(STDOUT_FILENO); fd >= 0 && ::close(fd) != 0 && errno != EINTR) {
     return fmt::format("cannot write to standard output: {}", std::strerror(errno));
   }
   return {};

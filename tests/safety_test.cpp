@@ -144,9 +144,9 @@ TEST_F(Safety, InputIsBoundedWhileReading) {
   EXPECT_EQ(directory.code, 2);
   EXPECT_THAT(directory.err, HasSubstr("it is a directory"));
   if (kSanitized) return;  // the endless pipe needs a memory limit, which sanitizers cannot take
-  // An endless pipe stops at the limit: under a 1.6 GB address-space limit, reading it all
-  // would fail with bad_alloc (exit 3) rather than the limit's message.
-  Outcome yes = sh("yes | (ulimit -v 1600000; $S compute -)");
+  // An endless pipe stops at the limit. Under a 2.6 GB address-space limit (room for the
+  // buffer's last doubling to 1 GiB), reading on past it fails with bad_alloc (exit 3).
+  Outcome yes = sh("yes | (ulimit -v 2600000; $S compute -)");
   EXPECT_EQ(yes.code, 2) << yes.err;
   EXPECT_THAT(yes.err, HasSubstr("more than the 1073741824 bytes a graph file may have"));
 }
