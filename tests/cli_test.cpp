@@ -9,7 +9,11 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "tests/test_support.hpp"
+
 namespace {
+
+using schedlab::testing::slurp;
 
 using ::testing::HasSubstr;
 namespace fs = std::filesystem;
@@ -18,13 +22,6 @@ struct Outcome {
   int code;
   std::string out, err;
 };
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 class Cli : public ::testing::Test {
  protected:

@@ -14,6 +14,7 @@
 #include "kernels/shapes.hpp"
 #include "schedulers/compute.hpp"
 #include "schedulers/scheduler.hpp"
+#include "tests/test_support.hpp"
 
 namespace schedlab {
 namespace {
@@ -294,17 +295,7 @@ TEST(Registry, AliasesAndUnknownNames) {
 namespace schedlab {
 namespace {
 
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define SCHEDLAB_SANITIZED_BUILD 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__) || \
-    defined(SCHEDLAB_SANITIZED_BUILD)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
+using schedlab::testing::kSanitized;
 
 // Graphs whose start order tells the ready-task policies apart: sleeping tasks, so that only
 // the scheduler's choices (not compute speed) decide when each task starts. Tasks that run side

@@ -14,18 +14,14 @@
 #include <thread>
 
 #include "core/errors.hpp"
+#include "tests/test_support.hpp"
 
 namespace schedlab {
 namespace {
 
-namespace fs = std::filesystem;
+using schedlab::testing::slurp;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+namespace fs = std::filesystem;
 
 class OutputFile : public ::testing::Test {
  protected:
@@ -113,9 +109,9 @@ TEST_F(OutputFile, ErrorsNameThePathAndTheReason) {
   EXPECT_NO_THROW(check_output_path("/dev/null"));
 }
 
-TEST_F(OutputFile, AFullDiskLeavesTheOldFileAndNoTemporary) {
-  fs::path p = "/dev/full";  // every write fails with ENOSPC; written in place, so it is an error
-  EXPECT_THROW(write_output_file(p, "x"), UsageError);
+TEST_F(OutputFile, AFailedWriteInPlaceIsAnError) {
+  // /dev/full is written in place (a device), and every write there fails with ENOSPC.
+  EXPECT_THROW(write_output_file("/dev/full", "x"), UsageError);
 }
 
 }  // namespace

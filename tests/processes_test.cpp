@@ -20,25 +20,17 @@
 #include "core/errors.hpp"
 #include "schedulers/compute.hpp"
 #include "schedulers/scheduler.hpp"
+#include "tests/test_support.hpp"
 
 extern char** environ;
 
 namespace schedlab {
 namespace {
 
+using schedlab::testing::kSanitized;
+
 using ::testing::HasSubstr;
 using namespace std::chrono_literals;
-
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define SCHEDLAB_SANITIZED 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__) || defined(SCHEDLAB_SANITIZED)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
 
 std::vector<std::string> shm_entries(const std::string& prefix) {
   std::vector<std::string> out;
