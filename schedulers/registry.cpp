@@ -119,7 +119,7 @@ std::shared_ptr<Scheduler> SchedulerRegistry::acquire(std::string_view name, uns
     throw InfrastructureError(
         fmt::format("cannot start the {} scheduler with {} workers: {} (a "
                     "limit on processes or memory? see `ulimit -u` and "
-                    "`ulimit -v`)",
+                    "`ulimit -v`, or use fewer --workers)",
                     s.name, workers, e.code().message()));
   }
   cache_.push_back({s.name, workers, made});

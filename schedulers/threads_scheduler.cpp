@@ -14,7 +14,6 @@
 //   are published at once; decrements are batched per worker and flushed when the worker runs
 //   out of work, so a worker busy with a long stretch of tasks touches no shared counter.
 // Each queue is a deque under a spinlock that only its owner and occasional thieves take.
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <atomic>
@@ -24,7 +23,6 @@
 #include <system_error>
 #include <thread>
 
-#include "core/errors.hpp"
 #include "schedulers/scheduler.hpp"
 
 namespace schedlab {
@@ -60,14 +58,11 @@ class ThreadsScheduler final : public InProcessScheduler {
   explicit ThreadsScheduler(unsigned workers) : workers_(workers), state_(workers) {
     try {
       for (unsigned w = 1; w < workers_; ++w) threads_.emplace_back([this, w] { thread_main(w); });
-    } catch (const std::system_error& e) {
+    } catch (const std::system_error&) {
       // The threads already started wait on start_cv_: stop and join them before the members
-      // they use are destroyed, then say what ran out.
+      // they use are destroyed. The registry reports what ran out (exit 3).
       stop_threads();
-      throw InfrastructureError(fmt::format(
-          "threads: cannot start worker thread {} of {}: {} (a limit on processes or memory? "
-          "see `ulimit -u` and `ulimit -v`, or use fewer --workers)",
-          threads_.size() + 1, workers_ - 1, e.code().message()));
+      throw;
     }
   }
 
