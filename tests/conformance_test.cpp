@@ -341,8 +341,10 @@ std::vector<PolicyGraph> policy_graphs(double unit_ms) {
 }
 
 // Each scheduler declares its ready-task policy in the registry; the predictor simulates that
-// policy. Here the trace proves the declaration: every task starts when the simulated schedule
-// says (within half a unit), at 1 and 2 workers.
+// policy. Here the trace proves the declaration, at 1 and 2 workers: every task runs, and any
+// two tasks the simulated schedule starts at least half a unit apart start in that order.
+// (Order, not absolute times: a loaded machine delays a whole run, which says nothing about
+// the policy.)
 TEST_P(Conformance, StartTimesFollowTheDeclaredPolicy) {
   if (GetParam().workers > 2) GTEST_SKIP() << "checked at 1 and 2 workers";
   const SchedulerInfo& info = SchedulerRegistry::global().info(GetParam().scheduler);
@@ -358,10 +360,15 @@ TEST_P(Conformance, StartTimesFollowTheDeclaredPolicy) {
     for (const TaskEvent& e : r.trace) {
       started[e.node] = std::chrono::duration<double, std::milli>(e.start - r.start).count();
     }
-    for (const ScheduledTask& t : predicted.schedule) {
-      EXPECT_NEAR(started[t.node], t.start_ms, unit / 2)
-          << p.name << ": task " << p.graph.key(t.node) << " under "
-          << policy_name(info.traits.policy);
+    for (const ScheduledTask& a : predicted.schedule) {
+      ASSERT_GE(started[a.node], 0) << p.name << ": task " << p.graph.key(a.node) << " never ran";
+      for (const ScheduledTask& b : predicted.schedule) {
+        if (b.start_ms - a.start_ms < unit / 2) continue;
+        EXPECT_LT(started[a.node], started[b.node])
+            << p.name << ": " << p.graph.key(a.node) << " (predicted at " << a.start_ms
+            << " ms) should start before " << p.graph.key(b.node) << " (predicted at " << b.start_ms
+            << " ms) under " << policy_name(info.traits.policy);
+      }
     }
   }
 }
