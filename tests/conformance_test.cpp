@@ -16,6 +16,10 @@
 #include "schedulers/scheduler.hpp"
 #include "tests/test_support.hpp"
 
+#if __has_include(<omp.h>)
+#include <omp.h>
+#endif
+
 namespace schedlab {
 namespace {
 
@@ -348,6 +352,12 @@ std::vector<PolicyGraph> policy_graphs(double unit_ms) {
 TEST_P(Conformance, StartTimesFollowTheDeclaredPolicy) {
   if (GetParam().workers > 2) GTEST_SKIP() << "checked at 1 and 2 workers";
   const SchedulerInfo& info = SchedulerRegistry::global().info(GetParam().scheduler);
+#ifdef KMP_VERSION_MAJOR
+  // openmp's declared policy is libgomp's (g++ builds). LLVM's libomp (clang builds, such as
+  // the tsan preset) orders tasks its own way: a team of one runs each task where it is
+  // spawned, larger teams use per-thread LIFO deques. The runtime, not schedlab, decides.
+  if (info.name == "openmp") GTEST_SKIP() << "openmp's task order is libomp's in this build";
+#endif
   // Sanitized builds dispatch more slowly: a longer unit keeps half a unit well above that.
   const double unit = kSanitized ? 50 : 25;
   // Start the pool first: its start-up is not part of any policy.
