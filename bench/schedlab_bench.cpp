@@ -23,6 +23,7 @@ void plain(benchmark::State& state, std::string scheduler, std::string shape_nam
   for (auto _ : state) {
     PlainJob job(*s.plan, PlainBody{&out});
     in_process->run_job(job);
+    job.finish();
   }
   benchmark::DoNotOptimize(out.data());
   count_tasks(state, s, baseline_for(scheduler));

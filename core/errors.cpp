@@ -66,4 +66,14 @@ TaskError::TaskError(std::string key, std::string op, std::string message)
       op_(std::move(op)),
       message_(std::move(message)) {}
 
+std::string current_exception_message() {
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "unknown exception";
+  }
+}
+
 }  // namespace schedlab

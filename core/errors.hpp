@@ -54,4 +54,8 @@ class Interrupted : public std::runtime_error {
   Interrupted() : std::runtime_error("interrupted") {}
 };
 
+// Inside a catch block: the message of the exception being handled ("unknown exception" for
+// one that is not a std::exception), so one catch (...) serves every kind.
+std::string current_exception_message();
+
 }  // namespace schedlab

@@ -10,26 +10,33 @@
 
 namespace schedlab {
 
-Execution::Execution(const Graph& graph, std::shared_ptr<const Plan> plan, std::string scheduler,
-                     unsigned workers, Observer* observer, TaskLocks locks)
+Execution::Execution(const Graph& graph, std::shared_ptr<const Plan> plan, RunInfo info,
+                     std::vector<Observer*> observers, TaskLocks locks)
     : graph_(graph),
       plan_(std::move(plan)),
-      observer_(observer),
+      info_(std::move(info)),
+      observers_(std::move(observers)),
       locks_(locks),
       nodes_(new NodeCounters[graph.size()]),
       results_(graph.size()),
-      arg_buffers_(workers),
+      arg_buffers_(info_.workers),
       pid_(static_cast<int>(getpid())),
-      counters_(workers) {
+      counters_(info_.workers) {
+  info_.graph = &graph_;
+  info_.tasks = plan_->tasks;
+  std::erase(observers_, nullptr);
+  for (Observer* o : observers_) {
+    if (o->wants_tasks()) task_observers_.push_back(o);
+  }
   for (NodeId n = 0; n < graph.size(); ++n) {
     nodes_[n].pending.store(plan_->pending[n], std::memory_order_relaxed);
     nodes_[n].consumers.store(static_cast<uint32_t>(plan_->succs_of(n).size()),
                               std::memory_order_relaxed);
   }
-  if (observer_) {
-    observer_->run_started(
-        RunInfo{&graph_, std::move(scheduler), workers, plan_->tasks, Clock::now()});
-  }
+}
+
+void Execution::start() {
+  for (Observer* o : observers_) o->run_started(info_);
 }
 
 Execution::~Execution() = default;
@@ -59,29 +66,54 @@ void Execution::gather_args(NodeId n, std::vector<Value>& out) const {
   resolve(graph_.args(n), out);
 }
 
-void Execution::run(NodeId n, unsigned worker, std::vector<NodeId>& ready) {
-  Clock::time_point start{};
-  if (observer_) {
-    start = Clock::now();
-    observer_->task_started(n, worker, start);
+void Execution::tell_started(const TaskEvent& e) {
+  for (Observer* o : task_observers_) o->task_started(e);
+}
+
+void Execution::tell_finished(const TaskEvent& e) {
+  for (Observer* o : task_observers_) o->task_finished(e);
+}
+
+void Execution::run(NodeId n, unsigned worker, std::vector<NodeId>& ready) noexcept {
+  const bool observed = !task_observers_.empty();
+  TaskEvent event{n, worker, pid_, {}, {}};
+  if (observed) {
+    event.start = event.end = Clock::now();
+    tell_started(event);
   }
   std::vector<Value>& args = arg_buffers_[worker];
   Value result;
   try {
     gather_args(n, args);
     result = run_task_body(*graph_.op(n), args, graph_.options(n), locks_);
-  } catch (const std::exception& e) {
-    args.clear();
-    fail_task(n, e.what());
-    return;
   } catch (...) {
-    args.clear();
-    fail_task(n, "unknown exception");
-    return;
+    event.failed = true;
+    fail_task(n, current_exception_message());
   }
   args.clear();  // drop our references before complete() may release the inputs
-  if (observer_) observer_->task_finished(TaskEvent{n, worker, pid_, start, Clock::now()});
+  if (observed) {
+    event.end = Clock::now();
+    tell_finished(event);
+  }
+  if (!event.failed) complete(n, std::move(result), worker, ready);
+}
+
+void Execution::task_ran(NodeId n, unsigned worker, int pid, Clock::time_point start,
+                         Clock::time_point end, Value result, std::vector<NodeId>& ready) {
+  if (!task_observers_.empty()) {
+    tell_started(TaskEvent{n, worker, pid, start, start});
+    tell_finished(TaskEvent{n, worker, pid, start, end});
+  }
   complete(n, std::move(result), worker, ready);
+}
+
+void Execution::task_failed(NodeId n, unsigned worker, int pid, Clock::time_point start,
+                            Clock::time_point end, std::string message) {
+  if (!task_observers_.empty()) {
+    tell_started(TaskEvent{n, worker, pid, start, start});
+    tell_finished(TaskEvent{n, worker, pid, start, end, true});
+  }
+  fail_task(n, std::move(message));
 }
 
 void Execution::count_live(WorkerCounters& c, int64_t count, int64_t bytes) {
@@ -124,35 +156,48 @@ void Execution::complete(NodeId n, Value result, unsigned worker, std::vector<No
   }
 }
 
-void Execution::record_failure(int kind, std::string key, std::string op, std::string message) {
+void Execution::record_failure(Failure kind, std::string key, std::string op, std::string message) {
   bool expected = false;
   if (!failed_.compare_exchange_strong(expected, true, std::memory_order_acq_rel)) return;
   std::lock_guard lock(failure_mutex_);
-  failure_kind_ = kind;
+  failure_ = kind;
   failure_key_ = std::move(key);
   failure_op_ = std::move(op);
   failure_message_ = std::move(message);
 }
 
 void Execution::fail_task(NodeId n, std::string message) {
-  record_failure(1, std::string(graph_.key(n)), graph_.op(n)->name, std::move(message));
+  record_failure(Failure::task, std::string(graph_.key(n)), graph_.op(n)->name, std::move(message));
 }
 
 void Execution::fail_infrastructure(std::string message) {
-  record_failure(2, {}, {}, std::move(message));
+  record_failure(Failure::infrastructure, {}, {}, std::move(message));
 }
 
-std::vector<Value> Execution::finish() {
+void Execution::close_stats() {
+  stats_.wall_ms = std::chrono::duration<double, std::milli>(Clock::now() - info_.start).count();
   for (const WorkerCounters& c : counters_) {
     stats_.tasks_run += c.tasks_run;
     stats_.peak_live_intermediates =
         std::max(stats_.peak_live_intermediates, static_cast<uint64_t>(c.peak_count));
     stats_.peak_live_bytes = std::max(stats_.peak_live_bytes, static_cast<uint64_t>(c.peak_bytes));
   }
+  for (Observer* o : observers_) o->add_figures(stats_);
+  for (Observer* o : observers_) o->run_finished(stats_);
+}
+
+std::vector<Value> Execution::finish() {
+  close_stats();
   {
     std::lock_guard lock(failure_mutex_);
-    if (failure_kind_ == 1) throw TaskError(failure_key_, failure_op_, failure_message_);
-    if (failure_kind_ == 2) throw InfrastructureError(failure_message_);
+    switch (failure_) {
+      case Failure::task:
+        throw TaskError(failure_key_, failure_op_, failure_message_);
+      case Failure::infrastructure:
+        throw InfrastructureError(failure_message_);
+      case Failure::none:
+        break;
+    }
   }
   if (stats_.tasks_run != plan_->tasks) {
     if (interrupt_requested()) throw Interrupted();

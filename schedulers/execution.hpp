@@ -37,8 +37,12 @@
 //      released; z = -8 is kept because it is a target. Live intermediates peaked at 2.
 //
 // Two ways in: run() does all of a task in the calling thread (sync, threads, openmp);
-// gather_args() + complete() / fail() split it for schedulers that run the op elsewhere
+// gather_args() + task_ran() / fail_task() split it for schedulers that run the op elsewhere
 // (processes).
+//
+// Observers: the execution owns the list and fires every hook: run_started in start(),
+// task_started/task_finished around each task (run() or task_ran()), add_figures and
+// run_finished in finish(), whether the run succeeded or not.
 #pragma once
 
 #include <atomic>
@@ -63,8 +67,9 @@ class Job {
   virtual std::span<const NodeId> roots() const = 0;
   virtual size_t size() const = 0;  // tasks to run
   // Runs task n on `worker` and appends to `ready` the successors that became ready.
-  // Never throws: a failure is recorded and makes stopped() true.
-  virtual void run(NodeId n, unsigned worker, std::vector<NodeId>& ready) = 0;
+  // Never throws (every override must be noexcept too): a failure is recorded and makes
+  // stopped() true, so a scheduler needs no error channel of its own.
+  virtual void run(NodeId n, unsigned worker, std::vector<NodeId>& ready) noexcept = 0;
   bool stopped() const { return failed_.load(std::memory_order_relaxed) || interrupt_requested(); }
 
  protected:
@@ -73,39 +78,56 @@ class Job {
 
 class Execution final : public Job {
  public:
-  Execution(const Graph& graph, std::shared_ptr<const Plan> plan, std::string scheduler,
-            unsigned workers, Observer* observer, TaskLocks locks = TaskLocks::in_process());
+  // `info.graph` must be `graph`; `info.workers` is the scheduler's worker count.
+  Execution(const Graph& graph, std::shared_ptr<const Plan> plan, RunInfo info,
+            std::vector<Observer*> observers = {}, TaskLocks locks = TaskLocks::in_process());
   ~Execution() override;
 
   std::span<const NodeId> roots() const override { return plan_->roots; }
   size_t size() const override { return plan_->tasks; }
-  void run(NodeId n, unsigned worker, std::vector<NodeId>& ready) override;
+  void run(NodeId n, unsigned worker, std::vector<NodeId>& ready) noexcept override;
+
+  // Fires run_started; call once, before the scheduler runs.
+  void start();
 
   // The split path. gather_args fills `out` with n's arguments (lists resolved).
   void gather_args(NodeId n, std::vector<Value>& out) const;
-  // Records n's result, releases inputs nobody needs any more, appends ready successors.
-  void complete(NodeId n, Value result, unsigned worker, std::vector<NodeId>& ready);
-  // Records a failure (the first one wins).
+  // n ran on `worker` of process `pid` from `start` to `end` (the worker's clock) and made
+  // `result`: tells the observers, records the result, releases inputs nobody needs any more
+  // and appends the successors that became ready.
+  void task_ran(NodeId n, unsigned worker, int pid, Clock::time_point start, Clock::time_point end,
+                Value result, std::vector<NodeId>& ready);
+  // n raised `message` on `worker` (the worker's clock): tells the observers, records it.
+  void task_failed(NodeId n, unsigned worker, int pid, Clock::time_point start,
+                   Clock::time_point end, std::string message);
+  // Records a failure (the first one wins); fail_task for a task that could not be run.
   void fail_task(NodeId n, std::string message);
   void fail_infrastructure(std::string message);
 
   const Graph& graph() const { return graph_; }
   const Plan& plan() const { return *plan_; }
-  Observer* observer() const { return observer_; }
   const TaskLocks& locks() const { return locks_; }
-  RunStats& stats() { return stats_; }
+  RunStats& stats() { return stats_; }  // schedulers add their own figures (bytes moved)
 
-  // After the scheduler returns: throws the recorded failure (or Interrupted), else returns the
-  // target values in target order.
+  // After the scheduler returns: completes the stats, lets observers add their figures, fires
+  // run_finished, then throws the recorded failure (or Interrupted), else returns the target
+  // values in target order.
   std::vector<Value> finish();
 
  private:
-  void record_failure(int kind, std::string key, std::string op, std::string message);
+  enum class Failure : uint8_t { none, task, infrastructure };
+  void complete(NodeId n, Value result, unsigned worker, std::vector<NodeId>& ready);
+  void record_failure(Failure kind, std::string key, std::string op, std::string message);
   void resolve(std::span<const PackedArg> items, std::vector<Value>& out) const;
+  void close_stats();
+  void tell_started(const TaskEvent& e);
+  void tell_finished(const TaskEvent& e);
 
   const Graph& graph_;
   std::shared_ptr<const Plan> plan_;
-  Observer* observer_;
+  RunInfo info_;
+  std::vector<Observer*> observers_;       // every observer: run-level hooks
+  std::vector<Observer*> task_observers_;  // those that want per-task hooks
   TaskLocks locks_;
   // Both counters of a node side by side: one cache miss per node instead of two.
   struct NodeCounters {
@@ -134,7 +156,7 @@ class Execution final : public Job {
   std::vector<WorkerCounters> counters_;
 
   std::mutex failure_mutex_;
-  int failure_kind_ = 0;  // 1 task, 2 infrastructure
+  Failure failure_ = Failure::none;
   std::string failure_key_, failure_op_, failure_message_;
   RunStats stats_;
 };

@@ -1,10 +1,12 @@
-// Observers watch runs without being part of them: tracing, timelines, progress and resource
-// sampling are observers, never code inside a scheduler.
+// Observers watch runs without being part of them: tracing, timelines, progress, resource
+// figures and sampling are observers, never code inside a scheduler. The scheduling core
+// (Execution) owns the list and fires every hook; schedulers only tell it what happened.
 //
 // Contract: run_started and run_finished are called once per run from the thread that called
-// compute. task_started and task_finished may be called concurrently from different workers,
-// but never concurrently for the same worker id, so per-worker buffers need no lock. With no
-// observer the hot path pays one predictable branch per task.
+// compute. task_started and task_finished get the same view of a task and may be called
+// concurrently from different workers, but never concurrently for the same worker id, so
+// per-worker buffers need no lock. An observer that does not want per-task hooks says so
+// (wants_tasks), and a run whose observers all say so pays one predictable branch per task.
 #pragma once
 
 #include <chrono>
@@ -18,11 +20,15 @@ namespace schedlab {
 
 using Clock = std::chrono::steady_clock;  // CLOCK_MONOTONIC: comparable across processes
 
+// One task as observers see it. In task_started, `end` is not known yet and equals `start`.
+// Times are when the task's body started and ended on its worker (in the worker process for
+// `processes`, whose parent learns of both when the result arrives).
 struct TaskEvent {
   NodeId node;
   unsigned worker;
   int pid;
   Clock::time_point start, end;
+  bool failed = false;  // task_finished of a task that raised (the run is failing)
 };
 
 struct RunInfo {
@@ -30,7 +36,7 @@ struct RunInfo {
   std::string scheduler;
   unsigned workers;
   size_t tasks;
-  Clock::time_point start;
+  Clock::time_point start;  // when compute handed the graph over: the origin of wall time
 };
 
 // Figures for one run. Sizes in bytes, times in milliseconds.
@@ -50,9 +56,14 @@ class Observer {
  public:
   virtual ~Observer() = default;
   virtual void run_started(const RunInfo&) {}
-  virtual void task_started(NodeId, unsigned /*worker*/, Clock::time_point) {}
+  virtual void task_started(const TaskEvent&) {}
   virtual void task_finished(const TaskEvent&) {}
+  // Before any run_finished: an observer that measures the run adds its figures to the stats
+  // every observer then sees (ResourceMeter: CPU time and peak RSS).
+  virtual void add_figures(RunStats&) {}
   virtual void run_finished(const RunStats&) {}
+  // False for observers of whole runs only: they cost nothing per task.
+  virtual bool wants_tasks() const { return true; }
 };
 
 }  // namespace schedlab

@@ -3,8 +3,8 @@
 // Successors are released with the scheduling core's atomic dependency counters, not with
 // `depend` clauses (about 500 ns a task here): whoever finishes a task runs the first ready
 // successor itself, in a loop, and spawns an OpenMP task for each of the others. An exception
-// must never leave an OpenMP task (the runtime would terminate the process), so anything
-// thrown is caught, the job stops spawning, and it is rethrown after the region.
+// must never leave an OpenMP task (the runtime would terminate the process); Job::run never
+// throws, so none can.
 #include <omp.h>
 #include <unistd.h>
 
@@ -12,10 +12,8 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <deque>
-#include <exception>
 #include <mutex>
 #include <thread>
-#include <utility>
 
 #include "schedulers/scheduler.hpp"
 
@@ -63,8 +61,6 @@ class OpenMPScheduler final : public InProcessScheduler {
     job_ = &job;
     wake_.notify_all();
     wake_.wait(lock, [this] { return job_ == nullptr; });
-    failed_.store(false, std::memory_order_relaxed);
-    if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
   }
 
  private:
@@ -89,7 +85,7 @@ class OpenMPScheduler final : public InProcessScheduler {
 #pragma omp parallel num_threads(workers_)
 #pragma omp single
     for (NodeId root : roots) {
-      if (job.stopped() || failed_.load(std::memory_order_relaxed)) break;
+      if (job.stopped()) break;
 #pragma omp task firstprivate(root) shared(job)
       run_from(job, root);
     }
@@ -97,35 +93,30 @@ class OpenMPScheduler final : public InProcessScheduler {
   }
 
  private:
+  // noexcept: only allocation can throw here, and then ending the process is all that is left.
   void run_from(Job& job, NodeId n) noexcept {
-    try {
-      // The runtime may run a spawned task at once, on this thread, inside the loop below, so
-      // each nesting level needs its own list; kept per thread so that none is allocated per task.
-      thread_local std::deque<std::vector<NodeId>> lists;  // deque: growing keeps references
-      thread_local size_t depth = 0;
-      if (lists.size() <= depth) lists.resize(depth + 1);
-      std::vector<NodeId>& ready = lists[depth];
-      struct Nest {
-        size_t& d;
-        ~Nest() { --d; }
-      } nest{++depth};
-      const auto worker = static_cast<unsigned>(omp_get_thread_num());
-      for (;;) {
-        if (job.stopped() || failed_.load(std::memory_order_relaxed)) return;
-        ready.clear();
-        job.run(n, worker, ready);
-        if (ready.empty()) return;
-        for (size_t i = 1; i < ready.size(); ++i) {
-          NodeId next = ready[i];
+    // The runtime may run a spawned task at once, on this thread, inside the loop below, so
+    // each nesting level needs its own list; kept per thread so that none is allocated per task.
+    thread_local std::deque<std::vector<NodeId>> lists;  // deque: growing keeps references
+    thread_local size_t depth = 0;
+    if (lists.size() <= depth) lists.resize(depth + 1);
+    std::vector<NodeId>& ready = lists[depth];
+    struct Nest {
+      size_t& d;
+      ~Nest() { --d; }
+    } nest{++depth};
+    const auto worker = static_cast<unsigned>(omp_get_thread_num());
+    for (;;) {
+      if (job.stopped()) return;
+      ready.clear();
+      job.run(n, worker, ready);
+      if (ready.empty()) return;
+      for (size_t i = 1; i < ready.size(); ++i) {
+        NodeId next = ready[i];
 #pragma omp task firstprivate(next) shared(job)
-          run_from(job, next);
-        }
-        n = ready[0];
+        run_from(job, next);
       }
-    } catch (...) {
-      std::lock_guard lock(error_mutex_);
-      if (!error_) error_ = std::current_exception();
-      failed_.store(true, std::memory_order_relaxed);
+      n = ready[0];
     }
   }
 
@@ -134,9 +125,6 @@ class OpenMPScheduler final : public InProcessScheduler {
   std::condition_variable wake_;
   Job* job_ = nullptr;
   bool shutdown_ = false;
-  std::exception_ptr error_;         // the first exception of a run; read once the region is over
-  std::atomic<bool> failed_{false};  // error_ is set: what tasks check, without the lock
-  std::mutex error_mutex_;
   std::thread host_;  // last: started once everything above exists
 };
 

@@ -1,67 +1,14 @@
 #include "suite/resource_sampler.hpp"
 
-#include <dirent.h>
-#include <unistd.h>
-
-#include <fstream>
-#include <sstream>
-#include <string>
-
 namespace schedlab::suite {
-namespace {
-
-struct Usage {
-  double cpu_ms = 0;
-  uint64_t rss_bytes = 0;
-};
-
-// utime + stime and RSS of one process, from /proc/<pid>/stat.
-Usage usage_of(const std::string& pid) {
-  std::ifstream in("/proc/" + pid + "/stat");
-  std::string text((std::istreambuf_iterator<char>(in)), {});
-  auto close = text.rfind(')');
-  if (close == std::string::npos) return {};
-  std::istringstream fields(text.substr(close + 2));
-  std::string f;
-  double utime = 0, stime = 0, rss_pages = 0;
-  for (int i = 3; i <= 24 && fields >> f; ++i) {  // fields 14, 15: utime, stime; 24: rss
-    if (i == 14) utime = std::stod(f);
-    if (i == 15) stime = std::stod(f);
-    if (i == 24) rss_pages = std::stod(f);
-  }
-  static const double tick_ms = 1000.0 / static_cast<double>(sysconf(_SC_CLK_TCK));
-  static const double page = static_cast<double>(sysconf(_SC_PAGESIZE));
-  return {(utime + stime) * tick_ms, static_cast<uint64_t>(rss_pages * page)};
-}
-
-// This process and its children (the worker processes, if any).
-Usage tree_usage() {
-  const std::string self = std::to_string(getpid());
-  Usage total = usage_of(self);
-  if (DIR* tasks = opendir(("/proc/" + self + "/task").c_str())) {
-    while (dirent* t = readdir(tasks)) {
-      if (t->d_name[0] == '.') continue;
-      std::ifstream children("/proc/" + self + "/task/" + t->d_name + "/children");
-      for (std::string child; children >> child;) {
-        Usage u = usage_of(child);
-        total.cpu_ms += u.cpu_ms;
-        total.rss_bytes += u.rss_bytes;
-      }
-    }
-    closedir(tasks);
-  }
-  return total;
-}
-
-}  // namespace
 
 void ResourceSampler::run_started(const RunInfo& info) {
   stop();
   std::lock_guard lock(mutex_);
   samples_.clear();
   start_ = last_time_ = info.start;
-  last_cpu_ms_ = tree_usage().cpu_ms;
-  samples_.push_back({0, 0, tree_usage().rss_bytes});
+  last_cpu_ms_ = process_tree_usage().cpu_ms;
+  samples_.push_back({0, 0, process_tree_usage().rss_bytes});
   running_ = true;
   thread_ = std::thread([this] {
     std::unique_lock held(mutex_);
@@ -73,7 +20,7 @@ void ResourceSampler::run_started(const RunInfo& info) {
 }
 
 void ResourceSampler::sample() {
-  Usage u = tree_usage();
+  ProcessUsage u = process_tree_usage();
   Clock::time_point now = Clock::now();
   double dt = std::chrono::duration<double, std::milli>(now - last_time_).count();
   double cpu = dt > 0 ? 100.0 * (u.cpu_ms - last_cpu_ms_) / dt : 0;

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "reports/results.hpp"
-#include "schedulers/observer.hpp"
+#include "schedulers/resource_usage.hpp"
 
 namespace schedlab::suite {
 
@@ -21,6 +21,7 @@ class ResourceSampler final : public Observer {
   ~ResourceSampler() override { stop(); }
   void run_started(const RunInfo& info) override;
   void run_finished(const RunStats&) override { stop(); }
+  bool wants_tasks() const override { return false; }
   // The samples of the last run, times from its start.
   std::vector<reports::ResourceSample> samples();
 

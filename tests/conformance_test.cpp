@@ -145,8 +145,8 @@ TEST_P(Conformance, NoNewTasksStartAfterAFailure) {
     std::mutex mutex;
     Clock::time_point failed_at = Clock::time_point::max();
     std::vector<Clock::time_point> starts;
-    void task_started(NodeId n, unsigned, Clock::time_point t) override {
-      if (n == boom) failed_at = t;
+    void task_started(const TaskEvent& e) override {
+      if (e.node == boom) failed_at = e.start;
     }
     void task_finished(const TaskEvent& e) override {
       std::lock_guard lock(mutex);
@@ -198,7 +198,7 @@ TEST_P(Conformance, ObserverSeesEveryTask) {
     std::atomic<int> started{0}, finished{0};
     int runs = 0, ends = 0;
     void run_started(const RunInfo&) override { ++runs; }
-    void task_started(NodeId, unsigned, Clock::time_point) override { ++started; }
+    void task_started(const TaskEvent&) override { ++started; }
     void task_finished(const TaskEvent&) override { ++finished; }
     void run_finished(const RunStats&) override { ++ends; }
   } counter;

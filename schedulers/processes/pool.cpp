@@ -8,7 +8,6 @@
 #include <atomic>
 #include <chrono>
 #include <cstring>
-#include <fstream>
 #include <future>
 #include <thread>
 
@@ -142,26 +141,6 @@ void WorkerPool::stop() {
   // LLVM's OpenMP runtime registers every process that loads it in /dev/shm and unregisters
   // at exit, which workers (leaving with _exit) skip: remove their entries for them.
   for (pid_t pid : pids_) remove_segments_with_prefix(fmt::format("__KMP_REGISTERED_LIB_{}_", pid));
-}
-
-double WorkerPool::workers_cpu_ms() const {
-  double total = 0;
-  const double tick_ms = 1000.0 / static_cast<double>(sysconf(_SC_CLK_TCK));
-  for (unsigned w = 0; w < pids_.size(); ++w) {
-    if (reaped_[w]) continue;
-    std::ifstream stat(fmt::format("/proc/{}/stat", pids_[w]));
-    std::string text((std::istreambuf_iterator<char>(stat)), {});
-    // Fields after the ")" that closes the command name: state is field 3, utime 14, stime 15.
-    auto close = text.rfind(')');
-    if (close == std::string::npos) continue;
-    std::istringstream fields(text.substr(close + 2));
-    std::string skip;
-    for (int i = 3; i < 14; ++i) fields >> skip;
-    double utime = 0, stime = 0;
-    fields >> utime >> stime;
-    total += (utime + stime) * tick_ms;
-  }
-  return total;
 }
 
 }  // namespace schedlab::processes

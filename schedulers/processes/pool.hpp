@@ -52,9 +52,6 @@ class WorkerPool {
   std::optional<Death> check_workers();
   bool broken() const { return broken_; }
 
-  // CPU time used so far by the live workers, in ms (from /proc), for run statistics.
-  double workers_cpu_ms() const;
-
  private:
   void stop();
 

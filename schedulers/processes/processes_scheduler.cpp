@@ -58,8 +58,7 @@ class ProcessesScheduler final : public Scheduler {
   // The state of one run.
   class Run {
    public:
-    Run(ProcessesScheduler& s, Execution& ex)
-        : pool_(*s.pool_), ex_(ex), in_flight_(s.workers_), cpu0_(pool_.workers_cpu_ms()) {
+    Run(ProcessesScheduler& s, Execution& ex) : pool_(*s.pool_), ex_(ex), in_flight_(s.workers_) {
       ready_.assign(ex.roots().begin(), ex.roots().end());
     }
 
@@ -75,7 +74,6 @@ class ProcessesScheduler final : public Scheduler {
       st.bytes_to_workers += bytes_to_;
       st.bytes_from_workers += bytes_from_;
       st.serialise_ms += serialise_ns_ / 1e6;
-      st.cpu_ms += pool_.workers_cpu_ms() - cpu0_;
     }
 
    private:
@@ -104,7 +102,6 @@ class ProcessesScheduler final : public Scheduler {
         ready_.pop_front();
         in_flight_[best].push_back(n);
         ++total_in_flight_;
-        if (Observer* o = ex_.observer()) o->task_started(n, best, Clock::now());
         to_ring_.push_back(best);
       }
     }
@@ -171,7 +168,7 @@ class ProcessesScheduler final : public Scheduler {
       serialise_ns_ += worker_serialise;
       if (type != ResponseType::ok) {
         if (type == ResponseType::task_error)
-          ex_.fail_task(n, std::string(payload));
+          ex_.task_failed(n, w, pool_.pid(w), from_ns(start), from_ns(end), std::string(payload));
         else
           ex_.fail_infrastructure(fmt::format("worker {} (pid {}) while running task '{}': {}", w,
                                               pool_.pid(w), ex_.graph().key(n), payload));
@@ -182,11 +179,9 @@ class ProcessesScheduler final : public Scheduler {
       serialise_ns_ += ns_since_epoch(Clock::now()) - t0;
       ++completed_;
       run_ns_ += static_cast<double>(end - start);
-      if (Observer* o = ex_.observer()) {
-        o->task_finished(TaskEvent{n, w, pool_.pid(w), from_ns(start), from_ns(end)});
-      }
       became_ready.clear();
-      ex_.complete(n, std::move(result), w, became_ready);
+      ex_.task_ran(n, w, pool_.pid(w), from_ns(start), from_ns(end), std::move(result),
+                   became_ready);
       ready_.insert(ready_.end(), became_ready.begin(), became_ready.end());
     }
 
@@ -239,7 +234,6 @@ class ProcessesScheduler final : public Scheduler {
     uint64_t bytes_to_ = 0, bytes_from_ = 0, completed_ = 0;
     double run_ns_ = 0;
     int64_t serialise_ns_ = 0;
-    double cpu0_;
   };
 
   unsigned workers_;

@@ -111,18 +111,12 @@ class Worker {
       result = run_task_body(*op, args.as_list(), options,
                              TaskLocks{TaskLocks::in_process().process, &global_, gil});
       end = now_ns();
-    } catch (const LockOwnerDied& e) {
+    } catch (const InfrastructureError& e) {  // LockOwnerDied too
       type = ResponseType::infrastructure_error;
-      error = e.what();
-    } catch (const InfrastructureError& e) {
-      type = ResponseType::infrastructure_error;
-      error = e.what();
-    } catch (const std::exception& e) {
-      type = ResponseType::task_error;
       error = e.what();
     } catch (...) {
       type = ResponseType::task_error;
-      error = "unknown exception";
+      error = current_exception_message();
     }
     if (!popped_) channel_.requests.pop();
     popped_ = false;

@@ -1,0 +1,99 @@
+#include "schedulers/resource_usage.hpp"
+
+#include <dirent.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace schedlab {
+namespace {
+
+const double kTickMs = 1000.0 / static_cast<double>(sysconf(_SC_CLK_TCK));
+const double kPageBytes = static_cast<double>(sysconf(_SC_PAGESIZE));
+
+// utime + stime and RSS of one process, from /proc/<pid>/stat (clock-tick resolution).
+ProcessUsage usage_of(const std::string& pid) {
+  std::ifstream in("/proc/" + pid + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  // Fields are counted after the ")" that closes the command name, which may hold spaces.
+  auto close = text.rfind(')');
+  if (close == std::string::npos) return {};
+  std::istringstream fields(text.substr(close + 2));
+  std::string f;
+  double utime = 0, stime = 0, rss_pages = 0;
+  for (int i = 3; i <= 24 && fields >> f; ++i) {  // fields 14, 15: utime, stime; 24: rss
+    if (i == 14) utime = std::stod(f);
+    if (i == 15) stime = std::stod(f);
+    if (i == 24) rss_pages = std::stod(f);
+  }
+  return {(utime + stime) * kTickMs, static_cast<uint64_t>(rss_pages * kPageBytes)};
+}
+
+// Calls f(pid) for every live child of this process (of any of its threads).
+template <class F>
+void for_each_child(F&& f) {
+  const std::string self = std::to_string(getpid());
+  DIR* tasks = opendir(("/proc/" + self + "/task").c_str());
+  if (!tasks) return;
+  while (dirent* t = readdir(tasks)) {
+    if (t->d_name[0] == '.') continue;
+    std::ifstream children("/proc/" + self + "/task/" + t->d_name + "/children");
+    for (std::string child; children >> child;) f(child);
+  }
+  closedir(tasks);
+}
+
+double ms(const timeval& t) { return static_cast<double>(t.tv_sec) * 1e3 + t.tv_usec / 1e3; }
+
+// This process (getrusage: microsecond resolution), children already reaped, live children.
+double cpu_ms_now() {
+  rusage self{}, reaped{};
+  getrusage(RUSAGE_SELF, &self);
+  getrusage(RUSAGE_CHILDREN, &reaped);
+  double total = ms(self.ru_utime) + ms(self.ru_stime) + ms(reaped.ru_utime) + ms(reaped.ru_stime);
+  for_each_child([&](const std::string& pid) { total += usage_of(pid).cpu_ms; });
+  return total;
+}
+
+// Resets the kernel's peak-RSS mark so that VmHWM afterwards is this run's peak (Linux >= 4.0).
+bool reset_peak_rss() {
+  std::ofstream clear("/proc/self/clear_refs");
+  clear << "5";
+  return static_cast<bool>(clear.flush());
+}
+
+uint64_t peak_rss_bytes() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stoull(line.substr(6)) * 1024;
+  }
+  return 0;
+}
+
+}  // namespace
+
+ProcessUsage process_tree_usage() {
+  ProcessUsage total = usage_of(std::to_string(getpid()));
+  for_each_child([&](const std::string& pid) {
+    ProcessUsage u = usage_of(pid);
+    total.cpu_ms += u.cpu_ms;
+    total.rss_bytes += u.rss_bytes;
+  });
+  return total;
+}
+
+void ResourceMeter::run_started(const RunInfo&) {
+  peak_reset_ = reset_peak_rss();
+  cpu0_ = cpu_ms_now();
+}
+
+void ResourceMeter::add_figures(RunStats& stats) {
+  stats.cpu_ms += cpu_ms_now() - cpu0_;
+  stats.peak_rss_bytes = peak_reset_ ? peak_rss_bytes() : 0;
+}
+
+}  // namespace schedlab

@@ -1,0 +1,34 @@
+// What a run costs the machine: CPU time and memory of this process and its worker processes.
+// One place reads /proc and getrusage for both the per-run figures (ResourceMeter) and the
+// suite's profile over time (suite/resource_sampler).
+#pragma once
+
+#include <cstdint>
+
+#include "schedulers/observer.hpp"
+
+namespace schedlab {
+
+struct ProcessUsage {
+  double cpu_ms = 0;       // user + system
+  uint64_t rss_bytes = 0;  // resident now
+};
+
+// This process plus its live child processes (the workers of `processes`), from /proc.
+ProcessUsage process_tree_usage();
+
+// An observer that adds cpu_ms and peak_rss_bytes to a run's stats: CPU time of this process,
+// of its live workers and of children reaped during the run; the kernel's peak-RSS mark of this
+// process, reset when the run starts (0 where that is not possible, before Linux 4.0).
+class ResourceMeter final : public Observer {
+ public:
+  void run_started(const RunInfo&) override;
+  void add_figures(RunStats& stats) override;
+  bool wants_tasks() const override { return false; }
+
+ private:
+  double cpu0_ = 0;
+  bool peak_reset_ = false;
+};
+
+}  // namespace schedlab
