@@ -5,7 +5,7 @@
 #include "cli/commands.hpp"
 #include "cli/graph_source.hpp"
 #include "schedulers/scheduler.hpp"
-#include "suite/runner.hpp"
+#include "suite/prepared.hpp"
 
 namespace schedlab::cli {
 

@@ -10,7 +10,8 @@
 #include "reports/reporter.hpp"
 #include "reports/table.hpp"
 #include "schedulers/interrupt.hpp"
-#include "suite/runner.hpp"
+#include "suite/prepared.hpp"
+#include "suite/run_loop.hpp"
 
 namespace schedlab::cli {
 namespace {
@@ -94,15 +95,15 @@ Command add_run(CLI::App& app) {
       }
       spec.context[kv.substr(0, eq)] = kv.substr(eq + 1);
     }
-    suite::validate_suite(spec);
+    const suite::PreparedSuite prepared(std::move(spec));
 
     const bool live = !args->quiet && isatty(STDERR_FILENO);
     if (!args->quiet) {
       std::cerr << fmt::format(
           "schedlab run: {} cells x {} runs, unit {} ms: about {:.0f} s of "
           "predicted run time. Reports go to {}/\n",
-          spec.cells.size(), spec.repeat + spec.warmup, spec.unit_ms,
-          suite::estimate_ms(spec) / 1000, args->out);
+          prepared.size(), prepared.spec().repeat + prepared.spec().warmup, prepared.spec().unit_ms,
+          prepared.estimate_ms() / 1000, args->out);
     }
     suite::Progress progress;
     if (live) {
@@ -122,7 +123,7 @@ Command add_run(CLI::App& app) {
       };
     }
     reports::SuiteResult result = suite::run_suite(
-        spec, progress,
+        prepared, progress,
         [&](const reports::SuiteResult& r) { reports::write_reports(r, args->out); });
     std::cout << console_summary(result);
     if (!args->quiet) {

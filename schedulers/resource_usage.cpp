@@ -46,7 +46,9 @@ void for_each_child(F&& f) {
   closedir(tasks);
 }
 
-double ms(const timeval& t) { return static_cast<double>(t.tv_sec) * 1e3 + t.tv_usec / 1e3; }
+double ms(const timeval& t) {
+  return static_cast<double>(t.tv_sec) * 1e3 + t.tv_usec / 1e3;
+}
 
 // This process (getrusage: microsecond resolution), children already reaped, live children.
 double cpu_ms_now() {

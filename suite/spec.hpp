@@ -1,16 +1,14 @@
-// The suite runner behind `schedlab run`: a matrix of scenarios x schedulers x worker counts
-// x parameters, each cell run `warmup` + `repeat` times, predicted, measured and recorded in
-// one SuiteResult. A cell that fails is recorded with its error and the suite goes on;
-// Ctrl-C stops it and keeps what was measured, marked interrupted.
+// What a suite is, before anything is built: a matrix of scenarios x schedulers x worker
+// counts x parameters and how often to run each cell. Made from flags, from a suite file or
+// as the classroom suite, and validated here; suite/prepared.hpp builds it, suite/run_loop.hpp
+// runs it, suite/aggregate.hpp turns the repetitions into figures.
 #pragma once
 
-#include <functional>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "kernels/scenarios.hpp"
-#include "reports/results.hpp"
 
 namespace schedlab::suite {
 
@@ -36,7 +34,8 @@ struct SuiteSpec {
 SuiteSpec classroom_suite();
 
 // The cross product of the lists; an empty list means "all" (scenarios: the lessons;
-// schedulers: every available one; workers: 1, 2, 4). sync runs at 1 worker only.
+// schedulers: every available one; workers: 1, 2, 4). A scheduler with a fixed worker count
+// (sync) gets one cell.
 SuiteSpec matrix_suite(const std::vector<std::string>& scenarios,
                        const std::vector<std::string>& schedulers,
                        const std::vector<unsigned>& workers,
@@ -50,30 +49,7 @@ SuiteSpec matrix_suite(const std::vector<std::string>& scenarios,
 // the file and the field at fault.
 SuiteSpec load_suite_file(const std::string& path);
 
-struct Progress {
-  std::function<void(size_t index, size_t total, const reports::Cell& cell, int run, int runs)>
-      run_started;
-  std::function<void(size_t index, size_t total, const reports::Cell& cell)> cell_finished;
-};
-
 // Checks every cell (scenario, parameters, scheduler) before anything runs: throws UsageError.
 void validate_suite(const SuiteSpec& spec);
-
-// Predicted total time of the suite in ms (what a progress line can promise).
-double estimate_ms(const SuiteSpec& spec);
-
-// Runs the suite. after_cell is called with the result so far after every cell, so that
-// reports can be rewritten and survive an interrupt.
-reports::SuiteResult run_suite(const SuiteSpec& spec, const Progress& progress,
-                               const std::function<void(const reports::SuiteResult&)>& after_cell);
-
-// Prediction of one scenario on one scheduler, with compute times calibrated by running the
-// graph once on `sync` without its sleeps.
-struct CellPrediction {
-  double predicted_ms = 0, bound_ms = 0, work_ms = 0, span_ms = 0, compute_ms = 0;
-  std::vector<std::string> reasoning;
-};
-CellPrediction predict_graph(const Graph& graph, std::span<const NodeId> targets,
-                             const std::string& scheduler, unsigned workers, bool gil);
 
 }  // namespace schedlab::suite

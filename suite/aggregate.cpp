@@ -1,0 +1,49 @@
+#include "suite/aggregate.hpp"
+
+#include <algorithm>
+
+namespace schedlab::suite {
+namespace {
+
+const reports::Cell* baseline_of(const reports::SuiteResult& result, const reports::Cell& cell) {
+  for (const reports::Cell& base : result.cells) {
+    if (base.baseline && base.scenario == cell.scenario && base.params == cell.params &&
+        base.gil == cell.gil && base.wall.n > 0) {
+      return &base;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+void aggregate(reports::SuiteResult& result, int warmup) {
+  for (reports::Cell& cell : result.cells) {
+    std::vector<double> walls, cpus;
+    std::vector<uint64_t> moved;
+    cell.peak_rss_bytes = 0;
+    for (const reports::Repetition& r : cell.reps) {
+      walls.push_back(r.wall_ms);
+      cpus.push_back(r.cpu_ms);
+      moved.push_back(r.bytes_to_workers + r.bytes_from_workers);
+      cell.peak_rss_bytes = std::max(cell.peak_rss_bytes, r.peak_rss_bytes);
+    }
+    cell.wall = reports::statistics(walls);
+    cell.cpu_ms = reports::statistics(cpus).median;
+    std::sort(moved.begin(), moved.end());
+    cell.bytes_moved = moved.empty() ? 0 : moved[moved.size() / 2];
+  }
+  // Speedups once every cell's statistics are final (a baseline may come after its cells).
+  for (reports::Cell& cell : result.cells) {
+    cell.speedup = cell.efficiency = 0;
+    const reports::Cell* base = baseline_of(result, cell);
+    if (base && cell.wall.median > 0) {
+      cell.speedup = base->wall.median / cell.wall.median;
+      cell.efficiency = cell.speedup / cell.workers;
+    }
+    cell.warnings.clear();
+    reports::add_noise_warnings(cell, warmup);
+  }
+}
+
+}  // namespace schedlab::suite

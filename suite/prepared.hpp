@@ -1,0 +1,58 @@
+// A suite made ready to run: every distinct scenario instance built once, its compute times
+// calibrated once, every cell predicted once. The time estimate and the run both read this, so
+// nothing is built, calibrated or validated twice.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "reports/results.hpp"
+#include "suite/spec.hpp"
+
+namespace schedlab::suite {
+
+// Prediction of one graph on one scheduler.
+struct CellPrediction {
+  double predicted_ms = 0, bound_ms = 0, work_ms = 0, span_ms = 0, compute_ms = 0;
+  std::vector<std::string> reasoning;
+};
+
+// Compute time of every task (ms, indexed by node): the faster of two sleepless runs on the
+// baseline scheduler (the first also pays for cold caches and first touches of data files).
+std::vector<double> calibrate(const Graph& graph, std::span<const NodeId> targets);
+
+// Calibrates `graph` and predicts it on `scheduler` (`schedlab predict`).
+CellPrediction predict_graph(const Graph& graph, std::span<const NodeId> targets,
+                             const std::string& scheduler, unsigned workers, bool gil);
+
+class PreparedSuite {
+ public:
+  // Validates the spec (UsageError), then builds, calibrates and predicts. Calibration runs
+  // here, before any cell, while no pool of an earlier cell is left spinning.
+  explicit PreparedSuite(SuiteSpec spec);
+  ~PreparedSuite();
+
+  const SuiteSpec& spec() const { return spec_; }
+  size_t size() const { return cells_.size(); }
+  // Cell i as the reports describe it, predicted but not run yet.
+  const reports::Cell& cell(size_t i) const { return cells_[i].cell; }
+  const kernels::BuiltScenario& scenario(size_t i) const;
+  const std::string& lesson(size_t i) const;
+  size_t instances() const { return instances_.size(); }  // distinct graphs built
+  // Predicted time of the whole suite, warm-up runs included (what a progress line promises).
+  double estimate_ms() const;
+
+ private:
+  struct Instance;
+  struct Prepared {
+    reports::Cell cell;
+    size_t instance;
+  };
+  SuiteSpec spec_;
+  std::vector<std::unique_ptr<Instance>> instances_;
+  std::vector<Prepared> cells_;
+};
+
+}  // namespace schedlab::suite

@@ -1,0 +1,87 @@
+#include "suite/run_loop.hpp"
+
+#include "core/errors.hpp"
+#include "schedulers/compute.hpp"
+#include "schedulers/interrupt.hpp"
+#include "suite/aggregate.hpp"
+#include "suite/resource_sampler.hpp"
+
+namespace schedlab::suite {
+namespace {
+
+reports::Repetition repetition_of(const Graph& g, const ComputeResult& r,
+                                  std::vector<reports::ResourceSample> resources) {
+  reports::Repetition rep;
+  rep.wall_ms = r.stats.wall_ms;
+  rep.cpu_ms = r.stats.cpu_ms;
+  rep.serialise_ms = r.stats.serialise_ms;
+  rep.peak_rss_bytes = r.stats.peak_rss_bytes;
+  rep.bytes_to_workers = r.stats.bytes_to_workers;
+  rep.bytes_from_workers = r.stats.bytes_from_workers;
+  rep.peak_live_intermediates = r.stats.peak_live_intermediates;
+  auto ms = [&](Clock::time_point t) {
+    return std::chrono::duration<double, std::milli>(t - r.start).count();
+  };
+  for (const TaskEvent& e : r.trace) {
+    rep.trace.push_back({std::string(g.key(e.node)), g.op(e.node)->name, e.worker, e.pid,
+                         ms(e.start), ms(e.end)});
+  }
+  rep.resources = std::move(resources);
+  return rep;
+}
+
+// Runs cell i of the suite into `cell`; returns on its first failure or an interrupt.
+void run_cell(const PreparedSuite& suite, size_t i, reports::Cell& cell, const Progress& progress) {
+  const SuiteSpec& spec = suite.spec();
+  const kernels::BuiltScenario& built = suite.scenario(i);
+  const int runs = spec.warmup + spec.repeat;
+  for (int run = 0; run < runs; ++run) {
+    if (interrupt_requested()) {
+      cell.interrupted = true;
+      return;
+    }
+    if (progress.run_started) progress.run_started(i, suite.size(), cell, run, runs);
+    ResourceSampler sampler;
+    ComputeOptions options{.scheduler = cell.scheduler,
+                           .workers = cell.workers,
+                           .trace = true,
+                           .gil = cell.gil,
+                           .observer = &sampler};
+    try {
+      ComputeResult r = compute(built.graph, built.targets, options);
+      if (run >= spec.warmup) cell.reps.push_back(repetition_of(built.graph, r, sampler.samples()));
+    } catch (const Interrupted&) {
+      cell.interrupted = true;
+      return;
+    } catch (const std::runtime_error& e) {  // TaskError, InfrastructureError
+      cell.error = e.what();
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+reports::SuiteResult run_suite(const PreparedSuite& suite, const Progress& progress,
+                               const std::function<void(const reports::SuiteResult&)>& after_cell) {
+  const SuiteSpec& spec = suite.spec();
+  reports::SuiteResult result;
+  result.context = reports::current_context();
+  result.context.unit_ms = spec.unit_ms;
+  result.context.repeat = spec.repeat;
+  result.context.warmup = spec.warmup;
+  result.context.user = spec.context;
+  for (size_t i = 0; i < suite.size() && !result.interrupted; ++i) {
+    reports::Cell cell = suite.cell(i);
+    result.lessons[cell.scenario] = suite.lesson(i);
+    run_cell(suite, i, cell, progress);
+    result.interrupted = cell.interrupted;
+    result.cells.push_back(std::move(cell));
+    aggregate(result, spec.warmup);
+    if (progress.cell_finished) progress.cell_finished(i, suite.size(), result.cells.back());
+    if (after_cell) after_cell(result);
+  }
+  return result;
+}
+
+}  // namespace schedlab::suite

@@ -1,0 +1,24 @@
+// Running a prepared suite: each cell `warmup` + `repeat` times, with a trace and a resource
+// profile per measured run. A cell that fails is recorded with its error and the suite goes
+// on; Ctrl-C stops it and keeps what was measured, marked interrupted.
+#pragma once
+
+#include <functional>
+
+#include "reports/results.hpp"
+#include "suite/prepared.hpp"
+
+namespace schedlab::suite {
+
+struct Progress {
+  std::function<void(size_t index, size_t total, const reports::Cell& cell, int run, int runs)>
+      run_started;
+  std::function<void(size_t index, size_t total, const reports::Cell& cell)> cell_finished;
+};
+
+// after_cell is called with the result so far after every cell, so that reports can be
+// rewritten and survive an interrupt.
+reports::SuiteResult run_suite(const PreparedSuite& suite, const Progress& progress,
+                               const std::function<void(const reports::SuiteResult&)>& after_cell);
+
+}  // namespace schedlab::suite

@@ -1,0 +1,155 @@
+#include "suite/spec.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "core/errors.hpp"
+#include "schedulers/scheduler.hpp"
+
+namespace schedlab::suite {
+namespace {
+
+// Every scheduler this build has, the speedup baseline first.
+std::vector<std::string> every_scheduler() {
+  std::vector<std::string> out{SchedulerRegistry::global().baseline().name};
+  for (const SchedulerInfo* s : SchedulerRegistry::global().list()) {
+    if (!s->traits.speedup_baseline) out.push_back(s->name);
+  }
+  return out;
+}
+
+void add_cells(SuiteSpec& spec, const std::string& scenario, const kernels::Params& params,
+               const std::vector<std::string>& schedulers, const std::vector<unsigned>& workers,
+               bool gil) {
+  for (const std::string& s : schedulers) {
+    const SchedulerInfo& info = SchedulerRegistry::global().info(s);
+    for (unsigned w : workers) {
+      // A scheduler with a fixed worker count (sync) gets one cell, whatever is asked.
+      if (info.traits.fixed_workers && w != workers.front()) continue;
+      spec.cells.push_back({scenario, params, info.name, info.workers_for(w), gil});
+    }
+  }
+}
+
+}  // namespace
+
+SuiteSpec classroom_suite() {
+  SuiteSpec spec;
+  const std::vector<std::string> schedulers = every_scheduler();
+  const std::vector<unsigned> workers{1, 2, 4};
+  add_cells(spec, "slow-arithmetic", {}, schedulers, workers, false);
+  add_cells(spec, "inc-dbl", {{"reduce", "chain"}}, schedulers, workers, false);
+  add_cells(spec, "inc-dbl", {{"reduce", "fanin"}}, schedulers, workers, false);
+  add_cells(spec, "inc-dec-add", {}, schedulers, workers, false);
+  add_cells(spec, "map-reduce", {}, schedulers, workers, false);
+  add_cells(spec, "fib", {}, schedulers, workers, false);
+  add_cells(spec, "fib", {}, schedulers, workers, true);
+  add_cells(spec, "sleeplock", {{"lock", "process"}}, schedulers, workers, false);
+  add_cells(spec, "flights", {}, schedulers, workers, false);
+  return spec;
+}
+
+SuiteSpec matrix_suite(const std::vector<std::string>& scenarios,
+                       const std::vector<std::string>& schedulers,
+                       const std::vector<unsigned>& workers,
+                       const std::vector<kernels::Params>& param_sets, bool gil) {
+  SuiteSpec spec;
+  std::vector<std::string> names = scenarios;
+  if (names.empty()) {
+    for (const kernels::Scenario& s : kernels::scenarios()) {
+      if (s.lesson_suite) names.push_back(s.name);
+    }
+  }
+  std::vector<std::string> scheds = schedulers;
+  if (scheds.empty()) scheds = every_scheduler();
+  std::vector<unsigned> ws = workers.empty() ? std::vector<unsigned>{1, 2, 4} : workers;
+  std::vector<kernels::Params> sets =
+      param_sets.empty() ? std::vector<kernels::Params>{{}} : param_sets;
+  for (const std::string& name : names) {
+    const kernels::Scenario& s = kernels::find_scenario(name);
+    std::vector<kernels::Params> done;
+    for (const kernels::Params& p : sets) {
+      // Parameters apply to the scenarios that have them.
+      kernels::Params mine;
+      for (const auto& [k, v] : p) {
+        for (const kernels::ScenarioParam& sp : s.params) {
+          if (sp.name == k) mine[k] = v;
+        }
+      }
+      // Naming one scenario, a parameter it does not have is a mistake worth an error.
+      if (names.size() == 1) kernels::complete_params(s, p);
+      // Sets that differ only in parameters this scenario lacks would repeat its cells.
+      if (std::find(done.begin(), done.end(), mine) != done.end()) continue;
+      done.push_back(mine);
+      add_cells(spec, name, mine, scheds, ws, gil);
+    }
+  }
+  return spec;
+}
+
+SuiteSpec load_suite_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw UsageError(fmt::format("cannot open suite file '{}'", path));
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw UsageError(fmt::format("{}: invalid JSON: {}", path, e.what()));
+  }
+  auto fail = [&](const std::string& what) { throw UsageError(fmt::format("{}: {}", path, what)); };
+  if (!j.is_object()) fail("a suite file is an object with \"cells\"");
+  for (const auto& [k, v] : j.items()) {
+    if (k != "unit_ms" && k != "repeat" && k != "warmup" && k != "cells" && k != "context") {
+      fail(
+          fmt::format("unknown field \"{}\" (fields: unit_ms, repeat, warmup, cells, context)", k));
+    }
+  }
+  SuiteSpec spec;
+  try {
+    spec.unit_ms = j.value("unit_ms", spec.unit_ms);
+    spec.repeat = j.value("repeat", spec.repeat);
+    spec.warmup = j.value("warmup", spec.warmup);
+    spec.context = j.value("context", spec.context);
+    if (!j.contains("cells") || !j["cells"].is_array()) fail("\"cells\" must be a list");
+    for (size_t i = 0; i < j["cells"].size(); ++i) {
+      const auto& c = j["cells"][i];
+      if (!c.contains("scenario")) fail(fmt::format("cells[{}] has no \"scenario\"", i));
+      for (const auto& [k, v] : c.items()) {
+        if (k != "scenario" && k != "params" && k != "schedulers" && k != "workers" && k != "gil") {
+          fail(fmt::format("cells[{}]: unknown field \"{}\"", i, k));
+        }
+      }
+      kernels::Params params;
+      const nlohmann::json given = c.value("params", nlohmann::json::object());
+      for (const auto& [k, v] : given.items()) {
+        params[k] = v.is_string() ? v.get<std::string>() : v.dump();
+      }
+      std::vector<std::string> scheds = c.value("schedulers", std::vector<std::string>{});
+      if (scheds.empty()) scheds = every_scheduler();
+      add_cells(spec, c["scenario"].get<std::string>(), params, scheds,
+                c.value("workers", std::vector<unsigned>{1, 2, 4}), c.value("gil", false));
+    }
+  } catch (const nlohmann::json::exception& e) {
+    fail(fmt::format("a field has the wrong type: {}", e.what()));
+  }
+  return spec;
+}
+
+void validate_suite(const SuiteSpec& spec) {
+  if (spec.repeat < 1 || spec.repeat > 1000) throw UsageError("--repeat must be 1 to 1000");
+  if (spec.warmup < 0 || spec.warmup > 100) throw UsageError("--warmup must be 0 to 100");
+  if (!(spec.unit_ms >= 0 && spec.unit_ms <= 60'000))
+    throw UsageError("--unit must be 0 to 60000 ms");
+  if (spec.cells.empty()) throw UsageError("the suite has no cells");
+  for (const CellSpec& c : spec.cells) {
+    const kernels::Scenario& s = kernels::find_scenario(c.scenario);
+    kernels::complete_params(s, c.params);
+    SchedulerRegistry::global().info(c.scheduler);
+    if (c.workers < 1 || c.workers > 1024) throw UsageError("workers must be 1 to 1024");
+  }
+}
+
+}  // namespace schedlab::suite

@@ -1,0 +1,279 @@
+// The suite's four parts, each on its own: the spec (matrix, suite file, validation), the
+// prepared suite (built, calibrated and predicted once), the aggregation (literal repetitions
+// in, literal figures out) and the run loop.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "core/errors.hpp"
+#include "schedulers/interrupt.hpp"
+#include "suite/aggregate.hpp"
+#include "suite/prepared.hpp"
+#include "suite/run_loop.hpp"
+#include "suite/spec.hpp"
+
+namespace schedlab::suite {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+std::string cell_list(const SuiteSpec& s) {
+  std::string out;
+  for (const CellSpec& c : s.cells) {
+    out += c.scenario + "/" + c.scheduler + "/" + std::to_string(c.workers) + (c.gil ? "/gil" : "");
+    for (const auto& [k, v] : c.params) out += " " + k + "=" + v;
+    out += ";";
+  }
+  return out;
+}
+
+class SuiteFile : public ::testing::Test {
+ protected:
+  std::filesystem::path path =
+      std::filesystem::temp_directory_path() / ("schedlab_suite_" + std::to_string(getpid()));
+  void write(const std::string& text) { std::ofstream(path) << text; }
+  void TearDown() override { std::filesystem::remove(path); }
+  std::string error_of(const std::string& text) {
+    write(text);
+    try {
+      load_suite_file(path.string());
+    } catch (const UsageError& e) {
+      return e.what();
+    }
+    return "no error";
+  }
+};
+
+// --- spec ---
+
+TEST(Spec, MatrixGivesASchedulerWithFixedWorkersOneCell) {
+  SuiteSpec s = matrix_suite({"slow-arithmetic"}, {"synchronous", "threads"}, {1, 2, 4}, {}, false);
+  EXPECT_EQ(cell_list(s),
+            "slow-arithmetic/sync/1;slow-arithmetic/threads/1;slow-arithmetic/threads/2;"
+            "slow-arithmetic/threads/4;");
+}
+
+TEST(Spec, MatrixAppliesEachParameterSetOnlyWhereTheScenarioHasIt) {
+  SuiteSpec s = matrix_suite({"inc-dbl", "fib"}, {"threads"}, {2},
+                             {{{"reduce", "chain"}}, {{"reduce", "tree"}}}, true);
+  EXPECT_EQ(cell_list(s),
+            "inc-dbl/threads/2/gil reduce=chain;inc-dbl/threads/2/gil reduce=tree;"
+            "fib/threads/2/gil;");  // fib lacks `reduce`: one cell, not one per set
+}
+
+TEST(Spec, MatrixNamingOneScenarioRejectsAParameterItLacks) {
+  EXPECT_THROW(matrix_suite({"fib"}, {"threads"}, {2}, {{{"reduce", "tree"}}}, false), UsageError);
+}
+
+TEST_F(SuiteFile, ReadsEveryField) {
+  write(R"({"unit_ms": 7, "repeat": 5, "warmup": 2, "context": {"room": "B12"},
+            "cells": [{"scenario": "inc-dbl", "params": {"reduce": "tree"},
+                       "schedulers": ["threads", "processes"], "workers": [2, 3], "gil": true}]})");
+  SuiteSpec s = load_suite_file(path.string());
+  EXPECT_EQ(s.unit_ms, 7);
+  EXPECT_EQ(s.repeat, 5);
+  EXPECT_EQ(s.warmup, 2);
+  EXPECT_EQ(s.context, (std::map<std::string, std::string>{{"room", "B12"}}));
+  EXPECT_EQ(cell_list(s),
+            "inc-dbl/threads/2/gil reduce=tree;inc-dbl/threads/3/gil reduce=tree;"
+            "inc-dbl/processes/2/gil reduce=tree;inc-dbl/processes/3/gil reduce=tree;");
+}
+
+TEST_F(SuiteFile, ErrorsNameTheFileAndTheField) {
+  const std::string p = path.string();
+  EXPECT_EQ(error_of(R"({"cells": [], "speed": 1})"),
+            p + ": unknown field \"speed\" (fields: unit_ms, repeat, warmup, cells, context)");
+  EXPECT_EQ(error_of(R"({"cells": [{"schedulers": ["sync"]}]})"),
+            p + ": cells[0] has no \"scenario\"");
+  EXPECT_EQ(error_of(R"({"cells": [{"scenario": "fib", "worker": [1]}]})"),
+            p + ": cells[0]: unknown field \"worker\"");
+  EXPECT_EQ(error_of(R"({"unit_ms": 5})"), p + ": \"cells\" must be a list");
+  EXPECT_THAT(error_of(R"({"repeat": "x", "cells": []})"),
+              HasSubstr(p + ": a field has the wrong type: "));
+  EXPECT_THAT(error_of("{"), HasSubstr(p + ": invalid JSON: "));
+}
+
+TEST(Spec, ValidationNamesTheBadSetting) {
+  SuiteSpec s = matrix_suite({"fib"}, {"threads"}, {2}, {}, false);
+  auto error_of = [](const SuiteSpec& spec) -> std::string {
+    try {
+      validate_suite(spec);
+    } catch (const UsageError& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  EXPECT_EQ(error_of(s), "no error");
+  SuiteSpec bad = s;
+  bad.repeat = 0;
+  EXPECT_EQ(error_of(bad), "--repeat must be 1 to 1000");
+  bad = s;
+  bad.warmup = -1;
+  EXPECT_EQ(error_of(bad), "--warmup must be 0 to 100");
+  bad = s;
+  bad.unit_ms = -1;
+  EXPECT_EQ(error_of(bad), "--unit must be 0 to 60000 ms");
+  bad = s;
+  bad.cells.clear();
+  EXPECT_EQ(error_of(bad), "the suite has no cells");
+  bad = s;
+  bad.cells[0].scheduler = "gpu";
+  EXPECT_THAT(error_of(bad), HasSubstr("gpu"));
+}
+
+// --- prepared suite ---
+
+SuiteSpec small_suite(double unit_ms = 2) {
+  SuiteSpec s = matrix_suite({"slow-arithmetic", "inc-dbl"}, {"sync", "threads"}, {1, 2},
+                             {{{"reduce", "chain"}}, {{"reduce", "fanin"}}}, false);
+  s.unit_ms = unit_ms;
+  s.repeat = 2;
+  s.warmup = 1;
+  return s;
+}
+
+TEST(Prepared, BuildsEachScenarioInstanceOnceAndPredictsEveryCell) {
+  PreparedSuite p(small_suite());
+  // slow-arithmetic once (no parameter), inc-dbl twice (chain, fanin); 3 schedulers/workers each.
+  EXPECT_EQ(p.size(), 9u);
+  EXPECT_EQ(p.instances(), 3u);
+  EXPECT_EQ(&p.scenario(0), &p.scenario(2));
+  EXPECT_NE(&p.scenario(3), &p.scenario(6));
+  // The lesson: 4 slow ops in series, 3 with two workers; each one unit (2 ms).
+  EXPECT_EQ(p.cell(0).scheduler, "sync");
+  EXPECT_TRUE(p.cell(0).baseline);
+  EXPECT_NEAR(p.cell(0).predicted_ms, 8, 0.5);
+  EXPECT_EQ(p.cell(2).scheduler, "threads");
+  EXPECT_EQ(p.cell(2).workers, 2u);
+  EXPECT_FALSE(p.cell(2).baseline);
+  EXPECT_NEAR(p.cell(2).predicted_ms, 6, 0.5);
+  EXPECT_EQ(p.cell(3).params, "reduce=chain");
+  EXPECT_TRUE(p.cell(0).sleep_bound);
+  EXPECT_TRUE(p.cell(0).reps.empty());
+  double sum = 0;
+  for (size_t i = 0; i < p.size(); ++i) sum += p.cell(i).predicted_ms;
+  EXPECT_DOUBLE_EQ(p.estimate_ms(), sum * 3);  // 2 measured + 1 warm-up run per cell
+}
+
+TEST(Prepared, RejectsAnInvalidSpecBeforeBuildingAnything) {
+  SuiteSpec s = small_suite();
+  s.repeat = 0;
+  EXPECT_THROW(PreparedSuite{s}, UsageError);
+}
+
+// --- aggregation ---
+
+reports::Cell measured(std::string scheduler, unsigned workers, bool baseline,
+                       std::vector<double> walls, bool gil = false) {
+  reports::Cell c;
+  c.scenario = "fib";
+  c.scheduler = std::move(scheduler);
+  c.workers = workers;
+  c.baseline = baseline;
+  c.gil = gil;
+  uint64_t k = 1;
+  for (double w : walls) {
+    c.reps.push_back({.wall_ms = w,
+                      .cpu_ms = 2 * w,
+                      .peak_rss_bytes = 1000 * k,
+                      .bytes_to_workers = 10 * k,
+                      .bytes_from_workers = k});
+    ++k;
+  }
+  return c;
+}
+
+TEST(Aggregate, FiguresFromRepetitions) {
+  reports::SuiteResult r;
+  // The baseline comes after a cell that needs it: speedups wait for every statistic.
+  r.cells.push_back(measured("threads", 2, false, {5, 6, 5.5}));
+  r.cells.push_back(measured("sync", 1, true, {10, 12, 11}));
+  r.cells.push_back(measured("threads", 2, false, {4}, /*gil=*/true));  // no GIL baseline
+  r.cells.push_back(measured("threads", 4, false, {}));                // failed at once
+  aggregate(r, 0);
+  const reports::Cell& t = r.cells[0];
+  EXPECT_EQ(t.wall.n, 3u);
+  EXPECT_DOUBLE_EQ(t.wall.median, 5.5);
+  EXPECT_DOUBLE_EQ(t.wall.min, 5);
+  EXPECT_DOUBLE_EQ(t.wall.max, 6);
+  EXPECT_DOUBLE_EQ(t.cpu_ms, 11);
+  EXPECT_EQ(t.peak_rss_bytes, 3000u);
+  EXPECT_EQ(t.bytes_moved, 22u);  // the median of 11, 22, 33
+  EXPECT_DOUBLE_EQ(t.speedup, 2.0);
+  EXPECT_DOUBLE_EQ(t.efficiency, 1.0);
+  EXPECT_DOUBLE_EQ(r.cells[1].speedup, 1.0);
+  EXPECT_DOUBLE_EQ(r.cells[2].speedup, 0);
+  EXPECT_EQ(r.cells[3].wall.n, 0u);
+  EXPECT_DOUBLE_EQ(r.cells[3].speedup, 0);
+  EXPECT_EQ(r.cells[3].bytes_moved, 0u);
+}
+
+TEST(Aggregate, IsIdempotentAndWarnsAboutNoise) {
+  reports::SuiteResult r;
+  r.cells.push_back(measured("sync", 1, true, {10, 10.1, 10, 30}));
+  aggregate(r, 0);
+  aggregate(r, 0);
+  ASSERT_EQ(r.cells[0].warnings.size(), 2u);
+  EXPECT_EQ(r.cells[0].warnings[0].kind, "noise");
+  EXPECT_EQ(r.cells[0].warnings[1].kind, "outliers");
+}
+
+// --- run loop ---
+
+TEST(RunLoop, RunsEveryCellMeasuresAndCallsBack) {
+  PreparedSuite p(small_suite(1));
+  std::vector<std::string> started;
+  size_t finished = 0, callbacks = 0;
+  Progress progress;
+  progress.run_started = [&](size_t i, size_t n, const reports::Cell& c, int run, int runs) {
+    EXPECT_EQ(n, 9u);
+    EXPECT_EQ(runs, 3);
+    started.push_back(std::to_string(i) + c.scheduler + std::to_string(run));
+  };
+  progress.cell_finished = [&](size_t, size_t, const reports::Cell&) { ++finished; };
+  reports::SuiteResult r =
+      run_suite(p, progress, [&](const reports::SuiteResult& so_far) {
+        ++callbacks;
+        EXPECT_EQ(so_far.cells.size(), callbacks);
+      });
+  ASSERT_EQ(r.cells.size(), 9u);
+  EXPECT_EQ(started.size(), 27u);
+  EXPECT_THAT(std::vector<std::string>(started.begin(), started.begin() + 3),
+              ElementsAre("0sync0", "0sync1", "0sync2"));
+  EXPECT_EQ(finished, 9u);
+  EXPECT_FALSE(r.interrupted);
+  EXPECT_EQ(r.context.repeat, 2);
+  EXPECT_EQ(r.context.warmup, 1);
+  EXPECT_EQ(r.lessons.count("slow-arithmetic"), 1u);
+  for (const reports::Cell& c : r.cells) {
+    EXPECT_EQ(c.error, "") << c.id();
+    ASSERT_EQ(c.reps.size(), 2u) << c.id();  // the warm-up run is not kept
+    EXPECT_GT(c.speedup, 0) << c.id();
+    EXPECT_FALSE(c.reps[0].trace.empty()) << c.id();
+  }
+  // Four sleeps of one unit in series at least.
+  EXPECT_GE(r.cells[0].wall.median, 4.0);
+  EXPECT_EQ(r.cells[0].reps[0].trace.size(), 4u);
+}
+
+TEST(RunLoop, AnInterruptKeepsWhatWasMeasuredAndStops) {
+  PreparedSuite p(small_suite(1));
+  size_t cells = 0;
+  reports::SuiteResult r = run_suite(p, {}, [&](const reports::SuiteResult& so_far) {
+    if (++cells == 2) request_interrupt();
+    EXPECT_EQ(so_far.cells.size(), cells);
+  });
+  clear_interrupt();
+  ASSERT_EQ(r.cells.size(), 3u);
+  EXPECT_TRUE(r.interrupted);
+  EXPECT_EQ(r.cells[1].reps.size(), 2u);
+  EXPECT_TRUE(r.cells[2].interrupted);
+  EXPECT_TRUE(r.cells[2].reps.empty());
+}
+
+}  // namespace
+}  // namespace schedlab::suite
