@@ -3,7 +3,7 @@
 #include <map>
 #include <mutex>
 
-#include "kernels/shapes.hpp"
+#include "schedlab/kernels/shapes.hpp"
 
 namespace schedlab::bench {
 

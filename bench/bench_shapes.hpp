@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "core/graph.hpp"
-#include "core/plan.hpp"
+#include "schedlab/core/graph.hpp"
+#include "schedlab/core/plan.hpp"
 
 namespace schedlab::bench {
 

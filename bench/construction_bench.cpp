@@ -3,7 +3,7 @@
 #include <numeric>
 
 #include "bench/bench_shapes.hpp"
-#include "core/delayed.hpp"
+#include "schedlab/core/delayed.hpp"
 
 namespace schedlab::bench {
 namespace {

@@ -1,9 +1,9 @@
 // The processes scheduler: per-task cost on the four shapes (always the full path: values have
 // to be encoded and moved), pool start-up, and moving a 100 MB array to a worker and back.
 #include "bench/bench_shapes.hpp"
-#include "core/delayed.hpp"
-#include "schedulers/compute.hpp"
-#include "schedulers/scheduler.hpp"
+#include "schedlab/core/delayed.hpp"
+#include "schedlab/schedulers/compute.hpp"
+#include "schedlab/schedulers/scheduler.hpp"
 
 namespace schedlab::bench {
 namespace {

@@ -2,9 +2,9 @@
 //   <scheduler>/<shape>       the scheduling core with a plain C++ body per task (PlainJob)
 //   <scheduler>_full/<shape>  the full path: values, ops, release of intermediates (compute)
 #include "bench/bench_shapes.hpp"
-#include "schedulers/compute.hpp"
-#include "schedulers/plain_job.hpp"
-#include "schedulers/scheduler.hpp"
+#include "schedlab/schedulers/compute.hpp"
+#include "schedlab/schedulers/plain_job.hpp"
+#include "schedlab/schedulers/scheduler.hpp"
 
 namespace schedlab::bench {
 namespace {

@@ -4,11 +4,11 @@
 
 #include "cli/commands.hpp"
 #include "cli/graph_source.hpp"
-#include "core/graph_file.hpp"
-#include "core/output_file.hpp"
-#include "core/value_json.hpp"
-#include "schedulers/compute.hpp"
-#include "schedulers/trace.hpp"
+#include "schedlab/core/graph_file.hpp"
+#include "schedlab/core/output_file.hpp"
+#include "schedlab/core/value_json.hpp"
+#include "schedlab/schedulers/compute.hpp"
+#include "schedlab/schedulers/trace.hpp"
 
 namespace schedlab::cli {
 

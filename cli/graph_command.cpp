@@ -2,8 +2,8 @@
 
 #include "cli/commands.hpp"
 #include "cli/graph_source.hpp"
-#include "core/graph_dot.hpp"
-#include "core/graph_file.hpp"
+#include "schedlab/core/graph_dot.hpp"
+#include "schedlab/core/graph_file.hpp"
 
 namespace schedlab::cli {
 

@@ -4,9 +4,9 @@
 
 #include <filesystem>
 
-#include "core/errors.hpp"
-#include "kernels/flights.hpp"
-#include "kernels/scenarios.hpp"
+#include "schedlab/core/errors.hpp"
+#include "schedlab/kernels/flights.hpp"
+#include "schedlab/kernels/scenarios.hpp"
 
 namespace schedlab::cli {
 

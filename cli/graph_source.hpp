@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "core/graph_file.hpp"
+#include "schedlab/core/graph_file.hpp"
 
 namespace schedlab::cli {
 

@@ -4,9 +4,9 @@
 #include <sstream>
 
 #include "cli/commands.hpp"
-#include "core/ops.hpp"
-#include "kernels/scenarios.hpp"
-#include "schedulers/scheduler.hpp"
+#include "schedlab/core/ops.hpp"
+#include "schedlab/kernels/scenarios.hpp"
+#include "schedlab/schedulers/scheduler.hpp"
 
 namespace schedlab::cli {
 namespace {

@@ -16,11 +16,11 @@
 #include <map>
 
 #include "cli/commands.hpp"
-#include "core/errors.hpp"
-#include "core/value_codec.hpp"
-#include "core/version.hpp"
-#include "schedulers/interrupt.hpp"
-#include "schedulers/scheduler.hpp"
+#include "schedlab/core/errors.hpp"
+#include "schedlab/core/value_codec.hpp"
+#include "schedlab/core/version.hpp"
+#include "schedlab/schedulers/interrupt.hpp"
+#include "schedlab/schedulers/scheduler.hpp"
 
 namespace {
 

@@ -4,8 +4,8 @@
 
 #include "cli/commands.hpp"
 #include "cli/graph_source.hpp"
-#include "schedulers/scheduler.hpp"
-#include "suite/prepared.hpp"
+#include "schedlab/schedulers/scheduler.hpp"
+#include "schedlab/suite/prepared.hpp"
 
 namespace schedlab::cli {
 

@@ -5,10 +5,10 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
-#include "core/errors.hpp"
-#include "core/output_file.hpp"
-#include "reports/compare.hpp"
-#include "reports/gbench.hpp"
+#include "schedlab/core/errors.hpp"
+#include "schedlab/core/output_file.hpp"
+#include "schedlab/reports/compare.hpp"
+#include "schedlab/reports/gbench.hpp"
 
 namespace schedlab::cli {
 namespace {

@@ -5,13 +5,13 @@
 
 #include "cli/commands.hpp"
 #include "cli/graph_source.hpp"
-#include "core/errors.hpp"
-#include "kernels/flights.hpp"
-#include "reports/reporter.hpp"
-#include "reports/table.hpp"
-#include "schedulers/interrupt.hpp"
-#include "suite/prepared.hpp"
-#include "suite/run_loop.hpp"
+#include "schedlab/core/errors.hpp"
+#include "schedlab/kernels/flights.hpp"
+#include "schedlab/reports/reporter.hpp"
+#include "schedlab/reports/table.hpp"
+#include "schedlab/schedulers/interrupt.hpp"
+#include "schedlab/suite/prepared.hpp"
+#include "schedlab/suite/run_loop.hpp"
 
 namespace schedlab::cli {
 namespace {

@@ -1,8 +1,8 @@
-#include "core/analysis.hpp"
+#include "schedlab/core/analysis.hpp"
 
 #include <algorithm>
 
-#include "core/plan.hpp"
+#include "schedlab/core/plan.hpp"
 
 namespace schedlab {
 

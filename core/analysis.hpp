@@ -5,7 +5,7 @@
 #include <span>
 #include <vector>
 
-#include "core/graph.hpp"
+#include "schedlab/core/graph.hpp"
 
 namespace schedlab {
 

@@ -9,9 +9,9 @@
 #include <cstdlib>
 #include <limits>
 
-#include "core/exact_arithmetic.hpp"
-#include "core/gil.hpp"
-#include "core/ops.hpp"
+#include "schedlab/core/exact_arithmetic.hpp"
+#include "schedlab/core/gil.hpp"
+#include "schedlab/core/ops.hpp"
 
 namespace schedlab {
 namespace {

@@ -1,4 +1,4 @@
-#include "core/delayed.hpp"
+#include "schedlab/core/delayed.hpp"
 
 namespace schedlab {
 namespace {

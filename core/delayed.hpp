@@ -18,7 +18,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "core/graph.hpp"
+#include "schedlab/core/graph.hpp"
 
 namespace schedlab {
 

@@ -1,4 +1,4 @@
-#include "core/errors.hpp"
+#include "schedlab/core/errors.hpp"
 
 #include <fmt/format.h>
 

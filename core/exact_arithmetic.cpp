@@ -1,4 +1,4 @@
-#include "core/exact_arithmetic.hpp"
+#include "schedlab/core/exact_arithmetic.hpp"
 
 #include <algorithm>
 #include <bit>

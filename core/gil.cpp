@@ -1,4 +1,4 @@
-#include "core/gil.hpp"
+#include "schedlab/core/gil.hpp"
 
 namespace schedlab {
 namespace {

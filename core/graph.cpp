@@ -1,11 +1,11 @@
-#include "core/graph.hpp"
+#include "schedlab/core/graph.hpp"
 
 #include <fmt/format.h>
 
 #include <charconv>
 
-#include "core/graph_cache.hpp"
-#include "core/value_codec.hpp"
+#include "schedlab/core/graph_cache.hpp"
+#include "schedlab/core/value_codec.hpp"
 
 namespace schedlab {
 

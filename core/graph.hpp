@@ -25,8 +25,8 @@
 #include <variant>
 #include <vector>
 
-#include "core/ops.hpp"
-#include "core/value.hpp"
+#include "schedlab/core/ops.hpp"
+#include "schedlab/core/value.hpp"
 
 namespace schedlab {
 

@@ -9,8 +9,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "core/graph.hpp"
-#include "core/plan.hpp"
+#include "schedlab/core/graph.hpp"
+#include "schedlab/core/plan.hpp"
 
 namespace schedlab {
 

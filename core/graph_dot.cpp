@@ -1,4 +1,4 @@
-#include "core/graph_dot.hpp"
+#include "schedlab/core/graph_dot.hpp"
 
 #include <fmt/format.h>
 

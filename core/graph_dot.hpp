@@ -6,7 +6,7 @@
 #include <span>
 #include <string>
 
-#include "core/graph.hpp"
+#include "schedlab/core/graph.hpp"
 
 namespace schedlab {
 

@@ -1,7 +1,7 @@
 // The graph-file reader is a SAX handler over nlohmann::json's parser rather than a DOM walk:
 // the SAX events let us stop at the first duplicate key (a DOM silently keeps the last one)
 // and tell the exact line and column of every error, which a DOM has forgotten.
-#include "core/graph_file.hpp"
+#include "schedlab/core/graph_file.hpp"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -18,8 +18,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "core/value_codec.hpp"
-#include "core/value_json.hpp"
+#include "schedlab/core/value_codec.hpp"
+#include "schedlab/core/value_json.hpp"
 
 namespace schedlab {
 namespace {

@@ -16,7 +16,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/graph.hpp"
+#include "schedlab/core/graph.hpp"
 
 namespace schedlab {
 

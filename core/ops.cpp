@@ -1,4 +1,4 @@
-#include "core/ops.hpp"
+#include "schedlab/core/ops.hpp"
 
 #include <algorithm>
 #include <mutex>

@@ -21,8 +21,8 @@
 #include <utility>
 #include <vector>
 
-#include "core/errors.hpp"
-#include "core/value.hpp"
+#include "schedlab/core/errors.hpp"
+#include "schedlab/core/value.hpp"
 
 namespace schedlab {
 

@@ -1,4 +1,4 @@
-#include "core/output_file.hpp"
+#include "schedlab/core/output_file.hpp"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -10,7 +10,7 @@
 #include <cstring>
 #include <filesystem>
 
-#include "core/errors.hpp"
+#include "schedlab/core/errors.hpp"
 
 namespace schedlab {
 namespace {

@@ -1,10 +1,10 @@
-#include "core/plan.hpp"
+#include "schedlab/core/plan.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 
-#include "core/graph_cache.hpp"
+#include "schedlab/core/graph_cache.hpp"
 
 namespace schedlab {
 namespace detail {

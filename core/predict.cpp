@@ -1,4 +1,4 @@
-#include "core/predict.hpp"
+#include "schedlab/core/predict.hpp"
 
 #include <fmt/format.h>
 
@@ -6,7 +6,7 @@
 #include <deque>
 #include <queue>
 
-#include "core/plan.hpp"
+#include "schedlab/core/plan.hpp"
 
 namespace schedlab {
 

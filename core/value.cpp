@@ -1,8 +1,8 @@
-#include "core/value.hpp"
+#include "schedlab/core/value.hpp"
 
 #include <fmt/format.h>
 
-#include "core/errors.hpp"
+#include "schedlab/core/errors.hpp"
 
 namespace schedlab {
 

@@ -1,4 +1,4 @@
-#include "core/value_codec.hpp"
+#include "schedlab/core/value_codec.hpp"
 
 #include <fmt/format.h>
 

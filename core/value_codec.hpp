@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/value.hpp"
+#include "schedlab/core/value.hpp"
 
 namespace schedlab {
 

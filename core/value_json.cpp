@@ -1,4 +1,4 @@
-#include "core/value_json.hpp"
+#include "schedlab/core/value_json.hpp"
 
 #include <fmt/format.h>
 
@@ -6,8 +6,8 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
-#include "core/errors.hpp"
-#include "core/value_codec.hpp"
+#include "schedlab/core/errors.hpp"
+#include "schedlab/core/value_codec.hpp"
 
 namespace schedlab {
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/value.hpp"
+#include "schedlab/core/value.hpp"
 
 namespace schedlab {
 

@@ -8,9 +8,9 @@
 #include <cstdlib>
 #include <string>
 
-#include "core/delayed.hpp"
-#include "schedulers/compute.hpp"
-#include "schedulers/scheduler.hpp"
+#include "schedlab/core/delayed.hpp"
+#include "schedlab/schedulers/compute.hpp"
+#include "schedlab/schedulers/scheduler.hpp"
 
 namespace lesson {
 

@@ -1,4 +1,4 @@
-#include "kernels/flights.hpp"
+#include "schedlab/kernels/flights.hpp"
 
 #include <fmt/format.h>
 #include <unistd.h>
@@ -13,9 +13,9 @@
 #include <random>
 #include <sstream>
 
-#include "core/errors.hpp"
-#include "core/ops.hpp"
-#include "core/output_file.hpp"
+#include "schedlab/core/errors.hpp"
+#include "schedlab/core/ops.hpp"
+#include "schedlab/core/output_file.hpp"
 
 namespace schedlab::kernels {
 namespace fs = std::filesystem;

@@ -1,14 +1,14 @@
-#include "kernels/scenarios.hpp"
+#include "schedlab/kernels/scenarios.hpp"
 
 #include <fmt/format.h>
 
 #include <charconv>
 #include <numeric>
 
-#include "core/delayed.hpp"
-#include "core/errors.hpp"
-#include "kernels/flights.hpp"
-#include "kernels/shapes.hpp"
+#include "schedlab/core/delayed.hpp"
+#include "schedlab/core/errors.hpp"
+#include "schedlab/kernels/flights.hpp"
+#include "schedlab/kernels/shapes.hpp"
 
 namespace schedlab::kernels {
 namespace {

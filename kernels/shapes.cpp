@@ -1,9 +1,9 @@
-#include "kernels/shapes.hpp"
+#include "schedlab/kernels/shapes.hpp"
 
 #include <algorithm>
 #include <random>
 
-#include "core/delayed.hpp"
+#include "schedlab/core/delayed.hpp"
 
 namespace schedlab::kernels {
 

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "core/graph.hpp"
+#include "schedlab/core/graph.hpp"
 
 namespace schedlab::kernels {
 

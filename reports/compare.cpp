@@ -1,11 +1,11 @@
-#include "reports/compare.hpp"
+#include "schedlab/reports/compare.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
 
-#include "reports/table.hpp"
+#include "schedlab/reports/table.hpp"
 
 namespace schedlab::reports {
 

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "reports/results.hpp"
+#include "schedlab/reports/results.hpp"
 
 namespace schedlab::reports {
 

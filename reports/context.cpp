@@ -7,9 +7,9 @@
 #include <fstream>
 #include <thread>
 
-#include "core/version.hpp"
-#include "reports/build_info.hpp"
-#include "reports/results.hpp"
+#include "schedlab/core/version.hpp"
+#include "schedlab/reports/build_info.hpp"
+#include "schedlab/reports/results.hpp"
 
 namespace schedlab::reports {
 

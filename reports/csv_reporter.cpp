@@ -2,8 +2,8 @@
 // in docs/REPORTS.md.
 #include <fmt/format.h>
 
-#include "reports/reporter.hpp"
-#include "reports/table.hpp"
+#include "schedlab/reports/reporter.hpp"
+#include "schedlab/reports/table.hpp"
 
 namespace schedlab::reports {
 namespace {

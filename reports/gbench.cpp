@@ -1,12 +1,12 @@
-#include "reports/gbench.hpp"
+#include "schedlab/reports/gbench.hpp"
 
 #include <fmt/format.h>
 
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "core/errors.hpp"
-#include "reports/table.hpp"
+#include "schedlab/core/errors.hpp"
+#include "schedlab/reports/table.hpp"
 
 namespace schedlab::reports {
 namespace {

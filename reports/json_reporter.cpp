@@ -1,4 +1,4 @@
-#include "reports/reporter.hpp"
+#include "schedlab/reports/reporter.hpp"
 
 namespace schedlab::reports {
 namespace {

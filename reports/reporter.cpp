@@ -1,11 +1,11 @@
-#include "reports/reporter.hpp"
+#include "schedlab/reports/reporter.hpp"
 
 #include <fmt/format.h>
 
 #include <filesystem>
 
-#include "core/errors.hpp"
-#include "core/output_file.hpp"
+#include "schedlab/core/errors.hpp"
+#include "schedlab/core/output_file.hpp"
 
 namespace schedlab::reports {
 

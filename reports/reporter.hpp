@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "reports/results.hpp"
+#include "schedlab/reports/results.hpp"
 
 namespace schedlab::reports {
 

@@ -1,8 +1,8 @@
 // results.json: the source of truth, read back by `schedlab report compare`.
 #include <fmt/format.h>
 
-#include "core/errors.hpp"
-#include "reports/results.hpp"
+#include "schedlab/core/errors.hpp"
+#include "schedlab/reports/results.hpp"
 
 namespace schedlab::reports {
 

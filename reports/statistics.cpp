@@ -4,7 +4,7 @@
 #include <cmath>
 #include <numeric>
 
-#include "reports/results.hpp"
+#include "schedlab/reports/results.hpp"
 
 namespace schedlab::reports {
 namespace {

@@ -1,4 +1,4 @@
-#include "reports/table.hpp"
+#include "schedlab/reports/table.hpp"
 
 #include <algorithm>
 

@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <map>
 
-#include "reports/reporter.hpp"
-#include "reports/table.hpp"
+#include "schedlab/reports/reporter.hpp"
+#include "schedlab/reports/table.hpp"
 
 namespace schedlab::reports {
 namespace {

@@ -1,14 +1,14 @@
-#include "schedulers/compute.hpp"
+#include "schedlab/schedulers/compute.hpp"
 
 #include <fmt/format.h>
 
 #include <string>
 
-#include "core/errors.hpp"
-#include "core/plan.hpp"
-#include "schedulers/resource_usage.hpp"
-#include "schedulers/scheduler.hpp"
-#include "schedulers/trace.hpp"
+#include "schedlab/core/errors.hpp"
+#include "schedlab/core/plan.hpp"
+#include "schedlab/schedulers/resource_usage.hpp"
+#include "schedlab/schedulers/scheduler.hpp"
+#include "schedlab/schedulers/trace.hpp"
 
 namespace schedlab {
 

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "core/delayed.hpp"
-#include "core/graph.hpp"
-#include "schedulers/observer.hpp"
+#include "schedlab/core/delayed.hpp"
+#include "schedlab/core/graph.hpp"
+#include "schedlab/schedulers/observer.hpp"
 
 namespace schedlab {
 

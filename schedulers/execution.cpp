@@ -1,12 +1,12 @@
-#include "schedulers/execution.hpp"
+#include "schedlab/schedulers/execution.hpp"
 
 #include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
 
-#include "core/errors.hpp"
-#include "schedulers/interrupt.hpp"
+#include "schedlab/core/errors.hpp"
+#include "schedlab/schedulers/interrupt.hpp"
 
 namespace schedlab {
 

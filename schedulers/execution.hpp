@@ -52,11 +52,11 @@
 #include <string>
 #include <vector>
 
-#include "core/graph.hpp"
-#include "core/plan.hpp"
-#include "schedulers/interrupt.hpp"
-#include "schedulers/observer.hpp"
-#include "schedulers/task_body.hpp"
+#include "schedlab/core/graph.hpp"
+#include "schedlab/core/plan.hpp"
+#include "schedlab/schedulers/interrupt.hpp"
+#include "schedlab/schedulers/observer.hpp"
+#include "schedlab/schedulers/task_body.hpp"
 
 namespace schedlab {
 

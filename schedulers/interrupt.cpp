@@ -1,4 +1,4 @@
-#include "schedulers/interrupt.hpp"
+#include "schedlab/schedulers/interrupt.hpp"
 
 #include <unistd.h>
 

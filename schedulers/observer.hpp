@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "core/graph.hpp"
+#include "schedlab/core/graph.hpp"
 
 namespace schedlab {
 

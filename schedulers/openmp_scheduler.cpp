@@ -15,7 +15,7 @@
 #include <mutex>
 #include <thread>
 
-#include "schedulers/scheduler.hpp"
+#include "schedlab/schedulers/scheduler.hpp"
 
 namespace schedlab {
 namespace {

@@ -1,5 +1,5 @@
 // Schedulers that exist only when their dependencies were found at build time.
-#include "schedulers/scheduler.hpp"
+#include "schedlab/schedulers/scheduler.hpp"
 
 namespace schedlab {
 

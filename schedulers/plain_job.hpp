@@ -10,8 +10,8 @@
 #include <memory>
 #include <mutex>
 
-#include "core/plan.hpp"
-#include "schedulers/execution.hpp"
+#include "schedlab/core/plan.hpp"
+#include "schedlab/schedulers/execution.hpp"
 
 namespace schedlab {
 

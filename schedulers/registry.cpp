@@ -5,8 +5,8 @@
 #include <system_error>
 #include <thread>
 
-#include "core/errors.hpp"
-#include "schedulers/scheduler.hpp"
+#include "schedlab/core/errors.hpp"
+#include "schedlab/schedulers/scheduler.hpp"
 
 namespace schedlab {
 

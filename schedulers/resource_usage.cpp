@@ -1,4 +1,4 @@
-#include "schedulers/resource_usage.hpp"
+#include "schedlab/schedulers/resource_usage.hpp"
 
 #include <dirent.h>
 #include <sys/resource.h>

@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-#include "schedulers/observer.hpp"
+#include "schedlab/schedulers/observer.hpp"
 
 namespace schedlab {
 

@@ -12,8 +12,8 @@
 #include <string_view>
 #include <vector>
 
-#include "core/predict.hpp"
-#include "schedulers/execution.hpp"
+#include "schedlab/core/predict.hpp"
+#include "schedlab/schedulers/execution.hpp"
 
 namespace schedlab {
 

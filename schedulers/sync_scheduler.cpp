@@ -3,7 +3,7 @@
 // is fixed, so runs are repeatable: the scheduler to debug with.
 #include <algorithm>
 
-#include "schedulers/scheduler.hpp"
+#include "schedlab/schedulers/scheduler.hpp"
 
 namespace schedlab {
 namespace {

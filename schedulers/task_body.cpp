@@ -1,10 +1,10 @@
-#include "schedulers/task_body.hpp"
+#include "schedlab/schedulers/task_body.hpp"
 
 #include <chrono>
 #include <mutex>
 #include <thread>
 
-#include "core/gil.hpp"
+#include "schedlab/core/gil.hpp"
 
 namespace schedlab {
 namespace {

@@ -3,8 +3,8 @@
 // thing everywhere.
 #pragma once
 
-#include "core/graph.hpp"
-#include "core/ops.hpp"
+#include "schedlab/core/graph.hpp"
+#include "schedlab/core/ops.hpp"
 
 namespace schedlab {
 

@@ -23,7 +23,7 @@
 #include <system_error>
 #include <thread>
 
-#include "schedulers/scheduler.hpp"
+#include "schedlab/schedulers/scheduler.hpp"
 
 namespace schedlab {
 namespace {

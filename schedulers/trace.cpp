@@ -1,4 +1,4 @@
-#include "schedulers/trace.hpp"
+#include "schedlab/schedulers/trace.hpp"
 
 #include <fmt/format.h>
 #include <unistd.h>

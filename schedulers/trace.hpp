@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "schedulers/compute.hpp"
-#include "schedulers/observer.hpp"
+#include "schedlab/schedulers/compute.hpp"
+#include "schedlab/schedulers/observer.hpp"
 
 namespace schedlab {
 

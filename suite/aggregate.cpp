@@ -1,4 +1,4 @@
-#include "suite/aggregate.hpp"
+#include "schedlab/suite/aggregate.hpp"
 
 #include <algorithm>
 

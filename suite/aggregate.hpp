@@ -3,7 +3,7 @@
 // parameters and GIL setting, and the warnings the numbers call for. Pure: no clocks, no runs.
 #pragma once
 
-#include "reports/results.hpp"
+#include "schedlab/reports/results.hpp"
 
 namespace schedlab::suite {
 

@@ -1,12 +1,12 @@
-#include "suite/prepared.hpp"
+#include "schedlab/suite/prepared.hpp"
 
 #include <cmath>
 #include <limits>
 #include <map>
 
-#include "core/predict.hpp"
-#include "schedulers/compute.hpp"
-#include "schedulers/scheduler.hpp"
+#include "schedlab/core/predict.hpp"
+#include "schedlab/schedulers/compute.hpp"
+#include "schedlab/schedulers/scheduler.hpp"
 
 namespace schedlab::suite {
 namespace {

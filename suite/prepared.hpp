@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "reports/results.hpp"
-#include "suite/spec.hpp"
+#include "schedlab/reports/results.hpp"
+#include "schedlab/suite/spec.hpp"
 
 namespace schedlab::suite {
 

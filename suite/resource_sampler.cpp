@@ -1,4 +1,4 @@
-#include "suite/resource_sampler.hpp"
+#include "schedlab/suite/resource_sampler.hpp"
 
 namespace schedlab::suite {
 

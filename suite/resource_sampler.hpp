@@ -9,8 +9,8 @@
 #include <thread>
 #include <vector>
 
-#include "reports/results.hpp"
-#include "schedulers/resource_usage.hpp"
+#include "schedlab/reports/results.hpp"
+#include "schedlab/schedulers/resource_usage.hpp"
 
 namespace schedlab::suite {
 

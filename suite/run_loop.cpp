@@ -1,10 +1,10 @@
-#include "suite/run_loop.hpp"
+#include "schedlab/suite/run_loop.hpp"
 
-#include "core/errors.hpp"
-#include "schedulers/compute.hpp"
-#include "schedulers/interrupt.hpp"
-#include "suite/aggregate.hpp"
-#include "suite/resource_sampler.hpp"
+#include "schedlab/core/errors.hpp"
+#include "schedlab/schedulers/compute.hpp"
+#include "schedlab/schedulers/interrupt.hpp"
+#include "schedlab/suite/aggregate.hpp"
+#include "schedlab/suite/resource_sampler.hpp"
 
 namespace schedlab::suite {
 namespace {
@@ -23,8 +23,8 @@ reports::Repetition repetition_of(const Graph& g, const ComputeResult& r,
     return std::chrono::duration<double, std::milli>(t - r.start).count();
   };
   for (const TaskEvent& e : r.trace) {
-    rep.trace.push_back({std::string(g.key(e.node)), g.op(e.node)->name, e.worker, e.pid,
-                         ms(e.start), ms(e.end)});
+    rep.trace.push_back(
+        {std::string(g.key(e.node)), g.op(e.node)->name, e.worker, e.pid, ms(e.start), ms(e.end)});
   }
   rep.resources = std::move(resources);
   return rep;

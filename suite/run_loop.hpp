@@ -5,8 +5,8 @@
 
 #include <functional>
 
-#include "reports/results.hpp"
-#include "suite/prepared.hpp"
+#include "schedlab/reports/results.hpp"
+#include "schedlab/suite/prepared.hpp"
 
 namespace schedlab::suite {
 

@@ -1,4 +1,4 @@
-#include "suite/spec.hpp"
+#include "schedlab/suite/spec.hpp"
 
 #include <fmt/format.h>
 
@@ -6,8 +6,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "core/errors.hpp"
-#include "schedulers/scheduler.hpp"
+#include "schedlab/core/errors.hpp"
+#include "schedlab/schedulers/scheduler.hpp"
 
 namespace schedlab::suite {
 namespace {

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "kernels/scenarios.hpp"
+#include "schedlab/kernels/scenarios.hpp"
 
 namespace schedlab::suite {
 

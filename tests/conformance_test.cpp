@@ -8,12 +8,12 @@
 #include <numeric>
 #include <thread>
 
-#include "core/delayed.hpp"
-#include "core/errors.hpp"
-#include "core/predict.hpp"
-#include "kernels/shapes.hpp"
-#include "schedulers/compute.hpp"
-#include "schedulers/scheduler.hpp"
+#include "schedlab/core/delayed.hpp"
+#include "schedlab/core/errors.hpp"
+#include "schedlab/core/predict.hpp"
+#include "schedlab/kernels/shapes.hpp"
+#include "schedlab/schedulers/compute.hpp"
+#include "schedlab/schedulers/scheduler.hpp"
 #include "tests/test_support.hpp"
 
 #if __has_include(<omp.h>)

@@ -12,10 +12,10 @@
 #include <optional>
 #include <random>
 
-#include "core/errors.hpp"
-#include "core/graph.hpp"
-#include "schedulers/compute.hpp"
-#include "schedulers/scheduler.hpp"
+#include "schedlab/core/errors.hpp"
+#include "schedlab/core/graph.hpp"
+#include "schedlab/schedulers/compute.hpp"
+#include "schedlab/schedulers/scheduler.hpp"
 
 namespace schedlab {
 namespace {

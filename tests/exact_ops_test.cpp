@@ -7,8 +7,8 @@
 #include <cmath>
 #include <limits>
 
-#include "core/exact_arithmetic.hpp"
-#include "core/ops.hpp"
+#include "schedlab/core/exact_arithmetic.hpp"
+#include "schedlab/core/ops.hpp"
 
 namespace schedlab {
 namespace {

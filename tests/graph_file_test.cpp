@@ -1,9 +1,9 @@
-#include "core/graph_file.hpp"
+#include "schedlab/core/graph_file.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "core/errors.hpp"
+#include "schedlab/core/errors.hpp"
 
 namespace schedlab {
 namespace {

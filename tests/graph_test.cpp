@@ -3,10 +3,10 @@
 
 #include <numeric>
 
-#include "core/analysis.hpp"
-#include "core/delayed.hpp"
-#include "core/errors.hpp"
-#include "core/plan.hpp"
+#include "schedlab/core/analysis.hpp"
+#include "schedlab/core/delayed.hpp"
+#include "schedlab/core/errors.hpp"
+#include "schedlab/core/plan.hpp"
 
 namespace schedlab {
 namespace {

@@ -1,8 +1,8 @@
-#include "core/ops.hpp"
+#include "schedlab/core/ops.hpp"
 
 #include <gtest/gtest.h>
 
-#include "core/errors.hpp"
+#include "schedlab/core/errors.hpp"
 
 namespace schedlab {
 namespace {

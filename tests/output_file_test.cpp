@@ -1,5 +1,5 @@
 // write_output_file never replaces what a path points at unless that is a regular file.
-#include "core/output_file.hpp"
+#include "schedlab/core/output_file.hpp"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -13,7 +13,7 @@
 #include <sstream>
 #include <thread>
 
-#include "core/errors.hpp"
+#include "schedlab/core/errors.hpp"
 #include "tests/test_support.hpp"
 
 namespace schedlab {

@@ -1,9 +1,9 @@
-#include "core/predict.hpp"
+#include "schedlab/core/predict.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "core/delayed.hpp"
+#include "schedlab/core/delayed.hpp"
 
 namespace schedlab {
 namespace {

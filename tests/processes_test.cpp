@@ -16,10 +16,10 @@
 #include <future>
 #include <thread>
 
-#include "core/delayed.hpp"
-#include "core/errors.hpp"
-#include "schedulers/compute.hpp"
-#include "schedulers/scheduler.hpp"
+#include "schedlab/core/delayed.hpp"
+#include "schedlab/core/errors.hpp"
+#include "schedlab/schedulers/compute.hpp"
+#include "schedlab/schedulers/scheduler.hpp"
 #include "tests/test_support.hpp"
 
 extern char** environ;

@@ -8,10 +8,10 @@
 #include <fstream>
 #include <sstream>
 
-#include "reports/compare.hpp"
-#include "reports/gbench.hpp"
-#include "reports/reporter.hpp"
-#include "reports/table.hpp"
+#include "schedlab/reports/compare.hpp"
+#include "schedlab/reports/gbench.hpp"
+#include "schedlab/reports/reporter.hpp"
+#include "schedlab/reports/table.hpp"
 
 namespace schedlab::reports {
 namespace {

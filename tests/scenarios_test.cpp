@@ -1,5 +1,5 @@
 // Every scenario builds, runs and gives the lesson's answer, on every scheduler.
-#include "kernels/scenarios.hpp"
+#include "schedlab/kernels/scenarios.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -8,11 +8,11 @@
 #include <filesystem>
 #include <thread>
 
-#include "core/errors.hpp"
-#include "core/gil.hpp"
-#include "core/ops.hpp"
-#include "schedulers/compute.hpp"
-#include "schedulers/scheduler.hpp"
+#include "schedlab/core/errors.hpp"
+#include "schedlab/core/gil.hpp"
+#include "schedlab/core/ops.hpp"
+#include "schedlab/schedulers/compute.hpp"
+#include "schedlab/schedulers/scheduler.hpp"
 
 namespace schedlab::kernels {
 namespace {

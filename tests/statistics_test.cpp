@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "reports/results.hpp"
+#include "schedlab/reports/results.hpp"
 
 namespace schedlab::reports {
 namespace {

@@ -8,12 +8,12 @@
 #include <filesystem>
 #include <fstream>
 
-#include "core/errors.hpp"
-#include "schedulers/interrupt.hpp"
-#include "suite/aggregate.hpp"
-#include "suite/prepared.hpp"
-#include "suite/run_loop.hpp"
-#include "suite/spec.hpp"
+#include "schedlab/core/errors.hpp"
+#include "schedlab/schedulers/interrupt.hpp"
+#include "schedlab/suite/aggregate.hpp"
+#include "schedlab/suite/prepared.hpp"
+#include "schedlab/suite/run_loop.hpp"
+#include "schedlab/suite/spec.hpp"
 
 namespace schedlab::suite {
 namespace {
@@ -193,7 +193,7 @@ TEST(Aggregate, FiguresFromRepetitions) {
   r.cells.push_back(measured("threads", 2, false, {5, 6, 5.5}));
   r.cells.push_back(measured("sync", 1, true, {10, 12, 11}));
   r.cells.push_back(measured("threads", 2, false, {4}, /*gil=*/true));  // no GIL baseline
-  r.cells.push_back(measured("threads", 4, false, {}));                // failed at once
+  r.cells.push_back(measured("threads", 4, false, {}));                 // failed at once
   aggregate(r, 0);
   const reports::Cell& t = r.cells[0];
   EXPECT_EQ(t.wall.n, 3u);
@@ -235,11 +235,10 @@ TEST(RunLoop, RunsEveryCellMeasuresAndCallsBack) {
     started.push_back(std::to_string(i) + c.scheduler + std::to_string(run));
   };
   progress.cell_finished = [&](size_t, size_t, const reports::Cell&) { ++finished; };
-  reports::SuiteResult r =
-      run_suite(p, progress, [&](const reports::SuiteResult& so_far) {
-        ++callbacks;
-        EXPECT_EQ(so_far.cells.size(), callbacks);
-      });
+  reports::SuiteResult r = run_suite(p, progress, [&](const reports::SuiteResult& so_far) {
+    ++callbacks;
+    EXPECT_EQ(so_far.cells.size(), callbacks);
+  });
   ASSERT_EQ(r.cells.size(), 9u);
   EXPECT_EQ(started.size(), 27u);
   EXPECT_THAT(std::vector<std::string>(started.begin(), started.begin() + 3),

@@ -1,13 +1,13 @@
-#include "core/value.hpp"
+#include "schedlab/core/value.hpp"
 
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 #include <random>
 
-#include "core/errors.hpp"
-#include "core/value_codec.hpp"
-#include "core/value_json.hpp"
+#include "schedlab/core/errors.hpp"
+#include "schedlab/core/value_codec.hpp"
+#include "schedlab/core/value_json.hpp"
 
 namespace schedlab {
 namespace {

@@ -1,4 +1,4 @@
-#include "schedulers/processes/pool.hpp"
+#include "schedlab/schedulers/processes/pool.hpp"
 
 #include <fmt/format.h>
 #include <signal.h>
@@ -11,7 +11,7 @@
 #include <future>
 #include <thread>
 
-#include "core/ops.hpp"
+#include "schedlab/core/ops.hpp"
 
 namespace schedlab::processes {
 namespace {

@@ -18,9 +18,9 @@
 #include <thread>
 #include <vector>
 
-#include "schedulers/processes/protocol.hpp"
-#include "schedulers/processes/shm.hpp"
-#include "schedulers/processes/transfer.hpp"
+#include "schedlab/schedulers/processes/protocol.hpp"
+#include "schedlab/schedulers/processes/shm.hpp"
+#include "schedlab/schedulers/processes/transfer.hpp"
 
 namespace schedlab::processes {
 

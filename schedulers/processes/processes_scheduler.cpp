@@ -16,10 +16,10 @@
 #include <deque>
 #include <memory>
 
-#include "core/value_codec.hpp"
-#include "schedulers/processes/pool.hpp"
-#include "schedulers/processes/transfer.hpp"
-#include "schedulers/scheduler.hpp"
+#include "schedlab/core/value_codec.hpp"
+#include "schedlab/schedulers/processes/pool.hpp"
+#include "schedlab/schedulers/processes/transfer.hpp"
+#include "schedlab/schedulers/scheduler.hpp"
 
 namespace schedlab {
 namespace processes {

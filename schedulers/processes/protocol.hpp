@@ -17,8 +17,8 @@
 #include <string>
 #include <string_view>
 
-#include "core/errors.hpp"
-#include "schedulers/processes/ring.hpp"
+#include "schedlab/core/errors.hpp"
+#include "schedlab/schedulers/processes/ring.hpp"
 
 namespace schedlab::processes {
 

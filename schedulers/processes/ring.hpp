@@ -13,7 +13,7 @@
 #include <cstring>
 #include <span>
 
-#include "schedulers/processes/shm.hpp"
+#include "schedlab/schedulers/processes/shm.hpp"
 
 namespace schedlab::processes {
 

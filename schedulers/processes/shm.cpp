@@ -1,4 +1,4 @@
-#include "schedulers/processes/shm.hpp"
+#include "schedlab/schedulers/processes/shm.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -13,7 +13,7 @@
 #include <cstring>
 #include <ctime>
 
-#include "core/errors.hpp"
+#include "schedlab/core/errors.hpp"
 
 namespace schedlab::processes {
 

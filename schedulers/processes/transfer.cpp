@@ -1,4 +1,4 @@
-#include "schedulers/processes/transfer.hpp"
+#include "schedlab/schedulers/processes/transfer.hpp"
 
 #include <fmt/format.h>
 

@@ -7,8 +7,8 @@
 #include <string>
 #include <string_view>
 
-#include "schedulers/processes/protocol.hpp"
-#include "schedulers/processes/shm.hpp"
+#include "schedlab/schedulers/processes/protocol.hpp"
+#include "schedlab/schedulers/processes/shm.hpp"
 
 namespace schedlab::processes {
 

@@ -11,11 +11,11 @@
 
 #include <chrono>
 
-#include "core/value_codec.hpp"
-#include "schedulers/observer.hpp"
-#include "schedulers/processes/pool.hpp"
-#include "schedulers/processes/transfer.hpp"
-#include "schedulers/task_body.hpp"
+#include "schedlab/core/value_codec.hpp"
+#include "schedlab/schedulers/observer.hpp"
+#include "schedlab/schedulers/processes/pool.hpp"
+#include "schedlab/schedulers/processes/transfer.hpp"
+#include "schedlab/schedulers/task_body.hpp"
 
 namespace schedlab::processes {
 namespace {
