@@ -1,6 +1,9 @@
 // results.json: the source of truth, read back by `schedlab report compare`.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <array>
+
 #include "schedlab/core/errors.hpp"
 #include "schedlab/reports/results.hpp"
 
@@ -16,28 +19,80 @@ std::string Cell::id() const {
   return out;
 }
 
+// One pair of functions per struct, side by side, so that what is written and what is read
+// cannot drift apart: to_json(x) and from_json(j, x, where). `where` names the place in the file
+// for errors ("cell fib/threads/2: field \"median\" has the wrong type").
 namespace {
 
-json stats_json(const Statistics& s) {
-  return {{"n", s.n},     {"median", s.median}, {"mean", s.mean},
-          {"min", s.min}, {"max", s.max},       {"stddev", s.stddev},
-          {"cv", s.cv},   {"mad", s.mad},       {"outliers", s.outliers}};
+// Declared first: the list helpers below use them.
+json to_json(const TaskRecord&);
+void from_json(const json&, TaskRecord&, const std::string& where);
+json to_json(const ResourceSample&);
+void from_json(const json&, ResourceSample&, const std::string& where);
+json to_json(const Repetition&);
+void from_json(const json&, Repetition&, const std::string& where);
+json to_json(const Statistics&);
+void from_json(const json&, Statistics&, const std::string& where);
+json to_json(const Warning&);
+void from_json(const json&, Warning&, const std::string& where);
+json to_json(const Cell&);
+void from_json(const json&, Cell&, const std::string& where);
+json to_json(const Context&);
+void from_json(const json&, Context&, const std::string& where);
+
+template <class T>
+void read(const json& j, const char* name, T& out, const std::string& where, bool required = true) {
+  auto it = j.find(name);
+  if (it == j.end()) {
+    if (required) throw UsageError(fmt::format("{}: missing field \"{}\"", where, name));
+    return;
+  }
+  try {
+    out = it->get<T>();
+  } catch (const json::exception&) {
+    throw UsageError(fmt::format("{}: field \"{}\" has the wrong type", where, name));
+  }
 }
 
-json rep_json(const Repetition& r) {
-  json trace = json::array(), resources = json::array();
-  for (const TaskRecord& t : r.trace) {
-    trace.push_back({{"key", t.key},
-                     {"op", t.op},
-                     {"worker", t.worker},
-                     {"pid", t.pid},
-                     {"start_ms", t.start_ms},
-                     {"end_ms", t.end_ms}});
-  }
-  for (const ResourceSample& s : r.resources) {
-    resources.push_back(
-        {{"t_ms", s.t_ms}, {"cpu_percent", s.cpu_percent}, {"rss_bytes", s.rss_bytes}});
-  }
+template <class T>
+void read_list(const json& j, const char* name, std::vector<T>& out, const std::string& where) {
+  auto it = j.find(name);
+  if (it == j.end()) return;  // an empty list may be left out
+  if (!it->is_array()) throw UsageError(fmt::format("{}: \"{}\" must be a list", where, name));
+  out.clear();
+  for (const json& item : *it) from_json(item, out.emplace_back(), where);
+}
+
+template <class T>
+json list_json(const std::vector<T>& items) {
+  json out = json::array();
+  for (const T& item : items) out.push_back(to_json(item));
+  return out;
+}
+
+json to_json(const TaskRecord& t) {
+  return {{"key", t.key},           {"op", t.op},        {"worker", t.worker}, {"pid", t.pid},
+          {"start_ms", t.start_ms}, {"end_ms", t.end_ms}};
+}
+void from_json(const json& j, TaskRecord& t, const std::string& where) {
+  read(j, "key", t.key, where);
+  read(j, "op", t.op, where);
+  read(j, "worker", t.worker, where);
+  read(j, "pid", t.pid, where);
+  read(j, "start_ms", t.start_ms, where);
+  read(j, "end_ms", t.end_ms, where);
+}
+
+json to_json(const ResourceSample& s) {
+  return {{"t_ms", s.t_ms}, {"cpu_percent", s.cpu_percent}, {"rss_bytes", s.rss_bytes}};
+}
+void from_json(const json& j, ResourceSample& s, const std::string& where) {
+  read(j, "t_ms", s.t_ms, where);
+  read(j, "cpu_percent", s.cpu_percent, where);
+  read(j, "rss_bytes", s.rss_bytes, where);
+}
+
+json to_json(const Repetition& r) {
   return {{"wall_ms", r.wall_ms},
           {"cpu_ms", r.cpu_ms},
           {"serialise_ms", r.serialise_ms},
@@ -45,121 +100,160 @@ json rep_json(const Repetition& r) {
           {"bytes_to_workers", r.bytes_to_workers},
           {"bytes_from_workers", r.bytes_from_workers},
           {"peak_live_intermediates", r.peak_live_intermediates},
-          {"trace", std::move(trace)},
-          {"resources", std::move(resources)}};
+          {"trace", list_json(r.trace)},
+          {"resources", list_json(r.resources)}};
+}
+void from_json(const json& j, Repetition& r, const std::string& where) {
+  read(j, "wall_ms", r.wall_ms, where);
+  read(j, "cpu_ms", r.cpu_ms, where);
+  read(j, "serialise_ms", r.serialise_ms, where);
+  read(j, "peak_rss_bytes", r.peak_rss_bytes, where);
+  read(j, "bytes_to_workers", r.bytes_to_workers, where);
+  read(j, "bytes_from_workers", r.bytes_from_workers, where);
+  read(j, "peak_live_intermediates", r.peak_live_intermediates, where);
+  read_list(j, "trace", r.trace, where);
+  read_list(j, "resources", r.resources, where);
 }
 
-template <class T>
-T field(const json& j, const char* name, const std::string& where) {
-  if (!j.contains(name)) throw UsageError(fmt::format("{}: missing field \"{}\"", where, name));
-  try {
-    return j.at(name).get<T>();
-  } catch (const json::exception&) {
-    throw UsageError(fmt::format("{}: field \"{}\" has the wrong type", where, name));
-  }
+json to_json(const Statistics& s) {
+  return {{"n", s.n},     {"median", s.median}, {"mean", s.mean},
+          {"min", s.min}, {"max", s.max},       {"stddev", s.stddev},
+          {"cv", s.cv},   {"mad", s.mad},       {"outliers", s.outliers}};
+}
+void from_json(const json& j, Statistics& s, const std::string& where) {
+  read(j, "n", s.n, where);
+  read(j, "median", s.median, where);
+  read(j, "mean", s.mean, where);
+  read(j, "min", s.min, where);
+  read(j, "max", s.max, where);
+  read(j, "stddev", s.stddev, where);
+  read(j, "cv", s.cv, where);
+  read(j, "mad", s.mad, where);
+  read(j, "outliers", s.outliers, where);
+}
+
+json to_json(const Warning& w) {
+  return {{"kind", w.kind}, {"message", w.message}};
+}
+void from_json(const json& j, Warning& w, const std::string& where) {
+  read(j, "kind", w.kind, where);
+  read(j, "message", w.message, where);
+}
+
+// "id" and "measured_over_predicted" are derived (Cell::id, Cell::ratio): written for readers
+// of the file, recomputed rather than read.
+json to_json(const Cell& cell) {
+  return {{"id", cell.id()},
+          {"scenario", cell.scenario},
+          {"params", cell.params},
+          {"param_values", cell.param_values},
+          {"scheduler", cell.scheduler},
+          {"workers", cell.workers},
+          {"gil", cell.gil},
+          {"speedup_baseline", cell.baseline},
+          {"policy", cell.policy},
+          {"sleep_bound", cell.sleep_bound},
+          {"wall_ms", to_json(cell.wall)},
+          {"cpu_ms", cell.cpu_ms},
+          {"peak_rss_bytes", cell.peak_rss_bytes},
+          {"bytes_moved", cell.bytes_moved},
+          {"prediction",
+           {{"predicted_ms", cell.predicted_ms},
+            {"bound_ms", cell.bound_ms},
+            {"work_ms", cell.work_ms},
+            {"span_ms", cell.span_ms},
+            {"reasoning", cell.reasoning}}},
+          {"measured_over_predicted", cell.ratio()},
+          {"speedup_vs_sync", cell.speedup},
+          {"efficiency", cell.efficiency},
+          {"warnings", list_json(cell.warnings)},
+          {"error", cell.error},
+          {"interrupted", cell.interrupted},
+          {"repetitions", list_json(cell.reps)}};
+}
+void from_json(const json& j, Cell& cell, const std::string& file_where) {
+  const std::string where = fmt::format("{}, cell {}", file_where, j.value("id", "?"));
+  read(j, "scenario", cell.scenario, where);
+  read(j, "params", cell.params, where);
+  read(j, "param_values", cell.param_values, where, false);
+  read(j, "scheduler", cell.scheduler, where);
+  read(j, "workers", cell.workers, where);
+  read(j, "gil", cell.gil, where);
+  read(j, "speedup_baseline", cell.baseline, where, false);  // since 0.1 (policy too)
+  read(j, "policy", cell.policy, where, false);
+  read(j, "sleep_bound", cell.sleep_bound, where, false);
+  from_json(j.value("wall_ms", json::object()), cell.wall, where + ", wall_ms");
+  read(j, "cpu_ms", cell.cpu_ms, where);
+  read(j, "peak_rss_bytes", cell.peak_rss_bytes, where);
+  read(j, "bytes_moved", cell.bytes_moved, where);
+  const json p = j.value("prediction", json::object());
+  const std::string in_p = where + ", prediction";
+  read(p, "predicted_ms", cell.predicted_ms, in_p);
+  read(p, "bound_ms", cell.bound_ms, in_p);
+  read(p, "work_ms", cell.work_ms, in_p);
+  read(p, "span_ms", cell.span_ms, in_p);
+  read(p, "reasoning", cell.reasoning, in_p, false);
+  read(j, "speedup_vs_sync", cell.speedup, where);
+  read(j, "efficiency", cell.efficiency, where);
+  read_list(j, "warnings", cell.warnings, where);
+  read(j, "error", cell.error, where, false);
+  read(j, "interrupted", cell.interrupted, where, false);
+  read_list(j, "repetitions", cell.reps, where);
+}
+
+json to_json(const Context& c) {
+  return {{"date", c.date},           {"version", c.version},
+          {"commit", c.commit},       {"compiler", c.compiler},
+          {"flags", c.flags},         {"build_type", c.build_type},
+          {"cpu_model", c.cpu_model}, {"cores", c.cores},
+          {"hostname", c.hostname},   {"load_avg", {c.load_avg[0], c.load_avg[1], c.load_avg[2]}},
+          {"unit_ms", c.unit_ms},     {"repeat", c.repeat},
+          {"warmup", c.warmup},       {"user", c.user}};
+}
+void from_json(const json& j, Context& c, const std::string& where) {
+  read(j, "date", c.date, where);
+  read(j, "version", c.version, where);
+  read(j, "commit", c.commit, where);
+  read(j, "compiler", c.compiler, where);
+  read(j, "flags", c.flags, where);
+  read(j, "build_type", c.build_type, where);
+  read(j, "cpu_model", c.cpu_model, where);
+  read(j, "cores", c.cores, where);
+  read(j, "hostname", c.hostname, where);
+  std::array<double, 3> load{};
+  read(j, "load_avg", load, where);
+  std::copy(load.begin(), load.end(), c.load_avg);
+  read(j, "unit_ms", c.unit_ms, where);
+  read(j, "repeat", c.repeat, where);
+  read(j, "warmup", c.warmup, where);
+  read(j, "user", c.user, where, false);
 }
 
 }  // namespace
 
 json to_json(const SuiteResult& r) {
-  const Context& c = r.context;
-  json cells = json::array();
-  for (const Cell& cell : r.cells) {
-    json reps = json::array(), warnings = json::array();
-    for (const Repetition& rep : cell.reps) reps.push_back(rep_json(rep));
-    for (const Warning& w : cell.warnings)
-      warnings.push_back({{"kind", w.kind}, {"message", w.message}});
-    cells.push_back({{"id", cell.id()},
-                     {"scenario", cell.scenario},
-                     {"params", cell.params},
-                     {"param_values", cell.param_values},
-                     {"scheduler", cell.scheduler},
-                     {"workers", cell.workers},
-                     {"gil", cell.gil},
-                     {"speedup_baseline", cell.baseline},
-                     {"policy", cell.policy},
-                     {"sleep_bound", cell.sleep_bound},
-                     {"wall_ms", stats_json(cell.wall)},
-                     {"cpu_ms", cell.cpu_ms},
-                     {"peak_rss_bytes", cell.peak_rss_bytes},
-                     {"bytes_moved", cell.bytes_moved},
-                     {"prediction",
-                      {{"predicted_ms", cell.predicted_ms},
-                       {"bound_ms", cell.bound_ms},
-                       {"work_ms", cell.work_ms},
-                       {"span_ms", cell.span_ms},
-                       {"reasoning", cell.reasoning}}},
-                     {"measured_over_predicted", cell.ratio()},
-                     {"speedup_vs_sync", cell.speedup},
-                     {"efficiency", cell.efficiency},
-                     {"warnings", std::move(warnings)},
-                     {"error", cell.error},
-                     {"interrupted", cell.interrupted},
-                     {"repetitions", std::move(reps)}});
-  }
-  return {{"schema_version", kSchemaVersion},
-          {"tool", "schedlab"},
-          {"interrupted", r.interrupted},
-          {"context",
-           {{"date", c.date},
-            {"version", c.version},
-            {"commit", c.commit},
-            {"compiler", c.compiler},
-            {"flags", c.flags},
-            {"build_type", c.build_type},
-            {"cpu_model", c.cpu_model},
-            {"cores", c.cores},
-            {"hostname", c.hostname},
-            {"load_avg", {c.load_avg[0], c.load_avg[1], c.load_avg[2]}},
-            {"unit_ms", c.unit_ms},
-            {"repeat", c.repeat},
-            {"warmup", c.warmup},
-            {"user", c.user}}},
-          {"lessons", r.lessons},
-          {"cells", std::move(cells)}};
+  return {
+      {"schema_version", kSchemaVersion}, {"tool", "schedlab"},   {"interrupted", r.interrupted},
+      {"context", to_json(r.context)},    {"lessons", r.lessons}, {"cells", list_json(r.cells)}};
 }
 
 SuiteResult suite_from_json(const json& j) {
   if (!j.is_object() || j.value("tool", "") != "schedlab") {
     throw UsageError("not a schedlab results.json (no \"tool\": \"schedlab\")");
   }
-  int version = field<int>(j, "schema_version", "results");
+  int version = 0;
+  read(j, "schema_version", version, "results");
   if (version != kSchemaVersion) {
     throw UsageError(fmt::format("results schema version {} is not supported (this build reads {})",
                                  version, kSchemaVersion));
   }
   SuiteResult r;
-  r.interrupted = j.value("interrupted", false);
-  const json& c = j.at("context");
-  r.context.date = c.value("date", "");
-  r.context.commit = c.value("commit", "");
-  r.context.unit_ms = c.value("unit_ms", 0.0);
-  for (const json& cj : field<json>(j, "cells", "results")) {
-    Cell cell;
-    std::string where = fmt::format("cell {}", cj.value("id", "?"));
-    cell.scenario = field<std::string>(cj, "scenario", where);
-    cell.params = field<std::string>(cj, "params", where);
-    cell.scheduler = field<std::string>(cj, "scheduler", where);
-    cell.workers = field<unsigned>(cj, "workers", where);
-    cell.gil = field<bool>(cj, "gil", where);
-    cell.baseline = cj.value("speedup_baseline", false);
-    cell.policy = cj.value("policy", "");
-    const json& w = field<json>(cj, "wall_ms", where);
-    cell.wall.n = field<size_t>(w, "n", where);
-    cell.wall.median = field<double>(w, "median", where);
-    cell.wall.mean = field<double>(w, "mean", where);
-    cell.wall.min = field<double>(w, "min", where);
-    cell.wall.max = field<double>(w, "max", where);
-    cell.wall.stddev = field<double>(w, "stddev", where);
-    cell.wall.mad = field<double>(w, "mad", where);
-    cell.error = cj.value("error", "");
-    for (const json& rep : cj.value("repetitions", json::array())) {
-      Repetition rp;
-      rp.wall_ms = field<double>(rep, "wall_ms", where);
-      cell.reps.push_back(rp);
-    }
-    r.cells.push_back(std::move(cell));
-  }
+  read(j, "interrupted", r.interrupted, "results", false);
+  if (!j.contains("context")) throw UsageError("results: missing field \"context\"");
+  from_json(j.at("context"), r.context, "results, context");
+  read(j, "lessons", r.lessons, "results", false);
+  if (!j.contains("cells")) throw UsageError("results: missing field \"cells\"");
+  read_list(j, "cells", r.cells, "results");
   return r;
 }
 

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "schedlab/core/errors.hpp"
 #include "schedlab/reports/compare.hpp"
 #include "schedlab/reports/gbench.hpp"
 #include "schedlab/reports/reporter.hpp"
@@ -147,11 +148,53 @@ TEST(Reporters, HostileNamesStayInTheirMarkdownCell) {
   }
 }
 
-TEST(Reporters, JsonRoundTripsForCompare) {
-  SuiteResult again = suite_from_json(to_json(fixture()));
+TEST(Reporters, JsonReadsBackEverythingItWrites) {
+  SuiteResult full = fixture();
+  // Every field away from its default, so that one not read back shows as a difference.
+  full.interrupted = true;
+  full.context.user = {{"room", "B12"}};
+  full.context.load_avg[2] = 0.25;
+  Cell& c = full.cells[1];
+  c.param_values = {{"reduce", "tree"}};
+  c.sleep_bound = true;
+  c.cpu_ms = 12.5;
+  c.peak_rss_bytes = 123456;
+  c.bytes_moved = 789;
+  c.bound_ms = 3, c.work_ms = 4, c.span_ms = 5;
+  c.reasoning = {"one", "two"};
+  c.efficiency = 0.5;
+  c.warnings = {{"noise", "wall times vary"}};
+  c.error = "task 'x' failed";
+  c.interrupted = true;
+  c.reps[0].serialise_ms = 1.5;
+  c.reps[0].bytes_to_workers = 10;
+  c.reps[0].bytes_from_workers = 20;
+  c.reps[0].peak_live_intermediates = 3;
+  c.reps[0].trace = {{"x", "add", 1, 4242, 0.5, 100.5}};
+  c.reps[0].resources = {{250, 180.5, 1 << 20}};
+  full.lessons["fib"] = "a lesson";
+  const nlohmann::json written = to_json(full);
+  const SuiteResult again = suite_from_json(written);
+  EXPECT_EQ(to_json(again), written);
+  // And a few fields by hand, in case both directions drifted the same way.
   ASSERT_EQ(again.cells.size(), 3u);
-  EXPECT_EQ(again.cells[1].id(), fixture().cells[1].id());
-  EXPECT_DOUBLE_EQ(again.cells[1].wall.median, fixture().cells[1].wall.median);
+  EXPECT_EQ(again.cells[1].id(), full.cells[1].id());
+  EXPECT_EQ(again.cells[1].reps[0].trace[0].pid, 4242);
+  EXPECT_EQ(again.cells[1].reasoning, c.reasoning);
+  EXPECT_DOUBLE_EQ(again.context.load_avg[2], 0.25);
+}
+
+TEST(Reporters, JsonErrorsSayWhere) {
+  nlohmann::json j = to_json(fixture());
+  j["cells"][1]["wall_ms"]["median"] = "fast";
+  try {
+    suite_from_json(j);
+    FAIL() << "accepted a string median";
+  } catch (const UsageError& e) {
+    // The fixture's hostile name comes back escaped, as every error message does.
+    EXPECT_EQ(std::string(e.what()), printable("results, cell " + fixture().cells[1].id() +
+                                               ", wall_ms: field \"median\" has the wrong type"));
+  }
 }
 
 TEST(Compare, RatiosAndNoise) {
