@@ -2,9 +2,31 @@
 
 #include <algorithm>
 
-#include "schedlab/core/plan.hpp"
-
 namespace schedlab {
+
+CriticalPath critical_path(const Plan& plan, std::span<const double> cost_ms) {
+  // One pass in topological order: the heaviest chain ending at each task, and where it came from.
+  std::vector<double> finish(plan.pending.size(), 0);
+  std::vector<NodeId> via(plan.pending.size(), 0);
+  CriticalPath out;
+  NodeId last = 0;
+  bool any = false;
+  for (NodeId n : plan.order) {
+    double start = 0;
+    via[n] = n;
+    for (NodeId d : plan.deps_of(n)) {
+      if (via[n] == n || finish[d] > start) start = finish[d], via[n] = d;
+    }
+    finish[n] = start + cost_ms[n];
+    if (!any || finish[n] > out.ms) out.ms = finish[n], last = n, any = true;
+  }
+  for (NodeId n = last; any; n = via[n]) {
+    out.tasks.push_back(n);
+    if (via[n] == n) break;
+  }
+  std::reverse(out.tasks.begin(), out.tasks.end());
+  return out;
+}
 
 GraphAnalysis analyse(const Graph& graph, std::span<const NodeId> targets) {
   auto plan = plan_for(graph, targets);
@@ -24,46 +46,24 @@ GraphAnalysis analyse(const Graph& graph, std::span<const NodeId> targets) {
   a.nodes =
       a.tasks + static_cast<size_t>(std::count(literal_needed.begin(), literal_needed.end(), 1));
 
-  // One pass in topological order: level and heaviest path ending at each task.
   std::vector<uint32_t> level(graph.size(), 0);
-  std::vector<double> finish(graph.size(), 0);
-  std::vector<NodeId> via(graph.size(), 0);
-  NodeId last = 0;
+  std::vector<double> cost(graph.size(), 0);
   for (NodeId n : plan->order) {
     uint32_t lv = 0;
-    double start = 0;
-    via[n] = n;
-    for (NodeId d : plan->deps_of(n)) {
-      lv = std::max(lv, level[d]);
-      if (via[n] == n || finish[d] > start) {
-        start = finish[d];
-        via[n] = d;
-      }
-    }
+    for (NodeId d : plan->deps_of(n)) lv = std::max(lv, level[d]);
     level[n] = lv + 1;
-    double work = graph.options(n).sleep_ms();
-    finish[n] = start + work;
-    a.total_work_ms += work;
     if (level[n] > a.level_widths.size()) a.level_widths.resize(level[n], 0);
     ++a.level_widths[level[n] - 1];
-    if (a.critical_path.empty() || finish[n] > a.critical_path_ms) {
-      a.critical_path_ms = finish[n];
-      last = n;
-      a.critical_path.assign(1, n);  // rebuilt from `via` below
-    }
+    cost[n] = graph.options(n).sleep_ms();
+    a.total_work_ms += cost[n];
   }
   a.depth = a.level_widths.size();
   if (!a.level_widths.empty()) {
     a.widest_level = *std::max_element(a.level_widths.begin(), a.level_widths.end());
   }
-  if (!a.critical_path.empty()) {
-    a.critical_path.clear();
-    for (NodeId n = last;; n = via[n]) {
-      a.critical_path.push_back(n);
-      if (via[n] == n) break;
-    }
-    std::reverse(a.critical_path.begin(), a.critical_path.end());
-  }
+  CriticalPath path = critical_path(*plan, cost);
+  a.critical_path_ms = path.ms;
+  a.critical_path = std::move(path.tasks);
   return a;
 }
 

@@ -1,11 +1,12 @@
 // Analysis of a graph before running it: its shape and the time it must take at best.
-// The prediction of wall time per scheduler (kernels/, later) grows from here.
+// The prediction of wall time per scheduler (predict.hpp) builds on the same critical path.
 #pragma once
 
 #include <span>
 #include <vector>
 
 #include "schedlab/core/graph.hpp"
+#include "schedlab/core/plan.hpp"
 
 namespace schedlab {
 
@@ -21,6 +22,14 @@ struct GraphAnalysis {
   std::vector<NodeId> critical_path;  // that chain, first task first
   std::vector<NodeId> order;          // a topological order of the tasks
 };
+
+// The heaviest chain of the plan's tasks when task n weighs cost_ms[n]: the time no number of
+// workers can beat. Ties go to the chain found first in the plan's order.
+struct CriticalPath {
+  double ms = 0;
+  std::vector<NodeId> tasks;  // first task first; empty for a plan without tasks
+};
+CriticalPath critical_path(const Plan& plan, std::span<const double> cost_ms);
 
 // Throws UsageError for an invalid graph or target (see plan_for).
 GraphAnalysis analyse(const Graph& graph, std::span<const NodeId> targets);

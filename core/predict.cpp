@@ -6,6 +6,7 @@
 #include <deque>
 #include <queue>
 
+#include "schedlab/core/analysis.hpp"
 #include "schedlab/core/plan.hpp"
 
 namespace schedlab {
@@ -279,23 +280,17 @@ Prediction predict(const Graph& graph, std::span<const NodeId> targets,
   Prediction p;
   double sleep_total = 0, compute_total = 0, process_locked = 0, global_locked = 0;
   size_t process_tasks = 0, global_tasks = 0;
-  std::vector<double> finish(graph.size(), 0);
-  std::vector<NodeId> via(graph.size(), 0);
-  NodeId last = 0;
+  std::vector<double> cost(graph.size(), 0);
   for (NodeId n : plan->order) {
     const double s = graph.options(n).sleep_ms(), c = compute[n];
     sleep_total += s;
     compute_total += c;
+    cost[n] = s + c;
     if (graph.options(n).lock == LockKind::process) process_locked += s + c, ++process_tasks;
     if (graph.options(n).lock == LockKind::global) global_locked += s + c, ++global_tasks;
-    double start = 0;
-    via[n] = n;
-    for (NodeId d : plan->deps_of(n)) {
-      if (finish[d] > start || via[n] == n) start = finish[d], via[n] = d;
-    }
-    finish[n] = start + s + c;
-    if (finish[n] >= p.critical_path_ms) p.critical_path_ms = finish[n], last = n;
   }
+  const CriticalPath critical = critical_path(*plan, cost);
+  p.critical_path_ms = critical.ms;
   p.total_work_ms = sleep_total + compute_total;
   const auto workers = static_cast<double>(std::max(1u, machine.workers));
   p.bound_ms = std::max(p.critical_path_ms, p.total_work_ms / workers);
@@ -310,15 +305,12 @@ Prediction predict(const Graph& graph, std::span<const NodeId> targets,
   why.push_back(fmt::format("{} tasks, {} dependencies; total work {} (sleeping {}, computing {})",
                             plan->tasks, plan->edges, ms(p.total_work_ms), ms(sleep_total),
                             ms(compute_total)));
+  // A long chain shows its first three and last three tasks.
   std::string chain;
-  std::vector<NodeId> path;
-  for (NodeId n = last; plan->tasks; n = via[n]) {
-    path.push_back(n);
-    if (via[n] == n) break;
-  }
-  for (size_t i = path.size(); i-- > 0;) {
-    if (path.size() > 8 && i < path.size() - 3 && i > 2) {
-      if (i == path.size() - 4) chain += " -> ...";
+  const std::vector<NodeId>& path = critical.tasks;
+  for (size_t i = 0; i < path.size(); ++i) {
+    if (path.size() > 8 && i >= 3 && i < path.size() - 3) {
+      if (i == 3) chain += " -> ...";
       continue;
     }
     chain += (chain.empty() ? "" : " -> ") + std::string(graph.key(path[i]));

@@ -11,6 +11,7 @@
 #include "schedlab/core/errors.hpp"
 #include "schedlab/core/gil.hpp"
 #include "schedlab/core/ops.hpp"
+#include "schedlab/core/predict.hpp"
 #include "schedlab/schedulers/compute.hpp"
 #include "schedlab/schedulers/scheduler.hpp"
 
@@ -68,9 +69,48 @@ TEST(Scenarios, BadParametersAreUsageErrors) {
 
 TEST(Scenarios, EveryScenarioHasALessonAndBuilds) {
   for (const Scenario& s : scenarios()) {
-    EXPECT_GT(s.lesson.size(), 80u) << s.name;
+    EXPECT_THAT(s.seed, ::testing::StartsWith(s.lesson_suite ? "seed 00" : "")) << s.name;
+    EXPECT_THAT(s.lesson, ::testing::EndsWith(".")) << s.name;
     BuiltScenario b = build_scenario(s, {}, {.unit_ms = 0, .data_dir = data_dir()});
     EXPECT_FALSE(b.targets.empty()) << s.name;
+  }
+}
+
+// What a lesson tells the class must be what the predictor (and so the report) says: each row
+// is a sentence of a lesson and the units it promises for one scheduler.
+TEST(Scenarios, LessonsPromiseWhatThePredictorPredicts) {
+  struct Claim {
+    const char* scenario;
+    Params params;
+    const char* sentence;
+    const char* scheduler;
+    unsigned workers;
+    double units;
+  };
+  const Claim claims[] = {
+      {"slow-arithmetic", {}, "3 units instead of 4", "threads", 2, 3},
+      {"slow-arithmetic", {}, "3 units instead of 4", "sync", 1, 4},
+      {"sleeplock", {{"lock", "process"}}, "(4 units, as slow as sync)", "threads", 2, 4},
+      {"sleeplock", {{"lock", "process"}}, "run side by side (3 units)", "processes", 2, 3},
+      {"sleeplock", {{"lock", "global"}}, "With lock=global everybody", "processes", 2, 4},
+      {"map-reduce",
+       {{"reduce", "chain"}},
+       "the chain reduction is n - 1 units",
+       "threads",
+       8,
+       1 + 7},  // the map (1 unit on 8 workers), then 7 adds in a row
+      {"map-reduce", {{"reduce", "tree"}}, "the tree only log2(n)", "threads", 8, 1 + 3},
+  };
+  const double unit = 10;
+  for (const Claim& c : claims) {
+    const Scenario& s = find_scenario(c.scenario);
+    EXPECT_THAT(s.lesson, ::testing::HasSubstr(c.sentence)) << c.scenario;
+    BuiltScenario b = build_scenario(s, c.params, {.unit_ms = unit, .data_dir = data_dir()});
+    const std::vector<double> no_compute(b.graph.size(), 0.0);
+    Prediction p = predict(b.graph, b.targets, no_compute,
+                           SchedulerRegistry::global().info(c.scheduler).machine(c.workers, false));
+    EXPECT_NEAR(p.predicted_ms, c.units * unit, 1e-6)
+        << c.scenario << " " << c.scheduler << "/" << c.workers << ": " << c.sentence;
   }
 }
 

@@ -15,6 +15,8 @@
 
 #include <deque>
 #include <memory>
+#include <optional>
+#include <thread>
 
 #include "schedlab/core/value_codec.hpp"
 #include "schedlab/schedulers/processes/pool.hpp"
@@ -166,6 +168,16 @@ class ProcessesScheduler final : public Scheduler {
       in_flight_[w].pop_front();
       --total_in_flight_;
       serialise_ns_ += worker_serialise;
+      if (type == ResponseType::lock_owner_died) {
+        // Another worker died holding the lock: report that death, the cause, which the
+        // kernel may not have made reapable yet (an abort may still be writing a core dump).
+        // (A broken pool has already reported it.)
+        if (pool_.broken()) return;
+        if (auto death = await_death(std::chrono::seconds(2))) {
+          fail_on_death(*death);
+          return;
+        }
+      }
       if (type != ResponseType::ok) {
         if (type == ResponseType::task_error)
           ex_.task_failed(n, w, pool_.pid(w), from_ns(start), from_ns(end), std::string(payload));
@@ -218,6 +230,15 @@ class ProcessesScheduler final : public Scheduler {
           total_in_flight_ -= in_flight_[w].size();
           in_flight_[w].clear();
         }
+      }
+    }
+
+    std::optional<WorkerPool::Death> await_death(Clock::duration patience) {
+      const auto deadline = Clock::now() + patience;
+      for (;;) {
+        if (auto death = pool_.check_workers()) return death;
+        if (Clock::now() > deadline) return std::nullopt;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
       }
     }
 

@@ -23,7 +23,12 @@
 namespace schedlab::processes {
 
 enum class RequestType : uint8_t { task = 1, stop = 2 };
-enum class ResponseType : uint8_t { ok = 1, task_error = 2, infrastructure_error = 3 };
+enum class ResponseType : uint8_t {
+  ok = 1,
+  task_error = 2,
+  infrastructure_error = 3,
+  lock_owner_died = 4,  // the message of LockOwnerDied; the cause is another worker's death
+};
 enum class PayloadMode : uint8_t { inline_bytes = 0, out_of_line = 1, reused = 2 };
 inline constexpr uint8_t kGilBit = 0x80;  // in the request's lock byte: run under the GIL
 inline constexpr size_t kResponseHeader = 1 + 4 + 8 + 8 + 8;  // type, node, start, end, serialise

@@ -111,7 +111,10 @@ class Worker {
       result = run_task_body(*op, args.as_list(), options,
                              TaskLocks{TaskLocks::in_process().process, &global_, gil});
       end = now_ns();
-    } catch (const InfrastructureError& e) {  // LockOwnerDied too
+    } catch (const LockOwnerDied& e) {
+      type = ResponseType::lock_owner_died;
+      error = e.what();
+    } catch (const InfrastructureError& e) {
       type = ResponseType::infrastructure_error;
       error = e.what();
     } catch (...) {
