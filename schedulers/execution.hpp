@@ -109,6 +109,11 @@ class Execution final : public Job {
   const TaskLocks& locks() const { return locks_; }
   RunStats& stats() { return stats_; }  // schedulers add their own figures (bytes moved)
 
+  // The state of one task, for tests and debugging (read while no task runs).
+  uint32_t pending(NodeId n) const { return nodes_[n].pending.load(std::memory_order_relaxed); }
+  uint32_t consumers(NodeId n) const { return nodes_[n].consumers.load(std::memory_order_relaxed); }
+  bool holds_result(NodeId n) const { return !results_[n].is_null(); }
+
   // After the scheduler returns: completes the stats, lets observers add their figures, fires
   // run_finished, then throws the recorded failure (or Interrupted), else returns the target
   // values in target order.

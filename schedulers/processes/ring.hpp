@@ -9,6 +9,7 @@
 #pragma once
 
 #include <atomic>
+#include <cassert>
 #include <cstdint>
 #include <cstring>
 #include <span>
@@ -66,8 +67,11 @@ class Ring {
   size_t capacity() const { return cap_; }
   size_t max_message() const { return cap_ / 2 - 16; }
 
-  // Producer: room for an n-byte payload, or nullptr if the ring is too full right now.
+  // Producer: room for an n-byte payload (n >= 1: an empty payload would read as an empty
+  // ring), or nullptr if the ring is too full right now. Only n <= max_message() is sure to
+  // fit once the consumer catches up; larger payloads go out of line (transfer.hpp).
   char* reserve(size_t n) {
+    assert(n > 0);
     const uint64_t total = padded(n);
     uint64_t head = control_->head.load(std::memory_order_relaxed);
     const uint64_t free = cap_ - (head - control_->tail.load(std::memory_order_acquire));

@@ -1,0 +1,170 @@
+// The scheduling core's state, step by step, with literal expected states (as Dask's
+// test_local.py checks its state dict): dependency counters, release of intermediates, the
+// first failure winning, and the order in which observers hear of it all. No scheduler: the
+// test is the scheduler, calling run() in an order it chooses.
+#include "schedlab/schedulers/execution.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "schedlab/core/delayed.hpp"
+#include "schedlab/core/errors.hpp"
+
+namespace schedlab {
+namespace {
+
+using ::testing::ElementsAre;
+
+// Records every hook as a line of text.
+struct Log final : Observer {
+  const Graph* graph = nullptr;
+  std::vector<std::string> lines;
+  void run_started(const RunInfo& i) override {
+    lines.push_back("run_started " + i.scheduler + " tasks=" + std::to_string(i.tasks));
+  }
+  void task_started(const TaskEvent& e) override {
+    lines.push_back("started " + std::string(graph->key(e.node)));
+  }
+  void task_finished(const TaskEvent& e) override {
+    lines.push_back((e.failed ? "failed " : "finished ") + std::string(graph->key(e.node)));
+  }
+  void add_figures(RunStats& s) override { s.cpu_ms = 42; }
+  void run_finished(const RunStats& s) override {
+    lines.push_back("run_finished tasks_run=" + std::to_string(s.tasks_run) +
+                    " cpu_ms=" + std::to_string(static_cast<int>(s.cpu_ms)));
+  }
+};
+
+struct Arithmetic {  // (1 + 3) * (2 - 4), the worked example of execution.hpp
+  Graph g;
+  Delayed x = call(g, Call{"x"}, "add", 1, 3);
+  Delayed y = call(g, Call{"y"}, "sub", 2, 4);
+  Delayed z = call(g, Call{"z"}, "mul", x, y);
+};
+
+std::string state(const Execution& ex, const Graph& g) {
+  std::string out;
+  for (NodeId n = 0; n < g.size(); ++n) {
+    if (!g.is_task(n)) continue;
+    out += std::string(g.key(n)) + ":" + std::to_string(ex.pending(n)) + "/" +
+           std::to_string(ex.consumers(n)) + (ex.holds_result(n) ? "+" : "-") + " ";
+  }
+  return out;  // key:pending/consumers, + while its result is held
+}
+
+TEST(Execution, CountersAndReleaseStepByStep) {
+  Arithmetic a;
+  std::vector<NodeId> targets{a.z.id()};
+  Log log;
+  log.graph = &a.g;
+  Execution ex(a.g, plan_for(a.g, targets), RunInfo{&a.g, "by-hand", 1, 0, Clock::now()}, {&log});
+  EXPECT_THAT(std::vector<NodeId>(ex.roots().begin(), ex.roots().end()),
+              ElementsAre(a.x.id(), a.y.id()));
+  EXPECT_EQ(state(ex, a.g), "x:0/1- y:0/1- z:2/0- ");
+  ex.start();
+
+  std::vector<NodeId> ready;
+  ex.run(a.x.id(), 0, ready);
+  EXPECT_TRUE(ready.empty());
+  EXPECT_EQ(state(ex, a.g), "x:0/1+ y:0/1- z:1/0- ");
+
+  ex.run(a.y.id(), 0, ready);
+  EXPECT_THAT(ready, ElementsAre(a.z.id()));
+  EXPECT_EQ(state(ex, a.g), "x:0/1+ y:0/1+ z:0/0- ");
+
+  ready.clear();
+  ex.run(a.z.id(), 0, ready);
+  EXPECT_TRUE(ready.empty());
+  // z read x and y, so both are released; z is a target and is kept.
+  EXPECT_EQ(state(ex, a.g), "x:0/0- y:0/0- z:0/0+ ");
+  EXPECT_FALSE(ex.stopped());
+
+  EXPECT_THAT(ex.finish(), ElementsAre(Value(-8)));
+  EXPECT_EQ(ex.stats().tasks_run, 3u);
+  EXPECT_EQ(ex.stats().peak_live_intermediates, 2u);
+  EXPECT_EQ(ex.stats().cpu_ms, 42);  // what the observer added
+  EXPECT_THAT(log.lines, ElementsAre("run_started by-hand tasks=3", "started x", "finished x",
+                                     "started y", "finished y", "started z", "finished z",
+                                     "run_finished tasks_run=3 cpu_ms=42"));
+}
+
+TEST(Execution, FirstFailureWinsAndStopsTheRun) {
+  Graph g;
+  auto first = call(g, Call{"first"}, "fail", "boom");
+  auto second = call(g, Call{"second"}, "fail", "bang");
+  auto after = call(g, Call{"after"}, "add", first, second);
+  std::vector<NodeId> targets{after.id()};
+  Log log;
+  log.graph = &g;
+  Execution ex(g, plan_for(g, targets), RunInfo{&g, "by-hand", 1, 0, Clock::now()}, {&log});
+  ex.start();
+  std::vector<NodeId> ready;
+  ex.run(first.id(), 0, ready);
+  EXPECT_TRUE(ex.stopped());
+  ex.run(second.id(), 0, ready);  // a task already running when the first one failed
+  ex.fail_infrastructure("a worker died");
+  EXPECT_TRUE(ready.empty());
+  EXPECT_EQ(state(ex, g), "first:0/1- second:0/1- after:2/0- ");
+  try {
+    ex.finish();
+    FAIL() << "finish() returned after a failure";
+  } catch (const TaskError& e) {
+    EXPECT_EQ(e.key(), "first");
+    EXPECT_EQ(e.op(), "fail");
+    EXPECT_EQ(e.message(), "boom");
+  }
+  EXPECT_THAT(log.lines, ElementsAre("run_started by-hand tasks=3", "started first", "failed first",
+                                     "started second", "failed second",
+                                     "run_finished tasks_run=0 cpu_ms=42"));
+}
+
+TEST(Execution, AnInfrastructureFailureFirstIsWhatIsThrown) {
+  Arithmetic a;
+  std::vector<NodeId> targets{a.z.id()};
+  Execution ex(a.g, plan_for(a.g, targets), RunInfo{&a.g, "by-hand", 2, 0, Clock::now()});
+  ex.fail_infrastructure("worker 1 (pid 7) was killed by signal 9");
+  ex.fail_task(a.x.id(), "too late to matter");
+  EXPECT_TRUE(ex.stopped());
+  try {
+    ex.finish();
+    FAIL() << "finish() returned after a failure";
+  } catch (const InfrastructureError& e) {
+    EXPECT_STREQ(e.what(), "worker 1 (pid 7) was killed by signal 9");
+  }
+}
+
+TEST(Execution, StoppingEarlyIsAnInfrastructureError) {
+  Arithmetic a;
+  std::vector<NodeId> targets{a.z.id()};
+  Execution ex(a.g, plan_for(a.g, targets), RunInfo{&a.g, "by-hand", 1, 0, Clock::now()});
+  std::vector<NodeId> ready;
+  ex.run(a.x.id(), 0, ready);  // a scheduler that gives up after one task
+  try {
+    ex.finish();
+    FAIL() << "finish() returned after a failure";
+  } catch (const InfrastructureError& e) {
+    EXPECT_STREQ(e.what(), "the scheduler stopped after 1 of 3 tasks");
+  }
+}
+
+TEST(Execution, TaskRanTakesTheWorkersTimes) {
+  Arithmetic a;
+  std::vector<NodeId> targets{a.z.id()};
+  struct Times final : Observer {
+    std::vector<std::pair<Clock::time_point, Clock::time_point>> seen;
+    void task_started(const TaskEvent& e) override { seen.emplace_back(e.start, e.end); }
+    void task_finished(const TaskEvent& e) override { seen.emplace_back(e.start, e.end); }
+  } times;
+  Execution ex(a.g, plan_for(a.g, targets), RunInfo{&a.g, "by-hand", 1, 0, Clock::now()},
+               {&times});
+  const Clock::time_point t0{std::chrono::seconds(5)}, t1{std::chrono::seconds(7)};
+  std::vector<NodeId> ready;
+  ex.task_ran(a.x.id(), 0, 1234, t0, t1, Value(4), ready);
+  ASSERT_EQ(times.seen.size(), 2u);
+  EXPECT_EQ(times.seen[0], std::make_pair(t0, t0));  // at start, the end is not known yet
+  EXPECT_EQ(times.seen[1], std::make_pair(t0, t1));
+  EXPECT_EQ(state(ex, a.g), "x:0/1+ y:0/1- z:1/0- ");
+}
+
+}  // namespace
+}  // namespace schedlab
