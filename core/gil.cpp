@@ -4,6 +4,7 @@ namespace schedlab {
 namespace {
 thread_local bool t_holding = false;
 thread_local std::chrono::steady_clock::time_point t_since;
+thread_local std::chrono::nanoseconds t_waited{0};
 }  // namespace
 
 Gil& Gil::process() {
@@ -12,11 +13,17 @@ Gil& Gil::process() {
 }
 
 void Gil::acquire() {
+  const auto asked = std::chrono::steady_clock::now();
   std::unique_lock lock(mutex_);
   const uint64_t ticket = next_ticket_++;
   turn_.wait(lock, [&] { return serving_ == ticket; });
   t_holding = true;
   t_since = std::chrono::steady_clock::now();
+  t_waited += t_since - asked;
+}
+
+std::chrono::nanoseconds gil_wait_of_this_thread() {
+  return t_waited;
 }
 
 void Gil::release() {

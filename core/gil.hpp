@@ -42,6 +42,9 @@ class GilScope {
   bool on_;
 };
 
+// Time this thread has spent waiting for the GIL, in total (task bodies take the difference).
+std::chrono::nanoseconds gil_wait_of_this_thread();
+
 // Called by long-running ops: hands the GIL over if this thread has held it for a switch
 // interval and another thread waits. Cheap (a thread-local test) when the GIL is off.
 void gil_checkpoint();

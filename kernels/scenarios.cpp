@@ -3,10 +3,12 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <mutex>
 #include <numeric>
 
 #include "schedlab/core/delayed.hpp"
 #include "schedlab/core/errors.hpp"
+#include "schedlab/core/ops.hpp"
 #include "schedlab/kernels/flights.hpp"
 #include "schedlab/kernels/shapes.hpp"
 
@@ -95,12 +97,19 @@ std::vector<NodeId> build_sleeplock(Graph& g, const Params& p, const BuildContex
   return {slow_arithmetic(g, units(ctx, 1, lock)).id()};
 }
 
+// Keys name the item a task works on ("inc-0" is inc of item 0), so pictures read like the
+// lesson's code.
+std::string item_key(const char* what, int64_t i) {
+  return fmt::format("{}-{}", what, i);
+}
+
 std::vector<NodeId> build_inc_dbl(Graph& g, const Params& p, const BuildContext& ctx) {
   const std::string& how = choice(p, "reduce", {"chain", "tree", "fanin"});
   std::vector<Delayed> odd;
-  for (int x : {2, 5, 7, 3}) {
-    auto d = call(g, Call{{}, units(ctx)}, "dbl", x);
-    odd.push_back(call(g, Call{{}, units(ctx)}, "inc", d));
+  const int items[] = {2, 5, 7, 3};
+  for (int i = 0; i < 4; ++i) {
+    auto d = call(g, Call{item_key("dbl", i), units(ctx)}, "dbl", items[i]);
+    odd.push_back(call(g, Call{item_key("inc", i), units(ctx)}, "inc", d));
   }
   return {reduce(g, odd, how, {}).id()};  // the adds do not sleep, as in the lesson
 }
@@ -109,9 +118,9 @@ std::vector<NodeId> build_inc_dec_add(Graph& g, const Params& p, const BuildCont
   const int64_t n = int_param(p, "n", 1, 100'000);
   std::vector<Delayed> results;
   for (int64_t i = 0; i < n; ++i) {
-    auto x = call(g, Call{{}, units(ctx)}, "inc", i);
-    auto y = call(g, Call{{}, units(ctx)}, "dec", i);
-    results.push_back(call(g, Call{{}, units(ctx)}, "add", x, y));
+    auto x = call(g, Call{item_key("inc", i), units(ctx)}, "inc", i);
+    auto y = call(g, Call{item_key("dec", i), units(ctx)}, "dec", i);
+    results.push_back(call(g, Call{item_key("add", i), units(ctx)}, "add", x, y));
   }
   return {call(g, Call{"total"}, "sum", results).id()};
 }
@@ -119,8 +128,16 @@ std::vector<NodeId> build_inc_dec_add(Graph& g, const Params& p, const BuildCont
 std::vector<NodeId> build_map_reduce(Graph& g, const Params& p, const BuildContext& ctx) {
   const int64_t n = int_param(p, "n", 1, 100'000);
   const std::string& how = choice(p, "reduce", {"chain", "tree"});
+  static std::once_flag once;  // the lesson's own function, as seed 002 defines it
+  std::call_once(once, [] {
+    if (!OpRegistry::global().find("addTwo")) {
+      register_op("addTwo", "x + 2 (the map of seed 002)", [](int64_t x) { return x + 2; });
+    }
+  });
   std::vector<Delayed> mapped;
-  for (int64_t i = 0; i < n; ++i) mapped.push_back(call(g, Call{{}, units(ctx)}, "add", i, 2));
+  for (int64_t i = 0; i < n; ++i) {
+    mapped.push_back(call(g, Call{item_key("addTwo", i), units(ctx)}, "addTwo", i));
+  }
   return {reduce(g, mapped, how, units(ctx)).id()};
 }
 
@@ -183,15 +200,16 @@ std::vector<Scenario> make_scenarios() {
        "and dec of each i are independent of everything else, so 3n units of work take about "
        "3n/workers units, never less than 2 (the span).",
        true,
-       {{"n", "4", "how many (inc, dec, add) triples"}},
+       {{"n", "10", "how many (inc, dec, add) triples (the lesson's range(10))"}},
        build_inc_dec_add},
       {"map-reduce",
        "seed 002",
-       "addTwo over a list of n numbers (each one unit), reduced by add (one unit each) as a "
-       "chain or a tree. The map is embarrassingly parallel; the chain reduction is n - 1 units "
-       "on any number of workers, the tree only log2(n).",
+       "addTwo over [0, 1, ..., n-1] (each one unit), reduced by add (one unit each) as a chain, "
+       "as functools.reduce does, or a tree. The map is embarrassingly parallel; the chain "
+       "reduction is n - 1 units on any number of workers, the tree only log2(n).",
        true,
-       {{"n", "8", "list length"}, {"reduce", "tree", "chain or tree"}},
+       {{"n", "4", "list length (the lesson's [0, 1, 2, 3])"},
+        {"reduce", "chain", "chain or tree"}},
        build_map_reduce},
       {"fib",
        "seed 004",

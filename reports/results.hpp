@@ -16,6 +16,8 @@ struct TaskRecord {
   unsigned worker = 0;
   int pid = 0;
   double start_ms = 0, end_ms = 0;  // from the start of the repetition
+  // Part of [start_ms, end_ms] spent waiting for the task's lock and for the GIL.
+  double lock_wait_ms = 0, gil_wait_ms = 0;
 };
 
 struct ResourceSample {
@@ -28,6 +30,7 @@ struct Repetition {
   double wall_ms = 0, cpu_ms = 0, serialise_ms = 0;
   uint64_t peak_rss_bytes = 0, bytes_to_workers = 0, bytes_from_workers = 0;
   uint64_t peak_live_intermediates = 0;
+  double lock_wait_ms = 0, gil_wait_ms = 0;  // summed over the repetition's tasks
   std::vector<TaskRecord> trace = {};
   std::vector<ResourceSample> resources = {};
 };

@@ -71,8 +71,14 @@ json list_json(const std::vector<T>& items) {
 }
 
 json to_json(const TaskRecord& t) {
-  return {{"key", t.key},           {"op", t.op},        {"worker", t.worker}, {"pid", t.pid},
-          {"start_ms", t.start_ms}, {"end_ms", t.end_ms}};
+  return {{"key", t.key},
+          {"op", t.op},
+          {"worker", t.worker},
+          {"pid", t.pid},
+          {"start_ms", t.start_ms},
+          {"end_ms", t.end_ms},
+          {"lock_wait_ms", t.lock_wait_ms},
+          {"gil_wait_ms", t.gil_wait_ms}};
 }
 void from_json(const json& j, TaskRecord& t, const std::string& where) {
   read(j, "key", t.key, where);
@@ -81,6 +87,8 @@ void from_json(const json& j, TaskRecord& t, const std::string& where) {
   read(j, "pid", t.pid, where);
   read(j, "start_ms", t.start_ms, where);
   read(j, "end_ms", t.end_ms, where);
+  read(j, "lock_wait_ms", t.lock_wait_ms, where, false);  // since 0.1 (also per repetition)
+  read(j, "gil_wait_ms", t.gil_wait_ms, where, false);
 }
 
 json to_json(const ResourceSample& s) {
@@ -100,6 +108,8 @@ json to_json(const Repetition& r) {
           {"bytes_to_workers", r.bytes_to_workers},
           {"bytes_from_workers", r.bytes_from_workers},
           {"peak_live_intermediates", r.peak_live_intermediates},
+          {"lock_wait_ms", r.lock_wait_ms},
+          {"gil_wait_ms", r.gil_wait_ms},
           {"trace", list_json(r.trace)},
           {"resources", list_json(r.resources)}};
 }
@@ -111,6 +121,8 @@ void from_json(const json& j, Repetition& r, const std::string& where) {
   read(j, "bytes_to_workers", r.bytes_to_workers, where);
   read(j, "bytes_from_workers", r.bytes_from_workers, where);
   read(j, "peak_live_intermediates", r.peak_live_intermediates, where);
+  read(j, "lock_wait_ms", r.lock_wait_ms, where, false);
+  read(j, "gil_wait_ms", r.gil_wait_ms, where, false);
   read_list(j, "trace", r.trace, where);
   read_list(j, "resources", r.resources, where);
 }

@@ -2,9 +2,14 @@
 // one row per worker with a bar per task (coloured by op, labelled with its key where it
 // fits), and under it the CPU and memory use sampled during the run. Drawn from the last
 // repetition of each cell.
+//
+// The part of a task spent waiting for its lock or the GIL is hatched over the start of its
+// bar, so the sleeplock and GIL lessons show who waited. Lock waits do happen at the start; GIL
+// waits are spread over the op's hand-overs, and the hatch shows their total, not their moments.
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 
 #include "schedlab/reports/reporter.hpp"
@@ -22,6 +27,25 @@ std::string file_name(const Cell& c) {
   for (char ch : c.id())
     out += std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' ? ch : '_';
   return "timelines/" + out + ".svg";
+}
+
+// A round step (1, 2 or 5 times a power of ten) giving 4 to 10 ticks from 0 to `end`.
+double tick_step(double end) {
+  double step = std::pow(10.0, std::floor(std::log10(end / 4)));
+  for (double m : {1.0, 2.0, 5.0, 10.0}) {
+    if (end / (step * m) <= 10) return step * m;
+  }
+  return step * 10;
+}
+
+// ", waited 50.0 ms for its lock, 2.0 ms for the GIL" (empty when it did not wait).
+std::string waits_text(const TaskRecord& t) {
+  std::string out;
+  if (t.lock_wait_ms > 0) out += fmt::format(", waited {:.1f} ms for its lock", t.lock_wait_ms);
+  if (t.gil_wait_ms > 0) {
+    out += fmt::format("{} {:.1f} ms for the GIL", out.empty() ? ", waited" : ",", t.gil_wait_ms);
+  }
+  return out;
 }
 
 std::string svg(const Cell& cell) {
@@ -44,6 +68,12 @@ std::string svg(const Cell& cell) {
       "<text x=\"10\" y=\"20\" font-size=\"14\">{} — {:.1f} ms, {} task{}</text>\n",
       kWidth, height, xml_escape(cell.id()), xml_escape(cell.id()), rep.wall_ms, rep.trace.size(),
       rep.trace.size() == 1 ? "" : "s");
+  out +=
+      "<defs><pattern id=\"waiting\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" "
+      "patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"white\" "
+      "fill-opacity=\"0.6\"/><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#333\" "
+      "stroke-width=\"1.5\"/></pattern></defs>\n";
+  bool any_wait = false;
   for (const auto& [w, row] : rows) {
     out += fmt::format("<text x=\"10\" y=\"{:.1f}\">worker {}</text>\n", top + row * kRow + 16, w);
   }
@@ -53,22 +83,34 @@ std::string svg(const Cell& cell) {
     double y = top + rows[t.worker] * kRow + 3;
     out += fmt::format(
         "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{}\" fill=\"{}\" "
-        "stroke=\"white\"><title>{} ({}) {:.2f}-{:.2f} ms, pid {}</title></rect>\n",
+        "stroke=\"white\"><title>{} ({}) {:.2f}-{:.2f} ms, pid {}{}</title></rect>\n",
         x0, y, w, kRow - 6, it->second, xml_escape(t.key), xml_escape(t.op), t.start_ms, t.end_ms,
-        t.pid);
-    if (w > 7.0 * static_cast<double>(t.key.size())) {
-      out += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" fill=\"white\">{}</text>\n", x0 + 3,
-                         y + 14, xml_escape(t.key));
+        t.pid, waits_text(t));
+    const double wait_ms = std::min(t.lock_wait_ms + t.gil_wait_ms, t.end_ms - t.start_ms);
+    double wait_w = 0;  // the label goes after the hatched part, where it can be read
+    if (wait_ms > 0) {
+      any_wait = true;
+      wait_w = std::max(1.0, x(t.start_ms + wait_ms) - x0);
+      out += fmt::format(
+          "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{}\" "
+          "fill=\"url(#waiting)\"><title>{} waiting{}</title></rect>\n",
+          x0, y, wait_w, kRow - 6, xml_escape(t.key), waits_text(t));
+    }
+    if (w - wait_w > 7.0 * static_cast<double>(t.key.size())) {
+      out += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" fill=\"white\">{}</text>\n",
+                         x0 + wait_w + 3, y + 14, xml_escape(t.key));
     }
   }
   // Time axis.
   const double axis = top + gantt_h + 5;
   out += fmt::format("<line x1=\"{}\" y1=\"{:.1f}\" x2=\"{}\" y2=\"{:.1f}\" stroke=\"black\"/>\n",
                      kLeft, axis, kLeft + plot, axis);
-  for (int k = 0; k <= 5; ++k) {
-    double t = end * k / 5;
-    out += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">{:.0f} ms</text>\n",
-                       x(t), axis + 14, t);
+  const double step = tick_step(end);
+  for (double t = 0; t <= end * (1 + 1e-9); t += step) {
+    out += fmt::format(
+        "<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{0:.1f}\" y2=\"{2:.1f}\" stroke=\"black\"/>"
+        "<text x=\"{0:.1f}\" y=\"{3:.1f}\" text-anchor=\"middle\">{4:g} ms</text>\n",
+        x(t), axis, axis + 4, axis + 15, t);
   }
   // Resource profile: CPU % (of one core) and RSS, each scaled to its own maximum.
   const double base = axis + 30 + kProfile;
@@ -102,6 +144,13 @@ std::string svg(const Cell& cell) {
         "<text x=\"{:.1f}\" y=\"{:.1f}\">{}</text>\n",
         lx, base + 12, c, lx + 14, base + 21, xml_escape(op));
     lx += 24 + 7.0 * static_cast<double>(op.size());
+  }
+  if (any_wait) {
+    out += fmt::format(
+        "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"10\" height=\"10\" fill=\"#888\"/>"
+        "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"10\" height=\"10\" fill=\"url(#waiting)\"/>"
+        "<text x=\"{:.1f}\" y=\"{:.1f}\">waiting (for a lock or the GIL)</text>\n",
+        lx, base + 12, lx, base + 12, lx + 14, base + 21);
   }
   return out + "</svg>\n";
 }

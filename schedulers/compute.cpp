@@ -33,8 +33,10 @@ ComputeResult compute(const Graph& graph, std::span<const NodeId> targets,
   TaskLocks locks = scheduler->locks();
   locks.gil = options.gil;
   locks.skip_sleep = options.skip_sleep;
-  Execution execution(graph, plan, RunInfo{&graph, info.name, result.workers, 0, result.start},
-                      std::move(observers), locks);
+  Execution execution(
+      graph, plan,
+      RunInfo{&graph, info.name, result.workers, 0, result.start, scheduler->worker_pids()},
+      std::move(observers), locks);
   execution.start();
   scheduler->run(execution);
   result.values = execution.finish();

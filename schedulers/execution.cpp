@@ -83,9 +83,11 @@ void Execution::run(NodeId n, unsigned worker, std::vector<NodeId>& ready) noexc
   }
   std::vector<Value>& args = arg_buffers_[worker];
   Value result;
+  TaskWaits waits;
   try {
     gather_args(n, args);
-    result = run_task_body(*graph_.op(n), args, graph_.options(n), locks_);
+    result =
+        run_task_body(*graph_.op(n), args, graph_.options(n), locks_, observed ? &waits : nullptr);
   } catch (...) {
     event.failed = true;
     fail_task(n, current_exception_message());
@@ -93,27 +95,30 @@ void Execution::run(NodeId n, unsigned worker, std::vector<NodeId>& ready) noexc
   args.clear();  // drop our references before complete() may release the inputs
   if (observed) {
     event.end = Clock::now();
+    event.lock_wait_ms = waits.lock_ms;
+    event.gil_wait_ms = waits.gil_ms;
     tell_finished(event);
   }
   if (!event.failed) complete(n, std::move(result), worker, ready);
 }
 
-void Execution::task_ran(NodeId n, unsigned worker, int pid, Clock::time_point start,
-                         Clock::time_point end, Value result, std::vector<NodeId>& ready) {
-  if (!task_observers_.empty()) {
-    tell_started(TaskEvent{n, worker, pid, start, start});
-    tell_finished(TaskEvent{n, worker, pid, start, end});
-  }
-  complete(n, std::move(result), worker, ready);
+void Execution::tell_both(const TaskEvent& ran) {
+  TaskEvent started = ran;
+  started.end = started.start;
+  started.lock_wait_ms = started.gil_wait_ms = 0;
+  tell_started(started);
+  tell_finished(ran);
 }
 
-void Execution::task_failed(NodeId n, unsigned worker, int pid, Clock::time_point start,
-                            Clock::time_point end, std::string message) {
-  if (!task_observers_.empty()) {
-    tell_started(TaskEvent{n, worker, pid, start, start});
-    tell_finished(TaskEvent{n, worker, pid, start, end, true});
-  }
-  fail_task(n, std::move(message));
+void Execution::task_ran(const TaskEvent& ran, Value result, std::vector<NodeId>& ready) {
+  if (!task_observers_.empty()) tell_both(ran);
+  complete(ran.node, std::move(result), ran.worker, ready);
+}
+
+void Execution::task_failed(TaskEvent ran, std::string message) {
+  ran.failed = true;
+  if (!task_observers_.empty()) tell_both(ran);
+  fail_task(ran.node, std::move(message));
 }
 
 void Execution::count_live(WorkerCounters& c, int64_t count, int64_t bytes) {

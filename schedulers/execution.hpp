@@ -92,14 +92,12 @@ class Execution final : public Job {
 
   // The split path. gather_args fills `out` with n's arguments (lists resolved).
   void gather_args(NodeId n, std::vector<Value>& out) const;
-  // n ran on `worker` of process `pid` from `start` to `end` (the worker's clock) and made
-  // `result`: tells the observers, records the result, releases inputs nobody needs any more
-  // and appends the successors that became ready.
-  void task_ran(NodeId n, unsigned worker, int pid, Clock::time_point start, Clock::time_point end,
-                Value result, std::vector<NodeId>& ready);
-  // n raised `message` on `worker` (the worker's clock): tells the observers, records it.
-  void task_failed(NodeId n, unsigned worker, int pid, Clock::time_point start,
-                   Clock::time_point end, std::string message);
+  // The task `ran` describes (times from the worker's clock) made `result`: tells the
+  // observers, records the result, releases inputs nobody needs any more and appends the
+  // successors that became ready.
+  void task_ran(const TaskEvent& ran, Value result, std::vector<NodeId>& ready);
+  // The task `ran` describes raised `message`: tells the observers, records the failure.
+  void task_failed(TaskEvent ran, std::string message);
   // Records a failure (the first one wins); fail_task for a task that could not be run.
   void fail_task(NodeId n, std::string message);
   void fail_infrastructure(std::string message);
@@ -127,6 +125,7 @@ class Execution final : public Job {
   void close_stats();
   void tell_started(const TaskEvent& e);
   void tell_finished(const TaskEvent& e);
+  void tell_both(const TaskEvent& ran);  // both hooks at once, for the split path
 
   const Graph& graph_;
   std::shared_ptr<const Plan> plan_;

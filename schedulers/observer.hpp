@@ -29,6 +29,8 @@ struct TaskEvent {
   int pid;
   Clock::time_point start, end;
   bool failed = false;  // task_finished of a task that raised (the run is failing)
+  // Part of [start, end] spent waiting for the task's lock and for the GIL (task_finished).
+  double lock_wait_ms = 0, gil_wait_ms = 0;
 };
 
 struct RunInfo {
@@ -36,7 +38,8 @@ struct RunInfo {
   std::string scheduler;
   unsigned workers;
   size_t tasks;
-  Clock::time_point start;  // when compute handed the graph over: the origin of wall time
+  Clock::time_point start;            // when compute handed the graph over: the origin of wall time
+  std::vector<int> worker_pids = {};  // worker processes of the scheduler, if it has any
 };
 
 // Figures for one run. Sizes in bytes, times in milliseconds.

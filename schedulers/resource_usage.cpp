@@ -50,16 +50,6 @@ double ms(const timeval& t) {
   return static_cast<double>(t.tv_sec) * 1e3 + t.tv_usec / 1e3;
 }
 
-// This process (getrusage: microsecond resolution), children already reaped, live children.
-double cpu_ms_now() {
-  rusage self{}, reaped{};
-  getrusage(RUSAGE_SELF, &self);
-  getrusage(RUSAGE_CHILDREN, &reaped);
-  double total = ms(self.ru_utime) + ms(self.ru_stime) + ms(reaped.ru_utime) + ms(reaped.ru_stime);
-  for_each_child([&](const std::string& pid) { total += usage_of(pid).cpu_ms; });
-  return total;
-}
-
 // Resets the kernel's peak-RSS mark so that VmHWM afterwards is this run's peak (Linux >= 4.0).
 bool reset_peak_rss() {
   std::ofstream clear("/proc/self/clear_refs");
@@ -88,7 +78,18 @@ ProcessUsage process_tree_usage() {
   return total;
 }
 
-void ResourceMeter::run_started(const RunInfo&) {
+// This process (getrusage: microsecond resolution), children already reaped, live workers.
+double ResourceMeter::cpu_ms_now() const {
+  rusage self{}, reaped{};
+  getrusage(RUSAGE_SELF, &self);
+  getrusage(RUSAGE_CHILDREN, &reaped);
+  double total = ms(self.ru_utime) + ms(self.ru_stime) + ms(reaped.ru_utime) + ms(reaped.ru_stime);
+  for (int pid : workers_) total += usage_of(std::to_string(pid)).cpu_ms;
+  return total;
+}
+
+void ResourceMeter::run_started(const RunInfo& info) {
+  workers_ = info.worker_pids;
   peak_reset_ = reset_peak_rss();
   cpu0_ = cpu_ms_now();
 }

@@ -26,6 +26,9 @@ class Scheduler {
   virtual void run(Execution& execution) = 0;
   // The locks tasks see; the processes scheduler has its own `global` lock in shared memory.
   virtual TaskLocks locks() { return TaskLocks::in_process(); }
+  // The worker processes the next run will use (for their CPU time); none for schedulers that
+  // run in this process. Called just before run().
+  virtual std::vector<int> worker_pids() { return {}; }
 
   // A scheduler instance runs one execution at a time: computes from several threads on the
   // same (name, workers) take turns here. (So a task must not compute on its own scheduler.)

@@ -32,16 +32,30 @@ TaskLocks TaskLocks::in_process() {
   return TaskLocks{&process_lock, &global_lock};
 }
 
-Value run_task_body(const Op& op, ArgSpan args, const TaskOptions& options,
-                    const TaskLocks& locks) {
+Value run_task_body(const Op& op, ArgSpan args, const TaskOptions& options, const TaskLocks& locks,
+                    TaskWaits* waits) {
+  using Ms = std::chrono::duration<double, std::milli>;
   TaskLock* held = options.lock == LockKind::process  ? locks.process
                    : options.lock == LockKind::global ? locks.global
                                                       : nullptr;
-  if (held) held->lock();
+  if (held) {
+    const auto asked = std::chrono::steady_clock::now();
+    held->lock();
+    if (waits) waits->lock_ms = Ms(std::chrono::steady_clock::now() - asked).count();
+  }
   Unlocker release{held};
   if (options.sleep_us && !locks.skip_sleep)
     std::this_thread::sleep_for(std::chrono::microseconds(options.sleep_us));
-  GilScope gil(locks.gil);
+  if (!locks.gil) return op.fn(args);
+  // Waits for the GIL happen at the start and at every hand-over inside the op.
+  struct GilWait {
+    TaskWaits* waits;
+    std::chrono::nanoseconds before = gil_wait_of_this_thread();
+    ~GilWait() {
+      if (waits) waits->gil_ms = Ms(gil_wait_of_this_thread() - before).count();
+    }
+  } measured{waits};
+  GilScope gil(true);
   return op.fn(args);
 }
 

@@ -28,9 +28,16 @@ struct TaskLocks {
   static TaskLocks in_process();
 };
 
+// Time a task spent waiting rather than working: for its lock, and for the GIL.
+struct TaskWaits {
+  double lock_ms = 0, gil_ms = 0;
+};
+
 // Holds the task's lock (if any) while sleeping sleep_ms and then running the op; with the
 // GIL on, holds the GIL too while (and only while) the op runs. Exceptions from the op
-// propagate to the caller.
-Value run_task_body(const Op& op, ArgSpan args, const TaskOptions& options, const TaskLocks& locks);
+// propagate to the caller. With `waits`, measures the waiting (clock reads only where there is
+// a lock or a GIL to wait for).
+Value run_task_body(const Op& op, ArgSpan args, const TaskOptions& options, const TaskLocks& locks,
+                    TaskWaits* waits = nullptr);
 
 }  // namespace schedlab

@@ -29,13 +29,15 @@ std::string trace_to_json(const Graph& graph, const ComputeResult& result) {
   };
   nlohmann::ordered_json events = nlohmann::ordered_json::array();
   for (const TaskEvent& e : result.trace) {
-    events.push_back({{"name", std::string(graph.key(e.node))},
-                      {"cat", graph.op(e.node)->name},
-                      {"ph", "X"},
-                      {"ts", us(e.start)},
-                      {"dur", us(e.end) - us(e.start)},
-                      {"pid", e.pid},
-                      {"tid", e.worker}});
+    events.push_back(
+        {{"name", std::string(graph.key(e.node))},
+         {"cat", graph.op(e.node)->name},
+         {"ph", "X"},
+         {"ts", us(e.start)},
+         {"dur", us(e.end) - us(e.start)},
+         {"pid", e.pid},
+         {"tid", e.worker},
+         {"args", {{"lock_wait_ms", e.lock_wait_ms}, {"gil_wait_ms", e.gil_wait_ms}}}});
   }
   nlohmann::ordered_json doc;
   doc["schedlab_trace_version"] = 1;

@@ -23,8 +23,10 @@ reports::Repetition repetition_of(const Graph& g, const ComputeResult& r,
     return std::chrono::duration<double, std::milli>(t - r.start).count();
   };
   for (const TaskEvent& e : r.trace) {
-    rep.trace.push_back(
-        {std::string(g.key(e.node)), g.op(e.node)->name, e.worker, e.pid, ms(e.start), ms(e.end)});
+    rep.trace.push_back({std::string(g.key(e.node)), g.op(e.node)->name, e.worker, e.pid,
+                         ms(e.start), ms(e.end), e.lock_wait_ms, e.gil_wait_ms});
+    rep.lock_wait_ms += e.lock_wait_ms;
+    rep.gil_wait_ms += e.gil_wait_ms;
   }
   rep.resources = std::move(resources);
   return rep;

@@ -29,7 +29,13 @@ void add_cells(SuiteSpec& spec, const std::string& scenario, const kernels::Para
     for (unsigned w : workers) {
       // A scheduler with a fixed worker count (sync) gets one cell, whatever is asked.
       if (info.traits.fixed_workers && w != workers.front()) continue;
-      spec.cells.push_back({scenario, params, info.name, info.workers_for(w), gil});
+      CellSpec cell{scenario, params, info.name, info.workers_for(w), gil};
+      // Names given twice (or a name and its alias) would repeat a cell under one id.
+      const bool seen = std::any_of(spec.cells.begin(), spec.cells.end(), [&](const CellSpec& c) {
+        return c.scenario == cell.scenario && c.params == cell.params &&
+               c.scheduler == cell.scheduler && c.workers == cell.workers && c.gil == cell.gil;
+      });
+      if (!seen) spec.cells.push_back(std::move(cell));
     }
   }
 }
@@ -68,6 +74,26 @@ SuiteSpec matrix_suite(const std::vector<std::string>& scenarios,
   std::vector<unsigned> ws = workers.empty() ? std::vector<unsigned>{1, 2, 4} : workers;
   std::vector<kernels::Params> sets =
       param_sets.empty() ? std::vector<kernels::Params>{{}} : param_sets;
+  // A parameter applies to the scenarios that have it; one that none of them has is a typo.
+  for (const kernels::Params& p : sets) {
+    for (const auto& [key, value] : p) {
+      std::string have;
+      bool known = false;
+      for (const std::string& name : names) {
+        const kernels::Scenario& s = kernels::find_scenario(name);
+        for (const kernels::ScenarioParam& sp : s.params) {
+          known = known || sp.name == key;
+          have += (have.empty() ? "" : ", ") + name + " " + sp.name;
+        }
+      }
+      if (!known) {
+        throw UsageError(
+            fmt::format("--param {}={}: none of the scenarios has a parameter '{}' "
+                        "(they have: {})",
+                        key, value, key, have.empty() ? "no parameters" : have));
+      }
+    }
+  }
   for (const std::string& name : names) {
     const kernels::Scenario& s = kernels::find_scenario(name);
     std::vector<kernels::Params> done;
@@ -79,8 +105,6 @@ SuiteSpec matrix_suite(const std::vector<std::string>& scenarios,
           if (sp.name == k) mine[k] = v;
         }
       }
-      // Naming one scenario, a parameter it does not have is a mistake worth an error.
-      if (names.size() == 1) kernels::complete_params(s, p);
       // Sets that differ only in parameters this scenario lacks would repeat its cells.
       if (std::find(done.begin(), done.end(), mine) != done.end()) continue;
       done.push_back(mine);

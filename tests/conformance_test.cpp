@@ -257,6 +257,48 @@ TEST_P(Conformance, EmptyTargetsAndLiteralTargets) {
   EXPECT_TRUE(compute(g, std::vector<NodeId>{}, options()).values.empty());
 }
 
+TEST_P(Conformance, TraceSeparatesWaitingFromWorking) {
+  // Two independent tasks that each hold the process lock while sleeping 30 ms: threads of one
+  // process take turns (one waits about 30 ms), separate processes do not wait at all.
+  Graph g;
+  auto a = call(g, Call{"a", TaskOptions::sleeping(30, LockKind::process)}, "inc", 1);
+  auto b = call(g, Call{"b", TaskOptions::sleeping(30, LockKind::process)}, "inc", 2);
+  ComputeResult res = compute({a, b}, options(/*trace=*/true));
+  ASSERT_EQ(res.trace.size(), 2u);
+  double lock_wait = 0;
+  for (const TaskEvent& e : res.trace) {
+    using Ms = std::chrono::duration<double, std::milli>;
+    EXPECT_LE(e.lock_wait_ms, Ms(e.end - e.start).count());
+    EXPECT_EQ(e.gil_wait_ms, 0);
+    lock_wait += e.lock_wait_ms;
+  }
+  const SchedulerTraits& traits = SchedulerRegistry::global().info(GetParam().scheduler).traits;
+  const bool take_turns = res.workers > 1 && traits.processes != ProcessModel::process_per_worker;
+  if (take_turns) {
+    EXPECT_GE(lock_wait, 20);
+    EXPECT_LE(lock_wait, schedlab::testing::kSanitized ? 200 : 60);
+  } else {
+    EXPECT_LT(lock_wait, 10);  // never waited for a lock someone else held
+  }
+}
+
+TEST_P(Conformance, TraceRecordsWaitingForTheGil) {
+  Graph g;
+  auto a = call(g, Call{"a"}, "busy", 20);
+  auto b = call(g, Call{"b"}, "busy", 20);
+  ComputeOptions o = options(/*trace=*/true);
+  o.gil = true;
+  ComputeResult res = compute({a, b}, o);
+  double gil_wait = 0;
+  for (const TaskEvent& e : res.trace) gil_wait += e.gil_wait_ms;
+  const SchedulerTraits& traits = SchedulerRegistry::global().info(GetParam().scheduler).traits;
+  if (res.workers > 1 && traits.processes != ProcessModel::process_per_worker) {
+    EXPECT_GE(gil_wait, 10);  // one GIL for both threads: they take turns
+  } else {
+    EXPECT_LT(gil_wait, 10);
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Schedulers, Conformance, ::testing::ValuesIn(configs()),
                          [](const auto& p) {
                            return p.param.scheduler + "_" + std::to_string(p.param.workers);

@@ -113,9 +113,9 @@ TEST(Execution, FirstFailureWinsAndStopsTheRun) {
     EXPECT_EQ(e.op(), "fail");
     EXPECT_EQ(e.message(), "boom");
   }
-  EXPECT_THAT(log.lines, ElementsAre("run_started by-hand tasks=3", "started first", "failed first",
-                                     "started second", "failed second",
-                                     "run_finished tasks_run=0 cpu_ms=42"));
+  EXPECT_THAT(log.lines,
+              ElementsAre("run_started by-hand tasks=3", "started first", "failed first",
+                          "started second", "failed second", "run_finished tasks_run=0 cpu_ms=42"));
 }
 
 TEST(Execution, AnInfrastructureFailureFirstIsWhatIsThrown) {
@@ -155,11 +155,10 @@ TEST(Execution, TaskRanTakesTheWorkersTimes) {
     void task_started(const TaskEvent& e) override { seen.emplace_back(e.start, e.end); }
     void task_finished(const TaskEvent& e) override { seen.emplace_back(e.start, e.end); }
   } times;
-  Execution ex(a.g, plan_for(a.g, targets), RunInfo{&a.g, "by-hand", 1, 0, Clock::now()},
-               {&times});
+  Execution ex(a.g, plan_for(a.g, targets), RunInfo{&a.g, "by-hand", 1, 0, Clock::now()}, {&times});
   const Clock::time_point t0{std::chrono::seconds(5)}, t1{std::chrono::seconds(7)};
   std::vector<NodeId> ready;
-  ex.task_ran(a.x.id(), 0, 1234, t0, t1, Value(4), ready);
+  ex.task_ran(TaskEvent{a.x.id(), 0, 1234, t0, t1}, Value(4), ready);
   ASSERT_EQ(times.seen.size(), 2u);
   EXPECT_EQ(times.seen[0], std::make_pair(t0, t0));  // at start, the end is not known yet
   EXPECT_EQ(times.seen[1], std::make_pair(t0, t1));

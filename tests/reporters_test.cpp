@@ -44,7 +44,10 @@ SuiteResult fixture() {
       Repetition rep;
       rep.wall_ms = w / c.workers;
       rep.trace.push_back({kHostile, "add", 0, 42, 0.0, rep.wall_ms / 2});
-      rep.trace.push_back({"y", "sub", c.workers - 1, 42, 0.0, rep.wall_ms / 2});
+      // y waited a quarter of the run for its lock: drawn pale, with a legend entry.
+      rep.trace.push_back(
+          {"y", "sub", c.workers - 1, 42, 0.0, rep.wall_ms / 2, rep.wall_ms / 4, 0.0});
+      rep.lock_wait_ms = rep.wall_ms / 4;
       rep.resources.push_back({0, 0, 1'000'000});
       rep.resources.push_back({rep.wall_ms, 50, 2'000'000});
       c.reps.push_back(rep);
@@ -170,7 +173,9 @@ TEST(Reporters, JsonReadsBackEverythingItWrites) {
   c.reps[0].bytes_to_workers = 10;
   c.reps[0].bytes_from_workers = 20;
   c.reps[0].peak_live_intermediates = 3;
-  c.reps[0].trace = {{"x", "add", 1, 4242, 0.5, 100.5}};
+  c.reps[0].trace = {{"x", "add", 1, 4242, 0.5, 100.5, 50.25, 1.5}};
+  c.reps[0].lock_wait_ms = 50.25;
+  c.reps[0].gil_wait_ms = 1.5;
   c.reps[0].resources = {{250, 180.5, 1 << 20}};
   full.lessons["fib"] = "a lesson";
   const nlohmann::json written = to_json(full);

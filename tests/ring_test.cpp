@@ -123,7 +123,8 @@ TEST(Ring, TheLargestMessageFitsAnEmptyRingAtEveryOffsetAndLargerNever) {
     while (!pop(ring).empty()) {
     }
     ASSERT_TRUE(ring.empty());
-    EXPECT_EQ(ring.reserve(kCapacity - 7), nullptr) << offset;  // never fits: senders go out of line
+    EXPECT_EQ(ring.reserve(kCapacity - 7), nullptr)
+        << offset;  // never fits: senders go out of line
     const std::string big(ring.max_message(), 'B');
     ASSERT_TRUE(push(ring, big)) << offset;
     EXPECT_EQ(pop(ring), big) << offset;

@@ -94,12 +94,17 @@ TEST(Scenarios, LessonsPromiseWhatThePredictorPredicts) {
       {"sleeplock", {{"lock", "process"}}, "run side by side (3 units)", "processes", 2, 3},
       {"sleeplock", {{"lock", "global"}}, "With lock=global everybody", "processes", 2, 4},
       {"map-reduce",
-       {{"reduce", "chain"}},
+       {{"n", "8"}, {"reduce", "chain"}},
        "the chain reduction is n - 1 units",
        "threads",
        8,
        1 + 7},  // the map (1 unit on 8 workers), then 7 adds in a row
-      {"map-reduce", {{"reduce", "tree"}}, "the tree only log2(n)", "threads", 8, 1 + 3},
+      {"map-reduce",
+       {{"n", "8"}, {"reduce", "tree"}},
+       "the tree only log2(n)",
+       "threads",
+       8,
+       1 + 3},
   };
   const double unit = 10;
   for (const Claim& c : claims) {

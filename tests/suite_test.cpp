@@ -65,8 +65,20 @@ TEST(Spec, MatrixAppliesEachParameterSetOnlyWhereTheScenarioHasIt) {
             "fib/threads/2/gil;");  // fib lacks `reduce`: one cell, not one per set
 }
 
-TEST(Spec, MatrixNamingOneScenarioRejectsAParameterItLacks) {
-  EXPECT_THROW(matrix_suite({"fib"}, {"threads"}, {2}, {{{"reduce", "tree"}}}, false), UsageError);
+TEST(Spec, MatrixRejectsAParameterNoScenarioHas) {
+  try {
+    matrix_suite({"fib", "sleeplock"}, {"threads"}, {2}, {{{"reduce", "tree"}}}, false);
+    FAIL() << "accepted --param reduce for fib and sleeplock";
+  } catch (const UsageError& e) {
+    EXPECT_STREQ(e.what(),
+                 "--param reduce=tree: none of the scenarios has a parameter 'reduce' (they "
+                 "have: fib k, fib n, sleeplock lock)");
+  }
+}
+
+TEST(Spec, NamesGivenTwiceOrByAliasMakeOneCell) {
+  SuiteSpec s = matrix_suite({"fib", "fib"}, {"threads", "threading"}, {2, 2}, {}, false);
+  EXPECT_EQ(cell_list(s), "fib/threads/2;");
 }
 
 TEST_F(SuiteFile, ReadsEveryField) {

@@ -44,14 +44,25 @@ class ProcessesScheduler final : public Scheduler {
  public:
   explicit ProcessesScheduler(unsigned workers) : workers_(workers) { restart(); }
   unsigned workers() const override { return workers_; }
+  std::vector<int> worker_pids() override {
+    ready_pool();
+    std::vector<int> out;
+    for (unsigned w = 0; w < pool_->size(); ++w) out.push_back(pool_->pid(w));
+    return out;
+  }
 
   void run(Execution& ex) override {
-    if (pool_->broken() || OpRegistry::global().size() != pool_->ops_at_start()) restart();
+    ready_pool();
     Run r(*this, ex);
     r.loop();
   }
 
  private:
+  // A pool that lost a worker, or that started before ops were registered, is replaced.
+  void ready_pool() {
+    if (pool_->broken() || OpRegistry::global().size() != pool_->ops_at_start()) restart();
+  }
+
   void restart() {
     pool_.reset();
     pool_ = std::make_unique<WorkerPool>(workers_);
@@ -162,6 +173,9 @@ class ProcessesScheduler final : public Scheduler {
       auto type = static_cast<ResponseType>(in.get<uint8_t>());
       auto n = in.get<uint32_t>();
       auto start = in.get<int64_t>(), end = in.get<int64_t>(), worker_serialise = in.get<int64_t>();
+      auto lock_wait = in.get<int64_t>(), gil_wait = in.get<int64_t>();
+      const TaskEvent ran{
+          n, w, pool_.pid(w), from_ns(start), from_ns(end), false, lock_wait / 1e6, gil_wait / 1e6};
       const int64_t t0 = ns_since_epoch(Clock::now());
       Segment holder;
       std::string_view payload = receive_payload(in, holder, pool_.from_worker(w));
@@ -180,7 +194,7 @@ class ProcessesScheduler final : public Scheduler {
       }
       if (type != ResponseType::ok) {
         if (type == ResponseType::task_error)
-          ex_.task_failed(n, w, pool_.pid(w), from_ns(start), from_ns(end), std::string(payload));
+          ex_.task_failed(ran, std::string(payload));
         else
           ex_.fail_infrastructure(fmt::format("worker {} (pid {}) while running task '{}': {}", w,
                                               pool_.pid(w), ex_.graph().key(n), payload));
@@ -192,8 +206,7 @@ class ProcessesScheduler final : public Scheduler {
       ++completed_;
       run_ns_ += static_cast<double>(end - start);
       became_ready.clear();
-      ex_.task_ran(n, w, pool_.pid(w), from_ns(start), from_ns(end), std::move(result),
-                   became_ready);
+      ex_.task_ran(ran, std::move(result), became_ready);
       ready_.insert(ready_.end(), became_ready.begin(), became_ready.end());
     }
 

@@ -31,7 +31,8 @@ enum class ResponseType : uint8_t {
 };
 enum class PayloadMode : uint8_t { inline_bytes = 0, out_of_line = 1, reused = 2 };
 inline constexpr uint8_t kGilBit = 0x80;  // in the request's lock byte: run under the GIL
-inline constexpr size_t kResponseHeader = 1 + 4 + 8 + 8 + 8;  // type, node, start, end, serialise
+// type, node, start, end, serialise, lock wait, GIL wait (times in ns)
+inline constexpr size_t kResponseHeader = 1 + 4 + 8 + 8 + 8 + 8 + 8;
 
 // A worker died holding the `global` lock; the next worker to take it reports this.
 class LockOwnerDied : public InfrastructureError {

@@ -94,6 +94,7 @@ class Worker {
     Value result;
     int64_t start = 0, end = 0;
     int64_t serialise = 0;
+    TaskWaits waits;
     try {
       const int64_t t0 = now_ns();
       Segment holder;
@@ -109,7 +110,7 @@ class Worker {
       }
       start = now_ns();
       result = run_task_body(*op, args.as_list(), options,
-                             TaskLocks{TaskLocks::in_process().process, &global_, gil});
+                             TaskLocks{TaskLocks::in_process().process, &global_, gil}, &waits);
       end = now_ns();
     } catch (const LockOwnerDied& e) {
       type = ResponseType::lock_owner_died;
@@ -125,11 +126,11 @@ class Worker {
     popped_ = false;
     if (end == 0) end = now_ns();
     if (start == 0) start = end;
-    respond(type, node, start, end, serialise, result, error);
+    respond(type, node, start, end, serialise, waits, result, error);
   }
 
   void respond(ResponseType type, uint32_t node, int64_t start, int64_t end, int64_t serialise,
-               const Value& result, std::string message) {
+               const TaskWaits& waits, const Value& result, std::string message) {
     size_t size = message.size();
     if (type == ResponseType::ok) {
       try {
@@ -155,7 +156,9 @@ class Worker {
           .put(node)
           .put(start)
           .put(end)
-          .put(serialise + encode_ns);
+          .put(serialise + encode_ns)
+          .put(static_cast<int64_t>(waits.lock_ms * 1e6))
+          .put(static_cast<int64_t>(waits.gil_ms * 1e6));
       return header_bytes_;
     };
     auto posted = [&] {
