@@ -11,6 +11,7 @@ using Command = std::function<int()>;
 
 Command add_compute(CLI::App& app);
 Command add_graph(CLI::App& app);
+Command add_lesson(CLI::App& app);
 Command add_list(CLI::App& app);
 Command add_predict(CLI::App& app);
 Command add_report(CLI::App& app);

@@ -6,6 +6,7 @@
 #include "cli/graph_source.hpp"
 #include "schedlab/core/graph_file.hpp"
 #include "schedlab/core/output_file.hpp"
+#include "schedlab/core/plan.hpp"
 #include "schedlab/core/value_json.hpp"
 #include "schedlab/schedulers/compute.hpp"
 #include "schedlab/schedulers/trace.hpp"
@@ -15,7 +16,8 @@ namespace schedlab::cli {
 Command add_compute(CLI::App& app) {
   struct Args {
     GraphSource source;
-    std::string scheduler = "threads", trace;
+    std::string scheduler, trace;
+    std::vector<std::string> targets;
     unsigned workers = 0;
     bool stats = false, gil = false;
   };
@@ -24,8 +26,10 @@ Command add_compute(CLI::App& app) {
       app.add_subcommand("compute", "Run a graph file and print its target values as JSON");
   args->source.add_options(*sub, "graph file (JSON), - for standard input, or a scenario name");
   sub->add_option("-s,--scheduler", args->scheduler,
-                  "scheduler name or alias (see `schedlab list`)")
-      ->capture_default_str();
+                  "scheduler name or alias (see `schedlab list`; default: $SCHEDLAB_SCHEDULER, "
+                  "else threads)");
+  sub->add_option("-t,--target", args->targets,
+                  "compute just this key (repeatable; default: the graph's targets)");
   sub->add_option("-w,--workers", args->workers, "workers (default: one per core)")
       ->check(CLI::Range(1u, 1024u));
   sub->add_option("--trace", args->trace,
@@ -35,6 +39,7 @@ Command add_compute(CLI::App& app) {
   return [args] {
     if (!args->trace.empty()) check_output_path(args->trace);  // before the run, not after it
     LoadedGraph loaded = args->source.load();
+    if (!args->targets.empty()) loaded.targets = resolve_targets(loaded.graph, args->targets);
     ComputeOptions options;
     options.scheduler = args->scheduler;
     options.workers = args->workers;

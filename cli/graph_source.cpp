@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "schedlab/core/duration.hpp"
 #include "schedlab/core/errors.hpp"
 #include "schedlab/kernels/flights.hpp"
 #include "schedlab/kernels/scenarios.hpp"
@@ -11,15 +12,7 @@
 namespace schedlab::cli {
 
 double parse_unit(const std::string& text) {
-  char* end = nullptr;
-  double value = std::strtod(text.c_str(), &end);
-  std::string suffix(end);
-  double ms = suffix == "ms" || suffix.empty() ? value : suffix == "s" ? value * 1000 : -1;
-  if (text.empty() || end == text.c_str() || !(ms >= 0 && ms <= 60'000)) {
-    throw UsageError(
-        fmt::format("--unit {}: write a duration from 0 to 60 s, such as 100ms or 0.5s", text));
-  }
-  return ms;
+  return parse_duration_ms(text, "--unit");
 }
 
 void GraphSource::add_options(CLI::App& sub, const std::string& positional_help) {

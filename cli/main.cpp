@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <map>
@@ -19,6 +20,7 @@
 #include "schedlab/core/errors.hpp"
 #include "schedlab/core/value_codec.hpp"
 #include "schedlab/core/version.hpp"
+#include "schedlab/schedulers/compute.hpp"
 #include "schedlab/schedulers/interrupt.hpp"
 #include "schedlab/schedulers/scheduler.hpp"
 
@@ -31,12 +33,15 @@ int fail(int code, const std::string& message) {
 
 // Output that did not reach standard output is a failure, not a success: a full disk
 // (`> /dev/full`), a closed descriptor or a reader that went away (`| head -1`).
-std::string stdout_failure() {
+// `errno_after_run` is errno as the command left it: when a write failed inside the command
+// (output larger than the buffer), that is usually the one that says why.
+std::string stdout_failure(int errno_after_run) {
+  const bool failed_in_run = !std::cout || std::ferror(stdout);
   // The first failing step sets errno; later ones may find nothing left to write.
   // errno counts only where a step failed: stdio may set it on success (an isatty probe).
   errno = 0;
   std::cout.flush();
-  int err = std::cout ? 0 : errno;
+  int err = failed_in_run ? errno_after_run : std::cout ? 0 : errno;
   errno = 0;
   if (std::fflush(stdout) != 0 && err == 0) err = errno;
   if (err != 0 || std::ferror(stdout) || !std::cout) {
@@ -56,6 +61,13 @@ int run(int argc, char** argv) {
   app.set_version_flag(
       "--version", fmt::format("schedlab {} (commit {})", SCHEDLAB_VERSION, SCHEDLAB_GIT_COMMIT));
   app.require_subcommand(1);
+  if (const char* env = std::getenv("SCHEDLAB_SCHEDULER"); env && *env) {
+    try {
+      schedlab::set_default_scheduler(env);
+    } catch (const schedlab::UsageError& e) {
+      throw schedlab::UsageError(fmt::format("SCHEDLAB_SCHEDULER={}: {}", env, e.what()));
+    }
+  }
   std::map<CLI::App*, schedlab::cli::Command> commands;
   auto add = [&](auto adder) {
     schedlab::cli::Command c = adder(app);
@@ -63,6 +75,7 @@ int run(int argc, char** argv) {
   };
   add(schedlab::cli::add_compute);
   add(schedlab::cli::add_graph);
+  add(schedlab::cli::add_lesson);
   add(schedlab::cli::add_list);
   add(schedlab::cli::add_predict);
   add(schedlab::cli::add_report);
@@ -99,8 +112,10 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
   schedlab::install_interrupt_handlers();
   int code;
+  int errno_after_run = 0;
   try {
     code = run(argc, argv);
+    errno_after_run = errno;
   } catch (const schedlab::UsageError& e) {
     code = fail(2, e.what());
   } catch (const schedlab::TaskError& e) {
@@ -113,7 +128,7 @@ int main(int argc, char** argv) {
     code = fail(3, fmt::format("internal error: {}", e.what()));
   }
   schedlab::SchedulerRegistry::global().shutdown();  // stop pools before static destruction
-  if (std::string failure = stdout_failure(); !failure.empty() && code == 0)
+  if (std::string failure = stdout_failure(errno_after_run); !failure.empty() && code == 0)
     code = fail(2, failure);
   return code;
 }

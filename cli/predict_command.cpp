@@ -4,6 +4,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/graph_source.hpp"
+#include "schedlab/schedulers/compute.hpp"
 #include "schedlab/schedulers/scheduler.hpp"
 #include "schedlab/suite/prepared.hpp"
 
@@ -12,7 +13,7 @@ namespace schedlab::cli {
 Command add_predict(CLI::App& app) {
   struct Args {
     GraphSource source;
-    std::string scheduler = "threads";
+    std::string scheduler;
     unsigned workers = 0;
     bool gil = false;
   };
@@ -20,14 +21,15 @@ Command add_predict(CLI::App& app) {
   CLI::App* sub = app.add_subcommand(
       "predict", "Predict the wall time of a scenario or graph file on a scheduler, with reasons");
   args->source.add_options(*sub, "a scenario name, a graph file (JSON) or - for standard input");
-  sub->add_option("-s,--scheduler", args->scheduler, "scheduler name or alias")
-      ->capture_default_str();
+  sub->add_option("-s,--scheduler", args->scheduler,
+                  "scheduler name or alias (default: $SCHEDLAB_SCHEDULER, else threads)");
   sub->add_option("-w,--workers", args->workers, "workers (default: one per core)")
       ->check(CLI::Range(1u, 1024u));
   sub->add_flag("--gil", args->gil, "predict with the emulated GIL on");
   return [args] {
     LoadedGraph loaded = args->source.load();
-    const SchedulerInfo& info = SchedulerRegistry::global().info(args->scheduler);
+    const SchedulerInfo& info = SchedulerRegistry::global().info(
+        args->scheduler.empty() ? default_scheduler() : args->scheduler);
     const std::string& name = info.name;
     const unsigned workers = info.workers_for(args->workers);
     suite::CellPrediction p =

@@ -237,6 +237,20 @@ void register_builtin_ops(OpRegistry& r) {
           if (n < 0 || n > 60) fail(fmt::format("fib({}) is out of range: use 0..60", n));
           return Value(fib(n));
         });
+  // The fib lesson sized in time: a task that computes for one unit whatever the machine.
+  r.add("fib_for", "fib(n) computed again and again for MS ms of CPU time, returns fib(n)", {2, 2},
+        [](ArgSpan a) {
+          const int64_t n = a[0].as_int();
+          const double ms = a[1].as_double();
+          if (n < 0 || n > 30) fail(fmt::format("fib_for: n={} is out of range: use 0..30", n));
+          if (!(ms >= 0 && ms <= 3.6e6)) {
+            fail(fmt::format("fib_for: {} ms is out of range: use 0..3600000", ms));
+          }
+          const double until = thread_cpu_ms() + ms;
+          int64_t result = fib(n);
+          while (thread_cpu_ms() < until) result = fib(n);
+          return Value(result);
+        });
   r.add("busy", "computes (spins the CPU) for N ms of CPU time, returns N", {1, 1}, [](ArgSpan a) {
     double ms = a[0].as_double();
     if (!(ms >= 0 && ms <= 3.6e6))

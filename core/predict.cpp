@@ -25,6 +25,21 @@ std::string_view policy_name(Policy policy) {
   return "";
 }
 
+std::string_view policy_rule(Policy policy) {
+  switch (policy) {
+    case Policy::fifo:
+      return "a free worker takes the oldest ready task";
+    case Policy::work_first:
+      return "a worker runs a successor it made ready itself; idle workers take roots or steal "
+             "the oldest queued task";
+    case Policy::depth_first:
+      return "one worker, the newest ready task first";
+    case Policy::inline_then_fifo:
+      return "a worker runs the first successor it made ready; the others queue in arrival order";
+  }
+  return "";
+}
+
 unsigned MachineModel::process_count() const {
   switch (processes) {
     case ProcessModel::one_process:
@@ -345,8 +360,22 @@ Prediction predict(const Graph& graph, std::span<const NodeId> targets,
     why.push_back(fmt::format("{} workers on {} cores: at most {} tasks compute at once",
                               machine.workers, machine.cores, machine.cores));
   }
-  why.push_back(fmt::format("greedy schedule on {} worker{}: {}", machine.workers,
-                            machine.workers == 1 ? "" : "s", ms(p.predicted_ms)));
+  why.push_back(fmt::format("schedule on {} worker{}, {} ({}): {}", machine.workers,
+                            machine.workers == 1 ? "" : "s", policy_name(machine.policy),
+                            policy_rule(machine.policy), ms(p.predicted_ms)));
+  // Why two policies can differ on one graph: who runs out of work, and when.
+  if (machine.workers > 1 && !p.schedule.empty()) {
+    std::vector<double> last(machine.workers, 0);
+    for (const ScheduledTask& t : p.schedule) last[t.worker] = std::max(last[t.worker], t.end_ms);
+    auto idlest = std::min_element(last.begin(), last.end());
+    const double idle = p.predicted_ms - *idlest;
+    if (idle > 0.05 * p.predicted_ms) {
+      why.push_back(
+          fmt::format("worker {} has nothing left to take for the last {}: the tasks "
+                      "still to run wait on each other",
+                      idlest - last.begin(), ms(idle)));
+    }
+  }
   return p;
 }
 

@@ -32,6 +32,7 @@ namespace schedlab {
 //   queue shared by all workers (OpenMP's task queue), which also holds the roots.
 enum class Policy : uint8_t { fifo, work_first, depth_first, inline_then_fifo };
 std::string_view policy_name(Policy policy);  // "oldest ready task first", "work-first"
+std::string_view policy_rule(Policy policy);  // what the policy does, in one sentence
 
 // How workers map onto processes, which decides who shares a `process` lock and a GIL.
 enum class ProcessModel : uint8_t {

@@ -22,6 +22,22 @@ int main(int argc, char** argv) {
                          unit);
   }
 
+  // Three ways to choose, as the lesson shows them: per call (above), globally, for a scope.
+  fmt::print("\nChoosing the scheduler globally, then for a scope:\n");
+  set_default_scheduler("processes");  // dask.config.set(scheduler='processes')
+  auto timed = [&](const char* label) {
+    auto r = compute(result, {.workers = 2});
+    fmt::print("{:<44} = {:<8} on {}, {:.2f} units\n", label, to_display(r.values[0]), r.scheduler,
+               r.stats.wall_ms / unit);
+  };
+  timed("RESULT.compute()  # after config.set");
+  {
+    SchedulerScope scope("sync");  // with dask.config.set(scheduler='sync'):
+    timed("RESULT.compute()  # inside the with block");
+  }
+  timed("RESULT.compute()  # after the with block");
+  set_default_scheduler("threads");
+
   // from sleeplock import sleep: the sleep holds one lock per process.
   Graph locked;
   Delayed sleeplock = slow_arithmetic(locked, TaskOptions::sleeping(unit, LockKind::process));

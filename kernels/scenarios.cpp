@@ -141,10 +141,13 @@ std::vector<NodeId> build_map_reduce(Graph& g, const Params& p, const BuildConte
   return {reduce(g, mapped, how, units(ctx)).id()};
 }
 
-std::vector<NodeId> build_fib(Graph& g, const Params& p, const BuildContext&) {
-  const int64_t k = int_param(p, "k", 1, 10'000), n = int_param(p, "n", 0, 45);
+std::vector<NodeId> build_fib(Graph& g, const Params& p, const BuildContext& ctx) {
+  const int64_t k = int_param(p, "k", 1, 10'000), n = int_param(p, "n", 0, 30);
+  const double cost = number_param(p, "cost", 0, 1000);
   std::vector<Delayed> fibs;
-  for (int64_t i = 0; i < k; ++i) fibs.push_back(call(g, "fib", n));
+  for (int64_t i = 0; i < k; ++i) {
+    fibs.push_back(call(g, Call{item_key("fib", i)}, "fib_for", n, ctx.unit_ms * cost));
+  }
   return {call(g, Call{"fibs"}, "identity", fibs).id()};
 }
 
@@ -213,12 +216,14 @@ std::vector<Scenario> make_scenarios() {
        build_map_reduce},
       {"fib",
        "seed 004",
-       "k independent fib(n) computations: CPU-bound, with no sleeping. C++ threads scale up to "
-       "the number of cores; with the emulated GIL (--gil) only one thread of a process computes "
-       "at a time, so threads are no faster than sync, while processes (one GIL each) still "
-       "scale, as in Python.",
+       "k independent CPU-bound tasks, each computing fib(n) again and again for one unit of CPU "
+       "time, with no sleeping. C++ threads scale up to the number of cores; with the emulated "
+       "GIL (--gil) only one thread of a process computes at a time, so threads are no faster "
+       "than sync, while processes (one GIL each) still scale, as in Python.",
        true,
-       {{"k", "4", "independent fib tasks"}, {"n", "32", "fib argument (CPU cost)"}},
+       {{"k", "4", "independent fib tasks"},
+        {"n", "20", "fib argument, computed repeatedly"},
+        {"cost", "1", "CPU time per task, in units"}},
        build_fib},
       {"sleeplock",
        "seed 003",

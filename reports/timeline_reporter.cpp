@@ -48,7 +48,7 @@ std::string waits_text(const TaskRecord& t) {
   return out;
 }
 
-std::string svg(const Cell& cell) {
+std::string svg(const Cell& cell, unsigned cores) {
   const Repetition& rep = cell.reps.back();
   double end = std::max(rep.wall_ms, 1e-3);
   for (const TaskRecord& t : rep.trace) end = std::max(end, t.end_ms);
@@ -112,9 +112,11 @@ std::string svg(const Cell& cell) {
         "<text x=\"{0:.1f}\" y=\"{3:.1f}\" text-anchor=\"middle\">{4:g} ms</text>\n",
         x(t), axis, axis + 4, axis + 15, t);
   }
-  // Resource profile: CPU % (of one core) and RSS, each scaled to its own maximum.
+  // Resource profile: CPU on a scale of every core of the machine (the top is all busy), RSS
+  // on a scale of its own maximum; both labels state the measured maximum.
   const double base = axis + 30 + kProfile;
-  double max_cpu = 100, max_rss = 1;
+  const double cpu_scale = 100.0 * cores;
+  double max_cpu = 0, max_rss = 1;
   for (const ResourceSample& s : rep.resources) {
     max_cpu = std::max(max_cpu, s.cpu_percent);
     max_rss = std::max(max_rss, static_cast<double>(s.rss_bytes));
@@ -122,7 +124,7 @@ std::string svg(const Cell& cell) {
   std::string cpu, rss;
   for (const ResourceSample& s : rep.resources) {
     cpu += fmt::format("{:.1f},{:.1f} ", x(std::min(s.t_ms, end)),
-                       base - kProfile * s.cpu_percent / max_cpu);
+                       base - kProfile * std::min(s.cpu_percent, cpu_scale) / cpu_scale);
     rss += fmt::format("{:.1f},{:.1f} ", x(std::min(s.t_ms, end)),
                        base - kProfile * static_cast<double>(s.rss_bytes) / max_rss);
   }
@@ -132,10 +134,11 @@ std::string svg(const Cell& cell) {
       kLeft, base - kProfile, plot, kProfile);
   out += fmt::format("<polyline points=\"{}\" fill=\"none\" stroke=\"#e15759\"/>\n", cpu);
   out += fmt::format("<polyline points=\"{}\" fill=\"none\" stroke=\"#4e79a7\"/>\n", rss);
-  out += fmt::format("<text x=\"10\" y=\"{:.1f}\" fill=\"#e15759\">CPU (max {:.0f}%)</text>\n",
-                     base - kProfile + 12, max_cpu);
-  out += fmt::format("<text x=\"10\" y=\"{:.1f}\" fill=\"#4e79a7\">RSS (max {:.1f} MB)</text>\n",
-                     base - kProfile + 28, max_rss / 1e6);
+  out += fmt::format(
+      "<text x=\"{}\" y=\"{:.1f}\" fill=\"#e15759\">CPU: peak {:.0f}% of {} core{}</text>\n",
+      kLeft + 6, base - kProfile + 12, max_cpu / cores, cores, cores == 1 ? "" : "s");
+  out += fmt::format("<text x=\"{}\" y=\"{:.1f}\" fill=\"#4e79a7\">RSS: peak {:.1f} MB</text>\n",
+                     kLeft + 6, base - kProfile + 28, max_rss / 1e6);
   // Legend of ops.
   double lx = kLeft;
   for (const auto& [op, c] : colour) {
@@ -160,7 +163,7 @@ class TimelineReporter final : public Reporter {
   Files render(const SuiteResult& r) const override {
     Files files;
     for (const Cell& c : r.cells) {
-      if (!c.reps.empty()) files.emplace_back(file_name(c), svg(c));
+      if (!c.reps.empty()) files.emplace_back(file_name(c), svg(c, std::max(1u, r.context.cores)));
     }
     return files;
   }

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <mutex>
 #include <string>
 
 #include "schedlab/core/errors.hpp"
@@ -11,12 +12,38 @@
 #include "schedlab/schedulers/trace.hpp"
 
 namespace schedlab {
+namespace {
+
+std::mutex g_default_mutex;
+std::string g_default = "threads";
+
+}  // namespace
+
+std::string default_scheduler() {
+  std::lock_guard lock(g_default_mutex);
+  return g_default;
+}
+
+void set_default_scheduler(std::string_view name) {
+  std::string canonical = SchedulerRegistry::global().info(name).name;  // UsageError if unknown
+  std::lock_guard lock(g_default_mutex);
+  g_default = std::move(canonical);
+}
+
+SchedulerScope::SchedulerScope(std::string_view name) : previous_(default_scheduler()) {
+  set_default_scheduler(name);
+}
+
+SchedulerScope::~SchedulerScope() {
+  set_default_scheduler(previous_);
+}
 
 ComputeResult compute(const Graph& graph, std::span<const NodeId> targets,
                       const ComputeOptions& options) {
   auto plan = plan_for(graph, targets);
   SchedulerRegistry& registry = SchedulerRegistry::global();
-  const SchedulerInfo& info = registry.info(options.scheduler);
+  const SchedulerInfo& info =
+      registry.info(options.scheduler.empty() ? default_scheduler() : options.scheduler);
 
   ComputeResult result;
   result.scheduler = info.name;

@@ -14,13 +14,33 @@
 
 namespace schedlab {
 
+// The scheduler a compute uses when its options name none, chosen as seed 003 teaches:
+// per call (ComputeOptions::scheduler), globally (set_default_scheduler, like
+// dask.config.set(scheduler=...); the CLI reads SCHEDLAB_SCHEDULER) or for a scope (a
+// SchedulerScope, like `with dask.config.set(scheduler=...):`). "threads" until chosen, as in
+// Dask for delayed. Process-wide; a name or alias, checked against the registry (UsageError).
+std::string default_scheduler();
+void set_default_scheduler(std::string_view name);
+
+// Sets the default scheduler for its lifetime and restores the previous one after.
+class SchedulerScope {
+ public:
+  explicit SchedulerScope(std::string_view name);
+  ~SchedulerScope();
+  SchedulerScope(const SchedulerScope&) = delete;
+  SchedulerScope& operator=(const SchedulerScope&) = delete;
+
+ private:
+  std::string previous_;
+};
+
 struct ComputeOptions {
-  std::string scheduler = "threads";  // a name or alias from the registry (Dask's default)
-  unsigned workers = 0;               // 0: one per core
-  bool trace = false;                 // record a TaskEvent per task into ComputeResult::trace
-  bool gil = false;                   // run ops under an emulated GIL (core/gil.hpp)
-  bool skip_sleep = false;            // ignore sleep_ms (to measure compute time alone)
-  Observer* observer = nullptr;       // more watching, e.g. a progress display
+  std::string scheduler = {};    // a name or alias from the registry; empty: default_scheduler()
+  unsigned workers = 0;          // 0: one per core
+  bool trace = false;            // record a TaskEvent per task into ComputeResult::trace
+  bool gil = false;              // run ops under an emulated GIL (core/gil.hpp)
+  bool skip_sleep = false;       // ignore sleep_ms (to measure compute time alone)
+  Observer* observer = nullptr;  // more watching, e.g. a progress display
 };
 
 struct ComputeResult {

@@ -1,5 +1,7 @@
 #include "schedlab/suite/run_loop.hpp"
 
+#include <algorithm>
+
 #include "schedlab/core/errors.hpp"
 #include "schedlab/schedulers/compute.hpp"
 #include "schedlab/schedulers/interrupt.hpp"
@@ -43,7 +45,9 @@ void run_cell(const PreparedSuite& suite, size_t i, reports::Cell& cell, const P
       return;
     }
     if (progress.run_started) progress.run_started(i, suite.size(), cell, run, runs);
-    ResourceSampler sampler;
+    // About 50 samples per run, at least 1 ms apart: a 100 ms lesson gets a curve, not 2 points.
+    ResourceSampler sampler(std::chrono::milliseconds(
+        std::clamp(static_cast<int64_t>(cell.predicted_ms / 50), int64_t{1}, int64_t{250})));
     ComputeOptions options{.scheduler = cell.scheduler,
                            .workers = cell.workers,
                            .trace = true,

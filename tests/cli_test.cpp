@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -31,11 +32,13 @@ class Cli : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  // Runs schedlab with `args` (shell words), feeding `input` on standard input.
-  Outcome run(const std::string& args, const std::string& input = "") {
+  // Runs schedlab with `args` (shell words), feeding `input` on standard input, with `env`
+  // (shell assignments such as "SCHEDLAB_SCHEDULER=sync") in its environment.
+  Outcome run(const std::string& args, const std::string& input = "", const std::string& env = "") {
     std::ofstream(dir_ / "in") << input;
-    std::string cmd = std::string(SCHEDLAB_BIN) + " " + args + " <" + (dir_ / "in").string() +
-                      " >" + (dir_ / "out").string() + " 2>" + (dir_ / "err").string();
+    std::string cmd = env + " " + std::string(SCHEDLAB_BIN) + " " + args + " <" +
+                      (dir_ / "in").string() + " >" + (dir_ / "out").string() + " 2>" +
+                      (dir_ / "err").string();
     int status = std::system(cmd.c_str());
     return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(dir_ / "out"), slurp(dir_ / "err")};
   }
@@ -44,6 +47,62 @@ class Cli : public ::testing::Test {
   }
   fs::path dir_;
 };
+
+// Compares with tests/golden/NAME (SCHEDLAB_UPDATE_GOLDEN=1 rewrites it).
+void check_golden(const std::string& name, const std::string& actual) {
+  const fs::path path = fs::path(SCHEDLAB_GOLDEN) / name;
+  if (std::getenv("SCHEDLAB_UPDATE_GOLDEN")) std::ofstream(path, std::ios::binary) << actual;
+  EXPECT_EQ(actual, slurp(path)) << "differs from " << path;
+}
+
+TEST_F(Cli, LessonListsTheLessonsByNotebook) {
+  Outcome r = run("lesson");
+  ASSERT_EQ(r.code, 0) << r.err;
+  check_golden("lesson_list.txt", r.out);
+}
+
+TEST_F(Cli, LessonWithoutInputPredictsRunsAndExplainsWrongGuesses) {
+  const std::string svg = (dir_ / "graph.svg").string();
+  Outcome r = run("lesson slow-arithmetic --no-input --unit 20ms --svg " + svg +
+                  " --guess threads=1 --guess multiprocessing=3");
+  ASSERT_EQ(r.code, 0) << r.err;
+  // Everything before the run is fixed text: the lesson, the graph, the question.
+  std::string before = r.out.substr(0, r.out.find("Running..."));
+  before.replace(before.find(svg), svg.size(), "GRAPH.svg");
+  check_golden("lesson_slow_arithmetic.txt", before);
+  EXPECT_TRUE(fs::exists(svg) || r.out.find("`dot` is missing") != std::string::npos);
+  // Then guess, prediction and measurement side by side (measurements vary with the machine).
+  EXPECT_THAT(r.out, ::testing::ContainsRegex("sync +1 +- +4.00s +[0-9]+\\.[0-9][0-9]s"));
+  EXPECT_THAT(r.out, ::testing::ContainsRegex("threads +2 +1.00s +3.00s +[0-9]+\\.[0-9][0-9]s"));
+  EXPECT_THAT(r.out, ::testing::ContainsRegex("processes +2 +3.00s +3.00s +[0-9]+\\.[0-9][0-9]s"));
+  // The threads guess was a unit short: the chain that no worker count shortens.
+  EXPECT_THAT(r.out, HasSubstr("Your guess for threads was 1.00s; it took 3."));
+  EXPECT_THAT(r.out, HasSubstr("What you missed:\n  critical path 60.0 ms: x -> z -> result"));
+  // Bad input is an error naming the flag.
+  Outcome bad = run("lesson slow-arithmetic --no-input --guess gpu=3");
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_THAT(bad.err, HasSubstr("--guess gpu=3: write SCHEDULER=SECONDS"));
+  EXPECT_EQ(run("lesson random-dag --no-input").code, 2);
+}
+
+TEST_F(Cli, SchedulerFromTheEnvironmentAndTargetsFromTheCommandLine) {
+  const std::string file = example("readme_example.json");
+  Outcome r = run("compute " + file, "", "SCHEDLAB_SCHEDULER=synchronous");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["scheduler"], "sync");
+  r = run("compute " + file + " -s threads", "", "SCHEDLAB_SCHEDULER=sync");  // the flag wins
+  EXPECT_EQ(nlohmann::json::parse(r.out)["scheduler"], "threads");
+  r = run("compute " + file, "", "SCHEDLAB_SCHEDULER=gpu");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.err, HasSubstr("SCHEDLAB_SCHEDULER=gpu: unknown scheduler 'gpu'"));
+  // As dask.get(dsk, "x") in seed 002: just the keys asked for, in the order asked.
+  r = run("compute " + file + " --target x -t a");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, ::testing::StartsWith(R"({"results":{"x":4,"a":[0,1,2,3]},)"));
+  r = run("compute " + file + " --target nope");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.err, HasSubstr("target 'nope' is not a key of the graph"));
+}
 
 TEST_F(Cli, ComputePrintsExactlyTheContract) {
   for (const char* s : {"sync", "threads", "single-threaded", "threading"}) {

@@ -321,6 +321,25 @@ std::vector<std::string> scheduler_names() {
 
 INSTANTIATE_TEST_SUITE_P(Schedulers, DeepChain, ::testing::ValuesIn(scheduler_names()));
 
+TEST(DefaultScheduler, PerCallGloballyAndForAScope) {
+  Graph g;
+  auto x = call(g, "inc", 1);
+  EXPECT_EQ(default_scheduler(), "threads");
+  EXPECT_EQ(compute(x).scheduler, "threads");
+  set_default_scheduler("synchronous");  // an alias is fine
+  EXPECT_EQ(compute(x).scheduler, "sync");
+  {
+    SchedulerScope scope("processes");
+    EXPECT_EQ(compute(x).scheduler, "processes");
+    EXPECT_EQ(compute(x, {.scheduler = "threads"}).scheduler, "threads");  // per call wins
+  }
+  EXPECT_EQ(compute(x).scheduler, "sync");
+  set_default_scheduler("threads");
+  EXPECT_THROW(set_default_scheduler("gpu"), UsageError);
+  EXPECT_THROW(SchedulerScope("gpu"), UsageError);
+  EXPECT_EQ(default_scheduler(), "threads");
+}
+
 TEST(Registry, AliasesAndUnknownNames) {
   auto& r = SchedulerRegistry::global();
   EXPECT_EQ(r.info("single-threaded").name, "sync");

@@ -72,7 +72,7 @@ TEST(Spec, MatrixRejectsAParameterNoScenarioHas) {
   } catch (const UsageError& e) {
     EXPECT_STREQ(e.what(),
                  "--param reduce=tree: none of the scenarios has a parameter 'reduce' (they "
-                 "have: fib k, fib n, sleeplock lock)");
+                 "have: fib k, fib n, fib cost, sleeplock lock)");
   }
 }
 

@@ -1,0 +1,289 @@
+// `schedlab lesson NAME`: "predict, then run" for a class. Shows the lesson and its graph, asks
+// how long each case will take, runs the cases, and puts guess, prediction and measurement
+// side by side with the reasoning; where a guess was off, the line of reasoning it missed.
+//
+// Guesses are in the notebook's seconds: one second is one unit (--unit, 1 s by default, so
+// the lesson runs at the notebook's pace; 100ms makes it ten times quicker).
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <optional>
+
+#include "cli/commands.hpp"
+#include "cli/graph_source.hpp"
+#include "schedlab/core/duration.hpp"
+#include "schedlab/core/errors.hpp"
+#include "schedlab/core/graph_dot.hpp"
+#include "schedlab/core/output_file.hpp"
+#include "schedlab/core/plan.hpp"
+#include "schedlab/core/predict.hpp"
+#include "schedlab/kernels/flights.hpp"
+#include "schedlab/kernels/scenarios.hpp"
+#include "schedlab/schedulers/compute.hpp"
+#include "schedlab/schedulers/scheduler.hpp"
+#include "schedlab/suite/prepared.hpp"
+
+namespace schedlab::cli {
+namespace {
+
+// The notebooks in ../shared/seeds, by the seed each scenario names.
+const std::map<std::string, std::string> kNotebooks = {
+    {"seed 000", "Dask Parallelism"},
+    {"seed 001", "Dask Delayed - Parallelism"},
+    {"seed 002", "Parallelism in Python"},
+    {"seed 003", "Dask Schedulers"},
+    {"seed 004", "Threads, Processes and the GIL"},
+};
+
+const kernels::Scenario& lesson_scenario(const std::string& name) {
+  const kernels::Scenario& s = kernels::find_scenario(name);
+  if (!s.lesson_suite) {
+    throw UsageError(fmt::format("'{}' is not a lesson; `schedlab lesson` lists them", name));
+  }
+  return s;
+}
+
+// Words wrapped to lines of at most `width` characters, each starting with `indent`.
+std::string wrapped(std::string_view text, size_t width = 88, std::string_view indent = "") {
+  std::string out, line(indent);
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find(' ', start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view word = text.substr(start, end - start);
+    if (line.size() > indent.size() && line.size() + 1 + word.size() > width) {
+      out += line + "\n";
+      line = indent;
+    }
+    if (line.size() > indent.size()) line += ' ';
+    line += word;
+    start = end + 1;
+  }
+  return out + line + "\n";
+}
+
+// "x = add(1, 3)": how the lesson's code would write the task.
+std::string describe_args(const Graph& g, std::span<const PackedArg> args) {
+  std::string out;
+  for (PackedArg a : args) {
+    if (!out.empty()) out += ", ";
+    switch (a.kind()) {
+      case PackedArg::ref:
+        out += g.key(a.index());
+        break;
+      case PackedArg::literal:
+        out += to_display(g.literal(a.index()), 30);
+        break;
+      case PackedArg::list:
+        out += "[" + describe_args(g, g.list_items(a.index())) + "]";
+        break;
+    }
+  }
+  return out;
+}
+
+std::string graph_text(const Graph& g, std::span<const NodeId> targets, double unit_ms) {
+  std::string out;
+  for (NodeId n : plan_for(g, targets)->order) {
+    std::string line = fmt::format("  {} = {}({})", g.key(n), g.op(n)->name,
+                                   describe_args(g, g.args(n)));
+    std::string notes;
+    if (g.options(n).sleep_us && unit_ms > 0) {
+      notes = fmt::format("sleeps {:g} s", g.options(n).sleep_ms() / unit_ms);
+    }
+    if (g.options(n).lock != LockKind::none) {
+      notes += fmt::format("{}holds the {} lock", notes.empty() ? "" : ", ",
+                           lock_name(g.options(n).lock));
+    }
+    if (!notes.empty()) line += std::string(line.size() < 32 ? 34 - line.size() : 2, ' ') + "# " + notes;
+    out += line + "\n";
+  }
+  return out;
+}
+
+// The graph as a picture beside the terminal text, when Graphviz is there to draw it.
+std::string write_picture(const Graph& g, std::span<const NodeId> targets,
+                          const std::string& svg_path) {
+  const std::string dot_path = svg_path + ".dot";
+  write_output_file(dot_path, graph_to_dot(g, targets, "LR"));
+  const std::string cmd = fmt::format("dot -Tsvg '{}' -o '{}' 2>/dev/null", dot_path, svg_path);
+  if (std::system(cmd.c_str()) == 0) {
+    std::filesystem::remove(dot_path);
+    return fmt::format("(picture: {})", svg_path);
+  }
+  return fmt::format("(Graphviz's `dot` is missing: the graph is in {})", dot_path);
+}
+
+struct Case {
+  std::string scheduler;
+  unsigned workers;
+  std::optional<double> guess;  // notebook seconds (units)
+  double predicted = 0, measured = 0;
+  std::vector<std::string> reasoning;
+};
+
+// The one line of the prediction's reasoning that a wrong guess most likely missed: the
+// lesson's twist (a lock, the GIL, too few cores) if there is one, else the chain that cannot
+// be shortened (guess too low) or the workers that share the work (guess too high).
+std::string missed_line(const Case& c) {
+  for (const std::string& line : c.reasoning) {
+    if (line.starts_with("lock=") || line.starts_with("GIL") || line.find("cores:") != std::string::npos)
+      return line;
+  }
+  const char* wanted = *c.guess < c.measured ? "critical path" : "bound";
+  for (const std::string& line : c.reasoning) {
+    if (line.starts_with(wanted)) return line;
+  }
+  return c.reasoning.empty() ? "" : c.reasoning.back();
+}
+
+std::optional<double> ask(const Case& c) {
+  std::cout << fmt::format("  how long on {} with {} worker{}? (seconds, Enter to skip) ",
+                           c.scheduler, c.workers, c.workers == 1 ? "" : "s")
+            << std::flush;
+  std::string line;
+  if (!std::getline(std::cin, line) || line.empty()) return std::nullopt;
+  try {
+    return parse_duration_ms(line.ends_with("s") ? line : line + "s", "guess") / 1000;
+  } catch (const UsageError&) {
+    std::cout << "  (not a number of seconds; skipped)\n";
+    return std::nullopt;
+  }
+}
+
+void list_lessons() {
+  std::map<std::string, std::vector<const kernels::Scenario*>> by_seed;
+  for (const kernels::Scenario& s : kernels::scenarios()) {
+    if (s.lesson_suite) by_seed[s.seed].push_back(&s);
+  }
+  std::cout << "Lessons (schedlab lesson NAME):\n";
+  for (const auto& [seed, list] : by_seed) {
+    auto title = kNotebooks.find(seed);
+    std::cout << fmt::format("\n{} ({})\n", title == kNotebooks.end() ? seed : title->second, seed);
+    for (const kernels::Scenario* s : list) {
+      std::string first = s->lesson.substr(0, s->lesson.find(". ") + 1);
+      std::cout << fmt::format("  {:<16} {}", s->name,
+                               wrapped(first, 88, std::string(19, ' ')).substr(19));
+    }
+  }
+}
+
+}  // namespace
+
+Command add_lesson(CLI::App& app) {
+  struct Args {
+    std::string name, unit = "1s", svg;
+    unsigned workers = 2;
+    std::vector<std::string> guesses;
+    bool no_input = false;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* sub = app.add_subcommand(
+      "lesson", "Predict, then run: a lesson for the classroom (no NAME: list the lessons)");
+  sub->add_option("NAME", args->name, "a lesson scenario, e.g. slow-arithmetic or sleeplock");
+  sub->add_option("-u,--unit", args->unit, "the notebook's second, e.g. 1s or 100ms")
+      ->capture_default_str();
+  sub->add_option("-w,--workers", args->workers, "workers of the parallel schedulers")
+      ->check(CLI::Range(1u, 64u))
+      ->capture_default_str();
+  sub->add_option("--guess", args->guesses,
+                  "SCHEDULER=SECONDS, a guess given ahead (repeatable), e.g. threads=3");
+  sub->add_flag("--no-input", args->no_input, "ask nothing (for scripts and tests)");
+  sub->add_option("--svg", args->svg, "where to write the graph's picture (default: NAME.svg)");
+  return [args] {
+    if (args->name.empty()) {
+      list_lessons();
+      return 0;
+    }
+    const kernels::Scenario& s = lesson_scenario(args->name);
+    const double unit_ms = parse_duration_ms(args->unit, "--unit");
+    if (unit_ms <= 0) throw UsageError("--unit must be more than 0 for a lesson");
+    const std::string svg = args->svg.empty() ? args->name + ".svg" : args->svg;
+    check_output_path(svg);
+
+    // fib is the GIL lesson: its cases run with the emulated GIL, as Python would.
+    const bool gil = args->name == "fib";
+    std::vector<Case> cases;
+    for (const char* name : {"sync", "threads", "processes"}) {
+      const SchedulerInfo& info = SchedulerRegistry::global().info(name);
+      cases.push_back({info.name, info.workers_for(args->workers), std::nullopt, 0, 0, {}});
+    }
+    for (const std::string& g : args->guesses) {
+      auto eq = g.find('=');
+      const std::string who = g.substr(0, eq);
+      auto it = std::find_if(cases.begin(), cases.end(), [&](const Case& c) {
+        return eq != std::string::npos && SchedulerRegistry::global().has(who) &&
+               c.scheduler == SchedulerRegistry::global().info(who).name;
+      });
+      if (it == cases.end()) {
+        throw UsageError(fmt::format("--guess {}: write SCHEDULER=SECONDS for sync, threads or "
+                                     "processes, e.g. threads=3",
+                                     g));
+      }
+      it->guess = parse_duration_ms(g.substr(eq + 1) + "s", "--guess " + who, 3'600'000) / 1000;
+    }
+
+    auto title = kNotebooks.find(s.seed);
+    std::cout << fmt::format("{} ({}, \"{}\")\n\n{}\n", s.name, s.seed,
+                             title == kNotebooks.end() ? "" : title->second, wrapped(s.lesson));
+    kernels::BuiltScenario built = kernels::build_scenario(
+        s, {}, {unit_ms, kernels::default_data_dir()});
+    std::cout << "The graph (one second = " << fmt::format("{:g} ms", unit_ms) << " here):\n"
+              << graph_text(built.graph, built.targets, unit_ms)
+              << write_picture(built.graph, built.targets, svg) << "\n\n";
+
+    const bool interactive = !args->no_input && isatty(STDIN_FILENO);
+    if (interactive) std::cout << "Predict first: how long will it take?\n";
+    for (Case& c : cases) {
+      if (interactive && !c.guess) c.guess = ask(c);
+    }
+
+    std::cout << (interactive ? "\n" : "") << "Running...\n";
+    const std::vector<double> compute_ms = suite::calibrate(built.graph, built.targets);
+    for (Case& c : cases) {
+      Prediction p = predict(built.graph, built.targets, compute_ms,
+                             SchedulerRegistry::global().info(c.scheduler).machine(c.workers, gil));
+      c.predicted = p.predicted_ms / unit_ms;
+      c.reasoning = std::move(p.reasoning);
+      ComputeResult r = compute(built.graph, built.targets,
+                                {.scheduler = c.scheduler, .workers = c.workers, .gil = gil});
+      c.measured = r.stats.wall_ms / unit_ms;
+    }
+
+    std::cout << fmt::format("\n{:<12} {:>7}  {:>10}  {:>9}  {:>8}\n", "scheduler", "workers",
+                             "your guess", "predicted", "measured");
+    for (const Case& c : cases) {
+      std::cout << fmt::format("{:<12} {:>7}  {:>10}  {:>8.2f}s  {:>7.2f}s\n", c.scheduler,
+                               c.workers, c.guess ? fmt::format("{:.2f}s", *c.guess) : "-",
+                               c.predicted, c.measured);
+    }
+    std::cout << fmt::format("(seconds of the notebook: one is {:g} ms here{})\n", unit_ms,
+                             gil ? "; run with the emulated GIL, as in Python" : "");
+
+    std::cout << "\nWhy:\n";
+    for (const Case& c : cases) {
+      std::cout << fmt::format("  {} with {} worker{}:\n", c.scheduler, c.workers,
+                               c.workers == 1 ? "" : "s");
+      for (const std::string& line : c.reasoning) std::cout << "    " << line << "\n";
+    }
+    bool all_close = true;
+    for (const Case& c : cases) {
+      if (!c.guess) continue;
+      if (std::abs(*c.guess - c.measured) <= std::max(0.2 * c.measured, 0.1)) continue;
+      all_close = false;
+      std::cout << fmt::format("\nYour guess for {} was {:.2f}s; it took {:.2f}s. What you missed:\n  {}\n",
+                               c.scheduler, *c.guess, c.measured, missed_line(c));
+    }
+    if (all_close && std::any_of(cases.begin(), cases.end(), [](const Case& c) { return c.guess; }))
+      std::cout << "\nEvery guess was within 20% of the measurement.\n";
+    return 0;
+  };
+}
+
+}  // namespace schedlab::cli

@@ -1,0 +1,12 @@
+// Durations as people type them on a command line: "100ms", "0.5s", or a bare number of ms.
+#pragma once
+
+#include <string_view>
+
+namespace schedlab {
+
+// Milliseconds from "250", "250ms" or "0.25s", from 0 to max_ms. Anything else (empty, "abc",
+// "0.02x", "-1s", " 5", "0x10") is a UsageError naming `flag` and showing how to write one.
+double parse_duration_ms(std::string_view text, std::string_view flag, double max_ms = 60'000);
+
+}  // namespace schedlab

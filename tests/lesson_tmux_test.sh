@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The interactive lesson in a real terminal: tmux runs `schedlab lesson`, the test types the
+# class's guesses when asked, then reads the pane. Usage: lesson_tmux_test.sh SCHEDLAB_BIN
+set -euo pipefail
+bin=$1
+session=schedlab_lesson_$$
+work=$(mktemp -d "${TMPDIR:-/tmp}/schedlab_lesson.XXXXXX")
+trap 'tmux kill-session -t "$session" 2>/dev/null || true; rm -rf "$work"' EXIT
+
+tmux new-session -d -s "$session" -x 130 -y 80 \
+  "cd '$work' && '$bin' lesson slow-arithmetic --unit 20ms; echo LESSON-EXIT=\$?; sleep 60"
+pane() { tmux capture-pane -p -t "$session" -S -300; }
+wait_for() {
+  for _ in $(seq 1 300); do
+    pane | grep -qF -- "$1" && return 0
+    sleep 0.1
+  done
+  echo "never saw: $1"; pane; exit 1
+}
+wait_for "how long on sync with 1 worker? (seconds, Enter to skip)"
+tmux send-keys -t "$session" "4" Enter
+wait_for "how long on threads with 2 workers?"
+tmux send-keys -t "$session" "2" Enter
+wait_for "how long on processes with 2 workers?"
+tmux send-keys -t "$session" "" Enter   # skipped
+wait_for "LESSON-EXIT="
+out=$(pane)
+echo "$out" | tail -25
+grep -qF "LESSON-EXIT=0" <<<"$out"
+grep -qE "sync +1 +4.00s +4.00s" <<<"$out"
+grep -qE "threads +2 +2.00s +3.00s" <<<"$out"
+grep -qE "processes +2 +- +3.00s" <<<"$out"
+grep -qF "Your guess for threads was 2.00s" <<<"$out"
+grep -qF "critical path 60.0 ms: x -> z -> result" <<<"$out"
+test -s "$work/slow-arithmetic.svg"
