@@ -91,8 +91,8 @@ std::string describe_args(const Graph& g, std::span<const PackedArg> args) {
 std::string graph_text(const Graph& g, std::span<const NodeId> targets, double unit_ms) {
   std::string out;
   for (NodeId n : plan_for(g, targets)->order) {
-    std::string line = fmt::format("  {} = {}({})", g.key(n), g.op(n)->name,
-                                   describe_args(g, g.args(n)));
+    std::string line =
+        fmt::format("  {} = {}({})", g.key(n), g.op(n)->name, describe_args(g, g.args(n)));
     std::string notes;
     if (g.options(n).sleep_us && unit_ms > 0) {
       notes = fmt::format("sleeps {:g} s", g.options(n).sleep_ms() / unit_ms);
@@ -101,7 +101,8 @@ std::string graph_text(const Graph& g, std::span<const NodeId> targets, double u
       notes += fmt::format("{}holds the {} lock", notes.empty() ? "" : ", ",
                            lock_name(g.options(n).lock));
     }
-    if (!notes.empty()) line += std::string(line.size() < 32 ? 34 - line.size() : 2, ' ') + "# " + notes;
+    if (!notes.empty())
+      line += std::string(line.size() < 32 ? 34 - line.size() : 2, ' ') + "# " + notes;
     out += line + "\n";
   }
   return out;
@@ -133,7 +134,8 @@ struct Case {
 // be shortened (guess too low) or the workers that share the work (guess too high).
 std::string missed_line(const Case& c) {
   for (const std::string& line : c.reasoning) {
-    if (line.starts_with("lock=") || line.starts_with("GIL") || line.find("cores:") != std::string::npos)
+    if (line.starts_with("lock=") || line.starts_with("GIL") ||
+        line.find("cores:") != std::string::npos)
       return line;
   }
   const char* wanted = *c.guess < c.measured ? "critical path" : "bound";
@@ -222,9 +224,10 @@ Command add_lesson(CLI::App& app) {
                c.scheduler == SchedulerRegistry::global().info(who).name;
       });
       if (it == cases.end()) {
-        throw UsageError(fmt::format("--guess {}: write SCHEDULER=SECONDS for sync, threads or "
-                                     "processes, e.g. threads=3",
-                                     g));
+        throw UsageError(
+            fmt::format("--guess {}: write SCHEDULER=SECONDS for sync, threads or "
+                        "processes, e.g. threads=3",
+                        g));
       }
       it->guess = parse_duration_ms(g.substr(eq + 1) + "s", "--guess " + who, 3'600'000) / 1000;
     }
@@ -232,8 +235,8 @@ Command add_lesson(CLI::App& app) {
     auto title = kNotebooks.find(s.seed);
     std::cout << fmt::format("{} ({}, \"{}\")\n\n{}\n", s.name, s.seed,
                              title == kNotebooks.end() ? "" : title->second, wrapped(s.lesson));
-    kernels::BuiltScenario built = kernels::build_scenario(
-        s, {}, {unit_ms, kernels::default_data_dir()});
+    kernels::BuiltScenario built =
+        kernels::build_scenario(s, {}, {unit_ms, kernels::default_data_dir()});
     std::cout << "The graph (one second = " << fmt::format("{:g} ms", unit_ms) << " here):\n"
               << graph_text(built.graph, built.targets, unit_ms)
               << write_picture(built.graph, built.targets, svg) << "\n\n";
@@ -277,8 +280,9 @@ Command add_lesson(CLI::App& app) {
       if (!c.guess) continue;
       if (std::abs(*c.guess - c.measured) <= std::max(0.2 * c.measured, 0.1)) continue;
       all_close = false;
-      std::cout << fmt::format("\nYour guess for {} was {:.2f}s; it took {:.2f}s. What you missed:\n  {}\n",
-                               c.scheduler, *c.guess, c.measured, missed_line(c));
+      std::cout << fmt::format(
+          "\nYour guess for {} was {:.2f}s; it took {:.2f}s. What you missed:\n  {}\n", c.scheduler,
+          *c.guess, c.measured, missed_line(c));
     }
     if (all_close && std::any_of(cases.begin(), cases.end(), [](const Case& c) { return c.guess; }))
       std::cout << "\nEvery guess was within 20% of the measurement.\n";

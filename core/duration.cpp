@@ -12,8 +12,8 @@ namespace schedlab {
 double parse_duration_ms(std::string_view text, std::string_view flag, double max_ms) {
   double value = -1;
   // from_chars: no leading spaces, signs, hex or locale, unlike strtod.
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value,
-                                   std::chars_format::fixed);
+  auto [end, ec] =
+      std::from_chars(text.data(), text.data() + text.size(), value, std::chars_format::fixed);
   const std::string_view suffix(end, static_cast<size_t>(text.data() + text.size() - end));
   double ms = -1;
   if (ec == std::errc() && (suffix.empty() || suffix == "ms")) ms = value;

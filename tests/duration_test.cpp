@@ -18,8 +18,8 @@ TEST(Duration, AcceptsMillisecondsAndSeconds) {
 }
 
 TEST(Duration, RejectsEverythingElseNamingTheFlag) {
-  for (const char* bad : {"", "abc", "0.02x", "-1s", " 5", "0x10", "5 ms", "61s", "1e3", "nan",
-                          "inf", "10msx"}) {
+  for (const char* bad :
+       {"", "abc", "0.02x", "-1s", " 5", "0x10", "5 ms", "61s", "1e3", "nan", "inf", "10msx"}) {
     try {
       parse_duration_ms(bad, "--unit");
       ADD_FAILURE() << "accepted '" << bad << "'";
