@@ -63,6 +63,7 @@ struct Cell {
   uint64_t bytes_moved = 0;     // to and from workers, median repetition
   double predicted_ms = 0, bound_ms = 0, work_ms = 0, span_ms = 0;
   std::vector<std::string> reasoning;
+  std::vector<TaskRecord> predicted_schedule;  // the simulated run (pid 0), for the timelines
   double speedup = 0;     // median of sync (same scenario and GIL) / this median; 0 if unknown
   double efficiency = 0;  // speedup / workers
   std::vector<Warning> warnings;

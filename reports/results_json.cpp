@@ -174,7 +174,8 @@ json to_json(const Cell& cell) {
             {"bound_ms", cell.bound_ms},
             {"work_ms", cell.work_ms},
             {"span_ms", cell.span_ms},
-            {"reasoning", cell.reasoning}}},
+            {"reasoning", cell.reasoning},
+            {"schedule", list_json(cell.predicted_schedule)}}},
           {"measured_over_predicted", cell.ratio()},
           {"speedup_vs_sync", cell.speedup},
           {"efficiency", cell.efficiency},
@@ -205,6 +206,7 @@ void from_json(const json& j, Cell& cell, const std::string& file_where) {
   read(p, "work_ms", cell.work_ms, in_p);
   read(p, "span_ms", cell.span_ms, in_p);
   read(p, "reasoning", cell.reasoning, in_p, false);
+  read_list(p, "schedule", cell.predicted_schedule, in_p);
   read(j, "speedup_vs_sync", cell.speedup, where);
   read(j, "efficiency", cell.efficiency, where);
   read_list(j, "warnings", cell.warnings, where);

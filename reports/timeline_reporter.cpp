@@ -57,7 +57,19 @@ std::string svg(const Cell& cell, unsigned cores) {
   int i = 0;
   for (auto& [w, row] : rows) row = i++;
   const double plot = kWidth - kLeft - 20;
-  const double top = 40, gantt_h = std::max<double>(1, static_cast<double>(rows.size())) * kRow;
+  // The predicted schedule is drawn under the measured lanes, on the same time axis.
+  const std::vector<TaskRecord>& predicted = cell.predicted_schedule;
+  std::map<unsigned, int> predicted_rows;
+  for (const TaskRecord& t : predicted) {
+    predicted_rows.emplace(t.worker, 0);
+    end = std::max(end, t.end_ms);
+  }
+  i = 0;
+  for (auto& [w, row] : predicted_rows) row = i++;
+  const double top = 40, measured_h = std::max<double>(1, static_cast<double>(rows.size())) * kRow;
+  const double predicted_top = top + measured_h + 16;
+  const double gantt_h =
+      measured_h + (predicted.empty() ? 0 : 16 + kRow * static_cast<double>(predicted_rows.size()));
   const double height = top + gantt_h + 40 + kProfile + 40;
   auto x = [&](double t) { return kLeft + plot * t / end; };
   std::map<std::string, const char*> colour;
@@ -99,6 +111,34 @@ std::string svg(const Cell& cell, unsigned cores) {
     if (w - wait_w > 7.0 * static_cast<double>(t.key.size())) {
       out += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" fill=\"white\">{}</text>\n",
                          x0 + wait_w + 3, y + 14, xml_escape(t.key));
+    }
+  }
+  if (!predicted.empty()) {
+    out += fmt::format(
+        "<text x=\"10\" y=\"{:.1f}\" font-style=\"italic\" fill=\"#555\">measured</text>\n",
+        top - 3);
+    out += fmt::format(
+        "<text x=\"10\" y=\"{:.1f}\" font-style=\"italic\" fill=\"#555\">predicted "
+        "({:.1f} ms, policy: {})</text>\n",
+        predicted_top - 3, cell.predicted_ms, xml_escape(cell.policy));
+  }
+  for (const auto& [w, row] : predicted_rows) {
+    out += fmt::format("<text x=\"10\" y=\"{:.1f}\" fill=\"#555\">worker {}</text>\n",
+                       predicted_top + row * kRow + 16, w);
+  }
+  for (const TaskRecord& t : predicted) {
+    auto [it, fresh] = colour.emplace(t.op, kColours[colour.size() % 10]);
+    double x0 = x(t.start_ms), w = std::max(1.0, x(t.end_ms) - x0);
+    double y = predicted_top + predicted_rows[t.worker] * kRow + 3;
+    out += fmt::format(
+        "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{}\" fill=\"{}\" "
+        "fill-opacity=\"0.35\" stroke=\"{}\" stroke-dasharray=\"3,2\"><title>predicted: {} ({}) "
+        "{:.2f}-{:.2f} ms</title></rect>\n",
+        x0, y, w, kRow - 6, it->second, it->second, xml_escape(t.key), xml_escape(t.op), t.start_ms,
+        t.end_ms);
+    if (w > 7.0 * static_cast<double>(t.key.size())) {
+      out += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" fill=\"#333\">{}</text>\n", x0 + 3,
+                         y + 14, xml_escape(t.key));
     }
   }
   // Time axis.

@@ -15,9 +15,13 @@ CellPrediction prediction_for(const Graph& g, std::span<const NodeId> targets,
                               const std::vector<double>& compute_ms, const SchedulerInfo& info,
                               unsigned workers, bool gil) {
   Prediction p = predict(g, targets, compute_ms, info.machine(workers, gil));
-  CellPrediction out{p.predicted_ms,     p.bound_ms, p.total_work_ms,
-                     p.critical_path_ms, 0,          std::move(p.reasoning)};
+  CellPrediction out{p.predicted_ms,         p.bound_ms, p.total_work_ms, p.critical_path_ms, 0,
+                     std::move(p.reasoning), {}};
   for (double c : compute_ms) out.compute_ms += c;
+  for (const ScheduledTask& t : p.schedule) {
+    out.schedule.push_back(
+        {std::string(g.key(t.node)), g.op(t.node)->name, t.worker, 0, t.start_ms, t.end_ms});
+  }
   return out;
 }
 
@@ -87,6 +91,7 @@ PreparedSuite::PreparedSuite(SuiteSpec spec) : spec_(std::move(spec)) {
     cell.work_ms = p.work_ms;
     cell.span_ms = p.span_ms;
     cell.reasoning = std::move(p.reasoning);
+    cell.predicted_schedule = std::move(p.schedule);
     cell.sleep_bound = p.work_ms > 0 && inst.compute_total < 0.05 * p.work_ms;
     cells_.push_back({std::move(cell), it->second});
   }

@@ -17,6 +17,7 @@ namespace schedlab::suite {
 struct CellPrediction {
   double predicted_ms = 0, bound_ms = 0, work_ms = 0, span_ms = 0, compute_ms = 0;
   std::vector<std::string> reasoning;
+  std::vector<reports::TaskRecord> schedule;  // the simulated run: who runs what, when
 };
 
 // Compute time of every task (ms, indexed by node): the faster of two sleepless runs on the

@@ -54,6 +54,8 @@ SuiteResult fixture() {
     }
     c.wall = statistics({c.reps[0].wall_ms, c.reps[1].wall_ms});
     c.predicted_ms = 200.0 / c.workers;
+    c.predicted_schedule = {{kHostile, "add", 0, 0, 0.0, 50.0},
+                            {"y", "sub", c.workers - 1, 0, 50.0, c.predicted_ms}};
     c.reasoning = {"because " + kHostile};
     c.speedup = scheduler == "sync" ? 1 : 2;
     c.efficiency = c.speedup / c.workers;
