@@ -343,6 +343,7 @@ class Reader {
           }
         } else if (f.field == "description") {
           if (!value || value->kind() != ValueKind::string) fail(at, "\"description\" is a string");
+          description_ = value->as_string();
         } else {
           fail(at, f.field == "tasks" ? "\"tasks\" must be an object of key: task"
                                       : "\"targets\" must be a list of keys");
@@ -447,6 +448,7 @@ class Reader {
 
   LoadedGraph build() {
     LoadedGraph out;
+    out.description = std::move(description_);
     if (drafts_.size() >= kMaxNodes) fail(Pos{0}, fmt::format("more than {} tasks", kMaxNodes));
     ids_.reserve(drafts_.size());
     for (size_t i = 0; i < drafts_.size(); ++i)
@@ -499,6 +501,7 @@ class Reader {
   std::vector<TaskDraft> drafts_;
   std::unordered_set<std::string> task_keys_;
   std::vector<std::pair<std::string, Pos>> targets_;
+  std::string description_;
   std::unordered_map<std::string, NodeId> ids_;
 };
 

@@ -25,7 +25,8 @@ inline constexpr size_t kMaxKeyBytes = 1024;
 
 struct LoadedGraph {
   Graph graph;
-  std::vector<NodeId> targets;  // as listed, or the sinks when the file lists none
+  std::vector<NodeId> targets;   // as listed, or the sinks when the file lists none
+  std::string description = {};  // the file's "description", if any
 };
 
 // Reads a graph file; "-" reads standard input. Throws UsageError.

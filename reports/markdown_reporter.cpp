@@ -10,6 +10,15 @@
 namespace schedlab::reports {
 namespace {
 
+// Every parameter of the cell, defaults included ("n=10 reduce=chain"), so that a row says
+// exactly what ran; "" for a scenario without parameters.
+std::string full_params(const Cell& cell) {
+  if (cell.param_values.empty()) return cell.params;
+  std::string out;
+  for (const auto& [k, v] : cell.param_values) out += (out.empty() ? "" : " ") + k + "=" + v;
+  return out;
+}
+
 std::string ms(double x) {
   return x >= 100 ? fmt::format("{:.0f}", x) : fmt::format("{:.1f}", x);
 }
@@ -68,12 +77,11 @@ class MarkdownReporter final : public Reporter {
       for (const Cell& cell : r.cells) {
         if (cell.scenario != scenario) continue;
         if (!cell.error.empty()) {
-          t.rows.push_back({cell.params, cell.scheduler, std::to_string(cell.workers), "failed",
-                            ms(cell.predicted_ms), "", "", "", cell.error});
+          t.rows.push_back({full_params(cell), cell.scheduler, std::to_string(cell.workers),
+                            "failed", ms(cell.predicted_ms), "", "", "", cell.error});
           continue;
         }
-        t.rows.push_back({cell.params.empty() ? "defaults" : cell.params, cell.scheduler,
-                          std::to_string(cell.workers),
+        t.rows.push_back({full_params(cell), cell.scheduler, std::to_string(cell.workers),
                           fmt::format("{} ± {}", ms(cell.wall.median), ms(cell.wall.stddev)),
                           ms(cell.predicted_ms), fmt::format("{:.2f}", cell.ratio()),
                           cell.speedup > 0 ? fmt::format("{:.2f}x", cell.speedup) : "",

@@ -1,9 +1,12 @@
 #include "schedlab/suite/prepared.hpp"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <limits>
 #include <map>
 
+#include "schedlab/core/graph_file.hpp"
 #include "schedlab/core/predict.hpp"
 #include "schedlab/schedulers/compute.hpp"
 #include "schedlab/schedulers/scheduler.hpp"
@@ -50,7 +53,7 @@ CellPrediction predict_graph(const Graph& graph, std::span<const NodeId> targets
 }
 
 struct PreparedSuite::Instance {
-  const kernels::Scenario* scenario;
+  std::string lesson;
   kernels::BuiltScenario built;
   std::vector<double> compute_ms;  // calibrated, per node
   double compute_total = 0;
@@ -60,14 +63,25 @@ PreparedSuite::PreparedSuite(SuiteSpec spec) : spec_(std::move(spec)) {
   validate_suite(spec_);
   std::map<std::string, size_t> by_key;  // "inc-dbl[reduce=chain]" -> instance
   for (const CellSpec& c : spec_.cells) {
-    const kernels::Scenario& s = kernels::find_scenario(c.scenario);
-    const kernels::Params params = kernels::complete_params(s, c.params);
-    const std::string described = kernels::describe_params(s, params);
+    const bool file = is_graph_file(c.scenario);
+    const kernels::Scenario* s = file ? nullptr : &kernels::find_scenario(c.scenario);
+    const kernels::Params params =
+        file ? kernels::Params{} : kernels::complete_params(*s, c.params);
+    const std::string described = file ? "" : kernels::describe_params(*s, params);
     auto [it, fresh] = by_key.try_emplace(c.scenario + "[" + described + "]", instances_.size());
     if (fresh) {
       auto inst = std::make_unique<Instance>();
-      inst->scenario = &s;
-      inst->built = kernels::build_scenario(s, params, {spec_.unit_ms, spec_.data_dir});
+      if (file) {
+        LoadedGraph loaded = load_graph_file(c.scenario);
+        inst->built = {std::move(loaded.graph), std::move(loaded.targets)};
+        inst->lesson =
+            loaded.description.empty()
+                ? fmt::format("The graph file {} (it has no \"description\").", c.scenario)
+                : loaded.description;
+      } else {
+        inst->lesson = s->lesson;
+        inst->built = kernels::build_scenario(*s, params, {spec_.unit_ms, spec_.data_dir});
+      }
       inst->compute_ms = calibrate(inst->built.graph, inst->built.targets);
       for (double x : inst->compute_ms) inst->compute_total += x;
       instances_.push_back(std::move(inst));
@@ -104,7 +118,7 @@ const kernels::BuiltScenario& PreparedSuite::scenario(size_t i) const {
 }
 
 const std::string& PreparedSuite::lesson(size_t i) const {
-  return instances_[cells_[i].instance]->scenario->lesson;
+  return instances_[cells_[i].instance]->lesson;
 }
 
 double PreparedSuite::estimate_ms() const {

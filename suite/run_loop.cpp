@@ -1,5 +1,7 @@
 #include "schedlab/suite/run_loop.hpp"
 
+#include <malloc.h>
+
 #include <algorithm>
 
 #include "schedlab/core/errors.hpp"
@@ -78,6 +80,8 @@ reports::SuiteResult run_suite(const PreparedSuite& suite, const Progress& progr
   result.context.warmup = spec.warmup;
   result.context.user = spec.context;
   for (size_t i = 0; i < suite.size() && !result.interrupted; ++i) {
+    // Give back what earlier cells freed, so this cell's peak RSS is about this cell.
+    malloc_trim(0);
     reports::Cell cell = suite.cell(i);
     result.lessons[cell.scenario] = suite.lesson(i);
     run_cell(suite, i, cell, progress);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -42,6 +43,14 @@ void add_cells(SuiteSpec& spec, const std::string& scenario, const kernels::Para
 
 }  // namespace
 
+bool is_graph_file(const std::string& name) {
+  for (const kernels::Scenario& s : kernels::scenarios()) {
+    if (s.name == name) return false;
+  }
+  return name.ends_with(".json") || name.find('/') != std::string::npos ||
+         std::filesystem::is_regular_file(name);
+}
+
 SuiteSpec classroom_suite() {
   SuiteSpec spec;
   const std::vector<std::string> schedulers = every_scheduler();
@@ -80,6 +89,7 @@ SuiteSpec matrix_suite(const std::vector<std::string>& scenarios,
       std::string have;
       bool known = false;
       for (const std::string& name : names) {
+        if (is_graph_file(name)) continue;  // a graph file has no parameters
         const kernels::Scenario& s = kernels::find_scenario(name);
         for (const kernels::ScenarioParam& sp : s.params) {
           known = known || sp.name == key;
@@ -95,6 +105,10 @@ SuiteSpec matrix_suite(const std::vector<std::string>& scenarios,
     }
   }
   for (const std::string& name : names) {
+    if (is_graph_file(name)) {
+      add_cells(spec, name, {}, scheds, ws, gil);
+      continue;
+    }
     const kernels::Scenario& s = kernels::find_scenario(name);
     std::vector<kernels::Params> done;
     for (const kernels::Params& p : sets) {
@@ -169,8 +183,17 @@ void validate_suite(const SuiteSpec& spec) {
     throw UsageError("--unit must be 0 to 60000 ms");
   if (spec.cells.empty()) throw UsageError("the suite has no cells");
   for (const CellSpec& c : spec.cells) {
-    const kernels::Scenario& s = kernels::find_scenario(c.scenario);
-    kernels::complete_params(s, c.params);
+    if (is_graph_file(c.scenario)) {
+      if (!std::filesystem::is_regular_file(c.scenario)) {
+        throw UsageError(
+            fmt::format("graph file '{}' does not exist (or is not a file)", c.scenario));
+      }
+      if (!c.params.empty()) {
+        throw UsageError(fmt::format("graph file '{}' takes no parameters", c.scenario));
+      }
+    } else {
+      kernels::complete_params(kernels::find_scenario(c.scenario), c.params);
+    }
     SchedulerRegistry::global().info(c.scheduler);
     if (c.workers < 1 || c.workers > 1024) throw UsageError("workers must be 1 to 1024");
   }

@@ -49,6 +49,10 @@ SuiteSpec matrix_suite(const std::vector<std::string>& scenarios,
 // the file and the field at fault.
 SuiteSpec load_suite_file(const std::string& path);
 
+// A graph file stands wherever a scenario name does (a teacher's own graph is a lesson too):
+// a name that is not a scenario and ends in ".json", holds a '/', or names an existing file.
+bool is_graph_file(const std::string& name);
+
 // Checks every cell (scenario, parameters, scheduler) before anything runs: throws UsageError.
 void validate_suite(const SuiteSpec& spec);
 

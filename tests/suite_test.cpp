@@ -177,6 +177,34 @@ TEST(Prepared, RejectsAnInvalidSpecBeforeBuildingAnything) {
   EXPECT_THROW(PreparedSuite{s}, UsageError);
 }
 
+TEST_F(SuiteFile, AGraphFileRunsWhereAScenarioWould) {
+  write(R"({"description": "Two naps side by side, then a sum.",
+            "tasks": {"a": {"op": "inc", "args": [1], "sleep_ms": 5},
+                      "b": {"op": "inc", "args": [2], "sleep_ms": 5},
+                      "c": {"op": "add", "args": [{"ref": "a"}, {"ref": "b"}]}}})");
+  // A file name without ".json" or "/" counts when the file exists.
+  SuiteSpec s = matrix_suite({path.string()}, {"sync", "threads"}, {2}, {}, false);
+  s.repeat = 1;
+  PreparedSuite p(s);
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_EQ(p.lesson(0), "Two naps side by side, then a sum.");
+  EXPECT_NEAR(p.cell(0).predicted_ms, 10, 0.5);
+  EXPECT_NEAR(p.cell(1).predicted_ms, 5, 0.5);
+  reports::SuiteResult r = run_suite(p, {}, {});
+  ASSERT_EQ(r.cells.size(), 2u);
+  EXPECT_EQ(r.cells[1].id(), path.string() + "/threads/2");
+  EXPECT_EQ(r.cells[1].reps.at(0).trace.size(), 3u);
+  EXPECT_EQ(r.lessons.at(path.string()), "Two naps side by side, then a sum.");
+
+  SuiteSpec missing = matrix_suite({"no/such/graph.json"}, {"sync"}, {1}, {}, false);
+  try {
+    PreparedSuite{missing};
+    FAIL() << "accepted a missing graph file";
+  } catch (const UsageError& e) {
+    EXPECT_STREQ(e.what(), "graph file 'no/such/graph.json' does not exist (or is not a file)");
+  }
+}
+
 // --- aggregation ---
 
 reports::Cell measured(std::string scheduler, unsigned workers, bool baseline,
