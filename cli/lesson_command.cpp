@@ -145,6 +145,11 @@ std::string missed_line(const Case& c) {
   return c.reasoning.empty() ? "" : c.reasoning.back();
 }
 
+// A guess in seconds: "3", "3s", "2.5" or "500ms", up to an hour.
+double guess_seconds(const std::string& text, const std::string& flag) {
+  return parse_duration_ms(text.ends_with("s") ? text : text + "s", flag, 3'600'000) / 1000;
+}
+
 std::optional<double> ask(const Case& c) {
   std::cout << fmt::format("  how long on {} with {} worker{}? (seconds, Enter to skip) ",
                            c.scheduler, c.workers, c.workers == 1 ? "" : "s")
@@ -152,7 +157,7 @@ std::optional<double> ask(const Case& c) {
   std::string line;
   if (!std::getline(std::cin, line) || line.empty()) return std::nullopt;
   try {
-    return parse_duration_ms(line.ends_with("s") ? line : line + "s", "guess") / 1000;
+    return guess_seconds(line, "guess");
   } catch (const UsageError&) {
     std::cout << "  (not a number of seconds; skipped)\n";
     return std::nullopt;
@@ -229,7 +234,7 @@ Command add_lesson(CLI::App& app) {
                         "processes, e.g. threads=3",
                         g));
       }
-      it->guess = parse_duration_ms(g.substr(eq + 1) + "s", "--guess " + who, 3'600'000) / 1000;
+      it->guess = guess_seconds(g.substr(eq + 1), "--guess " + who);
     }
 
     auto title = kNotebooks.find(s.seed);

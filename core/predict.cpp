@@ -371,9 +371,10 @@ Prediction predict(const Graph& graph, std::span<const NodeId> targets,
     const double idle = p.predicted_ms - *idlest;
     if (idle > 0.05 * p.predicted_ms) {
       why.push_back(
-          fmt::format("worker {} has nothing left to take for the last {}: the tasks "
-                      "still to run wait on each other",
-                      idlest - last.begin(), ms(idle)));
+          fmt::format("worker {} is idle for the last {}: nothing left that it could "
+                      "start (the rest depends on running tasks{})",
+                      idlest - last.begin(), ms(idle),
+                      process_tasks + global_tasks ? " or waits for a lock" : ""));
     }
   }
   return p;
