@@ -68,31 +68,10 @@ std::string wrapped(std::string_view text, size_t width = 88, std::string_view i
   return out + line + "\n";
 }
 
-// "x = add(1, 3)": how the lesson's code would write the task.
-std::string describe_args(const Graph& g, std::span<const PackedArg> args) {
-  std::string out;
-  for (PackedArg a : args) {
-    if (!out.empty()) out += ", ";
-    switch (a.kind()) {
-      case PackedArg::ref:
-        out += g.key(a.index());
-        break;
-      case PackedArg::literal:
-        out += to_display(g.literal(a.index()), 30);
-        break;
-      case PackedArg::list:
-        out += "[" + describe_args(g, g.list_items(a.index())) + "]";
-        break;
-    }
-  }
-  return out;
-}
-
 std::string graph_text(const Graph& g, std::span<const NodeId> targets, double unit_ms) {
   std::string out;
   for (NodeId n : plan_for(g, targets)->order) {
-    std::string line =
-        fmt::format("  {} = {}({})", g.key(n), g.op(n)->name, describe_args(g, g.args(n)));
+    std::string line = fmt::format("  {} = {}", g.key(n), describe_call(g, n));
     std::string notes;
     if (g.options(n).sleep_us && unit_ms > 0) {
       notes = fmt::format("sleeps {:g} s", g.options(n).sleep_ms() / unit_ms);

@@ -21,7 +21,30 @@ std::string quoted(std::string_view s) {
   return out + "\"";
 }
 
+std::string describe_args(const Graph& g, std::span<const PackedArg> args, size_t max_literal) {
+  std::string out;
+  for (PackedArg a : args) {
+    if (!out.empty()) out += ", ";
+    switch (a.kind()) {
+      case PackedArg::ref:
+        out += g.key(a.index());
+        break;
+      case PackedArg::literal:
+        out += to_display(g.literal(a.index()), max_literal);
+        break;
+      case PackedArg::list:
+        out += "[" + describe_args(g, g.list_items(a.index()), max_literal) + "]";
+        break;
+    }
+  }
+  return out;
+}
+
 }  // namespace
+
+std::string describe_call(const Graph& graph, NodeId n, size_t max_literal) {
+  return fmt::format("{}({})", graph.op(n)->name, describe_args(graph, graph.args(n), max_literal));
+}
 
 std::string graph_to_dot(const Graph& g, std::span<const NodeId> targets,
                          std::string_view rankdir) {
@@ -32,7 +55,8 @@ std::string graph_to_dot(const Graph& g, std::span<const NodeId> targets,
   for (NodeId n = 0; n < g.size(); ++n) {
     std::string style = is_target[n] ? ", penwidth=2" : "";
     if (g.is_task(n)) {
-      std::string label = fmt::format("{}\n{}", g.key(n), g.op(n)->name);
+      // The call shows the literals a task was given, which have no node of their own.
+      std::string label = fmt::format("{}\n{}", g.key(n), describe_call(g, n, 20));
       if (g.options(n).sleep_us) label += fmt::format(" ({} ms)", g.options(n).sleep_ms());
       if (g.options(n).lock != LockKind::none)
         label += fmt::format("\nlock {}", lock_name(g.options(n).lock));

@@ -27,9 +27,10 @@ wait_for "LESSON-EXIT="
 out=$(pane)
 echo "$out" | tail -25
 grep -qF "LESSON-EXIT=0" <<<"$out"
-grep -qE "sync +1 +4.00s +4.00s" <<<"$out"
-grep -qE "threads +2 +2.00s +3.00s" <<<"$out"
-grep -qE "processes +2 +- +3.00s" <<<"$out"
+# Predictions add the calibrated compute time: microseconds, a little more on a loaded machine.
+grep -qE "sync +1 +4.00s +4\.0[0-9]s" <<<"$out"
+grep -qE "threads +2 +2.00s +3\.0[0-9]s" <<<"$out"
+grep -qE "processes +2 +- +3\.0[0-9]s" <<<"$out"
 grep -qF "Your guess for threads was 2.00s" <<<"$out"
-grep -qF "critical path 60.0 ms: x -> z -> result" <<<"$out"
+grep -qE "critical path 6[0-9]\.[0-9] ms: x -> z -> result" <<<"$out"
 test -s "$work/slow-arithmetic.svg"
