@@ -69,7 +69,7 @@ Command add_run(CLI::App& app) {
   sub->add_option("--context", args->context, "key=value recorded in every report (repeatable)");
   sub->add_option("--data", args->data, "where data sets are cached (default ~/.cache/schedlab)");
   sub->add_flag("-q,--quiet", args->quiet, "no progress output");
-  return [args] {
+  return [args, sub] {
     suite::SuiteSpec spec;
     const bool matrix = !args->scenarios.empty() || !args->schedulers.empty() ||
                         !args->workers.empty() || !args->params.empty() || args->gil;
@@ -84,9 +84,11 @@ Command add_run(CLI::App& app) {
     } else {
       spec = suite::classroom_suite();
     }
-    if (!args->unit.empty()) spec.unit_ms = parse_unit(args->unit);
-    if (args->repeat >= 0) spec.repeat = args->repeat;
-    if (args->warmup >= 0) spec.warmup = args->warmup;
+    // A flag given is a flag checked, whatever its value: `--repeat -1` or `--unit ''` is an
+    // error from validation, not a silent return to the default.
+    if (sub->count("--unit")) spec.unit_ms = parse_unit(args->unit);
+    if (sub->count("--repeat")) spec.repeat = args->repeat;
+    if (sub->count("--warmup")) spec.warmup = args->warmup;
     spec.data_dir = args->data.empty() ? kernels::default_data_dir() : args->data;
     for (const std::string& kv : args->context) {
       auto eq = kv.find('=');

@@ -89,6 +89,20 @@ TEST_F(Cli, LessonWithoutInputPredictsRunsAndExplainsWrongGuesses) {
   EXPECT_EQ(run("lesson random-dag --no-input").code, 2);
 }
 
+TEST_F(Cli, RunChecksEveryFlagItIsGiven) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"--repeat -1", "--repeat must be 1 to 1000"},
+      {"--warmup -2", "--warmup must be 0 to 100"},
+      {"--unit ''", "--unit '': write a duration from 0 to 60 s"},
+      {"-p reduce=chain", "--param reduce=chain: none of the scenarios has a parameter 'reduce'"},
+  };
+  for (const auto& [flags, message] : cases) {
+    Outcome r = run(std::string("run -S fib -q -o ") + (dir_ / "out").string() + " " + flags);
+    EXPECT_EQ(r.code, 2) << flags;
+    EXPECT_THAT(r.err, HasSubstr(message)) << flags;
+  }
+}
+
 TEST_F(Cli, SchedulerFromTheEnvironmentAndTargetsFromTheCommandLine) {
   const std::string file = example("readme_example.json");
   Outcome r = run("compute " + file, "", "SCHEDLAB_SCHEDULER=synchronous");
