@@ -97,7 +97,7 @@ TEST_F(Cli, RunChecksEveryFlagItIsGiven) {
       {"-p reduce=chain", "--param reduce=chain: none of the scenarios has a parameter 'reduce'"},
   };
   for (const auto& [flags, message] : cases) {
-    Outcome r = run(std::string("run -S fib -q -o ") + (dir_ / "out").string() + " " + flags);
+    Outcome r = run(std::string("run -S fib -q -o ") + (dir_ / "reports").string() + " " + flags);
     EXPECT_EQ(r.code, 2) << flags;
     EXPECT_THAT(r.err, HasSubstr(message)) << flags;
   }
