@@ -348,7 +348,14 @@ Prediction predict(const Graph& graph, std::span<const NodeId> targets,
                     "the other",
                     global_tasks, ms(global_locked)));
   }
-  if (machine.gil && compute_total > 0) {
+  // Computing below 1% of the work (calibrated microseconds of add or mul) is not worth a line.
+  const bool computes = compute_total > 0.01 * p.total_work_ms;
+  if (machine.gil && !computes) {
+    why.push_back(
+        "GIL on: these tasks (almost) only sleep, and sleeping releases the GIL, so "
+        "it changes (almost) nothing here");
+  }
+  if (machine.gil && computes) {
     why.push_back(machine.process_count() > 1
                       ? "GIL on: each worker process has its own interpreter lock, so computing "
                         "runs in parallel"
