@@ -2,8 +2,9 @@
 // figures and sampling are observers, never code inside a scheduler. The scheduling core
 // (Execution) owns the list and fires every hook; schedulers only tell it what happened.
 //
-// Contract: run_started and run_finished are called once per run from the thread that called
-// compute. task_started and task_finished get the same view of a task and may be called
+// Contract: hooks must not throw (task hooks run inside noexcept code; an exception there
+// ends the process). run_started and run_finished are called once per run from the thread that
+// called compute. task_started and task_finished get the same view of a task and may be called
 // concurrently from different workers, but never concurrently for the same worker id, so
 // per-worker buffers need no lock. An observer that does not want per-task hooks says so
 // (wants_tasks), and a run whose observers all say so pays one predictable branch per task.

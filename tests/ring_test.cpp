@@ -164,14 +164,16 @@ TEST(RingAcrossProcesses, ProducerAndConsumerAgreeOnEveryMessage) {
   struct Shared {
     Bell has_data, has_room;
   };
-  SharedMemory memory(sizeof(Shared) + Ring::footprint(kCapacity));
+  constexpr size_t kRingAt = 64;  // the ring's control block is 64-byte aligned
+  static_assert(sizeof(Shared) <= kRingAt);
+  SharedMemory memory(kRingAt + Ring::footprint(kCapacity));
   auto* shared = new (memory.data()) Shared();
-  Ring ring(memory.data() + sizeof(Shared), kCapacity, /*init=*/true);
+  Ring ring(memory.data() + kRingAt, kCapacity, /*init=*/true);
 
   pid_t producer = fork();
   ASSERT_GE(producer, 0);
   if (producer == 0) {
-    Ring mine(memory.data() + sizeof(Shared), kCapacity, /*init=*/false);
+    Ring mine(memory.data() + kRingAt, kCapacity, /*init=*/false);
     for (uint64_t i = 0; i < kMessages; ++i) {
       const std::string m = message(i, 300);
       while (!push(mine, m)) shared->has_room.wait([&] { return false; }, 1'000);

@@ -179,6 +179,9 @@ class ProcessesScheduler final : public Scheduler {
       const int64_t t0 = ns_since_epoch(Clock::now());
       Segment holder;
       std::string_view payload = receive_payload(in, holder, pool_.from_worker(w));
+      // A worker already declared dead (its tasks forgotten) may still have answers in its
+      // ring: they belong to a failed run and are dropped.
+      if (in_flight_[w].empty()) return;
       in_flight_[w].pop_front();
       --total_in_flight_;
       serialise_ns_ += worker_serialise;
