@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -126,7 +127,10 @@ std::string missed_line(const Case& c) {
 
 // A guess in seconds: "3", "3s", "2.5" or "500ms", up to an hour.
 double guess_seconds(const std::string& text, const std::string& flag) {
-  return parse_duration_ms(text.ends_with("s") ? text : text + "s", flag, 3'600'000) / 1000;
+  // A bare number is seconds; anything with a unit ("500ms", "3s", or a wrong "5m") is read as
+  // written, so a wrong unit is an error rather than a different number.
+  const bool bare = !text.empty() && std::isdigit(static_cast<unsigned char>(text.back()));
+  return parse_duration_ms(bare ? text + "s" : text, flag, 3'600'000) / 1000;
 }
 
 std::optional<double> ask(const Case& c) {
@@ -153,7 +157,8 @@ void list_lessons() {
     auto title = kNotebooks.find(seed);
     std::cout << fmt::format("\n{} ({})\n", title == kNotebooks.end() ? seed : title->second, seed);
     for (const kernels::Scenario* s : list) {
-      std::string first = s->lesson.substr(0, s->lesson.find(". ") + 1);
+      const size_t stop = s->lesson.find(". ");  // the first sentence, or all of a short one
+      std::string first = stop == std::string::npos ? s->lesson : s->lesson.substr(0, stop + 1);
       std::cout << fmt::format("  {:<16} {}", s->name,
                                wrapped(first, 88, std::string(19, ' ')).substr(19));
     }

@@ -46,8 +46,13 @@ void for_each_child(F&& f) {
   closedir(tasks);
 }
 
-double ms(const timeval& t) {
-  return static_cast<double>(t.tv_sec) * 1e3 + t.tv_usec / 1e3;
+// User + system CPU time of `who` (RUSAGE_SELF or RUSAGE_CHILDREN: those already reaped), at
+// microsecond resolution, where /proc counts 10 ms ticks.
+double rusage_cpu_ms(int who) {
+  rusage r{};
+  if (getrusage(who, &r) != 0) return 0;
+  auto ms = [](const timeval& t) { return static_cast<double>(t.tv_sec) * 1e3 + t.tv_usec / 1e3; };
+  return ms(r.ru_utime) + ms(r.ru_stime);
 }
 
 // Resets the kernel's peak-RSS mark so that VmHWM afterwards is this run's peak (Linux >= 4.0).
@@ -70,8 +75,7 @@ uint64_t peak_rss_bytes() {
 
 ProcessUsage process_tree_usage() {
   ProcessUsage total = usage_of(std::to_string(getpid()));
-  rusage self{};  // this process at microsecond resolution, where /proc counts 10 ms ticks
-  if (getrusage(RUSAGE_SELF, &self) == 0) total.cpu_ms = ms(self.ru_utime) + ms(self.ru_stime);
+  total.cpu_ms = rusage_cpu_ms(RUSAGE_SELF);
   for_each_child([&](const std::string& pid) {
     ProcessUsage u = usage_of(pid);
     total.cpu_ms += u.cpu_ms;
@@ -80,12 +84,9 @@ ProcessUsage process_tree_usage() {
   return total;
 }
 
-// This process (getrusage: microsecond resolution), children already reaped, live workers.
+// This process, children already reaped, live workers.
 double ResourceMeter::cpu_ms_now() const {
-  rusage self{}, reaped{};
-  getrusage(RUSAGE_SELF, &self);
-  getrusage(RUSAGE_CHILDREN, &reaped);
-  double total = ms(self.ru_utime) + ms(self.ru_stime) + ms(reaped.ru_utime) + ms(reaped.ru_stime);
+  double total = rusage_cpu_ms(RUSAGE_SELF) + rusage_cpu_ms(RUSAGE_CHILDREN);
   for (int pid : workers_) total += usage_of(std::to_string(pid)).cpu_ms;
   return total;
 }

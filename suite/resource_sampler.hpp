@@ -1,6 +1,7 @@
-// Samples CPU use and resident memory of this process and its worker processes every 250 ms
-// while a run is going (plus once at its start and end), like Dask's ResourceProfiler.
-// An observer: it starts its thread when the run starts and stops it when the run ends.
+// Samples CPU use and resident memory of this process and its worker processes every `period`
+// (the run loop fits it to the cell: about 50 samples a run) while a run is going (plus once at its
+// start and end), like Dask's ResourceProfiler. An observer: it starts its thread when the run
+// starts and stops it when the run ends.
 #pragma once
 
 #include <atomic>
