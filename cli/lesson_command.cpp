@@ -237,9 +237,9 @@ Command add_lesson(CLI::App& app) {
     }
 
     std::cout << (interactive ? "\n" : "") << "Running...\n";
-    const std::vector<double> compute_ms = suite::calibrate(built.graph, built.targets);
+    const TaskCosts costs = suite::calibrate(built.graph, built.targets).costs;
     for (Case& c : cases) {
-      Prediction p = predict(built.graph, built.targets, compute_ms,
+      Prediction p = predict(built.graph, built.targets, costs,
                              SchedulerRegistry::global().info(c.scheduler).machine(c.workers, gil));
       c.predicted = p.predicted_ms / unit_ms;
       c.reasoning = std::move(p.reasoning);

@@ -60,7 +60,8 @@ Command add_run(CLI::App& app) {
   sub->add_option("-w,--workers", args->workers, "worker count (repeatable; default: 1 2 4)")
       ->check(CLI::Range(1u, 1024u));
   sub->add_option("-p,--param", args->params,
-                  "name=value for scenarios that have it (repeatable; each value is its own cell)");
+                  "name=value for scenarios that have it (repeatable: values of one name are "
+                  "separate cells, different names combine)");
   sub->add_flag("--gil", args->gil, "run with the emulated GIL");
   sub->add_option("-r,--repeat", args->repeat, "measured runs per cell (default 3)");
   sub->add_option("--warmup", args->warmup, "unmeasured runs per cell first (default 0)");
@@ -77,10 +78,8 @@ Command add_run(CLI::App& app) {
       if (matrix) throw UsageError("give either a suite file or --scenario/--scheduler/... flags");
       spec = suite::load_suite_file(args->suite_file);
     } else if (matrix) {
-      // Each --param is its own value: -p reduce=chain -p reduce=fanin makes two cells.
-      std::vector<kernels::Params> sets;
-      for (const std::string& p : args->params) sets.push_back(kernels::parse_params({p}));
-      spec = suite::matrix_suite(args->scenarios, args->schedulers, args->workers, sets, args->gil);
+      spec = suite::matrix_suite(args->scenarios, args->schedulers, args->workers,
+                                 suite::param_sets(args->params), args->gil);
     } else {
       spec = suite::classroom_suite();
     }

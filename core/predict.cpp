@@ -71,15 +71,21 @@ struct Resource {
   std::deque<NodeId> waiting;
 };
 
-enum class Stage : uint8_t { lock, gil, core };
+enum class Stage : uint8_t { lock, gil, core, parent };
+enum class Phase : uint8_t { encoded, slept, computed, decoded };
 
 class Simulation {
  public:
+  // compute: per node, what its worker spends; encode/decode: what the parent spends on it
+  // before and after (empty when workers share the parent's memory).
   Simulation(const Graph& g, const Plan& plan, const std::vector<double>& compute,
+             const std::vector<double>& encode, const std::vector<double>& decode,
              const MachineModel& m)
       : g_(g),
         plan_(plan),
         compute_(compute),
+        encode_(encode),
+        decode_(decode),
         m_(m),
         pending_(plan.pending),
         own_(m.workers),
@@ -95,13 +101,25 @@ class Simulation {
     for (unsigned w = m_.workers; w-- > 0;) idle_.push_back(w);
     assign();
     while (!events_.empty()) {
-      auto [t, seq, n, sleep_done] = events_.top();
+      auto [t, seq, n, phase] = events_.top();
       events_.pop();
       now_ = t;
-      if (sleep_done)
-        after_sleep(n);
-      else
-        compute_done(n);
+      switch (phase) {
+        case Phase::encoded:
+          parent_done(n);
+          take_lock(n);
+          break;
+        case Phase::slept:
+          after_sleep(n);
+          break;
+        case Phase::computed:
+          compute_done(n);
+          break;
+        case Phase::decoded:
+          parent_done(n);
+          finish(n);
+          break;
+      }
     }
     return now_;
   }
@@ -120,7 +138,7 @@ class Simulation {
     double time;
     uint64_t seq;  // ties break in order of creation, so the simulation is deterministic
     NodeId node;
-    bool sleep_done;
+    Phase phase;
     bool operator>(const Event& o) const { return time != o.time ? time > o.time : seq > o.seq; }
   };
 
@@ -164,6 +182,17 @@ class Simulation {
     worker_of_[n] = w;
     slot_of_[n] = schedule_.size();
     schedule_.push_back({n, w, now_, now_});
+    if (!encode_.empty() && encode_[n] > 0) return use_parent(n, Phase::encoded);
+    take_lock(n);
+  }
+
+  // The parent encodes n's arguments (or decodes its result) when it is free; the worker waits.
+  void use_parent(NodeId n, Phase then) {
+    parent_phase_[n] = then;
+    if (take(parent_, n)) granted(n, Stage::parent);
+  }
+
+  void take_lock(NodeId n) {
     if (Resource* l = lock_of(n)) {
       if (!take(*l, n)) return;  // waits for the lock, holding its worker
     }
@@ -206,7 +235,17 @@ class Simulation {
         want_core(n);
         break;
       case Stage::core:
-        events_.push({now_ + compute_[n], seq_++, n, false});
+        if (in_parent_[n]) {
+          const Phase phase = parent_phase_[n];
+          events_.push(
+              {now_ + (phase == Phase::encoded ? encode_[n] : decode_[n]), seq_++, n, phase});
+        } else {
+          events_.push({now_ + compute_[n], seq_++, n, Phase::computed});
+        }
+        break;
+      case Stage::parent:  // the parent's thread computes too, so it needs a core
+        in_parent_[n] = 1;
+        want_core(n);
         break;
     }
   }
@@ -214,17 +253,22 @@ class Simulation {
   void begin_sleep(NodeId n) {
     double s = g_.options(n).sleep_ms();
     if (s > 0)
-      events_.push({now_ + s, seq_++, n, true});
+      events_.push({now_ + s, seq_++, n, Phase::slept});
     else
       after_sleep(n);
   }
   void after_sleep(NodeId n) {
-    if (compute_[n] <= 0) return finish(n);
+    if (compute_[n] <= 0) return worker_done(n);
     if (m_.gil) {
       holds_gil_[n] = 1;
       if (!take(gils_[process_of(n)], n)) return;
     }
     want_core(n);
+  }
+  void parent_done(NodeId n) {
+    in_parent_[n] = 0;
+    give_back(cores_, Stage::core);
+    give_back(parent_, Stage::parent);
   }
   void want_core(NodeId n) {
     if (take(cores_, n)) granted(n, Stage::core);
@@ -232,11 +276,16 @@ class Simulation {
   void compute_done(NodeId n) {
     give_back(cores_, Stage::core);
     if (holds_gil_[n]) give_back(gils_[process_of(n)], Stage::gil);
+    worker_done(n);
+  }
+  // The op is done; the parent may still have to decode the result.
+  void worker_done(NodeId n) {
+    if (Resource* l = lock_of(n)) give_back(*l, Stage::lock);
+    if (!decode_.empty() && decode_[n] > 0) return use_parent(n, Phase::decoded);
     finish(n);
   }
   void finish(NodeId n) {
     schedule_[slot_of_[n]].end_ms = now_;
-    if (Resource* l = lock_of(n)) give_back(*l, Stage::lock);
     const unsigned w = worker_of_[n];
     made_ready_.clear();
     for (NodeId s : plan_.succs_of(n)) {
@@ -266,7 +315,7 @@ class Simulation {
 
   const Graph& g_;
   const Plan& plan_;
-  const std::vector<double>& compute_;
+  const std::vector<double>&compute_, &encode_, &decode_;
   const MachineModel& m_;
   std::vector<uint32_t> pending_;
   std::vector<std::deque<NodeId>> own_;  // work_first: each worker's stack of ready tasks
@@ -275,8 +324,10 @@ class Simulation {
   std::vector<ScheduledTask> schedule_;
   std::vector<NodeId> made_ready_;  // scratch for finish()
   std::vector<uint8_t> holds_gil_;
+  std::vector<Phase> parent_phase_ = std::vector<Phase>(g_.size());
+  std::vector<uint8_t> in_parent_ = std::vector<uint8_t>(g_.size());
   std::vector<Resource> process_locks_, gils_;
-  Resource global_, cores_;
+  Resource global_, cores_, parent_;
   std::deque<NodeId> ready_;
   std::vector<unsigned> idle_;  // a stack: lowest worker id on top
   std::priority_queue<Event, std::vector<Event>, std::greater<Event>> events_;
@@ -286,12 +337,47 @@ class Simulation {
 
 }  // namespace
 
-Prediction predict(const Graph& graph, std::span<const NodeId> targets,
-                   const std::vector<double>& compute_ms, const MachineModel& machine) {
+namespace {
+
+// A per-node cost vector as long as the graph (zeros where the given one is short).
+std::vector<double> per_node(const Graph& graph, const std::vector<double>& given) {
+  std::vector<double> out(graph.size(), 0.0);
+  std::copy_n(given.begin(), std::min(given.size(), out.size()), out.begin());
+  return out;
+}
+
+// Where workers are processes: what the parent spends before (encoding arguments) and after
+// (decoding the result) each task, and the worker's share (decoding arguments, encoding the
+// result) added to `worker`. Returns the parent's and the workers' totals.
+std::pair<double, double> moving_costs(const Graph& graph, const Plan& plan, const TaskCosts& costs,
+                                       std::vector<double>& worker, std::vector<double>& before,
+                                       std::vector<double>& after) {
+  const std::vector<double> encode = per_node(graph, costs.encode_ms),
+                            decode = per_node(graph, costs.decode_ms);
+  before.assign(graph.size(), 0.0);
+  after.assign(graph.size(), 0.0);
+  double parent = 0, workers = 0;
+  for (NodeId n : plan.order) {
+    double in_parent = 0, in_worker = encode[n];
+    graph.for_each_ref(n, [&](NodeId d) {
+      in_parent += encode[d];
+      in_worker += decode[d];
+    });
+    before[n] = in_parent;
+    after[n] = decode[n];
+    worker[n] += in_worker;
+    parent += in_parent + decode[n];
+    workers += in_worker;
+  }
+  return {parent, workers};
+}
+
+}  // namespace
+
+Prediction predict(const Graph& graph, std::span<const NodeId> targets, const TaskCosts& costs,
+                   const MachineModel& machine) {
   auto plan = plan_for(graph, targets);
-  std::vector<double> compute(graph.size(), 0.0);
-  for (size_t n = 0; n < std::min(compute.size(), compute_ms.size()); ++n)
-    compute[n] = compute_ms[n];
+  const std::vector<double> compute = per_node(graph, costs.compute_ms);
   Prediction p;
   double sleep_total = 0, compute_total = 0, process_locked = 0, global_locked = 0;
   size_t process_tasks = 0, global_tasks = 0;
@@ -309,8 +395,14 @@ Prediction predict(const Graph& graph, std::span<const NodeId> targets,
   p.total_work_ms = sleep_total + compute_total;
   const auto workers = static_cast<double>(std::max(1u, machine.workers));
   p.bound_ms = std::max(p.critical_path_ms, p.total_work_ms / workers);
+  // Values cross between processes only where workers are processes.
+  std::vector<double> worker = compute, before, after;
+  const auto [parent_moving, worker_moving] =
+      machine.processes == ProcessModel::one_process
+          ? std::pair<double, double>{0, 0}
+          : moving_costs(graph, *plan, costs, worker, before, after);
   if (plan->tasks) {
-    Simulation simulation(graph, *plan, compute, machine);
+    Simulation simulation(graph, *plan, worker, before, after, machine);
     p.predicted_ms = simulation.run();
     p.schedule = simulation.schedule();
   }
@@ -362,6 +454,14 @@ Prediction predict(const Graph& graph, std::span<const NodeId> targets,
                       : fmt::format("GIL on: threads of one process compute one at a time: {} of "
                                     "computing cannot overlap",
                                     ms(compute_total)));
+  }
+  // Moving under 1% of the work (a few small numbers) is not worth a line either.
+  if (parent_moving + worker_moving > 0.01 * p.total_work_ms) {
+    why.push_back(fmt::format(
+        "values move between processes: the parent encodes arguments and decodes results for "
+        "one task at a time ({} in all), the workers decode and encode their side ({}); threads "
+        "would read them in place",
+        ms(parent_moving), ms(worker_moving)));
   }
   if (compute_total > 0 && machine.cores < machine.workers) {
     why.push_back(fmt::format("{} workers on {} cores: at most {} tasks compute at once",

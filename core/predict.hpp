@@ -4,14 +4,17 @@
 // The model simulates greedy list scheduling: whenever a worker is free it takes a ready task
 // (which one, the scheduler's policy says) and keeps it until the task is done. A task is its lock
 // (if any), then its sleep, then its compute; durations are sleep_ms plus the compute time measured
-// once without sleeps (calibration). Three kinds of resource are honoured, each granted first come,
-// first served:
+// once without sleeps (calibration). Where workers are processes, values move: the parent encodes
+// a task's arguments before it starts and decodes its result after, one at a time (the parent is
+// one thread), and the worker decodes the arguments and encodes the result as part of its
+// compute; those costs are calibrated per value too. Four kinds of resource are honoured, each
+// granted first come, first served:
 //   - locks: `process` is one lock per process (all threads of the threads/openmp/sync
 //     schedulers share one; each worker of `processes` has its own), `global` one for all;
 //   - the emulated GIL (one per process), held only while computing;
-//   - CPU cores: computing needs a core; sleeping does not.
-// Not modelled: per-task scheduling overhead, serialisation and pool start-up (so the gap
-// between measured and predicted on `processes` shows what moving data costs).
+//   - CPU cores: computing needs a core; sleeping does not;
+//   - the parent process of process workers: it encodes and decodes for one task at a time.
+// Not modelled: per-task messaging overhead and pool start-up.
 #pragma once
 
 #include <string>
@@ -70,9 +73,15 @@ struct Prediction {
   std::vector<ScheduledTask> schedule;  // the simulated schedule, in order of start
 };
 
-// compute_ms: per node, measured compute time (0 where unknown). Throws UsageError for an
-// invalid graph.
-Prediction predict(const Graph& graph, std::span<const NodeId> targets,
-                   const std::vector<double>& compute_ms, const MachineModel& machine);
+// What each node costs, in ms, indexed by node (missing or short vectors: 0).
+struct TaskCosts {
+  std::vector<double> compute_ms;  // running the op, and what its worker does around it
+  std::vector<double> encode_ms;   // encoding the node's value once (to move it to a process)
+  std::vector<double> decode_ms;   // decoding it once
+};
+
+// Throws UsageError for an invalid graph.
+Prediction predict(const Graph& graph, std::span<const NodeId> targets, const TaskCosts& costs,
+                   const MachineModel& machine);
 
 }  // namespace schedlab

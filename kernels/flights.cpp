@@ -1,13 +1,19 @@
 #include "schedlab/kernels/flights.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -104,64 +110,116 @@ void write_cache_file(const fs::path& path, int year, int rows) {
   }
 }
 
-std::vector<std::string_view> split(std::string_view line) {
-  std::vector<std::string_view> out;
-  size_t start = 0;
-  for (size_t i = 0; i <= line.size(); ++i) {
-    if (i == line.size() || line[i] == ',') {
-      out.push_back(line.substr(start, i - start));
-      start = i + 1;
-    }
-  }
-  return out;
+// The table's columns, in the order of the file's header. Carrier, origin and destination stay
+// strings, as in the notebook's data frame: columns of objects are what makes moving a table
+// between processes cost more than copying its bytes.
+constexpr std::string_view kColumns[] = {"Date",      "DayOfWeek", "CRSDepTime", "UniqueCarrier",
+                                         "FlightNum", "DepDelay",  "ArrDelay",   "Origin",
+                                         "Dest",      "Distance",  "Cancelled"};
+constexpr size_t kColumnCount = std::size(kColumns);
+constexpr size_t kDate = 0, kCarrier = 3, kDepDelay = 5, kOrigin = 7, kDest = 8, kCancelled = 10;
+
+bool is_text_column(size_t c) {
+  return c == kCarrier || c == kOrigin || c == kDest;
 }
 
 double number_or_nan(std::string_view s) {
-  if (s.empty()) return std::numeric_limits<double>::quiet_NaN();
-  return std::strtod(std::string(s).c_str(), nullptr);
-}
-
-// One file as columns: DepDelay, ArrDelay, Distance, Origin (index into kAirports), Cancelled.
-Value read_table(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error(fmt::format("cannot read {}", path));
-  std::string line;
-  std::getline(in, line);
-  auto header = split(line);
-  auto column = [&](std::string_view name) {
-    for (size_t i = 0; i < header.size(); ++i) {
-      if (header[i] == name) return i;
-    }
-    throw std::runtime_error(fmt::format("{}: no column {}", path, name));
-  };
-  const size_t dep = column("DepDelay"), arr = column("ArrDelay"), dist = column("Distance"),
-               origin = column("Origin"), cancelled = column("Cancelled");
-  Array dep_delay, arr_delay, distance, origin_code, is_cancelled;
-  for (size_t row = 2; std::getline(in, line); ++row) {
-    auto f = split(line);
-    if (f.size() != header.size()) {
-      throw std::runtime_error(
-          fmt::format("{}:{}: {} fields, expected {}", path, row, f.size(), header.size()));
-    }
-    dep_delay.push_back(number_or_nan(f[dep]));
-    arr_delay.push_back(number_or_nan(f[arr]));
-    distance.push_back(number_or_nan(f[dist]));
-    double code = -1;
-    for (int a = 0; a < 3; ++a) {
-      if (f[origin] == kAirports[a]) code = a;
-    }
-    origin_code.push_back(code);
-    is_cancelled.push_back(f[cancelled] == "1" ? 1 : 0);
+  double x = std::numeric_limits<double>::quiet_NaN();
+  if (!s.empty()) {
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), x);
+    if (ec != std::errc() || end != s.data() + s.size())
+      return std::numeric_limits<double>::quiet_NaN();
   }
-  return Value(List{Value(std::move(dep_delay)), Value(std::move(arr_delay)),
-                    Value(std::move(distance)), Value(std::move(origin_code)),
-                    Value(std::move(is_cancelled))});
+  return x;
 }
 
-const Array& column(const Value& table, size_t i) {
+// "1990-03-15" as days since 1970-01-01 (NaN when malformed).
+double day_number(std::string_view s) {
+  int y = 0;
+  unsigned m = 0, d = 0;
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::numeric_limits<double>::quiet_NaN();
+  std::from_chars(s.data(), s.data() + 4, y);
+  std::from_chars(s.data() + 5, s.data() + 7, m);
+  std::from_chars(s.data() + 8, s.data() + 10, d);
+  const std::chrono::year_month_day date{std::chrono::year(y), std::chrono::month(m),
+                                         std::chrono::day(d)};
+  if (!date.ok()) return std::numeric_limits<double>::quiet_NaN();
+  return std::chrono::sys_days(date).time_since_epoch().count();
+}
+
+// Splits one line into exactly kColumnCount fields; false when it has another number.
+bool split_fields(std::string_view line, std::array<std::string_view, kColumnCount>& fields,
+                  size_t& count) {
+  count = 0;
+  size_t start = 0;
+  for (size_t i = 0; i <= line.size(); ++i) {
+    if (i < line.size() && line[i] != ',') continue;
+    if (count < kColumnCount) fields[count] = line.substr(start, i - start);
+    ++count;
+    start = i + 1;
+  }
+  return count == kColumnCount;
+}
+
+// One file as a table: a list of kColumnCount columns (numbers as arrays, text as lists of
+// strings). Throws with the file and line on a malformed file.
+Value read_table(const std::string& path) {
+  const std::optional<std::string> bytes = read_whole(path);
+  if (!bytes) throw std::runtime_error(fmt::format("cannot read {}", path));
+  std::string_view rest = *bytes;
+  auto next_line = [&rest] {
+    const size_t end = rest.find('\n');
+    std::string_view line = rest.substr(0, end);
+    rest.remove_prefix(end == std::string_view::npos ? rest.size() : end + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    return line;
+  };
+  std::array<std::string_view, kColumnCount> fields;
+  size_t count = 0;
+  std::string_view header = next_line();
+  if (!split_fields(header, fields, count) || !std::equal(fields.begin(), fields.end(), kColumns)) {
+    throw std::runtime_error(
+        fmt::format("{}:1: the header is not {}", path, fmt::join(kColumns, ",")));
+  }
+  std::array<Array, kColumnCount> numbers;
+  std::array<List, kColumnCount> texts;
+  for (size_t row = 2; !rest.empty(); ++row) {
+    std::string_view line = next_line();
+    if (line.empty()) continue;
+    if (!split_fields(line, fields, count)) {
+      throw std::runtime_error(
+          fmt::format("{}:{}: {} fields, expected {}", path, row, count, kColumnCount));
+    }
+    for (size_t c = 0; c < kColumnCount; ++c) {
+      if (is_text_column(c))
+        texts[c].emplace_back(std::string(fields[c]));
+      else
+        numbers[c].push_back(c == kDate ? day_number(fields[c]) : number_or_nan(fields[c]));
+    }
+  }
+  List columns;
+  for (size_t c = 0; c < kColumnCount; ++c) {
+    columns.push_back(is_text_column(c) ? Value(std::move(texts[c]))
+                                        : Value(std::move(numbers[c])));
+  }
+  return Value(std::move(columns));
+}
+
+const List& columns_of(const Value& table) {
   const List& cols = table.as_list();
-  if (cols.size() != 5) throw std::runtime_error("not a flights table (5 columns expected)");
-  return cols[i].as_array();
+  if (cols.size() != kColumnCount) {
+    throw std::runtime_error(
+        fmt::format("not a flights table ({} columns expected)", kColumnCount));
+  }
+  return cols;
+}
+
+int airport_index(const Value& origin) {
+  const std::string& code = origin.as_string();
+  for (int a = 0; a < 3; ++a) {
+    if (code == kAirports[a]) return a;
+  }
+  return -1;
 }
 
 }  // namespace
@@ -188,6 +246,31 @@ std::vector<std::string> ensure_flights_data(const std::string& data_dir, int fi
   return paths;
 }
 
+// Rows a file needs for its parse to take about `unit_ms` here, measured on a small file and
+// rounded to two significant digits so that nearby units share a cached data set.
+int flights_rows_for_unit(const std::string& data_dir, double unit_ms) {
+  static std::mutex mutex;
+  static std::map<std::string, double> rows_per_ms;  // per data directory (the disk matters)
+  std::lock_guard lock(mutex);
+  auto [it, fresh] = rows_per_ms.try_emplace(data_dir, 0.0);
+  if (fresh) {
+    constexpr int kProbeRows = 20'000;
+    const std::string probe = ensure_flights_data(data_dir, 1, kProbeRows).front();
+    double best = std::numeric_limits<double>::infinity();
+    for (int i = 0; i < 3; ++i) {
+      const auto start = std::chrono::steady_clock::now();
+      read_table(probe);
+      best = std::min(
+          best, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                    .count());
+    }
+    it->second = kProbeRows / std::max(best, 1e-3);
+  }
+  const double rows = std::clamp(unit_ms * it->second, 1000.0, 10'000'000.0);
+  const double scale = std::pow(10.0, std::floor(std::log10(rows)) - 1);
+  return static_cast<int>(std::round(rows / scale) * scale);
+}
+
 void register_flights_ops() {
   static std::once_flag once;
   std::call_once(once, [] {
@@ -195,7 +278,9 @@ void register_flights_ops() {
                 [](const std::string& path) { return read_table(path); });
     register_op("flights.max_delay", "largest departure delay of non-cancelled flights",
                 [](const Value& table) {
-                  const Array &dep = column(table, 0), &cancelled = column(table, 4);
+                  const List& cols = columns_of(table);
+                  const Array &dep = cols[kDepDelay].as_array(),
+                              &cancelled = cols[kCancelled].as_array();
                   double best = -std::numeric_limits<double>::infinity();
                   for (size_t i = 0; i < dep.size(); ++i) {
                     if (cancelled[i] == 0 && !std::isnan(dep[i])) best = std::max(best, dep[i]);
@@ -204,14 +289,16 @@ void register_flights_ops() {
                 });
     register_op("flights.delay_sums", "per origin: sum and count of departure delays",
                 [](const Value& table) {
-                  const Array &dep = column(table, 0), &origin = column(table, 3),
-                              &cancelled = column(table, 4);
+                  const List& cols = columns_of(table);
+                  const Array &dep = cols[kDepDelay].as_array(),
+                              &cancelled = cols[kCancelled].as_array();
+                  const List& origin = cols[kOrigin].as_list();
                   Array sums(6, 0.0);
                   for (size_t i = 0; i < dep.size(); ++i) {
-                    if (cancelled[i] != 0 || std::isnan(dep[i]) || origin[i] < 0) continue;
-                    auto a = static_cast<size_t>(origin[i]);
-                    sums[2 * a] += dep[i];
-                    sums[2 * a + 1] += 1;
+                    const int a = airport_index(origin[i]);
+                    if (cancelled[i] != 0 || std::isnan(dep[i]) || a < 0) continue;
+                    sums[2 * static_cast<size_t>(a)] += dep[i];
+                    sums[2 * static_cast<size_t>(a) + 1] += 1;
                   }
                   return sums;
                 });

@@ -6,8 +6,11 @@
 #include <limits>
 #include <map>
 
+#include "schedlab/core/errors.hpp"
 #include "schedlab/core/graph_file.hpp"
+#include "schedlab/core/plan.hpp"
 #include "schedlab/core/predict.hpp"
+#include "schedlab/core/value_codec.hpp"
 #include "schedlab/schedulers/compute.hpp"
 #include "schedlab/schedulers/scheduler.hpp"
 
@@ -15,12 +18,19 @@ namespace schedlab::suite {
 namespace {
 
 CellPrediction prediction_for(const Graph& g, std::span<const NodeId> targets,
-                              const std::vector<double>& compute_ms, const SchedulerInfo& info,
+                              const Calibration& calibration, const SchedulerInfo& info,
                               unsigned workers, bool gil) {
-  Prediction p = predict(g, targets, compute_ms, info.machine(workers, gil));
+  const TaskCosts& costs = calibration.costs;
+  Prediction p = predict(g, targets, costs, info.machine(workers, gil));
+  if (!calibration.failed.empty()) {
+    p.reasoning.push_back(fmt::format(
+        "calibration stopped at a failing task ({}): compute times are unknown, so this "
+        "prediction counts sleeps only",
+        calibration.failed));
+  }
   CellPrediction out{p.predicted_ms,         p.bound_ms, p.total_work_ms, p.critical_path_ms, 0,
                      std::move(p.reasoning), {}};
-  for (double c : compute_ms) out.compute_ms += c;
+  for (double c : costs.compute_ms) out.compute_ms += c;
   for (const ScheduledTask& t : p.schedule) {
     out.schedule.push_back(
         {std::string(g.key(t.node)), g.op(t.node)->name, t.worker, 0, t.start_ms, t.end_ms});
@@ -28,22 +38,65 @@ CellPrediction prediction_for(const Graph& g, std::span<const NodeId> targets,
   return out;
 }
 
-}  // namespace
+double ms_since(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
 
-std::vector<double> calibrate(const Graph& g, std::span<const NodeId> targets) {
-  std::vector<double> out(g.size(), std::numeric_limits<double>::infinity());
-  for (int run = 0; run < 2; ++run) {
-    ComputeResult r = compute(g, targets,
-                              {.scheduler = SchedulerRegistry::global().baseline().name,
-                               .trace = true,
-                               .skip_sleep = true});
-    for (const TaskEvent& e : r.trace) {
-      out[e.node] =
-          std::min(out[e.node], std::chrono::duration<double, std::milli>(e.end - e.start).count());
+// What moving each value once costs: encoding it into a buffer that is already mapped (as the
+// processes scheduler reuses its large-payload segment), and decoding it into a copy that is
+// freed again (every copy made is freed, and freeing a table of strings is not cheap).
+void time_moving(const Value& v, NodeId n, TaskCosts& out, std::vector<char>& buffer) {
+  buffer.resize(encoded_size(v));
+  auto start = Clock::now();
+  encode_into(v, buffer.data());
+  out.encode_ms[n] = ms_since(start);
+  start = Clock::now();
+  decode({buffer.data(), buffer.size()});
+  out.decode_ms[n] = ms_since(start);
+}
+
+TaskCosts measure_costs(const Graph& g, std::span<const NodeId> targets, const Plan& plan) {
+  const std::string baseline = SchedulerRegistry::global().baseline().name;
+  TaskCosts out;
+  out.encode_ms.assign(g.size(), 0.0);
+  out.decode_ms.assign(g.size(), 0.0);
+  // First run: every value kept, to time moving it. It also pays for cold caches and the first
+  // touches of data files, so that the second run measures a warm machine.
+  {
+    ComputeResult all = compute(g, plan.order, {.scheduler = baseline, .skip_sleep = true});
+    std::vector<char> buffer;
+    for (size_t i = 0; i < plan.order.size(); ++i) {
+      time_moving(all.values[i], plan.order[i], out, buffer);
+      g.for_each_ref(plan.order[i], [&](NodeId d) {
+        if (!g.is_task(d)) time_moving(g.literal_value(d), d, out, buffer);
+      });
     }
   }
-  for (double& x : out) x = std::isinf(x) ? 0.0 : x;
+  // Second run, as a real run goes (intermediates released). On the one-worker baseline, a
+  // task's time is from its start to the next task's start: what finishing it costs (storing
+  // the result, releasing arguments nobody needs any more) belongs to it, not to the next.
+  ComputeResult r = compute(g, targets, {.scheduler = baseline, .trace = true, .skip_sleep = true});
+  out.compute_ms.assign(g.size(), 0.0);
+  for (size_t i = 0; i < r.trace.size(); ++i) {
+    const TaskEvent& e = r.trace[i];
+    const Clock::time_point until = i + 1 < r.trace.size() ? r.trace[i + 1].start : e.end;
+    out.compute_ms[e.node] = std::chrono::duration<double, std::milli>(until - e.start).count();
+  }
   return out;
+}
+
+}  // namespace
+
+Calibration calibrate(const Graph& g, std::span<const NodeId> targets) {
+  const auto plan = plan_for(g, targets);
+  Calibration calibration;
+  try {
+    calibration.costs = measure_costs(g, targets, *plan);
+  } catch (const TaskError& e) {
+    calibration.costs = {};
+    calibration.failed = e.what();
+  }
+  return calibration;
 }
 
 CellPrediction predict_graph(const Graph& graph, std::span<const NodeId> targets,
@@ -55,7 +108,7 @@ CellPrediction predict_graph(const Graph& graph, std::span<const NodeId> targets
 struct PreparedSuite::Instance {
   std::string lesson;
   kernels::BuiltScenario built;
-  std::vector<double> compute_ms;  // calibrated, per node
+  Calibration calibration;
   double compute_total = 0;
 };
 
@@ -82,8 +135,8 @@ PreparedSuite::PreparedSuite(SuiteSpec spec) : spec_(std::move(spec)) {
         inst->lesson = s->lesson;
         inst->built = kernels::build_scenario(*s, params, {spec_.unit_ms, spec_.data_dir});
       }
-      inst->compute_ms = calibrate(inst->built.graph, inst->built.targets);
-      for (double x : inst->compute_ms) inst->compute_total += x;
+      inst->calibration = calibrate(inst->built.graph, inst->built.targets);
+      for (double x : inst->calibration.costs.compute_ms) inst->compute_total += x;
       instances_.push_back(std::move(inst));
     }
     const Instance& inst = *instances_[it->second];
@@ -98,7 +151,7 @@ PreparedSuite::PreparedSuite(SuiteSpec spec) : spec_(std::move(spec)) {
     const SchedulerInfo& info = SchedulerRegistry::global().info(c.scheduler);
     cell.baseline = info.traits.speedup_baseline;
     cell.policy = policy_name(info.traits.policy);
-    CellPrediction p = prediction_for(inst.built.graph, inst.built.targets, inst.compute_ms, info,
+    CellPrediction p = prediction_for(inst.built.graph, inst.built.targets, inst.calibration, info,
                                       c.workers, c.gil);
     cell.predicted_ms = p.predicted_ms;
     cell.bound_ms = p.bound_ms;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "schedlab/core/predict.hpp"
 #include "schedlab/reports/results.hpp"
 #include "schedlab/suite/spec.hpp"
 
@@ -20,9 +21,15 @@ struct CellPrediction {
   std::vector<reports::TaskRecord> schedule;  // the simulated run: who runs what, when
 };
 
-// Compute time of every task (ms, indexed by node): the faster of two sleepless runs on the
-// baseline scheduler (the first also pays for cold caches and first touches of data files).
-std::vector<double> calibrate(const Graph& graph, std::span<const NodeId> targets);
+// What every task costs (ms, indexed by node), measured in sleepless runs on the baseline
+// scheduler: its compute time, and encoding and decoding its value once. A task that fails stops
+// the measuring (costs stay 0) and is named in `failed`; the run will report it as the cell's
+// error.
+struct Calibration {
+  TaskCosts costs;
+  std::string failed;
+};
+Calibration calibrate(const Graph& graph, std::span<const NodeId> targets);
 
 // Calibrates `graph` and predicts it on `scheduler` (`schedlab predict`).
 CellPrediction predict_graph(const Graph& graph, std::span<const NodeId> targets,

@@ -67,6 +67,30 @@ SuiteSpec classroom_suite() {
   return spec;
 }
 
+std::vector<kernels::Params> param_sets(const std::vector<std::string>& items) {
+  std::vector<std::pair<std::string, std::vector<std::string>>> values;  // in order given
+  for (const std::string& item : items) {
+    const auto [key, value] = *kernels::parse_params({item}).begin();
+    auto it = std::find_if(values.begin(), values.end(), [&](auto& kv) { return kv.first == key; });
+    if (it == values.end()) it = values.insert(values.end(), {key, {}});
+    if (std::find(it->second.begin(), it->second.end(), value) == it->second.end()) {
+      it->second.push_back(value);
+    }
+  }
+  std::vector<kernels::Params> sets{{}};
+  for (const auto& [key, alternatives] : values) {
+    std::vector<kernels::Params> next;
+    for (const kernels::Params& set : sets) {
+      for (const std::string& v : alternatives) {
+        next.push_back(set);
+        next.back()[key] = v;
+      }
+    }
+    sets = std::move(next);
+  }
+  return items.empty() ? std::vector<kernels::Params>{} : sets;
+}
+
 SuiteSpec matrix_suite(const std::vector<std::string>& scenarios,
                        const std::vector<std::string>& schedulers,
                        const std::vector<unsigned>& workers,

@@ -33,6 +33,10 @@ struct SuiteSpec {
 // the lessons' variants (chain and fan-in sums, fib with and without the GIL).
 SuiteSpec classroom_suite();
 
+// `--param` flags as parameter sets: the values of one name are alternatives, different names
+// combine. "reduce=chain reduce=fanin n=4" gives {reduce=chain n=4} and {reduce=fanin n=4}.
+std::vector<kernels::Params> param_sets(const std::vector<std::string>& items);
+
 // The cross product of the lists; an empty list means "all" (scenarios: the lessons;
 // schedulers: every available one; workers: 1, 2, 4). A scheduler with a fixed worker count
 // (sync) gets one cell.

@@ -8,7 +8,9 @@
 namespace schedlab {
 namespace {
 
+using ::testing::Contains;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 struct SlowArithmetic {
   Graph g;
@@ -58,7 +60,7 @@ TEST(Predict, GilAndCoresLimitComputing) {
   std::vector<double> compute(g.size(), 10.0);
   compute[targets[0]] = 0;
   auto on = [&](unsigned w, bool separate, bool gil) {
-    return predict(g, targets, compute,
+    return predict(g, targets, {.compute_ms = compute, .encode_ms = {}, .decode_ms = {}},
                    {.workers = w,
                     .processes =
                         separate ? ProcessModel::process_per_worker : ProcessModel::one_process,
@@ -99,6 +101,36 @@ TEST(Predict, WorkFirstPolicyRunsSuccessorsAtOnce) {
   };
   EXPECT_DOUBLE_EQ(on(Policy::fifo), 300);        // all 8 roots first, then the 4 adds
   EXPECT_DOUBLE_EQ(on(Policy::work_first), 350);  // each add runs as soon as its pair is done
+}
+
+TEST(Predict, ProcessWorkersPayTheParentToMoveValuesOneAtATime) {
+  // Two 10 ms tasks each make a value that costs 4 ms to encode and 6 ms to decode; a third
+  // takes both. Values only move where workers are processes.
+  Graph g;
+  auto a = call(g, Call{"a"}, "inc", 1);
+  auto b = call(g, Call{"b"}, "inc", 2);
+  auto c = call(g, Call{"c"}, "add", a, b);
+  std::vector<NodeId> targets{c.id()};
+  TaskCosts costs{.compute_ms = std::vector<double>(g.size(), 0.0),
+                  .encode_ms = std::vector<double>(g.size(), 0.0),
+                  .decode_ms = std::vector<double>(g.size(), 0.0)};
+  for (NodeId n : {a.id(), b.id()}) {
+    costs.compute_ms[n] = 10;
+    costs.encode_ms[n] = 4;
+    costs.decode_ms[n] = 6;
+  }
+  auto on = [&](ProcessModel model) {
+    return predict(g, targets, costs, {.workers = 2, .processes = model, .cores = 4});
+  };
+  const Prediction shared = on(ProcessModel::one_process);
+  EXPECT_DOUBLE_EQ(shared.predicted_ms, 10);
+  EXPECT_THAT(shared.reasoning, Not(Contains(HasSubstr("values move"))));
+  // a and b: 10 ms + 4 ms encoding on their workers, then the parent decodes one result after
+  // the other (6 ms each, ends at 26); c: the parent encodes both arguments (8 ms, ends at
+  // 34), then its worker decodes them (12 ms).
+  const Prediction apart = on(ProcessModel::process_per_worker);
+  EXPECT_DOUBLE_EQ(apart.predicted_ms, 46);
+  EXPECT_THAT(apart.reasoning, Contains(HasSubstr("values move between processes")));
 }
 
 }  // namespace

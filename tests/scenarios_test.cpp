@@ -6,12 +6,14 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "schedlab/core/errors.hpp"
 #include "schedlab/core/gil.hpp"
 #include "schedlab/core/ops.hpp"
 #include "schedlab/core/predict.hpp"
+#include "schedlab/kernels/flights.hpp"
 #include "schedlab/schedulers/compute.hpp"
 #include "schedlab/schedulers/scheduler.hpp"
 
@@ -57,6 +59,34 @@ TEST(Scenarios, FlightsAgreeOnEveryScheduler) {
     EXPECT_EQ(run("flights", p, s->name), expected) << s->name;
   }
   SchedulerRegistry::global().shutdown();
+}
+
+TEST(Scenarios, FlightsFilesGrowWithTheUnit) {
+  // rows=auto sizes each file for one unit of parsing on this machine, so twice the unit is
+  // about twice the rows (each rounded to two significant digits).
+  const int one = flights_rows_for_unit(data_dir(), 10),
+            two = flights_rows_for_unit(data_dir(), 20);
+  EXPECT_GE(one, 1000);
+  EXPECT_LE(two, 10'000'000);
+  EXPECT_NEAR(two, 2.0 * one, 0.1 * two);
+}
+
+TEST(Scenarios, AMalformedFlightsFileNamesTheFileAndTheLine) {
+  register_flights_ops();
+  std::filesystem::create_directories(data_dir());
+  const std::string path = data_dir() + "/bad.csv";
+  std::ofstream(path) << "Date,DayOfWeek,CRSDepTime,UniqueCarrier,FlightNum,DepDelay,ArrDelay,"
+                         "Origin,Dest,Distance,Cancelled\n"
+                         "1990-01-02,3,0905,AA,12,5,7,JFK,D3,200,0\n"
+                         "1990-01-02,3,0905\n";
+  Graph g;
+  auto table = call(g, "flights.read", path);
+  try {
+    compute(table, {.scheduler = "sync"});
+    FAIL() << "a short line was accepted";
+  } catch (const TaskError& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("bad.csv:3: 3 fields, expected 11"));
+  }
 }
 
 TEST(Scenarios, BadParametersAreUsageErrors) {
@@ -111,8 +141,7 @@ TEST(Scenarios, LessonsPromiseWhatThePredictorPredicts) {
     const Scenario& s = find_scenario(c.scenario);
     EXPECT_THAT(s.lesson, ::testing::HasSubstr(c.sentence)) << c.scenario;
     BuiltScenario b = build_scenario(s, c.params, {.unit_ms = unit, .data_dir = data_dir()});
-    const std::vector<double> no_compute(b.graph.size(), 0.0);
-    Prediction p = predict(b.graph, b.targets, no_compute,
+    Prediction p = predict(b.graph, b.targets, {},
                            SchedulerRegistry::global().info(c.scheduler).machine(c.workers, false));
     EXPECT_NEAR(p.predicted_ms, c.units * unit, 1e-6)
         << c.scenario << " " << c.scheduler << "/" << c.workers << ": " << c.sentence;

@@ -18,6 +18,7 @@
 namespace schedlab::suite {
 namespace {
 
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
@@ -63,6 +64,22 @@ TEST(Spec, MatrixAppliesEachParameterSetOnlyWhereTheScenarioHasIt) {
   EXPECT_EQ(cell_list(s),
             "inc-dbl/threads/2/gil reduce=chain;inc-dbl/threads/2/gil reduce=tree;"
             "fib/threads/2/gil;");  // fib lacks `reduce`: one cell, not one per set
+}
+
+TEST(Spec, ValuesOfOneParameterAreAlternativesAndNamesCombine) {
+  auto text = [](const std::vector<kernels::Params>& sets) {
+    std::string out;
+    for (const kernels::Params& p : sets) {
+      for (const auto& [k, v] : p) out += k + "=" + v + " ";
+      out += ";";
+    }
+    return out;
+  };
+  EXPECT_EQ(text(param_sets({"reduce=chain", "n=4", "reduce=fanin", "reduce=chain"})),
+            "n=4 reduce=chain ;n=4 reduce=fanin ;");
+  EXPECT_EQ(text(param_sets({"files=1", "rows=500"})), "files=1 rows=500 ;");
+  EXPECT_TRUE(param_sets({}).empty());
+  EXPECT_THROW(param_sets({"rows"}), UsageError);
 }
 
 TEST(Spec, MatrixRejectsAParameterNoScenarioHas) {
@@ -203,6 +220,21 @@ TEST_F(SuiteFile, AGraphFileRunsWhereAScenarioWould) {
   } catch (const UsageError& e) {
     EXPECT_STREQ(e.what(), "graph file 'no/such/graph.json' does not exist (or is not a file)");
   }
+}
+
+TEST_F(SuiteFile, AGraphFileWhoseTaskFailsIsACellErrorNotAnAbortedRun) {
+  write(R"({"tasks": {"a": {"op": "inc", "args": [1]},
+                      "b": {"op": "div", "args": [{"ref": "a"}, 0], "sleep_ms": 3}}})");
+  SuiteSpec s = matrix_suite({path.string()}, {"sync"}, {1}, {}, false);
+  s.repeat = 1;
+  PreparedSuite p(s);
+  EXPECT_NEAR(p.cell(0).predicted_ms, 3, 0.5);  // sleeps only
+  EXPECT_THAT(p.cell(0).reasoning,
+              Contains(HasSubstr("calibration stopped at a failing task (task 'b' (op div) "
+                                 "failed: division by zero)")));
+  reports::SuiteResult r = run_suite(p, {}, {});
+  ASSERT_EQ(r.cells.size(), 1u);
+  EXPECT_EQ(r.cells[0].error, "task 'b' (op div) failed: division by zero");
 }
 
 // --- aggregation ---
