@@ -75,13 +75,17 @@ std::string fingerprint(std::string_view bytes) {
                      hash);
 }
 
+// The whole file in one read into a string of its size (a stream into a growing buffer would
+// copy a 20 MB file several times: memory traffic that two parses side by side would share).
 std::optional<std::string> read_whole(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) return std::nullopt;
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) return std::nullopt;
-  return std::move(buffer).str();
+  const std::streamoff size = in.tellg();
+  if (size < 0) return std::nullopt;
+  std::string bytes(static_cast<size_t>(size), '\0');
+  in.seekg(0);
+  if (!in.read(bytes.data(), size)) return std::nullopt;
+  return bytes;
 }
 
 fs::path check_path(const fs::path& data) {
@@ -181,8 +185,23 @@ Value read_table(const std::string& path) {
     throw std::runtime_error(
         fmt::format("{}:1: the header is not {}", path, fmt::join(kColumns, ",")));
   }
+  const auto rows = static_cast<size_t>(std::count(rest.begin(), rest.end(), '\n') + 1);
   std::array<Array, kColumnCount> numbers;
   std::array<List, kColumnCount> texts;
+  for (size_t c = 0; c < kColumnCount; ++c) {
+    if (is_text_column(c))
+      texts[c].reserve(rows);
+    else
+      numbers[c].reserve(rows);
+  }
+  // A file has few distinct codes: each is made once and shared, as a data frame's categories
+  // are. (Decoding in another process makes a string per row again.)
+  std::map<std::string, Value, std::less<>> codes;
+  auto intern = [&codes](std::string_view text) -> const Value& {
+    auto it = codes.find(text);
+    if (it == codes.end()) it = codes.emplace(std::string(text), Value(std::string(text))).first;
+    return it->second;
+  };
   for (size_t row = 2; !rest.empty(); ++row) {
     std::string_view line = next_line();
     if (line.empty()) continue;
@@ -192,7 +211,7 @@ Value read_table(const std::string& path) {
     }
     for (size_t c = 0; c < kColumnCount; ++c) {
       if (is_text_column(c))
-        texts[c].emplace_back(std::string(fields[c]));
+        texts[c].push_back(intern(fields[c]));
       else
         numbers[c].push_back(c == kDate ? day_number(fields[c]) : number_or_nan(fields[c]));
     }
@@ -246,29 +265,57 @@ std::vector<std::string> ensure_flights_data(const std::string& data_dir, int fi
   return paths;
 }
 
-// Rows a file needs for its parse to take about `unit_ms` here, measured on a small file and
-// rounded to two significant digits so that nearby units share a cached data set.
+namespace {
+
+// Parsing speed in rows per ms: the fastest of five parses of a 100,000-row file, after one to
+// warm up (a smaller file fits in the caches and parses faster per row than the real ones).
+double measure_rows_per_ms(const std::string& data_dir) {
+  constexpr int kProbeRows = 100'000;
+  const std::string probe = ensure_flights_data(data_dir, 1, kProbeRows).front();
+  read_table(probe);
+  double best = std::numeric_limits<double>::infinity();
+  for (int i = 0; i < 5; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    read_table(probe);
+    best = std::min(
+        best, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                  .count());
+  }
+  return kProbeRows / std::max(best, 1e-3);
+}
+
+// The rate is kept in the data directory, one file per host, so that every later run parses the
+// same files (measured again, each run would pick slightly different sizes, and data sets).
+double rows_per_ms(const std::string& data_dir) {
+  char host[256] = "localhost";
+  gethostname(host, sizeof host - 1);
+  const fs::path kept = fs::path(data_dir) / fmt::format("flights-parse-rate-{}.txt", host);
+  if (std::optional<std::string> text = read_whole(kept)) {
+    double rate = 0;
+    auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), rate);
+    if (ec == std::errc() && rate > 0 && std::isfinite(rate)) return rate;
+  }
+  const double rate = measure_rows_per_ms(data_dir);
+  write_output_file(kept.string(), fmt::format("{:.1f}\n", rate));
+  return rate;
+}
+
+}  // namespace
+
 int flights_rows_for_unit(const std::string& data_dir, double unit_ms) {
   static std::mutex mutex;
-  static std::map<std::string, double> rows_per_ms;  // per data directory (the disk matters)
+  static std::map<std::string, double> rates;  // per data directory
   std::lock_guard lock(mutex);
-  auto [it, fresh] = rows_per_ms.try_emplace(data_dir, 0.0);
-  if (fresh) {
-    constexpr int kProbeRows = 20'000;
-    const std::string probe = ensure_flights_data(data_dir, 1, kProbeRows).front();
-    double best = std::numeric_limits<double>::infinity();
-    for (int i = 0; i < 3; ++i) {
-      const auto start = std::chrono::steady_clock::now();
-      read_table(probe);
-      best = std::min(
-          best, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-                    .count());
-    }
-    it->second = kProbeRows / std::max(best, 1e-3);
-  }
+  auto [it, fresh] = rates.try_emplace(data_dir, 0.0);
+  if (fresh) it->second = rows_per_ms(data_dir);
+  // Rounded to a step of a 1-1.2-1.5-2-2.5-3-4-5-6-8 series, so that nearby units share files.
   const double rows = std::clamp(unit_ms * it->second, 1000.0, 10'000'000.0);
-  const double scale = std::pow(10.0, std::floor(std::log10(rows)) - 1);
-  return static_cast<int>(std::round(rows / scale) * scale);
+  const double decade = std::pow(10.0, std::floor(std::log10(rows)));
+  double best = decade;
+  for (double m : {1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0}) {
+    if (std::abs(m * decade - rows) < std::abs(best - rows)) best = m * decade;
+  }
+  return static_cast<int>(best);
 }
 
 void register_flights_ops() {

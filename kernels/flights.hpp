@@ -14,8 +14,9 @@ inline const char* const kAirports[] = {"EWR", "JFK", "LGA"};
 // once; the same parameters always give the same bytes) and returns their paths.
 std::vector<std::string> ensure_flights_data(const std::string& data_dir, int files, int rows);
 
-// How many rows a file needs for parsing it to take about `unit_ms` on this machine: measured
-// once per process on a small file (two significant digits, 1,000 to 10,000,000).
+// How many rows a file needs for parsing it to take about `unit_ms` on this machine (1,000 to
+// 10,000,000, on a 1-1.2-1.5-2-2.5-3-4-5-6-8 series). The parsing speed is measured once and
+// kept in data_dir (flights-parse-rate-HOST.txt; delete it to measure again).
 int flights_rows_for_unit(const std::string& data_dir, double unit_ms);
 
 // Registers flights.read, flights.max_delay, flights.delay_sums, flights.mean_by_origin.

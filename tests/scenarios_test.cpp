@@ -3,6 +3,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
@@ -62,13 +63,22 @@ TEST(Scenarios, FlightsAgreeOnEveryScheduler) {
 }
 
 TEST(Scenarios, FlightsFilesGrowWithTheUnit) {
-  // rows=auto sizes each file for one unit of parsing on this machine, so twice the unit is
-  // about twice the rows (each rounded to two significant digits).
-  const int one = flights_rows_for_unit(data_dir(), 10),
-            two = flights_rows_for_unit(data_dir(), 20);
-  EXPECT_GE(one, 1000);
-  EXPECT_LE(two, 10'000'000);
-  EXPECT_NEAR(two, 2.0 * one, 0.1 * two);
+  // rows=auto sizes each file for one unit of parsing at the rate kept in the data directory
+  // (here 1,000 rows per ms), on a series of round numbers.
+  const std::string dir = data_dir() + "/rate";
+  std::filesystem::create_directories(dir);
+  char host[256] = "localhost";
+  gethostname(host, sizeof host - 1);
+  std::ofstream(dir + "/flights-parse-rate-" + host + ".txt") << "1000.0\n";
+  EXPECT_EQ(flights_rows_for_unit(dir, 100), 100'000);
+  EXPECT_EQ(flights_rows_for_unit(dir, 130), 120'000);
+  EXPECT_EQ(flights_rows_for_unit(dir, 0.5), 1'000);       // at least 1,000
+  EXPECT_EQ(flights_rows_for_unit(dir, 1e9), 10'000'000);  // at most 10,000,000
+  // Without a kept rate, it is measured once and kept.
+  const int measured = flights_rows_for_unit(data_dir(), 10);
+  EXPECT_GE(measured, 1000);
+  EXPECT_TRUE(std::filesystem::exists(data_dir() + "/flights-parse-rate-" + host + ".txt"));
+  EXPECT_EQ(flights_rows_for_unit(data_dir(), 10), measured);
 }
 
 TEST(Scenarios, AMalformedFlightsFileNamesTheFileAndTheLine) {
