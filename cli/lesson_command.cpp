@@ -26,6 +26,7 @@
 #include "schedlab/core/predict.hpp"
 #include "schedlab/kernels/flights.hpp"
 #include "schedlab/kernels/scenarios.hpp"
+#include "schedlab/reports/graphviz.hpp"
 #include "schedlab/schedulers/compute.hpp"
 #include "schedlab/schedulers/scheduler.hpp"
 #include "schedlab/suite/prepared.hpp"
@@ -91,13 +92,13 @@ std::string graph_text(const Graph& g, std::span<const NodeId> targets, double u
 // The graph as a picture beside the terminal text, when Graphviz is there to draw it.
 std::string write_picture(const Graph& g, std::span<const NodeId> targets,
                           const std::string& svg_path) {
-  const std::string dot_path = svg_path + ".dot";
-  write_output_file(dot_path, graph_to_dot(g, targets, "LR"));
-  const std::string cmd = fmt::format("dot -Tsvg '{}' -o '{}' 2>/dev/null", dot_path, svg_path);
-  if (std::system(cmd.c_str()) == 0) {
-    std::filesystem::remove(dot_path);
+  const std::string dot = graph_to_dot(g, targets, "LR");
+  if (std::optional<std::string> svg = reports::dot_to_svg(dot)) {
+    write_output_file(svg_path, *svg);
     return fmt::format("(picture: {})", svg_path);
   }
+  const std::string dot_path = svg_path + ".dot";
+  write_output_file(dot_path, dot);
   return fmt::format("(Graphviz's `dot` is missing: the graph is in {})", dot_path);
 }
 

@@ -1,5 +1,6 @@
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -9,6 +10,7 @@
 #include "schedlab/core/output_file.hpp"
 #include "schedlab/reports/compare.hpp"
 #include "schedlab/reports/gbench.hpp"
+#include "schedlab/reports/reporter.hpp"
 
 namespace schedlab::cli {
 namespace {
@@ -35,25 +37,47 @@ reports::SuiteResult read_results(const std::string& path) {
 
 Command add_report(CLI::App& app) {
   struct Args {
-    std::string old_file, new_file, gbench_file, csv;
+    std::string old_file, new_file, gbench_file, csv, html, results_file, output;
   };
   auto args = std::make_shared<Args>();
   CLI::App* sub = app.add_subcommand("report",
-                                     "Turn results into tables: compare two runs, or "
-                                     "read Google Benchmark output");
+                                     "Turn results into reports: render report.html, compare "
+                                     "two runs, or read Google Benchmark output");
   sub->require_subcommand(1);
   CLI::App* compare = sub->add_subcommand(
       "compare", "Markdown table of NEW/OLD per cell, and whether each change is beyond the noise");
   compare->add_option("OLD", args->old_file, "results.json of the earlier run")->required();
   compare->add_option("NEW", args->new_file, "results.json of the later run")->required();
+  compare->add_option("--html", args->html, "also write the comparison as an HTML page here");
+  CLI::App* html = sub->add_subcommand(
+      "html", "Render report.html (charts, graph pictures, timelines) from a results.json");
+  html->add_option("RESULTS", args->results_file, "results.json of a run")->required();
+  html->add_option("-o,--output", args->output,
+                   "where to write the page (default: report.html beside RESULTS)");
   CLI::App* gbench = sub->add_subcommand(
       "gbench", "Markdown (and CSV) tables from the benchmark binary's JSON output");
   gbench->add_option("FILE", args->gbench_file, "--benchmark_out JSON file")->required();
   gbench->add_option("--csv", args->csv, "also write the table as CSV to this file");
-  return [args, compare] {
+  return [args, compare, html] {
     if (compare->parsed()) {
-      std::cout << reports::compare_markdown(read_results(args->old_file),
-                                             read_results(args->new_file));
+      if (!args->html.empty()) check_output_path(args->html);
+      const reports::SuiteResult old_run = read_results(args->old_file),
+                                 new_run = read_results(args->new_file);
+      std::cout << reports::compare_markdown(old_run, new_run);
+      if (!args->html.empty())
+        write_output_file(args->html, reports::compare_html(old_run, new_run));
+      return 0;
+    }
+    if (html->parsed()) {
+      const std::string out =
+          !args->output.empty()
+              ? args->output
+              : (std::filesystem::path(args->results_file).parent_path() / "report.html").string();
+      check_output_path(out);
+      const reports::Files files =
+          reports::html_reporter()->render(read_results(args->results_file));
+      write_output_file(out, files.front().second);
+      std::cerr << "Wrote " << out << "\n";
       return 0;
     }
     if (!args->csv.empty()) check_output_path(args->csv);

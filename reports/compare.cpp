@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "schedlab/reports/html_page.hpp"
+#include "schedlab/reports/svg_chart.hpp"
 #include "schedlab/reports/table.hpp"
 
 namespace schedlab::reports {
@@ -15,44 +17,100 @@ bool beyond_noise(const Statistics& o, const Statistics& n) {
   return diff > noise && diff > 0.02 * o.median;
 }
 
+Comparison compare_runs(const SuiteResult& old_run, const SuiteResult& new_run) {
+  Comparison out;
+  auto find = [](const SuiteResult& run, const std::string& id) -> const Cell* {
+    auto it = std::find_if(run.cells.begin(), run.cells.end(),
+                           [&](const Cell& c) { return c.id() == id; });
+    return it == run.cells.end() ? nullptr : &*it;
+  };
+  for (const Cell& n : new_run.cells) {
+    ComparedCell c{n.id(), n.scheduler, find(old_run, n.id()), &n, 0, ""};
+    if (!c.old_cell) {
+      c.verdict = "new cell";
+    } else if (!c.old_cell->error.empty() || !n.error.empty() || c.old_cell->wall.n == 0 ||
+               n.wall.n == 0) {
+      c.verdict = "failed in one run";
+    } else {
+      const Statistics &o = c.old_cell->wall, &w = n.wall;
+      c.ratio = o.median > 0 ? w.median / o.median : 0;
+      c.verdict = "within noise";
+      if (beyond_noise(o, w)) {
+        c.verdict = c.ratio < 1 ? "faster" : "slower";
+        ++(c.ratio < 1 ? out.faster : out.slower);
+      }
+    }
+    out.cells.push_back(std::move(c));
+  }
+  for (const Cell& o : old_run.cells) {
+    if (!find(new_run, o.id()))
+      out.cells.push_back({o.id(), o.scheduler, &o, nullptr, 0, "missing in new"});
+  }
+  return out;
+}
+
+namespace {
+
+std::string median_text(const Cell* c) {
+  return c && c->error.empty() && c->wall.n > 0 ? fmt::format("{:.1f}", c->wall.median) : "";
+}
+
+}  // namespace
+
 std::string compare_markdown(const SuiteResult& old_run, const SuiteResult& new_run) {
+  const Comparison cmp = compare_runs(old_run, new_run);
   Table t{{"cell", "old median ms", "new median ms", "new/old", "verdict"},
           {false, true, true, true, false},
           {}};
-  size_t faster = 0, slower = 0;
-  for (const Cell& n : new_run.cells) {
-    auto o = std::find_if(old_run.cells.begin(), old_run.cells.end(),
-                          [&](const Cell& c) { return c.id() == n.id(); });
-    if (o == old_run.cells.end()) {
-      t.rows.push_back({n.id(), "", fmt::format("{:.1f}", n.wall.median), "", "new cell"});
-      continue;
-    }
-    if (!o->error.empty() || !n.error.empty() || o->wall.n == 0 || n.wall.n == 0) {
-      t.rows.push_back({n.id(), "", "", "", "failed in one run"});
-      continue;
-    }
-    const double ratio = o->wall.median > 0 ? n.wall.median / o->wall.median : 0;
-    std::string verdict = "within noise";
-    if (beyond_noise(o->wall, n.wall)) {
-      verdict = ratio < 1 ? "faster" : "slower";
-      ++(ratio < 1 ? faster : slower);
-    }
-    t.rows.push_back({n.id(), fmt::format("{:.1f}", o->wall.median),
-                      fmt::format("{:.1f}", n.wall.median), fmt::format("{:.3f}", ratio), verdict});
-  }
-  for (const Cell& o : old_run.cells) {
-    bool gone = std::none_of(new_run.cells.begin(), new_run.cells.end(),
-                             [&](const Cell& c) { return c.id() == o.id(); });
-    if (gone)
-      t.rows.push_back({o.id(), fmt::format("{:.1f}", o.wall.median), "", "", "missing in new"});
+  for (const ComparedCell& c : cmp.cells) {
+    t.rows.push_back({c.id, median_text(c.old_cell), median_text(c.new_cell),
+                      c.ratio > 0 ? fmt::format("{:.3f}", c.ratio) : "", c.verdict});
   }
   std::string out = fmt::format(
       "# schedlab compare\n\nOld: {} (commit {}). New: {} (commit {}).\n"
       "{} cell{} faster, {} slower beyond the noise.\n\n",
       markdown_escape(old_run.context.date), markdown_escape(old_run.context.commit),
-      markdown_escape(new_run.context.date), markdown_escape(new_run.context.commit), faster,
-      faster == 1 ? "" : "s", slower);
+      markdown_escape(new_run.context.date), markdown_escape(new_run.context.commit), cmp.faster,
+      cmp.faster == 1 ? "" : "s", cmp.slower);
   return out + markdown_table(t);
+}
+
+std::string compare_html(const SuiteResult& old_run, const SuiteResult& new_run) {
+  const Comparison cmp = compare_runs(old_run, new_run);
+  std::vector<BarRow> bars;
+  std::string rows;
+  for (const ComparedCell& c : cmp.cells) {
+    if (c.ratio > 0) {
+      bars.push_back({c.id, c.scheduler, c.new_cell->wall.median, c.old_cell->wall.median, false});
+    }
+    rows += fmt::format(
+        "<tr class=\"{}\"><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
+        "<td class=\"num\">{}</td><td>{}</td></tr>\n",
+        c.verdict == "within noise" ? ""
+        : c.verdict == "faster"     ? "held"
+                                    : "missed",
+        xml_escape(c.id), median_text(c.old_cell), median_text(c.new_cell),
+        c.ratio > 0 ? fmt::format("{:.3f}", c.ratio) : "", xml_escape(c.verdict));
+  }
+  Palette palette;
+  std::string body = fmt::format(
+      "<header><h1>schedlab compare</h1><p>Old: {} (commit {}). New: {} (commit {}). {} "
+      "cell{} faster, {} slower beyond the noise.</p></header>\n",
+      xml_escape(old_run.context.date), xml_escape(old_run.context.commit),
+      xml_escape(new_run.context.date), xml_escape(new_run.context.commit), cmp.faster,
+      cmp.faster == 1 ? "" : "s", cmp.slower);
+  if (!bars.empty()) {
+    body += fmt::format(
+        "<figure>{}<figcaption>New median (bar) against the old one (tick), new/old in "
+        "brackets. Hover for the figures; click a scheduler to hide or show it.</figcaption>"
+        "</figure>\n",
+        bar_and_tick_chart(bars, palette, {.bar = "new", .tick = "old"}));
+  }
+  body += fmt::format(
+      "<table><thead><tr><th>cell</th><th>old median ms</th><th>new median ms</th>"
+      "<th>new/old</th><th>verdict</th></tr></thead><tbody>\n{}</tbody></table>\n",
+      rows);
+  return html_page("schedlab compare", body);
 }
 
 }  // namespace schedlab::reports

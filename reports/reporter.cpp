@@ -11,8 +11,8 @@ namespace schedlab::reports {
 
 void write_reports(const SuiteResult& result, const std::string& dir) {
   namespace fs = std::filesystem;
-  for (const auto& reporter :
-       {json_reporter(), csv_reporter(), markdown_reporter(), timeline_reporter()}) {
+  for (const auto& reporter : {json_reporter(), csv_reporter(), markdown_reporter(),
+                               timeline_reporter(), html_reporter()}) {
     for (const auto& [name, contents] : reporter->render(result)) {
       fs::path path = fs::path(dir) / name;
       std::error_code ec;

@@ -3,11 +3,14 @@
 // atomically, so a report directory never holds half a file, even after Ctrl-C.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "schedlab/reports/graphviz.hpp"
 #include "schedlab/reports/results.hpp"
 
 namespace schedlab::reports {
@@ -24,6 +27,9 @@ std::unique_ptr<Reporter> json_reporter();      // results.json
 std::unique_ptr<Reporter> csv_reporter();       // results.csv, summary.csv
 std::unique_ptr<Reporter> markdown_reporter();  // report.md
 std::unique_ptr<Reporter> timeline_reporter();  // timelines/<cell>.svg
+// Draws a graph given in DOT as inline SVG, or gives nullopt (where Graphviz is missing).
+using GraphDrawer = std::function<std::optional<std::string>(const std::string& dot)>;
+std::unique_ptr<Reporter> html_reporter(GraphDrawer draw = dot_to_svg);  // report.html
 
 // Renders with every reporter and writes the files under dir (created if needed).
 void write_reports(const SuiteResult& result, const std::string& dir);

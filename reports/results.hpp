@@ -70,8 +70,15 @@ struct Cell {
   std::string error;  // empty unless the cell failed
   bool interrupted = false;
 
-  std::string id() const;  // "inc-dbl[reduce=chain]/threads/2" (+ "/gil")
+  std::string instance() const;  // the graph it ran: "inc-dbl[reduce=chain]"
+  std::string id() const;        // "inc-dbl[reduce=chain]/threads/2" (+ "/gil")
   double ratio() const { return predicted_ms > 0 ? wall.median / predicted_ms : 0; }
+  // How far measured may be from predicted, as a factor either way, for the prediction to hold:
+  // 1.05 where the cell only sleeps, 1.15 where it computes (the lessons' promise).
+  double tolerance() const { return sleep_bound ? 1.05 : 1.15; }
+  bool held() const {
+    return error.empty() && wall.n > 0 && ratio() <= tolerance() && ratio() >= 1 / tolerance();
+  }
 };
 
 struct Context {
@@ -88,6 +95,9 @@ struct SuiteResult {
   std::vector<Cell> cells;
   bool interrupted = false;
   std::map<std::string, std::string> lessons;  // scenario -> its paragraph
+  // Cell::instance() -> its graph in Graphviz DOT, for the pictures of report.html (left out
+  // for graphs too large to draw).
+  std::map<std::string, std::string> graphs;
 };
 
 Statistics statistics(std::vector<double> sample);

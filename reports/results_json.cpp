@@ -11,9 +11,12 @@ namespace schedlab::reports {
 
 using json = nlohmann::json;
 
+std::string Cell::instance() const {
+  return params.empty() ? scenario : scenario + "[" + params + "]";
+}
+
 std::string Cell::id() const {
-  std::string out = scenario;
-  if (!params.empty()) out += "[" + params + "]";
+  std::string out = instance();
   out += fmt::format("/{}/{}", scheduler, workers);
   if (gil) out += "/gil";
   return out;
@@ -248,7 +251,8 @@ void from_json(const json& j, Context& c, const std::string& where) {
 json to_json(const SuiteResult& r) {
   return {
       {"schema_version", kSchemaVersion}, {"tool", "schedlab"},   {"interrupted", r.interrupted},
-      {"context", to_json(r.context)},    {"lessons", r.lessons}, {"cells", list_json(r.cells)}};
+      {"context", to_json(r.context)},    {"lessons", r.lessons}, {"graphs", r.graphs},
+      {"cells", list_json(r.cells)}};
 }
 
 SuiteResult suite_from_json(const json& j) {
@@ -266,6 +270,7 @@ SuiteResult suite_from_json(const json& j) {
   if (!j.contains("context")) throw UsageError("results: missing field \"context\"");
   from_json(j.at("context"), r.context, "results, context");
   read(j, "lessons", r.lessons, "results", false);
+  read(j, "graphs", r.graphs, "results", false);
   if (!j.contains("cells")) throw UsageError("results: missing field \"cells\"");
   read_list(j, "cells", r.cells, "results");
   return r;

@@ -13,7 +13,9 @@
 #include <map>
 
 #include "schedlab/reports/reporter.hpp"
+#include "schedlab/reports/svg_chart.hpp"
 #include "schedlab/reports/table.hpp"
+#include "schedlab/reports/timeline.hpp"
 
 namespace schedlab::reports {
 namespace {
@@ -21,22 +23,6 @@ namespace {
 constexpr double kWidth = 900, kLeft = 90, kRow = 26, kProfile = 90;
 const char* const kColours[] = {"#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2",
                                 "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"};
-
-std::string file_name(const Cell& c) {
-  std::string out;
-  for (char ch : c.id())
-    out += std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' ? ch : '_';
-  return "timelines/" + out + ".svg";
-}
-
-// A round step (1, 2 or 5 times a power of ten) giving 4 to 10 ticks from 0 to `end`.
-double tick_step(double end) {
-  double step = std::pow(10.0, std::floor(std::log10(end / 4)));
-  for (double m : {1.0, 2.0, 5.0, 10.0}) {
-    if (end / (step * m) <= 10) return step * m;
-  }
-  return step * 10;
-}
 
 // ", waited 50.0 ms for its lock, 2.0 ms for the GIL" (empty when it did not wait).
 std::string waits_text(const TaskRecord& t) {
@@ -48,7 +34,17 @@ std::string waits_text(const TaskRecord& t) {
   return out;
 }
 
-std::string svg(const Cell& cell, unsigned cores) {
+}  // namespace
+
+std::string timeline_path(const Cell& c) {
+  std::string out;
+  for (char ch : c.id())
+    out += std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' ? ch : '_';
+  return "timelines/" + out + ".svg";
+}
+
+std::string timeline_svg(const Cell& cell, unsigned cores, std::string_view id) {
+  const std::string waiting = fmt::format("waiting{}", id);
   const Repetition& rep = cell.reps.back();
   double end = std::max(rep.wall_ms, 1e-3);
   for (const TaskRecord& t : rep.trace) end = std::max(end, t.end_ms);
@@ -80,11 +76,11 @@ std::string svg(const Cell& cell, unsigned cores) {
       "<text x=\"10\" y=\"20\" font-size=\"14\">{} — {:.1f} ms, {} task{}</text>\n",
       kWidth, height, xml_escape(cell.id()), xml_escape(cell.id()), rep.wall_ms, rep.trace.size(),
       rep.trace.size() == 1 ? "" : "s");
-  out +=
-      "<defs><pattern id=\"waiting\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" "
-      "patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"white\" "
-      "fill-opacity=\"0.6\"/><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#333\" "
-      "stroke-width=\"1.5\"/></pattern></defs>\n";
+  out += "<defs><pattern id=\"" + waiting +
+         "\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" "
+         "patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"white\" "
+         "fill-opacity=\"0.6\"/><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#333\" "
+         "stroke-width=\"1.5\"/></pattern></defs>\n";
   bool any_wait = false;
   for (const auto& [w, row] : rows) {
     out += fmt::format("<text x=\"10\" y=\"{:.1f}\">worker {}</text>\n", top + row * kRow + 16, w);
@@ -105,8 +101,8 @@ std::string svg(const Cell& cell, unsigned cores) {
       wait_w = std::max(1.0, x(t.start_ms + wait_ms) - x0);
       out += fmt::format(
           "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{}\" "
-          "fill=\"url(#waiting)\"><title>{} waiting{}</title></rect>\n",
-          x0, y, wait_w, kRow - 6, xml_escape(t.key), waits_text(t));
+          "fill=\"url(#{})\"><title>{} waiting{}</title></rect>\n",
+          x0, y, wait_w, kRow - 6, waiting, xml_escape(t.key), waits_text(t));
     }
     if (w - wait_w > 7.0 * static_cast<double>(t.key.size())) {
       out += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" fill=\"white\">{}</text>\n",
@@ -191,19 +187,23 @@ std::string svg(const Cell& cell, unsigned cores) {
   if (any_wait) {
     out += fmt::format(
         "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"10\" height=\"10\" fill=\"#888\"/>"
-        "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"10\" height=\"10\" fill=\"url(#waiting)\"/>"
+        "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"10\" height=\"10\" fill=\"url(#{})\"/>"
         "<text x=\"{:.1f}\" y=\"{:.1f}\">waiting (for a lock or the GIL)</text>\n",
-        lx, base + 12, lx, base + 12, lx + 14, base + 21);
+        lx, base + 12, lx, base + 12, waiting, lx + 14, base + 21);
   }
   return out + "</svg>\n";
 }
+
+namespace {
 
 class TimelineReporter final : public Reporter {
  public:
   Files render(const SuiteResult& r) const override {
     Files files;
     for (const Cell& c : r.cells) {
-      if (!c.reps.empty()) files.emplace_back(file_name(c), svg(c, std::max(1u, r.context.cores)));
+      if (!c.reps.empty()) {
+        files.emplace_back(timeline_path(c), timeline_svg(c, std::max(1u, r.context.cores)));
+      }
     }
     return files;
   }

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "schedlab/core/errors.hpp"
+#include "schedlab/core/graph_dot.hpp"
 #include "schedlab/schedulers/compute.hpp"
 #include "schedlab/schedulers/interrupt.hpp"
 #include "schedlab/suite/aggregate.hpp"
@@ -12,6 +13,10 @@
 
 namespace schedlab::suite {
 namespace {
+
+// A graph with more nodes than this is not drawn in the reports: no one reads such a picture,
+// and Graphviz would take long to lay it out.
+constexpr size_t kMaxDrawnNodes = 300;
 
 reports::Repetition repetition_of(const Graph& g, const ComputeResult& r,
                                   std::vector<reports::ResourceSample> resources) {
@@ -84,6 +89,12 @@ reports::SuiteResult run_suite(const PreparedSuite& suite, const Progress& progr
     malloc_trim(0);
     reports::Cell cell = suite.cell(i);
     result.lessons[cell.scenario] = suite.lesson(i);
+    if (!result.graphs.contains(cell.instance())) {
+      const kernels::BuiltScenario& built = suite.scenario(i);
+      if (built.graph.size() <= kMaxDrawnNodes) {
+        result.graphs[cell.instance()] = graph_to_dot(built.graph, built.targets, "LR");
+      }
+    }
     run_cell(suite, i, cell, progress);
     result.interrupted = cell.interrupted;
     result.cells.push_back(std::move(cell));

@@ -1,0 +1,293 @@
+// report.html: the report a class opens. One self-contained file (no network: styles, charts
+// and the small script are all inline), readable projected or on a laptop. Per lesson: the
+// lesson, its graph as a picture, measured against predicted per cell, speedup against
+// workers with the ideal line, why the prediction says what it says, each cell's timeline one
+// click away, and the warnings. On top, a summary of which lessons held; at the end, the run's
+// context.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "schedlab/reports/graphviz.hpp"
+#include "schedlab/reports/html_page.hpp"
+#include "schedlab/reports/reporter.hpp"
+#include "schedlab/reports/svg_chart.hpp"
+#include "schedlab/reports/table.hpp"
+#include "schedlab/reports/timeline.hpp"
+
+namespace schedlab::reports {
+namespace {
+
+std::string ms(double x) {
+  return x >= 100 ? fmt::format("{:.0f} ms", x) : fmt::format("{:.1f} ms", x);
+}
+
+std::string anchor(std::string_view name) {
+  std::string out = "lesson-";
+  for (char c : name) out += std::isalnum(static_cast<unsigned char>(c)) ? c : '-';
+  return out;
+}
+
+std::vector<std::string> scenarios_in_order(const SuiteResult& r) {
+  std::vector<std::string> order;
+  for (const Cell& c : r.cells) {
+    if (std::find(order.begin(), order.end(), c.scenario) == order.end())
+      order.push_back(c.scenario);
+  }
+  return order;
+}
+
+std::vector<const Cell*> cells_of(const SuiteResult& r, const std::string& scenario) {
+  std::vector<const Cell*> out;
+  for (const Cell& c : r.cells) {
+    if (c.scenario == scenario) out.push_back(&c);
+  }
+  return out;
+}
+
+// "threads, 2 workers, GIL, reduce=tree": the parameters only where the lesson has variants.
+std::string cell_label(const Cell& c, bool with_params) {
+  std::string out = fmt::format("{}, {} worker{}", c.scheduler, c.workers, c.workers == 1 ? "" : "s");
+  if (c.gil) out += ", GIL";
+  if (with_params && !c.params.empty()) out += ", " + c.params;
+  return out;
+}
+
+bool has_variants(const std::vector<const Cell*>& cells) {
+  return std::any_of(cells.begin(), cells.end(),
+                     [&](const Cell* c) { return c->params != cells.front()->params; });
+}
+
+std::string summary(const SuiteResult& r) {
+  std::string rows, missed;
+  size_t held_lessons = 0, lessons = 0;
+  std::vector<const Cell*> misses;
+  for (const std::string& scenario : scenarios_in_order(r)) {
+    const std::vector<const Cell*> cells = cells_of(r, scenario);
+    size_t held = 0, failed = 0, warnings = 0;
+    const Cell* worst = nullptr;
+    for (const Cell* c : cells) {
+      held += c->held();
+      failed += !c->error.empty();
+      warnings += c->warnings.size();
+      if (!c->held()) misses.push_back(c);
+      if (c->error.empty() && c->wall.n > 0 &&
+          (!worst || std::abs(std::log(c->ratio())) > std::abs(std::log(worst->ratio())))) {
+        worst = c;
+      }
+    }
+    ++lessons;
+    const bool all = held == cells.size();
+    held_lessons += all;
+    rows += fmt::format(
+        "<tr class=\"{}\"><td><a href=\"#{}\">{}</a></td><td>{}</td><td>{} of {}</td><td>{}</td>"
+        "<td class=\"num\">{}</td></tr>\n",
+        all ? "held" : "missed", anchor(scenario), xml_escape(scenario),
+        all ? "held" : (failed ? "failed" : "missed"), held, cells.size(),
+        worst ? fmt::format("{} ({:.2f})", xml_escape(worst->id()), worst->ratio()) : "",
+        warnings);
+  }
+  std::sort(misses.begin(), misses.end(), [](const Cell* a, const Cell* b) {
+    auto off = [](const Cell* c) { return c->error.empty() ? std::abs(std::log(c->ratio())) : 1e9; };
+    return off(a) > off(b);
+  });
+  for (const Cell* c : misses) {
+    missed += c->error.empty()
+                  ? fmt::format(
+                        "<li><a href=\"#{}\">{}</a>: measured {}, predicted {}: {:.2f} times "
+                        "(allowed: {:.2f})</li>\n",
+                        anchor(c->scenario), xml_escape(c->id()), ms(c->wall.median),
+                        ms(c->predicted_ms), c->ratio(), c->tolerance())
+                  : fmt::format("<li><a href=\"#{}\">{}</a>: failed: {}</li>\n", anchor(c->scenario),
+                                xml_escape(c->id()), xml_escape(c->error));
+  }
+  std::string out = fmt::format(
+      "<section id=\"summary\"><h2>Summary</h2>\n<p>{} of {} lesson{} held: every cell within "
+      "its allowance of the prediction (1.05 times where tasks only sleep, 1.15 where they "
+      "compute).</p>\n<table><thead><tr><th>lesson</th><th>prediction</th><th>cells "
+      "held</th><th>furthest off (measured/predicted)</th><th>warnings</th></tr></thead>"
+      "<tbody>\n{}</tbody></table>\n",
+      held_lessons, lessons, lessons == 1 ? "" : "s", rows);
+  if (!misses.empty()) {
+    out += fmt::format("<h3>Cells that missed their prediction</h3>\n<ul class=\"misses\">\n{}</ul>\n",
+                       missed);
+  }
+  return out + "</section>\n";
+}
+
+std::string graph_figures(const SuiteResult& r, const std::vector<const Cell*>& cells,
+                          const GraphDrawer& draw) {
+  std::vector<std::string> instances;
+  for (const Cell* c : cells) {
+    if (std::find(instances.begin(), instances.end(), c->instance()) == instances.end())
+      instances.push_back(c->instance());
+  }
+  std::string out = "<div class=\"graphs\">\n";
+  for (const std::string& instance : instances) {
+    out += "<figure class=\"graph\">";
+    auto dot = r.graphs.find(instance);
+    if (dot == r.graphs.end()) {
+      out += "<p class=\"note\">This graph is not drawn: it is too large (or results.json "
+             "comes from an older schedlab). <code>schedlab graph</code> prints it for "
+             "Graphviz.</p>";
+    } else if (std::optional<std::string> svg = draw(dot->second)) {
+      out += *svg;
+    } else {
+      out += fmt::format(
+          "<p class=\"note\">{}.</p><details><summary>the graph in DOT</summary><pre>{}</pre>"
+          "</details>",
+          xml_escape(kNoGraphviz), xml_escape(dot->second));
+    }
+    out += fmt::format("<figcaption>the graph of {}</figcaption></figure>\n", xml_escape(instance));
+  }
+  return out + "</div>\n";
+}
+
+std::string charts(const std::vector<const Cell*>& cells, unsigned cores, Palette& palette) {
+  const bool variants = has_variants(cells);
+  std::vector<BarRow> bars;
+  std::vector<SpeedupSeries> lines;
+  for (const Cell* c : cells) {
+    bars.push_back({cell_label(*c, variants), c->scheduler, c->wall.median, c->predicted_ms,
+                    !c->error.empty() || c->wall.n == 0});
+    if (c->speedup <= 0) continue;
+    std::string name = c->scheduler + (c->gil ? ", GIL" : "");
+    if (variants && !c->params.empty()) name += ", " + c->params;
+    auto line = std::find_if(lines.begin(), lines.end(),
+                             [&](const SpeedupSeries& s) { return s.name == name; });
+    if (line == lines.end()) line = lines.insert(lines.end(), {name, c->scheduler, {}, false});
+    line->points.emplace_back(c->workers, c->speedup);
+  }
+  // With the GIL on and off side by side, the GIL's lines are dashed.
+  bool any_dashed = false;
+  for (SpeedupSeries& s : lines) {
+    std::sort(s.points.begin(), s.points.end());
+    s.dashed = s.name != s.series && std::any_of(lines.begin(), lines.end(), [&](auto& other) {
+      return other.series == s.series && other.name.find(", GIL") == std::string::npos;
+    });
+    any_dashed = any_dashed || s.dashed;
+  }
+  std::string out = fmt::format(
+      "<div class=\"charts\"><figure>{}<figcaption>Measured (bar: median of the runs) against "
+      "predicted (tick) per cell, with measured/predicted in brackets. Hover for the figures; "
+      "click a scheduler in the legend to hide or show it.</figcaption></figure>\n",
+      bar_and_tick_chart(bars, palette));
+  if (!lines.empty()) {
+    out += fmt::format(
+        "<figure>{}<figcaption>Speedup against <code>sync</code> (same lesson, same GIL "
+        "setting) per worker count; the dashed grey line is the ideal, speedup = "
+        "workers.{}</figcaption></figure>\n",
+        speedup_chart(lines, cores, palette),
+        any_dashed ? " Dashed lines with open points: the GIL on." : "");
+  }
+  return out + "</div>\n";
+}
+
+std::string reasoning(const std::vector<const Cell*>& cells) {
+  // As in report.md: the most instructive cell, the first parallel scheduler with 2 workers.
+  for (const Cell* c : cells) {
+    if (c->workers == 2 && !c->baseline && !c->reasoning.empty()) {
+      std::string out = fmt::format("<h3>Why {} on {} with 2 workers{}</h3>\n<ul>\n",
+                                    ms(c->predicted_ms), xml_escape(c->scheduler),
+                                    c->gil ? " and the GIL" : "");
+      for (const std::string& line : c->reasoning) out += "<li>" + xml_escape(line) + "</li>\n";
+      return out + "</ul>\n";
+    }
+  }
+  return "";
+}
+
+std::string timelines(const std::vector<const Cell*>& cells, unsigned cores, size_t& next_id) {
+  std::string out =
+      "<h3>Timelines</h3>\n<p class=\"hint\">Each cell's last run: measured lanes, the "
+      "predicted lanes under them on the same time axis, waiting hatched, and CPU and memory "
+      "below. Open one at a time.</p>\n";
+  for (const Cell* c : cells) {
+    if (c->reps.empty()) continue;
+    out += fmt::format(
+        "<details class=\"timeline\"><summary>{}: measured {}, predicted {}</summary>\n{}"
+        "</details>\n",
+        xml_escape(c->id()), ms(c->wall.median), ms(c->predicted_ms),
+        timeline_svg(*c, cores, fmt::format("-{}", next_id++)));
+  }
+  return out;
+}
+
+std::string warnings(const std::vector<const Cell*>& cells) {
+  std::string items;
+  for (const Cell* c : cells) {
+    for (const Warning& w : c->warnings) {
+      items += fmt::format("<li><b>{}</b>: {}</li>\n", xml_escape(c->id()), xml_escape(w.message));
+    }
+  }
+  return items.empty() ? "" : "<h3>Warnings</h3>\n<ul class=\"warnings\">\n" + items + "</ul>\n";
+}
+
+std::string context(const Context& c) {
+  std::vector<std::pair<std::string, std::string>> rows = {
+      {"date", c.date},
+      {"schedlab", fmt::format("{} (commit {})", c.version, c.commit)},
+      {"build", fmt::format("{} {}, flags {}", c.build_type, c.compiler, c.flags)},
+      {"machine", fmt::format("{} ({}), {} cores", c.cpu_model, c.hostname, c.cores)},
+      {"load average", fmt::format("{:.2f} {:.2f} {:.2f}", c.load_avg[0], c.load_avg[1],
+                                   c.load_avg[2])},
+      {"unit", fmt::format("{:g} ms", c.unit_ms)},
+      {"runs per cell", fmt::format("{} measured after {} warm-up", c.repeat, c.warmup)}};
+  for (const auto& [k, v] : c.user) rows.emplace_back(k, v);
+  std::string out = "<section id=\"context\"><h2>Context</h2>\n<table>\n";
+  for (const auto& [k, v] : rows) {
+    out += fmt::format("<tr><th>{}</th><td>{}</td></tr>\n", xml_escape(k), xml_escape(v));
+  }
+  return out + "</table></section>\n";
+}
+
+class HtmlReporter final : public Reporter {
+ public:
+  explicit HtmlReporter(GraphDrawer draw) : draw_(std::move(draw)) {}
+
+  Files render(const SuiteResult& r) const override {
+    const unsigned cores = std::max(1u, r.context.cores);
+    std::string body = fmt::format(
+        "<header><h1>schedlab report</h1><p>{} on {} ({} cores); one unit = {:g} ms.{}</p>"
+        "</header>\n",
+        xml_escape(r.context.date), xml_escape(r.context.cpu_model), r.context.cores,
+        r.context.unit_ms,
+        r.interrupted ? " <strong>Interrupted</strong>: the run was stopped before the end; "
+                        "what was measured is below."
+                      : "");
+    body += summary(r);
+    std::string nav;
+    Palette palette;
+    size_t next_id = 0;
+    for (const std::string& scenario : scenarios_in_order(r)) {
+      nav += fmt::format("<a href=\"#{}\">{}</a> ", anchor(scenario), xml_escape(scenario));
+      const std::vector<const Cell*> cells = cells_of(r, scenario);
+      body += fmt::format("<section class=\"lesson\" id=\"{}\"><h2>{}</h2>\n", anchor(scenario),
+                          xml_escape(scenario));
+      auto lesson = r.lessons.find(scenario);
+      if (lesson != r.lessons.end())
+        body += "<p class=\"lesson-text\">" + xml_escape(lesson->second) + "</p>\n";
+      body += graph_figures(r, cells, draw_);
+      body += charts(cells, cores, palette);
+      body += reasoning(cells);
+      body += timelines(cells, cores, next_id);
+      body += warnings(cells);
+      body += "</section>\n";
+    }
+    body += context(r.context);
+    return {{"report.html",
+             html_page("schedlab report", "<nav>" + nav + "</nav>\n" + body)}};
+  }
+
+ private:
+  GraphDrawer draw_;
+};
+
+}  // namespace
+
+std::unique_ptr<Reporter> html_reporter(GraphDrawer draw) {
+  return std::make_unique<HtmlReporter>(std::move(draw));
+}
+
+}  // namespace schedlab::reports
