@@ -46,8 +46,8 @@ std::optional<std::string> dot_to_svg(const std::string& dot_text) {
   posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
   std::string o = "-o" + out.path;
-  char* argv[] = {const_cast<char*>("dot"), const_cast<char*>("-Tsvg"), o.data(),
-                  in.path.data(), nullptr};
+  char* argv[] = {const_cast<char*>("dot"), const_cast<char*>("-Tsvg"), o.data(), in.path.data(),
+                  nullptr};
   pid_t pid = 0;
   const int spawned = posix_spawnp(&pid, "dot", &actions, nullptr, argv, environ);
   posix_spawn_file_actions_destroy(&actions);

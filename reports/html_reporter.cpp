@@ -48,7 +48,8 @@ std::vector<const Cell*> cells_of(const SuiteResult& r, const std::string& scena
 
 // "threads, 2 workers, GIL, reduce=tree": the parameters only where the lesson has variants.
 std::string cell_label(const Cell& c, bool with_params) {
-  std::string out = fmt::format("{}, {} worker{}", c.scheduler, c.workers, c.workers == 1 ? "" : "s");
+  std::string out =
+      fmt::format("{}, {} worker{}", c.scheduler, c.workers, c.workers == 1 ? "" : "s");
   if (c.gil) out += ", GIL";
   if (with_params && !c.params.empty()) out += ", " + c.params;
   return out;
@@ -85,11 +86,12 @@ std::string summary(const SuiteResult& r) {
         "<td class=\"num\">{}</td></tr>\n",
         all ? "held" : "missed", anchor(scenario), xml_escape(scenario),
         all ? "held" : (failed ? "failed" : "missed"), held, cells.size(),
-        worst ? fmt::format("{} ({:.2f})", xml_escape(worst->id()), worst->ratio()) : "",
-        warnings);
+        worst ? fmt::format("{} ({:.2f})", xml_escape(worst->id()), worst->ratio()) : "", warnings);
   }
   std::sort(misses.begin(), misses.end(), [](const Cell* a, const Cell* b) {
-    auto off = [](const Cell* c) { return c->error.empty() ? std::abs(std::log(c->ratio())) : 1e9; };
+    auto off = [](const Cell* c) {
+      return c->error.empty() ? std::abs(std::log(c->ratio())) : 1e9;
+    };
     return off(a) > off(b);
   });
   for (const Cell* c : misses) {
@@ -99,8 +101,8 @@ std::string summary(const SuiteResult& r) {
                         "(allowed: {:.2f})</li>\n",
                         anchor(c->scenario), xml_escape(c->id()), ms(c->wall.median),
                         ms(c->predicted_ms), c->ratio(), c->tolerance())
-                  : fmt::format("<li><a href=\"#{}\">{}</a>: failed: {}</li>\n", anchor(c->scenario),
-                                xml_escape(c->id()), xml_escape(c->error));
+                  : fmt::format("<li><a href=\"#{}\">{}</a>: failed: {}</li>\n",
+                                anchor(c->scenario), xml_escape(c->id()), xml_escape(c->error));
   }
   std::string out = fmt::format(
       "<section id=\"summary\"><h2>Summary</h2>\n<p>{} of {} lesson{} held: every cell within "
@@ -110,8 +112,8 @@ std::string summary(const SuiteResult& r) {
       "<tbody>\n{}</tbody></table>\n",
       held_lessons, lessons, lessons == 1 ? "" : "s", rows);
   if (!misses.empty()) {
-    out += fmt::format("<h3>Cells that missed their prediction</h3>\n<ul class=\"misses\">\n{}</ul>\n",
-                       missed);
+    out += fmt::format(
+        "<h3>Cells that missed their prediction</h3>\n<ul class=\"misses\">\n{}</ul>\n", missed);
   }
   return out + "</section>\n";
 }
@@ -128,9 +130,10 @@ std::string graph_figures(const SuiteResult& r, const std::vector<const Cell*>& 
     out += "<figure class=\"graph\">";
     auto dot = r.graphs.find(instance);
     if (dot == r.graphs.end()) {
-      out += "<p class=\"note\">This graph is not drawn: it is too large (or results.json "
-             "comes from an older schedlab). <code>schedlab graph</code> prints it for "
-             "Graphviz.</p>";
+      out +=
+          "<p class=\"note\">This graph is not drawn: it is too large (or results.json "
+          "comes from an older schedlab). <code>schedlab graph</code> prints it for "
+          "Graphviz.</p>";
     } else if (std::optional<std::string> svg = draw(dot->second)) {
       out += *svg;
     } else {
@@ -164,8 +167,8 @@ std::string charts(const std::vector<const Cell*>& cells, unsigned cores, Palett
   for (SpeedupSeries& s : lines) {
     std::sort(s.points.begin(), s.points.end());
     s.dashed = s.name != s.series && std::any_of(lines.begin(), lines.end(), [&](auto& other) {
-      return other.series == s.series && other.name.find(", GIL") == std::string::npos;
-    });
+                 return other.series == s.series && other.name.find(", GIL") == std::string::npos;
+               });
     any_dashed = any_dashed || s.dashed;
   }
   std::string out = fmt::format(
@@ -188,9 +191,9 @@ std::string reasoning(const std::vector<const Cell*>& cells) {
   // As in report.md: the most instructive cell, the first parallel scheduler with 2 workers.
   for (const Cell* c : cells) {
     if (c->workers == 2 && !c->baseline && !c->reasoning.empty()) {
-      std::string out = fmt::format("<h3>Why {} on {} with 2 workers{}</h3>\n<ul>\n",
-                                    ms(c->predicted_ms), xml_escape(c->scheduler),
-                                    c->gil ? " and the GIL" : "");
+      std::string out =
+          fmt::format("<h3>Why {} on {} with 2 workers{}</h3>\n<ul>\n", ms(c->predicted_ms),
+                      xml_escape(c->scheduler), c->gil ? " and the GIL" : "");
       for (const std::string& line : c->reasoning) out += "<li>" + xml_escape(line) + "</li>\n";
       return out + "</ul>\n";
     }
@@ -230,8 +233,8 @@ std::string context(const Context& c) {
       {"schedlab", fmt::format("{} (commit {})", c.version, c.commit)},
       {"build", fmt::format("{} {}, flags {}", c.build_type, c.compiler, c.flags)},
       {"machine", fmt::format("{} ({}), {} cores", c.cpu_model, c.hostname, c.cores)},
-      {"load average", fmt::format("{:.2f} {:.2f} {:.2f}", c.load_avg[0], c.load_avg[1],
-                                   c.load_avg[2])},
+      {"load average",
+       fmt::format("{:.2f} {:.2f} {:.2f}", c.load_avg[0], c.load_avg[1], c.load_avg[2])},
       {"unit", fmt::format("{:g} ms", c.unit_ms)},
       {"runs per cell", fmt::format("{} measured after {} warm-up", c.repeat, c.warmup)}};
   for (const auto& [k, v] : c.user) rows.emplace_back(k, v);
@@ -276,8 +279,7 @@ class HtmlReporter final : public Reporter {
       body += "</section>\n";
     }
     body += context(r.context);
-    return {{"report.html",
-             html_page("schedlab report", "<nav>" + nav + "</nav>\n" + body)}};
+    return {{"report.html", html_page("schedlab report", "<nav>" + nav + "</nav>\n" + body)}};
   }
 
  private:

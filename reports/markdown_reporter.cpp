@@ -6,6 +6,7 @@
 
 #include "schedlab/reports/reporter.hpp"
 #include "schedlab/reports/table.hpp"
+#include "schedlab/reports/timeline.hpp"
 
 namespace schedlab::reports {
 namespace {
@@ -21,6 +22,13 @@ std::string full_params(const Cell& cell) {
 
 std::string ms(double x) {
   return x >= 100 ? fmt::format("{:.0f}", x) : fmt::format("{:.1f}", x);
+}
+
+// A relative link, so that it works where the report folder is pushed to a code-hosting site.
+std::string timeline_link(const Cell& c) {
+  std::string label = c.scheduler + " " + std::to_string(c.workers) + (c.gil ? " GIL" : "");
+  if (!c.params.empty()) label += " " + c.params;
+  return "[" + markdown_escape(label) + "](" + timeline_path(c) + ")";
 }
 
 std::string notes(const Cell& c) {
@@ -56,6 +64,9 @@ class MarkdownReporter final : public Reporter {
     for (const auto& [k, v] : c.user)
       out += fmt::format("- {}: {}\n", markdown_escape(k), markdown_escape(v));
     out +=
+        "\nThe same with charts and graph pictures: [report.html](report.html) (open it in a "
+        "browser; it needs no network).\n";
+    out +=
         "\nTimes are medians in milliseconds. *Predicted* comes from simulating a greedy "
         "schedule of the graph (`schedlab predict`); *speedup* is relative to `sync` on the "
         "same scenario; *efficiency* is speedup per worker.\n";
@@ -74,6 +85,7 @@ class MarkdownReporter final : public Reporter {
               {false, false, true, true, true, true, true, true, false},
               {}};
       std::vector<const Cell*> warned;
+      std::string links;
       for (const Cell& cell : r.cells) {
         if (cell.scenario != scenario) continue;
         if (!cell.error.empty()) {
@@ -87,9 +99,11 @@ class MarkdownReporter final : public Reporter {
                           cell.speedup > 0 ? fmt::format("{:.2f}x", cell.speedup) : "",
                           cell.speedup > 0 ? fmt::format("{:.0f}%", 100 * cell.efficiency) : "",
                           notes(cell)});
+        links += (links.empty() ? "" : " · ") + timeline_link(cell);
         if (!cell.warnings.empty()) warned.push_back(&cell);
       }
       out += markdown_table(t);
+      if (!links.empty()) out += "\nTimelines: " + links + "\n";
       // One explained prediction per scenario: the most instructive cell, the first parallel
       // scheduler's with 2 workers.
       for (const Cell& cell : r.cells) {

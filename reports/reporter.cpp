@@ -2,15 +2,42 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <set>
 
 #include "schedlab/core/errors.hpp"
 #include "schedlab/core/output_file.hpp"
 
 namespace schedlab::reports {
 
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kManifest = ".schedlab-files";
+
+// The files an earlier write_reports put in dir, from its manifest (none without one).
+std::set<std::string> files_written_before(const fs::path& dir) {
+  std::set<std::string> out;
+  std::ifstream in(dir / kManifest);
+  for (std::string line; std::getline(in, line);) {
+    // Only plain relative names of ours: a hand-edited manifest cannot reach outside dir.
+    const fs::path p(line);
+    if (!line.empty() && p.is_relative() &&
+        std::none_of(p.begin(), p.end(), [](const fs::path& part) { return part == ".."; })) {
+      out.insert(line);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 void write_reports(const SuiteResult& result, const std::string& dir) {
-  namespace fs = std::filesystem;
+  std::set<std::string> written;
+  std::string manifest;
   for (const auto& reporter : {json_reporter(), csv_reporter(), markdown_reporter(),
                                timeline_reporter(), html_reporter()}) {
     for (const auto& [name, contents] : reporter->render(result)) {
@@ -22,8 +49,20 @@ void write_reports(const SuiteResult& result, const std::string& dir) {
                                      path.parent_path().string(), ec.message()));
       }
       write_output_file(path.string(), contents);
+      written.insert(name);
+      manifest += name + "\n";
     }
   }
+  // What an earlier run of ours wrote and this one did not (the timelines of cells it did not
+  // run) goes; files of anyone else stay, as do directories.
+  for (const std::string& old : files_written_before(dir)) {
+    const fs::path path = fs::path(dir) / old;
+    std::error_code ec;
+    if (!written.contains(old) && fs::is_regular_file(fs::symlink_status(path, ec))) {
+      fs::remove(path, ec);
+    }
+  }
+  write_output_file((fs::path(dir) / kManifest).string(), manifest);
 }
 
 }  // namespace schedlab::reports

@@ -3,9 +3,12 @@
 // deliberate change, then review the diff.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "schedlab/core/errors.hpp"
@@ -16,6 +19,9 @@
 
 namespace schedlab::reports {
 namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 const std::string kHostile = "a \"quoted\" | piped,\ncomma name";
 
@@ -32,6 +38,7 @@ SuiteResult fixture() {
   r.context.repeat = 2;
   r.context.user["course"] = kHostile;
   r.lessons["slow-arithmetic"] = "The lesson, with a | pipe.";
+  r.graphs["slow-arithmetic"] = "digraph { x -> y }";
   for (std::string scheduler : {"sync", "threads"}) {
     Cell c;
     c.scenario = "slow-arithmetic";
@@ -134,6 +141,59 @@ TEST(Reporters, TimelineGolden) {
   check_golden("timeline.svg", files[1].second);
 }
 
+// Stands in for Graphviz, so that the golden file does not depend on its version.
+std::optional<std::string> fake_dot(const std::string& dot) {
+  return "<svg class=\"fake-graph\"><text>" + xml_escape(dot) + "</text></svg>";
+}
+
+TEST(Reporters, HtmlGolden) {
+  const Files files = html_reporter(fake_dot)->render(fixture());
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_EQ(files[0].first, "report.html");
+  check_golden("report.html", files[0].second);
+}
+
+TEST(Reporters, HtmlFromResultsJsonIsTheSamePage) {
+  // results.json is the source of truth: the page rendered from it later is the page the run
+  // wrote.
+  const SuiteResult again = suite_from_json(to_json(fixture()));
+  EXPECT_EQ(html_reporter(fake_dot)->render(again), html_reporter(fake_dot)->render(fixture()));
+}
+
+TEST(Reporters, HtmlSaysWhereGraphvizIsMissing) {
+  const std::string page =
+      html_reporter([](const std::string&) { return std::optional<std::string>(); })
+          ->render(fixture())[0]
+          .second;
+  EXPECT_THAT(page, HasSubstr("Graphviz&apos;s `dot` is not installed here"));
+  EXPECT_THAT(page, HasSubstr("<pre>digraph { x -&gt; y }</pre>"));
+}
+
+TEST(Reporters, HtmlIsOneFileThatFetchesNothing) {
+  const std::string page = html_reporter(fake_dot)->render(fixture())[0].second;
+  for (const char* fetch : {"src=", "href=\"http", "@import", "url(http", "<link"}) {
+    EXPECT_THAT(page, Not(HasSubstr(fetch))) << fetch;
+  }
+}
+
+TEST(Reporters, WriteReportsRemovesOnlyWhatAnEarlierRunWrote) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("schedlab_reports_" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  SuiteResult first = fixture();
+  write_reports(first, dir.string());
+  const fs::path gone = dir / "timelines" / "slow-arithmetic_sync_1.svg";
+  ASSERT_TRUE(fs::exists(gone));
+  std::ofstream(dir / "timelines" / "mine.svg") << "a user's own picture";
+  SuiteResult second = fixture();
+  second.cells.erase(second.cells.begin());  // the sync cell did not run this time
+  write_reports(second, dir.string());
+  EXPECT_FALSE(fs::exists(gone));
+  EXPECT_TRUE(fs::exists(dir / "timelines" / "mine.svg"));
+  EXPECT_TRUE(fs::exists(dir / "report.html"));
+  fs::remove_all(dir);
+}
+
 TEST(Reporters, HostileNamesSurviveCsv) {
   auto rows = parse_csv(render_one(*csv_reporter(), "results.csv"));
   ASSERT_EQ(rows.size(), 5u);  // header + 2 cells x 2 repetitions
@@ -212,6 +272,10 @@ TEST(Compare, RatiosAndNoise) {
   EXPECT_THAT(md, ::testing::HasSubstr("| 1.000 | within noise |"));
   EXPECT_THAT(md, ::testing::HasSubstr("1 cell faster, 0 slower"));
   check_golden("compare.md", md);
+  const std::string html = compare_html(old_run, new_run);
+  EXPECT_THAT(html, HasSubstr("1 cell faster, 0 slower beyond the noise"));
+  EXPECT_THAT(html, HasSubstr("<rect class=\"bar\""));
+  EXPECT_THAT(html, HasSubstr("slow-arithmetic/sync/1: new 150.5 ms, old 201.0 ms, new/old 0.75"));
 }
 
 TEST(Gbench, TablesFromGoogleBenchmarkJson) {
