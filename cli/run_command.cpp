@@ -129,8 +129,8 @@ Command add_run(CLI::App& app) {
     std::cout << console_summary(result);
     if (!args->quiet) {
       std::cerr << fmt::format(
-          "Reports: {0}/report.md, {0}/results.json, {0}/results.csv, "
-          "{0}/summary.csv, {0}/timelines/\n",
+          "Reports: {0}/report.html (open it in a browser), {0}/report.md, {0}/results.json, "
+          "{0}/results.csv, {0}/summary.csv, {0}/timelines/\n",
           args->out);
     }
     if (result.interrupted) throw Interrupted();

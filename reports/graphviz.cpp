@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <sstream>
 
 extern char** environ;
@@ -36,7 +38,9 @@ struct TempFile {
 
 }  // namespace
 
-std::optional<std::string> dot_to_svg(const std::string& dot_text) {
+namespace {
+
+std::optional<std::string> run_dot(const std::string& dot_text) {
   TempFile in(".dot"), out(".svg");
   if (in.path.empty() || out.path.empty()) return std::nullopt;
   if (!(std::ofstream(in.path) << dot_text)) return std::nullopt;
@@ -63,6 +67,18 @@ std::optional<std::string> dot_to_svg(const std::string& dot_text) {
   const size_t start = s.find("<svg");
   if (start == std::string::npos) return std::nullopt;
   return s.substr(start);
+}
+
+}  // namespace
+
+std::optional<std::string> dot_to_svg(const std::string& dot_text) {
+  // A run rewrites its reports after every cell: each graph is laid out once.
+  static std::mutex mutex;
+  static std::map<std::string, std::optional<std::string>> drawn;
+  std::lock_guard lock(mutex);
+  auto it = drawn.find(dot_text);
+  if (it == drawn.end()) it = drawn.emplace(dot_text, run_dot(dot_text)).first;
+  return it->second;
 }
 
 }  // namespace schedlab::reports

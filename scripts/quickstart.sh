@@ -8,4 +8,4 @@ scripts/install-deps.sh
 cmake --preset release >/dev/null
 cmake --build --preset release
 build/release/cli/schedlab run "$@"
-echo "Open reports/latest/report.md (and the pictures in reports/latest/timelines/)."
+echo "Open reports/latest/report.html in a browser (or read reports/latest/report.md)."
