@@ -158,10 +158,13 @@ std::vector<NodeId> build_flights(Graph& g, const Params& p, const BuildContext&
                                            : static_cast<int>(int_param(p, "rows", 1, 10'000'000));
   register_flights_ops();
   std::vector<Delayed> maxima, sums;
-  for (const std::string& path : ensure_flights_data(ctx.data_dir, files, rows)) {
-    auto table = call(g, "flights.read", path);
-    maxima.push_back(call(g, "flights.max_delay", table));
-    sums.push_back(call(g, "flights.delay_sums", table));
+  const std::vector<std::string> paths = ensure_flights_data(ctx.data_dir, files, rows);
+  for (size_t i = 0; i < paths.size(); ++i) {
+    auto table = call(g, Call{item_key("read", static_cast<int64_t>(i))}, "flights.read", paths[i]);
+    maxima.push_back(
+        call(g, Call{item_key("max_delay", static_cast<int64_t>(i))}, "flights.max_delay", table));
+    sums.push_back(call(g, Call{item_key("delay_sums", static_cast<int64_t>(i))},
+                        "flights.delay_sums", table));
   }
   auto largest = call(g, Call{"largest_delay"}, "max", maxima);
   auto means = call(g, Call{"mean_delay_by_origin"}, "flights.mean_by_origin", sums);
