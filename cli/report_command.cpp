@@ -38,6 +38,7 @@ reports::SuiteResult read_results(const std::string& path) {
 Command add_report(CLI::App& app) {
   struct Args {
     std::string old_file, new_file, gbench_file, csv, html, results_file, output;
+    bool force = false, fail_on_regression = false;
   };
   auto args = std::make_shared<Args>();
   CLI::App* sub = app.add_subcommand("report",
@@ -49,6 +50,10 @@ Command add_report(CLI::App& app) {
   compare->add_option("OLD", args->old_file, "results.json of the earlier run")->required();
   compare->add_option("NEW", args->new_file, "results.json of the later run")->required();
   compare->add_option("--html", args->html, "also write the comparison as an HTML page here");
+  compare->add_flag("--force", args->force,
+                    "compare even where the runs differ in unit, parameters or GIL setting");
+  compare->add_flag("--fail-on-regression", args->fail_on_regression,
+                    "exit 1 when a cell is slower beyond the noise (for CI)");
   CLI::App* html = sub->add_subcommand(
       "html", "Render report.html (charts, graph pictures, timelines) from a results.json");
   html->add_option("RESULTS", args->results_file, "results.json of a run")->required();
@@ -63,9 +68,16 @@ Command add_report(CLI::App& app) {
       if (!args->html.empty()) check_output_path(args->html);
       const reports::SuiteResult old_run = read_results(args->old_file),
                                  new_run = read_results(args->new_file);
+      if (!args->force) reports::check_comparable(old_run, new_run);
       std::cout << reports::compare_markdown(old_run, new_run);
       if (!args->html.empty())
         write_output_file(args->html, reports::compare_html(old_run, new_run));
+      const size_t slower = reports::compare_runs(old_run, new_run).slower;
+      if (args->fail_on_regression && slower > 0) {
+        std::cerr << fmt::format("schedlab: {} cell{} slower beyond the noise\n", slower,
+                                 slower == 1 ? "" : "s");
+        return 1;
+      }
       return 0;
     }
     if (html->parsed()) {

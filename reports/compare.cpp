@@ -1,10 +1,13 @@
 #include "schedlab/reports/compare.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 
+#include "schedlab/core/errors.hpp"
 #include "schedlab/reports/html_page.hpp"
 #include "schedlab/reports/svg_chart.hpp"
 #include "schedlab/reports/table.hpp"
@@ -24,6 +27,14 @@ Comparison compare_runs(const SuiteResult& old_run, const SuiteResult& new_run) 
                            [&](const Cell& c) { return c.id() == id; });
     return it == run.cells.end() ? nullptr : &*it;
   };
+  for (const SuiteResult* run : {&old_run, &new_run}) {
+    for (const Cell& c : run->cells) {
+      if (c.wall.median < 0 || c.wall.min < 0) {
+        throw UsageError(fmt::format("cell {}: a negative time ({} ms) is not a measurement",
+                                     c.id(), c.wall.min));
+      }
+    }
+  }
   for (const Cell& n : new_run.cells) {
     ComparedCell c{n.id(), n.scheduler, find(old_run, n.id()), &n, 0, ""};
     if (!c.old_cell) {
@@ -35,7 +46,9 @@ Comparison compare_runs(const SuiteResult& old_run, const SuiteResult& new_run) 
       const Statistics &o = c.old_cell->wall, &w = n.wall;
       c.ratio = o.median > 0 ? w.median / o.median : 0;
       c.verdict = "within noise";
-      if (beyond_noise(o, w)) {
+      if (o.median == 0) {
+        c.verdict = "old median is 0: no ratio";
+      } else if (beyond_noise(o, w)) {
         c.verdict = c.ratio < 1 ? "faster" : "slower";
         ++(c.ratio < 1 ? out.faster : out.slower);
       }
@@ -47,6 +60,34 @@ Comparison compare_runs(const SuiteResult& old_run, const SuiteResult& new_run) 
       out.cells.push_back({o.id(), o.scheduler, &o, nullptr, 0, "missing in new"});
   }
   return out;
+}
+
+void check_comparable(const SuiteResult& old_run, const SuiteResult& new_run) {
+  if (old_run.context.unit_ms != new_run.context.unit_ms) {
+    throw UsageError(fmt::format(
+        "the runs use different units (old {:g} ms, new {:g} ms), so their times do not "
+        "compare: run both with the same --unit (or give --force)",
+        old_run.context.unit_ms, new_run.context.unit_ms));
+  }
+  // Per lesson in both runs: the variants (parameters, GIL) each ran.
+  auto variants = [](const SuiteResult& run, const std::string& scenario) {
+    std::set<std::string> out;
+    for (const Cell& c : run.cells) {
+      if (c.scenario == scenario)
+        out.insert((c.params.empty() ? "defaults" : c.params) + (c.gil ? " with the GIL" : ""));
+    }
+    return out;
+  };
+  for (const Cell& c : new_run.cells) {
+    const std::set<std::string> o = variants(old_run, c.scenario),
+                                n = variants(new_run, c.scenario);
+    if (!o.empty() && o != n) {
+      throw UsageError(fmt::format(
+          "{} ran as {} in the old run but as {} in the new one: compare runs of the same "
+          "parameters and GIL setting (or give --force)",
+          c.scenario, fmt::join(o, ", "), fmt::join(n, ", ")));
+    }
+  }
 }
 
 namespace {

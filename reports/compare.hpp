@@ -24,8 +24,13 @@ struct Comparison {
   std::vector<ComparedCell> cells;  // NEW's order, then cells only OLD has
   size_t faster = 0, slower = 0;
 };
-// The cells point into the two runs, which must outlive the result.
+// The cells point into the two runs, which must outlive the result. A cell whose median is
+// negative is a UsageError naming it; an old median of 0 gives no ratio and no verdict.
 Comparison compare_runs(const SuiteResult& old_run, const SuiteResult& new_run);
+
+// Throws UsageError saying how, where the two runs do not measure the same thing: another
+// unit, or a lesson run with other parameters or another GIL setting in one of them.
+void check_comparable(const SuiteResult& old_run, const SuiteResult& new_run);
 
 std::string compare_markdown(const SuiteResult& old_run, const SuiteResult& new_run);
 std::string compare_html(const SuiteResult& old_run, const SuiteResult& new_run);

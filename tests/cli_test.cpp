@@ -280,6 +280,32 @@ TEST_F(Cli, RunWritesEveryReport) {
   EXPECT_THAT(cmp.out, HasSubstr("within noise"));
   Outcome bad = run("report compare " + out + "/results.csv " + out + "/results.json");
   EXPECT_EQ(bad.code, 2);
+
+  // For CI: a slower cell fails the comparison when asked to; other units are refused.
+  auto slower = nlohmann::json::parse(slurp(fs::path(out) / "results.json"));
+  for (auto& cell : slower["cells"]) {
+    cell["wall_ms"]["median"] = cell["wall_ms"]["median"].get<double>() * 3;
+  }
+  std::ofstream(dir_ / "slower.json") << slower.dump();
+  const std::string cmp_cmd =
+      "report compare " + out + "/results.json " + (dir_ / "slower.json").string();
+  EXPECT_EQ(run(cmp_cmd).code, 0);
+  Outcome gate = run(cmp_cmd + " --fail-on-regression");
+  EXPECT_EQ(gate.code, 1);
+  EXPECT_THAT(gate.err, HasSubstr("4 cells slower beyond the noise"));
+  slower["context"]["unit_ms"] = 20;
+  std::ofstream(dir_ / "other_unit.json") << slower.dump();
+  const std::string unit_cmd =
+      "report compare " + out + "/results.json " + (dir_ / "other_unit.json").string();
+  Outcome refused = run(unit_cmd);
+  EXPECT_EQ(refused.code, 2);
+  EXPECT_THAT(refused.err, HasSubstr("different units (old 2 ms, new 20 ms)"));
+  EXPECT_EQ(run(unit_cmd + " --force").code, 0);
+
+  EXPECT_TRUE(fs::exists(fs::path(out) / "report.html"));
+  Outcome page = run("report html " + out + "/results.json -o " + (dir_ / "again.html").string());
+  ASSERT_EQ(page.code, 0) << page.err;
+  EXPECT_EQ(slurp(dir_ / "again.html").substr(0, 15), "<!DOCTYPE html>");
 }
 
 TEST_F(Cli, RunRejectsBadSuites) {

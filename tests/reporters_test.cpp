@@ -272,10 +272,41 @@ TEST(Compare, RatiosAndNoise) {
   EXPECT_THAT(md, ::testing::HasSubstr("| 1.000 | within noise |"));
   EXPECT_THAT(md, ::testing::HasSubstr("1 cell faster, 0 slower"));
   check_golden("compare.md", md);
+  EXPECT_NO_THROW(check_comparable(old_run, new_run));
   const std::string html = compare_html(old_run, new_run);
   EXPECT_THAT(html, HasSubstr("1 cell faster, 0 slower beyond the noise"));
   EXPECT_THAT(html, HasSubstr("<rect class=\"bar\""));
   EXPECT_THAT(html, HasSubstr("slow-arithmetic/sync/1: new 150.5 ms, old 201.0 ms, new/old 0.75"));
+}
+
+TEST(Compare, RefusesRunsThatMeasureSomethingElse) {
+  SuiteResult old_run = fixture(), new_run = fixture();
+  new_run.context.unit_ms = 5;
+  try {
+    check_comparable(old_run, new_run);
+    FAIL() << "compared runs of 50 ms and 5 ms units";
+  } catch (const UsageError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("different units (old 50 ms, new 5 ms)"));
+  }
+  new_run = fixture();
+  for (Cell& c : new_run.cells) c.gil = true;
+  try {
+    check_comparable(old_run, new_run);
+    FAIL() << "compared a run without the GIL to one with it";
+  } catch (const UsageError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("slow-arithmetic ran as defaults, lock=a"));
+    EXPECT_THAT(e.what(), HasSubstr("but as defaults with the GIL"));
+  }
+}
+
+TEST(Compare, ZeroAndNegativeMediansGiveNoVerdict) {
+  SuiteResult old_run = fixture(), new_run = fixture();
+  old_run.cells[0].wall = statistics({0, 0});
+  const Comparison cmp = compare_runs(old_run, new_run);
+  EXPECT_EQ(cmp.cells[0].verdict, "old median is 0: no ratio");
+  EXPECT_EQ(cmp.faster + cmp.slower, 0u);
+  old_run.cells[0].wall = statistics({-5, -5});
+  EXPECT_THROW(compare_runs(old_run, new_run), UsageError);
 }
 
 TEST(Gbench, TablesFromGoogleBenchmarkJson) {
