@@ -4,10 +4,24 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <string>
 
 namespace schedlab::cli {
 
 using Command = std::function<int()>;
+
+// Counts as people write them: decimal digits only. (CLI11 alone takes "0x10" as 16 and " 2"
+// as 2.) Checked on the text, before a range check on the number.
+inline CLI::Validator decimal_count() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        const bool digits =
+            !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+        return digits ? ""
+                      : "'" + text + "' is not a count: write a whole number in decimal digits";
+      },
+      "COUNT");
+}
 
 Command add_compute(CLI::App& app);
 Command add_graph(CLI::App& app);

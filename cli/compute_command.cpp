@@ -31,6 +31,7 @@ Command add_compute(CLI::App& app) {
   sub->add_option("-t,--target", args->targets,
                   "compute just this key (repeatable; default: the graph's targets)");
   sub->add_option("-w,--workers", args->workers, "workers (default: one per core)")
+      ->check(decimal_count())
       ->check(CLI::Range(1u, 1024u));
   sub->add_option("--trace", args->trace,
                   "write a per-task trace (Chrome trace JSON) to this file");

@@ -6,6 +6,7 @@
 
 #include "schedlab/core/duration.hpp"
 #include "schedlab/core/errors.hpp"
+#include "schedlab/core/suggest.hpp"
 #include "schedlab/kernels/flights.hpp"
 #include "schedlab/kernels/scenarios.hpp"
 
@@ -31,9 +32,13 @@ LoadedGraph GraphSource::load() const {
   const bool looks_like_path = what.find('/') != std::string::npos || what.ends_with(".json");
   if (!is_file && !is_scenario && !looks_like_path) {
     std::string names;
-    for (const kernels::Scenario& s : kernels::scenarios()) names += " " + s.name;
-    throw UsageError(
-        fmt::format("'{}' is neither a graph file nor a scenario (scenarios:{})", what, names));
+    std::vector<std::string> known;
+    for (const kernels::Scenario& s : kernels::scenarios()) {
+      names += " " + s.name;
+      known.push_back(s.name);
+    }
+    throw UsageError(fmt::format("'{}' is neither a graph file nor a scenario{} (scenarios:{})",
+                                 what, did_you_mean(what, known), names));
   }
   if (!is_scenario) {
     if (!params.empty()) throw UsageError("--param applies to scenarios, not to graph files");

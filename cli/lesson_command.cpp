@@ -182,6 +182,7 @@ Command add_lesson(CLI::App& app) {
   sub->add_option("-u,--unit", args->unit, "the notebook's second, e.g. 1s or 100ms")
       ->capture_default_str();
   sub->add_option("-w,--workers", args->workers, "workers of the parallel schedulers")
+      ->check(decimal_count())
       ->check(CLI::Range(1u, 64u))
       ->capture_default_str();
   sub->add_option("--guess", args->guesses,

@@ -5,9 +5,11 @@
 // 130 interrupted. They are decided here, once.
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -18,6 +20,7 @@
 
 #include "cli/commands.hpp"
 #include "schedlab/core/errors.hpp"
+#include "schedlab/core/suggest.hpp"
 #include "schedlab/core/value_codec.hpp"
 #include "schedlab/core/version.hpp"
 #include "schedlab/schedulers/compute.hpp"
@@ -80,6 +83,16 @@ int run(int argc, char** argv) {
   add(schedlab::cli::add_predict);
   add(schedlab::cli::add_report);
   add(schedlab::cli::add_run);
+  // CLI11 would say only "A subcommand is required" for a typo.
+  if (argc > 1 && argv[1][0] != '-') {
+    std::vector<std::string> names;
+    for (const CLI::App* sub : app.get_subcommands({})) names.push_back(sub->get_name());
+    if (std::find(names.begin(), names.end(), argv[1]) == names.end()) {
+      throw schedlab::UsageError(fmt::format("unknown command '{}'{}; commands: {}", argv[1],
+                                             schedlab::did_you_mean(argv[1], names),
+                                             fmt::join(names, ", ")));
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -24,6 +24,7 @@ Command add_predict(CLI::App& app) {
   sub->add_option("-s,--scheduler", args->scheduler,
                   "scheduler name or alias (default: $SCHEDLAB_SCHEDULER, else threads)");
   sub->add_option("-w,--workers", args->workers, "workers (default: one per core)")
+      ->check(decimal_count())
       ->check(CLI::Range(1u, 1024u));
   sub->add_flag("--gil", args->gil, "predict with the emulated GIL on");
   return [args] {

@@ -58,13 +58,16 @@ Command add_run(CLI::App& app) {
   sub->add_option("-S,--scenario", args->scenarios, "scenario (repeatable; default: the lessons)");
   sub->add_option("-s,--scheduler", args->schedulers, "scheduler (repeatable; default: all)");
   sub->add_option("-w,--workers", args->workers, "worker count (repeatable; default: 1 2 4)")
+      ->check(decimal_count())
       ->check(CLI::Range(1u, 1024u));
   sub->add_option("-p,--param", args->params,
                   "name=value for scenarios that have it (repeatable: values of one name are "
                   "separate cells, different names combine)");
   sub->add_flag("--gil", args->gil, "run with the emulated GIL");
-  sub->add_option("-r,--repeat", args->repeat, "measured runs per cell (default 3)");
-  sub->add_option("--warmup", args->warmup, "unmeasured runs per cell first (default 0)");
+  sub->add_option("-r,--repeat", args->repeat, "measured runs per cell (default 3)")
+      ->check(decimal_count());
+  sub->add_option("--warmup", args->warmup, "unmeasured runs per cell first (default 0)")
+      ->check(decimal_count());
   sub->add_option("-u,--unit", args->unit, "time unit of the lessons (default 100ms)");
   sub->add_option("-o,--out", args->out, "report directory")->capture_default_str();
   sub->add_option("--context", args->context, "key=value recorded in every report (repeatable)");

@@ -9,6 +9,7 @@
 #include "schedlab/core/delayed.hpp"
 #include "schedlab/core/errors.hpp"
 #include "schedlab/core/ops.hpp"
+#include "schedlab/core/suggest.hpp"
 #include "schedlab/kernels/flights.hpp"
 #include "schedlab/kernels/shapes.hpp"
 
@@ -278,8 +279,13 @@ const Scenario& find_scenario(const std::string& name) {
     if (s.name == name) return s;
   }
   std::string names;
-  for (const Scenario& s : scenarios()) append(names, ", ", s.name);
-  throw UsageError(fmt::format("unknown scenario '{}'; scenarios: {}", name, names));
+  std::vector<std::string> known;
+  for (const Scenario& s : scenarios()) {
+    append(names, ", ", s.name);
+    known.push_back(s.name);
+  }
+  throw UsageError(fmt::format("unknown scenario '{}'{}; scenarios: {}", name,
+                               did_you_mean(name, known), names));
 }
 
 Params complete_params(const Scenario& s, const Params& given) {

@@ -63,7 +63,13 @@ void read_list(const json& j, const char* name, std::vector<T>& out, const std::
   if (it == j.end()) return;  // an empty list may be left out
   if (!it->is_array()) throw UsageError(fmt::format("{}: \"{}\" must be a list", where, name));
   out.clear();
-  for (const json& item : *it) from_json(item, out.emplace_back(), where);
+  for (const json& item : *it) {
+    if (!item.is_object()) {
+      throw UsageError(
+          fmt::format("{}: item {} of \"{}\" must be an object", where, out.size() + 1, name));
+    }
+    from_json(item, out.emplace_back(), where);
+  }
 }
 
 template <class T>
@@ -188,7 +194,9 @@ json to_json(const Cell& cell) {
           {"repetitions", list_json(cell.reps)}};
 }
 void from_json(const json& j, Cell& cell, const std::string& file_where) {
-  const std::string where = fmt::format("{}, cell {}", file_where, j.value("id", "?"));
+  const auto id = j.find("id");
+  const std::string where = fmt::format(
+      "{}, cell {}", file_where, id != j.end() && id->is_string() ? id->get<std::string>() : "?");
   read(j, "scenario", cell.scenario, where);
   read(j, "params", cell.params, where);
   read(j, "param_values", cell.param_values, where, false);

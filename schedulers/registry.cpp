@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "schedlab/core/errors.hpp"
+#include "schedlab/core/suggest.hpp"
 #include "schedlab/schedulers/scheduler.hpp"
 
 namespace schedlab {
@@ -56,11 +57,17 @@ const SchedulerInfo& SchedulerRegistry::info(std::string_view name) const {
     }
   }
   std::string valid;
+  std::vector<std::string> names;
   for (const SchedulerInfo& s : infos_) {
     valid += (valid.empty() ? "" : ", ") + s.name;
-    for (const std::string& a : s.aliases) valid += " (" + a + ")";
+    names.push_back(s.name);
+    for (const std::string& a : s.aliases) {
+      valid += " (" + a + ")";
+      names.push_back(a);
+    }
   }
-  throw UsageError(fmt::format("unknown scheduler '{}'; valid names (aliases): {}", name, valid));
+  throw UsageError(fmt::format("unknown scheduler '{}'{}; valid names (aliases): {}", name,
+                               did_you_mean(name, names), valid));
 }
 
 unsigned SchedulerInfo::workers_for(unsigned requested) const {

@@ -91,8 +91,10 @@ TEST_F(Cli, LessonWithoutInputPredictsRunsAndExplainsWrongGuesses) {
 
 TEST_F(Cli, RunChecksEveryFlagItIsGiven) {
   const std::pair<const char*, const char*> cases[] = {
-      {"--repeat -1", "--repeat must be 1 to 1000"},
-      {"--warmup -2", "--warmup must be 0 to 100"},
+      {"--repeat -1", "--repeat: '-1' is not a count: write a whole number in decimal digits"},
+      {"--repeat 0", "--repeat must be 1 to 1000"},
+      {"--warmup -2", "--warmup: '-2' is not a count"},
+      {"--warmup 101", "--warmup must be 0 to 100"},
       {"--unit ''", "--unit '': write a duration from 0 to 60 s"},
       {"-p reduce=chain", "--param reduce=chain: none of the scenarios has a parameter 'reduce'"},
   };
@@ -183,8 +185,35 @@ TEST_F(Cli, InvalidInputExitsTwo) {
   EXPECT_EQ(workers.code, 2);
   Outcome usage = run("frobnicate");
   EXPECT_EQ(usage.code, 2);
+  EXPECT_THAT(usage.err, HasSubstr("unknown command 'frobnicate'; commands: compute, graph"));
   Outcome none = run("");
   EXPECT_EQ(none.code, 2);
+}
+
+TEST_F(Cli, TyposGetADidYouMean) {
+  Outcome command = run("comput slow-arithmetic");
+  EXPECT_EQ(command.code, 2);
+  EXPECT_THAT(command.err, HasSubstr("unknown command 'comput' (did you mean 'compute'?)"));
+  Outcome scheduler = run("compute slow-arithmetic --unit 1ms -s thraeds");
+  EXPECT_EQ(scheduler.code, 2);
+  EXPECT_THAT(scheduler.err, HasSubstr("unknown scheduler 'thraeds' (did you mean 'threads'?)"));
+  Outcome scenario = run("predict slow-arithmetc");
+  EXPECT_EQ(scenario.code, 2);
+  EXPECT_THAT(scenario.err, HasSubstr("(did you mean 'slow-arithmetic'?)"));
+}
+
+TEST_F(Cli, CountsAreDecimalDigits) {
+  for (const char* workers : {"0x10", "' 2'", "2.5", "-1", "1e1"}) {
+    Outcome r =
+        run(std::string("compute slow-arithmetic --unit 1ms -s threads --workers ") + workers);
+    EXPECT_EQ(r.code, 2) << workers;
+    EXPECT_THAT(r.err, HasSubstr("is not a count: write a whole number in decimal digits"))
+        << workers;
+  }
+  Outcome repeat =
+      run("run -S slow-arithmetic -s sync --unit 1ms --repeat 0x3 -q -o " + (dir_ / "r").string());
+  EXPECT_EQ(repeat.code, 2);
+  EXPECT_EQ(run("compute slow-arithmetic --unit 1ms -s threads --workers 2").code, 0);
 }
 
 TEST_F(Cli, GraphPrintsDotAndJson) {

@@ -264,6 +264,21 @@ TEST(Reporters, JsonErrorsSayWhere) {
   }
 }
 
+TEST(Reporters, JsonOfTheWrongShapeIsAUsageError) {
+  nlohmann::json j = to_json(fixture());
+  j["cells"][0] = 42;
+  EXPECT_THROW(suite_from_json(j), UsageError);
+  j = to_json(fixture());
+  j["cells"][0]["id"] = 7;  // not a string: the message says "cell ?"
+  j["cells"][0]["wall_ms"] = "fast";
+  try {
+    suite_from_json(j);
+    FAIL() << "accepted a string for wall_ms";
+  } catch (const UsageError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("results, cell ?"));
+  }
+}
+
 TEST(Compare, RatiosAndNoise) {
   SuiteResult old_run = fixture(), new_run = fixture();
   new_run.cells[0].wall = statistics({150, 151});  // sync got faster
