@@ -6,10 +6,12 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -169,7 +171,8 @@ bool split_fields(std::string_view line, std::array<std::string_view, kColumnCou
 // strings). Throws with the file and line on a malformed file.
 Value read_table(const std::string& path) {
   const std::optional<std::string> bytes = read_whole(path);
-  if (!bytes) throw std::runtime_error(fmt::format("cannot read {}", path));
+  if (!bytes)
+    throw std::runtime_error(fmt::format("cannot read {}: {}", path, std::strerror(errno)));
   std::string_view rest = *bytes;
   auto next_line = [&rest] {
     const size_t end = rest.find('\n');

@@ -122,16 +122,14 @@ std::string compare_html(const SuiteResult& old_run, const SuiteResult& new_run)
   std::string rows;
   for (const ComparedCell& c : cmp.cells) {
     if (c.ratio > 0) {
-      bars.push_back({c.id, c.scheduler, c.new_cell->wall.median, c.old_cell->wall.median, false});
+      bars.push_back({c.id, c.scheduler, c.new_cell->wall.median, c.old_cell->wall.median, ""});
     }
     rows += fmt::format(
-        "<tr class=\"{}\"><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
-        "<td class=\"num\">{}</td><td>{}</td></tr>\n",
-        c.verdict == "within noise" ? ""
-        : c.verdict == "faster"     ? "held"
-                                    : "missed",
+        "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
+        "<td class=\"num\">{}</td><td class=\"verdict {}\">{}</td></tr>\n",
         xml_escape(c.id), median_text(c.old_cell), median_text(c.new_cell),
-        c.ratio > 0 ? fmt::format("{:.3f}", c.ratio) : "", xml_escape(c.verdict));
+        c.ratio > 0 ? fmt::format("{:.3f}", c.ratio) : "",
+        c.verdict == "faster" || c.verdict == "slower" ? c.verdict : "", xml_escape(c.verdict));
   }
   Palette palette;
   std::string body = fmt::format(

@@ -57,9 +57,10 @@ std::optional<std::string> run_dot(const std::string& dot_text) {
   posix_spawn_file_actions_destroy(&actions);
   if (spawned != 0) return std::nullopt;
   int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  pid_t waited;
+  while ((waited = waitpid(pid, &status, 0)) < 0 && errno == EINTR) {
   }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return std::nullopt;
+  if (waited != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return std::nullopt;
   std::ifstream svg(out.path);
   std::stringstream text;
   text << svg.rdbuf();
@@ -72,6 +73,14 @@ std::optional<std::string> run_dot(const std::string& dot_text) {
 }  // namespace
 
 std::optional<std::string> dot_to_svg(const std::string& dot_text) {
+  // DOT from a results.json someone sent could make links or pull in local pictures
+  // (URL="javascript:...", image="/etc/..."): our graphs have neither, so such a graph is not
+  // drawn at all.
+  std::string lower = dot_text;
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const char* risky : {"url", "href", "image", "xlink"}) {
+    if (lower.find(risky) != std::string::npos) return std::nullopt;
+  }
   // A run rewrites its reports after every cell: each graph is laid out once.
   static std::mutex mutex;
   static std::map<std::string, std::optional<std::string>> drawn;

@@ -26,6 +26,8 @@ th, td { text-align: left; padding: 0.25rem 0.8rem; border-bottom: 1px solid #e5
 td.num { text-align: right; }
 tr.held td:nth-child(2) { color: #2e7d32; font-weight: 600; }
 tr.missed td:nth-child(2) { color: #c62828; font-weight: 600; }
+td.verdict.faster { color: #2e7d32; font-weight: 600; }
+td.verdict.slower { color: #c62828; font-weight: 600; }
 .lesson-text { font-size: 1.1rem; max-width: 60rem; }
 .graphs { display: flex; flex-wrap: wrap; gap: 1rem; }
 figure { margin: 0.8rem 0; }

@@ -95,6 +95,11 @@ std::string summary(const SuiteResult& r) {
     return off(a) > off(b);
   });
   for (const Cell* c : misses) {
+    if (c->error.empty() && c->wall.n == 0) {
+      missed += fmt::format("<li><a href=\"#{}\">{}</a>: not measured (the run was stopped)</li>\n",
+                            anchor(c->scenario), xml_escape(c->id()));
+      continue;
+    }
     missed += c->error.empty()
                   ? fmt::format(
                         "<li><a href=\"#{}\">{}</a>: measured {}, predicted {}: {:.2f} times "
@@ -118,6 +123,18 @@ std::string summary(const SuiteResult& r) {
   return out + "</section>\n";
 }
 
+// Graphviz numbers its elements' ids from 0 in every picture; within one page they must differ.
+std::string unique_ids(const std::string& svg, std::string_view instance) {
+  const std::string prefix = "id=\"" + anchor(instance) + "-";
+  std::string out;
+  size_t from = 0;
+  for (size_t at; (at = svg.find("id=\"", from)) != std::string::npos; from = at + 4) {
+    out.append(svg, from, at - from);
+    out += prefix;
+  }
+  return out + svg.substr(from);
+}
+
 std::string graph_figures(const SuiteResult& r, const std::vector<const Cell*>& cells,
                           const GraphDrawer& draw) {
   std::vector<std::string> instances;
@@ -135,7 +152,7 @@ std::string graph_figures(const SuiteResult& r, const std::vector<const Cell*>& 
           "comes from an older schedlab). <code>schedlab graph</code> prints it for "
           "Graphviz.</p>";
     } else if (std::optional<std::string> svg = draw(dot->second)) {
-      out += *svg;
+      out += unique_ids(*svg, instance);
     } else {
       out += fmt::format(
           "<p class=\"note\">{}.</p><details><summary>the graph in DOT</summary><pre>{}</pre>"
@@ -151,25 +168,32 @@ std::string charts(const std::vector<const Cell*>& cells, unsigned cores, Palett
   const bool variants = has_variants(cells);
   std::vector<BarRow> bars;
   std::vector<SpeedupSeries> lines;
+  std::vector<bool> gil;  // per line
   for (const Cell* c : cells) {
     bars.push_back({cell_label(*c, variants), c->scheduler, c->wall.median, c->predicted_ms,
-                    !c->error.empty() || c->wall.n == 0});
-    if (c->speedup <= 0) continue;
+                    !c->error.empty() ? "failed"
+                    : c->wall.n == 0  ? "not measured"
+                                      : ""});
+    if (c->speedup <= 0 || !c->error.empty() || c->wall.n == 0) continue;
     std::string name = c->scheduler + (c->gil ? ", GIL" : "");
     if (variants && !c->params.empty()) name += ", " + c->params;
     auto line = std::find_if(lines.begin(), lines.end(),
                              [&](const SpeedupSeries& s) { return s.name == name; });
-    if (line == lines.end()) line = lines.insert(lines.end(), {name, c->scheduler, {}, false});
+    if (line == lines.end()) {
+      line = lines.insert(lines.end(), {name, c->scheduler, {}, false});
+      gil.push_back(c->gil);
+    }
     line->points.emplace_back(c->workers, c->speedup);
   }
   // With the GIL on and off side by side, the GIL's lines are dashed.
   bool any_dashed = false;
-  for (SpeedupSeries& s : lines) {
-    std::sort(s.points.begin(), s.points.end());
-    s.dashed = s.name != s.series && std::any_of(lines.begin(), lines.end(), [&](auto& other) {
-                 return other.series == s.series && other.name.find(", GIL") == std::string::npos;
-               });
-    any_dashed = any_dashed || s.dashed;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    std::sort(lines[i].points.begin(), lines[i].points.end());
+    for (size_t j = 0; j < lines.size(); ++j) {
+      lines[i].dashed =
+          lines[i].dashed || (gil[i] && !gil[j] && lines[j].series == lines[i].series);
+    }
+    any_dashed = any_dashed || lines[i].dashed;
   }
   std::string out = fmt::format(
       "<div class=\"charts\"><figure>{}<figcaption>Measured (bar: median of the runs) against "

@@ -99,7 +99,7 @@ class MarkdownReporter final : public Reporter {
                           cell.speedup > 0 ? fmt::format("{:.2f}x", cell.speedup) : "",
                           cell.speedup > 0 ? fmt::format("{:.0f}%", 100 * cell.efficiency) : "",
                           notes(cell)});
-        links += (links.empty() ? "" : " · ") + timeline_link(cell);
+        if (!cell.reps.empty()) links += (links.empty() ? "" : " · ") + timeline_link(cell);
         if (!cell.warnings.empty()) warned.push_back(&cell);
       }
       out += markdown_table(t);

@@ -18,17 +18,22 @@ namespace fs = std::filesystem;
 
 constexpr const char* kManifest = ".schedlab-files";
 
-// The files an earlier write_reports put in dir, from its manifest (none without one).
+// The files an earlier write_reports put in dir, from its manifest: only names of the kind we
+// write (a report at the top, a picture in timelines/), so that a hand-edited manifest cannot
+// reach anything else; none where timelines/ is a link to elsewhere.
 std::set<std::string> files_written_before(const fs::path& dir) {
   std::set<std::string> out;
   std::ifstream in(dir / kManifest);
+  std::error_code ec;
+  const bool linked_timelines = fs::is_symlink(dir / "timelines", ec);
   for (std::string line; std::getline(in, line);) {
-    // Only plain relative names of ours: a hand-edited manifest cannot reach outside dir.
     const fs::path p(line);
-    if (!line.empty() && p.is_relative() &&
-        std::none_of(p.begin(), p.end(), [](const fs::path& part) { return part == ".."; })) {
-      out.insert(line);
-    }
+    const bool report = p.has_filename() && p.parent_path().empty() &&
+                        (p.extension() == ".html" || p.extension() == ".md" ||
+                         p.extension() == ".json" || p.extension() == ".csv");
+    const bool picture = p.parent_path() == "timelines" && p.extension() == ".svg" &&
+                         p.filename() != ".." && !linked_timelines;
+    if (report || picture) out.insert(line);
   }
   return out;
 }

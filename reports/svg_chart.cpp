@@ -46,6 +46,7 @@ std::vector<std::string> distinct(const std::vector<std::string>& names) {
 }  // namespace
 
 double tick_step(double end) {
+  if (!(end > 0)) return 1;
   double step = std::pow(10.0, std::floor(std::log10(end / 4)));
   for (double m : {1.0, 2.0, 5.0, 10.0}) {
     if (end / (step * m) <= 10) return step * m;
@@ -53,11 +54,15 @@ double tick_step(double end) {
   return step * 10;
 }
 
-const std::string& Palette::colour(const std::string& series) {
+const char* chart_colour(size_t i) {
+  return kColours[i % std::size(kColours)];
+}
+
+const char* Palette::colour(const std::string& series) {
   for (const auto& [name, colour] : given_) {
     if (name == series) return colour;
   }
-  given_.emplace_back(series, kColours[given_.size() % std::size(kColours)]);
+  given_.emplace_back(series, chart_colour(given_.size()));
   return given_.back().second;
 }
 
@@ -94,13 +99,14 @@ std::string bar_and_tick_chart(const std::vector<BarRow>& rows, Palette& palette
       kLeft + kPlot / 2, height - 2);
   double y = kTop;
   for (const BarRow& r : rows) {
-    const std::string& colour = palette.colour(r.series);
+    const char* colour = palette.colour(r.series);
     out += fmt::format("<g class=\"mark\" data-series=\"{}\">", xml_escape(r.series));
     out += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"end\">{}</text>", kLeft - 8,
                        y + 15, xml_escape(r.label));
-    if (r.failed) {
-      out += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" fill=\"#c00\">failed ({} {})</text>",
-                         kLeft + 4, y + 15, xml_escape(names.tick), ms_text(r.tick_ms));
+    if (!r.missing.empty()) {
+      out +=
+          fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" fill=\"#c00\">{} ({} {})</text>", kLeft + 4,
+                      y + 15, xml_escape(r.missing), xml_escape(names.tick), ms_text(r.tick_ms));
     } else {
       const double ratio = r.tick_ms > 0 ? r.bar_ms / r.tick_ms : 0;
       out += fmt::format(
@@ -125,7 +131,9 @@ std::string bar_and_tick_chart(const std::vector<BarRow>& rows, Palette& palette
 std::string speedup_chart(const std::vector<SpeedupSeries>& lines, unsigned cores,
                           Palette& palette) {
   constexpr double kLeft = 50, kPlot = 420, kTop = 34, kHeight = 260;
-  unsigned max_workers = std::max(2u, cores);
+  // The axis runs to the largest worker count measured; the cores are marked where they fall
+  // inside it (on a 64-core machine, workers 1 to 4 must not crowd into the left edge).
+  unsigned max_workers = 2;
   double max_speedup = 1;
   for (const SpeedupSeries& s : lines) {
     for (const auto& [w, v] : s.points) {
@@ -151,7 +159,9 @@ std::string speedup_chart(const std::vector<SpeedupSeries>& lines, unsigned core
         "<text x=\"{3}\" y=\"{4:.1f}\" text-anchor=\"end\" fill=\"#555\">{5:g}x</text>\n",
         kLeft, y(v), kLeft + kPlot, kLeft - 6, y(v) + 4, v);
   }
-  for (unsigned w = 1; w <= max_workers; ++w) {
+  const auto worker_step = static_cast<unsigned>(std::max(1.0, tick_step(max_workers)));
+  for (unsigned w = 1; w <= max_workers;
+       w = w == 1 && worker_step > 1 ? worker_step : w + worker_step) {
     out += fmt::format(
         "<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\" fill=\"#555\">{}</text>\n", x(w),
         kTop + kHeight + 16, w);
@@ -172,7 +182,7 @@ std::string speedup_chart(const std::vector<SpeedupSeries>& lines, unsigned core
         x(cores), kTop, kTop + kHeight, x(cores) + 4, kTop + 12, cores);
   }
   for (const SpeedupSeries& s : lines) {
-    const std::string& colour = palette.colour(s.series);
+    const char* colour = palette.colour(s.series);
     const bool dashed = s.dashed;
     std::string points;
     for (const auto& [w, v] : s.points) points += fmt::format("{:.1f},{:.1f} ", x(w), y(v));

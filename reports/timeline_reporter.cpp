@@ -21,8 +21,6 @@ namespace schedlab::reports {
 namespace {
 
 constexpr double kWidth = 900, kLeft = 90, kRow = 26, kProfile = 90;
-const char* const kColours[] = {"#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2",
-                                "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"};
 
 // ", waited 50.0 ms for its lock, 2.0 ms for the GIL" (empty when it did not wait).
 std::string waits_text(const TaskRecord& t) {
@@ -86,7 +84,7 @@ std::string timeline_svg(const Cell& cell, unsigned cores, std::string_view id) 
     out += fmt::format("<text x=\"10\" y=\"{:.1f}\">worker {}</text>\n", top + row * kRow + 16, w);
   }
   for (const TaskRecord& t : rep.trace) {
-    auto [it, fresh] = colour.emplace(t.op, kColours[colour.size() % 10]);
+    auto [it, fresh] = colour.emplace(t.op, chart_colour(colour.size()));
     double x0 = x(t.start_ms), w = std::max(1.0, x(t.end_ms) - x0);
     double y = top + rows[t.worker] * kRow + 3;
     out += fmt::format(
@@ -123,7 +121,7 @@ std::string timeline_svg(const Cell& cell, unsigned cores, std::string_view id) 
                        predicted_top + row * kRow + 16, w);
   }
   for (const TaskRecord& t : predicted) {
-    auto [it, fresh] = colour.emplace(t.op, kColours[colour.size() % 10]);
+    auto [it, fresh] = colour.emplace(t.op, chart_colour(colour.size()));
     double x0 = x(t.start_ms), w = std::max(1.0, x(t.end_ms) - x0);
     double y = predicted_top + predicted_rows[t.worker] * kRow + 3;
     out += fmt::format(

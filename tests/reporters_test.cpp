@@ -160,12 +160,32 @@ TEST(Reporters, HtmlFromResultsJsonIsTheSamePage) {
   EXPECT_EQ(html_reporter(fake_dot)->render(again), html_reporter(fake_dot)->render(fixture()));
 }
 
+TEST(Reporters, HtmlDashesAGilLineOnlyBesideItsLineWithoutTheGil) {
+  SuiteResult r = fixture();
+  r.cells.pop_back();  // the failed cell
+  for (Cell& c : r.cells) c.params = "";
+  Cell gil = r.cells[1];
+  gil.gil = true;
+  gil.speedup = 1;
+  r.cells.push_back(gil);
+  auto dashes = [](const SuiteResult& result) {
+    const std::string page = html_reporter(fake_dot)->render(result)[0].second;
+    size_t n = 0;
+    for (size_t at = 0; (at = page.find("stroke-dasharray=\"4,3\"", at)) != std::string::npos; ++at)
+      ++n;
+    return n;
+  };
+  EXPECT_EQ(dashes(r), 1u);            // threads with the GIL, beside threads without
+  r.cells.erase(r.cells.begin() + 1);  // only the GIL's threads line is left: drawn solid
+  EXPECT_EQ(dashes(r), 0u);
+}
+
 TEST(Reporters, HtmlSaysWhereGraphvizIsMissing) {
   const std::string page =
       html_reporter([](const std::string&) { return std::optional<std::string>(); })
           ->render(fixture())[0]
           .second;
-  EXPECT_THAT(page, HasSubstr("Graphviz&apos;s `dot` is not installed here"));
+  EXPECT_THAT(page, HasSubstr("Graphviz&apos;s `dot` is not installed here, or it could not draw"));
   EXPECT_THAT(page, HasSubstr("<pre>digraph { x -&gt; y }</pre>"));
 }
 
@@ -191,6 +211,17 @@ TEST(Reporters, WriteReportsRemovesOnlyWhatAnEarlierRunWrote) {
   EXPECT_FALSE(fs::exists(gone));
   EXPECT_TRUE(fs::exists(dir / "timelines" / "mine.svg"));
   EXPECT_TRUE(fs::exists(dir / "report.html"));
+  // A manifest edited to name anything else removes none of it.
+  const fs::path outside = dir.string() + "_outside.txt";
+  std::ofstream(outside) << "not ours";
+  std::ofstream(dir / "notes.txt") << "not ours either";
+  std::ofstream(dir / ".schedlab-files") << "../" << outside.filename().string() << "\n"
+                                         << outside.string() << "\nnotes.txt\n"
+                                         << "timelines/../notes.txt\n";
+  write_reports(second, dir.string());
+  EXPECT_TRUE(fs::exists(outside));
+  EXPECT_TRUE(fs::exists(dir / "notes.txt"));
+  fs::remove(outside);
   fs::remove_all(dir);
 }
 
