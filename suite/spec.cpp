@@ -70,7 +70,9 @@ SuiteSpec classroom_suite() {
 std::vector<kernels::Params> param_sets(const std::vector<std::string>& items) {
   std::vector<std::pair<std::string, std::vector<std::string>>> values;  // in order given
   for (const std::string& item : items) {
-    const auto [key, value] = *kernels::parse_params({item}).begin();
+    const kernels::Params parsed = kernels::parse_params({item});
+    const std::string& key = parsed.begin()->first;
+    const std::string& value = parsed.begin()->second;
     auto it = std::find_if(values.begin(), values.end(), [&](auto& kv) { return kv.first == key; });
     if (it == values.end()) it = values.insert(values.end(), {key, {}});
     if (std::find(it->second.begin(), it->second.end(), value) == it->second.end()) {
