@@ -69,10 +69,11 @@ Command add_report(CLI::App& app) {
       const reports::SuiteResult old_run = read_results(args->old_file),
                                  new_run = read_results(args->new_file);
       if (!args->force) reports::check_comparable(old_run, new_run);
-      std::cout << reports::compare_markdown(old_run, new_run);
+      const reports::Comparison cmp = reports::compare_runs(old_run, new_run);
+      std::cout << reports::compare_markdown(old_run, new_run, cmp);
       if (!args->html.empty())
-        write_output_file(args->html, reports::compare_html(old_run, new_run));
-      const size_t slower = reports::compare_runs(old_run, new_run).slower;
+        write_output_file(args->html, reports::compare_html(old_run, new_run, cmp));
+      const size_t slower = cmp.slower;
       if (args->fail_on_regression && slower > 0) {
         std::cerr << fmt::format("schedlab: {} cell{} slower beyond the noise\n", slower,
                                  slower == 1 ? "" : "s");

@@ -92,14 +92,23 @@ void check_comparable(const SuiteResult& old_run, const SuiteResult& new_run) {
 
 namespace {
 
+// "Old: DATE (commit C). New: ... 1 cell faster, 0 slower beyond the noise."
+std::string headline(const SuiteResult& old_run, const SuiteResult& new_run,
+                     const Comparison& cmp) {
+  return fmt::format(
+      "Old: {} (commit {}). New: {} (commit {}). {} cell{} faster, {} slower beyond the noise.",
+      old_run.context.date, old_run.context.commit, new_run.context.date, new_run.context.commit,
+      cmp.faster, cmp.faster == 1 ? "" : "s", cmp.slower);
+}
+
 std::string median_text(const Cell* c) {
   return c && c->error.empty() && c->wall.n > 0 ? fmt::format("{:.1f}", c->wall.median) : "";
 }
 
 }  // namespace
 
-std::string compare_markdown(const SuiteResult& old_run, const SuiteResult& new_run) {
-  const Comparison cmp = compare_runs(old_run, new_run);
+std::string compare_markdown(const SuiteResult& old_run, const SuiteResult& new_run,
+                             const Comparison& cmp) {
   Table t{{"cell", "old median ms", "new median ms", "new/old", "verdict"},
           {false, true, true, true, false},
           {}};
@@ -107,17 +116,12 @@ std::string compare_markdown(const SuiteResult& old_run, const SuiteResult& new_
     t.rows.push_back({c.id, median_text(c.old_cell), median_text(c.new_cell),
                       c.ratio > 0 ? fmt::format("{:.3f}", c.ratio) : "", c.verdict});
   }
-  std::string out = fmt::format(
-      "# schedlab compare\n\nOld: {} (commit {}). New: {} (commit {}).\n"
-      "{} cell{} faster, {} slower beyond the noise.\n\n",
-      markdown_escape(old_run.context.date), markdown_escape(old_run.context.commit),
-      markdown_escape(new_run.context.date), markdown_escape(new_run.context.commit), cmp.faster,
-      cmp.faster == 1 ? "" : "s", cmp.slower);
-  return out + markdown_table(t);
+  return "# schedlab compare\n\n" + markdown_escape(headline(old_run, new_run, cmp)) + "\n\n" +
+         markdown_table(t);
 }
 
-std::string compare_html(const SuiteResult& old_run, const SuiteResult& new_run) {
-  const Comparison cmp = compare_runs(old_run, new_run);
+std::string compare_html(const SuiteResult& old_run, const SuiteResult& new_run,
+                         const Comparison& cmp) {
   std::vector<BarRow> bars;
   std::string rows;
   for (const ComparedCell& c : cmp.cells) {
@@ -132,12 +136,8 @@ std::string compare_html(const SuiteResult& old_run, const SuiteResult& new_run)
         c.verdict == "faster" || c.verdict == "slower" ? c.verdict : "", xml_escape(c.verdict));
   }
   Palette palette;
-  std::string body = fmt::format(
-      "<header><h1>schedlab compare</h1><p>Old: {} (commit {}). New: {} (commit {}). {} "
-      "cell{} faster, {} slower beyond the noise.</p></header>\n",
-      xml_escape(old_run.context.date), xml_escape(old_run.context.commit),
-      xml_escape(new_run.context.date), xml_escape(new_run.context.commit), cmp.faster,
-      cmp.faster == 1 ? "" : "s", cmp.slower);
+  std::string body = "<header><h1>schedlab compare</h1><p>" +
+                     xml_escape(headline(old_run, new_run, cmp)) + "</p></header>\n";
   if (!bars.empty()) {
     body += fmt::format(
         "<figure>{}<figcaption>New median (bar) against the old one (tick), new/old in "

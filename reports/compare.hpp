@@ -32,7 +32,10 @@ Comparison compare_runs(const SuiteResult& old_run, const SuiteResult& new_run);
 // unit, or a lesson run with other parameters or another GIL setting in one of them.
 void check_comparable(const SuiteResult& old_run, const SuiteResult& new_run);
 
-std::string compare_markdown(const SuiteResult& old_run, const SuiteResult& new_run);
-std::string compare_html(const SuiteResult& old_run, const SuiteResult& new_run);
+// The comparison of the two runs (from compare_runs) as Markdown and as an HTML page.
+std::string compare_markdown(const SuiteResult& old_run, const SuiteResult& new_run,
+                             const Comparison& cmp);
+std::string compare_html(const SuiteResult& old_run, const SuiteResult& new_run,
+                         const Comparison& cmp);
 
 }  // namespace schedlab::reports

@@ -20,22 +20,13 @@ namespace schedlab::reports {
 namespace {
 
 std::string ms(double x) {
-  return x >= 100 ? fmt::format("{:.0f} ms", x) : fmt::format("{:.1f} ms", x);
+  return ms_figure(x) + " ms";
 }
 
 std::string anchor(std::string_view name) {
   std::string out = "lesson-";
   for (char c : name) out += std::isalnum(static_cast<unsigned char>(c)) ? c : '-';
   return out;
-}
-
-std::vector<std::string> scenarios_in_order(const SuiteResult& r) {
-  std::vector<std::string> order;
-  for (const Cell& c : r.cells) {
-    if (std::find(order.begin(), order.end(), c.scenario) == order.end())
-      order.push_back(c.scenario);
-  }
-  return order;
 }
 
 std::vector<const Cell*> cells_of(const SuiteResult& r, const std::string& scenario) {
@@ -211,18 +202,14 @@ std::string charts(const std::vector<const Cell*>& cells, unsigned cores, Palett
   return out + "</div>\n";
 }
 
-std::string reasoning(const std::vector<const Cell*>& cells) {
-  // As in report.md: the most instructive cell, the first parallel scheduler with 2 workers.
-  for (const Cell* c : cells) {
-    if (c->workers == 2 && !c->baseline && !c->reasoning.empty()) {
-      std::string out =
-          fmt::format("<h3>Why {} on {} with 2 workers{}</h3>\n<ul>\n", ms(c->predicted_ms),
-                      xml_escape(c->scheduler), c->gil ? " and the GIL" : "");
-      for (const std::string& line : c->reasoning) out += "<li>" + xml_escape(line) + "</li>\n";
-      return out + "</ul>\n";
-    }
-  }
-  return "";
+std::string reasoning(const SuiteResult& r, const std::string& scenario) {
+  const Cell* c = explained_cell(r, scenario);
+  if (!c) return "";
+  std::string out =
+      fmt::format("<h3>Why {} on {} with 2 workers{}</h3>\n<ul>\n", ms(c->predicted_ms),
+                  xml_escape(c->scheduler), c->gil ? " and the GIL" : "");
+  for (const std::string& line : c->reasoning) out += "<li>" + xml_escape(line) + "</li>\n";
+  return out + "</ul>\n";
 }
 
 std::string timelines(const std::vector<const Cell*>& cells, unsigned cores, size_t& next_id) {
@@ -297,7 +284,7 @@ class HtmlReporter final : public Reporter {
         body += "<p class=\"lesson-text\">" + xml_escape(lesson->second) + "</p>\n";
       body += graph_figures(r, cells, draw_);
       body += charts(cells, cores, palette);
-      body += reasoning(cells);
+      body += reasoning(r, scenario);
       body += timelines(cells, cores, next_id);
       body += warnings(cells);
       body += "</section>\n";

@@ -20,10 +20,6 @@ std::string full_params(const Cell& cell) {
   return out;
 }
 
-std::string ms(double x) {
-  return x >= 100 ? fmt::format("{:.0f}", x) : fmt::format("{:.1f}", x);
-}
-
 // A relative link, so that it works where the report folder is pushed to a code-hosting site.
 std::string timeline_link(const Cell& c) {
   std::string label = c.scheduler + " " + std::to_string(c.workers) + (c.gil ? " GIL" : "");
@@ -71,12 +67,7 @@ class MarkdownReporter final : public Reporter {
         "schedule of the graph (`schedlab predict`); *speedup* is relative to `sync` on the "
         "same scenario; *efficiency* is speedup per worker.\n";
 
-    std::vector<std::string> order;
-    for (const Cell& cell : r.cells) {
-      if (std::find(order.begin(), order.end(), cell.scenario) == order.end())
-        order.push_back(cell.scenario);
-    }
-    for (const std::string& scenario : order) {
+    for (const std::string& scenario : scenarios_in_order(r)) {
       out += fmt::format("\n## {}\n\n", markdown_escape(scenario));
       auto lesson = r.lessons.find(scenario);
       if (lesson != r.lessons.end()) out += markdown_escape(lesson->second) + "\n\n";
@@ -90,30 +81,24 @@ class MarkdownReporter final : public Reporter {
         if (cell.scenario != scenario) continue;
         if (!cell.error.empty()) {
           t.rows.push_back({full_params(cell), cell.scheduler, std::to_string(cell.workers),
-                            "failed", ms(cell.predicted_ms), "", "", "", cell.error});
+                            "failed", ms_figure(cell.predicted_ms), "", "", "", cell.error});
           continue;
         }
-        t.rows.push_back({full_params(cell), cell.scheduler, std::to_string(cell.workers),
-                          fmt::format("{} ± {}", ms(cell.wall.median), ms(cell.wall.stddev)),
-                          ms(cell.predicted_ms), fmt::format("{:.2f}", cell.ratio()),
-                          cell.speedup > 0 ? fmt::format("{:.2f}x", cell.speedup) : "",
-                          cell.speedup > 0 ? fmt::format("{:.0f}%", 100 * cell.efficiency) : "",
-                          notes(cell)});
+        t.rows.push_back(
+            {full_params(cell), cell.scheduler, std::to_string(cell.workers),
+             fmt::format("{} ± {}", ms_figure(cell.wall.median), ms_figure(cell.wall.stddev)),
+             ms_figure(cell.predicted_ms), fmt::format("{:.2f}", cell.ratio()),
+             cell.speedup > 0 ? fmt::format("{:.2f}x", cell.speedup) : "",
+             cell.speedup > 0 ? fmt::format("{:.0f}%", 100 * cell.efficiency) : "", notes(cell)});
         if (!cell.reps.empty()) links += (links.empty() ? "" : " · ") + timeline_link(cell);
         if (!cell.warnings.empty()) warned.push_back(&cell);
       }
       out += markdown_table(t);
       if (!links.empty()) out += "\nTimelines: " + links + "\n";
-      // One explained prediction per scenario: the most instructive cell, the first parallel
-      // scheduler's with 2 workers.
-      for (const Cell& cell : r.cells) {
-        if (cell.scenario == scenario && cell.workers == 2 && !cell.baseline &&
-            !cell.reasoning.empty()) {
-          out += fmt::format("\nWhy {} ms on {} with 2 workers{}:\n\n", ms(cell.predicted_ms),
-                             markdown_escape(cell.scheduler), cell.gil ? " and the GIL" : "");
-          for (const std::string& line : cell.reasoning) out += "- " + markdown_escape(line) + "\n";
-          break;
-        }
+      if (const Cell* cell = explained_cell(r, scenario)) {
+        out += fmt::format("\nWhy {} ms on {} with 2 workers{}:\n\n", ms_figure(cell->predicted_ms),
+                           markdown_escape(cell->scheduler), cell->gil ? " and the GIL" : "");
+        for (const std::string& line : cell->reasoning) out += "- " + markdown_escape(line) + "\n";
       }
       if (!warned.empty()) {
         out += "\nWarnings:\n\n";

@@ -40,6 +40,22 @@ std::set<std::string> files_written_before(const fs::path& dir) {
 
 }  // namespace
 
+std::vector<std::string> scenarios_in_order(const SuiteResult& r) {
+  std::vector<std::string> order;
+  for (const Cell& c : r.cells) {
+    if (std::find(order.begin(), order.end(), c.scenario) == order.end())
+      order.push_back(c.scenario);
+  }
+  return order;
+}
+
+const Cell* explained_cell(const SuiteResult& r, const std::string& scenario) {
+  for (const Cell& c : r.cells) {
+    if (c.scenario == scenario && c.workers == 2 && !c.baseline && !c.reasoning.empty()) return &c;
+  }
+  return nullptr;
+}
+
 void write_reports(const SuiteResult& result, const std::string& dir) {
   std::set<std::string> written;
   std::string manifest;

@@ -31,6 +31,11 @@ std::unique_ptr<Reporter> timeline_reporter();  // timelines/<cell>.svg
 using GraphDrawer = std::function<std::optional<std::string>(const std::string& dot)>;
 std::unique_ptr<Reporter> html_reporter(GraphDrawer draw = dot_to_svg);  // report.html
 
+// What the reporters share: the lessons in the order their first cell ran, and the cell whose
+// prediction a lesson explains (the first parallel scheduler's with 2 workers; null if none).
+std::vector<std::string> scenarios_in_order(const SuiteResult& result);
+const Cell* explained_cell(const SuiteResult& result, const std::string& scenario);
+
 // Renders with every reporter and writes the files under dir (created if needed).
 void write_reports(const SuiteResult& result, const std::string& dir);
 

@@ -14,7 +14,7 @@ const char* const kColours[] = {"#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76
                                 "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"};
 
 std::string ms_text(double ms) {
-  return ms >= 100 ? fmt::format("{:.0f} ms", ms) : fmt::format("{:.1f} ms", ms);
+  return ms_figure(ms) + " ms";
 }
 // Hovering gives the figure to a tenth of a millisecond.
 std::string exact_ms(double ms) {

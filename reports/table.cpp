@@ -1,8 +1,14 @@
 #include "schedlab/reports/table.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 namespace schedlab::reports {
+
+std::string ms_figure(double ms) {
+  return ms >= 100 ? fmt::format("{:.0f}", ms) : fmt::format("{:.1f}", ms);
+}
 
 std::string markdown_escape(std::string_view text) {
   std::string out;

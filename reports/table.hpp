@@ -21,6 +21,8 @@ std::string console_table(const Table& t);
 // RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled; CRLF rows.
 std::string csv_field(std::string_view text);
 std::string csv_row(const std::vector<std::string>& fields);
+// A time for people: "120" from 100 ms up, "12.5" below (milliseconds, without the unit).
+std::string ms_figure(double ms);
 // Appends item to out, after sep unless out is empty.
 void append(std::string& out, std::string_view sep, std::string_view item);
 // XML text and attribute content.

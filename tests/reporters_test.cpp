@@ -313,13 +313,13 @@ TEST(Reporters, JsonOfTheWrongShapeIsAUsageError) {
 TEST(Compare, RatiosAndNoise) {
   SuiteResult old_run = fixture(), new_run = fixture();
   new_run.cells[0].wall = statistics({150, 151});  // sync got faster
-  std::string md = compare_markdown(old_run, new_run);
+  std::string md = compare_markdown(old_run, new_run, compare_runs(old_run, new_run));
   EXPECT_THAT(md, ::testing::HasSubstr("| 201.0 | 150.5 | 0.749 | faster |"));
   EXPECT_THAT(md, ::testing::HasSubstr("| 1.000 | within noise |"));
   EXPECT_THAT(md, ::testing::HasSubstr("1 cell faster, 0 slower"));
   check_golden("compare.md", md);
   EXPECT_NO_THROW(check_comparable(old_run, new_run));
-  const std::string html = compare_html(old_run, new_run);
+  const std::string html = compare_html(old_run, new_run, compare_runs(old_run, new_run));
   EXPECT_THAT(html, HasSubstr("1 cell faster, 0 slower beyond the noise"));
   EXPECT_THAT(html, HasSubstr("<rect class=\"bar\""));
   EXPECT_THAT(html, HasSubstr("slow-arithmetic/sync/1: new 150.5 ms, old 201.0 ms, new/old 0.75"));
