@@ -6,6 +6,8 @@
 #include <functional>
 #include <string>
 
+#include "schedlab/schedulers/deadlines.hpp"
+
 namespace schedlab::cli {
 
 using Command = std::function<int()>;
@@ -22,6 +24,13 @@ inline CLI::Validator decimal_count() {
       },
       "COUNT");
 }
+
+// --timeout and --task-timeout, for the commands that run graphs.
+struct LimitArgs {
+  std::string timeout, task_timeout;
+  void add_options(CLI::App& sub);
+  Limits limits() const;  // UsageError naming the flag for a bad duration
+};
 
 Command add_compute(CLI::App& app);
 Command add_graph(CLI::App& app);

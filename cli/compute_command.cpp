@@ -20,6 +20,7 @@ Command add_compute(CLI::App& app) {
     std::vector<std::string> targets;
     unsigned workers = 0;
     bool stats = false, gil = false;
+    LimitArgs limits;
   };
   auto args = std::make_shared<Args>();
   CLI::App* sub =
@@ -37,7 +38,9 @@ Command add_compute(CLI::App& app) {
                   "write a per-task trace (Chrome trace JSON) to this file");
   sub->add_flag("--stats", args->stats, "add run statistics (CPU, memory, tasks) to the output");
   sub->add_flag("--gil", args->gil, "run ops under an emulated GIL (one per process)");
+  args->limits.add_options(*sub);
   return [args] {
+    const Limits limits = args->limits.limits();
     if (!args->trace.empty()) check_output_path(args->trace);  // before the run, not after it
     LoadedGraph loaded = args->source.load();
     if (!args->targets.empty()) loaded.targets = resolve_targets(loaded.graph, args->targets);
@@ -46,6 +49,7 @@ Command add_compute(CLI::App& app) {
     options.workers = args->workers;
     options.trace = !args->trace.empty();
     options.gil = args->gil;
+    options.limits = limits;
     ComputeResult result = compute(loaded.graph, loaded.targets, options);
 
     // Written key by key: an ordered_json object would search its keys linearly on every

@@ -2,7 +2,7 @@
 //
 // Exit codes (README "Exit codes"): 0 success; 1 a task failed; 2 invalid input or usage;
 // 3 infrastructure failure (a worker died, shared memory failed, an internal error);
-// 130 interrupted. They are decided here, once.
+// 124 timed out; 130 interrupted (SIGINT); 143 terminated (SIGTERM). They are decided here, once.
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -19,12 +19,13 @@
 #include <map>
 
 #include "cli/commands.hpp"
+#include "cli/stop_watchdog.hpp"
 #include "schedlab/core/errors.hpp"
+#include "schedlab/core/interrupt.hpp"
 #include "schedlab/core/suggest.hpp"
 #include "schedlab/core/value_codec.hpp"
 #include "schedlab/core/version.hpp"
 #include "schedlab/schedulers/compute.hpp"
-#include "schedlab/schedulers/interrupt.hpp"
 #include "schedlab/schedulers/scheduler.hpp"
 
 namespace {
@@ -125,6 +126,7 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
   schedlab::install_interrupt_handlers();
   int code;
+  schedlab::cli::StopWatchdog watchdog;
   int errno_after_run = 0;
   try {
     code = run(argc, argv);
@@ -133,8 +135,13 @@ int main(int argc, char** argv) {
     code = fail(2, e.what());
   } catch (const schedlab::TaskError& e) {
     code = fail(1, e.what());
+  } catch (const schedlab::TimedOut& e) {
+    code = fail(124, e.what());
   } catch (const schedlab::Interrupted&) {
-    code = fail(130, "interrupted; stopped cleanly");
+    const int reason = schedlab::interrupt_signal();
+    code = fail(schedlab::exit_code_for_stop(reason), reason == SIGTERM
+                                                          ? "terminated (SIGTERM); stopped cleanly"
+                                                          : "interrupted; stopped cleanly");
   } catch (const schedlab::InfrastructureError& e) {
     code = fail(3, e.what());
   } catch (const std::exception& e) {

@@ -2,14 +2,19 @@
 #include <unistd.h>
 
 #include <iostream>
+#include <memory>
+#include <mutex>
+#include <optional>
 
 #include "cli/commands.hpp"
 #include "cli/graph_source.hpp"
+#include "cli/stop_watchdog.hpp"
 #include "schedlab/core/errors.hpp"
+#include "schedlab/core/interrupt.hpp"
 #include "schedlab/kernels/flights.hpp"
 #include "schedlab/reports/reporter.hpp"
 #include "schedlab/reports/table.hpp"
-#include "schedlab/schedulers/interrupt.hpp"
+#include "schedlab/suite/aggregate.hpp"
 #include "schedlab/suite/prepared.hpp"
 #include "schedlab/suite/run_loop.hpp"
 
@@ -29,6 +34,7 @@ std::string console_summary(const reports::SuiteResult& r) {
   for (const reports::Cell& c : r.cells) {
     std::string notes = c.error.empty() ? "" : "FAILED: " + c.error;
     if (c.interrupted) notes = "interrupted";
+    if (c.timed_out) notes = c.error;
     for (const reports::Warning& w : c.warnings) reports::append(notes, "; ", w.kind);
     t.rows.push_back({c.scenario, c.params, c.scheduler, std::to_string(c.workers),
                       c.gil ? "on" : "", c.wall.n ? fmt::format("{:.1f}", c.wall.median) : "",
@@ -48,6 +54,7 @@ Command add_run(CLI::App& app) {
     std::vector<unsigned> workers;
     int repeat = -1, warmup = -1;
     bool gil = false, quiet = false;
+    LimitArgs limits;
   };
   auto args = std::make_shared<Args>();
   CLI::App* sub = app.add_subcommand(
@@ -73,7 +80,9 @@ Command add_run(CLI::App& app) {
   sub->add_option("--context", args->context, "key=value recorded in every report (repeatable)");
   sub->add_option("--data", args->data, "where data sets are cached (default ~/.cache/schedlab)");
   sub->add_flag("-q,--quiet", args->quiet, "no progress output");
+  args->limits.add_options(*sub);
   return [args, sub] {
+    const Limits limits = args->limits.limits();
     suite::SuiteSpec spec;
     const bool matrix = !args->scenarios.empty() || !args->schedulers.empty() ||
                         !args->workers.empty() || !args->params.empty() || args->gil;
@@ -91,6 +100,7 @@ Command add_run(CLI::App& app) {
     if (sub->count("--unit")) spec.unit_ms = parse_unit(args->unit);
     if (sub->count("--repeat")) spec.repeat = args->repeat;
     if (sub->count("--warmup")) spec.warmup = args->warmup;
+    spec.limits = limits;
     spec.data_dir = args->data.empty() ? kernels::default_data_dir() : args->data;
     for (const std::string& kv : args->context) {
       auto eq = kv.find('=');
@@ -110,12 +120,43 @@ Command add_run(CLI::App& app) {
           prepared.estimate_ms() / 1000, args->out);
     }
     suite::Progress progress;
-    if (live) {
-      progress.run_started = [](size_t i, size_t n, const reports::Cell& c, int run, int runs) {
+    // What a stop that user code does not heed (cli/stop_watchdog.hpp) still writes: the
+    // cells done, and the one in progress marked as stopped.
+    struct Snapshot {
+      std::mutex mutex;
+      reports::SuiteResult done;
+      std::optional<reports::Cell> current;
+      size_t current_index = 0;
+    };
+    auto snapshot = std::make_shared<Snapshot>();
+    StopWatchdog::set_last_words([snapshot, out = args->out, warmup = prepared.spec().warmup] {
+      std::lock_guard lock(snapshot->mutex);
+      reports::SuiteResult r = snapshot->done;
+      if (snapshot->current && snapshot->current_index == r.cells.size()) {
+        reports::Cell c = *snapshot->current;
+        if (interrupt_signal() == kStopTimeout) {
+          c.error = timeout_message();
+          c.timed_out = r.timed_out = true;
+        } else {
+          c.interrupted = r.interrupted = true;
+        }
+        r.cells.push_back(std::move(c));
+        suite::aggregate(r, warmup);
+      }
+      reports::write_reports(r, out);
+    });
+    progress.run_started = [live, snapshot](size_t i, size_t n, const reports::Cell& c, int run,
+                                            int runs) {
+      {
+        std::lock_guard lock(snapshot->mutex);
+        snapshot->current = c;
+        snapshot->current_index = i;
+      }
+      if (live) {
         std::cerr << fmt::format("\r\033[K[{}/{}] {}: run {}/{}", i + 1, n, label(c), run + 1, runs)
                   << std::flush;
-      };
-    }
+      }
+    };
     if (!args->quiet) {
       progress.cell_finished = [live](size_t i, size_t n, const reports::Cell& c) {
         std::string outcome = !c.error.empty() ? "FAILED: " + c.error
@@ -126,9 +167,13 @@ Command add_run(CLI::App& app) {
                   << fmt::format("[{}/{}] {}: {}\n", i + 1, n, label(c), outcome);
       };
     }
-    reports::SuiteResult result = suite::run_suite(
-        prepared, progress,
-        [&](const reports::SuiteResult& r) { reports::write_reports(r, args->out); });
+    reports::SuiteResult result =
+        suite::run_suite(prepared, progress, [&](const reports::SuiteResult& r) {
+          reports::write_reports(r, args->out);
+          std::lock_guard lock(snapshot->mutex);
+          snapshot->done = r;
+        });
+    StopWatchdog::set_last_words({});
     std::cout << console_summary(result);
     if (!args->quiet) {
       std::cerr << fmt::format(
@@ -137,6 +182,7 @@ Command add_run(CLI::App& app) {
           args->out);
     }
     if (result.interrupted) throw Interrupted();
+    if (result.timed_out) throw TimedOut(result.cells.back().error);
     for (const reports::Cell& c : result.cells) {
       if (!c.error.empty()) return 1;
     }

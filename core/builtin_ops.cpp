@@ -8,9 +8,11 @@
 #include <compare>
 #include <cstdlib>
 #include <limits>
+#include <thread>
 
 #include "schedlab/core/exact_arithmetic.hpp"
 #include "schedlab/core/gil.hpp"
+#include "schedlab/core/interrupt.hpp"
 #include "schedlab/core/ops.hpp"
 
 namespace schedlab {
@@ -176,10 +178,16 @@ Value mean(ArgSpan args) {
 
 thread_local uint32_t t_fib_calls = 0;
 
-// The deliberately slow recursive definition, with a GIL checkpoint every 16k calls (about
-// 50 us here), as the interpreter would switch threads in the middle of a long computation.
+// Long computations look up now and then: they hand over the GIL as the interpreter switches
+// threads in the middle of a computation, and they stop when the run is stopped.
+void checkpoint() {
+  gil_checkpoint();
+  if (interrupt_requested()) throw Interrupted();
+}
+
+// The deliberately slow recursive definition, with a checkpoint every 16k calls (about 50 us).
 int64_t fib(int64_t n) {
-  if ((++t_fib_calls & 0x3fff) == 0) gil_checkpoint();
+  if ((++t_fib_calls & 0x3fff) == 0) checkpoint();
   return n < 2 ? n : fib(n - 2) + fib(n - 1);
 }
 
@@ -256,7 +264,7 @@ void register_builtin_ops(OpRegistry& r) {
     if (!(ms >= 0 && ms <= 3.6e6))
       fail(fmt::format("busy({}) is out of range: use 0..3600000", ms));
     const double until = thread_cpu_ms() + ms;
-    while (thread_cpu_ms() < until) gil_checkpoint();
+    while (thread_cpu_ms() < until) checkpoint();
     return a[0];
   });
   r.add("fail", "raises an error whose message is the argument", {0, 1}, [](ArgSpan a) -> Value {
@@ -266,6 +274,12 @@ void register_builtin_ops(OpRegistry& r) {
   });
   r.add("crash", "aborts the process that runs it (for fault tests)", {0, -1},
         [](ArgSpan) -> Value { std::abort(); });
+  // A thread cannot be killed: this is how timeouts and Ctrl-C are tested against user code
+  // that never looks at the stop flag.
+  r.add("hang", "never returns and ignores Ctrl-C and timeouts (for fault tests)", {0, -1},
+        [](ArgSpan) -> Value {
+          for (;;) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        });
 }
 
 }  // namespace schedlab

@@ -54,6 +54,12 @@ class Interrupted : public std::runtime_error {
   Interrupted() : std::runtime_error("interrupted") {}
 };
 
+// A --timeout or --task-timeout expired; the message names the task that was running.
+class TimedOut : public std::runtime_error {
+ public:
+  explicit TimedOut(const std::string& message) : std::runtime_error(message) {}
+};
+
 // Inside a catch block: the message of the exception being handled ("unknown exception" for
 // one that is not a std::exception), so one catch (...) serves every kind.
 std::string current_exception_message();

@@ -269,6 +269,8 @@ class HtmlReporter final : public Reporter {
         r.context.unit_ms,
         r.interrupted ? " <strong>Interrupted</strong>: the run was stopped before the end; "
                         "what was measured is below."
+        : r.timed_out ? " <strong>Timed out</strong>: a cell ran past its time limit, which ended "
+                        "the run; what was measured is below."
                       : "");
     body += summary(r);
     std::string nav;

@@ -37,6 +37,7 @@ std::string notes(const Cell& c) {
     parts.push_back(
         fmt::format("{} warning{}", c.warnings.size(), c.warnings.size() > 1 ? "s" : ""));
   if (c.interrupted) parts.push_back("interrupted");
+  if (c.timed_out) parts.push_back("timed out");
   std::string out;
   for (const std::string& p : parts) append(out, ", ", p);
   return out;
@@ -50,6 +51,10 @@ class MarkdownReporter final : public Reporter {
     if (r.interrupted)
       out +=
           "**Interrupted**: the suite was stopped before the end; what was measured is below.\n\n";
+    if (r.timed_out)
+      out +=
+          "**Timed out**: a cell ran past --timeout or --task-timeout, which ended the suite; "
+          "what was measured is below.\n\n";
     out += fmt::format(
         "Measured on {} ({} cores, load {:.2f} {:.2f} {:.2f}) on {} with schedlab {} (commit "
         "{}), {} {} build. One unit = {} ms; {} runs per cell after {} warm-up run{}.\n",

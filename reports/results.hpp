@@ -69,6 +69,7 @@ struct Cell {
   std::vector<Warning> warnings;
   std::string error;  // empty unless the cell failed
   bool interrupted = false;
+  bool timed_out = false;  // --timeout or --task-timeout ended it (`error` says which task)
 
   std::string instance() const;  // the graph it ran: "inc-dbl[reduce=chain]"
   std::string id() const;        // "inc-dbl[reduce=chain]/threads/2" (+ "/gil")
@@ -94,6 +95,7 @@ struct SuiteResult {
   Context context;
   std::vector<Cell> cells;
   bool interrupted = false;
+  bool timed_out = false;                      // a cell timed out, which ended the run
   std::map<std::string, std::string> lessons;  // scenario -> its paragraph
   // Cell::instance() -> its graph in Graphviz DOT, for the pictures of report.html (left out
   // for graphs too large to draw).

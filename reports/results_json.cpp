@@ -191,6 +191,7 @@ json to_json(const Cell& cell) {
           {"warnings", list_json(cell.warnings)},
           {"error", cell.error},
           {"interrupted", cell.interrupted},
+          {"timed_out", cell.timed_out},
           {"repetitions", list_json(cell.reps)}};
 }
 void from_json(const json& j, Cell& cell, const std::string& file_where) {
@@ -223,6 +224,7 @@ void from_json(const json& j, Cell& cell, const std::string& file_where) {
   read_list(j, "warnings", cell.warnings, where);
   read(j, "error", cell.error, where, false);
   read(j, "interrupted", cell.interrupted, where, false);
+  read(j, "timed_out", cell.timed_out, where, false);
   read_list(j, "repetitions", cell.reps, where);
 }
 
@@ -257,10 +259,14 @@ void from_json(const json& j, Context& c, const std::string& where) {
 }  // namespace
 
 json to_json(const SuiteResult& r) {
-  return {
-      {"schema_version", kSchemaVersion}, {"tool", "schedlab"},   {"interrupted", r.interrupted},
-      {"context", to_json(r.context)},    {"lessons", r.lessons}, {"graphs", r.graphs},
-      {"cells", list_json(r.cells)}};
+  return {{"schema_version", kSchemaVersion},
+          {"tool", "schedlab"},
+          {"interrupted", r.interrupted},
+          {"timed_out", r.timed_out},
+          {"context", to_json(r.context)},
+          {"lessons", r.lessons},
+          {"graphs", r.graphs},
+          {"cells", list_json(r.cells)}};
 }
 
 SuiteResult suite_from_json(const json& j) {
@@ -275,6 +281,7 @@ SuiteResult suite_from_json(const json& j) {
   }
   SuiteResult r;
   read(j, "interrupted", r.interrupted, "results", false);
+  read(j, "timed_out", r.timed_out, "results", false);
   if (!j.contains("context")) throw UsageError("results: missing field \"context\"");
   from_json(j.at("context"), r.context, "results, context");
   read(j, "lessons", r.lessons, "results", false);

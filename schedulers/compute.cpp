@@ -64,7 +64,7 @@ ComputeResult compute(const Graph& graph, std::span<const NodeId> targets,
       graph, plan,
       RunInfo{&graph, info.name, result.workers, 0, result.start, scheduler->worker_pids()},
       std::move(observers), locks);
-  execution.start();
+  execution.start(options.limits);
   scheduler->run(execution);
   result.values = execution.finish();
   result.stats = execution.stats();

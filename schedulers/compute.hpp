@@ -10,6 +10,7 @@
 
 #include "schedlab/core/delayed.hpp"
 #include "schedlab/core/graph.hpp"
+#include "schedlab/schedulers/deadlines.hpp"
 #include "schedlab/schedulers/observer.hpp"
 
 namespace schedlab {
@@ -41,6 +42,7 @@ struct ComputeOptions {
   bool gil = false;              // run ops under an emulated GIL (core/gil.hpp)
   bool skip_sleep = false;       // ignore sleep_ms (to measure compute time alone)
   Observer* observer = nullptr;  // more watching, e.g. a progress display
+  Limits limits = {};            // --timeout, --task-timeout (TimedOut when one passes)
 };
 
 struct ComputeResult {
@@ -52,8 +54,8 @@ struct ComputeResult {
   Clock::time_point start{};     // the origin of the trace's times
 };
 
-// Throws UsageError (invalid graph, target or options), TaskError, InfrastructureError or
-// Interrupted.
+// Throws UsageError (invalid graph, target or options), TaskError, InfrastructureError,
+// TimedOut or Interrupted.
 ComputeResult compute(const Graph& graph, std::span<const NodeId> targets,
                       const ComputeOptions& options = {});
 ComputeResult compute(std::span<const Delayed> targets, const ComputeOptions& options = {});

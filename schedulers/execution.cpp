@@ -6,7 +6,7 @@
 #include <algorithm>
 
 #include "schedlab/core/errors.hpp"
-#include "schedlab/schedulers/interrupt.hpp"
+#include "schedlab/core/interrupt.hpp"
 
 namespace schedlab {
 
@@ -35,8 +35,33 @@ Execution::Execution(const Graph& graph, std::shared_ptr<const Plan> plan, RunIn
   }
 }
 
-void Execution::start() {
+void Execution::start(Limits limits) {
   for (Observer* o : observers_) o->run_started(info_);
+  limits_ = limits;
+  if (limits.any()) {
+    deadlines_ = std::make_unique<Deadlines>(
+        limits, info_.workers, info_.start,
+        [this](NodeId n, bool whole_run, Clock::duration ran) { timed_out(n, whole_run, ran); });
+  }
+}
+
+void Execution::timed_out(NodeId n, bool whole_run, Clock::duration ran) {
+  auto ms = [](Clock::duration d) {
+    return fmt::format("{:.0f} ms", std::chrono::duration<double, std::milli>(d).count());
+  };
+  std::string key, op, task = "no task was running";
+  if (n != Deadlines::kNone) {
+    key = graph_.key(n);
+    op = graph_.op(n)->name;
+    task = fmt::format("task '{}' (op {}) had been running for {}", key, op, ms(ran));
+  }
+  std::string message =
+      whole_run ? fmt::format("timed out: the run took longer than --timeout {}; {}",
+                              ms(limits_.run), task)
+                : fmt::format("timed out: task '{}' (op {}) ran longer than --task-timeout {}", key,
+                              op, ms(limits_.task));
+  record_failure(Failure::timeout, std::move(key), std::move(op), message);
+  request_timeout(message);
 }
 
 Execution::~Execution() = default;
@@ -84,6 +109,7 @@ void Execution::run(NodeId n, unsigned worker, std::vector<NodeId>& ready) noexc
   std::vector<Value>& args = arg_buffers_[worker];
   Value result;
   TaskWaits waits;
+  if (deadlines_) deadlines_->begin(worker, n, observed ? event.start : Clock::now());
   try {
     gather_args(n, args);
     result =
@@ -92,6 +118,7 @@ void Execution::run(NodeId n, unsigned worker, std::vector<NodeId>& ready) noexc
     event.failed = true;
     fail_task(n, current_exception_message());
   }
+  if (deadlines_) deadlines_->end(worker);
   args.clear();  // drop our references before complete() may release the inputs
   if (observed) {
     event.end = Clock::now();
@@ -180,6 +207,7 @@ void Execution::fail_infrastructure(std::string message) {
 }
 
 void Execution::close_stats() {
+  deadlines_.reset();
   stats_.wall_ms = std::chrono::duration<double, std::milli>(Clock::now() - info_.start).count();
   for (const WorkerCounters& c : counters_) {
     stats_.tasks_run += c.tasks_run;
@@ -195,17 +223,23 @@ std::vector<Value> Execution::finish() {
   close_stats();
   {
     std::lock_guard lock(failure_mutex_);
+    if (failure_ == Failure::timeout) {
+      clear_timeout();  // the stop was for this run only
+      throw TimedOut(failure_message_);
+    }
+    // A stopped task fails with "interrupted": the stop is the cause, not the task.
+    if (interrupt_requested()) throw Interrupted();
     switch (failure_) {
       case Failure::task:
         throw TaskError(failure_key_, failure_op_, failure_message_);
       case Failure::infrastructure:
         throw InfrastructureError(failure_message_);
       case Failure::none:
+      case Failure::timeout:
         break;
     }
   }
   if (stats_.tasks_run != plan_->tasks) {
-    if (interrupt_requested()) throw Interrupted();
     throw InfrastructureError(
         fmt::format("the scheduler stopped after {} of {} tasks", stats_.tasks_run, plan_->tasks));
   }

@@ -19,8 +19,9 @@
 //
 // Errors: the first failure wins (a compare-and-swap on `failed_`); from then on stopped() is
 // true, schedulers start nothing new, tasks already running finish, and finish() rethrows the
-// failure as a TaskError (key, op, message) or InfrastructureError. SIGINT sets a flag that
-// stopped() reads too, and finish() then throws Interrupted.
+// failure as a TaskError (key, op, message) or InfrastructureError. SIGINT and SIGTERM set a
+// flag that stopped() reads too (core/interrupt.hpp), and finish() then throws Interrupted; a
+// timeout (deadlines.hpp) sets it as well, and finish() throws TimedOut naming the task.
 //
 // Memory orders: `pending` and `consumers` use acq_rel. The release half publishes the result
 // written by the finishing task; the acquire half makes it visible to the successor that sees
@@ -53,8 +54,9 @@
 #include <vector>
 
 #include "schedlab/core/graph.hpp"
+#include "schedlab/core/interrupt.hpp"
 #include "schedlab/core/plan.hpp"
-#include "schedlab/schedulers/interrupt.hpp"
+#include "schedlab/schedulers/deadlines.hpp"
 #include "schedlab/schedulers/observer.hpp"
 #include "schedlab/schedulers/task_body.hpp"
 
@@ -87,8 +89,17 @@ class Execution final : public Job {
   size_t size() const override { return plan_->tasks; }
   void run(NodeId n, unsigned worker, std::vector<NodeId>& ready) noexcept override;
 
-  // Fires run_started; call once, before the scheduler runs.
-  void start();
+  // Fires run_started and starts the clock of `limits`; call once, before the scheduler runs.
+  void start(Limits limits = {});
+
+  // For schedulers that run tasks elsewhere (the split path): worker w started task n now, or
+  // has nothing running. Only timeouts need to know.
+  void task_began(unsigned w, NodeId n) {
+    if (deadlines_) deadlines_->begin(w, n, Clock::now());
+  }
+  void worker_idle(unsigned w) {
+    if (deadlines_) deadlines_->end(w);
+  }
 
   // The split path. gather_args fills `out` with n's arguments (lists resolved).
   void gather_args(NodeId n, std::vector<Value>& out) const;
@@ -113,16 +124,17 @@ class Execution final : public Job {
   bool holds_result(NodeId n) const { return !results_[n].is_null(); }
 
   // After the scheduler returns: completes the stats, lets observers add their figures, fires
-  // run_finished, then throws the recorded failure (or Interrupted), else returns the target
-  // values in target order.
+  // run_finished, then throws the recorded failure (TimedOut first, then Interrupted if a stop
+  // was requested, then the first failure), else returns the target values in target order.
   std::vector<Value> finish();
 
  private:
-  enum class Failure : uint8_t { none, task, infrastructure };
+  enum class Failure : uint8_t { none, task, infrastructure, timeout };
   void complete(NodeId n, Value result, unsigned worker, std::vector<NodeId>& ready);
   void record_failure(Failure kind, std::string key, std::string op, std::string message);
   void resolve(std::span<const PackedArg> items, std::vector<Value>& out) const;
   void close_stats();
+  void timed_out(NodeId n, bool whole_run, Clock::duration ran);
   void tell_started(const TaskEvent& e);
   void tell_finished(const TaskEvent& e);
   void tell_both(const TaskEvent& ran);  // both hooks at once, for the split path
@@ -163,6 +175,8 @@ class Execution final : public Job {
   Failure failure_ = Failure::none;
   std::string failure_key_, failure_op_, failure_message_;
   RunStats stats_;
+  Limits limits_;
+  std::unique_ptr<Deadlines> deadlines_;  // only while a run with limits is going
 };
 
 }  // namespace schedlab

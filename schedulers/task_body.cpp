@@ -2,9 +2,10 @@
 
 #include <chrono>
 #include <mutex>
-#include <thread>
 
+#include "schedlab/core/errors.hpp"
 #include "schedlab/core/gil.hpp"
+#include "schedlab/core/interrupt.hpp"
 
 namespace schedlab {
 namespace {
@@ -44,8 +45,10 @@ Value run_task_body(const Op& op, ArgSpan args, const TaskOptions& options, cons
     if (waits) waits->lock_ms = Ms(std::chrono::steady_clock::now() - asked).count();
   }
   Unlocker release{held};
-  if (options.sleep_us && !locks.skip_sleep)
-    std::this_thread::sleep_for(std::chrono::microseconds(options.sleep_us));
+  if (options.sleep_us && !locks.skip_sleep &&
+      !sleep_unless_interrupted(std::chrono::microseconds(options.sleep_us))) {
+    throw Interrupted();
+  }
   if (!locks.gil) return op.fn(args);
   // Waits for the GIL happen at the start and at every hand-over inside the op.
   struct GilWait {

@@ -33,7 +33,8 @@ struct TaskWaits {
   double lock_ms = 0, gil_ms = 0;
 };
 
-// Holds the task's lock (if any) while sleeping sleep_ms and then running the op; with the
+// Holds the task's lock (if any) while sleeping sleep_ms (cut short by a stop request, which
+// throws Interrupted) and then running the op; with the
 // GIL on, holds the GIL too while (and only while) the op runs. Exceptions from the op
 // propagate to the caller. With `waits`, measures the waiting (clock reads only where there is
 // a lock or a GIL to wait for).

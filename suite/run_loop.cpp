@@ -6,8 +6,8 @@
 
 #include "schedlab/core/errors.hpp"
 #include "schedlab/core/graph_dot.hpp"
+#include "schedlab/core/interrupt.hpp"
 #include "schedlab/schedulers/compute.hpp"
-#include "schedlab/schedulers/interrupt.hpp"
 #include "schedlab/suite/aggregate.hpp"
 #include "schedlab/suite/resource_sampler.hpp"
 
@@ -59,12 +59,17 @@ void run_cell(const PreparedSuite& suite, size_t i, reports::Cell& cell, const P
                            .workers = cell.workers,
                            .trace = true,
                            .gil = cell.gil,
-                           .observer = &sampler};
+                           .observer = &sampler,
+                           .limits = spec.limits};
     try {
       ComputeResult r = compute(built.graph, built.targets, options);
       if (run >= spec.warmup) cell.reps.push_back(repetition_of(built.graph, r, sampler.samples()));
     } catch (const Interrupted&) {
       cell.interrupted = true;
+      return;
+    } catch (const TimedOut& e) {
+      cell.error = e.what();
+      cell.timed_out = true;
       return;
     } catch (const std::runtime_error& e) {  // TaskError, InfrastructureError
       cell.error = e.what();
@@ -84,7 +89,8 @@ reports::SuiteResult run_suite(const PreparedSuite& suite, const Progress& progr
   result.context.repeat = spec.repeat;
   result.context.warmup = spec.warmup;
   result.context.user = spec.context;
-  for (size_t i = 0; i < suite.size() && !result.interrupted; ++i) {
+  // A timeout ends the suite as Ctrl-C does: the command exits 124 after the reports.
+  for (size_t i = 0; i < suite.size() && !result.interrupted && !result.timed_out; ++i) {
     // Give back what earlier cells freed, so this cell's peak RSS is about this cell.
     malloc_trim(0);
     reports::Cell cell = suite.cell(i);
@@ -97,6 +103,7 @@ reports::SuiteResult run_suite(const PreparedSuite& suite, const Progress& progr
     }
     run_cell(suite, i, cell, progress);
     result.interrupted = cell.interrupted;
+    result.timed_out = cell.timed_out;
     result.cells.push_back(std::move(cell));
     aggregate(result, spec.warmup);
     if (progress.cell_finished) progress.cell_finished(i, suite.size(), result.cells.back());

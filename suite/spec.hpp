@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "schedlab/kernels/scenarios.hpp"
+#include "schedlab/schedulers/deadlines.hpp"
 
 namespace schedlab::suite {
 
@@ -27,6 +28,7 @@ struct SuiteSpec {
   double unit_ms = 100;
   std::string data_dir;
   std::map<std::string, std::string> context;  // --context key=value
+  Limits limits;                               // --timeout (per repetition), --task-timeout
 };
 
 // Every lesson scenario on every available scheduler at 1, 2 and 4 workers (sync at 1), with

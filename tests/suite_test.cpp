@@ -9,7 +9,7 @@
 #include <fstream>
 
 #include "schedlab/core/errors.hpp"
-#include "schedlab/schedulers/interrupt.hpp"
+#include "schedlab/core/interrupt.hpp"
 #include "schedlab/suite/aggregate.hpp"
 #include "schedlab/suite/prepared.hpp"
 #include "schedlab/suite/run_loop.hpp"

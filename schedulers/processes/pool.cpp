@@ -80,6 +80,12 @@ WorkerPool::WorkerPool(unsigned workers)
     throw InfrastructureError(fmt::format("cannot start worker process {} of {}: {}",
                                           pids_.size() + 1, workers, std::strerror(err)));
   }
+  segment_.unlink();  // every worker has it mapped: nobody opens it by name
+}
+
+void WorkerPool::terminate(unsigned w) {
+  if (!reaped_[w]) kill(pids_[w], SIGTERM);
+  broken_ = true;
 }
 
 WorkerPool::~WorkerPool() {
@@ -110,7 +116,7 @@ void WorkerPool::stop() {
       channels_[w].area->bell.ring();
     }
   }
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
   for (unsigned w = 0; w < pids_.size(); ++w) {
     while (!reaped_[w]) {
       int status;

@@ -6,7 +6,9 @@
 // registry only grows) and restarts the pool before such a run. Workers die with the parent
 // (PR_SET_PDEATHSIG), ignore Ctrl-C (the parent stops the run and then them), and leave with
 // _exit. Every segment is named after the parent's pid and the pool, so the pool removes all
-// of them by prefix, and a later run removes those whose owner is dead.
+// of them by prefix, and a later run removes those whose owner is dead. The pool's own segment
+// loses its name as soon as the workers are forked (they inherit the mapping), so a SIGKILLed
+// parent leaves at most the large payloads in transit behind.
 #pragma once
 
 #include <sys/types.h>
@@ -51,6 +53,9 @@ class WorkerPool {
   };
   std::optional<Death> check_workers();
   bool broken() const { return broken_; }
+  // Tells worker w to stop now (SIGTERM, whatever it is doing); the pool is replaced before the
+  // next run, and its shutdown kills what did not go.
+  void terminate(unsigned w);
 
  private:
   void stop();

@@ -9,10 +9,15 @@
 // worker, as the lessons' predictions assume.
 // Faults: while waiting, the parent reaps exited workers every few milliseconds; a dead worker
 // fails the run with its pid, how it died and the task it was running, and the pool is
-// replaced before the next run.
+// replaced before the next run. A worker that has not run for kUnresponsive (stopped by
+// SIGSTOP or a debugger, or stuck in the kernel) is killed and reported the same way. A run
+// that stops for any reason (a failure, Ctrl-C, a timeout) does not wait for the tasks in
+// flight: their workers are told to stop, so the run ends within milliseconds.
 #include <fmt/format.h>
 #include <signal.h>
 
+#include <cstdio>
+#include <cstring>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -32,6 +37,23 @@ using std::chrono::duration;
 constexpr unsigned kMaxBatch = 64;           // tasks in flight per worker while tasks are short
 constexpr double kShortTaskUs = 20;          // "short": below this average run time
 constexpr int64_t kLivenessCheckUs = 5'000;  // how often a waiting parent reaps dead workers
+constexpr auto kUnresponsive = std::chrono::seconds(2);       // not running for this long: dead
+constexpr auto kStateCheck = std::chrono::milliseconds(100);  // how often states are read
+
+// The state letter of a process in /proc/<pid>/stat ('R', 'S', 'T' stopped, 'D' in the
+// kernel...), or 0 if it cannot be read.
+char process_state(pid_t pid) {
+  char path[32];
+  std::snprintf(path, sizeof path, "/proc/%d/stat", pid);
+  FILE* f = std::fopen(path, "r");
+  if (!f) return 0;
+  char buf[512];
+  size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+  std::fclose(f);
+  buf[n] = 0;
+  const char* close = std::strrchr(buf, ')');  // the name may contain spaces and parentheses
+  return close && close[1] == ' ' ? close[2] : 0;
+}
 
 int64_t ns_since_epoch(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
@@ -71,7 +93,8 @@ class ProcessesScheduler final : public Scheduler {
   // The state of one run.
   class Run {
    public:
-    Run(ProcessesScheduler& s, Execution& ex) : pool_(*s.pool_), ex_(ex), in_flight_(s.workers_) {
+    Run(ProcessesScheduler& s, Execution& ex)
+        : pool_(*s.pool_), ex_(ex), in_flight_(s.workers_), not_running_since_(s.workers_) {
       ready_.assign(ex.roots().begin(), ex.roots().end());
     }
 
@@ -80,6 +103,7 @@ class ProcessesScheduler final : public Scheduler {
       for (;;) {
         if (!ex_.stopped()) dispatch();
         bool got = collect(became_ready);
+        if (ex_.stopped() && total_in_flight_ > 0) abandon_in_flight();
         if (total_in_flight_ == 0 && (ready_.empty() || ex_.stopped())) break;
         if (!got) wait();
       }
@@ -113,6 +137,7 @@ class ProcessesScheduler final : public Scheduler {
           return;
         }
         ready_.pop_front();
+        if (in_flight_[best].empty()) ex_.task_began(best, n);
         in_flight_[best].push_back(n);
         ++total_in_flight_;
         to_ring_.push_back(best);
@@ -184,6 +209,10 @@ class ProcessesScheduler final : public Scheduler {
       if (in_flight_[w].empty()) return;
       in_flight_[w].pop_front();
       --total_in_flight_;
+      if (in_flight_[w].empty())
+        ex_.worker_idle(w);
+      else
+        ex_.task_began(w, in_flight_[w].front());
       serialise_ns_ += worker_serialise;
       if (type == ResponseType::lock_owner_died) {
         // Another worker died holding the lock: report that death, the cause, which the
@@ -221,6 +250,43 @@ class ProcessesScheduler final : public Scheduler {
       }
       pool_.header().parent_bell.wait([&] { return any_response(); }, kLivenessCheckUs);
       if (auto death = pool_.check_workers()) fail_on_death(*death);
+      if (Clock::now() - last_state_check_ > kStateCheck) check_responsive();
+    }
+
+    // A worker with work that has been stopped (T, t) or in the kernel (D) since the last look,
+    // for kUnresponsive in all, is killed and reported like a dead one.
+    void check_responsive() {
+      last_state_check_ = Clock::now();
+      for (unsigned w = 0; w < in_flight_.size(); ++w) {
+        auto& since = not_running_since_[w];
+        const char state = in_flight_[w].empty() ? 0 : process_state(pool_.pid(w));
+        if (state != 'T' && state != 't' && state != 'D') {
+          since.reset();
+          continue;
+        }
+        if (!since) since = last_state_check_;
+        if (last_state_check_ - *since < kUnresponsive) continue;
+        kill(pool_.pid(w), SIGKILL);
+        const char* how = state == 'D' ? "stuck in the kernel (state D)"
+                                       : "stopped (state T: SIGSTOP or a debugger)";
+        fail_on_death(
+            {w, pool_.pid(w),
+             fmt::format("has been {} for {} s, so it was killed,", how,
+                         std::chrono::duration_cast<std::chrono::seconds>(kUnresponsive).count())});
+        pool_.terminate(w);
+      }
+    }
+
+    // The run has stopped: tasks still in flight will not be used. Their workers are told to
+    // stop rather than waited for, and the pool is replaced before the next run.
+    void abandon_in_flight() {
+      for (unsigned w = 0; w < in_flight_.size(); ++w) {
+        if (in_flight_[w].empty()) continue;
+        pool_.terminate(w);
+        total_in_flight_ -= in_flight_[w].size();
+        in_flight_[w].clear();
+        ex_.worker_idle(w);
+      }
     }
 
     bool any_response() {
@@ -238,15 +304,10 @@ class ProcessesScheduler final : public Scheduler {
       }
       ex_.fail_infrastructure(
           fmt::format("worker {} (pid {}) {} while running {}", d.worker, d.pid, d.how, task));
-      // Its tasks will never answer: forget them so the run can end.
+      // Its tasks will never answer: forget them (the other workers' tasks are abandoned next).
       total_in_flight_ -= in_flight_[d.worker].size();
       in_flight_[d.worker].clear();
-      for (unsigned w = 0; w < in_flight_.size(); ++w) {
-        if (w != d.worker && !alive(w)) {
-          total_in_flight_ -= in_flight_[w].size();
-          in_flight_[w].clear();
-        }
-      }
+      ex_.worker_idle(d.worker);
     }
 
     std::optional<WorkerPool::Death> await_death(Clock::duration patience) {
@@ -258,12 +319,12 @@ class ProcessesScheduler final : public Scheduler {
       }
     }
 
-    bool alive(unsigned w) { return kill(pool_.pid(w), 0) == 0; }
-
     WorkerPool& pool_;
     Execution& ex_;
     std::deque<NodeId> ready_;
     std::vector<std::deque<NodeId>> in_flight_;
+    std::vector<std::optional<Clock::time_point>> not_running_since_;
+    Clock::time_point last_state_check_ = Clock::now();
     size_t total_in_flight_ = 0;
     std::vector<unsigned> to_ring_;
     std::vector<Value> args_;

@@ -57,7 +57,10 @@ std::string_view receive_payload(Reader& reader, Segment& holder, BigMapping& bi
   auto size = reader.get<uint64_t>();
   Segment* from = &holder;
   if (mode == PayloadMode::reused) {
-    if (big.segment.name() != name) big.segment = Segment::open(name);
+    if (big.segment.name() != name) {
+      big.segment = Segment::open(name);
+      big.segment.unlink();  // mapped on both sides now; the name is only a risk of leaking
+    }
     from = &big.segment;
   } else {
     holder = Segment::open(name);

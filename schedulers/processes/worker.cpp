@@ -10,7 +10,10 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <string_view>
 
+#include "schedlab/core/interrupt.hpp"
 #include "schedlab/core/value_codec.hpp"
 #include "schedlab/schedulers/observer.hpp"
 #include "schedlab/schedulers/processes/pool.hpp"
@@ -45,6 +48,22 @@ class RobustLock final : public TaskLock {
   pthread_mutex_t* m_;
 };
 
+// Fault injection for the tests of a worker dying at each stage of a task, as CPython's
+// test_deadlock.py does for its process pool: SCHEDLAB_WORKER_FAULT=receive (while reading the
+// arguments), run (while running the op), send (while writing the result; SIGKILL), or exit0
+// (leaves with status 0 instead of answering). Read once, at fork.
+enum class Fault : uint8_t { none, receive, run, send, exit0 };
+
+Fault fault_from_environment() {
+  const char* v = std::getenv("SCHEDLAB_WORKER_FAULT");
+  std::string_view s = v ? v : "";
+  return s == "receive" ? Fault::receive
+         : s == "run"   ? Fault::run
+         : s == "send"  ? Fault::send
+         : s == "exit0" ? Fault::exit0
+                        : Fault::none;
+}
+
 class Worker {
  public:
   Worker(char* segment, unsigned index, pid_t parent, std::string ool_prefix)
@@ -52,7 +71,8 @@ class Worker {
         channel_(channel(segment, index, false)),
         parent_(parent),
         ool_prefix_(std::move(ool_prefix)),
-        global_(&header_->global_lock) {
+        global_(&header_->global_lock),
+        fault_(fault_from_environment()) {
     to_parent_.name_prefix = fmt::format("{}r{}-", ool_prefix_, getpid());
   }
 
@@ -98,6 +118,7 @@ class Worker {
     try {
       const int64_t t0 = now_ns();
       Segment holder;
+      inject(Fault::receive);
       Value args = decode(receive_payload(in, holder, from_parent_));
       serialise += now_ns() - t0;
       channel_.requests.pop();  // the arguments are ours now: free the ring for the parent
@@ -109,6 +130,7 @@ class Worker {
             op_name));
       }
       start = now_ns();
+      inject(Fault::run);
       result = run_task_body(*op, args.as_list(), options,
                              TaskLocks{TaskLocks::in_process().process, &global_, gil}, &waits);
       end = now_ns();
@@ -126,6 +148,7 @@ class Worker {
     popped_ = false;
     if (end == 0) end = now_ns();
     if (start == 0) start = end;
+    inject(Fault::exit0);
     respond(type, node, start, end, serialise, waits, result, error);
   }
 
@@ -144,6 +167,7 @@ class Worker {
     int64_t encode_ns = 0;
     auto fill = [&](char* dst) {
       const int64_t t0 = now_ns();
+      inject(Fault::send);
       if (type == ResponseType::ok)
         encode_into(result, dst);
       else
@@ -181,6 +205,12 @@ class Worker {
     header_->parent_bell.ring();
   }
 
+  void inject(Fault here) const {
+    if (fault_ != here) return;
+    if (here == Fault::exit0) _exit(0);
+    raise(SIGKILL);
+  }
+
   PoolHeader* header_;
   WorkerChannel channel_;
   pid_t parent_;
@@ -190,6 +220,7 @@ class Worker {
   BigBuffer to_parent_;
   BigMapping from_parent_;
   bool popped_ = false;
+  Fault fault_;
 };
 
 }  // namespace
@@ -203,6 +234,7 @@ void worker_main(char* segment, unsigned index, pid_t parent, const std::string&
   // Ctrl-C goes to the parent, which stops the run and then stops us.
   signal(SIGINT, SIG_IGN);
   signal(SIGTERM, SIG_DFL);
+  reset_interrupt_after_fork();  // the parent's stop is not ours: it stops us with SIGTERM
   // Large values (arrays of many MB) arrive again and again: keep them on the heap, where
   // freed memory is reused, instead of a fresh mmap, whose every page faults, each time.
   mallopt(M_MMAP_THRESHOLD, 1 << 30);

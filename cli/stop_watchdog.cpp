@@ -1,0 +1,75 @@
+#include "cli/stop_watchdog.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <iostream>
+
+#include "schedlab/core/errors.hpp"
+#include "schedlab/core/interrupt.hpp"
+#include "schedlab/schedulers/processes/shm.hpp"
+
+namespace schedlab::cli {
+namespace {
+std::mutex g_words_mutex;
+std::function<void()> g_last_words;
+}  // namespace
+
+void StopWatchdog::set_last_words(std::function<void()> words) {
+  std::lock_guard lock(g_words_mutex);
+  g_last_words = std::move(words);
+}
+
+StopWatchdog::StopWatchdog() {
+  if (pipe2(done_, O_CLOEXEC) != 0) return;  // no watchdog; cooperative stops still work
+  thread_ = std::thread([this] { watch(); });
+}
+
+StopWatchdog::~StopWatchdog() {
+  if (!thread_.joinable()) return;
+  (void)!write(done_[1], "x", 1);
+  thread_.join();
+  close(done_[0]);
+  close(done_[1]);
+}
+
+void StopWatchdog::watch() {
+  for (;;) {
+    pollfd fds[2] = {{interrupt_fd(), POLLIN, 0}, {done_[0], POLLIN, 0}};
+    if (poll(fds, 2, -1) < 0) continue;
+    if (fds[1].revents) return;
+    if (interrupt_signal() == 0) {  // a timeout whose run ended and cleared it
+      usleep(1000);
+      continue;
+    }
+    pollfd done{done_[0], POLLIN, 0};
+    if (poll(&done, 1, static_cast<int>(kGrace.count())) > 0) return;
+    const int reason = interrupt_signal();
+    if (reason == 0) continue;
+    {
+      std::lock_guard lock(g_words_mutex);
+      if (g_last_words) {
+        try {
+          g_last_words();
+        } catch (const std::exception& e) {
+          std::cerr << "schedlab: error: could not write the reports: " << printable(e.what())
+                    << "\n";
+        }
+      }
+    }
+    std::string why = reason == kStopTimeout ? timeout_message()
+                      : reason == SIGTERM    ? "terminated (SIGTERM)"
+                                             : "interrupted";
+    std::cerr << fmt::format(
+        "schedlab: error: {}; a task did not stop within {} ms (a thread cannot be killed), "
+        "so schedlab exits without waiting for it\n",
+        printable(why), kGrace.count());
+    processes::remove_segments_with_prefix(fmt::format("{}{}-", processes::kShmPrefix, getpid()));
+    _exit(exit_code_for_stop(reason));
+  }
+}
+
+}  // namespace schedlab::cli

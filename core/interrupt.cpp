@@ -1,0 +1,181 @@
+#include "schedlab/core/interrupt.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+
+namespace schedlab {
+namespace detail {
+std::atomic<int> g_interrupt_signal{0};
+static_assert(std::atomic<int>::is_always_lock_free);
+}  // namespace detail
+
+namespace {
+std::atomic<int>& g_reason = detail::g_interrupt_signal;
+
+// The self-pipe: a stop writes one byte and nobody reads it, so the read end stays readable
+// and every poll() on it returns at once, however many sleepers there are.
+std::atomic<int> g_read_fd{-1}, g_write_fd{-1};
+std::mutex g_pipe_mutex;
+
+std::mutex g_message_mutex;
+std::string g_timeout_message;
+
+// "schedlab-<pid>-": the shared-memory names of this process (processes/shm.hpp), for the second
+// Ctrl-C, which exits from the signal handler and may only call async-signal-safe functions.
+char g_shm_prefix[64] = {};
+size_t g_shm_prefix_len = 0;
+
+void ensure_pipe() {
+  if (g_read_fd.load() >= 0) return;
+  std::lock_guard lock(g_pipe_mutex);
+  if (g_read_fd.load() >= 0) return;
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) return;  // sleeps then poll the flag instead
+  g_write_fd.store(fds[1]);
+  g_read_fd.store(fds[0]);
+  if (g_reason.load() != 0) (void)!write(fds[1], "x", 1);
+}
+
+void drain_pipe() {
+  int fd = g_read_fd.load();
+  char drain[64];
+  if (fd >= 0) {
+    while (read(fd, drain, sizeof drain) > 0) {
+    }
+  }
+}
+
+void wake_sleepers() {
+  int fd = g_write_fd.load();
+  if (fd >= 0) (void)!write(fd, "x", 1);  // a full pipe is fine: it is readable already
+}
+
+// Only raw system calls: this runs inside a signal handler.
+void remove_own_segments() {
+  if (g_shm_prefix_len == 0) return;
+  int dir = open("/dev/shm", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0) return;
+  alignas(8) char buf[4096];
+  for (;;) {
+    long n = syscall(SYS_getdents64, dir, buf, sizeof buf);
+    if (n <= 0) break;
+    for (long at = 0; at < n;) {
+      struct Entry {
+        uint64_t ino;
+        int64_t off;
+        unsigned short reclen;
+        unsigned char type;
+        char name[1];
+      };
+      auto* e = reinterpret_cast<Entry*>(buf + at);
+      if (std::strncmp(e->name, g_shm_prefix, g_shm_prefix_len) == 0) unlinkat(dir, e->name, 0);
+      at += e->reclen;
+    }
+  }
+  close(dir);
+}
+
+extern "C" void on_signal(int sig) {
+  const int before = g_reason.exchange(sig);
+  if (before == SIGINT || before == SIGTERM) {  // the second signal: leave now
+    remove_own_segments();
+    _exit(exit_code_for_stop(sig));
+  }
+  wake_sleepers();
+}
+}  // namespace
+
+void request_interrupt(int reason) {
+  int expected = 0;
+  g_reason.compare_exchange_strong(expected, reason ? reason : SIGINT);
+  ensure_pipe();
+  wake_sleepers();
+}
+
+void request_timeout(const std::string& message) {
+  {
+    std::lock_guard lock(g_message_mutex);
+    if (g_reason.load() == 0) g_timeout_message = message;
+  }
+  request_interrupt(kStopTimeout);
+}
+
+std::string timeout_message() {
+  std::lock_guard lock(g_message_mutex);
+  return g_timeout_message;
+}
+
+void clear_timeout() {
+  int expected = kStopTimeout;
+  if (g_reason.compare_exchange_strong(expected, 0)) drain_pipe();
+}
+
+void clear_interrupt() {
+  g_reason.store(0);
+  drain_pipe();
+}
+
+int interrupt_signal() {
+  return g_reason.load();
+}
+
+int exit_code_for_stop(int reason) {
+  return reason == kStopTimeout ? 124 : reason == SIGTERM ? 143 : 130;
+}
+
+bool sleep_unless_interrupted(std::chrono::nanoseconds d) {
+  using Clock = std::chrono::steady_clock;
+  ensure_pipe();
+  const auto deadline = Clock::now() + d;
+  for (;;) {
+    if (interrupt_requested()) return false;
+    const auto left = deadline - Clock::now();
+    if (left <= Clock::duration::zero()) return true;
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
+    timespec ts{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
+    pollfd p{g_read_fd.load(), POLLIN, 0};
+    if (p.fd < 0) {  // no pipe (out of descriptors): look at the flag every 10 ms
+      timespec step{0, static_cast<long>(std::min<int64_t>(ns, 10'000'000))};
+      nanosleep(&step, nullptr);
+      continue;
+    }
+    ppoll(&p, 1, &ts, nullptr);
+  }
+}
+
+int interrupt_fd() {
+  ensure_pipe();
+  return g_read_fd.load();
+}
+
+void reset_interrupt_after_fork() {
+  for (std::atomic<int>* fd : {&g_read_fd, &g_write_fd}) {
+    if (int old = fd->exchange(-1); old >= 0) close(old);
+  }
+  g_reason.store(0);
+  g_shm_prefix_len = 0;
+  ensure_pipe();
+}
+
+void install_interrupt_handlers() {
+  ensure_pipe();
+  int len = std::snprintf(g_shm_prefix, sizeof g_shm_prefix, "schedlab-%d-", getpid());
+  g_shm_prefix_len = len > 0 ? static_cast<size_t>(len) : 0;
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;  // no SA_RESTART: blocking waits wake up and notice the flag
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+}  // namespace schedlab
