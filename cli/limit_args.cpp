@@ -10,7 +10,8 @@ namespace {
 std::chrono::nanoseconds limit(const std::string& text, std::string_view flag) {
   if (text.empty()) return {};
   const double ms = parse_duration_ms(text, flag, 86'400'000);
-  if (ms <= 0) throw UsageError(fmt::format("{} {}: a limit must be above 0, such as 30s", flag, text));
+  if (ms <= 0)
+    throw UsageError(fmt::format("{} {}: a limit must be above 0, such as 30s", flag, text));
   return std::chrono::nanoseconds(static_cast<int64_t>(ms * 1e6));
 }
 

@@ -37,7 +37,8 @@ void Deadlines::watch() {
       NodeId n = slots_[w].node.load(std::memory_order_acquire);
       if (n == kNone) continue;
       const Clock::duration ran =
-          now - Clock::time_point(Clock::duration(slots_[w].since_ns.load(std::memory_order_relaxed)));
+          now -
+          Clock::time_point(Clock::duration(slots_[w].since_ns.load(std::memory_order_relaxed)));
       if (limits_.task.count() > 0 && ran > limits_.task) {
         expired_(n, false, ran);
         return;

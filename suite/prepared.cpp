@@ -1,13 +1,24 @@
 #include "schedlab/suite/prepared.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <poll.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <csignal>
+#include <cstring>
 #include <limits>
 #include <map>
+#include <optional>
 
 #include "schedlab/core/errors.hpp"
 #include "schedlab/core/graph_file.hpp"
+#include "schedlab/core/interrupt.hpp"
 #include "schedlab/core/plan.hpp"
 #include "schedlab/core/predict.hpp"
 #include "schedlab/core/value_codec.hpp"
@@ -23,10 +34,10 @@ CellPrediction prediction_for(const Graph& g, std::span<const NodeId> targets,
   const TaskCosts& costs = calibration.costs;
   Prediction p = predict(g, targets, costs, info.machine(workers, gil));
   if (!calibration.failed.empty()) {
-    p.reasoning.push_back(fmt::format(
-        "calibration stopped at a failing task ({}): compute times are unknown, so this "
-        "prediction counts sleeps only",
-        calibration.failed));
+    p.reasoning.push_back(
+        fmt::format("calibration stopped ({}): compute times are unknown, so this "
+                    "prediction counts sleeps only",
+                    calibration.failed));
   }
   CellPrediction out{p.predicted_ms,         p.bound_ms, p.total_work_ms, p.critical_path_ms, 0,
                      std::move(p.reasoning), {}};
@@ -93,7 +104,9 @@ TaskCosts measure_costs(const Graph& g, std::span<const NodeId> targets, const P
 
 }  // namespace
 
-Calibration calibrate(const Graph& g, std::span<const NodeId> targets) {
+namespace {
+
+Calibration calibrate_here(const Graph& g, std::span<const NodeId> targets) {
   const auto plan = plan_for(g, targets);
   Calibration calibration;
   try {
@@ -103,6 +116,135 @@ Calibration calibrate(const Graph& g, std::span<const NodeId> targets) {
     calibration.failed = e.what();
   }
   return calibration;
+}
+
+void put_doubles(std::string& out, const std::vector<double>& v) {
+  const uint64_t n = v.size();
+  out.append(reinterpret_cast<const char*>(&n), sizeof n);
+  out.append(reinterpret_cast<const char*>(v.data()), n * sizeof(double));
+}
+
+bool get_doubles(std::string_view& in, std::vector<double>& v) {
+  uint64_t n = 0;
+  if (in.size() < sizeof n) return false;
+  std::memcpy(&n, in.data(), sizeof n);
+  in.remove_prefix(sizeof n);
+  if (in.size() / sizeof(double) < n) return false;
+  v.resize(n);
+  std::memcpy(v.data(), in.data(), n * sizeof(double));
+  in.remove_prefix(n * sizeof(double));
+  return true;
+}
+
+std::string how_it_ended(int status) {
+  if (WIFSIGNALED(status)) {
+    return fmt::format("was killed by signal {} ({})", WTERMSIG(status),
+                       strsignal(WTERMSIG(status)));
+  }
+  return fmt::format("exited with code {}", WEXITSTATUS(status));
+}
+
+}  // namespace
+
+Calibration calibrate(const Graph& g, std::span<const NodeId> targets, Limits limits) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) {
+    throw InfrastructureError(fmt::format("cannot calibrate: pipe: {}", std::strerror(errno)));
+  }
+  const pid_t pid = fork();
+  if (pid < 0) {
+    const int err = errno;
+    close(fds[0]);
+    close(fds[1]);
+    throw InfrastructureError(fmt::format("cannot calibrate: fork: {}", std::strerror(err)));
+  }
+  if (pid == 0) {
+    // The child: no thread is started here (only the calling thread survives a fork), and it
+    // leaves with _exit, so none of the parent's cleanup runs twice.
+    close(fds[0]);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    signal(SIGINT, SIG_IGN);  // the terminal's Ctrl-C reaches the parent, which stops us
+    signal(SIGTERM, SIG_DFL);
+    reset_interrupt_after_fork();
+    std::string out;
+    try {
+      Calibration c = calibrate_here(g, targets);
+      put_doubles(out, c.costs.compute_ms);
+      put_doubles(out, c.costs.encode_ms);
+      put_doubles(out, c.costs.decode_ms);
+      out += c.failed;
+    } catch (const std::exception& e) {
+      out = std::string(3 * sizeof(uint64_t), '\0') + e.what();  // three empty lists
+    }
+    for (std::string_view rest = out; !rest.empty();) {
+      const ssize_t n = write(fds[1], rest.data(), rest.size());
+      if (n <= 0) _exit(1);
+      rest.remove_prefix(static_cast<size_t>(n));
+    }
+    _exit(0);
+  }
+  close(fds[1]);
+  // The child runs every task three times without sleeps; a limit bounds that as it bounds a
+  // run: --timeout per run, --task-timeout per task.
+  std::optional<Clock::time_point> deadline;
+  if (limits.any()) {
+    const auto tasks = static_cast<int64_t>(plan_for(g, targets)->tasks);
+    const auto per_run =
+        limits.run.count() > 0 ? limits.run : limits.task * std::max<int64_t>(tasks, 1);
+    deadline = Clock::now() + 3 * per_run;
+  }
+  std::string received;
+  std::string stopped;  // why the parent stopped the child, if it did
+  for (;;) {
+    pollfd p[2] = {{fds[0], POLLIN, 0}, {interrupt_fd(), POLLIN, 0}};
+    int wait_ms = -1;
+    if (deadline) {
+      wait_ms = static_cast<int>(std::max<int64_t>(
+          0,
+          std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - Clock::now()).count() +
+              1));
+    }
+    const int ready = poll(p, 2, wait_ms);
+    if (interrupt_requested()) {
+      stopped = "interrupted";
+      break;
+    }
+    if (ready == 0 && deadline && Clock::now() >= *deadline) {
+      stopped = fmt::format(
+          "calibration ran past the time limit ({})",
+          limits.run.count() > 0 ? "3 runs of --timeout" : "3 runs of --task-timeout per task");
+      break;
+    }
+    if (ready <= 0 || !(p[0].revents & (POLLIN | POLLHUP))) continue;
+    char buf[65536];
+    const ssize_t n = read(fds[0], buf, sizeof buf);
+    if (n > 0) {
+      received.append(buf, static_cast<size_t>(n));
+    } else if (n == 0 || errno != EINTR) {
+      break;
+    }
+  }
+  close(fds[0]);
+  if (!stopped.empty()) kill(pid, SIGKILL);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (stopped == "interrupted") throw Interrupted();
+  Calibration c;
+  std::string_view in = received;
+  const bool whole = get_doubles(in, c.costs.compute_ms) && get_doubles(in, c.costs.encode_ms) &&
+                     get_doubles(in, c.costs.decode_ms);
+  if (!stopped.empty()) {
+    c.costs = {};
+    c.failed = stopped;
+  } else if (!whole || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    c.costs = {};
+    c.failed = fmt::format("the calibration run (a child process) {}: a task crashed it",
+                           how_it_ended(status));
+  } else {
+    c.failed = std::string(in);
+  }
+  return c;
 }
 
 CellPrediction predict_graph(const Graph& graph, std::span<const NodeId> targets,
@@ -141,7 +283,7 @@ PreparedSuite::PreparedSuite(SuiteSpec spec) : spec_(std::move(spec)) {
         inst->lesson = s->lesson;
         inst->built = kernels::build_scenario(*s, params, {spec_.unit_ms, spec_.data_dir});
       }
-      inst->calibration = calibrate(inst->built.graph, inst->built.targets);
+      inst->calibration = calibrate(inst->built.graph, inst->built.targets, spec_.limits);
       for (double x : inst->calibration.costs.compute_ms) inst->compute_total += x;
       instances_.push_back(std::move(inst));
     }

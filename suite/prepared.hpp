@@ -24,12 +24,15 @@ struct CellPrediction {
 // What every task costs (ms, indexed by node), measured in sleepless runs on the baseline
 // scheduler: its compute time, and encoding and decoding its value once. A task that fails stops
 // the measuring (costs stay 0) and is named in `failed`; the run will report it as the cell's
-// error.
+// error. The runs happen in a child process, so that the graph's own tasks never run in
+// schedlab's process outside a run: a task that crashes the child, or runs past `limits` (3 runs
+// of --timeout, or of --task-timeout per task), is a `failed` message too; Ctrl-C kills the
+// child and throws Interrupted.
 struct Calibration {
   TaskCosts costs;
   std::string failed;
 };
-Calibration calibrate(const Graph& graph, std::span<const NodeId> targets);
+Calibration calibrate(const Graph& graph, std::span<const NodeId> targets, Limits limits = {});
 
 // Calibrates `graph` and predicts it on `scheduler` (`schedlab predict`).
 CellPrediction predict_graph(const Graph& graph, std::span<const NodeId> targets,
