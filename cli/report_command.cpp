@@ -1,9 +1,12 @@
 #include <fmt/format.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "cli/commands.hpp"
 #include "schedlab/core/errors.hpp"
@@ -15,9 +18,28 @@
 namespace schedlab::cli {
 namespace {
 
+// "-" is standard input (once per command: a second "-" would find it empty).
 nlohmann::json read_json(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw UsageError(fmt::format("cannot open '{}'", path));
+  static bool stdin_used = false;
+  if (path == "-") {
+    if (std::exchange(stdin_used, true)) {
+      throw UsageError("'-' (standard input) can be given for one file only");
+    }
+  }
+  std::error_code ec;
+  if (path != "-" && std::filesystem::is_directory(path, ec)) {
+    throw UsageError(fmt::format("'{}' is a directory; give a JSON file", path));
+  }
+  std::ifstream file;
+  if (path != "-") {
+    errno = 0;
+    file.open(path);
+    if (!file) {
+      throw UsageError(fmt::format("cannot open '{}': {}", path,
+                                   errno ? std::strerror(errno) : "unknown error"));
+    }
+  }
+  std::istream& in = path == "-" ? std::cin : file;
   try {
     return nlohmann::json::parse(in);
   } catch (const nlohmann::json::parse_error& e) {
@@ -47,7 +69,9 @@ Command add_report(CLI::App& app) {
   sub->require_subcommand(1);
   CLI::App* compare = sub->add_subcommand(
       "compare", "Markdown table of NEW/OLD per cell, and whether each change is beyond the noise");
-  compare->add_option("OLD", args->old_file, "results.json of the earlier run")->required();
+  compare
+      ->add_option("OLD", args->old_file, "results.json of the earlier run (- for standard input)")
+      ->required();
   compare->add_option("NEW", args->new_file, "results.json of the later run")->required();
   compare->add_option("--html", args->html, "also write the comparison as an HTML page here");
   compare->add_flag("--force", args->force,
@@ -56,9 +80,11 @@ Command add_report(CLI::App& app) {
                     "exit 1 when a cell is slower beyond the noise (for CI)");
   CLI::App* html = sub->add_subcommand(
       "html", "Render report.html (charts, graph pictures, timelines) from a results.json");
-  html->add_option("RESULTS", args->results_file, "results.json of a run")->required();
+  html->add_option("RESULTS", args->results_file, "results.json of a run (- for standard input)")
+      ->required();
   html->add_option("-o,--output", args->output,
-                   "where to write the page (default: report.html beside RESULTS)");
+                   "where to write the page, - for standard output (default: report.html "
+                   "beside RESULTS)");
   CLI::App* gbench = sub->add_subcommand(
       "gbench", "Markdown (and CSV) tables from the benchmark binary's JSON output");
   gbench->add_option("FILE", args->gbench_file, "--benchmark_out JSON file")->required();
@@ -83,14 +109,19 @@ Command add_report(CLI::App& app) {
     }
     if (html->parsed()) {
       const std::string out =
-          !args->output.empty()
-              ? args->output
+          !args->output.empty() ? args->output
+          : args->results_file == "-"
+              ? std::string("-")
               : (std::filesystem::path(args->results_file).parent_path() / "report.html").string();
-      check_output_path(out);
+      if (out != "-") check_output_path(out);
       const reports::Files files =
           reports::html_reporter()->render(read_results(args->results_file));
-      write_output_file(out, files.front().second);
-      std::cerr << "Wrote " << out << "\n";
+      if (out == "-") {
+        std::cout << files.front().second;
+      } else {
+        write_output_file(out, files.front().second);
+        std::cerr << "Wrote " << out << "\n";
+      }
       return 0;
     }
     if (!args->csv.empty()) check_output_path(args->csv);

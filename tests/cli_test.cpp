@@ -312,6 +312,17 @@ TEST_F(Cli, RunWritesEveryReport) {
   EXPECT_THAT(cmp.out, HasSubstr("within noise"));
   Outcome bad = run("report compare " + out + "/results.csv " + out + "/results.json");
   EXPECT_EQ(bad.code, 2);
+  // "-" is standard input, for one of the two; a directory is named as one.
+  const std::string results_text = slurp(fs::path(out) / "results.json");
+  Outcome piped = run("report compare - " + out + "/results.json", results_text);
+  EXPECT_EQ(piped.code, 0) << piped.err;
+  EXPECT_EQ(piped.out, cmp.out);
+  EXPECT_THAT(run("report compare - -", results_text).err, HasSubstr("for one file only"));
+  EXPECT_THAT(run("report compare " + out + " " + out + "/results.json").err,
+              HasSubstr("is a directory"));
+  Outcome page_out = run("report html -", results_text);
+  EXPECT_EQ(page_out.code, 0) << page_out.err;
+  EXPECT_EQ(page_out.out.substr(0, 15), "<!DOCTYPE html>");
 
   // For CI: a slower cell fails the comparison when asked to; other units are refused.
   auto slower = nlohmann::json::parse(slurp(fs::path(out) / "results.json"));

@@ -4,8 +4,8 @@
 // would take 10 s; a stop must take well under 5).
 #include <dirent.h>
 #include <fcntl.h>
-#include <gmock/gmock.h>
 #include <fmt/format.h>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
@@ -60,8 +60,8 @@ std::vector<pid_t> children_of(pid_t parent) {
 }
 
 std::string graph_file(const std::string& name, const std::string& json) {
-  std::string path = ::testing::TempDir() + "schedlab_stop_" + std::to_string(getpid()) + "_" +
-                     name + ".json";
+  std::string path =
+      ::testing::TempDir() + "schedlab_stop_" + std::to_string(getpid()) + "_" + name + ".json";
   std::ofstream(path) << json;
   return path;
 }
@@ -135,8 +135,9 @@ class Cli {
   // The leak guard: the CLI left no worker and no segment behind.
   void expect_nothing_left(const std::vector<pid_t>& workers = {}) const {
     for (pid_t w : workers) {
-      const bool gone = kill(w, 0) != 0 || testing::slurp("/proc/" + std::to_string(w) + "/stat")
-                                                   .find(") Z") != std::string::npos;
+      const bool gone =
+          kill(w, 0) != 0 ||
+          testing::slurp("/proc/" + std::to_string(w) + "/stat").find(") Z") != std::string::npos;
       EXPECT_TRUE(gone) << "worker " << w << " outlived the CLI";
     }
     EXPECT_THAT(shm_of(pid_), ::testing::IsEmpty());
@@ -178,14 +179,16 @@ TEST(Stop, SigintStopsComputingTasksOnThreadsAndProcesses) {
   // Eight tasks of 10 s of computing each: busy, and fib, which only recursion computes.
   std::string tasks;
   for (int i = 0; i < 8; ++i) {
-    tasks += fmt::format("{}\"t{}\": {}", i ? ", " : "", i,
-                         i % 2 ? R"({"op": "busy", "args": [10000]})" : R"({"op": "fib", "args": [50]})");
+    tasks += fmt::format(
+        "{}\"t{}\": {}", i ? ", " : "", i,
+        i % 2 ? R"({"op": "busy", "args": [10000]})" : R"({"op": "fib", "args": [50]})");
   }
   const std::string graph = graph_file("busy", "{\"tasks\": {" + tasks + "}}");
   for (const std::string s : {"threads", "processes"}) {
     SCOPED_TRACE(s);
     Cli cli({"compute", graph, "-s", s, "-w", "2"});
-    std::vector<pid_t> workers = s == std::string("processes") ? cli.workers(2) : std::vector<pid_t>{};
+    std::vector<pid_t> workers =
+        s == std::string("processes") ? cli.workers(2) : std::vector<pid_t>{};
     std::this_thread::sleep_for(300ms);
     EXPECT_LT(cli.signal_and_wait(SIGINT), 5s);
     EXPECT_EQ(cli.wait(), 130);
@@ -326,9 +329,10 @@ TEST(Stop, RunTimeoutKillsAHangingProcessesWorker) {
 TEST(Stop, ATimedOutRunWritesItsReportsAndExits124) {
   // threads cannot kill the hanging task: the watchdog writes the reports and leaves.
   const std::string graph = graph_file("hang4", R"({"tasks": {"h": {"op": "hang"}}})");
-  const std::string out = ::testing::TempDir() + "schedlab_stop_reports_" + std::to_string(getpid());
-  Cli cli({"run", "-S", graph, "-s", "threads", "-w", "1", "--task-timeout", "100ms", "-o", out,
-           "-q"});
+  const std::string out =
+      ::testing::TempDir() + "schedlab_stop_reports_" + std::to_string(getpid());
+  Cli cli(
+      {"run", "-S", graph, "-s", "threads", "-w", "1", "--task-timeout", "100ms", "-o", out, "-q"});
   EXPECT_EQ(cli.wait(), 124);
   const std::string results = testing::slurp(out + "/results.json");
   EXPECT_THAT(results, HasSubstr(R"("timed_out": true)"));
