@@ -42,7 +42,7 @@ nlohmann::json read_json(const std::string& path) {
   std::istream& in = path == "-" ? std::cin : file;
   try {
     return nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // syntax, and numbers out of range (1e400)
     throw UsageError(fmt::format("{}: invalid JSON: {}", path, e.what()));
   }
 }

@@ -281,7 +281,11 @@ PreparedSuite::PreparedSuite(SuiteSpec spec) : spec_(std::move(spec)) {
                 : loaded.description;
       } else {
         inst->lesson = s->lesson;
-        inst->built = kernels::build_scenario(*s, params, {spec_.unit_ms, spec_.data_dir});
+        try {
+          inst->built = kernels::build_scenario(*s, params, {spec_.unit_ms, spec_.data_dir});
+        } catch (const UsageError& e) {  // a parameter's value: say which scenario has it
+          throw UsageError(fmt::format("scenario {}: {}", c.scenario, e.what()));
+        }
       }
       inst->calibration = calibrate(inst->built.graph, inst->built.targets, spec_.limits);
       for (double x : inst->calibration.costs.compute_ms) inst->compute_total += x;

@@ -4,14 +4,11 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <nlohmann/json.hpp>
 
 #include "schedlab/core/errors.hpp"
 #include "schedlab/schedulers/scheduler.hpp"
 
 namespace schedlab::suite {
-namespace {
 
 // Every scheduler this build has, the speedup baseline first.
 std::vector<std::string> every_scheduler() {
@@ -40,8 +37,6 @@ void add_cells(SuiteSpec& spec, const std::string& scenario, const kernels::Para
     }
   }
 }
-
-}  // namespace
 
 bool is_graph_file(const std::string& name) {
   for (const kernels::Scenario& s : kernels::scenarios()) {
@@ -150,54 +145,6 @@ SuiteSpec matrix_suite(const std::vector<std::string>& scenarios,
       done.push_back(mine);
       add_cells(spec, name, mine, scheds, ws, gil);
     }
-  }
-  return spec;
-}
-
-SuiteSpec load_suite_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw UsageError(fmt::format("cannot open suite file '{}'", path));
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw UsageError(fmt::format("{}: invalid JSON: {}", path, e.what()));
-  }
-  auto fail = [&](const std::string& what) { throw UsageError(fmt::format("{}: {}", path, what)); };
-  if (!j.is_object()) fail("a suite file is an object with \"cells\"");
-  for (const auto& [k, v] : j.items()) {
-    if (k != "unit_ms" && k != "repeat" && k != "warmup" && k != "cells" && k != "context") {
-      fail(
-          fmt::format("unknown field \"{}\" (fields: unit_ms, repeat, warmup, cells, context)", k));
-    }
-  }
-  SuiteSpec spec;
-  try {
-    spec.unit_ms = j.value("unit_ms", spec.unit_ms);
-    spec.repeat = j.value("repeat", spec.repeat);
-    spec.warmup = j.value("warmup", spec.warmup);
-    spec.context = j.value("context", spec.context);
-    if (!j.contains("cells") || !j["cells"].is_array()) fail("\"cells\" must be a list");
-    for (size_t i = 0; i < j["cells"].size(); ++i) {
-      const auto& c = j["cells"][i];
-      if (!c.contains("scenario")) fail(fmt::format("cells[{}] has no \"scenario\"", i));
-      for (const auto& [k, v] : c.items()) {
-        if (k != "scenario" && k != "params" && k != "schedulers" && k != "workers" && k != "gil") {
-          fail(fmt::format("cells[{}]: unknown field \"{}\"", i, k));
-        }
-      }
-      kernels::Params params;
-      const nlohmann::json given = c.value("params", nlohmann::json::object());
-      for (const auto& [k, v] : given.items()) {
-        params[k] = v.is_string() ? v.get<std::string>() : v.dump();
-      }
-      std::vector<std::string> scheds = c.value("schedulers", std::vector<std::string>{});
-      if (scheds.empty()) scheds = every_scheduler();
-      add_cells(spec, c["scenario"].get<std::string>(), params, scheds,
-                c.value("workers", std::vector<unsigned>{1, 2, 4}), c.value("gil", false));
-    }
-  } catch (const nlohmann::json::exception& e) {
-    fail(fmt::format("a field has the wrong type: {}", e.what()));
   }
   return spec;
 }

@@ -47,13 +47,23 @@ SuiteSpec matrix_suite(const std::vector<std::string>& scenarios,
                        const std::vector<unsigned>& workers,
                        const std::vector<kernels::Params>& param_sets, bool gil);
 
-// A suite file (JSON):
-//   {"unit_ms": 50, "repeat": 3, "warmup": 1,
+// A suite file, JSON (or TOML when its name ends in .toml, with the same fields):
+//   {"unit_ms": 50, "repeat": 3, "warmup": 1, "context": {"course": "pp101"},
 //    "cells": [{"scenario": "inc-dbl", "params": {"reduce": "chain"},
 //               "schedulers": ["threads", "processes"], "workers": [1, 2], "gil": false}]}
 // Every field but "cells" (and each cell's "scenario") is optional. Throws UsageError with
-// the file and the field at fault.
+// the file, the cell and the field at fault, and what would be right.
 SuiteSpec load_suite_file(const std::string& path);
+// The same from text; `source` names it in errors and its extension picks JSON or TOML.
+SuiteSpec parse_suite_text(std::string_view text, const std::string& source);
+
+// The cells of one scenario on these schedulers and worker counts (names given twice, or an
+// alias, run once; sync gets one cell).
+void add_cells(SuiteSpec& spec, const std::string& scenario, const kernels::Params& params,
+               const std::vector<std::string>& schedulers, const std::vector<unsigned>& workers,
+               bool gil);
+// Every scheduler this build has, the speedup baseline first.
+std::vector<std::string> every_scheduler();
 
 // A graph file stands wherever a scenario name does (a teacher's own graph is a lesson too):
 // a name that is not a scenario and ends in ".json", holds a '/', or names an existing file.
