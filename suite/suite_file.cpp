@@ -77,7 +77,8 @@ auto in_context(const std::string& where, F&& f) {
 }
 
 void read_cell(const json& c, const std::string& where, SuiteSpec& spec) {
-  if (!c.is_object()) fail(where, fmt::format("a cell is an object with \"scenario\", not {}", shown(c)));
+  if (!c.is_object())
+    fail(where, fmt::format("a cell is an object with \"scenario\", not {}", shown(c)));
   check_keys(c, where, {"scenario", "params", "schedulers", "workers", "gil"});
   if (!c.contains("scenario")) fail(where, "no \"scenario\" (a scenario name or a graph file)");
   const std::string scenario = text(c["scenario"], where, "scenario");
@@ -87,8 +88,8 @@ void read_cell(const json& c, const std::string& where, SuiteSpec& spec) {
     if (!c["params"].is_object()) fail(at, "\"params\" must be an object of name: value");
     for (const auto& [k, v] : c["params"].items()) {
       if (!v.is_string() && !v.is_number() && !v.is_boolean()) {
-        fail(at, fmt::format("params.{} must be a string, number or true/false, not {}", k,
-                             shown(v)));
+        fail(at,
+             fmt::format("params.{} must be a string, number or true/false, not {}", k, shown(v)));
       }
       params[k] = v.is_string() ? v.get<std::string>() : v.dump();
     }
@@ -96,7 +97,8 @@ void read_cell(const json& c, const std::string& where, SuiteSpec& spec) {
   if (is_graph_file(scenario)) {
     if (!params.empty()) fail(at, "a graph file takes no \"params\"");
   } else {
-    in_context(at, [&] { return kernels::complete_params(kernels::find_scenario(scenario), params); });
+    in_context(at,
+               [&] { return kernels::complete_params(kernels::find_scenario(scenario), params); });
   }
   std::vector<std::string> schedulers;
   if (c.contains("schedulers")) {
@@ -116,7 +118,8 @@ void read_cell(const json& c, const std::string& where, SuiteSpec& spec) {
   if (workers.empty()) workers = {1, 2, 4};
   bool gil = false;
   if (c.contains("gil")) {
-    if (!c["gil"].is_boolean()) fail(at, fmt::format("\"gil\" must be true or false, not {}", shown(c["gil"])));
+    if (!c["gil"].is_boolean())
+      fail(at, fmt::format("\"gil\" must be true or false, not {}", shown(c["gil"])));
     gil = c["gil"].get<bool>();
   }
   add_cells(spec, scenario, params, schedulers, workers, gil);
@@ -130,16 +133,20 @@ SuiteSpec read_suite(const json& j, const std::string& source) {
     const json& u = j["unit_ms"];
     if (!u.is_number() || !std::isfinite(u.get<double>()) || u.get<double>() < 0 ||
         u.get<double>() > 60'000) {
-      fail(source, fmt::format("\"unit_ms\" must be a number of milliseconds from 0 to 60000, not {}",
-                               shown(u)));
+      fail(source,
+           fmt::format("\"unit_ms\" must be a number of milliseconds from 0 to 60000, not {}",
+                       shown(u)));
     }
     spec.unit_ms = u.get<double>();
   }
-  if (j.contains("repeat")) spec.repeat = static_cast<int>(whole_number(j["repeat"], source, "repeat", 1, 1000));
-  if (j.contains("warmup")) spec.warmup = static_cast<int>(whole_number(j["warmup"], source, "warmup", 0, 100));
+  if (j.contains("repeat"))
+    spec.repeat = static_cast<int>(whole_number(j["repeat"], source, "repeat", 1, 1000));
+  if (j.contains("warmup"))
+    spec.warmup = static_cast<int>(whole_number(j["warmup"], source, "warmup", 0, 100));
   if (j.contains("context")) {
     if (!j["context"].is_object()) fail(source, "\"context\" must be an object of name: text");
-    for (const auto& [k, v] : j["context"].items()) spec.context[k] = text(v, source, "context." + k);
+    for (const auto& [k, v] : j["context"].items())
+      spec.context[k] = text(v, source, "context." + k);
   }
   if (!j.contains("cells") || !j["cells"].is_array() || j["cells"].empty()) {
     fail(source, "\"cells\" must be a non-empty list of cells");
@@ -222,7 +229,8 @@ SuiteSpec parse_suite_text(std::string_view text, const std::string& source) {
 SuiteSpec load_suite_file(const std::string& path) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
-    throw UsageError(fmt::format("suite file '{}' is a directory; give a .json or .toml file", path));
+    throw UsageError(
+        fmt::format("suite file '{}' is a directory; give a .json or .toml file", path));
   }
   errno = 0;
   std::ifstream in(path, std::ios::binary);
