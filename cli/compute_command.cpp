@@ -35,13 +35,15 @@ Command add_compute(CLI::App& app) {
       ->check(decimal_count())
       ->check(CLI::Range(1u, 1024u));
   sub->add_option("--trace", args->trace,
-                  "write a per-task trace (Chrome trace JSON) to this file");
+                  "write a per-task trace (Chrome trace JSON) to this file; - writes it to "
+                  "standard output (the results then go to standard error)");
   sub->add_flag("--stats", args->stats, "add run statistics (CPU, memory, tasks) to the output");
   sub->add_flag("--gil", args->gil, "run ops under an emulated GIL (one per process)");
   args->limits.add_options(*sub);
   return [args] {
     const Limits limits = args->limits.limits();
-    if (!args->trace.empty()) check_output_path(args->trace);  // before the run, not after it
+    const bool trace_to_stdout = args->trace == "-";
+    if (!args->trace.empty() && !trace_to_stdout) check_output_path(args->trace);  // before the run
     LoadedGraph loaded = args->source.load();
     if (!args->targets.empty()) loaded.targets = resolve_targets(loaded.graph, args->targets);
     ComputeOptions options;
@@ -81,6 +83,11 @@ Command add_compute(CLI::App& app) {
     }
     out += "},";
     out += tail.dump().substr(1);  // the remaining fields, after the object's opening brace
+    if (trace_to_stdout) {
+      std::cout << trace_to_json(loaded.graph, result) << "\n";
+      std::cerr << out << "\n";
+      return 0;
+    }
     if (!args->trace.empty()) write_output_file(args->trace, trace_to_json(loaded.graph, result));
     std::cout << out << "\n";
     return 0;

@@ -19,10 +19,10 @@ double parse_unit(const std::string& text) {
 void GraphSource::add_options(CLI::App& sub, const std::string& positional_help) {
   sub.add_option("GRAPH", what, positional_help)->required();
   sub.add_option("-p,--param", params, "scenario parameter name=value (repeatable)");
-  sub.add_option("-u,--unit", unit, "scenario time unit, e.g. 100ms or 0.05s")
-      ->capture_default_str();
-  sub.add_option("--data", data_dir,
-                 "where scenario data sets are cached (default: ~/.cache/schedlab)");
+  unit_option = sub.add_option("-u,--unit", unit, "scenario time unit, e.g. 100ms or 0.05s")
+                    ->capture_default_str();
+  data_option = sub.add_option("--data", data_dir,
+                               "where scenario data sets are cached (default: ~/.cache/schedlab)");
 }
 
 LoadedGraph GraphSource::load() const {
@@ -42,6 +42,15 @@ LoadedGraph GraphSource::load() const {
   }
   if (!is_scenario) {
     if (!params.empty()) throw UsageError("--param applies to scenarios, not to graph files");
+    // A flag that would change nothing is a mistake to point out, not to ignore.
+    if (unit_option && unit_option->count() > 0) {
+      throw UsageError(
+          "--unit applies to scenarios, not to graph files (a graph file's sleeps are in "
+          "milliseconds, in its \"sleep_ms\" fields)");
+    }
+    if (data_option && data_option->count() > 0) {
+      throw UsageError("--data applies to scenarios with data sets, not to graph files");
+    }
     return load_graph_file(what);
   }
   auto built = kernels::build_scenario(

@@ -15,6 +15,8 @@ struct GraphSource {
   std::vector<std::string> params;
   std::string unit = "100ms";
   std::string data_dir;
+  CLI::Option* unit_option = nullptr;  // given or not: a graph file refuses it
+  CLI::Option* data_option = nullptr;
 
   // Adds the positional argument and --param/--unit/--data to a subcommand.
   void add_options(CLI::App& sub, const std::string& positional_help);

@@ -107,7 +107,10 @@ Command add_run(CLI::App& app) {
       if (eq == std::string::npos || eq == 0) {
         throw UsageError(fmt::format("--context {}: write key=value", kv));
       }
-      spec.context[kv.substr(0, eq)] = kv.substr(eq + 1);
+      if (!spec.context.emplace(kv.substr(0, eq), kv.substr(eq + 1)).second) {
+        throw UsageError(
+            fmt::format("--context {}: the key '{}' is given twice", kv, kv.substr(0, eq)));
+      }
     }
     const suite::PreparedSuite prepared(std::move(spec));
 

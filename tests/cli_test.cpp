@@ -99,6 +99,9 @@ TEST_F(Cli, RunChecksEveryFlagItIsGiven) {
       {"--warmup 101", "--warmup must be 0 to 100"},
       {"--unit ''", "--unit '': write a duration from 0 to 60 s"},
       {"-p reduce=chain", "--param reduce=chain: none of the scenarios has a parameter 'reduce'"},
+      {"--context k=1 --context k=2", "--context k=2: the key 'k' is given twice"},
+      {"--timeout 0", "--timeout 0: a limit must be above 0"},
+      {"--task-timeout 5x", "--task-timeout 5x: write a duration"},
   };
   for (const auto& [flags, message] : cases) {
     Outcome r = run(std::string("run -S fib -q -o ") + (dir_ / "reports").string() + " " + flags);
@@ -156,6 +159,19 @@ TEST_F(Cli, ReadsStandardInputAndWritesATrace) {
   ASSERT_EQ(t["traceEvents"].size(), 2u);
   EXPECT_EQ(t["traceEvents"][0]["name"], "x");
   EXPECT_EQ(t["traceEvents"][0]["cat"], "add");
+
+  // "--trace -": the trace on standard output, the results on standard error.
+  Outcome to_stdout = run("compute - --scheduler sync --trace -",
+                          R"({"tasks": {"x": {"op": "add", "args": [1, 3]}}})");
+  ASSERT_EQ(to_stdout.code, 0) << to_stdout.err;
+  EXPECT_EQ(nlohmann::json::parse(to_stdout.out)["traceEvents"][0]["name"], "x");
+  EXPECT_EQ(nlohmann::json::parse(to_stdout.err)["results"]["x"], 4);
+  EXPECT_FALSE(fs::exists("-"));
+
+  // A flag that would change nothing for a graph file is an error, not ignored.
+  Outcome unit = run("compute " + example("slow_arithmetic.json") + " --unit 5ms");
+  EXPECT_EQ(unit.code, 2);
+  EXPECT_THAT(unit.err, HasSubstr("--unit applies to scenarios, not to graph files"));
 }
 
 TEST_F(Cli, TaskFailureExitsOneNamingKeyAndOp) {
