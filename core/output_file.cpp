@@ -53,7 +53,8 @@ void write_in_place(const std::string& path, std::string_view contents) {
   if (err != 0) fail(path, err);
 }
 
-void write_replacing(const std::string& path, const std::string& shown, std::string_view contents) {
+// Writes contents to a temporary file beside `path` and syncs it; returns its name.
+std::string stage(const std::string& path, const std::string& shown, std::string_view contents) {
   const std::string tmp = fmt::format("{}.tmp.{}", path, getpid());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
   if (fd < 0) fail(shown, errno);
@@ -62,11 +63,44 @@ void write_replacing(const std::string& path, const std::string& shown, std::str
   int err = write_all(fd, contents);
   if (err == 0 && ::fsync(fd) != 0 && errno != EINVAL) err = errno;
   if (::close(fd) != 0 && err == 0 && errno != EINTR) err = errno;
-  if (err == 0 && std::rename(tmp.c_str(), path.c_str()) != 0) err = errno;
   if (err != 0) {
     ::unlink(tmp.c_str());
     fail(shown, err);
   }
+  return tmp;
+}
+
+void write_replacing(const std::string& path, const std::string& shown, std::string_view contents) {
+  const std::string tmp = stage(path, shown, contents);
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    fail(shown, err);
+  }
+}
+
+// Where write_output_file would rename a finished file to: the path itself, or the end of its
+// chain of symlinks. Empty when the path is not a regular file (it is written in place).
+std::string replace_target(const std::string& path) {
+  struct stat link {};
+  if (::lstat(path.c_str(), &link) != 0) {
+    if (errno != ENOENT) fail(path, errno);
+    return path;
+  }
+  if (S_ISREG(link.st_mode)) return path;
+  if (S_ISDIR(link.st_mode)) fail(path, EISDIR);
+  if (!S_ISLNK(link.st_mode)) return {};
+  struct stat target {};
+  if (::stat(path.c_str(), &target) != 0) {
+    if (errno != ENOENT) fail(path, errno);
+    return final_target(path);  // a dangling link
+  }
+  if (S_ISDIR(target.st_mode)) fail(path, EISDIR);
+  if (!S_ISREG(target.st_mode)) return {};
+  std::error_code ec;
+  fs::path real = fs::canonical(path, ec);
+  if (ec) fail(path, ec.value());
+  return real.string();
 }
 
 // The names of an already open descriptor: /dev/stdout, /dev/stderr, /dev/fd/N and
@@ -96,29 +130,31 @@ void write_output_file(const std::string& path, std::string_view contents) {
     if (int err = write_all(fd, contents)) fail(path, err);
     return;
   }
-  struct stat link {};
-  if (::lstat(path.c_str(), &link) != 0) {
-    if (errno != ENOENT) fail(path, errno);
-    return write_replacing(path, path, contents);
-  }
-  if (S_ISLNK(link.st_mode)) {
-    struct stat target {};
-    if (::stat(path.c_str(), &target) != 0) {
-      if (errno != ENOENT) fail(path, errno);
-      return write_replacing(final_target(path), path, contents);  // a dangling link
+  const std::string target = replace_target(path);
+  if (target.empty()) return write_in_place(path, contents);  // a device, a FIFO, a terminal
+  write_replacing(target, path, contents);
+}
+
+OutputSet::~OutputSet() {
+  for (const Staged& s : staged_) ::unlink(s.tmp.c_str());
+}
+
+void OutputSet::add(const std::string& path, std::string_view contents) {
+  if (int fd = open_descriptor_named(path); fd >= 0) return write_output_file(path, contents);
+  const std::string target = replace_target(path);
+  if (target.empty()) return write_in_place(path, contents);
+  staged_.push_back({stage(target, path, contents), target, path});
+}
+
+void OutputSet::commit() {
+  for (size_t i = 0; i < staged_.size(); ++i) {
+    if (std::rename(staged_[i].tmp.c_str(), staged_[i].target.c_str()) != 0) {
+      const int err = errno;
+      staged_.erase(staged_.begin(), staged_.begin() + static_cast<std::ptrdiff_t>(i));
+      fail(staged_.front().shown, err);  // the destructor removes what is left
     }
-    if (S_ISREG(target.st_mode)) {
-      std::error_code ec;
-      fs::path real = fs::canonical(path, ec);
-      if (ec) fail(path, ec.value());
-      return write_replacing(real.string(), path, contents);
-    }
-    if (S_ISDIR(target.st_mode)) fail(path, EISDIR);
-    return write_in_place(path, contents);  // e.g. /proc/self/fd/1 -> a pipe or terminal
   }
-  if (S_ISREG(link.st_mode)) return write_replacing(path, path, contents);
-  if (S_ISDIR(link.st_mode)) fail(path, EISDIR);
-  write_in_place(path, contents);  // a device or FIFO
+  staged_.clear();
 }
 
 void check_output_path(const std::string& path) {

@@ -13,11 +13,34 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace schedlab {
 
 // Throws UsageError naming the path and the reason if the file cannot be written in full.
 void write_output_file(const std::string& path, std::string_view contents);
+
+// Files that belong together (a run's reports): each is written to a temporary file beside it
+// and synced as it is added, and commit() then renames them all into place one after another. An
+// interruption (or a full disk) before commit() leaves the old set whole, so the files never
+// disagree but for the microseconds the renames take. Paths that are not regular files (a
+// device, a FIFO) are written in place at once, as write_output_file does.
+class OutputSet {
+ public:
+  OutputSet() = default;
+  OutputSet(const OutputSet&) = delete;
+  OutputSet& operator=(const OutputSet&) = delete;
+  ~OutputSet();  // removes what was staged and not committed
+
+  void add(const std::string& path, std::string_view contents);  // UsageError as above
+  void commit();
+
+ private:
+  struct Staged {
+    std::string tmp, target, shown;
+  };
+  std::vector<Staged> staged_;
+};
 
 // Checks, before any work starts, that write_output_file(path) can succeed as far as can be
 // told now: the folder exists and is writable, the path is not a directory. Throws UsageError.

@@ -57,33 +57,40 @@ const Cell* explained_cell(const SuiteResult& r, const std::string& scenario) {
 }
 
 void write_reports(const SuiteResult& result, const std::string& dir) {
-  std::set<std::string> written;
-  std::string manifest;
+  // Everything is rendered first (Graphviz may take a while), then written as one set: an
+  // interrupted run never leaves a results.json that disagrees with summary.csv.
+  Files files;
   for (const auto& reporter : {json_reporter(), csv_reporter(), markdown_reporter(),
                                timeline_reporter(), html_reporter()}) {
-    for (const auto& [name, contents] : reporter->render(result)) {
-      fs::path path = fs::path(dir) / name;
-      std::error_code ec;
-      fs::create_directories(path.parent_path(), ec);
-      if (ec) {
-        throw UsageError(fmt::format("cannot create report directory {}: {}",
-                                     path.parent_path().string(), ec.message()));
-      }
-      write_output_file(path.string(), contents);
-      written.insert(name);
-      manifest += name + "\n";
-    }
+    for (auto& file : reporter->render(result)) files.push_back(std::move(file));
   }
+  std::set<std::string> written;
+  std::string manifest;
+  OutputSet set;
+  for (const auto& [name, contents] : files) {
+    fs::path path = fs::path(dir) / name;
+    std::error_code ec;
+    fs::create_directories(path.parent_path(), ec);
+    if (ec) {
+      throw UsageError(fmt::format("cannot create report directory {}: {}",
+                                   path.parent_path().string(), ec.message()));
+    }
+    set.add(path.string(), contents);
+    written.insert(name);
+    manifest += name + "\n";
+  }
+  const std::set<std::string> before = files_written_before(dir);
+  set.add((fs::path(dir) / kManifest).string(), manifest);
+  set.commit();
   // What an earlier run of ours wrote and this one did not (the timelines of cells it did not
   // run) goes; files of anyone else stay, as do directories.
-  for (const std::string& old : files_written_before(dir)) {
+  for (const std::string& old : before) {
     const fs::path path = fs::path(dir) / old;
     std::error_code ec;
     if (!written.contains(old) && fs::is_regular_file(fs::symlink_status(path, ec))) {
       fs::remove(path, ec);
     }
   }
-  write_output_file((fs::path(dir) / kManifest).string(), manifest);
 }
 
 }  // namespace schedlab::reports

@@ -114,5 +114,81 @@ TEST_F(OutputFile, AFailedWriteInPlaceIsAnError) {
   EXPECT_THROW(write_output_file("/dev/full", "x"), UsageError);
 }
 
+TEST_F(OutputFile, ASetIsReplacedWholeOrNotAtAll) {
+  write_output_file(dir_ / "results.json", "old results");
+  write_output_file(dir_ / "summary.csv", "old summary");
+  {
+    OutputSet set;
+    set.add(dir_ / "results.json", "new results");
+    set.add(dir_ / "summary.csv", "new summary");
+    // Interrupted before commit: the old set stays, and nothing staged is left behind.
+  }
+  EXPECT_EQ(slurp(dir_ / "results.json"), "old results");
+  EXPECT_EQ(slurp(dir_ / "summary.csv"), "old summary");
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()), 2);
+  OutputSet set;
+  set.add(dir_ / "results.json", "new results");
+  set.add(dir_ / "summary.csv", "new summary");
+  set.commit();
+  EXPECT_EQ(slurp(dir_ / "results.json"), "new results");
+  EXPECT_EQ(slurp(dir_ / "summary.csv"), "new summary");
+}
+
+// A small file system of its own (tmpfs), to fill up or to make read-only. Needs the right to
+// mount (root in a container that allows it); skipped otherwise.
+class SmallDisk : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("schedlab_small_disk_" + std::to_string(getpid()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override {
+    if (mounted_) std::system(("umount " + dir_.string() + " 2>/dev/null").c_str());
+    fs::remove_all(dir_);
+  }
+  bool mount(const std::string& options) {
+    if (geteuid() != 0) return false;
+    mounted_ =
+        std::system(("mount -t tmpfs -o " + options + " tmpfs " + dir_.string() + " 2>/dev/null")
+                        .c_str()) == 0;
+    return mounted_;
+  }
+  fs::path dir_;
+  bool mounted_ = false;
+};
+
+TEST_F(SmallDisk, AFullDiskIsAClearErrorAndLeavesTheOldFilesWhole) {
+  if (!mount("size=64k")) GTEST_SKIP() << "cannot mount a tmpfs here";
+  write_output_file(dir_ / "results.json", "{\"old\": true}");
+  write_output_file(dir_ / "summary.csv", "old,summary\n");
+  const std::string big(256 * 1024, 'x');  // more than the disk holds
+  try {
+    OutputSet set;
+    set.add(dir_ / "summary.csv", "new,summary\n");
+    set.add(dir_ / "results.json", big);
+    set.commit();
+    ADD_FAILURE() << "a full disk went unnoticed";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("No space left on device"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("results.json"), std::string::npos) << e.what();
+  }
+  // Neither file truncated, neither replaced alone, no temporary file left.
+  EXPECT_EQ(slurp(dir_ / "results.json"), "{\"old\": true}");
+  EXPECT_EQ(slurp(dir_ / "summary.csv"), "old,summary\n");
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()), 2);
+  EXPECT_THROW(write_output_file(dir_ / "trace.json", big), UsageError);
+  EXPECT_FALSE(fs::exists(dir_ / "trace.json"));
+}
+
+TEST_F(SmallDisk, AReadOnlyFolderIsFoundBeforeAnyWork) {
+  if (!mount("size=64k,ro")) GTEST_SKIP() << "cannot mount a tmpfs here";
+  try {
+    check_output_path((dir_ / "trace.json").string());
+    ADD_FAILURE() << "a read-only folder went unnoticed";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("Read-only file system"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace schedlab
