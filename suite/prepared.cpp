@@ -121,7 +121,7 @@ Calibration calibrate_here(const Graph& g, std::span<const NodeId> targets) {
 void put_doubles(std::string& out, const std::vector<double>& v) {
   const uint64_t n = v.size();
   out.append(reinterpret_cast<const char*>(&n), sizeof n);
-  out.append(reinterpret_cast<const char*>(v.data()), n * sizeof(double));
+  if (n > 0) out.append(reinterpret_cast<const char*>(v.data()), n * sizeof(double));
 }
 
 bool get_doubles(std::string_view& in, std::vector<double>& v) {
@@ -131,7 +131,7 @@ bool get_doubles(std::string_view& in, std::vector<double>& v) {
   in.remove_prefix(sizeof n);
   if (in.size() / sizeof(double) < n) return false;
   v.resize(n);
-  std::memcpy(v.data(), in.data(), n * sizeof(double));
+  if (n > 0) std::memcpy(v.data(), in.data(), n * sizeof(double));  // data() is null when empty
   in.remove_prefix(n * sizeof(double));
   return true;
 }
