@@ -2,7 +2,8 @@
 //
 // Exit codes (README "Exit codes"): 0 success; 1 a task failed; 2 invalid input or usage;
 // 3 infrastructure failure (a worker died, shared memory failed, an internal error);
-// 124 timed out; 130 interrupted (SIGINT); 143 terminated (SIGTERM). They are decided here, once.
+// 124 timed out; 130 interrupted (SIGINT); 143 terminated (SIGTERM); 129 hung up (SIGHUP).
+// They are decided here, once.
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -139,9 +140,8 @@ int main(int argc, char** argv) {
     code = fail(124, e.what());
   } catch (const schedlab::Interrupted&) {
     const int reason = schedlab::interrupt_signal();
-    code = fail(schedlab::exit_code_for_stop(reason), reason == SIGTERM
-                                                          ? "terminated (SIGTERM); stopped cleanly"
-                                                          : "interrupted; stopped cleanly");
+    code = fail(schedlab::exit_code_for_stop(reason),
+                schedlab::describe_stop(reason) + "; stopped cleanly");
   } catch (const schedlab::InfrastructureError& e) {
     code = fail(3, e.what());
   } catch (const std::exception& e) {

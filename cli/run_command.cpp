@@ -4,7 +4,6 @@
 #include <iostream>
 #include <memory>
 #include <mutex>
-#include <optional>
 
 #include "cli/commands.hpp"
 #include "cli/graph_source.hpp"
@@ -124,17 +123,18 @@ Command add_run(CLI::App& app) {
     }
     suite::Progress progress;
     // What a stop that user code does not heed (cli/stop_watchdog.hpp) still writes: the
-    // cells done, and the one in progress marked as stopped.
+    // cells done, and the one in progress marked as stopped. Pointers into the running suite,
+    // not copies: the watchdog only acts while a task runs, when the suite does not change them.
     struct Snapshot {
       std::mutex mutex;
-      reports::SuiteResult done;
-      std::optional<reports::Cell> current;
+      const reports::SuiteResult* done = nullptr;
+      const reports::Cell* current = nullptr;
       size_t current_index = 0;
     };
     auto snapshot = std::make_shared<Snapshot>();
     StopWatchdog::set_last_words([snapshot, out = args->out, warmup = prepared.spec().warmup] {
       std::lock_guard lock(snapshot->mutex);
-      reports::SuiteResult r = snapshot->done;
+      reports::SuiteResult r = snapshot->done ? *snapshot->done : reports::SuiteResult{};
       if (snapshot->current && snapshot->current_index == r.cells.size()) {
         reports::Cell c = *snapshot->current;
         if (interrupt_signal() == kStopTimeout) {
@@ -152,7 +152,7 @@ Command add_run(CLI::App& app) {
                                             int runs) {
       {
         std::lock_guard lock(snapshot->mutex);
-        snapshot->current = c;
+        snapshot->current = &c;
         snapshot->current_index = i;
       }
       if (live) {
@@ -174,7 +174,7 @@ Command add_run(CLI::App& app) {
         suite::run_suite(prepared, progress, [&](const reports::SuiteResult& r) {
           reports::write_reports(r, args->out);
           std::lock_guard lock(snapshot->mutex);
-          snapshot->done = r;
+          snapshot->done = &r;
         });
     StopWatchdog::set_last_words({});
     std::cout << console_summary(result);

@@ -5,7 +5,6 @@
 #include <poll.h>
 #include <unistd.h>
 
-#include <csignal>
 #include <iostream>
 
 #include "schedlab/core/errors.hpp"
@@ -49,6 +48,11 @@ void StopWatchdog::watch() {
     if (poll(&done, 1, static_cast<int>(kGrace.count())) > 0) return;
     const int reason = interrupt_signal();
     if (reason == 0) continue;
+    // No task running: the command is writing its reports or cleaning up, which it finishes.
+    if (!run_in_progress()) {
+      if (poll(&done, 1, 100) > 0) return;
+      continue;
+    }
     {
       std::lock_guard lock(g_words_mutex);
       if (g_last_words) {
@@ -60,9 +64,7 @@ void StopWatchdog::watch() {
         }
       }
     }
-    std::string why = reason == kStopTimeout ? timeout_message()
-                      : reason == SIGTERM    ? "terminated (SIGTERM)"
-                                             : "interrupted";
+    const std::string why = describe_stop(reason);
     std::cerr << fmt::format(
         "schedlab: error: {}; a task did not stop within {} ms (a thread cannot be killed), "
         "so schedlab exits without waiting for it\n",

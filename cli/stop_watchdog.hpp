@@ -1,8 +1,8 @@
 // The last resort of a stop. Ctrl-C, SIGTERM and timeouts stop a run cooperatively: sleeps are
 // cut short, built-in ops look at the stop flag, worker processes are told to stop. User code
 // running in a thread of this process may never look, and a thread cannot be killed; so when a
-// stop has not ended the command within kGrace (longer than the processes pool takes to stop
-// its workers, so that it only ever catches threads), the watchdog writes what the command asks for
+// stop has not ended the command within kGrace and a scheduler is still running tasks (not while
+// the command writes its reports or cleans up), the watchdog writes what the command asks for
 // (last words: the reports measured so far), removes this process's shared memory and exits
 // with the stop's status (130, 143 or 124), without waiting for that thread.
 #pragma once

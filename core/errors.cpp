@@ -1,6 +1,9 @@
 #include "schedlab/core/errors.hpp"
 
 #include <fmt/format.h>
+#include <sys/wait.h>
+
+#include <cstring>
 
 namespace schedlab {
 
@@ -74,6 +77,14 @@ std::string current_exception_message() {
   } catch (...) {
     return "unknown exception";
   }
+}
+
+std::string describe_exit_status(int status) {
+  if (WIFSIGNALED(status)) {
+    const int sig = WTERMSIG(status);
+    return fmt::format("was killed by signal {} ({})", sig, strsignal(sig));
+  }
+  return fmt::format("exited with code {}", WEXITSTATUS(status));
 }
 
 }  // namespace schedlab

@@ -60,6 +60,10 @@ class TimedOut : public std::runtime_error {
   explicit TimedOut(const std::string& message) : std::runtime_error(message) {}
 };
 
+// How a child process ended, from its wait status: "was killed by signal 9 (Killed)" or
+// "exited with code 3".
+std::string describe_exit_status(int status);
+
 // Inside a catch block: the message of the exception being handled ("unknown exception" for
 // one that is not a std::exception), so one catch (...) serves every kind.
 std::string current_exception_message();

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -32,7 +33,7 @@ std::string g_timeout_message;
 // "schedlab-<pid>-": the shared-memory names of this process (processes/shm.hpp), for the second
 // Ctrl-C, which exits from the signal handler and may only call async-signal-safe functions.
 char g_shm_prefix[64] = {};
-size_t g_shm_prefix_len = 0;
+std::atomic<size_t> g_shm_prefix_len{0};  // set before the handlers are installed
 
 void ensure_pipe() {
   if (g_read_fd.load() >= 0) return;
@@ -61,7 +62,8 @@ void wake_sleepers() {
 
 // Only raw system calls: this runs inside a signal handler.
 void remove_own_segments() {
-  if (g_shm_prefix_len == 0) return;
+  const size_t prefix_len = g_shm_prefix_len.load();
+  if (prefix_len == 0) return;
   int dir = open("/dev/shm", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir < 0) return;
   alignas(8) char buf[4096];
@@ -77,7 +79,7 @@ void remove_own_segments() {
         char name[1];
       };
       auto* e = reinterpret_cast<Entry*>(buf + at);
-      if (std::strncmp(e->name, g_shm_prefix, g_shm_prefix_len) == 0) unlinkat(dir, e->name, 0);
+      if (std::strncmp(e->name, g_shm_prefix, prefix_len) == 0) unlinkat(dir, e->name, 0);
       at += e->reclen;
     }
   }
@@ -85,13 +87,17 @@ void remove_own_segments() {
 }
 
 extern "C" void on_signal(int sig) {
+  const int saved_errno = errno;  // the interrupted code may be about to read it
   const int before = g_reason.exchange(sig);
-  if (before == SIGINT || before == SIGTERM) {  // the second signal: leave now
+  if (before == SIGINT || before == SIGTERM || before == SIGHUP) {  // the second: leave now
     remove_own_segments();
     _exit(exit_code_for_stop(sig));
   }
   wake_sleepers();
+  errno = saved_errno;
 }
+
+std::atomic<int> g_runs{0};
 }  // namespace
 
 void request_interrupt(int reason) {
@@ -128,8 +134,29 @@ int interrupt_signal() {
   return g_reason.load();
 }
 
+std::string describe_stop(int reason) {
+  switch (reason) {
+    case kStopTimeout:
+      return timeout_message();
+    case SIGTERM:
+      return "terminated (SIGTERM)";
+    case SIGHUP:
+      return "hung up (SIGHUP)";
+    default:
+      return "interrupted";
+  }
+}
+
+void mark_run(bool started) {
+  g_runs.fetch_add(started ? 1 : -1);
+}
+
+bool run_in_progress() {
+  return g_runs.load() > 0;
+}
+
 int exit_code_for_stop(int reason) {
-  return reason == kStopTimeout ? 124 : reason == SIGTERM ? 143 : 130;
+  return reason == kStopTimeout ? 124 : reason > 0 ? 128 + reason : 130;
 }
 
 bool sleep_unless_interrupted(std::chrono::nanoseconds d) {
@@ -162,20 +189,21 @@ void reset_interrupt_after_fork() {
     if (int old = fd->exchange(-1); old >= 0) close(old);
   }
   g_reason.store(0);
-  g_shm_prefix_len = 0;
+  g_shm_prefix_len.store(0);
   ensure_pipe();
 }
 
 void install_interrupt_handlers() {
   ensure_pipe();
   int len = std::snprintf(g_shm_prefix, sizeof g_shm_prefix, "schedlab-%d-", getpid());
-  g_shm_prefix_len = len > 0 ? static_cast<size_t>(len) : 0;
+  g_shm_prefix_len.store(len > 0 ? static_cast<size_t>(len) : 0);
   struct sigaction sa {};
   sa.sa_handler = on_signal;
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = 0;  // no SA_RESTART: blocking waits wake up and notice the flag
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGHUP, &sa, nullptr);  // the terminal went away: stop as cleanly as for SIGTERM
 }
 
 }  // namespace schedlab

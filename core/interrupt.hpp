@@ -10,7 +10,7 @@
 
 namespace schedlab {
 
-// Why a run was asked to stop: SIGINT, SIGTERM, or kStopTimeout. 0 while it was not.
+// Why a run was asked to stop: SIGINT, SIGTERM, SIGHUP, or kStopTimeout. 0 while it was not.
 inline constexpr int kStopTimeout = -1;
 
 namespace detail {
@@ -22,7 +22,8 @@ inline bool interrupt_requested() {
   return detail::g_interrupt_signal.load(std::memory_order_relaxed) != 0;
 }
 // Asks the run to stop (as SIGINT would, unless `reason` says otherwise) and wakes every
-// interruptible sleep. The first reason wins.
+// interruptible sleep. The first reason wins, except that a signal replaces a timeout (Ctrl-C
+// always wins). A timeout stops every run of the process, not only the one that timed out.
 void request_interrupt(int reason = 0);
 // A timeout: the run stops with `message` (which task ran too long) as its error.
 void request_timeout(const std::string& message);
@@ -30,12 +31,15 @@ std::string timeout_message();
 // Ends a stop whose reason is a timeout (the timed-out run has ended); leaves signals alone.
 void clear_timeout();
 void clear_interrupt();
-// Installs SIGINT/SIGTERM handlers that set the flag; a second SIGINT or SIGTERM exits at once
-// (130 or 143).
+// Installs SIGINT/SIGTERM/SIGHUP handlers that set the flag; a second signal exits at once
+// (128 + the signal: 130, 143, 129).
 void install_interrupt_handlers();
-// The reason the flag was set (SIGINT, SIGTERM or kStopTimeout), 0 if none.
+// The reason the flag was set (SIGINT, SIGTERM, SIGHUP or kStopTimeout), 0 if none.
 int interrupt_signal();
-// The exit status a stop with this reason ends with: 130, 143 or 124.
+// What stopped the run, for messages: "interrupted", "terminated (SIGTERM)", "hung up (SIGHUP)",
+// or the timeout's message.
+std::string describe_stop(int reason);
+// The exit status a stop with this reason ends with: 128 + the signal (130, 143, 129), or 124.
 int exit_code_for_stop(int reason);
 
 // Sleeps for `d`, or less if a stop is requested meanwhile. Returns false when it was cut short.
@@ -44,5 +48,10 @@ bool sleep_unless_interrupted(std::chrono::nanoseconds d);
 int interrupt_fd();
 // In a forked child: a flag and wake-up of its own, not shared with the parent's.
 void reset_interrupt_after_fork();
+
+// Whether a scheduler is running tasks now (compute() marks it). The stop watchdog only acts
+// then: at any other time the process is doing its own work (writing reports, cleaning up).
+void mark_run(bool started);
+bool run_in_progress();
 
 }  // namespace schedlab

@@ -53,7 +53,14 @@ std::optional<std::string> run_dot(const std::string& dot_text) {
   char* argv[] = {const_cast<char*>("dot"), const_cast<char*>("-Tsvg"), o.data(), in.path.data(),
                   nullptr};
   pid_t pid = 0;
-  const int spawned = posix_spawnp(&pid, "dot", &actions, nullptr, argv, environ);
+  // A process group of its own: the terminal's Ctrl-C stops schedlab's run, which then still
+  // writes its reports, with this picture in them.
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attributes, 0);
+  const int spawned = posix_spawnp(&pid, "dot", &actions, &attributes, argv, environ);
+  posix_spawnattr_destroy(&attributes);
   posix_spawn_file_actions_destroy(&actions);
   if (spawned != 0) return std::nullopt;
   int status = 0;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "schedlab/core/errors.hpp"
+#include "schedlab/core/interrupt.hpp"
 #include "schedlab/core/plan.hpp"
 #include "schedlab/schedulers/resource_usage.hpp"
 #include "schedlab/schedulers/scheduler.hpp"
@@ -65,7 +66,13 @@ ComputeResult compute(const Graph& graph, std::span<const NodeId> targets,
       RunInfo{&graph, info.name, result.workers, 0, result.start, scheduler->worker_pids()},
       std::move(observers), locks);
   execution.start(options.limits);
-  scheduler->run(execution);
+  {
+    struct RunMark {  // for the stop watchdog (core/interrupt.hpp)
+      RunMark() { mark_run(true); }
+      ~RunMark() { mark_run(false); }
+    } running;
+    scheduler->run(execution);
+  }
   result.values = execution.finish();
   result.stats = execution.stats();
   if (options.trace) result.trace = recorder.events();

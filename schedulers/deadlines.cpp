@@ -41,7 +41,7 @@ void Deadlines::watch() {
           Clock::time_point(Clock::duration(slots_[w].since_ns.load(std::memory_order_relaxed)));
       if (limits_.task.count() > 0 && ran > limits_.task) {
         expired_(n, false, ran);
-        return;
+        return stop_.wait(lock, [this] { return stopping_; });
       }
       if (longest == kNone || ran > longest_ran) {
         longest = n;
@@ -50,7 +50,9 @@ void Deadlines::watch() {
     }
     if (limits_.run.count() > 0 && now - start_ > limits_.run) {
       expired_(longest, true, longest_ran);
-      return;
+      // Waits to be joined rather than ending: a process that leaves without waiting for a
+      // task (cli/stop_watchdog.hpp) must not leave a finished, unjoined thread behind.
+      return stop_.wait(lock, [this] { return stopping_; });
     }
   }
 }

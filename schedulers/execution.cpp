@@ -60,8 +60,10 @@ void Execution::timed_out(NodeId n, bool whole_run, Clock::duration ran) {
                               ms(limits_.run), task)
                 : fmt::format("timed out: task '{}' (op {}) ran longer than --task-timeout {}", key,
                               op, ms(limits_.task));
-  record_failure(Failure::timeout, std::move(key), std::move(op), message);
-  request_timeout(message);
+  // A run that has already failed is stopping anyway: its failure is what the user should see.
+  if (record_failure(Failure::timeout, std::move(key), std::move(op), message)) {
+    request_timeout(message);
+  }
 }
 
 Execution::~Execution() = default;
@@ -188,14 +190,15 @@ void Execution::complete(NodeId n, Value result, unsigned worker, std::vector<No
   }
 }
 
-void Execution::record_failure(Failure kind, std::string key, std::string op, std::string message) {
+bool Execution::record_failure(Failure kind, std::string key, std::string op, std::string message) {
   bool expected = false;
-  if (!failed_.compare_exchange_strong(expected, true, std::memory_order_acq_rel)) return;
+  if (!failed_.compare_exchange_strong(expected, true, std::memory_order_acq_rel)) return false;
   std::lock_guard lock(failure_mutex_);
   failure_ = kind;
   failure_key_ = std::move(key);
   failure_op_ = std::move(op);
   failure_message_ = std::move(message);
+  return true;
 }
 
 void Execution::fail_task(NodeId n, std::string message) {
@@ -223,19 +226,18 @@ std::vector<Value> Execution::finish() {
   close_stats();
   {
     std::lock_guard lock(failure_mutex_);
-    if (failure_ == Failure::timeout) {
-      clear_timeout();  // the stop was for this run only
-      throw TimedOut(failure_message_);
-    }
-    // A stopped task fails with "interrupted": the stop is the cause, not the task.
+    clear_timeout();  // a timeout's stop is for its own run only
+    // A signal wins over everything: a task it stopped failed with "interrupted" only because
+    // of it, and Ctrl-C during a timeout still means Ctrl-C.
     if (interrupt_requested()) throw Interrupted();
     switch (failure_) {
+      case Failure::timeout:
+        throw TimedOut(failure_message_);
       case Failure::task:
         throw TaskError(failure_key_, failure_op_, failure_message_);
       case Failure::infrastructure:
         throw InfrastructureError(failure_message_);
       case Failure::none:
-      case Failure::timeout:
         break;
     }
   }

@@ -18,7 +18,8 @@
 // other workers, the processes scheduler ships them to worker processes.
 //
 // Errors: the first failure wins (a compare-and-swap on `failed_`); from then on stopped() is
-// true, schedulers start nothing new, tasks already running finish, and finish() rethrows the
+// true, schedulers start nothing new (in-process tasks already running finish; the processes
+// scheduler abandons the ones in flight), and finish() rethrows the
 // failure as a TaskError (key, op, message) or InfrastructureError. SIGINT and SIGTERM set a
 // flag that stopped() reads too (core/interrupt.hpp), and finish() then throws Interrupted; a
 // timeout (deadlines.hpp) sets it as well, and finish() throws TimedOut naming the task.
@@ -124,14 +125,14 @@ class Execution final : public Job {
   bool holds_result(NodeId n) const { return !results_[n].is_null(); }
 
   // After the scheduler returns: completes the stats, lets observers add their figures, fires
-  // run_finished, then throws the recorded failure (TimedOut first, then Interrupted if a stop
-  // was requested, then the first failure), else returns the target values in target order.
+  // run_finished, then throws Interrupted if a signal asked to stop, else the recorded failure
+  // (TimedOut, TaskError, InfrastructureError), else returns the target values in target order.
   std::vector<Value> finish();
 
  private:
   enum class Failure : uint8_t { none, task, infrastructure, timeout };
   void complete(NodeId n, Value result, unsigned worker, std::vector<NodeId>& ready);
-  void record_failure(Failure kind, std::string key, std::string op, std::string message);
+  bool record_failure(Failure kind, std::string key, std::string op, std::string message);
   void resolve(std::span<const PackedArg> items, std::vector<Value>& out) const;
   void close_stats();
   void timed_out(NodeId n, bool whole_run, Clock::duration ran);

@@ -15,7 +15,8 @@ fuzz() {
   local t=$1 corpus=build/fuzz/corpus/$1
   mkdir -p "$corpus"
   cp tests/fuzz/"$t"/* "$corpus"/
-  build/fuzz/fuzz/fuzz_"$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+  # A fixed seed: a CI finding can be reproduced from the same corpus and the same time.
+  build/fuzz/fuzz/fuzz_"$t" -seed=1 -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
     -max_len=65536 -artifact_prefix=build/fuzz/findings/"$t"- "$corpus" >build/fuzz/"$t".log 2>&1
 }
 

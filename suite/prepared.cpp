@@ -35,7 +35,7 @@ CellPrediction prediction_for(const Graph& g, std::span<const NodeId> targets,
   Prediction p = predict(g, targets, costs, info.machine(workers, gil));
   if (!calibration.failed.empty()) {
     p.reasoning.push_back(
-        fmt::format("calibration stopped ({}): compute times are unknown, so this "
+        fmt::format("calibration stopped: {}; compute times are unknown, so this "
                     "prediction counts sleeps only",
                     calibration.failed));
   }
@@ -136,17 +136,22 @@ bool get_doubles(std::string_view& in, std::vector<double>& v) {
   return true;
 }
 
-std::string how_it_ended(int status) {
-  if (WIFSIGNALED(status)) {
-    return fmt::format("was killed by signal {} ({})", WTERMSIG(status),
-                       strsignal(WTERMSIG(status)));
-  }
-  return fmt::format("exited with code {}", WEXITSTATUS(status));
-}
-
 }  // namespace
 
 Calibration calibrate(const Graph& g, std::span<const NodeId> targets, Limits limits) {
+  // The child runs every task three times without sleeps; a limit bounds that as it bounds a
+  // run: --timeout per run, --task-timeout per task.
+  std::optional<Clock::time_point> deadline;
+  if (limits.any()) {
+    const auto tasks = std::max<int64_t>(static_cast<int64_t>(plan_for(g, targets)->tasks), 1);
+    using Ms = std::chrono::duration<double, std::milli>;
+    const double per_run_ms = limits.run.count() > 0
+                                  ? Ms(limits.run).count()
+                                  : Ms(limits.task).count() * static_cast<double>(tasks);
+    // At most a day: a product of large limits must not overflow into no limit at all.
+    deadline = Clock::now() + std::chrono::milliseconds(
+                                  static_cast<int64_t>(std::min(3 * per_run_ms, 86'400'000.0)));
+  }
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) {
     throw InfrastructureError(fmt::format("cannot calibrate: pipe: {}", std::strerror(errno)));
@@ -184,15 +189,6 @@ Calibration calibrate(const Graph& g, std::span<const NodeId> targets, Limits li
     _exit(0);
   }
   close(fds[1]);
-  // The child runs every task three times without sleeps; a limit bounds that as it bounds a
-  // run: --timeout per run, --task-timeout per task.
-  std::optional<Clock::time_point> deadline;
-  if (limits.any()) {
-    const auto tasks = static_cast<int64_t>(plan_for(g, targets)->tasks);
-    const auto per_run =
-        limits.run.count() > 0 ? limits.run : limits.task * std::max<int64_t>(tasks, 1);
-    deadline = Clock::now() + 3 * per_run;
-  }
   std::string received;
   std::string stopped;  // why the parent stopped the child, if it did
   for (;;) {
@@ -205,17 +201,24 @@ Calibration calibrate(const Graph& g, std::span<const NodeId> targets, Limits li
               1));
     }
     const int ready = poll(p, 2, wait_ms);
+    if (ready < 0 && errno != EINTR) {
+      stopped = fmt::format("waiting for its child process failed: {}", std::strerror(errno));
+      break;
+    }
     if (interrupt_requested()) {
       stopped = "interrupted";
       break;
     }
     if (ready == 0 && deadline && Clock::now() >= *deadline) {
-      stopped = fmt::format(
-          "calibration ran past the time limit ({})",
-          limits.run.count() > 0 ? "3 runs of --timeout" : "3 runs of --task-timeout per task");
+      stopped = fmt::format("it ran past its time limit of 3 runs of {}",
+                            limits.run.count() > 0 ? "--timeout" : "--task-timeout per task");
       break;
     }
-    if (ready <= 0 || !(p[0].revents & (POLLIN | POLLHUP))) continue;
+    if (ready <= 0 || !(p[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+      // Only the stop pipe is readable, with no stop: a timeout that was just cleared.
+      if (ready > 0) poll(p, 1, 1);
+      continue;
+    }
     char buf[65536];
     const ssize_t n = read(fds[0], buf, sizeof buf);
     if (n > 0) {
@@ -239,8 +242,8 @@ Calibration calibrate(const Graph& g, std::span<const NodeId> targets, Limits li
     c.failed = stopped;
   } else if (!whole || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     c.costs = {};
-    c.failed = fmt::format("the calibration run (a child process) {}: a task crashed it",
-                           how_it_ended(status));
+    c.failed = fmt::format("its child process {} (a task crashed it, or it ran out of memory)",
+                           describe_exit_status(status));
   } else {
     c.failed = std::string(in);
   }

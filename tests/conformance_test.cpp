@@ -285,8 +285,9 @@ TEST_P(Conformance, TraceSeparatesWaitingFromWorking) {
     const double overlap = Ms(std::min(res.trace[0].end, res.trace[1].end) -
                               std::max(res.trace[0].start, res.trace[1].start))
                                .count();
-    EXPECT_GT(lock_wait, 0);
-    EXPECT_NEAR(lock_wait, overlap, schedlab::testing::kSanitized ? 50 : 10);
+    // (At most: the first task may be preempted after letting go, which lengthens the overlap.)
+    EXPECT_GE(lock_wait, overlap / 2);
+    EXPECT_LE(lock_wait, overlap + (schedlab::testing::kSanitized ? 50 : 10));
     EXPECT_LE(lock_wait, schedlab::testing::kSanitized ? 200 : 60);
   } else {
     EXPECT_LT(lock_wait, 10);  // never waited for a lock someone else held

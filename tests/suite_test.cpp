@@ -301,8 +301,8 @@ TEST_F(SuiteFile, AGraphFileWhoseTaskFailsIsACellErrorNotAnAbortedRun) {
   s.repeat = 1;
   PreparedSuite p(s);
   EXPECT_NEAR(p.cell(0).predicted_ms, 3, 0.5);  // sleeps only
-  EXPECT_THAT(p.cell(0).reasoning, Contains(HasSubstr("calibration stopped (task 'b' (op div) "
-                                                      "failed: division by zero)")));
+  EXPECT_THAT(p.cell(0).reasoning, Contains(HasSubstr("calibration stopped: task 'b' (op div) "
+                                                      "failed: division by zero; compute times")));
   reports::SuiteResult r = run_suite(p, {}, {});
   ASSERT_EQ(r.cells.size(), 1u);
   EXPECT_EQ(r.cells[0].error, "task 'b' (op div) failed: division by zero");
@@ -314,7 +314,7 @@ TEST_F(SuiteFile, CalibrationRunsTasksInAChildSoACrashIsAMessage) {
   SuiteSpec s = matrix_suite({path.string()}, {"threads"}, {1}, {}, false);
   PreparedSuite p(s);
   EXPECT_THAT(p.cell(0).reasoning,
-              Contains(HasSubstr("the calibration run (a child process) was killed by signal 6")));
+              Contains(HasSubstr("calibration stopped: its child process was killed by signal 6")));
 }
 
 TEST_F(SuiteFile, CalibrationOfATaskThatNeverReturnsEndsAtTheTaskTimeout) {
@@ -322,7 +322,9 @@ TEST_F(SuiteFile, CalibrationOfATaskThatNeverReturnsEndsAtTheTaskTimeout) {
   SuiteSpec s = matrix_suite({path.string()}, {"processes"}, {1}, {}, false);
   s.limits.task = std::chrono::milliseconds(20);
   PreparedSuite p(s);
-  EXPECT_THAT(p.cell(0).reasoning, Contains(HasSubstr("calibration ran past the time limit")));
+  EXPECT_THAT(p.cell(0).reasoning,
+              Contains(HasSubstr("calibration stopped: it ran past its time limit of 3 runs of "
+                                 "--task-timeout per task")));
 }
 
 // --- aggregation ---

@@ -27,14 +27,6 @@ void init_robust_mutex(pthread_mutex_t* m) {
   pthread_mutexattr_destroy(&attr);
 }
 
-std::string describe(int status) {
-  if (WIFSIGNALED(status)) {
-    int sig = WTERMSIG(status);
-    return fmt::format("was killed by signal {} ({})", sig, strsignal(sig));
-  }
-  return fmt::format("exited with code {}", WEXITSTATUS(status));
-}
-
 }  // namespace
 
 WorkerPool::WorkerPool(unsigned workers)
@@ -84,7 +76,12 @@ WorkerPool::WorkerPool(unsigned workers)
 }
 
 void WorkerPool::terminate(unsigned w) {
-  if (!reaped_[w]) kill(pids_[w], SIGTERM);
+  if (!reaped_[w]) ::kill(pids_[w], SIGTERM);
+  broken_ = true;
+}
+
+void WorkerPool::kill(unsigned w) {
+  if (!reaped_[w]) ::kill(pids_[w], SIGKILL);
   broken_ = true;
 }
 
@@ -100,7 +97,7 @@ std::optional<WorkerPool::Death> WorkerPool::check_workers() {
     if (waitpid(pids_[w], &status, WNOHANG) == pids_[w]) {
       reaped_[w] = true;
       broken_ = true;
-      if (!first) first = Death{w, pids_[w], describe(status)};
+      if (!first) first = Death{w, pids_[w], describe_exit_status(status)};
     }
   }
   return first;
@@ -124,8 +121,8 @@ void WorkerPool::stop() {
       if (r == pids_[w] || (r < 0 && errno == ECHILD)) {
         reaped_[w] = true;
       } else if (std::chrono::steady_clock::now() > deadline) {
-        kill(-pids_[w], SIGKILL);
-        kill(pids_[w], SIGKILL);
+        ::kill(-pids_[w], SIGKILL);
+        ::kill(pids_[w], SIGKILL);
         waitpid(pids_[w], &status, 0);
         reaped_[w] = true;
       } else {

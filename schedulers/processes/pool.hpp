@@ -56,6 +56,7 @@ class WorkerPool {
   // Tells worker w to stop now (SIGTERM, whatever it is doing); the pool is replaced before the
   // next run, and its shutdown kills what did not go.
   void terminate(unsigned w);
+  void kill(unsigned w);  // SIGKILL: for a worker that cannot act on SIGTERM (a stopped one)
 
  private:
   void stop();

@@ -9,8 +9,10 @@
 // worker, as the lessons' predictions assume.
 // Faults: while waiting, the parent reaps exited workers every few milliseconds; a dead worker
 // fails the run with its pid, how it died and the task it was running, and the pool is
-// replaced before the next run. A worker that has not run for kUnresponsive (stopped by
-// SIGSTOP or a debugger, or stuck in the kernel) is killed and reported the same way. A run
+// replaced before the next run. A worker stopped (state T: SIGSTOP) for kUnresponsive is killed
+// and reported the same way. Not one in uninterruptible sleep (state D): that is normal under
+// heavy swapping, and SIGKILL would not act before it ends anyway; nor one being traced (t): a
+// debugger attached on purpose. A run
 // that stops for any reason (a failure, Ctrl-C, a timeout) does not wait for the tasks in
 // flight: their workers are told to stop, so the run ends within milliseconds.
 #include <fmt/format.h>
@@ -253,27 +255,25 @@ class ProcessesScheduler final : public Scheduler {
       if (Clock::now() - last_state_check_ > kStateCheck) check_responsive();
     }
 
-    // A worker with work that has been stopped (T, t) or in the kernel (D) since the last look,
-    // for kUnresponsive in all, is killed and reported like a dead one.
+    // A worker with work that has been stopped since the last look, for kUnresponsive in all, is
+    // killed and reported like a dead one.
     void check_responsive() {
       last_state_check_ = Clock::now();
       for (unsigned w = 0; w < in_flight_.size(); ++w) {
         auto& since = not_running_since_[w];
         const char state = in_flight_[w].empty() ? 0 : process_state(pool_.pid(w));
-        if (state != 'T' && state != 't' && state != 'D') {
+        if (state != 'T') {
           since.reset();
           continue;
         }
         if (!since) since = last_state_check_;
         if (last_state_check_ - *since < kUnresponsive) continue;
-        kill(pool_.pid(w), SIGKILL);
-        const char* how = state == 'D' ? "stuck in the kernel (state D)"
-                                       : "stopped (state T: SIGSTOP or a debugger)";
+        pool_.kill(w);
         fail_on_death(
             {w, pool_.pid(w),
-             fmt::format("has been {} for {} s, so it was killed,", how,
+             fmt::format("was stopped (state T, e.g. by SIGSTOP) for {} s and has been "
+                         "killed",
                          std::chrono::duration_cast<std::chrono::seconds>(kUnresponsive).count())});
-        pool_.terminate(w);
       }
     }
 
