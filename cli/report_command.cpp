@@ -126,8 +126,18 @@ Command add_report(CLI::App& app) {
     }
     if (!args->csv.empty()) check_output_path(args->csv);
     nlohmann::json j = read_json(args->gbench_file);
-    std::cout << reports::gbench_markdown(j);
-    if (!args->csv.empty()) write_output_file(args->csv, reports::gbench_csv(j));
+    std::string markdown, csv;
+    try {
+      markdown = reports::gbench_markdown(j);
+      if (!args->csv.empty()) csv = reports::gbench_csv(j);
+    } catch (const nlohmann::json::exception& e) {  // a field of the wrong type
+      throw UsageError(
+          fmt::format("{}: not Google Benchmark JSON as written by "
+                      "--benchmark_out_format=json: {}",
+                      args->gbench_file, e.what()));
+    }
+    std::cout << markdown;
+    if (!args->csv.empty()) write_output_file(args->csv, csv);
     return 0;
   };
 }

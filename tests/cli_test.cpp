@@ -386,6 +386,12 @@ TEST_F(Cli, ReportGbench) {
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("| threads/fanin/real_time | threads | fanin |"));
   EXPECT_THAT(slurp(dir_ / "g.csv"), HasSubstr("threads/fanin/real_time,threads,fanin"));
+
+  // A field of the wrong type is bad input (exit 2 naming the file), not an internal error.
+  std::ofstream(dir_ / "bad.json") << R"({"benchmarks": [{"name": 3}]})";
+  Outcome bad = run("report gbench " + (dir_ / "bad.json").string());
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_THAT(bad.err, HasSubstr("bad.json: not Google Benchmark JSON"));
 }
 
 }  // namespace
