@@ -343,7 +343,8 @@ TEST_F(Cli, RunWritesEveryReport) {
   // For CI: a slower cell fails the comparison when asked to; other units are refused.
   auto slower = nlohmann::json::parse(slurp(fs::path(out) / "results.json"));
   for (auto& cell : slower["cells"]) {
-    cell["wall_ms"]["median"] = cell["wall_ms"]["median"].get<double>() * 3;
+    // Far beyond any noise, even the spread of two repetitions under a sanitizer.
+    cell["wall_ms"]["median"] = cell["wall_ms"]["median"].get<double>() * 100;
   }
   std::ofstream(dir_ / "slower.json") << slower.dump();
   const std::string cmp_cmd =
