@@ -60,7 +60,7 @@ Command add_run(CLI::App& app) {
       "run",
       "Run a suite of scenarios on schedulers and write reports (no arguments: the "
       "classroom suite)");
-  sub->add_option("SUITE", args->suite_file, "suite file (JSON); see docs/REPORTS.md");
+  sub->add_option("SUITE", args->suite_file, "suite file (JSON or TOML); see docs/REPORTS.md");
   sub->add_option("-S,--scenario", args->scenarios, "scenario (repeatable; default: the lessons)");
   sub->add_option("-s,--scheduler", args->schedulers, "scheduler (repeatable; default: all)");
   sub->add_option("-w,--workers", args->workers, "worker count (repeatable; default: 1 2 4)")

@@ -15,6 +15,8 @@ fuzz() {
   local t=$1 corpus=build/fuzz/corpus/$1
   mkdir -p "$corpus"
   cp tests/fuzz/"$t"/* "$corpus"/
+  # Every committed input (the seeds and each fixed finding) first: these must all pass.
+  build/fuzz/fuzz/fuzz_"$t" -runs=0 tests/fuzz/"$t" >build/fuzz/"$t".replay.log 2>&1 || return 2
   # A fixed seed: a CI finding can be reproduced from the same corpus and the same time.
   build/fuzz/fuzz/fuzz_"$t" -seed=1 -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
     -max_len=65536 -artifact_prefix=build/fuzz/findings/"$t"- "$corpus" >build/fuzz/"$t".log 2>&1
@@ -33,7 +35,7 @@ for pair in "0 1" "2 3"; do
       echo "fuzz: fuzz_$t ran ${seconds} s: $(grep -o 'Done [0-9]* runs' build/fuzz/"$t".log)," \
            "$(ls build/fuzz/corpus/"$t" | wc -l) inputs in its corpus, no finding"
     else
-      tail -30 build/fuzz/"$t".log
+      tail -30 build/fuzz/"$t".log build/fuzz/"$t".replay.log 2>/dev/null
       echo "fuzz: fuzz_$t found a problem; its input is in build/fuzz/findings/"
       failed=1
     fi

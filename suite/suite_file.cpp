@@ -169,10 +169,12 @@ json from_toml(const toml::node& n, const std::string& source) {
     for (const toml::node& v : *a) out.push_back(from_toml(v, source));
     return out;
   }
-  if (auto v = n.value<int64_t>(); v && n.is_integer()) return *v;
-  if (auto v = n.value<double>(); v && n.is_floating_point()) return *v;
-  if (auto v = n.value<bool>()) return *v;
-  if (auto v = n.value<std::string>()) return *v;
+  // By type, never value<T>() across types: toml++ converts 2e22 to int64 with undefined
+  // behaviour (a fuzz finding).
+  if (const auto* v = n.as_integer()) return v->get();
+  if (const auto* v = n.as_floating_point()) return v->get();
+  if (const auto* v = n.as_boolean()) return v->get();
+  if (const auto* v = n.as_string()) return v->get();
   const auto& where = n.source().begin;
   fail(fmt::format("{}:{}:{}", source, where.line, where.column),
        "dates and times are not suite fields");
