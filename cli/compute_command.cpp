@@ -37,7 +37,9 @@ Command add_compute(CLI::App& app) {
   sub->add_option("--trace", args->trace,
                   "write a per-task trace (Chrome trace JSON) to this file; - writes it to "
                   "standard output (the results then go to standard error)");
-  sub->add_flag("--stats", args->stats, "add run statistics (CPU, memory, tasks) to the output");
+  sub->add_flag("--stats", args->stats,
+                "add statistics to the output: where the time went (reading, parsing and "
+                "validating the graph, planning; wall_ms is the compute), CPU, memory, tasks");
   sub->add_flag("--gil", args->gil, "run ops under an emulated GIL (one per process)");
   args->limits.add_options(*sub);
   return [args] {
@@ -52,6 +54,11 @@ Command add_compute(CLI::App& app) {
     options.trace = !args->trace.empty();
     options.gil = args->gil;
     options.limits = limits;
+    double plan_ms = 0;
+    {
+      StopwatchInto watch(plan_ms);
+      plan_for(loaded.graph, loaded.targets);  // kept in the graph for compute()
+    }
     ComputeResult result = compute(loaded.graph, loaded.targets, options);
 
     // Written key by key: an ordered_json object would search its keys linearly on every
@@ -79,7 +86,11 @@ Command add_compute(CLI::App& app) {
                        {"peak_live_bytes", s.peak_live_bytes},
                        {"bytes_to_workers", s.bytes_to_workers},
                        {"bytes_from_workers", s.bytes_from_workers},
-                       {"serialise_ms", s.serialise_ms}};
+                       {"serialise_ms", s.serialise_ms},
+                       {"read_ms", loaded.times.read_ms},
+                       {"parse_ms", loaded.times.parse_ms},
+                       {"validate_ms", loaded.times.validate_ms},
+                       {"plan_ms", plan_ms}};
     }
     out += "},";
     out += tail.dump().substr(1);  // the remaining fields, after the object's opening brace

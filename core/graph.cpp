@@ -49,8 +49,7 @@ Graph& Graph::operator=(Graph&& o) noexcept {
   list_items_ = std::move(o.list_items_);
   lists_ = std::move(o.lists_);
   literals_ = std::move(o.literals_);
-  cache_.reset();  // the index holds views into the old key storage
-  o.cache_.reset();
+  cache_ = std::move(o.cache_);  // ids and hashes only: valid for the moved arrays
   return *this;
 }
 
@@ -153,7 +152,8 @@ void Graph::push_ref_list(std::span<const NodeId> ids) {
   args_.push_back(PackedArg::make(PackedArg::list, static_cast<uint32_t>(lists_.size() - 1)));
 }
 
-NodeId Graph::end_task(std::string_view key) {
+NodeId Graph::end_task(std::string_view key, std::optional<TaskOptions> options) {
+  if (options) pending_options_ = *options;
   const Op& op = *pending_op_;
   size_t n = args_.size() - pending_begin_;
   if (!op.arity.accepts(n)) {
@@ -169,17 +169,33 @@ Graph::Cache& Graph::cache() const {
   return *cache_;
 }
 
-std::optional<NodeId> Graph::find(std::string_view key) const {
+Graph::Cache& Graph::indexed_cache() const {
   Cache& c = cache();
   std::lock_guard lock(cache_mutex_);
   if (!c.indexed) {
     c.index.reserve(size());
-    for (NodeId n = 0; n < size(); ++n) c.index.emplace(this->key(n), n);  // first one wins
+    auto key_of = [this](NodeId n) { return key(n); };
+    for (NodeId n = 0; n < size(); ++n) {
+      NodeId first = c.index.insert(key(n), n, key_of);
+      if (first != KeyIndex::kAbsent && !c.duplicate) c.duplicate = {first, n};
+    }
     c.indexed = true;
   }
-  auto it = c.index.find(key);
-  if (it == c.index.end()) return std::nullopt;
-  return it->second;
+  return c;
+}
+
+std::optional<NodeId> Graph::find(std::string_view key) const {
+  NodeId n = indexed_cache().index.find(key, [this](NodeId id) { return this->key(id); });
+  if (n == KeyIndex::kAbsent) return std::nullopt;
+  return n;
+}
+
+void Graph::adopt_index(KeyIndex index) {
+  Cache& c = cache();
+  std::lock_guard lock(cache_mutex_);
+  c.index = std::move(index);
+  c.indexed = true;
+  c.duplicate.reset();
 }
 
 NodeId Graph::at(std::string_view key) const {
@@ -203,14 +219,11 @@ std::vector<NodeId> Graph::sinks() const {
 
 void Graph::validate() const {
   if (cache().validated) return;
-  std::unordered_map<std::string_view, NodeId> seen;
-  seen.reserve(size());
+  if (const auto& dup = indexed_cache().duplicate) {
+    throw UsageError(fmt::format("duplicate key '{}' (nodes {} and {}): keys must be unique",
+                                 key(dup->first), dup->first, dup->second));
+  }
   for (NodeId n = 0; n < size(); ++n) {
-    auto [it, fresh] = seen.emplace(key(n), n);
-    if (!fresh) {
-      throw UsageError(fmt::format("duplicate key '{}' (nodes {} and {}): keys must be unique",
-                                   key(n), it->second, n));
-    }
     for_each_ref(n, [&](NodeId d) {
       if (d >= size()) {
         throw UsageError(
@@ -218,9 +231,17 @@ void Graph::validate() const {
       }
     });
   }
-  detail::build_plan(*this, {}, /*all_nodes=*/true);
+  // Every node is needed by the sinks of an acyclic graph, so the plan that proves there is no
+  // cycle is also the plan of the default targets: kept for the compute that usually follows.
+  const std::vector<NodeId> targets = sinks();
+  auto plan = std::make_shared<const Plan>(detail::build_plan(*this, targets, /*all_nodes=*/true));
+  Cache& c = cache();
+  {
+    std::lock_guard lock(c.plan_mutex);
+    if (!c.plan) c.plan = std::move(plan);
+  }
   std::lock_guard lock(cache_mutex_);
-  cache_->validated = true;
+  c.validated = true;
 }
 
 void Graph::clear() {

@@ -31,6 +31,7 @@
 
 namespace schedlab {
 
+class KeyIndex;
 using NodeId = uint32_t;
 inline constexpr size_t kMaxNodes = size_t{1} << 30;
 
@@ -99,7 +100,27 @@ class Graph {
   void push_ref(NodeId id) { args_.push_back(PackedArg::make(PackedArg::ref, id)); }
   void push_literal(Value v);
   void push_ref_list(std::span<const NodeId> ids);
-  NodeId end_task(std::string_view key = {});
+  void push_arg(const ArgSpec& arg) { args_.push_back(pack(arg, 0)); }  // any argument
+  NodeId end_task(std::string_view key = {}, std::optional<TaskOptions> options = {});
+
+  // For readers that meet a reference before the node it names (a graph file may list a task
+  // before its arguments): push a placeholder, remember its slot, fill it in once the node
+  // exists. A slot is in args_ (push_ref) or in list_items_ (the i-th id of push_ref_list).
+  struct RefSlot {
+    bool in_list;
+    uint32_t index;
+  };
+  RefSlot next_ref_slot() const { return {false, static_cast<uint32_t>(args_.size())}; }
+  RefSlot next_list_slot(size_t i) const {
+    return {true, static_cast<uint32_t>(list_items_.size() + i)};
+  }
+  void fill_ref(RefSlot slot, NodeId id) {
+    (slot.in_list ? list_items_ : args_)[slot.index] = PackedArg::make(PackedArg::ref, id);
+    changed();
+  }
+  // Hands over an index of every key, built while adding nodes with unique keys (a reader that
+  // checks keys as it goes), so that find() and validate() need not build their own.
+  void adopt_index(KeyIndex index);
 
   // Reading.
   size_t size() const { return ops_.size(); }
@@ -164,6 +185,7 @@ class Graph {
   uint32_t pack_list(const std::vector<ArgSpec>& items, size_t depth);
   PackedArg pack(const ArgSpec& spec, size_t depth);
   NodeId finish_node(const Op* op, TaskOptions options, std::string_view key);
+  Cache& indexed_cache() const;
   void changed();
 
   std::vector<const Op*> ops_;  // nullptr: a literal node

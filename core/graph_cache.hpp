@@ -5,18 +5,20 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "schedlab/core/graph.hpp"
+#include "schedlab/core/key_index.hpp"
 #include "schedlab/core/plan.hpp"
 
 namespace schedlab {
 
 struct Graph::Cache {
-  std::unordered_map<std::string_view, NodeId> index;  // views into Graph::key_chars_
+  KeyIndex index;  // keys in Graph::key_chars_; the first of two equal keys is indexed
   bool indexed = false;
+  std::optional<std::pair<NodeId, NodeId>> duplicate;  // the first repeated key met, if any
   std::atomic<bool> validated = false;
   std::mutex plan_mutex;
   std::shared_ptr<const Plan> plan;  // the last plan made, reused when the targets match

@@ -12,6 +12,7 @@
 // at most 2^30 nodes, sleep_ms from 0 to 3,600,000.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,10 +24,36 @@ namespace schedlab {
 inline constexpr size_t kMaxGraphFileBytes = size_t{1} << 30;
 inline constexpr size_t kMaxKeyBytes = 1024;
 
+// Where loading time went, for `compute --stats`: reading the file, parsing it into a graph,
+// and validating the graph (unique keys, references, no cycle; this builds the plan of the
+// default targets too).
+struct LoadTimes {
+  double read_ms = 0;
+  double parse_ms = 0;
+  double validate_ms = 0;
+};
+
 struct LoadedGraph {
   Graph graph;
   std::vector<NodeId> targets;   // as listed, or the sinks when the file lists none
   std::string description = {};  // the file's "description", if any
+  LoadTimes times = {};
+};
+
+// Adds the milliseconds of its lifetime to `ms`: how LoadTimes are measured.
+class StopwatchInto {
+ public:
+  explicit StopwatchInto(double& ms) : ms_(ms), start_(std::chrono::steady_clock::now()) {}
+  ~StopwatchInto() {
+    ms_ += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start_)
+               .count();
+  }
+  StopwatchInto(const StopwatchInto&) = delete;
+  StopwatchInto& operator=(const StopwatchInto&) = delete;
+
+ private:
+  double& ms_;
+  std::chrono::steady_clock::time_point start_;
 };
 
 // Reads a graph file; "-" reads standard input. Throws UsageError.
