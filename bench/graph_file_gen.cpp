@@ -11,8 +11,8 @@ std::string chain_graph_file(size_t tasks) {
   std::string out = "{\"version\": 1, \"tasks\": {\n\"t0\": {\"value\": 0}";
   out.reserve(tasks * 56);
   for (size_t i = 1; i < tasks; ++i) {
-    fmt::format_to(std::back_inserter(out), ",\n\"t{}\": {{\"op\": \"inc\", \"args\": [{{\"ref\": \"t{}\"}}]}}",
-                   i, i - 1);
+    fmt::format_to(std::back_inserter(out),
+                   ",\n\"t{}\": {{\"op\": \"inc\", \"args\": [{{\"ref\": \"t{}\"}}]}}", i, i - 1);
   }
   out += "\n}}\n";
   return out;

@@ -18,7 +18,7 @@ int main(int argc, char** argv) {
                  ">chain.json\n");
     return 2;
   }
-  const std::string text = chain ? schedlab::bench::chain_graph_file(tasks)
-                                 : schedlab::bench::layered_graph_file(tasks);
+  const std::string text =
+      chain ? schedlab::bench::chain_graph_file(tasks) : schedlab::bench::layered_graph_file(tasks);
   return std::fwrite(text.data(), 1, text.size(), stdout) == text.size() ? 0 : 1;
 }

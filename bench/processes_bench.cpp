@@ -1,5 +1,11 @@
 // The processes scheduler: per-task cost on the four shapes (always the full path: values have
 // to be encoded and moved), pool start-up, and moving a 100 MB array to a worker and back.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <vector>
+
 #include "bench/bench_shapes.hpp"
 #include "schedlab/core/delayed.hpp"
 #include "schedlab/schedulers/compute.hpp"
@@ -17,6 +23,33 @@ void processes_shape(benchmark::State& state, std::string shape_name) {
     benchmark::DoNotOptimize(result.values.data());
   }
   count_tasks(state, s, "tbb");
+}
+
+// The chain while two busy loops compete for the cores (as when a build or another benchmark
+// runs beside it): what a hand-off that spins costs when the peer it waits for is not running.
+void processes_chain_busy(benchmark::State& state) {
+  const BuiltShape& s = shape("chain");
+  ComputeOptions options{.scheduler = "processes", .workers = kWorkers};
+  compute(s.graph, s.targets, options);
+  // Processes, not threads of this one: the scheduler shares the machine with other programs.
+  std::vector<pid_t> loops;
+  for (int i = 0; i < state.range(0); ++i) {
+    pid_t pid = fork();
+    if (pid == 0) {
+      setsid();  // a session of its own, as another program's: autogroup schedules by session
+      for (uint64_t x = 0;;) benchmark::DoNotOptimize(++x);
+    }
+    if (pid > 0) loops.push_back(pid);
+  }
+  for (auto _ : state) {
+    auto result = compute(s.graph, s.targets, options);
+    benchmark::DoNotOptimize(result.values.data());
+  }
+  for (pid_t pid : loops) {
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+  }
+  count_tasks(state, s);
 }
 
 // Start a pool of kWorkers processes and stop it again.
@@ -51,6 +84,12 @@ void processes_transfer(benchmark::State& state) {
         ->Unit(benchmark::kMillisecond)
         ->UseRealTime();
   }
+  benchmark::RegisterBenchmark("processes/chain_busy", processes_chain_busy)
+      ->ArgName("busy_loops")
+      ->Arg(0)
+      ->Arg(2)
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime();
   benchmark::RegisterBenchmark("processes/startup", processes_startup)
       ->Unit(benchmark::kMillisecond)
       ->UseRealTime();

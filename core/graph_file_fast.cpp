@@ -18,7 +18,9 @@ namespace schedlab::detail {
 namespace {
 
 struct GiveUp {};
-[[noreturn]] void give_up() { throw GiveUp{}; }
+[[noreturn]] void give_up() {
+  throw GiveUp{};
+}
 
 // Well below the precise reader's nesting limit, so that nothing it refuses for depth gets here.
 constexpr int kMaxDepth = 32;
@@ -305,7 +307,8 @@ class FastReader {
       index_.prefetch(hash);
       const auto id = static_cast<NodeId>(graph_.size());
       task(key);
-      if (index_.insert(key, hash, id, KeyOf{&graph_}) != KeyIndex::kAbsent) give_up();  // duplicate
+      if (index_.insert(key, hash, id, KeyOf{&graph_}) != KeyIndex::kAbsent)
+        give_up();  // duplicate
     });
   }
 

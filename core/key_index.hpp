@@ -68,6 +68,7 @@ class KeyIndex {
     // high ones leaves nothing to chance for the mask.
     return static_cast<uint32_t>(std::hash<std::string_view>{}(key) >> 32);
   }
+
  private:
   static Id slot_id(uint64_t s) { return static_cast<Id>(s & 0xffffffffu) - 1; }
   size_t mask() const { return slots_.size() - 1; }

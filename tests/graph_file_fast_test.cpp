@@ -1,9 +1,10 @@
 // The fast graph-file reader against the precise one: what it accepts must be what the precise
 // reader makes of the same text, to the byte of the graph written back; what it gives up on
 // still loads (or fails) through parse_graph exactly as before.
+#include "core/graph_file_fast.hpp"
+
 #include <gtest/gtest.h>
 
-#include "core/graph_file_fast.hpp"
 #include "schedlab/core/errors.hpp"
 
 namespace schedlab {
@@ -56,16 +57,18 @@ TEST(GraphFileFast, ReadsOrdinaryFilesAsThePreciseReaderDoes) {
 
 TEST(GraphFileFast, GivesUpOnRaritiesThatStillLoad) {
   const char* const rarities[] = {
-      "\xEF\xBB\xBF{\"tasks\": {\"a\": {\"value\": 1}}}",                            // a BOM
-      R"({"tasks": {"\u0061": {"value": 1}}})",                                      // escaped key
-      R"({"tasks": {"a": {"value": 1}, "b": {"args": [{"ref": "a"}], "op": "inc"}}})",  // args first
+      "\xEF\xBB\xBF{\"tasks\": {\"a\": {\"value\": 1}}}",  // a BOM
+      R"({"tasks": {"\u0061": {"value": 1}}})",            // escaped key
+      R"({"tasks": {"a": {"value": 1}, "b": {"args": [{"ref": "a"}], "op": "inc"}}})",  // args
+                                                                                        // first
       R"({"tasks": {"s": {"op": "count", "args": [[[{"ref": "a"}]]]}, "a": {"value": 1}}})",
       R"({"tasks": {"a": {"value": 1e-400}}})",  // rounds to 0 as strtod does
   };
   for (const char* text : rarities) {
     SCOPED_TRACE(text);
     EXPECT_FALSE(detail::parse_graph_fast(text).has_value());
-    EXPECT_EQ(written(parse_graph(text, "g.json")), written(detail::parse_graph_precise(text, "g.json")));
+    EXPECT_EQ(written(parse_graph(text, "g.json")),
+              written(detail::parse_graph_precise(text, "g.json")));
   }
 }
 

@@ -27,6 +27,7 @@
 
 #include "schedlab/core/value_codec.hpp"
 #include "schedlab/schedulers/processes/pool.hpp"
+#include "schedlab/schedulers/processes/spin.hpp"
 #include "schedlab/schedulers/processes/transfer.hpp"
 #include "schedlab/schedulers/scheduler.hpp"
 
@@ -103,6 +104,7 @@ class ProcessesScheduler final : public Scheduler {
     void loop() {
       std::vector<NodeId> became_ready;
       for (;;) {
+        publish_cpu(pool_.header().parent_cpu);  // for workers deciding whether to spin
         if (!ex_.stopped()) dispatch();
         bool got = collect(became_ready);
         if (ex_.stopped() && total_in_flight_ > 0) abandon_in_flight();
@@ -245,11 +247,19 @@ class ProcessesScheduler final : public Scheduler {
     }
 
     void wait() {
-      // Spin briefly: in a chain the answer is usually microseconds away.
-      auto spin_until = Clock::now() + std::chrono::microseconds(50);
-      while (Clock::now() < spin_until) {
-        if (any_response()) return;
-      }
+      // Spin for a while: in a chain the answer is usually a microsecond away. Yield to
+      // workers that share this CPU: they cannot answer while we spin (see spin.hpp).
+      std::atomic<int32_t>& my_cpu = pool_.header().parent_cpu;
+      auto all_here = [&] {
+        const int32_t cpu = my_cpu.load(std::memory_order_relaxed);
+        for (unsigned w = 0; w < in_flight_.size(); ++w) {
+          if (!in_flight_[w].empty() &&
+              pool_.channel(w).area->cpu.load(std::memory_order_relaxed) != cpu)
+            return false;
+        }
+        return true;
+      };
+      if (spin_for_peer([&] { return any_response(); }, all_here, my_cpu)) return;
       pool_.header().parent_bell.wait([&] { return any_response(); }, kLivenessCheckUs);
       if (auto death = pool_.check_workers()) fail_on_death(*death);
       if (Clock::now() - last_state_check_ > kStateCheck) check_responsive();

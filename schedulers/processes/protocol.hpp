@@ -50,12 +50,14 @@ struct PoolHeader {
   static constexpr uint64_t kMagic = 0x5343484544504f4fULL;  // "SCHEDPOO"
   uint64_t magic;
   uint32_t workers;
-  pthread_mutex_t global_lock;   // robust and process-shared: see pool.cpp
-  alignas(64) Bell parent_bell;  // rung by workers after posting a response
+  pthread_mutex_t global_lock;                      // robust and process-shared: see pool.cpp
+  alignas(64) Bell parent_bell;                     // rung by workers after posting a response
+  alignas(64) std::atomic<int32_t> parent_cpu{-1};  // see spin.hpp
 };
 
 struct alignas(64) WorkerArea {
-  Bell bell;  // rung by the parent after posting requests
+  Bell bell;                                 // rung by the parent after posting requests
+  alignas(64) std::atomic<int32_t> cpu{-1};  // the worker's, see spin.hpp
 };
 
 inline size_t worker_stride() {

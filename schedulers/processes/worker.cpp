@@ -17,6 +17,7 @@
 #include "schedlab/core/value_codec.hpp"
 #include "schedlab/schedulers/observer.hpp"
 #include "schedlab/schedulers/processes/pool.hpp"
+#include "schedlab/schedulers/processes/spin.hpp"
 #include "schedlab/schedulers/processes/transfer.hpp"
 #include "schedlab/schedulers/task_body.hpp"
 
@@ -86,20 +87,25 @@ class Worker {
   }
 
  private:
-  // Spins for a short while (a chain's next task usually comes within microseconds), then
-  // sleeps on the bell, checking every 100 ms that the parent is still there.
+  // Spins for a while (a chain's next task usually comes within a microsecond; see spin.hpp),
+  // then sleeps on the bell, checking every 100 ms that the parent is still there.
   std::span<const char> next_request() {
-    auto spin_until = Clock::now() + std::chrono::microseconds(50);
+    auto has_request = [&] { return !channel_.requests.empty(); };
+    auto parent_here = [&] {
+      return header_->parent_cpu.load(std::memory_order_relaxed) ==
+             channel_.area->cpu.load(std::memory_order_relaxed);
+    };
+    spin_for_peer(has_request, parent_here, channel_.area->cpu);
     for (;;) {
       std::span<const char> m = channel_.requests.peek();
       if (!m.empty()) return m;
-      if (Clock::now() < spin_until) continue;
-      channel_.area->bell.wait([&] { return !channel_.requests.empty(); }, 100'000);
+      channel_.area->bell.wait(has_request, 100'000);
       if (getppid() != parent_) _exit(1);
     }
   }
 
   void handle_task(Reader& in) {
+    publish_cpu(channel_.area->cpu);  // where the parent finds us while we work
     const auto node = in.get<uint32_t>();
     const auto op_id = in.get<uint32_t>();
     TaskOptions options;
