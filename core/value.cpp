@@ -32,39 +32,59 @@ namespace {
 }
 }  // namespace
 
+template <class T>
+struct Value::Boxed final : Heap {
+  explicit Boxed(T v) : value(std::move(v)) {}
+  const T value;
+};
+
+Value::Value(std::string s) : kind_(ValueKind::string) {
+  u_.heap = new Boxed<std::string>(std::move(s));
+}
+Value::Value(List items) : kind_(ValueKind::list) {
+  u_.heap = new Boxed<List>(std::move(items));
+}
+Value::Value(Array data) : kind_(ValueKind::array) {
+  u_.heap = new Boxed<Array>(std::move(data));
+}
+
+void Value::release() {
+  if (u_.heap->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete u_.heap;
+}
+
 bool Value::as_bool() const {
-  if (auto* b = std::get_if<bool>(&v_)) return *b;
+  if (kind_ == ValueKind::boolean) return u_.b;
   wrong_kind(ValueKind::boolean, kind());
 }
 
 int64_t Value::as_int() const {
-  if (auto* i = std::get_if<int64_t>(&v_)) return *i;
+  if (kind_ == ValueKind::integer) return u_.i;
   wrong_kind(ValueKind::integer, kind());
 }
 
 double Value::as_double() const {
-  if (auto* d = std::get_if<double>(&v_)) return *d;
-  if (auto* i = std::get_if<int64_t>(&v_)) return static_cast<double>(*i);
+  if (kind_ == ValueKind::real) return u_.d;
+  if (kind_ == ValueKind::integer) return static_cast<double>(u_.i);
   throw TypeError(fmt::format("expected a number, got {}", kind_name(kind())));
 }
 
 const std::string& Value::as_string() const {
-  if (auto* s = std::get_if<std::shared_ptr<const std::string>>(&v_)) return **s;
+  if (kind_ == ValueKind::string) return static_cast<const Boxed<std::string>*>(u_.heap)->value;
   wrong_kind(ValueKind::string, kind());
 }
 
 const List& Value::as_list() const {
-  if (auto* l = std::get_if<std::shared_ptr<const List>>(&v_)) return **l;
+  if (kind_ == ValueKind::list) return static_cast<const Boxed<List>*>(u_.heap)->value;
   wrong_kind(ValueKind::list, kind());
 }
 
 const Array& Value::as_array() const {
-  if (auto* a = std::get_if<std::shared_ptr<const Array>>(&v_)) return **a;
+  if (kind_ == ValueKind::array) return static_cast<const Boxed<Array>*>(u_.heap)->value;
   wrong_kind(ValueKind::array, kind());
 }
 
-size_t Value::approx_bytes() const {
-  size_t n = sizeof(Value);
+size_t Value::heap_bytes() const {
+  size_t n = 0;
   switch (kind()) {
     case ValueKind::string:
       n += as_string().capacity();

@@ -1,16 +1,16 @@
 // Value: the small dynamic value that flows along the edges of a task graph.
 //
-// Values are immutable once built. Strings, lists and arrays live on the heap behind a
-// shared_ptr, so copying a Value (handing a result to several dependents, on any thread) costs
-// a reference-count increment, never a deep copy. Scalars are stored inline.
+// Values are immutable once built. Strings, lists and arrays live on the heap with a reference
+// count, so copying a Value (handing a result to several dependents, on any thread) costs a
+// reference-count increment, never a deep copy. Scalars are stored inline.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
 #include <string_view>
-#include <variant>
 #include <vector>
 
 namespace schedlab {
@@ -28,16 +28,34 @@ class Value {
  public:
   Value() = default;
   Value(std::nullptr_t) {}
-  Value(bool b) : v_(b) {}
-  Value(int v) : v_(int64_t{v}) {}
-  Value(int64_t v) : v_(v) {}
-  Value(double v) : v_(v) {}
+  Value(bool b) : kind_(ValueKind::boolean) { u_.b = b; }
+  Value(int v) : Value(int64_t{v}) {}
+  Value(int64_t v) : kind_(ValueKind::integer) { u_.i = v; }
+  Value(double v) : kind_(ValueKind::real) { u_.d = v; }
   Value(const char* s) : Value(std::string(s)) {}
-  Value(std::string s) : v_(std::make_shared<const std::string>(std::move(s))) {}
-  Value(List items) : v_(std::make_shared<const List>(std::move(items))) {}
-  Value(Array data) : v_(std::make_shared<const Array>(std::move(data))) {}
+  Value(std::string s);
+  Value(List items);
+  Value(Array data);
 
-  ValueKind kind() const { return static_cast<ValueKind>(v_.index()); }
+  Value(const Value& o) : kind_(o.kind_), u_(o.u_) {
+    if (on_heap()) u_.heap->refs.fetch_add(1, std::memory_order_relaxed);
+  }
+  Value(Value&& o) noexcept : kind_(o.kind_), u_(o.u_) { o.kind_ = ValueKind::null; }
+  Value& operator=(const Value& o) {
+    Value copy(o);
+    swap(copy);
+    return *this;
+  }
+  Value& operator=(Value&& o) noexcept {
+    Value moved(std::move(o));
+    swap(moved);
+    return *this;
+  }
+  ~Value() {
+    if (on_heap()) release();
+  }
+
+  ValueKind kind() const { return kind_; }
   bool is_null() const { return kind() == ValueKind::null; }
   bool is_number() const { return kind() == ValueKind::integer || kind() == ValueKind::real; }
 
@@ -50,15 +68,38 @@ class Value {
   const Array& as_array() const;
 
   // Approximate bytes held by this value (inline part plus heap payload), for memory reports.
-  size_t approx_bytes() const;
+  // Inline for scalars: the scheduling core asks for every result.
+  size_t approx_bytes() const { return on_heap() ? sizeof(Value) + heap_bytes() : sizeof(Value); }
 
   friend bool operator==(const Value& a, const Value& b);
 
  private:
-  using Storage =
-      std::variant<std::monostate, bool, int64_t, double, std::shared_ptr<const std::string>,
-                   std::shared_ptr<const List>, std::shared_ptr<const Array>>;
-  Storage v_;
+  // A tag and one 8-byte slot: scalars inline, strings, lists and arrays in a block with its
+  // own reference count. (It was a std::variant of shared_ptrs: its copy, move and destroy
+  // dispatch through a jump table even for an int, and the scheduling core does each of them
+  // for every task; here a scalar is a plain copy behind one predictable branch.)
+  struct Heap {
+    std::atomic<uint32_t> refs{1};
+    virtual ~Heap() = default;
+  };
+  template <class T>
+  struct Boxed;
+
+  bool on_heap() const { return kind_ >= ValueKind::string; }
+  void release();
+  size_t heap_bytes() const;
+  void swap(Value& o) noexcept {
+    std::swap(kind_, o.kind_);
+    std::swap(u_, o.u_);
+  }
+
+  ValueKind kind_ = ValueKind::null;
+  union Slot {
+    bool b;
+    int64_t i;
+    double d;
+    Heap* heap;
+  } u_{.i = 0};
 };
 
 // A compact human-readable rendering (JSON-like), for messages and the CLI.

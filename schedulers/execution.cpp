@@ -179,14 +179,25 @@ void Execution::complete(NodeId n, Value result, unsigned worker, std::vector<No
   if (!succs.empty()) count_live(c, 1, static_cast<int64_t>(result.approx_bytes()));
   results_[n] = std::move(result);
 
+  // A counter that only this task decrements (its only consumer, its successor's only
+  // dependency: every chain and tree edge) is stored, not decremented with a locked
+  // instruction: no other thread writes it, and what it guards is published by the queue that
+  // hands the ready task on.
+  auto last = [](std::atomic<uint32_t>& counter, bool only_one) {
+    if (only_one) {
+      counter.store(0, std::memory_order_relaxed);
+      return true;
+    }
+    return counter.fetch_sub(1, std::memory_order_acq_rel) == 1;
+  };
   for (NodeId d : p.deps_of(n)) {
-    if (nodes_[d].consumers.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    if (last(nodes_[d].consumers, p.succs_of(d).size() == 1)) {
       count_live(c, -1, -static_cast<int64_t>(results_[d].approx_bytes()));
       if (!p.is_target[d]) results_[d] = Value();  // released: nobody needs it any more
     }
   }
   for (NodeId s : succs) {
-    if (nodes_[s].pending.fetch_sub(1, std::memory_order_acq_rel) == 1) ready.push_back(s);
+    if (last(nodes_[s].pending, p.deps_of(s).size() == 1)) ready.push_back(s);
   }
 }
 
