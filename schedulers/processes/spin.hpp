@@ -30,9 +30,11 @@ inline void cpu_relax() {
 #endif
 }
 
-// The CPU this thread runs on now, for a peer to read.
+// The CPU this thread runs on now, for a peer to read. Written only when it changed: the
+// peer reads the line while it spins, and a write would take it away from it each time.
 inline void publish_cpu(std::atomic<int32_t>& cpu) {
-  cpu.store(sched_getcpu(), std::memory_order_relaxed);
+  const int32_t now = sched_getcpu();
+  if (cpu.load(std::memory_order_relaxed) != now) cpu.store(now, std::memory_order_relaxed);
 }
 
 // Spins until ready() (true) or kSpin has passed (false), republishing this side's CPU in
