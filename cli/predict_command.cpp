@@ -16,6 +16,7 @@ Command add_predict(CLI::App& app) {
     std::string scheduler;
     unsigned workers = 0;
     bool gil = false;
+    bool calibrate = false;
   };
   auto args = std::make_shared<Args>();
   CLI::App* sub = app.add_subcommand(
@@ -27,14 +28,17 @@ Command add_predict(CLI::App& app) {
       ->check(decimal_count())
       ->check(CLI::Range(1u, 1024u));
   sub->add_flag("--gil", args->gil, "predict with the emulated GIL on");
+  sub->add_flag("--calibrate", args->calibrate,
+                "also time ops that are not schedlab's own (registered through the C++ API) by "
+                "running the graph in a child process; schedlab's ops are always timed that way");
   return [args] {
     LoadedGraph loaded = args->source.load();
     const SchedulerInfo& info = SchedulerRegistry::global().info(
         args->scheduler.empty() ? default_scheduler() : args->scheduler);
     const std::string& name = info.name;
     const unsigned workers = info.workers_for(args->workers);
-    suite::CellPrediction p =
-        suite::predict_graph(loaded.graph, loaded.targets, name, workers, args->gil);
+    suite::CellPrediction p = suite::predict_graph(loaded.graph, loaded.targets, name, workers,
+                                                   args->gil, args->calibrate);
     std::cout << fmt::format("{} on {} with {} worker{}{}:\n", args->source.what, name, workers,
                              workers == 1 ? "" : "s", args->gil ? " and the GIL" : "");
     for (const std::string& line : p.reasoning) std::cout << "  " << line << "\n";

@@ -12,9 +12,21 @@ std::string Arity::describe() const {
   return fmt::format("{} to {} arguments", min_args, max_args);
 }
 
+namespace {
+thread_local bool t_own_ops = false;
+}  // namespace
+
+OpRegistry::OwnOps::OwnOps() : before_(t_own_ops) {
+  t_own_ops = true;
+}
+OpRegistry::OwnOps::~OwnOps() {
+  t_own_ops = before_;
+}
+
 OpRegistry& OpRegistry::global() {
   static OpRegistry* registry = [] {
     auto* r = new OpRegistry();  // never destroyed: worker threads may look ops up at exit
+    OwnOps own;
     register_builtin_ops(*r);
     return r;
   }();
@@ -46,7 +58,7 @@ const Op& OpRegistry::add(std::string name, std::string description, Arity arity
     throw UsageError(fmt::format("cannot register op '{}': at most {} ops", name, kMaxOps));
   }
   auto op = std::make_unique<Op>(Op{static_cast<uint32_t>(ops_.size()), std::move(name),
-                                    std::move(description), arity, std::move(fn)});
+                                    std::move(description), arity, std::move(fn), t_own_ops});
   const Op& ref = *op;
   by_name_.emplace(ref.name, &ref);
   by_id_[ref.id].store(&ref, std::memory_order_relaxed);

@@ -45,6 +45,9 @@ struct Op {
   std::string description;  // one line, for `schedlab list`
   Arity arity;
   OpFn fn;
+  // schedlab's own (built in, or a scenario's): `predict` may run it to time it. Other ops are
+  // the user's code, which predict runs only when asked (see suite/prepared.hpp).
+  bool own = false;
 };
 
 class OpRegistry {
@@ -60,6 +63,18 @@ class OpRegistry {
   // call; a mismatch is a task error such as "argument 2: expected int, got string".
   template <class F>
   const Op& add_typed(std::string name, std::string description, F f);
+
+  // While one lives, ops this thread registers are marked `own` (schedlab's, not the user's).
+  class OwnOps {
+   public:
+    OwnOps();
+    ~OwnOps();
+    OwnOps(const OwnOps&) = delete;
+    OwnOps& operator=(const OwnOps&) = delete;
+
+   private:
+    bool before_;
+  };
 
   const Op* find(std::string_view name) const;
   // Like find, but throws UsageError naming the op and listing the registered ones.

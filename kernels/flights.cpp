@@ -324,6 +324,7 @@ int flights_rows_for_unit(const std::string& data_dir, double unit_ms) {
 void register_flights_ops() {
   static std::once_flag once;
   std::call_once(once, [] {
+    OpRegistry::OwnOps own;
     register_op("flights.read", "parses one flights CSV file into columns",
                 [](const std::string& path) { return read_table(path); });
     register_op("flights.max_delay", "largest departure delay of non-cancelled flights",

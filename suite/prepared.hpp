@@ -31,12 +31,17 @@ struct CellPrediction {
 struct Calibration {
   TaskCosts costs;
   std::string failed;
+  std::vector<std::string> not_run;  // ops of the user's that were not timed (not asked to)
 };
 Calibration calibrate(const Graph& graph, std::span<const NodeId> targets, Limits limits = {});
 
-// Calibrates `graph` and predicts it on `scheduler` (`schedlab predict`).
+// Calibrates `graph` and predicts it on `scheduler` (`schedlab predict`). Calibration runs the
+// graph in a child process; a graph with ops that are not schedlab's own (Op::own) is run only
+// when `calibrate_user_ops` (`predict --calibrate`): otherwise its compute times are unknown
+// and the prediction says so and counts sleeps only.
 CellPrediction predict_graph(const Graph& graph, std::span<const NodeId> targets,
-                             const std::string& scheduler, unsigned workers, bool gil);
+                             const std::string& scheduler, unsigned workers, bool gil,
+                             bool calibrate_user_ops = false);
 
 class PreparedSuite {
  public:

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "schedlab/core/delayed.hpp"
 #include "schedlab/core/errors.hpp"
 #include "schedlab/core/interrupt.hpp"
 #include "schedlab/suite/aggregate.hpp"
@@ -21,6 +22,7 @@ namespace {
 using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 std::string cell_list(const SuiteSpec& s) {
   std::string out;
@@ -325,6 +327,36 @@ TEST_F(SuiteFile, CalibrationOfATaskThatNeverReturnsEndsAtTheTaskTimeout) {
   EXPECT_THAT(p.cell(0).reasoning,
               Contains(HasSubstr("calibration stopped: it ran past its time limit of 3 runs of "
                                  "--task-timeout per task")));
+}
+
+TEST(Prepared, PredictRunsTheUsersOpsOnlyWhenAsked) {
+  // An op of the user's (registered through the C++ API, not schedlab's own) that computes for
+  // 30 ms: predict times it only with --calibrate; schedlab's own ops are timed either way.
+  static const Op& mine = register_op("test.user_compute", "30 ms of CPU", [](int64_t x) {
+    const std::vector<Value> ms{Value(int64_t{30})};
+    OpRegistry::global().get("busy").fn(ms);  // the user's own work, done by schedlab's op
+    return x;
+  });
+  EXPECT_FALSE(mine.own);
+  EXPECT_TRUE(OpRegistry::global().get("busy").own);
+  Graph g;
+  Delayed a = call(g, "test.user_compute", 1);
+  Delayed b = call(g, "busy", 30);
+  std::vector<NodeId> targets{a.id(), b.id()};
+
+  CellPrediction asked_not = predict_graph(g, targets, "sync", 1, false);
+  EXPECT_THAT(asked_not.reasoning,
+              Contains(HasSubstr("test.user_compute is your code, which predict runs (in a "
+                                 "child process) only when asked with --calibrate")));
+  EXPECT_EQ(asked_not.compute_ms, 0);
+
+  CellPrediction asked = predict_graph(g, targets, "sync", 1, false, true);
+  EXPECT_THAT(asked.reasoning, Not(Contains(HasSubstr("--calibrate"))));
+  EXPECT_GE(asked.compute_ms, 2 * 25.0);  // both timed (a sanity bound, not a timing)
+
+  Graph own;
+  std::vector<NodeId> own_targets{call(own, "busy", 30).id()};
+  EXPECT_GE(predict_graph(own, own_targets, "sync", 1, false).compute_ms, 25.0);
 }
 
 // --- aggregation ---
