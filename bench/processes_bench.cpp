@@ -1,6 +1,7 @@
 // The processes scheduler: per-task cost on the four shapes (always the full path: values have
 // to be encoded and moved), pool start-up, and moving a 100 MB array to a worker and back.
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -36,6 +37,7 @@ void processes_chain_busy(benchmark::State& state) {
   for (int i = 0; i < state.range(0); ++i) {
     pid_t pid = fork();
     if (pid == 0) {
+      prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlives the benchmark, however it ends
       setsid();  // a session of its own, as another program's: autogroup schedules by session
       for (uint64_t x = 0;;) benchmark::DoNotOptimize(++x);
     }

@@ -193,9 +193,8 @@ class FastReader {
       }
       out.append(begin, p_);
       if (take('"')) return out;
-      if (!take('\\')) give_up();
-      char e = cur();
-      ++p_;
+      if (!take('\\') || p_ >= end_) give_up();
+      const char e = *p_++;
       switch (e) {
         case '"':
         case '\\':
@@ -428,34 +427,20 @@ class FastReader {
     }
   }
 
-  // A list argument: read whole into scratch_ (preorder), then stored by its shape: refs only
-  // (the common fan-in), no refs at all (one literal list), or mixed.
+  // A list argument: references only (the common fan-in) read directly; any other read whole
+  // into scratch_ (preorder), then stored as one literal if it holds no reference, else as the
+  // precise reader resolves it.
   void list_arg() {
     if (ref_list()) return;
     scratch_.clear();
-    bool has_ref = false, nested = false;
-    read_list_item(0, has_ref, nested);
-    if (!has_ref) {
-      size_t i = 0;
-      graph_.push_literal(literal_from_scratch(i));
-      return;
-    }
-    auto is_ref = [](const ListItem& item) { return item.kind == ListItem::ref; };
-    if (!nested && std::all_of(scratch_.begin() + 1, scratch_.end(), is_ref)) {
-      ids_.clear();
-      for (size_t i = 1; i < scratch_.size(); ++i) {
-        NodeId id = index_.find(scratch_[i].key, KeyOf{&graph_});
-        if (id == KeyIndex::kAbsent) {
-          forward_.push_back({graph_.next_list_slot(ids_.size()), scratch_[i].key});
-          id = 0;
-        }
-        ids_.push_back(id);
-      }
-      graph_.push_ref_list(ids_);
-      return;
-    }
+    bool has_ref = false;
+    read_list_item(0, has_ref);
     size_t i = 0;
-    graph_.push_arg(spec_from_scratch(i));
+    if (has_ref) {
+      graph_.push_arg(spec_from_scratch(i));
+    } else {
+      graph_.push_literal(literal_from_scratch(i));
+    }
   }
 
   // The common list, [{"ref": KEY}, ...], read without scratch_: true if it was one, else
@@ -501,15 +486,14 @@ class FastReader {
     return true;
   }
 
-  void read_list_item(int depth, bool& has_ref, bool& nested) {
+  void read_list_item(int depth, bool& has_ref) {
     if (depth > kMaxDepth) give_up();
     if (take('[')) {
-      if (depth > 0) nested = true;
       size_t at = scratch_.size();
       scratch_.push_back({ListItem::list, 0, {}, {}});
       items([&] {
         ++scratch_[at].count;
-        read_list_item(depth + 1, has_ref, nested);
+        read_list_item(depth + 1, has_ref);
       });
     } else if (take('{')) {
       auto a = object_arg();

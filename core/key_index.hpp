@@ -65,8 +65,8 @@ class KeyIndex {
 
   static uint32_t hash(std::string_view key) {
     // The high half of the 64-bit hash: libstdc++'s low bits are well mixed too, but taking the
-    // high ones leaves nothing to chance for the mask.
-    return static_cast<uint32_t>(std::hash<std::string_view>{}(key) >> 32);
+    // high ones leaves nothing to chance for the mask. (A 32-bit size_t would need mixing.)
+    return static_cast<uint32_t>(static_cast<uint64_t>(std::hash<std::string_view>{}(key)) >> 32);
   }
 
  private:

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <span>
+#include <string>
 #include <string_view>
 
 #include "core/graph_file_fast.hpp"
@@ -13,8 +15,25 @@
 
 namespace {
 
+// How each argument is stored (a literal list and a list of literals print alike as JSON).
+void shape(const schedlab::Graph& g, std::span<const schedlab::PackedArg> args, std::string& out) {
+  for (schedlab::PackedArg a : args) {
+    out += static_cast<char>('0' + a.kind());
+    if (a.kind() == schedlab::PackedArg::list) {
+      out += '[';
+      shape(g, g.list_items(a.index()), out);
+      out += ']';
+    }
+  }
+}
+
 std::string written(const schedlab::LoadedGraph& g) {
-  return schedlab::graph_to_json(g.graph, g.targets) + "description: " + g.description;
+  std::string out = schedlab::graph_to_json(g.graph, g.targets) + "description: " + g.description;
+  for (schedlab::NodeId n = 0; n < g.graph.size(); ++n) {
+    out += '\n';
+    shape(g.graph, g.graph.args(n), out);
+  }
+  return out;
 }
 
 }  // namespace

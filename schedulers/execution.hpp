@@ -12,7 +12,8 @@
 //
 // A task is in one of four states: waiting (pending > 0), ready (pending == 0, not started),
 // running, finished. There is no central ready list here: whoever finishes a task decrements
-// its successors' `pending` with one atomic operation each and is handed back the successors
+// its successors' `pending` (an atomic decrement each, a plain store of 0 where it is the
+// successor's only dependency) and is handed back the successors
 // that became ready. What a scheduler does with them is its only business: the sync scheduler
 // pushes them on a stack, the threads scheduler runs the first itself and queues the rest for
 // other workers, the processes scheduler ships them to worker processes.
@@ -27,6 +28,9 @@
 // Memory orders: `pending` and `consumers` use acq_rel. The release half publishes the result
 // written by the finishing task; the acquire half makes it visible to the successor that sees
 // the counter reach zero (and makes every earlier read of an input happen before it is dropped).
+// A counter only one task ever decrements (a successor's only dependency, an input's only
+// consumer) needs neither: that task is the only writer, and the queue that hands the ready
+// task on publishes what it wrote. It is still set to 0, for the state read by tests.
 //
 // A worked example: (1 + 3) * (2 - 4), targets {z}
 //

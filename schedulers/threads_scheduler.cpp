@@ -23,18 +23,11 @@
 #include <system_error>
 #include <thread>
 
+#include "schedlab/schedulers/cpu_relax.hpp"
 #include "schedlab/schedulers/scheduler.hpp"
 
 namespace schedlab {
 namespace {
-
-inline void cpu_relax() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#else
-  std::this_thread::yield();
-#endif
-}
 
 class SpinLock {
  public:

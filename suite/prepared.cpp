@@ -105,8 +105,8 @@ TaskCosts measure_costs(const Graph& g, std::span<const NodeId> targets, const P
         if (!g.is_task(d)) time_moving(g.literal_value(d), d, out, buffer);
       });
     }
-    // Tasks that compute for a second or more are timed well enough by this run alone (cold
-    // caches are a small part of them), and running them twice more made `predict` of one
+    // A graph that computes for a second or more is timed well enough by this run alone (cold
+    // caches are a small part of it), and running it twice more made `predict` of one
     // `busy 3000` task take 9 s.
     if (all.stats.wall_ms >= kOneRunIsEnoughMs) {
       add_times(all.trace, 1.0);
@@ -159,7 +159,7 @@ bool get_doubles(std::string_view& in, std::vector<double>& v) {
 }  // namespace
 
 Calibration calibrate(const Graph& g, std::span<const NodeId> targets, Limits limits) {
-  // The child runs every task three times without sleeps; a limit bounds that as it bounds a
+  // The child runs every task up to three times without sleeps; a limit bounds that as it bounds a
   // run: --timeout per run, --task-timeout per task.
   std::optional<Clock::time_point> deadline;
   if (limits.any()) {

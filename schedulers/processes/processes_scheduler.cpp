@@ -247,19 +247,19 @@ class ProcessesScheduler final : public Scheduler {
     }
 
     void wait() {
-      // Spin for a while: in a chain the answer is usually a microsecond away. Yield to
-      // workers that share this CPU: they cannot answer while we spin (see spin.hpp).
+      // Spin for a while: in a chain the answer is usually a microsecond away. Yield while a
+      // worker we wait for shares this CPU: it cannot answer while we spin (see spin.hpp).
       std::atomic<int32_t>& my_cpu = pool_.header().parent_cpu;
-      auto all_here = [&] {
+      auto any_here = [&] {
         const int32_t cpu = my_cpu.load(std::memory_order_relaxed);
         for (unsigned w = 0; w < in_flight_.size(); ++w) {
           if (!in_flight_[w].empty() &&
-              pool_.channel(w).area->cpu.load(std::memory_order_relaxed) != cpu)
-            return false;
+              pool_.channel(w).area->cpu.load(std::memory_order_relaxed) == cpu)
+            return true;
         }
-        return true;
+        return false;
       };
-      if (spin_for_peer([&] { return any_response(); }, all_here, my_cpu)) return;
+      if (spin_for_peer([&] { return any_response(); }, any_here, my_cpu)) return;
       pool_.header().parent_bell.wait([&] { return any_response(); }, kLivenessCheckUs);
       if (auto death = pool_.check_workers()) fail_on_death(*death);
       if (Clock::now() - last_state_check_ > kStateCheck) check_responsive();

@@ -18,17 +18,11 @@
 #include <chrono>
 #include <cstdint>
 
+#include "schedlab/schedulers/cpu_relax.hpp"
+
 namespace schedlab::processes {
 
 inline constexpr std::chrono::microseconds kSpin{50};  // a chain's answer comes in about 1 us
-
-inline void cpu_relax() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  asm volatile("yield");
-#endif
-}
 
 // The CPU this thread runs on now, for a peer to read. Written only when it changed: the
 // peer reads the line while it spins, and a write would take it away from it each time.
@@ -49,6 +43,7 @@ bool spin_for_peer(Ready&& ready, PeerHere&& peer_here, std::atomic<int32_t>& my
       publish_cpu(my_cpu);
       if (peer_here()) {
         sched_yield();
+        i = 63;  // look again at once, not after 63 more spins: the peer needs this CPU
         continue;
       }
     }
