@@ -42,8 +42,8 @@ const char* const kOrdinary[] = {
                   "y": {"op": "identity", "args": [null], "lock": "process", "sleep_ms": 0},
                   "z": {"value": [true, false, null, "s", {"array": []}]}}})",
     // White space everywhere JSON allows it.
-    " \r\n\t{ \"tasks\" : { \"a\" : { \"value\" : [ 1 , 2 ] } , \"b\" : { \"op\" : \"sum\" , "
-    "\"args\" : [ { \"ref\" : \"a\" } ] } } } \n",
+    (" \r\n\t{ \"tasks\" : { \"a\" : { \"value\" : [ 1 , 2 ] } , \"b\" : { \"op\" : \"sum\" , "
+     "\"args\" : [ { \"ref\" : \"a\" } ] } } } \n"),
 };
 
 TEST(GraphFileFast, ReadsOrdinaryFilesAsThePreciseReaderDoes) {
