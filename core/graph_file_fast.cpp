@@ -411,12 +411,7 @@ class FastReader {
     if (take('{')) {
       auto a = object_arg();
       if (auto* key = std::get_if<std::string_view>(&a)) {
-        NodeId id = index_.find(*key, KeyOf{&graph_});
-        if (id == KeyIndex::kAbsent) {
-          forward_.push_back({graph_.next_ref_slot(), *key});
-          id = 0;
-        }
-        graph_.push_ref(id);
+        graph_.push_ref(id_or_later(*key, graph_.next_ref_slot()));
       } else {
         graph_.push_literal(std::move(std::get<Value>(a)));
       }
@@ -425,6 +420,15 @@ class FastReader {
     } else {
       graph_.push_literal(scalar());
     }
+  }
+
+  // The id of the node `key` names, or (for a node listed later) a placeholder 0 that finish()
+  // replaces in `slot`.
+  NodeId id_or_later(std::string_view key, Graph::RefSlot slot) {
+    NodeId id = index_.find(key, KeyOf{&graph_});
+    if (id != KeyIndex::kAbsent) return id;
+    forward_.push_back({slot, key});
+    return 0;
   }
 
   // A list argument: references only (the common fan-in) read directly; any other read whole
@@ -447,40 +451,32 @@ class FastReader {
   // nothing is consumed.
   bool ref_list() {
     const char* start = p_;
-    ids_.clear();
-    size_t forward = forward_.size();
-    auto not_refs = [&] {
-      p_ = start;
-      forward_.resize(forward);
-      return false;
-    };
     expect('[');
     ws();
-    if (take(']')) return not_refs();  // an empty list is a literal
+    keys_.clear();
+    bool refs_only = false;
     for (;;) {
-      if (!take('{')) return not_refs();
-      ws();
-      const char* field_at = p_;
-      if (raw_string() != "ref") {
-        p_ = field_at;
-        return not_refs();
+      if (take(']')) {
+        refs_only = !keys_.empty();  // an empty list is a literal
+        break;
       }
-      ws();
-      expect(':');
-      ws();
-      std::string_view key = raw_string();
-      ws();
-      expect('}');
-      NodeId id = index_.find(key, KeyOf{&graph_});
-      if (id == KeyIndex::kAbsent) {
-        forward_.push_back({graph_.next_list_slot(ids_.size()), key});
-        id = 0;
+      if (!keys_.empty()) {
+        expect(',');
+        ws();
       }
-      ids_.push_back(id);
+      if (!take('{')) break;
+      auto a = object_arg();
+      if (!std::holds_alternative<std::string_view>(a)) break;
+      keys_.push_back(std::get<std::string_view>(a));
       ws();
-      if (take(']')) break;
-      expect(',');
-      ws();
+    }
+    if (!refs_only) {
+      p_ = start;
+      return false;
+    }
+    ids_.clear();
+    for (std::string_view key : keys_) {
+      ids_.push_back(id_or_later(key, graph_.next_list_slot(ids_.size())));
     }
     graph_.push_ref_list(ids_);
     return true;
@@ -588,6 +584,7 @@ class FastReader {
   std::vector<std::pair<std::string_view, const Op*>> ops_;  // ops met so far, by name
   std::vector<ListItem> scratch_;
   std::vector<NodeId> ids_;
+  std::vector<std::string_view> keys_;  // a list's references, read before they are resolved
 };
 
 }  // namespace
