@@ -26,7 +26,9 @@
 #include "schedlab/core/suggest.hpp"
 #include "schedlab/core/value_codec.hpp"
 #include "schedlab/core/version.hpp"
+#include "schedlab/kernels/scenarios.hpp"
 #include "schedlab/schedulers/compute.hpp"
+#include "schedlab/schedulers/distributed_worker.hpp"
 #include "schedlab/schedulers/scheduler.hpp"
 
 namespace {
@@ -116,6 +118,10 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Worker ranks of the distributed scheduler run this program too: they serve tasks here and
+  // never return. They need every op schedlab has, registered first.
+  schedlab::kernels::register_scenario_ops();
+  schedlab::serve_if_distributed_worker(argc, argv);
   // A closed standard output would be reused by the next file we open (a trace, a segment),
   // and results would land in it: refuse at once.
   if (fcntl(STDOUT_FILENO, F_GETFD) == -1 && errno == EBADF) {

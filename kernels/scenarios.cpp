@@ -129,13 +129,7 @@ std::vector<NodeId> build_inc_dec_add(Graph& g, const Params& p, const BuildCont
 std::vector<NodeId> build_map_reduce(Graph& g, const Params& p, const BuildContext& ctx) {
   const int64_t n = int_param(p, "n", 1, 100'000);
   const std::string& how = choice(p, "reduce", {"chain", "tree"});
-  static std::once_flag once;  // the lesson's own function, as seed 002 defines it
-  std::call_once(once, [] {
-    if (!OpRegistry::global().find("addTwo")) {
-      OpRegistry::OwnOps own;
-      register_op("addTwo", "x + 2 (the map of seed 002)", [](int64_t x) { return x + 2; });
-    }
-  });
+  register_scenario_ops();
   std::vector<Delayed> mapped;
   for (int64_t i = 0; i < n; ++i) {
     mapped.push_back(call(g, Call{item_key("addTwo", i), units(ctx)}, "addTwo", i));
@@ -269,6 +263,17 @@ std::vector<Scenario> make_scenarios() {
 }
 
 }  // namespace
+
+void register_scenario_ops() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    OpRegistry::OwnOps own;
+    if (!OpRegistry::global().find("addTwo")) {  // the lesson's own function, as seed 002 has
+      register_op("addTwo", "x + 2 (the map of seed 002)", [](int64_t x) { return x + 2; });
+    }
+    register_flights_ops();
+  });
+}
 
 const std::vector<Scenario>& scenarios() {
   static const std::vector<Scenario> all = make_scenarios();

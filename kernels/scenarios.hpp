@@ -37,6 +37,9 @@ struct Scenario {
 };
 
 const std::vector<Scenario>& scenarios();
+// Registers the ops the scenarios use beyond the built-in ones (addTwo, flights.*), which
+// scenarios otherwise register when first built. Worker ranks need them before any task.
+void register_scenario_ops();
 // By name; throws UsageError listing the names.
 const Scenario& find_scenario(const std::string& name);
 // The full parameter set: defaults filled in; unknown names and bad values are UsageErrors.

@@ -55,7 +55,8 @@ ComputeResult compute(const Graph& graph, std::span<const NodeId> targets,
 
   // The wall clock starts when the graph is handed to the scheduler, pool start-up included.
   result.start = Clock::now();
-  std::shared_ptr<Scheduler> scheduler = registry.acquire(info.name, options.workers);
+  std::shared_ptr<Scheduler> scheduler = registry.acquire(
+      info.name, {options.workers, options.threads_per_worker, options.memory_limit});
   std::lock_guard one_run_at_a_time(scheduler->busy());
   result.workers = scheduler->workers();
   TaskLocks locks = scheduler->locks();

@@ -1,10 +1,16 @@
 // Schedulers that exist only when their dependencies were found at build time.
+#include "schedlab/schedulers/distributed_worker.hpp"
 #include "schedlab/schedulers/scheduler.hpp"
 
 namespace schedlab {
 
 #ifdef SCHEDLAB_HAVE_OPENMP
 std::unique_ptr<Scheduler> make_openmp_scheduler(unsigned workers);
+#endif
+#ifdef SCHEDLAB_HAVE_MPI
+std::unique_ptr<Scheduler> make_distributed_scheduler(const SchedulerConfig& config);
+#else
+void serve_if_distributed_worker(int, char**) {}  // no worker ranks without MPI
 #endif
 
 void register_optional_schedulers([[maybe_unused]] SchedulerRegistry& registry) {
@@ -13,7 +19,15 @@ void register_optional_schedulers([[maybe_unused]] SchedulerRegistry& registry) 
                 {"omp"},
                 "OpenMP tasks in one parallel region, successors released by atomic counters",
                 {Policy::inline_then_fifo, ProcessModel::one_process, 0, false},
-                make_openmp_scheduler});
+                [](const SchedulerConfig& c) { return make_openmp_scheduler(c.workers); }});
+#endif
+#ifdef SCHEDLAB_HAVE_MPI
+  registry.add({"distributed",
+                {"mpi"},
+                "worker ranks of an MPI job, each with --threads-per-worker threads; a local "
+                "cluster is started when not under mpirun/srun",
+                {Policy::fifo, ProcessModel::processes_of_threads, 0, false},
+                make_distributed_scheduler});
 #endif
 }
 

@@ -24,18 +24,18 @@ SchedulerRegistry& SchedulerRegistry::global() {
             {"single-threaded", "synchronous"},
             "runs every task in the calling thread, depth-first; deterministic, for debugging",
             {Policy::depth_first, ProcessModel::one_process, 1, true},
-            make_sync_scheduler});
+            [](const SchedulerConfig& c) { return make_sync_scheduler(c.workers); }});
     r->add({"threads",
             {"threading"},
             "a pool of worker threads with work stealing, reused across computes",
             {Policy::work_first, ProcessModel::one_process, 0, false},
-            make_threads_scheduler});
+            [](const SchedulerConfig& c) { return make_threads_scheduler(c.workers); }});
     r->add({"processes",
             {"multiprocessing"},
             "a pool of worker processes, values moved through shared memory, reused across "
             "computes",
             {Policy::fifo, ProcessModel::process_per_worker, 0, false},
-            make_processes_scheduler});
+            [](const SchedulerConfig& c) { return make_processes_scheduler(c.workers); }});
     register_optional_schedulers(*r);
     // Pools must be stopped before the process exits, whoever forgets to.
     std::atexit([] { SchedulerRegistry::global().shutdown(); });
@@ -75,9 +75,14 @@ unsigned SchedulerInfo::workers_for(unsigned requested) const {
   return requested ? requested : default_workers();
 }
 
-MachineModel SchedulerInfo::machine(unsigned requested_workers, bool gil) const {
+MachineModel SchedulerInfo::machine(unsigned requested_workers, bool gil,
+                                    unsigned threads_per_worker) const {
   MachineModel m;
   m.workers = workers_for(requested_workers);
+  if (traits.processes == ProcessModel::processes_of_threads) {
+    m.threads_per_process = std::max(1u, threads_per_worker);
+    m.workers *= m.threads_per_process;  // the predictor counts threads
+  }
   m.policy = traits.policy;
   m.processes = traits.processes;
   m.gil = gil;
@@ -109,19 +114,27 @@ std::vector<const SchedulerInfo*> SchedulerRegistry::list() const {
   return out;
 }
 
-std::shared_ptr<Scheduler> SchedulerRegistry::acquire(std::string_view name, unsigned workers) {
+std::shared_ptr<Scheduler> SchedulerRegistry::acquire(std::string_view name,
+                                                      SchedulerConfig config) {
   const SchedulerInfo& s = info(name);
-  workers = s.workers_for(workers);
+  config.workers = s.workers_for(config.workers);
+  const unsigned workers = config.workers;
   if (workers > 1024) {
     throw UsageError(fmt::format("{} workers is too many: use 1 to 1024", workers));
   }
+  if (s.traits.processes != ProcessModel::processes_of_threads) {
+    config.threads_per_worker = 1;  // meaningless elsewhere: one cache entry, not several
+    config.memory_limit = 0;
+  } else if (config.threads_per_worker < 1 || config.threads_per_worker > 256) {
+    throw UsageError(fmt::format("{} threads per worker: use 1 to 256", config.threads_per_worker));
+  }
   std::lock_guard lock(mutex_);
   for (const Cached& c : cache_) {
-    if (c.name == s.name && c.workers == workers) return c.scheduler;
+    if (c.name == s.name && c.config == config) return c.scheduler;
   }
   std::shared_ptr<Scheduler> made;
   try {
-    made = s.make(workers);
+    made = s.make(config);
   } catch (const std::system_error& e) {  // e.g. a scheduler's own thread could not start
     throw InfrastructureError(
         fmt::format("cannot start the {} scheduler with {} workers: {} (a "
@@ -129,7 +142,7 @@ std::shared_ptr<Scheduler> SchedulerRegistry::acquire(std::string_view name, uns
                     "`ulimit -v`, or use fewer --workers)",
                     s.name, workers, e.code().message()));
   }
-  cache_.push_back({s.name, workers, made});
+  cache_.push_back({s.name, config, made});
   return made;
 }
 

@@ -16,8 +16,13 @@ const double kPageBytes = static_cast<double>(sysconf(_SC_PAGESIZE));
 
 // utime + stime and RSS of one process, from /proc/<pid>/stat (clock-tick resolution).
 ProcessUsage usage_of(const std::string& pid) {
-  std::ifstream in("/proc/" + pid + "/stat");
-  std::string text((std::istreambuf_iterator<char>(in)), {});
+  std::string text;
+  try {
+    std::ifstream in("/proc/" + pid + "/stat");
+    text.assign(std::istreambuf_iterator<char>(in), {});
+  } catch (const std::ios_base::failure&) {
+    return {};  // the process ended while we read (a worker rank another process reaps)
+  }
   // Fields are counted after the ")" that closes the command name, which may hold spaces.
   auto close = text.rfind(')');
   if (close == std::string::npos) return {};

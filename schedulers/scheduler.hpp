@@ -56,17 +56,28 @@ struct SchedulerTraits {
   bool speedup_baseline = false;  // speedups are measured against this scheduler
 };
 
+// How to start a scheduler. `workers` are threads or processes, or, for a scheduler of
+// processes of threads (distributed), the processes; each then has `threads_per_worker`.
+struct SchedulerConfig {
+  unsigned workers = 0;             // 0: one per core
+  unsigned threads_per_worker = 1;  // processes_of_threads only
+  uint64_t memory_limit = 0;        // bytes per worker process, 0: none (distributed only)
+  bool operator==(const SchedulerConfig&) const = default;
+};
+
 struct SchedulerInfo {
   std::string name;
   std::vector<std::string> aliases;
   std::string description;
   SchedulerTraits traits;
-  std::function<std::unique_ptr<Scheduler>(unsigned workers)> make;
+  std::function<std::unique_ptr<Scheduler>(const SchedulerConfig&)> make;
 
   // The workers a run asked for `requested` (0: one per core) really gets.
   unsigned workers_for(unsigned requested) const;
-  // The machine the predictor simulates for this scheduler.
-  MachineModel machine(unsigned requested_workers, bool gil) const;
+  // The machine the predictor simulates for this scheduler; `threads_per_worker` counts for
+  // processes of threads only.
+  MachineModel machine(unsigned requested_workers, bool gil,
+                       unsigned threads_per_worker = 1) const;
 };
 
 class SchedulerRegistry {
@@ -82,8 +93,11 @@ class SchedulerRegistry {
   const SchedulerInfo& baseline() const;
   bool has(std::string_view name) const;
 
-  // A started scheduler for (name, workers), reused across calls. workers 0: one per core.
-  std::shared_ptr<Scheduler> acquire(std::string_view name, unsigned workers);
+  // A started scheduler for (name, config), reused across calls. workers 0: one per core.
+  std::shared_ptr<Scheduler> acquire(std::string_view name, SchedulerConfig config);
+  std::shared_ptr<Scheduler> acquire(std::string_view name, unsigned workers) {
+    return acquire(name, SchedulerConfig{.workers = workers});
+  }
   // Stops every cached scheduler (threads joined, worker processes reaped).
   void shutdown();
 
@@ -92,7 +106,7 @@ class SchedulerRegistry {
   std::vector<SchedulerInfo> infos_;
   struct Cached {
     std::string name;
-    unsigned workers;
+    SchedulerConfig config;
     std::shared_ptr<Scheduler> scheduler;
   };
   std::vector<Cached> cache_;

@@ -18,6 +18,7 @@
 #include <string_view>
 
 #include "schedlab/core/errors.hpp"
+#include "schedlab/schedulers/wire.hpp"
 #include "schedlab/schedulers/processes/ring.hpp"
 
 namespace schedlab::processes {
@@ -82,49 +83,7 @@ inline WorkerChannel channel(char* segment, unsigned w, bool init) {
           Ring(rings + Ring::footprint(kRingCapacity), kRingCapacity, init)};
 }
 
-// Appending and reading the fixed-size fields of a message.
-class Writer {
- public:
-  explicit Writer(std::string& out) : out_(out) { out_.clear(); }
-  template <class T>
-  Writer& put(T x) {
-    out_.append(reinterpret_cast<const char*>(&x), sizeof x);
-    return *this;
-  }
-  Writer& put_string(std::string_view s) {
-    put<uint16_t>(static_cast<uint16_t>(s.size()));
-    out_.append(s);
-    return *this;
-  }
-
- private:
-  std::string& out_;
-};
-
-class Reader {
- public:
-  explicit Reader(std::string_view in) : in_(in) {}
-  template <class T>
-  T get() {
-    if (in_.size() - pos_ < sizeof(T))
-      throw InfrastructureError("truncated message between processes");
-    T x;
-    std::memcpy(&x, in_.data() + pos_, sizeof x);
-    pos_ += sizeof x;
-    return x;
-  }
-  std::string_view get_string() {
-    auto n = get<uint16_t>();
-    if (in_.size() - pos_ < n) throw InfrastructureError("truncated message between processes");
-    std::string_view s = in_.substr(pos_, n);
-    pos_ += n;
-    return s;
-  }
-  std::string_view rest() const { return in_.substr(pos_); }
-
- private:
-  std::string_view in_;
-  size_t pos_ = 0;
-};
+using schedlab::Reader;
+using schedlab::Writer;
 
 }  // namespace schedlab::processes

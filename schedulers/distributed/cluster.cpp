@@ -1,0 +1,252 @@
+#include "schedlab/schedulers/distributed/cluster.hpp"
+
+#include <fmt/format.h>
+#include <signal.h>
+#include <string.h>
+
+#include <cstdio>
+#include <cstring>
+#include <thread>
+
+#include "schedlab/core/errors.hpp"
+#include "schedlab/schedulers/wire.hpp"
+
+namespace schedlab::distributed {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr auto kHelloPatience = std::chrono::seconds(30);
+constexpr auto kStoppedDead = std::chrono::seconds(2);
+
+// The state letter and exit status of a process on this host from /proc/<pid>/stat: 0 when it
+// is gone. The exit status is there while it is a zombie (state Z).
+struct ProcState {
+  char state = 0;
+  int exit_status = 0;
+};
+ProcState proc_state(pid_t pid) {
+  char path[32];
+  std::snprintf(path, sizeof path, "/proc/%d/stat", pid);
+  FILE* f = std::fopen(path, "r");
+  if (!f) return {};
+  char buf[1024];
+  size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+  std::fclose(f);
+  buf[n] = 0;
+  const char* close = std::strrchr(buf, ')');
+  if (!close || close[1] != ' ') return {};
+  ProcState s{close[2], 0};
+  // Field 52 is the exit code; fields counted from the state (field 3).
+  const char* p = close + 2;
+  for (int field = 3; field < 52 && p; ++field) {
+    p = std::strchr(p, ' ');
+    if (p) ++p;
+  }
+  if (p) s.exit_status = std::atoi(p);
+  return s;
+}
+
+std::string describe_signal(int sig) {
+  const char* name = sigabbrev_np(sig);
+  return fmt::format("was killed by signal {} (SIG{}: {})", sig, name ? name : "?", strsignal(sig));
+}
+
+// Launched worlds say hello once, when their workers start; every cluster on them shares it.
+std::vector<WorkerRank>& launched_ranks() {
+  static std::vector<WorkerRank> ranks;
+  return ranks;
+}
+
+}  // namespace
+
+Cluster::Cluster(unsigned workers, unsigned threads_per_worker, uint64_t memory_limit) {
+  ensure_mpi();
+  const int available = launched_workers();
+  if (available > 0) {
+    if (workers > static_cast<unsigned>(available)) {
+      throw UsageError(fmt::format(
+          "the launcher started {} worker rank{} (mpirun -n {}): ask for at most --workers {}, "
+          "or launch more ranks",
+          available, available == 1 ? "" : "s", available + 1, available));
+    }
+    launched_ = true;
+    comm_ = MPI_COMM_WORLD;
+    if (launched_ranks().empty()) {
+      launched_ranks().resize(static_cast<size_t>(available));
+      workers_ = launched_ranks();
+      for (unsigned w = 0; w < workers_.size(); ++w) workers_[w].rank = rank_of(w);
+      say_hello();
+      launched_ranks() = workers_;
+    }
+    workers_.assign(launched_ranks().begin(), launched_ranks().begin() + workers);
+  } else {
+    const std::string program = worker_program();
+    std::vector<int> errors(workers);
+    int rc = MPI_Comm_spawn(program.c_str(), MPI_ARGV_NULL, static_cast<int>(workers),
+                            MPI_INFO_NULL, 0, MPI_COMM_SELF, &comm_, errors.data());
+    if (rc != MPI_SUCCESS || comm_ == MPI_COMM_NULL) {
+      throw InfrastructureError(fmt::format(
+          "cannot start {} worker rank{} of {} with MPI_Comm_spawn (see Open MPI's message "
+          "above; too many for this machine? try fewer --workers)",
+          workers, workers == 1 ? "" : "s", program));
+    }
+    MPI_Comm_set_errhandler(comm_, MPI_ERRORS_RETURN);
+    workers_.resize(workers);
+    for (unsigned w = 0; w < workers; ++w) workers_[w].rank = rank_of(w);
+    say_hello();
+  }
+  std::string config;
+  Writer(config).put<uint32_t>(threads_per_worker).put<uint64_t>(memory_limit);
+  for (unsigned w = 0; w < size(); ++w) {
+    send(w, kConfig, config);
+    workers_[w].last_heard = Clock::now();
+  }
+}
+
+void Cluster::say_hello() {
+  const auto deadline = Clock::now() + kHelloPatience;
+  std::string in;
+  for (size_t heard = 0; heard < workers_.size();) {
+    int flag = 0;
+    MPI_Status st;
+    MPI_Iprobe(MPI_ANY_SOURCE, kHello, comm_, &flag, &st);
+    if (!flag) {
+      if (Clock::now() > deadline) {
+        throw InfrastructureError(
+            fmt::format("{} of {} worker ranks did not start within {} s", workers_.size() - heard,
+                        workers_.size(), kHelloPatience.count()));
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+      continue;
+    }
+    int n = 0;
+    MPI_Get_count(&st, MPI_BYTE, &n);
+    in.resize(static_cast<size_t>(n));
+    MPI_Recv(in.data(), n, MPI_BYTE, st.MPI_SOURCE, kHello, comm_, MPI_STATUS_IGNORE);
+    Reader r(in);
+    WorkerRank& w = workers_[static_cast<unsigned>(launched_ ? st.MPI_SOURCE - 1 : st.MPI_SOURCE)];
+    w.pid = r.get<int32_t>();
+    w.host = r.get_string();
+    w.local = w.host == host_name();
+    ++heard;
+  }
+}
+
+Cluster::~Cluster() {
+  if (!ended_ && !launched_) goodbye();
+}
+
+void Cluster::goodbye() {
+  for (unsigned w = 0; w < size(); ++w) send(w, kStop, {});
+  while (!sends_.empty()) progress_sends();
+  MPI_Comm_disconnect(&comm_);
+  ended_ = true;
+  // Wait (briefly) until they have gone: if this process ended first, Open MPI's daemon would
+  // kill them in the middle of their goodbye and report that as a failure.
+  const auto until = Clock::now() + std::chrono::seconds(1);
+  for (const WorkerRank& r : workers_) {
+    while (r.local && proc_state(r.pid).state != 0 && proc_state(r.pid).state != 'Z' &&
+           Clock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::microseconds(500));
+    }
+  }
+}
+
+void Cluster::send(unsigned w, Tag tag, std::string bytes) {
+  sends_.emplace_back();
+  auto& [request, buffer] = sends_.back();
+  buffer = std::move(bytes);
+  MPI_Isend(buffer.data(), static_cast<int>(buffer.size()), MPI_BYTE, rank_of(w), tag, comm_,
+            &request);
+}
+
+bool Cluster::progress_sends() {
+  bool any = false;
+  while (!sends_.empty()) {
+    int done = 0;
+    MPI_Test(&sends_.front().first, &done, MPI_STATUS_IGNORE);
+    if (!done) break;
+    sends_.pop_front();
+    any = true;
+  }
+  return any;
+}
+
+std::optional<Cluster::Message> Cluster::receive(std::string& into) {
+  int flag = 0;
+  MPI_Status st;
+  MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, comm_, &flag, &st);
+  if (!flag) return std::nullopt;
+  int n = 0;
+  MPI_Get_count(&st, MPI_BYTE, &n);
+  into.resize(static_cast<size_t>(n));
+  MPI_Recv(into.data(), n, MPI_BYTE, st.MPI_SOURCE, st.MPI_TAG, comm_, MPI_STATUS_IGNORE);
+  const unsigned w = static_cast<unsigned>(launched_ ? st.MPI_SOURCE - 1 : st.MPI_SOURCE);
+  if (w >= size()) return receive(into);  // a rank this scheduler does not use
+  workers_[w].last_heard = Clock::now();
+  return Message{w, st.MPI_TAG};
+}
+
+std::optional<Cluster::Death> Cluster::check_workers() {
+  const auto now = Clock::now();
+  for (unsigned w = 0; w < size(); ++w) {
+    WorkerRank& r = workers_[w];
+    if (!r.local) {
+      if (now - r.last_heard > kSilentDead) {
+        return Death{w, fmt::format("has not been heard from for {:.1f} s (its host or its "
+                                    "network failed, or it is stopped)",
+                                    std::chrono::duration<double>(now - r.last_heard).count())};
+      }
+      continue;
+    }
+    const ProcState s = proc_state(r.pid);
+    if (s.state == 0) {
+      return Death{w, "ended without a word (killed by SIGKILL, or it exited; Open MPI's daemon "
+                      "reaped it, so its status is not known here)"};
+    }
+    if (s.state == 'Z') {
+      const int st = s.exit_status;
+      return Death{w, WIFSIGNALED(st) ? describe_signal(WTERMSIG(st))
+                                      : fmt::format("exited with status {}", WEXITSTATUS(st))};
+    }
+    if (s.state != 'T') {
+      r.stopped_since.reset();
+      continue;
+    }
+    if (!r.stopped_since) r.stopped_since = now;
+    if (now - *r.stopped_since >= kStoppedDead) {
+      ::kill(r.pid, SIGKILL);
+      return Death{w, fmt::format("was stopped (state T, e.g. by SIGSTOP) for {} s and has been "
+                                  "killed",
+                                  std::chrono::duration_cast<std::chrono::seconds>(kStoppedDead)
+                                      .count())};
+    }
+  }
+  return std::nullopt;
+}
+
+Cluster::Death Cluster::death_from_note(unsigned w, int sig, const std::string& what) const {
+  return {w, sig == 0 ? what : describe_signal(sig)};
+}
+
+void Cluster::stop_early(bool someone_died) {
+  broken_ = true;  // a new cluster for the next run
+  if (launched_ || ended_) return;
+  if (!someone_died) {
+    // Everyone answers: a goodbye ends them within milliseconds, and Open MPI sees normal ends.
+    goodbye();
+    return;
+  }
+  ended_ = true;
+  note_broken_cluster();
+  for (const WorkerRank& r : workers_) {
+    if (r.local && r.pid > 0) ::kill(r.pid, SIGKILL);
+  }
+}
+
+std::string Cluster::describe(unsigned w) const {
+  const WorkerRank& r = workers_[w];
+  return fmt::format("worker {} (rank {} on host {}, pid {})", w, r.rank, r.host, r.pid);
+}
+
+}  // namespace schedlab::distributed

@@ -1,0 +1,81 @@
+// The worker ranks one distributed scheduler uses, seen from the scheduling rank: spawned for
+// it (a local cluster) or the first ranks of a launched world. Sends never block (a large
+// argument and a large result may cross), messages are read one at a time, and a worker's
+// death is noticed by its own note (a fatal signal), by its pid on this host, or by its
+// silence elsewhere.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <deque>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "schedlab/schedulers/distributed/protocol.hpp"
+#include "schedlab/schedulers/distributed/runtime.hpp"
+
+namespace schedlab::distributed {
+
+struct WorkerRank {
+  int rank = 0;  // in the communicator
+  pid_t pid = 0;
+  std::string host;
+  bool local = false;  // on this host: its pid can be checked
+  std::chrono::steady_clock::time_point last_heard{};
+  std::optional<std::chrono::steady_clock::time_point> stopped_since{};  // state T (SIGSTOP)
+};
+
+class Cluster {
+ public:
+  Cluster(unsigned workers, unsigned threads_per_worker, uint64_t memory_limit);
+  ~Cluster();
+  Cluster(const Cluster&) = delete;
+  Cluster& operator=(const Cluster&) = delete;
+
+  unsigned size() const { return static_cast<unsigned>(workers_.size()); }
+  const WorkerRank& worker(unsigned w) const { return workers_[w]; }
+  bool broken() const { return broken_; }
+  bool launched() const { return launched_; }
+
+  void send(unsigned w, Tag tag, std::string bytes);
+  bool progress_sends();
+  // The next message from any worker, if one has arrived: its worker and tag, bytes in `into`.
+  struct Message {
+    unsigned worker;
+    int tag;
+  };
+  std::optional<Message> receive(std::string& into);
+
+  // How a worker ended, when one has: "was killed by signal 9 (Killed)"...
+  struct Death {
+    unsigned worker;
+    std::string how;
+  };
+  // A worker whose process is gone or stopped (on this host) or silent (elsewhere).
+  std::optional<Death> check_workers();
+  // From a worker's note: signal 0 means its own reason (the memory limit) is in `what`.
+  Death death_from_note(unsigned w, int sig, const std::string& what) const;
+
+  // Ends the cluster after a run that stopped early: workers that answer are told to leave
+  // (they do at once, abandoning their tasks); after a death, the rest are killed where they
+  // can be and the cluster is left without the goodbye that would wait for the dead.
+  void stop_early(bool someone_died);
+
+  std::string describe(unsigned w) const;  // "worker 1 (rank 2 on host vm, pid 1234)"
+
+ private:
+  void say_hello();
+  void goodbye();  // tells every worker to leave and waits until they have
+  int rank_of(unsigned w) const { return launched_ ? static_cast<int>(w) + 1 : static_cast<int>(w); }
+
+  MPI_Comm comm_ = MPI_COMM_NULL;
+  bool launched_ = false;
+  bool broken_ = false;  // the next run needs a new cluster
+  bool ended_ = false;   // no goodbye is due (said, or impossible)
+  std::vector<WorkerRank> workers_;
+  std::deque<std::pair<MPI_Request, std::string>> sends_;
+};
+
+}  // namespace schedlab::distributed

@@ -1,0 +1,356 @@
+// distributed: tasks run on worker ranks of an MPI job, each with a pool of threads; the
+// scheduling core runs here, on the scheduling rank, through the split path (gather_args, then
+// task_ran or task_failed), as for `processes`. Arguments and results travel in the binary
+// value encoding, batched per worker and per round.
+//
+// Dispatch: ready tasks go, oldest first, to the worker with the fewest in flight. While tasks
+// are short a worker holds several per thread (it picks the next up without waiting for us);
+// a task that sleeps, or any task once tasks are seen to take long, goes only to a worker with
+// an idle thread, so slow tasks are scheduled greedily, as the predictions assume.
+// Lanes (the trace's workers): worker w's thread t is lane w * threads + t.
+//
+// Faults: a worker's note (a fatal signal), its pid (on this host) or its silence (elsewhere)
+// fails the run within milliseconds of the death; a run that stops for any reason does not
+// wait for the tasks in flight, and the cluster is replaced before the next run.
+#include <fmt/format.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <thread>
+
+#include "schedlab/core/value_codec.hpp"
+#include "schedlab/schedulers/cpu_relax.hpp"
+#include "schedlab/schedulers/distributed/cluster.hpp"
+#include "schedlab/schedulers/scheduler.hpp"
+#include "schedlab/schedulers/wire.hpp"
+
+namespace schedlab {
+namespace distributed {
+namespace {
+
+constexpr unsigned kMaxBatch = 64;  // tasks in flight per thread while tasks are short
+constexpr double kShortTaskUs = 20;
+constexpr auto kLivenessCheck = std::chrono::milliseconds(5);
+constexpr auto kBlameSilentDeath = std::chrono::milliseconds(300);
+
+int64_t ns_since_epoch(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+Clock::time_point from_ns(int64_t ns) { return Clock::time_point(std::chrono::nanoseconds(ns)); }
+
+class DistributedScheduler final : public Scheduler {
+ public:
+  explicit DistributedScheduler(const SchedulerConfig& config) : config_(config) { restart(); }
+  unsigned workers() const override { return config_.workers * config_.threads_per_worker; }
+  std::vector<int> worker_pids() override {
+    ready_cluster();
+    std::vector<int> out;
+    for (unsigned w = 0; w < cluster_->size(); ++w) {
+      if (cluster_->worker(w).local) out.push_back(cluster_->worker(w).pid);
+    }
+    return out;
+  }
+
+  void run(Execution& ex) override {
+    std::unique_lock<std::mutex> world;
+    if (launched_workers() > 0) world = std::unique_lock(launched_world_mutex());
+    ready_cluster();
+    Run r(*this, ex, ++runs_);
+    r.loop();
+  }
+
+ private:
+  void ready_cluster() {
+    if (cluster_->broken()) restart();
+  }
+  void restart() {
+    cluster_.reset();
+    cluster_ = std::make_unique<Cluster>(config_.workers, config_.threads_per_worker,
+                                         config_.memory_limit);
+  }
+
+  class Run {
+   public:
+    Run(DistributedScheduler& s, Execution& ex, uint32_t id)
+        : cluster_(*s.cluster_),
+          ex_(ex),
+          id_(id),
+          threads_(s.config_.threads_per_worker),
+          in_flight_(cluster_.size()),
+          batches_(cluster_.size()) {
+      ready_.assign(ex.roots().begin(), ex.roots().end());
+    }
+
+    void loop() {
+      for (;;) {
+        if (!ex_.stopped()) dispatch();
+        const bool got = collect();
+        if (ex_.stopped() && total_in_flight_ > 0) abandon_in_flight();
+        if (total_in_flight_ == 0 && (ready_.empty() || ex_.stopped())) break;
+        if (got)
+          idle_rounds_ = 0;
+        else
+          wait();
+      }
+      RunStats& st = ex_.stats();
+      st.bytes_to_workers += bytes_to_;
+      st.bytes_from_workers += bytes_from_;
+      st.serialise_ms += serialise_ns_ / 1e6;
+    }
+
+   private:
+    bool slow_tasks() const { return completed_ > 0 && run_ns_ / completed_ > kShortTaskUs * 1e3; }
+
+    void dispatch() {
+      while (!ready_.empty()) {
+        const NodeId n = ready_.front();
+        const bool greedy = ex_.graph().options(n).sleep_us > 0 || slow_tasks();
+        unsigned best = 0;
+        for (unsigned w = 1; w < in_flight_.size(); ++w) {
+          if (in_flight_[w].size() < in_flight_[best].size()) best = w;
+        }
+        if (in_flight_[best].size() >= threads_ * (greedy ? 1u : kMaxBatch)) break;
+        try {
+          add_task(best, n);
+        } catch (const CodecError& e) {
+          ready_.pop_front();
+          ex_.fail_task(n, fmt::format("cannot send the arguments to a worker: {}", e.what()));
+          break;
+        }
+        ready_.pop_front();
+        in_flight_[best].push_back(n);
+        ++total_in_flight_;
+        show_lanes(best);
+      }
+      for (unsigned w = 0; w < batches_.size(); ++w) {
+        if (batches_[w].empty()) continue;
+        cluster_.send(w, kTasks, std::move(batches_[w]));
+        batches_[w] = {};
+      }
+    }
+
+    // Appends task n to worker w's batch (or sends it alone when its arguments are large).
+    void add_task(unsigned w, NodeId n) {
+      const Graph& g = ex_.graph();
+      const int64_t t0 = ns_since_epoch(Clock::now());
+      ex_.gather_args(n, args_);
+      Value list(
+          List(std::make_move_iterator(args_.begin()), std::make_move_iterator(args_.end())));
+      args_.clear();
+      const size_t size = encoded_size(list);
+      const bool alone = size >= kAloneBytes;
+      std::string single;
+      std::string& out = alone ? single : batches_[w];
+      Writer(out, /*append=*/true)
+          .put(id_)
+          .put(n)
+          .put_string(g.op(n)->name)
+          .put(g.options(n).sleep_us)
+          .put(static_cast<uint8_t>(static_cast<uint8_t>(g.options(n).lock) |
+                                    (ex_.locks().gil ? kGilBit : 0)))
+          .put(static_cast<uint64_t>(size));
+      const size_t at = out.size();
+      out.resize(at + size);
+      encode_into(list, out.data() + at);
+      if (alone) cluster_.send(w, kTasks, std::move(single));
+      bytes_to_ += size;
+      serialise_ns_ += ns_since_epoch(Clock::now()) - t0;
+    }
+
+    // Tells the core which task each of worker w's threads runs (for --task-timeout): the
+    // first `threads` in flight.
+    void show_lanes(unsigned w) {
+      for (unsigned t = 0; t < threads_; ++t) {
+        if (t < in_flight_[w].size())
+          ex_.task_began(w * threads_ + t, in_flight_[w][t]);
+        else
+          ex_.worker_idle(w * threads_ + t);
+      }
+    }
+
+    bool collect() {
+      cluster_.progress_sends();
+      bool got = false;
+      for (int i = 0; i < 64; ++i) {
+        auto m = cluster_.receive(in_);
+        if (!m) break;
+        got = true;
+        handle(m->worker, m->tag);
+      }
+      return got;
+    }
+
+    void handle(unsigned w, int tag) {
+      Reader r(in_);
+      switch (tag) {
+        case kResults:
+          while (!r.at_end()) handle_result(w, r);
+          break;
+        case kLock:
+          lock_requests_.push_back({w, r.get<uint32_t>()});
+          if (lock_requests_.size() == 1) grant();
+          break;
+        case kUnlock:
+          if (!lock_requests_.empty()) lock_requests_.pop_front();
+          if (!lock_requests_.empty()) grant();
+          break;
+        case kDeath: {
+          const int sig = r.get<int32_t>();
+          const std::string what(r.get_string());
+          on_death_note(w, sig, what);
+          break;
+        }
+        default:  // heartbeats: being heard is all they are for
+          break;
+      }
+    }
+
+    // The cluster-wide `global` lock: first come, first served.
+    void grant() {
+      std::string m;
+      Writer(m).put(lock_requests_.front().second);
+      cluster_.send(lock_requests_.front().first, kGrant, std::move(m));
+    }
+
+    void handle_result(unsigned w, Reader& r) {
+      const auto type = static_cast<ResultType>(r.get<uint8_t>());
+      const auto run = r.get<uint32_t>();
+      const auto n = r.get<uint32_t>();
+      const auto thread = r.get<uint32_t>();
+      const auto start = r.get<int64_t>(), end = r.get<int64_t>();
+      const auto worker_serialise = r.get<int64_t>();
+      const auto lock_wait = r.get<int64_t>(), gil_wait = r.get<int64_t>();
+      const std::string_view payload = r.get_bytes(r.get<uint64_t>());
+      auto& flight = in_flight_[w];
+      auto it = std::find(flight.begin(), flight.end(), n);
+      if (run != id_ || it == flight.end()) return;  // from an abandoned run
+      flight.erase(it);
+      --total_in_flight_;
+      show_lanes(w);
+      serialise_ns_ += worker_serialise;
+      const TaskEvent ran{n,
+                          w * threads_ + std::min(thread, threads_ - 1),
+                          cluster_.worker(w).pid,
+                          from_ns(start),
+                          from_ns(end),
+                          false,
+                          lock_wait / 1e6,
+                          gil_wait / 1e6};
+      if (type == ResultType::task_error) {
+        ex_.task_failed(ran, std::string(payload));
+        return;
+      }
+      if (type != ResultType::ok) {
+        ex_.fail_infrastructure(fmt::format("{} while running task '{}': {}", cluster_.describe(w),
+                                            ex_.graph().key(n), payload));
+        return;
+      }
+      const int64_t t0 = ns_since_epoch(Clock::now());
+      bytes_from_ += payload.size();
+      Value result = decode(payload);
+      serialise_ns_ += ns_since_epoch(Clock::now()) - t0;
+      ++completed_;
+      run_ns_ += static_cast<double>(end - start);
+      became_ready_.clear();
+      ex_.task_ran(ran, std::move(result), became_ready_);
+      ready_.insert(ready_.end(), became_ready_.begin(), became_ready_.end());
+    }
+
+    void on_death_note(unsigned w, int sig, const std::string& what) {
+      if (sig == 0 && !in_flight_[w].empty()) {
+        // Its memory limit: the task it was running fails, naming the worker.
+        const NodeId n = in_flight_[w].front();
+        const TaskEvent ran{n, w * threads_, cluster_.worker(w).pid, Clock::now(), Clock::now()};
+        ex_.task_failed(ran, fmt::format("{}: {}", cluster_.describe(w), what));
+        forget(w, true);
+        return;
+      }
+      if (sig == SIGTERM) {
+        // When one rank dies, Open MPI ends the others with SIGTERM: blame the one that died
+        // silently (SIGKILL), if there is one, rather than a bystander.
+        const auto until = Clock::now() + kBlameSilentDeath;
+        while (Clock::now() < until) {
+          if (auto d = cluster_.check_workers()) {
+            fail_on_death(*d);
+            return;
+          }
+          std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        }
+      }
+      fail_on_death(cluster_.death_from_note(w, sig, what));
+    }
+
+    void wait() {
+      // A chain's answer comes within microseconds: look again at once for a while, then
+      // sleep briefly between looks.
+      if (++idle_rounds_ < 4096) {
+        cpu_relax();
+      } else {
+        std::this_thread::sleep_for(std::chrono::microseconds(std::min(200u, idle_rounds_ / 4096)));
+      }
+      if (Clock::now() - last_check_ < kLivenessCheck) return;
+      last_check_ = Clock::now();
+      if (auto death = cluster_.check_workers()) fail_on_death(*death);
+    }
+
+    void fail_on_death(const Cluster::Death& d) {
+      std::string task = "no task";
+      if (!in_flight_[d.worker].empty()) {
+        const NodeId n = in_flight_[d.worker].front();
+        task = fmt::format("task '{}' (op {})", ex_.graph().key(n), ex_.graph().op(n)->name);
+      }
+      ex_.fail_infrastructure(
+          fmt::format("{} {} while running {}", cluster_.describe(d.worker), d.how, task));
+      forget(d.worker, true);
+    }
+
+    // Worker w's tasks will not answer.
+    void forget(unsigned w, bool died) {
+      died_ = died_ || died;
+      total_in_flight_ -= in_flight_[w].size();
+      in_flight_[w].clear();
+      show_lanes(w);
+    }
+
+    // The run has stopped: tasks in flight will not be used, and are not waited for.
+    void abandon_in_flight() {
+      for (unsigned w = 0; w < in_flight_.size(); ++w) forget(w, false);
+      cluster_.stop_early(died_);
+    }
+
+    Cluster& cluster_;
+    Execution& ex_;
+    const uint32_t id_;
+    const unsigned threads_;
+    std::deque<NodeId> ready_;
+    std::vector<std::vector<NodeId>> in_flight_;
+    std::vector<std::string> batches_;
+    std::deque<std::pair<unsigned, uint32_t>> lock_requests_;  // holder first
+    std::vector<NodeId> became_ready_;
+    std::vector<Value> args_;
+    std::string in_;
+    size_t total_in_flight_ = 0;
+    bool died_ = false;
+    unsigned idle_rounds_ = 0;
+    Clock::time_point last_check_ = Clock::now();
+    uint64_t bytes_to_ = 0, bytes_from_ = 0, completed_ = 0;
+    double run_ns_ = 0;
+    int64_t serialise_ns_ = 0;
+  };
+
+  SchedulerConfig config_;
+  std::unique_ptr<Cluster> cluster_;
+  uint32_t runs_ = 0;
+};
+
+}  // namespace
+}  // namespace distributed
+
+std::unique_ptr<Scheduler> make_distributed_scheduler(const SchedulerConfig& config) {
+  return std::make_unique<distributed::DistributedScheduler>(config);
+}
+
+}  // namespace schedlab
