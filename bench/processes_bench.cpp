@@ -1,5 +1,8 @@
-// The processes scheduler: per-task cost on the four shapes (always the full path: values have
-// to be encoded and moved), pool start-up, and moving a 100 MB array to a worker and back.
+// The schedulers that run tasks in other processes, processes and distributed (worker ranks of
+// MPI, spawned as a local cluster): per-task cost on the four shapes (always the full path:
+// values have to be encoded and moved), side by side in one binary; for processes also pool
+// start-up and moving a 100 MB array to a worker and back. distributed runs over shared memory;
+// set OMPI_MCA_btl=tcp,self in the environment for the TCP figures (what crosses machines).
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -15,9 +18,9 @@
 namespace schedlab::bench {
 namespace {
 
-void processes_shape(benchmark::State& state, std::string shape_name) {
+void other_process_shape(benchmark::State& state, std::string scheduler, std::string shape_name) {
   const BuiltShape& s = shape(shape_name);
-  ComputeOptions options{.scheduler = "processes", .workers = kWorkers};
+  ComputeOptions options{.scheduler = scheduler, .workers = kWorkers};
   compute(s.graph, s.targets, options);  // the pool is started once, outside the loop
   for (auto _ : state) {
     auto result = compute(s.graph, s.targets, options);
@@ -80,11 +83,14 @@ void processes_transfer(benchmark::State& state) {
 }
 
 [[maybe_unused]] const bool registered = [] {
-  for (const char* shape_name : kShapes) {
-    benchmark::RegisterBenchmark((std::string("processes/") + shape_name).c_str(), processes_shape,
-                                 shape_name)
-        ->Unit(benchmark::kMillisecond)
-        ->UseRealTime();
+  for (const char* scheduler : {"processes", "distributed"}) {
+    if (!SchedulerRegistry::global().has(scheduler)) continue;
+    for (const char* shape_name : kShapes) {
+      benchmark::RegisterBenchmark((std::string(scheduler) + "/" + shape_name).c_str(),
+                                   other_process_shape, scheduler, shape_name)
+          ->Unit(benchmark::kMillisecond)
+          ->UseRealTime();
+    }
   }
   benchmark::RegisterBenchmark("processes/chain_busy", processes_chain_busy)
       ->ArgName("busy_loops")

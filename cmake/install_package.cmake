@@ -6,6 +6,7 @@ include(CMakePackageConfigHelpers)
 
 set(SCHEDLAB_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/schedlab)
 set(SCHEDLAB_WITH_OPENMP ${OpenMP_CXX_FOUND})
+set(SCHEDLAB_WITH_MPI ${MPI_C_FOUND})
 install(EXPORT schedlabTargets NAMESPACE schedlab:: DESTINATION ${SCHEDLAB_CMAKE_DIR})
 configure_package_config_file(cmake/schedlabConfig.cmake.in
   ${PROJECT_BINARY_DIR}/schedlabConfig.cmake INSTALL_DESTINATION ${SCHEDLAB_CMAKE_DIR})

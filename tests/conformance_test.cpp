@@ -29,16 +29,30 @@ using namespace std::chrono_literals;
 struct Config {
   std::string scheduler;
   unsigned workers;
+  unsigned threads = 1;  // per worker, for schedulers of processes of threads
+
+  std::string name() const {
+    return scheduler + "_" + std::to_string(workers) +
+           (threads > 1 ? "x" + std::to_string(threads) : "");
+  }
+  // Whether some of its workers are threads of one process (and share its lock and GIL).
+  bool workers_share_a_process() const {
+    MachineModel m = SchedulerRegistry::global().info(scheduler).machine(workers, false, threads);
+    return m.workers > m.process_count();
+  }
 };
 
 void PrintTo(const Config& c, std::ostream* os) {
-  *os << c.scheduler << "/" << c.workers;
+  *os << c.name();
 }
 
 std::vector<Config> configs() {
   std::vector<Config> out;
   for (const SchedulerInfo* s : SchedulerRegistry::global().list()) {
-    for (unsigned w : {1u, 2u, 4u}) out.push_back({s->name, w});
+    for (unsigned w : {1u, 2u, 4u}) {
+      out.push_back({s->name, w});
+      if (s->traits.processes == ProcessModel::processes_of_threads) out.push_back({s->name, w, 2});
+    }
   }
   return out;
 }
@@ -49,6 +63,7 @@ class Conformance : public ::testing::TestWithParam<Config> {
     ComputeOptions o;
     o.scheduler = GetParam().scheduler;
     o.workers = GetParam().workers;
+    o.threads_per_worker = GetParam().threads;
     o.trace = trace;
     return o;
   }
@@ -67,7 +82,8 @@ TEST_P(Conformance, SlowArithmetic) {
   ComputeResult res = compute(r, options());
   EXPECT_EQ(res.values[0], Value(-1.6));
   EXPECT_EQ(res.stats.tasks_run, 4u);
-  EXPECT_EQ(res.workers, GetParam().scheduler == "sync" ? 1u : GetParam().workers);
+  EXPECT_EQ(res.workers,
+            GetParam().scheduler == "sync" ? 1u : GetParam().workers * GetParam().threads);
 }
 
 TEST_P(Conformance, ListsLiteralsAndSharedTargets) {
@@ -165,7 +181,8 @@ TEST_P(Conformance, NoNewTasksStartAfterAFailure) {
   ASSERT_NE(watch.failed_at, Clock::time_point::max());
   size_t late = std::count_if(watch.starts.begin(), watch.starts.end(),
                               [&](Clock::time_point t) { return t > watch.failed_at + 20ms; });
-  EXPECT_LE(late, GetParam().workers) << watch.starts.size() << " tasks finished in all";
+  EXPECT_LE(late, GetParam().workers * GetParam().threads)
+      << watch.starts.size() << " tasks finished in all";
 }
 
 TEST_P(Conformance, IntermediatesAreReleased) {
@@ -272,12 +289,10 @@ TEST_P(Conformance, TraceSeparatesWaitingFromWorking) {
     EXPECT_EQ(e.gil_wait_ms, 0);
     lock_wait += e.lock_wait_ms;
   }
-  const SchedulerTraits& traits = SchedulerRegistry::global().info(GetParam().scheduler).traits;
   // On a busy machine one worker may take both tasks, one after the other: nobody waits then.
   const bool overlapped =
       res.trace[1].start < res.trace[0].end && res.trace[0].start < res.trace[1].end;
-  const bool take_turns =
-      overlapped && res.workers > 1 && traits.processes != ProcessModel::process_per_worker;
+  const bool take_turns = overlapped && GetParam().workers_share_a_process();
   if (take_turns) {
     // The later task waited from its start until the other let go of the lock: as long as they
     // overlapped (less than 30 ms when the later one started late on a busy machine).
@@ -303,8 +318,7 @@ TEST_P(Conformance, TraceRecordsWaitingForTheGil) {
   ComputeResult res = compute({a, b}, o);
   double gil_wait = 0;
   for (const TaskEvent& e : res.trace) gil_wait += e.gil_wait_ms;
-  const SchedulerTraits& traits = SchedulerRegistry::global().info(GetParam().scheduler).traits;
-  if (res.workers > 1 && traits.processes != ProcessModel::process_per_worker) {
+  if (GetParam().workers_share_a_process()) {
     EXPECT_GE(gil_wait, 10);  // one GIL for both threads: they take turns
   } else {
     EXPECT_LT(gil_wait, 10);
@@ -312,9 +326,7 @@ TEST_P(Conformance, TraceRecordsWaitingForTheGil) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Schedulers, Conformance, ::testing::ValuesIn(configs()),
-                         [](const auto& p) {
-                           return p.param.scheduler + "_" + std::to_string(p.param.workers);
-                         });
+                         [](const auto& p) { return p.param.name(); });
 
 class DeepChain : public ::testing::TestWithParam<std::string> {};
 
@@ -436,7 +448,7 @@ TEST_P(Conformance, StartTimesFollowTheDeclaredPolicy) {
   // Start the pool first: its start-up is not part of any policy.
   compute(policy_graphs(1)[0].graph, policy_graphs(1)[0].targets, options());
   for (PolicyGraph& p : policy_graphs(unit)) {
-    Prediction predicted = predict(p.graph, p.targets, {}, info.machine(GetParam().workers, false));
+    Prediction predicted = predict(p.graph, p.targets, {}, info.machine(GetParam().workers, false, GetParam().threads));
     ASSERT_EQ(predicted.schedule.size(), p.graph.size()) << p.name;
     ComputeResult r = compute(p.graph, p.targets, options(true));
     std::vector<double> started(p.graph.size(), -1);

@@ -137,19 +137,25 @@ Cluster::~Cluster() {
 }
 
 void Cluster::goodbye() {
-  for (unsigned w = 0; w < size(); ++w) send(w, kStop, {});
-  while (!sends_.empty()) progress_sends();
-  MPI_Comm_disconnect(&comm_);
   ended_ = true;
-  // Wait (briefly) until they have gone: if this process ended first, Open MPI's daemon would
-  // kill them in the middle of their goodbye and report that as a failure.
+  for (unsigned w = 0; w < size(); ++w) send(w, kStop, {});
   const auto until = Clock::now() + std::chrono::seconds(1);
+  while (!sends_.empty() && Clock::now() < until) progress_sends();
+  // Wait (briefly) until they have gone: if this process ended first, Open MPI's daemon would
+  // kill them in the middle of their goodbye and report that as a failure. A worker leaves
+  // within milliseconds, even while a task runs (its watch thread answers); one that does not
+  // (stopped) is killed.
   for (const WorkerRank& r : workers_) {
-    while (r.local && proc_state(r.pid).state != 0 && proc_state(r.pid).state != 'Z' &&
-           Clock::now() < until) {
+    if (!r.local || r.pid <= 0) continue;
+    auto state = [&] { return proc_state(r.pid).state; };
+    while (state() != 0 && state() != 'Z' && Clock::now() < until) {
       std::this_thread::sleep_for(std::chrono::microseconds(500));
     }
+    if (state() != 0 && state() != 'Z') ::kill(r.pid, SIGKILL);
   }
+  // No MPI_Comm_disconnect: it would wait for every worker, the dead ones too. The workers
+  // have finalized; the communicator is only freed.
+  MPI_Comm_free(&comm_);
 }
 
 void Cluster::send(unsigned w, Tag tag, std::string bytes) {
@@ -231,17 +237,8 @@ Cluster::Death Cluster::death_from_note(unsigned w, int sig, const std::string& 
 
 void Cluster::stop_early(bool someone_died) {
   broken_ = true;  // a new cluster for the next run
-  if (launched_ || ended_) return;
-  if (!someone_died) {
-    // Everyone answers: a goodbye ends them within milliseconds, and Open MPI sees normal ends.
-    goodbye();
-    return;
-  }
-  ended_ = true;
-  note_broken_cluster();
-  for (const WorkerRank& r : workers_) {
-    if (r.local && r.pid > 0) ::kill(r.pid, SIGKILL);
-  }
+  if (someone_died) note_broken_cluster();
+  if (!launched_ && !ended_) goodbye();
 }
 
 std::string Cluster::describe(unsigned w) const {

@@ -58,16 +58,16 @@ class Cluster {
   // From a worker's note: signal 0 means its own reason (the memory limit) is in `what`.
   Death death_from_note(unsigned w, int sig, const std::string& what) const;
 
-  // Ends the cluster after a run that stopped early: workers that answer are told to leave
-  // (they do at once, abandoning their tasks); after a death, the rest are killed where they
-  // can be and the cluster is left without the goodbye that would wait for the dead.
+  // Ends the cluster after a run that stopped early: its workers are told to leave (they do at
+  // once, abandoning their tasks); the next run gets a new cluster. Under a launcher the ranks
+  // stay (they finish what they were given first).
   void stop_early(bool someone_died);
 
   std::string describe(unsigned w) const;  // "worker 1 (rank 2 on host vm, pid 1234)"
 
  private:
   void say_hello();
-  void goodbye();  // tells every worker to leave and waits until they have
+  void goodbye();  // tells every worker to leave and waits (briefly) until they have
   int rank_of(unsigned w) const { return launched_ ? static_cast<int>(w) + 1 : static_cast<int>(w); }
 
   MPI_Comm comm_ = MPI_COMM_NULL;

@@ -13,6 +13,7 @@
 // fails the run within milliseconds of the death; a run that stops for any reason does not
 // wait for the tasks in flight, and the cluster is replaced before the next run.
 #include <fmt/format.h>
+#include <sched.h>
 #include <signal.h>
 
 #include <algorithm>
@@ -22,7 +23,6 @@
 #include <thread>
 
 #include "schedlab/core/value_codec.hpp"
-#include "schedlab/schedulers/cpu_relax.hpp"
 #include "schedlab/schedulers/distributed/cluster.hpp"
 #include "schedlab/schedulers/scheduler.hpp"
 #include "schedlab/schedulers/wire.hpp"
@@ -286,10 +286,10 @@ class DistributedScheduler final : public Scheduler {
     void wait() {
       // A chain's answer comes within microseconds: look again at once for a while, then
       // sleep briefly between looks.
-      if (++idle_rounds_ < 4096) {
-        cpu_relax();
+      if (++idle_rounds_ < 20000) {
+        sched_yield();  // see worker_rank.cpp: the one we wait for may need this CPU
       } else {
-        std::this_thread::sleep_for(std::chrono::microseconds(std::min(200u, idle_rounds_ / 4096)));
+        std::this_thread::sleep_for(std::chrono::microseconds(std::min(200u, idle_rounds_ / 20000)));
       }
       if (Clock::now() - last_check_ < kLivenessCheck) return;
       last_check_ = Clock::now();

@@ -15,7 +15,7 @@
 namespace schedlab {
 namespace distributed {
 
-[[noreturn]] void serve_parent(MPI_Comm comm, int parent_rank, bool launched);  // worker_rank.cpp
+[[noreturn]] void serve_parent(MPI_Comm comm, int parent_rank);  // worker_rank.cpp
 
 namespace {
 
@@ -115,11 +115,11 @@ void serve_if_distributed_worker(int, char**) {
   distributed::ensure_mpi();
   MPI_Comm parent = MPI_COMM_NULL;
   MPI_Comm_get_parent(&parent);
-  if (parent != MPI_COMM_NULL) distributed::serve_parent(parent, 0, false);
+  if (parent != MPI_COMM_NULL) distributed::serve_parent(parent, 0);
   int rank = 0, size = 1;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &size);
-  if (rank > 0) distributed::serve_parent(MPI_COMM_WORLD, 0, true);
+  if (rank > 0) distributed::serve_parent(MPI_COMM_WORLD, 0);
   distributed::g_launched_workers = size - 1;
 }
 

@@ -1,13 +1,17 @@
-// The life of a worker rank: its main thread talks to the parent (the only thread that calls
-// MPI), a pool of task threads runs ops. Ops are found by name in this process's registry.
+// The life of a worker rank. Its main thread receives tasks from the parent and sends results
+// back. With one thread per worker it runs each task itself (a chain's hand-off is then one
+// message each way, no thread in between); with more, a pool of task threads runs them and
+// the main thread relays. Ops are found by name in this process's registry.
 //
-// The comm thread never runs a task, so it always answers: it relays lock requests, sends
-// heartbeats, watches the memory limit and, when a task thread hits a fatal signal, tells the
-// parent which signal before the process dies (the parent cannot wait for a process that is
-// not its child, so this note is how it learns the signal).
+// A watch thread never runs a task, so it always answers: it sends heartbeats, watches the
+// memory limit, leaves at once when the parent says stop (even while a task runs), and, when
+// a task hits a fatal signal, tells the parent which signal before the process dies (the
+// parent cannot wait for a process that is not its child, so this note is how it learns it).
+// MPI calls are made under one mutex, never while an op runs, so either thread can finalize.
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -24,7 +28,6 @@
 #include "schedlab/core/errors.hpp"
 #include "schedlab/core/interrupt.hpp"
 #include "schedlab/core/value_codec.hpp"
-#include "schedlab/schedulers/cpu_relax.hpp"
 #include "schedlab/schedulers/distributed/protocol.hpp"
 #include "schedlab/schedulers/distributed/runtime.hpp"
 #include "schedlab/schedulers/task_body.hpp"
@@ -86,7 +89,7 @@ struct Task {
 
 class WorkerRank;
 
-// The cluster-wide `global` lock: asked for through the comm thread, granted by the parent.
+// The cluster-wide `global` lock: asked for from the parent, which grants it.
 class ClusterLock final : public TaskLock {
  public:
   explicit ClusterLock(WorkerRank& w) : w_(w) {}
@@ -101,65 +104,88 @@ thread_local uint32_t t_thread = 0;  // the task thread's index in its rank
 
 class WorkerRank {
  public:
-  WorkerRank(MPI_Comm comm, int parent, bool launched)
-      : comm_(comm), parent_(parent), launched_(launched), global_(*this) {}
+  WorkerRank(MPI_Comm comm, int parent) : comm_(comm), parent_(parent), global_(*this) {}
 
   [[noreturn]] void serve() {
     std::string hello;
     Writer(hello).put<int32_t>(getpid()).put_string(host_name());
-    MPI_Send(hello.data(), static_cast<int>(hello.size()), MPI_BYTE, parent_, kHello, comm_);
-    last_beat_ = Clock::now();
+    send_now(kHello, hello);
+    std::thread([this] { watch(); }).detach();
     std::string in;
     unsigned idle = 0;
     for (;;) {
-      bool busy = progress_sends();
-      int flag = 0;
-      MPI_Status st;
-      MPI_Iprobe(parent_, MPI_ANY_TAG, comm_, &flag, &st);
-      if (flag) {
+      bool busy = false;
+      int tag = -1;
+      {
+        std::lock_guard mpi(mpi_);
+        busy = progress_sends();
+        int flag = 0;
+        MPI_Status st;
+        MPI_Iprobe(parent_, MPI_ANY_TAG, comm_, &flag, &st);
+        if (flag) {
+          tag = st.MPI_TAG;
+          int n = 0;
+          MPI_Get_count(&st, MPI_BYTE, &n);
+          in.resize(static_cast<size_t>(n));
+          MPI_Recv(in.data(), n, MPI_BYTE, parent_, tag, comm_, MPI_STATUS_IGNORE);
+        }
+      }
+      if (tag >= 0) {
         busy = true;
-        int n = 0;
-        MPI_Get_count(&st, MPI_BYTE, &n);
-        in.resize(static_cast<size_t>(n));
-        MPI_Recv(in.data(), n, MPI_BYTE, parent_, st.MPI_TAG, comm_, MPI_STATUS_IGNORE);
-        handle(st.MPI_TAG, in);
+        handle(tag, in);
       }
       if (outbox_size_.load(std::memory_order_acquire) > 0) {
         busy = true;
         flush_outbox();
       }
-      check_signal_note();
-      if (Clock::now() - last_beat_ > kHeartbeatEvery) {
-        last_beat_ = Clock::now();
-        send_small(kHeartbeat, {});
-        if (memory_limit_) check_memory();
-      }
       if (busy) {
         idle = 0;
-      } else if (++idle > 2000) {
+      } else if (++idle > 20000) {
         // Nothing for a while: sleep a little between looks, up to 200 us.
-        usleep(std::min(200u, idle / 1000));
+        usleep(std::min(200u, idle / 20000));
       } else {
-        cpu_relax();
+        // Yield rather than spin: on a machine with fewer cores than spinning threads (the
+        // parent, this thread, task threads) the one we wait for may need this CPU.
+        sched_yield();
       }
     }
   }
 
-  // Called by task threads.
+  // From task threads (pool mode).
   void post_result(std::string record) {
     std::lock_guard lock(out_mutex_);
     results_.push_back(std::move(record));
     outbox_size_.fetch_add(1, std::memory_order_release);
   }
-  void post_control(Tag tag, uint32_t thread) {
-    std::lock_guard lock(out_mutex_);
-    control_.emplace_back(tag, thread);
-    outbox_size_.fetch_add(1, std::memory_order_release);
-  }
-  void wait_grant(uint32_t thread) {
+
+  void take_global_lock() {
+    std::string m;
+    Writer(m).put(t_thread);
+    send_now(kLock, m);
+    if (!pool_) {
+      // Run inline: wait for the grant right here (other messages wait in MPI meanwhile).
+      for (;;) {
+        {
+          std::lock_guard mpi(mpi_);
+          int flag = 0;
+          MPI_Iprobe(parent_, kGrant, comm_, &flag, MPI_STATUS_IGNORE);
+          if (flag) {
+            uint32_t thread = 0;
+            MPI_Recv(&thread, sizeof thread, MPI_BYTE, parent_, kGrant, comm_, MPI_STATUS_IGNORE);
+            return;
+          }
+        }
+        sched_yield();
+      }
+    }
     std::unique_lock lock(grant_mutex_);
-    grant_cv_.wait(lock, [&] { return granted_[thread]; });
-    granted_[thread] = false;
+    grant_cv_.wait(lock, [&] { return granted_[t_thread]; });
+    granted_[t_thread] = false;
+  }
+  void give_back_global_lock() {
+    std::string m;
+    Writer(m).put(t_thread);
+    send_now(kUnlock, m);
   }
 
  private:
@@ -168,13 +194,13 @@ class WorkerRank {
       case kConfig: {
         Reader r(in);
         const auto threads = r.get<uint32_t>();
-        memory_limit_ = r.get<uint64_t>();
-        start_threads(threads);
+        memory_limit_.store(r.get<uint64_t>());
+        start_pool(threads);
         break;
       }
       case kTasks: {
         Reader r(in);
-        std::lock_guard lock(queue_mutex_);
+        std::string batch;
         while (!r.at_end()) {
           Task t;
           t.run = r.get<uint32_t>();
@@ -185,11 +211,22 @@ class WorkerRank {
           t.options.lock = static_cast<LockKind>(lock_and_gil & 0x7f);
           t.gil = (lock_and_gil & kGilBit) != 0;
           t.args = r.get_bytes(r.get<uint64_t>());
-          running_.push_back(t.node);
-          queue_.push_back(std::move(t));
+          if (pool_) {
+            std::lock_guard lock(queue_mutex_);
+            queue_.push_back(std::move(t));
+            continue;
+          }
+          std::string record;
+          run(t, 0, record);
+          add_to_batch(batch, std::move(record));
         }
-        queued_.store(queue_.size(), std::memory_order_release);
-        queue_cv_.notify_all();
+        if (pool_) {
+          std::lock_guard lock(queue_mutex_);
+          queued_.store(queue_.size(), std::memory_order_release);
+          queue_cv_.notify_all();
+        } else if (!batch.empty()) {
+          isend(kResults, std::move(batch));
+        }
         break;
       }
       case kGrant: {
@@ -205,14 +242,48 @@ class WorkerRank {
   }
 
   [[noreturn]] void leave() {
-    // Task threads may still be running abandoned tasks: the process ends under them.
-    if (!launched_) MPI_Comm_disconnect(&comm_);
+    // Tasks still running (abandoned) end with the process; the parent does not wait for them.
+    std::lock_guard mpi(mpi_);  // never released: no MPI call may follow the finalize
     MPI_Finalize();
     _exit(0);
   }
 
-  void start_threads(uint32_t threads) {
-    if (threads == threads_.size()) return;
+  // The watch thread: a fatal signal's note, the parent's stop, heartbeats, the memory limit.
+  void watch() {
+    auto last_beat = Clock::now();
+    for (;;) {
+      pollfd p{g_signal_pipe[0], POLLIN, 0};
+      if (poll(&p, 1, 5) > 0) {
+        char c = 0;
+        if (read(g_signal_pipe[0], &c, 1) == 1) {
+          std::string m;
+          Writer(m).put<int32_t>(static_cast<unsigned char>(c)).put_string("");
+          send_now(kDeath, m);
+          [[maybe_unused]] ssize_t w = write(g_ack_pipe[1], &c, 1);
+        }
+      }
+      {
+        std::lock_guard mpi(mpi_);
+        int flag = 0;
+        MPI_Iprobe(parent_, kStop, comm_, &flag, MPI_STATUS_IGNORE);
+        if (flag) {
+          MPI_Recv(nullptr, 0, MPI_BYTE, parent_, kStop, comm_, MPI_STATUS_IGNORE);
+          // Tasks that sleep end at once; the process ends under the others.
+          request_interrupt();
+          MPI_Finalize();
+          _exit(0);
+        }
+      }
+      if (Clock::now() - last_beat > kHeartbeatEvery) {
+        last_beat = Clock::now();
+        send_now(kHeartbeat, {});
+        check_memory();
+      }
+    }
+  }
+
+  void start_pool(uint32_t threads) {
+    if (threads == threads_.size() || (threads <= 1 && !pool_)) return;
     {
       std::lock_guard lock(queue_mutex_);
       retire_ = true;
@@ -221,7 +292,9 @@ class WorkerRank {
     for (std::thread& t : threads_) t.join();
     threads_.clear();
     retire_ = false;
-    granted_.assign(threads, false);
+    pool_ = threads > 1;
+    granted_.assign(std::max(threads, 1u), false);
+    if (!pool_) return;
     for (uint32_t i = 0; i < threads; ++i) threads_.emplace_back([this, i] { task_thread(i); });
   }
 
@@ -231,9 +304,10 @@ class WorkerRank {
     for (;;) {
       Task t;
       {
-        // A chain's next task comes within microseconds: look for it a little before sleeping.
+        // The next task often comes within microseconds: look for it a little before sleeping.
         const auto until = Clock::now() + std::chrono::microseconds(30);
-        while (queued_.load(std::memory_order_acquire) == 0 && Clock::now() < until) cpu_relax();
+        while (queued_.load(std::memory_order_acquire) == 0 && Clock::now() < until)
+          sched_yield();
         std::unique_lock lock(queue_mutex_);
         queue_cv_.wait(lock, [&] { return !queue_.empty() || retire_; });
         if (retire_) return;
@@ -246,7 +320,6 @@ class WorkerRank {
       record = {};
     }
   }
-
   void run(const Task& t, uint32_t thread, std::string& record) {
     ResultType type = ResultType::ok;
     std::string error;
@@ -310,54 +383,42 @@ class WorkerRank {
     return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "this program";
   }
 
-  // Sends what task threads posted: control messages one by one (they are tiny), results in
-  // batches, a large one on its own.
+  void add_to_batch(std::string& batch, std::string record) {
+    if (record.size() >= kAloneBytes)
+      isend(kResults, std::move(record));  // alone, from its own string: no copy
+    else
+      batch += record;
+  }
+
+  // Sends what task threads posted, in one batch (a large result alone).
   void flush_outbox() {
     std::vector<std::string> results;
-    std::vector<std::pair<Tag, uint32_t>> control;
     {
       std::lock_guard lock(out_mutex_);
       results.swap(results_);
-      control.swap(control_);
       outbox_size_.store(0, std::memory_order_relaxed);
     }
-    for (auto [tag, thread] : control) {
-      std::string m;
-      Writer(m).put(thread);
-      send_small(tag, m);
-    }
     std::string batch;
-    for (std::string& r : results) {
-      // A finished task is no longer running (for the memory limit's message).
-      {
-        std::lock_guard lock(queue_mutex_);
-        uint32_t node;
-        std::memcpy(&node, r.data() + 1 + sizeof(uint32_t), sizeof node);  // after type, run
-        std::erase(running_, node);
-      }
-      if (r.size() >= kAloneBytes) {
-        isend(kResults, std::move(r));
-      } else {
-        batch += r;
-      }
-    }
+    for (std::string& r : results) add_to_batch(batch, std::move(r));
     if (!batch.empty()) isend(kResults, std::move(batch));
   }
 
-  void send_small(Tag tag, const std::string& m) {
+  void send_now(Tag tag, const std::string& m) {
+    std::lock_guard mpi(mpi_);
     MPI_Send(m.data(), static_cast<int>(m.size()), MPI_BYTE, parent_, tag, comm_);
   }
 
   // Non-blocking, so that a large result and a large argument crossing never wait on each
-  // other; the buffer lives until MPI is done with it.
+  // other; the buffer lives until MPI is done with it. (Main thread only.)
   void isend(Tag tag, std::string bytes) {
+    std::lock_guard mpi(mpi_);
     sends_.emplace_back();
     auto& [request, buffer] = sends_.back();
     buffer = std::move(bytes);
     MPI_Isend(buffer.data(), static_cast<int>(buffer.size()), MPI_BYTE, parent_, tag, comm_,
               &request);
   }
-  bool progress_sends() {
+  bool progress_sends() {  // under mpi_
     bool any = false;
     while (!sends_.empty()) {
       int done = 0;
@@ -369,70 +430,54 @@ class WorkerRank {
     return any;
   }
 
-  void check_signal_note() {
-    char c;
-    if (g_signal_pipe[0] < 0 || read(g_signal_pipe[0], &c, 1) != 1) return;
-    const int sig = static_cast<unsigned char>(c);
-    tell_death(sig, running_description());
-    [[maybe_unused]] ssize_t w = write(g_ack_pipe[1], &c, 1);
-  }
-
-  std::string running_description() {
-    std::lock_guard lock(queue_mutex_);
-    return fmt::format("{} task(s) running", running_.size());
-  }
-
-  void tell_death(int sig, const std::string& what) {
-    std::string m;
-    Writer(m).put<int32_t>(sig).put_string(what);
-    send_small(kDeath, m);
-  }
-
   void check_memory() {
+    const uint64_t limit = memory_limit_.load();
+    if (limit == 0) return;
     const uint64_t rss = resident_bytes();
-    if (rss <= memory_limit_) return;
-    tell_death(0, fmt::format("its memory ({:.1f} MB) passed its limit of {:.1f} MB",
-                              rss / 1e6, memory_limit_ / 1e6));
+    if (rss <= limit) return;
+    std::string m;
+    Writer(m).put<int32_t>(0).put_string(
+        fmt::format("its memory ({:.1f} MB) passed its limit of {:.1f} MB (--memory-limit); "
+                    "the worker was stopped",
+                    rss / 1e6, limit / 1e6));
+    send_now(kDeath, m);
     // The parent fails the run; the rank ends here rather than take the machine down.
+    std::lock_guard mpi(mpi_);
+    MPI_Finalize();
     _exit(3);
   }
 
   MPI_Comm comm_;
   int parent_;
-  bool launched_;
   ClusterLock global_;
-  uint64_t memory_limit_ = 0;
-  Clock::time_point last_beat_;
+  std::mutex mpi_;  // every MPI call
+  std::atomic<uint64_t> memory_limit_{0};
 
+  bool pool_ = false;  // task threads run the tasks (more than one thread per worker)
   std::vector<std::thread> threads_;
   std::mutex queue_mutex_;
   std::condition_variable queue_cv_;
   std::deque<Task> queue_;
-  std::vector<uint32_t> running_;  // nodes received and not yet answered
   std::atomic<size_t> queued_{0};
   bool retire_ = false;
 
   std::mutex out_mutex_;
   std::vector<std::string> results_;
-  std::vector<std::pair<Tag, uint32_t>> control_;
   std::atomic<size_t> outbox_size_{0};
 
   std::mutex grant_mutex_;
   std::condition_variable grant_cv_;
-  std::vector<bool> granted_;
+  std::vector<bool> granted_ = std::vector<bool>(1, false);
 
   std::deque<std::pair<MPI_Request, std::string>> sends_;
 };
 
-void ClusterLock::lock() {
-  w_.post_control(kLock, t_thread);
-  w_.wait_grant(t_thread);
-}
-void ClusterLock::unlock() { w_.post_control(kUnlock, t_thread); }
+void ClusterLock::lock() { w_.take_global_lock(); }
+void ClusterLock::unlock() { w_.give_back_global_lock(); }
 
 }  // namespace
 
-[[noreturn]] void serve_parent(MPI_Comm comm, int parent, bool launched) {
+[[noreturn]] void serve_parent(MPI_Comm comm, int parent) {
   // A name of its own, so that `ps` and CI's leak check (`pgrep -x schedlab-worker`) see it.
   prctl(PR_SET_NAME, "schedlab-worker");
   // Ctrl-C goes to the scheduling rank, which stops the cluster; a worker does not die of it.
@@ -440,7 +485,7 @@ void ClusterLock::unlock() { w_.post_control(kUnlock, t_thread); }
   MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN);
   install_fatal_handlers();  // after MPI_Init, which installs handlers of its own
   try {
-    WorkerRank(comm, parent, launched).serve();
+    WorkerRank(comm, parent).serve();
   } catch (...) {
   }
   _exit(3);
