@@ -32,6 +32,17 @@ struct LimitArgs {
   Limits limits() const;  // UsageError naming the flag for a bad duration
 };
 
+// --threads-per-worker and --memory-limit: how the distributed scheduler's workers are made.
+struct ClusterArgs {
+  unsigned threads_per_worker = 1;
+  std::string memory_limit;  // "4GB", "500MiB"
+  void add_options(CLI::App& sub);
+  uint64_t memory_limit_bytes() const;  // 0: none; UsageError naming the flag
+};
+
+// "4GB" (10^9), "512MiB" (2^20), "1000000" (bytes): as Dask's memory_limit.
+uint64_t parse_size(const std::string& text, std::string_view flag);
+
 Command add_compute(CLI::App& app);
 Command add_graph(CLI::App& app);
 Command add_lesson(CLI::App& app);

@@ -21,6 +21,7 @@ Command add_compute(CLI::App& app) {
     unsigned workers = 0;
     bool stats = false, gil = false;
     LimitArgs limits;
+    ClusterArgs cluster;
   };
   auto args = std::make_shared<Args>();
   CLI::App* sub =
@@ -42,6 +43,7 @@ Command add_compute(CLI::App& app) {
                 "validating the graph, planning; wall_ms is the compute), CPU, memory, tasks");
   sub->add_flag("--gil", args->gil, "run ops under an emulated GIL (one per process)");
   args->limits.add_options(*sub);
+  args->cluster.add_options(*sub);
   return [args] {
     const Limits limits = args->limits.limits();
     const bool trace_to_stdout = args->trace == "-";
@@ -51,6 +53,8 @@ Command add_compute(CLI::App& app) {
     ComputeOptions options;
     options.scheduler = args->scheduler;
     options.workers = args->workers;
+    options.threads_per_worker = args->cluster.threads_per_worker;
+    options.memory_limit = args->cluster.memory_limit_bytes();
     options.trace = !args->trace.empty();
     options.gil = args->gil;
     options.limits = limits;

@@ -1,5 +1,8 @@
 #include <fmt/format.h>
 
+#include <cctype>
+#include <cstdlib>
+
 #include "cli/commands.hpp"
 #include "schedlab/core/duration.hpp"
 #include "schedlab/core/errors.hpp"
@@ -23,6 +26,51 @@ void LimitArgs::add_options(CLI::App& sub) {
                  "each repetition of a cell)");
   sub.add_option("--task-timeout", task_timeout,
                  "stop with exit 124 when one task runs longer than this (e.g. 5s)");
+}
+
+void ClusterArgs::add_options(CLI::App& sub) {
+  sub.add_option("--threads-per-worker", threads_per_worker,
+                 "distributed: threads in each worker process (default 1)")
+      ->check(decimal_count())
+      ->check(CLI::Range(1u, 256u));
+  sub.add_option("--memory-limit", memory_limit,
+                 "distributed: memory per worker process (e.g. 4GB, 512MiB); a worker that "
+                 "passes it fails its task and is stopped");
+}
+
+uint64_t ClusterArgs::memory_limit_bytes() const {
+  return memory_limit.empty() ? 0 : parse_size(memory_limit, "--memory-limit");
+}
+
+uint64_t parse_size(const std::string& text, std::string_view flag) {
+  size_t digits = 0;
+  while (digits < text.size() && (std::isdigit(static_cast<unsigned char>(text[digits])) ||
+                                  text[digits] == '.'))
+    ++digits;
+  std::string unit = text.substr(digits);
+  for (char& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  static const std::pair<const char*, double> kUnits[] = {
+      {"", 1},       {"b", 1},         {"kb", 1e3},      {"mb", 1e6},      {"gb", 1e9},
+      {"tb", 1e12},  {"kib", 1 << 10}, {"mib", 1 << 20}, {"gib", 1 << 30}, {"tib", 0x1p40}};
+  double scale = 0;
+  for (auto [name, factor] : kUnits) {
+    if (unit == name) scale = factor;
+  }
+  char* end = nullptr;
+  const std::string number = text.substr(0, digits);
+  const double value = number.empty() ? 0 : std::strtod(number.c_str(), &end);
+  if (scale == 0 || number.empty() || end != number.c_str() + number.size() || value <= 0) {
+    throw UsageError(fmt::format(
+        "{} '{}': not a size; write a positive number with an optional unit: B, KB, MB, GB, "
+        "TB (powers of 1000) or KiB, MiB, GiB, TiB (powers of 1024), such as 4GB",
+        flag, text));
+  }
+  const double bytes = value * scale;
+  if (bytes < 1e6 || bytes > 0x1p60) {
+    throw UsageError(fmt::format("{} '{}': use at least 1MB (a worker needs about 20MB to start)",
+                                 flag, text));
+  }
+  return static_cast<uint64_t>(bytes);
 }
 
 Limits LimitArgs::limits() const {

@@ -14,7 +14,7 @@ Command add_predict(CLI::App& app) {
   struct Args {
     GraphSource source;
     std::string scheduler;
-    unsigned workers = 0;
+    unsigned workers = 0, threads_per_worker = 1;
     bool gil = false;
     bool calibrate = false;
   };
@@ -27,6 +27,10 @@ Command add_predict(CLI::App& app) {
   sub->add_option("-w,--workers", args->workers, "workers (default: one per core)")
       ->check(decimal_count())
       ->check(CLI::Range(1u, 1024u));
+  sub->add_option("--threads-per-worker", args->threads_per_worker,
+                  "distributed: threads in each worker process (default 1)")
+      ->check(decimal_count())
+      ->check(CLI::Range(1u, 256u));
   sub->add_flag("--gil", args->gil, "predict with the emulated GIL on");
   sub->add_flag("--calibrate", args->calibrate,
                 "also time ops that are not schedlab's own (registered through the C++ API) by "
@@ -37,10 +41,14 @@ Command add_predict(CLI::App& app) {
         args->scheduler.empty() ? default_scheduler() : args->scheduler);
     const std::string& name = info.name;
     const unsigned workers = info.workers_for(args->workers);
+    const bool threaded = info.traits.processes == ProcessModel::processes_of_threads;
+    const unsigned threads = threaded ? args->threads_per_worker : 1;
     suite::CellPrediction p = suite::predict_graph(loaded.graph, loaded.targets, name, workers,
-                                                   args->gil, args->calibrate);
-    std::cout << fmt::format("{} on {} with {} worker{}{}:\n", args->source.what, name, workers,
-                             workers == 1 ? "" : "s", args->gil ? " and the GIL" : "");
+                                                   args->gil, args->calibrate, threads);
+    std::cout << fmt::format("{} on {} with {} worker{}{}{}:\n", args->source.what, name, workers,
+                             workers == 1 ? "" : "s",
+                             threads > 1 ? fmt::format(" of {} threads", threads) : "",
+                             args->gil ? " and the GIL" : "");
     for (const std::string& line : p.reasoning) std::cout << "  " << line << "\n";
     std::cout << fmt::format("predicted: {:.1f} ms\n", p.predicted_ms);
     return 0;

@@ -54,6 +54,7 @@ Command add_run(CLI::App& app) {
     int repeat = -1, warmup = -1;
     bool gil = false, quiet = false;
     LimitArgs limits;
+    ClusterArgs cluster;
   };
   auto args = std::make_shared<Args>();
   CLI::App* sub = app.add_subcommand(
@@ -80,6 +81,7 @@ Command add_run(CLI::App& app) {
   sub->add_option("--data", args->data, "where data sets are cached (default ~/.cache/schedlab)");
   sub->add_flag("-q,--quiet", args->quiet, "no progress output");
   args->limits.add_options(*sub);
+  args->cluster.add_options(*sub);
   return [args, sub] {
     const Limits limits = args->limits.limits();
     suite::SuiteSpec spec;
@@ -100,6 +102,8 @@ Command add_run(CLI::App& app) {
     if (sub->count("--repeat")) spec.repeat = args->repeat;
     if (sub->count("--warmup")) spec.warmup = args->warmup;
     spec.limits = limits;
+    if (sub->count("--threads-per-worker")) spec.threads_per_worker = args->cluster.threads_per_worker;
+    spec.memory_limit = args->cluster.memory_limit_bytes();
     spec.data_dir = args->data.empty() ? kernels::default_data_dir() : args->data;
     for (const std::string& kv : args->context) {
       auto eq = kv.find('=');

@@ -276,6 +276,13 @@ void register_builtin_ops(OpRegistry& r) {
         [](ArgSpan) -> Value { std::abort(); });
   // A thread cannot be killed: this is how timeouts and Ctrl-C are tested against user code
   // that never looks at the stop flag.
+  r.add("alloc", "a string of N MB, every page written (for memory-limit tests)", {1, 1},
+        [](ArgSpan a) {
+          const double mb = a[0].as_double();
+          if (!(mb >= 0 && mb <= 65536))
+            fail(fmt::format("alloc({}) is out of range: use 0..65536 (MB)", mb));
+          return Value(std::string(static_cast<size_t>(mb * 1e6), 'x'));
+        });
   r.add("hang", "never returns and ignores Ctrl-C and timeouts (for fault tests)", {0, -1},
         [](ArgSpan) -> Value {
           for (;;) std::this_thread::sleep_for(std::chrono::milliseconds(10));

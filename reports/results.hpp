@@ -52,6 +52,7 @@ struct Cell {
   std::string scenario, params, scheduler;  // params: "reduce=chain", "" for defaults
   std::map<std::string, std::string> param_values;
   unsigned workers = 1;
+  unsigned threads = 1;  // per worker (a scheduler of processes of threads: distributed)
   bool gil = false;
   bool baseline = false;     // the scheduler speedups are measured against (a registry trait)
   std::string policy;        // its ready-task policy, as the predictor simulated it
@@ -65,7 +66,7 @@ struct Cell {
   std::vector<std::string> reasoning;
   std::vector<TaskRecord> predicted_schedule;  // the simulated run (pid 0), for the timelines
   double speedup = 0;     // median of sync (same scenario and GIL) / this median; 0 if unknown
-  double efficiency = 0;  // speedup / workers
+  double efficiency = 0;  // speedup / (workers x threads)
   std::vector<Warning> warnings;
   std::string error;  // empty unless the cell failed
   bool interrupted = false;

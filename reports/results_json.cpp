@@ -18,6 +18,7 @@ std::string Cell::instance() const {
 std::string Cell::id() const {
   std::string out = instance();
   out += fmt::format("/{}/{}", scheduler, workers);
+  if (threads > 1) out += fmt::format("x{}", threads);
   if (gil) out += "/gil";
   return out;
 }
@@ -170,6 +171,7 @@ json to_json(const Cell& cell) {
           {"param_values", cell.param_values},
           {"scheduler", cell.scheduler},
           {"workers", cell.workers},
+          {"threads_per_worker", cell.threads},
           {"gil", cell.gil},
           {"speedup_baseline", cell.baseline},
           {"policy", cell.policy},
@@ -203,6 +205,7 @@ void from_json(const json& j, Cell& cell, const std::string& file_where) {
   read(j, "param_values", cell.param_values, where, false);
   read(j, "scheduler", cell.scheduler, where);
   read(j, "workers", cell.workers, where);
+  read(j, "threads_per_worker", cell.threads, where, false);  // since distributed
   read(j, "gil", cell.gil, where);
   read(j, "speedup_baseline", cell.baseline, where, false);  // since 0.1 (policy too)
   read(j, "policy", cell.policy, where, false);

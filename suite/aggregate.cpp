@@ -39,7 +39,7 @@ void aggregate(reports::SuiteResult& result, int warmup) {
     const reports::Cell* base = baseline_of(result, cell);
     if (base && cell.wall.median > 0) {
       cell.speedup = base->wall.median / cell.wall.median;
-      cell.efficiency = cell.speedup / cell.workers;
+      cell.efficiency = cell.speedup / (cell.workers * cell.threads);
     }
     cell.warnings.clear();
     reports::add_noise_warnings(cell, warmup);

@@ -32,9 +32,9 @@ namespace {
 
 CellPrediction prediction_for(const Graph& g, std::span<const NodeId> targets,
                               const Calibration& calibration, const SchedulerInfo& info,
-                              unsigned workers, bool gil) {
+                              unsigned workers, bool gil, unsigned threads) {
   const TaskCosts& costs = calibration.costs;
-  Prediction p = predict(g, targets, costs, info.machine(workers, gil));
+  Prediction p = predict(g, targets, costs, info.machine(workers, gil, threads));
   if (!calibration.not_run.empty()) {
     p.reasoning.push_back(fmt::format(
         "compute times are not measured: {} {} your code, which predict runs (in a child "
@@ -272,7 +272,7 @@ Calibration calibrate(const Graph& g, std::span<const NodeId> targets, Limits li
 
 CellPrediction predict_graph(const Graph& graph, std::span<const NodeId> targets,
                              const std::string& scheduler, unsigned workers, bool gil,
-                             bool calibrate_user_ops) {
+                             bool calibrate_user_ops, unsigned threads_per_worker) {
   Calibration calibration;
   if (!calibrate_user_ops) {
     std::set<std::string> theirs;
@@ -283,7 +283,7 @@ CellPrediction predict_graph(const Graph& graph, std::span<const NodeId> targets
   }
   if (calibration.not_run.empty()) calibration = calibrate(graph, targets);
   return prediction_for(graph, targets, calibration, SchedulerRegistry::global().info(scheduler),
-                        workers, gil);
+                        workers, gil, threads_per_worker);
 }
 
 struct PreparedSuite::Instance {
@@ -334,10 +334,12 @@ PreparedSuite::PreparedSuite(SuiteSpec spec) : spec_(std::move(spec)) {
     cell.workers = c.workers;
     cell.gil = c.gil;
     const SchedulerInfo& info = SchedulerRegistry::global().info(c.scheduler);
+    if (info.traits.processes == ProcessModel::processes_of_threads)
+      cell.threads = spec_.threads_per_worker;
     cell.baseline = info.traits.speedup_baseline;
     cell.policy = policy_name(info.traits.policy);
     CellPrediction p = prediction_for(inst.built.graph, inst.built.targets, inst.calibration, info,
-                                      c.workers, c.gil);
+                                      c.workers, c.gil, cell.threads);
     cell.predicted_ms = p.predicted_ms;
     cell.bound_ms = p.bound_ms;
     cell.work_ms = p.work_ms;

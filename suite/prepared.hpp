@@ -41,7 +41,7 @@ Calibration calibrate(const Graph& graph, std::span<const NodeId> targets, Limit
 // and the prediction says so and counts sleeps only.
 CellPrediction predict_graph(const Graph& graph, std::span<const NodeId> targets,
                              const std::string& scheduler, unsigned workers, bool gil,
-                             bool calibrate_user_ops = false);
+                             bool calibrate_user_ops = false, unsigned threads_per_worker = 1);
 
 class PreparedSuite {
  public:

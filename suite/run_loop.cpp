@@ -57,6 +57,8 @@ void run_cell(const PreparedSuite& suite, size_t i, reports::Cell& cell, const P
         std::clamp(static_cast<int64_t>(cell.predicted_ms / 50), int64_t{1}, int64_t{250})));
     ComputeOptions options{.scheduler = cell.scheduler,
                            .workers = cell.workers,
+                           .threads_per_worker = cell.threads,
+                           .memory_limit = spec.memory_limit,
                            .trace = true,
                            .gil = cell.gil,
                            .observer = &sampler,

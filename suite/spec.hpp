@@ -29,6 +29,8 @@ struct SuiteSpec {
   std::string data_dir;
   std::map<std::string, std::string> context;  // --context key=value
   Limits limits;                               // --timeout (per repetition), --task-timeout
+  unsigned threads_per_worker = 1;  // cells of schedulers of processes of threads (distributed)
+  uint64_t memory_limit = 0;        // bytes per worker process of distributed, 0: none
 };
 
 // Every lesson scenario on every available scheduler at 1, 2 and 4 workers (sync at 1), with

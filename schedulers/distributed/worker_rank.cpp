@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -84,7 +85,8 @@ struct Task {
   std::string op;
   TaskOptions options;
   bool gil;
-  std::string args;  // encoded
+  std::string_view args;  // encoded: in the received message (run inline)...
+  std::string owned;      // ...or a copy, for a task thread
 };
 
 class WorkerRank;
@@ -133,6 +135,7 @@ class WorkerRank {
       if (tag >= 0) {
         busy = true;
         handle(tag, in);
+        if (in.capacity() > kAloneBytes * 16) std::string().swap(in);  // keep no 100 MB buffer
       }
       if (outbox_size_.load(std::memory_order_acquire) > 0) {
         busy = true;
@@ -212,6 +215,7 @@ class WorkerRank {
           t.gil = (lock_and_gil & kGilBit) != 0;
           t.args = r.get_bytes(r.get<uint64_t>());
           if (pool_) {
+            t.owned = t.args;  // the message buffer is reused for the next message
             std::lock_guard lock(queue_mutex_);
             queue_.push_back(std::move(t));
             continue;
@@ -277,8 +281,8 @@ class WorkerRank {
       if (Clock::now() - last_beat > kHeartbeatEvery) {
         last_beat = Clock::now();
         send_now(kHeartbeat, {});
-        check_memory();
       }
+      check_memory();  // every 5 ms: reading statm costs microseconds
     }
   }
 
@@ -328,7 +332,7 @@ class WorkerRank {
     TaskWaits waits;
     try {
       const int64_t t0 = now_ns();
-      Value args = decode(t.args);
+      Value args = decode(t.owned.empty() ? t.args : std::string_view(t.owned));
       serialise += now_ns() - t0;
       const Op* op = OpRegistry::global().find(t.op);
       if (!op) {
@@ -487,6 +491,9 @@ void ClusterLock::unlock() { w_.give_back_global_lock(); }
   try {
     WorkerRank(comm, parent).serve();
   } catch (...) {
+    // Nobody else would say it: the parent hears only that this worker ended.
+    std::fprintf(stderr, "schedlab worker (pid %d): %s\n", getpid(),
+                 printable(current_exception_message()).c_str());
   }
   _exit(3);
 }
