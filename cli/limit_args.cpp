@@ -44,14 +44,14 @@ uint64_t ClusterArgs::memory_limit_bytes() const {
 
 uint64_t parse_size(const std::string& text, std::string_view flag) {
   size_t digits = 0;
-  while (digits < text.size() && (std::isdigit(static_cast<unsigned char>(text[digits])) ||
-                                  text[digits] == '.'))
+  while (digits < text.size() &&
+         (std::isdigit(static_cast<unsigned char>(text[digits])) || text[digits] == '.'))
     ++digits;
   std::string unit = text.substr(digits);
   for (char& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   static const std::pair<const char*, double> kUnits[] = {
-      {"", 1},       {"b", 1},         {"kb", 1e3},      {"mb", 1e6},      {"gb", 1e9},
-      {"tb", 1e12},  {"kib", 1 << 10}, {"mib", 1 << 20}, {"gib", 1 << 30}, {"tib", 0x1p40}};
+      {"", 1},      {"b", 1},         {"kb", 1e3},      {"mb", 1e6},      {"gb", 1e9},
+      {"tb", 1e12}, {"kib", 1 << 10}, {"mib", 1 << 20}, {"gib", 1 << 30}, {"tib", 0x1p40}};
   double scale = 0;
   for (auto [name, factor] : kUnits) {
     if (unit == name) scale = factor;
@@ -67,8 +67,8 @@ uint64_t parse_size(const std::string& text, std::string_view flag) {
   }
   const double bytes = value * scale;
   if (bytes < 1e6 || bytes > 0x1p60) {
-    throw UsageError(fmt::format("{} '{}': use at least 1MB (a worker needs about 20MB to start)",
-                                 flag, text));
+    throw UsageError(
+        fmt::format("{} '{}': use at least 1MB (a worker needs about 20MB to start)", flag, text));
   }
   return static_cast<uint64_t>(bytes);
 }

@@ -102,7 +102,8 @@ Command add_run(CLI::App& app) {
     if (sub->count("--repeat")) spec.repeat = args->repeat;
     if (sub->count("--warmup")) spec.warmup = args->warmup;
     spec.limits = limits;
-    if (sub->count("--threads-per-worker")) spec.threads_per_worker = args->cluster.threads_per_worker;
+    if (sub->count("--threads-per-worker"))
+      spec.threads_per_worker = args->cluster.threads_per_worker;
     spec.memory_limit = args->cluster.memory_limit_bytes();
     spec.data_dir = args->data.empty() ? kernels::default_data_dir() : args->data;
     for (const std::string& kv : args->context) {

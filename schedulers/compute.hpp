@@ -36,15 +36,15 @@ class SchedulerScope {
 };
 
 struct ComputeOptions {
-  std::string scheduler = {};    // a name or alias from the registry; empty: default_scheduler()
-  unsigned workers = 0;          // 0: one per core
+  std::string scheduler = {};       // a name or alias from the registry; empty: default_scheduler()
+  unsigned workers = 0;             // 0: one per core
   unsigned threads_per_worker = 1;  // distributed: threads of each worker process
   uint64_t memory_limit = 0;        // distributed: bytes per worker process, 0: no limit
-  bool trace = false;            // record a TaskEvent per task into ComputeResult::trace
-  bool gil = false;              // run ops under an emulated GIL (core/gil.hpp)
-  bool skip_sleep = false;       // ignore sleep_ms (to measure compute time alone)
-  Observer* observer = nullptr;  // more watching, e.g. a progress display
-  Limits limits = {};            // --timeout, --task-timeout (TimedOut when one passes)
+  bool trace = false;               // record a TaskEvent per task into ComputeResult::trace
+  bool gil = false;                 // run ops under an emulated GIL (core/gil.hpp)
+  bool skip_sleep = false;          // ignore sleep_ms (to measure compute time alone)
+  Observer* observer = nullptr;     // more watching, e.g. a progress display
+  Limits limits = {};               // --timeout, --task-timeout (TimedOut when one passes)
 };
 
 struct ComputeResult {

@@ -76,8 +76,7 @@ struct SchedulerInfo {
   unsigned workers_for(unsigned requested) const;
   // The machine the predictor simulates for this scheduler; `threads_per_worker` counts for
   // processes of threads only.
-  MachineModel machine(unsigned requested_workers, bool gil,
-                       unsigned threads_per_worker = 1) const;
+  MachineModel machine(unsigned requested_workers, bool gil, unsigned threads_per_worker = 1) const;
 };
 
 class SchedulerRegistry {

@@ -17,6 +17,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr auto kHelloPatience = std::chrono::seconds(30);
 constexpr auto kStoppedDead = std::chrono::seconds(2);
+constexpr auto kPatience = std::chrono::seconds(1);  // for workers to leave after a stop
 
 // The state letter and exit status of a process on this host from /proc/<pid>/stat: 0 when it
 // is gone. The exit status is there while it is a zombie (state Z).
@@ -112,9 +113,9 @@ void Cluster::say_hello() {
     MPI_Iprobe(MPI_ANY_SOURCE, kHello, comm_, &flag, &st);
     if (!flag) {
       if (Clock::now() > deadline) {
-        throw InfrastructureError(
-            fmt::format("{} of {} worker ranks did not start within {} s", workers_.size() - heard,
-                        workers_.size(), kHelloPatience.count()));
+        throw InfrastructureError(fmt::format("{} of {} worker ranks did not start within {} s",
+                                              workers_.size() - heard, workers_.size(),
+                                              kHelloPatience.count()));
       }
       std::this_thread::sleep_for(std::chrono::microseconds(200));
       continue;
@@ -133,18 +134,18 @@ void Cluster::say_hello() {
 }
 
 Cluster::~Cluster() {
-  if (!ended_ && !launched_) goodbye();
+  if (!ended_ && !launched_) goodbye(kPatience);
 }
 
-void Cluster::goodbye() {
+void Cluster::goodbye(Clock::duration patience) {
   ended_ = true;
   for (unsigned w = 0; w < size(); ++w) send(w, kStop, {});
-  const auto until = Clock::now() + std::chrono::seconds(1);
+  const auto until = Clock::now() + patience;
   while (!sends_.empty() && Clock::now() < until) progress_sends();
   // Wait (briefly) until they have gone: if this process ended first, Open MPI's daemon would
   // kill them in the middle of their goodbye and report that as a failure. A worker leaves
   // within milliseconds, even while a task runs (its watch thread answers); one that does not
-  // (stopped) is killed.
+  // (stopped, or being ended by Open MPI after another's death) is killed.
   for (const WorkerRank& r : workers_) {
     if (!r.local || r.pid <= 0) continue;
     auto state = [&] { return proc_state(r.pid).state; };
@@ -153,9 +154,9 @@ void Cluster::goodbye() {
     }
     if (state() != 0 && state() != 'Z') ::kill(r.pid, SIGKILL);
   }
-  // No MPI_Comm_disconnect: it would wait for every worker, the dead ones too. The workers
-  // have finalized; the communicator is only freed.
-  MPI_Comm_free(&comm_);
+  // Neither disconnected (that would wait for every worker, the dead ones too) nor freed: Open
+  // MPI would reuse its context id for the next cluster, and a message still in flight from
+  // an old worker would then reach the new one's scheduler. A handle per cluster is kept.
 }
 
 void Cluster::send(unsigned w, Tag tag, std::string bytes) {
@@ -207,8 +208,9 @@ std::optional<Cluster::Death> Cluster::check_workers() {
     }
     const ProcState s = proc_state(r.pid);
     if (s.state == 0) {
-      return Death{w, "ended without a word (killed by SIGKILL, or it exited; Open MPI's daemon "
-                      "reaped it, so its status is not known here)"};
+      return Death{w,
+                   "ended without a word (killed by SIGKILL, or it exited; Open MPI's daemon "
+                   "reaped it, so its status is not known here)"};
     }
     if (s.state == 'Z') {
       const int st = s.exit_status;
@@ -222,10 +224,10 @@ std::optional<Cluster::Death> Cluster::check_workers() {
     if (!r.stopped_since) r.stopped_since = now;
     if (now - *r.stopped_since >= kStoppedDead) {
       ::kill(r.pid, SIGKILL);
-      return Death{w, fmt::format("was stopped (state T, e.g. by SIGSTOP) for {} s and has been "
-                                  "killed",
-                                  std::chrono::duration_cast<std::chrono::seconds>(kStoppedDead)
-                                      .count())};
+      return Death{
+          w, fmt::format("was stopped (state T, e.g. by SIGSTOP) for {} s and has been "
+                         "killed",
+                         std::chrono::duration_cast<std::chrono::seconds>(kStoppedDead).count())};
     }
   }
   return std::nullopt;
@@ -238,7 +240,8 @@ Cluster::Death Cluster::death_from_note(unsigned w, int sig, const std::string& 
 void Cluster::stop_early(bool someone_died) {
   broken_ = true;  // a new cluster for the next run
   if (someone_died) note_broken_cluster();
-  if (!launched_ && !ended_) goodbye();
+  // After a death Open MPI is ending the others already: no need to wait long for them.
+  if (!launched_ && !ended_) goodbye(someone_died ? std::chrono::milliseconds(200) : kPatience);
 }
 
 std::string Cluster::describe(unsigned w) const {

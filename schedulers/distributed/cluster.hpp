@@ -67,8 +67,11 @@ class Cluster {
 
  private:
   void say_hello();
-  void goodbye();  // tells every worker to leave and waits (briefly) until they have
-  int rank_of(unsigned w) const { return launched_ ? static_cast<int>(w) + 1 : static_cast<int>(w); }
+  // Tells every worker to leave and waits until they have (at most `patience`).
+  void goodbye(std::chrono::steady_clock::duration patience);
+  int rank_of(unsigned w) const {
+    return launched_ ? static_cast<int>(w) + 1 : static_cast<int>(w);
+  }
 
   MPI_Comm comm_ = MPI_COMM_NULL;
   bool launched_ = false;

@@ -39,7 +39,9 @@ constexpr auto kBlameSilentDeath = std::chrono::milliseconds(300);
 int64_t ns_since_epoch(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
 }
-Clock::time_point from_ns(int64_t ns) { return Clock::time_point(std::chrono::nanoseconds(ns)); }
+Clock::time_point from_ns(int64_t ns) {
+  return Clock::time_point(std::chrono::nanoseconds(ns));
+}
 
 class DistributedScheduler final : public Scheduler {
  public:
@@ -289,7 +291,8 @@ class DistributedScheduler final : public Scheduler {
       if (++idle_rounds_ < 20000) {
         sched_yield();  // see worker_rank.cpp: the one we wait for may need this CPU
       } else {
-        std::this_thread::sleep_for(std::chrono::microseconds(std::min(200u, idle_rounds_ / 20000)));
+        std::this_thread::sleep_for(
+            std::chrono::microseconds(std::min(200u, idle_rounds_ / 20000)));
       }
       if (Clock::now() - last_check_ < kLivenessCheck) return;
       last_check_ = Clock::now();

@@ -11,7 +11,8 @@
 //     kStop     leave: disconnect and finalize (the cluster is shut down)
 //   worker -> parent
 //     kHello    pid i32, host (u16 + bytes): sent once, at start
-//     kResults  records: type u8, run u32, node u32, thread u32, start/end/serialise/lock wait/GIL wait
+//     kResults  records: type u8, run u32, node u32, thread u32, start/end/serialise/lock wait/GIL
+//     wait
 //               i64 ns, payload (u64 + the encoded result, or an error message)
 //     kLock, kUnlock  thread u32: a task thread asks for / gives back the `global` lock
 //     kDeath    signal i32, what (u16 + bytes): the worker is dying (a fatal signal, or its
@@ -39,7 +40,7 @@ enum Tag : int {
 
 enum class ResultType : uint8_t { ok = 1, task_error = 2, infrastructure_error = 3 };
 
-inline constexpr uint8_t kGilBit = 0x80;         // in a task's lock byte: run under the GIL
+inline constexpr uint8_t kGilBit = 0x80;          // in a task's lock byte: run under the GIL
 inline constexpr size_t kAloneBytes = 64 * 1024;  // a record this large is sent on its own
 
 inline constexpr auto kHeartbeatEvery = std::chrono::milliseconds(250);

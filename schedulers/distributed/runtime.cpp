@@ -59,7 +59,9 @@ void ensure_mpi() {
   std::call_once(once, init_once);
 }
 
-int launched_workers() { return g_launched_workers; }
+int launched_workers() {
+  return g_launched_workers;
+}
 
 std::string worker_program() {
   if (const char* p = std::getenv("SCHEDLAB_WORKER_PROGRAM"); p && *p) return p;
@@ -90,7 +92,9 @@ std::mutex& launched_world_mutex() {
   return m;
 }
 
-void note_broken_cluster() { g_broken = true; }
+void note_broken_cluster() {
+  g_broken = true;
+}
 
 void finalize_mpi() {
   // Clusters are stopped by their schedulers' destructors, which need MPI: stop them first.
@@ -99,7 +103,8 @@ void finalize_mpi() {
   MPI_Finalized(&done);
   if (done) return;
   if (g_launched_workers > 0) {
-    for (int r = 1; r <= g_launched_workers; ++r) MPI_Send(nullptr, 0, MPI_BYTE, r, kStop, MPI_COMM_WORLD);
+    for (int r = 1; r <= g_launched_workers; ++r)
+      MPI_Send(nullptr, 0, MPI_BYTE, r, kStop, MPI_COMM_WORLD);
   }
   // After a worker died, finalizing would wait for it forever; the process ends without, and
   // Open MPI's daemon cleans up after it.

@@ -17,8 +17,8 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <cstdio>
 #include <condition_variable>
+#include <cstdio>
 #include <cstring>
 #include <deque>
 #include <fstream>
@@ -222,6 +222,7 @@ class WorkerRank {
           }
           std::string record;
           run(t, 0, record);
+
           add_to_batch(batch, std::move(record));
         }
         if (pool_) {
@@ -310,8 +311,7 @@ class WorkerRank {
       {
         // The next task often comes within microseconds: look for it a little before sleeping.
         const auto until = Clock::now() + std::chrono::microseconds(30);
-        while (queued_.load(std::memory_order_acquire) == 0 && Clock::now() < until)
-          sched_yield();
+        while (queued_.load(std::memory_order_acquire) == 0 && Clock::now() < until) sched_yield();
         std::unique_lock lock(queue_mutex_);
         queue_cv_.wait(lock, [&] { return !queue_.empty() || retire_; });
         if (retire_) return;
@@ -476,8 +476,12 @@ class WorkerRank {
   std::deque<std::pair<MPI_Request, std::string>> sends_;
 };
 
-void ClusterLock::lock() { w_.take_global_lock(); }
-void ClusterLock::unlock() { w_.give_back_global_lock(); }
+void ClusterLock::lock() {
+  w_.take_global_lock();
+}
+void ClusterLock::unlock() {
+  w_.give_back_global_lock();
+}
 
 }  // namespace
 

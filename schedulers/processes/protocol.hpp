@@ -18,8 +18,8 @@
 #include <string_view>
 
 #include "schedlab/core/errors.hpp"
-#include "schedlab/schedulers/wire.hpp"
 #include "schedlab/schedulers/processes/ring.hpp"
+#include "schedlab/schedulers/wire.hpp"
 
 namespace schedlab::processes {
 

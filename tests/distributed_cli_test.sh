@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# The distributed scheduler from the command line, both ways of starting it:
+#   - a local cluster (no launcher), over Open MPI's default transport and forced onto TCP
+#     (--mca btl tcp,self: what crosses machines);
+#   - under mpirun, whose ranks it uses as given (too few ranks is a usage error);
+# and its exit codes: a crash is exit 3 within 2 s, Ctrl-C exit 130 within 2 s; after each, no
+# worker rank or Open MPI daemon of ours is left. Usage: distributed_cli_test.sh SCHEDLAB_BIN
+set -euo pipefail
+bin=$1
+work=$(mktemp -d "${TMPDIR:-/tmp}/schedlab_distributed.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+fail() { echo "FAIL: $*"; exit 1; }
+if ! "$bin" list | grep -q '^  distributed'; then echo "built without MPI"; exit 77; fi
+# mpirun refuses root unless told; a classroom machine has fewer cores than ranks.
+if [ "$(id -u)" = 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
+export OMPI_MCA_rmaps_base_oversubscribe=1
+
+# Our workers carry this in their environment (ranks inherit it), so that workers of tests
+# running beside this one are not counted.
+export SCHEDLAB_TEST_TAG="distributed_cli_$$"
+ours() {
+  for pid in $(pgrep -x schedlab-worker || true); do
+    if tr '\0' '\n' < "/proc/$pid/environ" 2>/dev/null | grep -qx "SCHEDLAB_TEST_TAG=$SCHEDLAB_TEST_TAG"; then
+      echo "$pid"
+    fi
+  done
+}
+no_leftovers() {
+  for _ in $(seq 1 40); do
+    [ -z "$(ours)" ] && return 0
+    sleep 0.05
+  done
+  ps -o pid,ppid,stat,etime,args -p "$(ours | tr '\n' ',' | sed 's/,$//')"
+  fail "worker ranks left after: $1"
+}
+ms() { date +%s%3N; }
+expect_result() {  # expect_result WHAT OUTPUT
+  echo "$2" | grep -q '"result":-1.6' || fail "$1: got $2"
+}
+
+# A local cluster, default transport and TCP.
+out=$("$bin" compute slow-arithmetic -s distributed -w 2 --unit 5ms)
+expect_result "local cluster" "$out"
+no_leftovers "local cluster"
+out=$(OMPI_MCA_btl=tcp,self "$bin" compute random-dag -s mpi -w 2 --threads-per-worker 2 --unit 1ms)
+ref=$("$bin" compute random-dag -s sync --unit 1ms)
+[ "$(echo "$out" | grep -o '"results":{[^}]*}')" = "$(echo "$ref" | grep -o '"results":{[^}]*}')" ] ||
+  fail "TCP: $out differs from sync: $ref"
+no_leftovers "TCP"
+
+# Under mpirun: rank 0 schedules, ranks 1 and 2 work.
+out=$(timeout 60 mpirun -n 3 "$bin" compute slow-arithmetic -s distributed -w 2 --unit 5ms)
+expect_result "mpirun" "$out"
+set +e
+err=$(timeout 60 mpirun -n 2 "$bin" compute slow-arithmetic -s distributed -w 2 --unit 5ms 2>&1)
+code=$?
+set -e
+[ "$code" = 2 ] || fail "too few ranks: exit $code, $err"
+echo "$err" | grep -q "at most --workers 1" || fail "too few ranks: $err"
+no_leftovers "mpirun"
+
+# A crash: exit 3, naming the signal, within 3 s of starting (the cluster starts in about
+# 0.4 s, the crash comes 0.1 s after; distributed_test times the report itself: under 2 s).
+cat > crash.json <<'JSON'
+{"tasks": {"slow": {"op": "inc", "args": [1], "sleep_ms": 5000},
+           "boom": {"op": "crash", "args": [], "sleep_ms": 100}}}
+JSON
+t0=$(ms)
+set +e
+err=$("$bin" compute crash.json -s distributed -w 2 2>&1)
+code=$?
+set -e
+[ "$code" = 3 ] || fail "crash: exit $code, $err"
+echo "$err" | grep -q "signal 6" || fail "crash: $err"
+[ $(( $(ms) - t0 )) -lt 3000 ] || fail "crash: took $(( $(ms) - t0 )) ms"
+no_leftovers "crash"
+
+# Ctrl-C: exit 130 within 2 s, nothing printed on standard output.
+cat > sleep.json <<'JSON'
+{"tasks": {"a": {"op": "inc", "args": [1], "sleep_ms": 5000},
+           "b": {"op": "inc", "args": [2], "sleep_ms": 5000}}}
+JSON
+"$bin" compute sleep.json -s distributed -w 2 > out.txt 2> err.txt &
+pid=$!
+for _ in $(seq 1 100); do [ "$(ours | wc -l)" -ge 2 ] && break; sleep 0.05; done
+sleep 0.3
+t0=$(ms)
+kill -INT "$pid"
+set +e
+wait "$pid"
+code=$?
+set -e
+[ "$code" = 130 ] || fail "Ctrl-C: exit $code, $(cat err.txt)"
+[ $(( $(ms) - t0 )) -lt 2000 ] || fail "Ctrl-C: took $(( $(ms) - t0 )) ms"
+[ ! -s out.txt ] || fail "Ctrl-C: printed $(cat out.txt)"
+no_leftovers "Ctrl-C"
+echo "ok"

@@ -1,0 +1,217 @@
+// The distributed scheduler's own contract, beyond the conformance suite (which it passes at 1,
+// 2 and 4 workers of 1 and 2 threads): faults are reported within 2 seconds naming the rank,
+// host, pid, signal and task; no worker is left running after one; the `global` lock is one
+// lock across the cluster; the memory limit fails the task that passed it. Worker ranks here
+// are spawned as a local cluster and run the schedlab tool.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <thread>
+
+#include "schedlab/core/delayed.hpp"
+#include "schedlab/core/errors.hpp"
+#include "schedlab/schedulers/compute.hpp"
+#include "schedlab/schedulers/scheduler.hpp"
+#include "tests/test_support.hpp"
+
+namespace schedlab {
+namespace {
+
+using namespace std::chrono_literals;
+
+bool alive(int pid) {
+  char path[32];
+  std::snprintf(path, sizeof path, "/proc/%d/stat", pid);
+  FILE* f = std::fopen(path, "r");
+  if (!f) return false;
+  char buf[512];
+  size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+  std::fclose(f);
+  buf[n] = 0;
+  const char* close = std::strrchr(buf, ')');
+  return close && close[2] != 'Z';
+}
+
+// Every pid in `pids` is gone within 2 s.
+void expect_gone(const std::vector<int>& pids) {
+  const auto until = std::chrono::steady_clock::now() + 2s;
+  for (int pid : pids) {
+    while (alive(pid) && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(5ms);
+    EXPECT_FALSE(alive(pid)) << "worker " << pid << " is still running";
+  }
+}
+
+class Distributed : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!SchedulerRegistry::global().has("distributed")) GTEST_SKIP() << "built without MPI";
+  }
+  // A fresh cluster of `workers` x `threads` (an odd memory limit keeps it apart from the
+  // clusters other tests share through the registry's cache).
+  ComputeOptions options(unsigned workers, unsigned threads = 1, uint64_t memory_limit = 0) {
+    return {.scheduler = "distributed",
+            .workers = workers,
+            .threads_per_worker = threads,
+            .memory_limit = memory_limit};
+  }
+  std::vector<int> pids(const ComputeOptions& o) {
+    return SchedulerRegistry::global()
+        .acquire(o.scheduler, {o.workers, o.threads_per_worker, o.memory_limit})
+        ->worker_pids();
+  }
+};
+
+TEST_F(Distributed, TaskErrorTravelsBackWithKeyOpAndMessage) {
+  Graph g;
+  auto bad = call(g, Call{"bad"}, "fail", "no good");
+  auto t = call(g, Call{"t"}, "inc", bad);
+  try {
+    compute(t, options(2));
+    FAIL() << "no error";
+  } catch (const TaskError& e) {
+    EXPECT_EQ(e.key(), "bad");
+    EXPECT_EQ(e.op(), "fail");
+    EXPECT_EQ(e.message(), "no good");
+  }
+}
+
+TEST_F(Distributed, CrashIsReportedWithRankHostPidSignalAndTask) {
+  const ComputeOptions o = options(2, 1, 999'000'000);
+  const std::vector<int> before = pids(o);
+  Graph g;
+  auto slow = call(g, Call{"slow", TaskOptions::sleeping(5000)}, "inc", 1);
+  auto boom = call(g, Call{"boom", TaskOptions::sleeping(100)}, "crash");
+  const auto t0 = std::chrono::steady_clock::now();
+  try {
+    compute({slow, boom}, o);
+    FAIL() << "no error";
+  } catch (const InfrastructureError& e) {
+    const std::string m = e.what();
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s) << m;
+    EXPECT_NE(m.find("rank"), std::string::npos) << m;
+    EXPECT_NE(m.find("on host"), std::string::npos) << m;
+    EXPECT_NE(m.find("pid"), std::string::npos) << m;
+    EXPECT_NE(m.find("signal 6"), std::string::npos) << m;
+    EXPECT_NE(m.find("task 'boom' (op crash)"), std::string::npos) << m;
+  }
+  expect_gone(before);
+  // The next compute gets a new cluster.
+  Graph g2;
+  EXPECT_EQ(compute(call(g2, "inc", 41), o).values[0], Value(42));
+}
+
+TEST_F(Distributed, KilledWorkerIsReportedWithinTwoSeconds) {
+  const ComputeOptions o = options(2, 1, 998'000'000);
+  const std::vector<int> before = pids(o);
+  ASSERT_EQ(before.size(), 2u);
+  Graph g;
+  auto a = call(g, Call{"a", TaskOptions::sleeping(5000)}, "inc", 1);
+  auto b = call(g, Call{"b", TaskOptions::sleeping(5000)}, "inc", 2);
+  std::thread killer([&] {
+    std::this_thread::sleep_for(300ms);
+    ::kill(before[1], SIGKILL);
+  });
+  const auto t0 = std::chrono::steady_clock::now();
+  try {
+    compute({a, b}, o);
+    FAIL() << "no error";
+  } catch (const InfrastructureError& e) {
+    const std::string m = e.what();
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 2300ms) << m;
+    EXPECT_NE(m.find("pid " + std::to_string(before[1])), std::string::npos) << m;
+    EXPECT_NE(m.find("while running task"), std::string::npos) << m;
+  }
+  killer.join();
+  expect_gone(before);
+}
+
+TEST_F(Distributed, StoppedWorkerIsKilledAndReported) {
+  const ComputeOptions o = options(1, 1, 997'000'000);
+  const std::vector<int> before = pids(o);
+  Graph g;
+  auto a = call(g, Call{"a", TaskOptions::sleeping(8000)}, "inc", 1);
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(200ms);
+    ::kill(before[0], SIGSTOP);
+  });
+  const auto t0 = std::chrono::steady_clock::now();
+  try {
+    compute(a, o);
+    FAIL() << "no error";
+  } catch (const InfrastructureError& e) {
+    const std::string m = e.what();
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 4s) << m;
+    EXPECT_NE(m.find("was stopped"), std::string::npos) << m;
+  }
+  stopper.join();
+  expect_gone(before);
+}
+
+TEST_F(Distributed, MemoryLimitFailsTheTaskNamingWorkerHostAndSize) {
+  const ComputeOptions o = options(1, 1, 150'000'000);
+  Graph g;
+  auto big = call(g, Call{"big"}, "alloc", 300);
+  auto hold = call(g, Call{"hold", TaskOptions::sleeping(2000)}, "identity", big);
+  try {
+    compute(call(g, Call{"n"}, "count", hold), o);
+    FAIL() << "no error";
+  } catch (const TaskError& e) {
+    const std::string m = e.message();
+    EXPECT_NE(m.find("on host"), std::string::npos) << m;
+    EXPECT_NE(m.find("limit of 150.0 MB"), std::string::npos) << m;
+  }
+}
+
+TEST_F(Distributed, GlobalLockIsOneAcrossTheCluster) {
+  // Two tasks on two worker processes, each holding the global lock for 40 ms: they take turns,
+  // where the process lock (one per worker process) lets them overlap.
+  for (LockKind kind : {LockKind::global, LockKind::process}) {
+    Graph g;
+    auto a = call(g, Call{"a", TaskOptions::sleeping(40, kind)}, "inc", 1);
+    auto b = call(g, Call{"b", TaskOptions::sleeping(40, kind)}, "inc", 2);
+    ComputeOptions o = options(2);
+    o.trace = true;
+    ComputeResult r = compute({a, b}, o);
+    ASSERT_EQ(r.trace.size(), 2u);
+    const bool overlapped =
+        r.trace[1].start < r.trace[0].end && r.trace[0].start < r.trace[1].end;
+    const double waited = r.trace[0].lock_wait_ms + r.trace[1].lock_wait_ms;
+    if (kind == LockKind::global) {
+      if (overlapped) {
+        EXPECT_GE(waited, 20) << "the second task did not wait for the first";
+      }
+    } else {
+      EXPECT_LT(waited, 10);
+    }
+  }
+}
+
+TEST_F(Distributed, ThreadsOfOneWorkerShareItsGil) {
+  Graph g;
+  auto a = call(g, Call{"a"}, "busy", 30);
+  auto b = call(g, Call{"b"}, "busy", 30);
+  ComputeOptions o = options(1, 2);
+  o.trace = true;
+  o.gil = true;
+  ComputeResult r = compute({a, b}, o);
+  double waited = 0;
+  for (const TaskEvent& e : r.trace) waited += e.gil_wait_ms;
+  EXPECT_GE(waited, 15);  // one GIL per rank: its two threads take turns
+}
+
+TEST_F(Distributed, StatsCountBytesMovedAndSerialisation) {
+  Graph g;
+  auto x = literal(g, Value(List{Value(1), Value(2), Value(3)}));
+  auto s = call(g, "sum", x);
+  ComputeResult r = compute(s, options(1));
+  EXPECT_EQ(r.values[0], Value(6));
+  EXPECT_GT(r.stats.bytes_to_workers, 0u);
+  EXPECT_GT(r.stats.bytes_from_workers, 0u);
+  EXPECT_GT(r.stats.serialise_ms, 0);
+}
+
+}  // namespace
+}  // namespace schedlab
