@@ -176,8 +176,7 @@ TEST_F(Distributed, GlobalLockIsOneAcrossTheCluster) {
     o.trace = true;
     ComputeResult r = compute({a, b}, o);
     ASSERT_EQ(r.trace.size(), 2u);
-    const bool overlapped =
-        r.trace[1].start < r.trace[0].end && r.trace[0].start < r.trace[1].end;
+    const bool overlapped = r.trace[1].start < r.trace[0].end && r.trace[0].start < r.trace[1].end;
     const double waited = r.trace[0].lock_wait_ms + r.trace[1].lock_wait_ms;
     if (kind == LockKind::global) {
       if (overlapped) {
