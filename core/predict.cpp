@@ -59,7 +59,9 @@ unsigned MachineModel::process_of_worker(unsigned worker) const {
     case ProcessModel::process_per_worker:
       return worker;
     case ProcessModel::processes_of_threads:
-      return worker / std::max(1u, threads_per_process);
+      // Workers are numbered across processes first (worker 1 is the second process's first
+      // thread), as the distributed scheduler spreads ready tasks over its ranks.
+      return worker % process_count();
   }
   return 0;
 }

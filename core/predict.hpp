@@ -48,7 +48,7 @@ struct MachineModel {
   unsigned workers = 1;
   Policy policy = Policy::fifo;
   ProcessModel processes = ProcessModel::one_process;
-  unsigned threads_per_process = 1;  // for processes_of_threads
+  unsigned threads_per_process = 1;  // for processes_of_threads: worker w is in process w % P
   bool gil = false;
   unsigned cores = 1;
 

@@ -7,7 +7,8 @@
 // are short a worker holds several per thread (it picks the next up without waiting for us);
 // a task that sleeps, or any task once tasks are seen to take long, goes only to a worker with
 // an idle thread, so slow tasks are scheduled greedily, as the predictions assume.
-// Lanes (the trace's workers): worker w's thread t is lane w * threads + t.
+// Lanes (the trace's workers): worker w's thread t is lane t * workers + w, so that lanes
+// 0..workers-1 are one thread of each worker, as the predictor numbers them.
 //
 // Faults: a worker's note (a fatal signal), its pid (on this host) or its silence (elsewhere)
 // fails the run within milliseconds of the death; a run that stops for any reason does not
@@ -23,6 +24,7 @@
 #include <thread>
 
 #include "schedlab/core/value_codec.hpp"
+#include "schedlab/schedulers/distributed/backoff.hpp"
 #include "schedlab/schedulers/distributed/cluster.hpp"
 #include "schedlab/schedulers/scheduler.hpp"
 #include "schedlab/schedulers/wire.hpp"
@@ -93,7 +95,7 @@ class DistributedScheduler final : public Scheduler {
         if (ex_.stopped() && total_in_flight_ > 0) abandon_in_flight();
         if (total_in_flight_ == 0 && (ready_.empty() || ex_.stopped())) break;
         if (got)
-          idle_rounds_ = 0;
+          backoff_.reset();
         else
           wait();
       }
@@ -167,10 +169,13 @@ class DistributedScheduler final : public Scheduler {
     void show_lanes(unsigned w) {
       for (unsigned t = 0; t < threads_; ++t) {
         if (t < in_flight_[w].size())
-          ex_.task_began(w * threads_ + t, in_flight_[w][t]);
+          ex_.task_began(lane(w, t), in_flight_[w][t]);
         else
-          ex_.worker_idle(w * threads_ + t);
+          ex_.worker_idle(lane(w, t));
       }
+    }
+    unsigned lane(unsigned w, unsigned thread) const {
+      return std::min(thread, threads_ - 1) * static_cast<unsigned>(in_flight_.size()) + w;
     }
 
     bool collect() {
@@ -234,7 +239,7 @@ class DistributedScheduler final : public Scheduler {
       show_lanes(w);
       serialise_ns_ += worker_serialise;
       const TaskEvent ran{n,
-                          w * threads_ + std::min(thread, threads_ - 1),
+                          lane(w, thread),
                           cluster_.worker(w).pid,
                           from_ns(start),
                           from_ns(end),
@@ -265,7 +270,7 @@ class DistributedScheduler final : public Scheduler {
       if (sig == 0 && !in_flight_[w].empty()) {
         // Its memory limit: the task it was running fails, naming the worker.
         const NodeId n = in_flight_[w].front();
-        const TaskEvent ran{n, w * threads_, cluster_.worker(w).pid, Clock::now(), Clock::now()};
+        const TaskEvent ran{n, lane(w, 0), cluster_.worker(w).pid, Clock::now(), Clock::now()};
         ex_.task_failed(ran, fmt::format("{}: {}", cluster_.describe(w), what));
         forget(w, true);
         return;
@@ -286,14 +291,7 @@ class DistributedScheduler final : public Scheduler {
     }
 
     void wait() {
-      // A chain's answer comes within microseconds: look again at once for a while, then
-      // sleep briefly between looks.
-      if (++idle_rounds_ < 20000) {
-        sched_yield();  // see worker_rank.cpp: the one we wait for may need this CPU
-      } else {
-        std::this_thread::sleep_for(
-            std::chrono::microseconds(std::min(200u, idle_rounds_ / 20000)));
-      }
+      backoff_.wait();
       if (Clock::now() - last_check_ < kLivenessCheck) return;
       last_check_ = Clock::now();
       if (auto death = cluster_.check_workers()) fail_on_death(*death);
@@ -337,7 +335,7 @@ class DistributedScheduler final : public Scheduler {
     std::string in_;
     size_t total_in_flight_ = 0;
     bool died_ = false;
-    unsigned idle_rounds_ = 0;
+    Backoff backoff_;
     Clock::time_point last_check_ = Clock::now();
     uint64_t bytes_to_ = 0, bytes_from_ = 0, completed_ = 0;
     double run_ns_ = 0;

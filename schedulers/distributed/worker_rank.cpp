@@ -29,6 +29,7 @@
 #include "schedlab/core/errors.hpp"
 #include "schedlab/core/interrupt.hpp"
 #include "schedlab/core/value_codec.hpp"
+#include "schedlab/schedulers/distributed/backoff.hpp"
 #include "schedlab/schedulers/distributed/protocol.hpp"
 #include "schedlab/schedulers/distributed/runtime.hpp"
 #include "schedlab/schedulers/task_body.hpp"
@@ -114,7 +115,7 @@ class WorkerRank {
     send_now(kHello, hello);
     std::thread([this] { watch(); }).detach();
     std::string in;
-    unsigned idle = 0;
+    Backoff backoff;
     for (;;) {
       bool busy = false;
       int tag = -1;
@@ -141,16 +142,10 @@ class WorkerRank {
         busy = true;
         flush_outbox();
       }
-      if (busy) {
-        idle = 0;
-      } else if (++idle > 20000) {
-        // Nothing for a while: sleep a little between looks, up to 200 us.
-        usleep(std::min(200u, idle / 20000));
-      } else {
-        // Yield rather than spin: on a machine with fewer cores than spinning threads (the
-        // parent, this thread, task threads) the one we wait for may need this CPU.
-        sched_yield();
-      }
+      if (busy)
+        backoff.reset();
+      else
+        backoff.wait();
     }
   }
 
