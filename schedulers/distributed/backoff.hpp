@@ -1,6 +1,7 @@
 // How a side of the distributed scheduler waits for the next message: yield the CPU for a
 // short while after the last activity (a chain's next task or result comes within
-// microseconds), then sleep, longer and longer up to 1 ms. Yielding rather than spinning,
+// microseconds), then sleep, longer and longer up to 250 us (what a finished task may wait to
+// be noticed: a 20 ms lesson task then costs about 2% more). Yielding rather than spinning,
 // because on a machine with fewer cores than waiting threads (the scheduling rank, each
 // rank's main thread) the one we wait for may need this CPU; sleeping soon, because a cluster
 // of 8 ranks on 2 cores that all yield would still take the CPU from the ones working.
@@ -25,8 +26,8 @@ class Backoff {
       sched_yield();
       return;
     }
-    // 20 us, 40 us, ... up to 1 ms, doubling every 2 ms of idleness.
-    const auto doublings = std::min<int64_t>(6, (idle - kYieldFor) / std::chrono::milliseconds(2));
+    // 20 us, 40 us, ... up to 250 us, doubling every 2 ms of idleness.
+    const auto doublings = std::min<int64_t>(4, (idle - kYieldFor) / std::chrono::milliseconds(2));
     std::this_thread::sleep_for(std::chrono::microseconds(20) * (int64_t{1} << doublings));
   }
 

@@ -238,14 +238,9 @@ class DistributedScheduler final : public Scheduler {
       --total_in_flight_;
       show_lanes(w);
       serialise_ns_ += worker_serialise;
-      const TaskEvent ran{n,
-                          lane(w, thread),
-                          cluster_.worker(w).pid,
-                          from_ns(start),
-                          from_ns(end),
-                          false,
-                          lock_wait / 1e6,
-                          gil_wait / 1e6};
+      const TaskEvent ran{
+          n,     lane(w, thread), cluster_.worker(w).pid, from_ns(start), from_ns(end),
+          false, lock_wait / 1e6, gil_wait / 1e6};
       if (type == ResultType::task_error) {
         ex_.task_failed(ran, std::string(payload));
         return;
