@@ -2,7 +2,8 @@
 # The distributed scheduler from the command line, both ways of starting it:
 #   - a local cluster (no launcher), over Open MPI's default transport and forced onto TCP
 #     (--mca btl tcp,self: what crosses machines);
-#   - under mpirun, whose ranks it uses as given (too few ranks is a usage error);
+#   - under mpirun (shared memory, and TCP), whose ranks it uses as given (too few ranks is a
+#     usage error);
 # and its exit codes: a crash is exit 3 within 2 s, Ctrl-C exit 130 within 2 s; after each, no
 # worker rank or Open MPI daemon of ours is left. Usage: distributed_cli_test.sh SCHEDLAB_BIN
 set -euo pipefail
@@ -52,6 +53,9 @@ no_leftovers "TCP"
 # Under mpirun: rank 0 schedules, ranks 1 and 2 work.
 out=$(timeout 60 mpirun -n 3 "$bin" compute slow-arithmetic -s distributed -w 2 --unit 5ms)
 expect_result "mpirun" "$out"
+out=$(timeout 60 mpirun --mca btl tcp,self -n 3 "$bin" compute slow-arithmetic -s distributed \
+  -w 2 --unit 5ms)
+expect_result "mpirun over TCP" "$out"
 set +e
 err=$(timeout 60 mpirun -n 2 "$bin" compute slow-arithmetic -s distributed -w 2 --unit 5ms 2>&1)
 code=$?
