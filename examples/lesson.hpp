@@ -46,12 +46,15 @@ inline double unit_ms(int argc, char** argv) {
 // Dask's %time around compute(): prints the value and the wall time in units.
 inline void time_compute(const std::string& label, const schedlab::Delayed& d,
                          const std::string& scheduler, unsigned workers, double unit,
-                         bool gil = false) {
+                         bool gil = false, unsigned threads_per_worker = 1) {
   if (!schedlab::SchedulerRegistry::global().has(scheduler)) {
     fmt::print("{:<44} (scheduler '{}' is not in this build)\n", label, scheduler);
     return;
   }
-  auto r = schedlab::compute(d, {.scheduler = scheduler, .workers = workers, .gil = gil});
+  auto r = schedlab::compute(d, {.scheduler = scheduler,
+                                 .workers = workers,
+                                 .threads_per_worker = threads_per_worker,
+                                 .gil = gil});
   fmt::print("{:<44} = {:<8} wall {:7.1f} ms = {:.2f} units\n", label,
              schedlab::to_display(r.values[0]), r.stats.wall_ms, r.stats.wall_ms / unit);
 }

@@ -1,10 +1,14 @@
 // Lesson "Dask Delayed - Parallelism": inc, dec and add, serially, then as a task graph, then
-// in a for loop summed by one task, on every scheduler.
+// in a for loop summed by one task, on every scheduler, and at the end on a local cluster as
+// the notebook's Client(n_workers=2, threads_per_worker=2), then 8 workers.
 #include "examples/lesson.hpp"
+#include "schedlab/schedulers/distributed_worker.hpp"
 
 using namespace schedlab;
 
 int main(int argc, char** argv) {
+  // The cluster's worker ranks run this program too: they serve tasks here and never return.
+  serve_if_distributed_worker(argc, argv);
   const double unit = lesson::unit_ms(argc, argv);
   const auto slow = TaskOptions::sleeping(unit);
   Graph g;
@@ -26,4 +30,15 @@ int main(int argc, char** argv) {
   lesson::time_compute("total threads", total, "threads", 2, unit);
   lesson::time_compute("total processes", total, "processes", 2, unit);
   lesson::time_compute("total single-threaded", total, "single-threaded", 1, unit);
+
+  // client = Client(n_workers=2, threads_per_worker=2, memory_limit='4GB'), then 8 workers.
+  // The clusters are started first, as Client() does before any compute (about 0.3 s each).
+  fmt::print("\nThe same loop on a local cluster: 4 threads, then 16, share the 20 tasks.\n");
+  if (SchedulerRegistry::global().has("distributed")) {
+    for (unsigned w : {2u, 8u}) SchedulerRegistry::global().acquire("distributed", {w, 2});
+  }
+  lesson::time_compute("total distributed 2 workers x 2 threads", total, "distributed", 2, unit,
+                       false, 2);
+  lesson::time_compute("total distributed 8 workers x 2 threads", total, "distributed", 8, unit,
+                       false, 2);
 }

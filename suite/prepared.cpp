@@ -335,7 +335,7 @@ PreparedSuite::PreparedSuite(SuiteSpec spec) : spec_(std::move(spec)) {
     cell.gil = c.gil;
     const SchedulerInfo& info = SchedulerRegistry::global().info(c.scheduler);
     if (info.traits.processes == ProcessModel::processes_of_threads)
-      cell.threads = spec_.threads_per_worker;
+      cell.threads = c.threads ? c.threads : spec_.threads_per_worker;
     cell.baseline = info.traits.speedup_baseline;
     cell.policy = policy_name(info.traits.policy);
     CellPrediction p = prediction_for(inst.built.graph, inst.built.targets, inst.calibration, info,

@@ -31,7 +31,8 @@ void add_cells(SuiteSpec& spec, const std::string& scenario, const kernels::Para
       // Names given twice (or a name and its alias) would repeat a cell under one id.
       const bool seen = std::any_of(spec.cells.begin(), spec.cells.end(), [&](const CellSpec& c) {
         return c.scenario == cell.scenario && c.params == cell.params &&
-               c.scheduler == cell.scheduler && c.workers == cell.workers && c.gil == cell.gil;
+               c.scheduler == cell.scheduler && c.workers == cell.workers && c.gil == cell.gil &&
+               c.threads == cell.threads;
       });
       if (!seen) spec.cells.push_back(std::move(cell));
     }
@@ -60,6 +61,12 @@ SuiteSpec classroom_suite() {
   add_cells(spec, "fib", {}, schedulers, workers, true);
   add_cells(spec, "sleeplock", {{"lock", "process"}}, schedulers, workers, false);
   add_cells(spec, "flights", {}, schedulers, workers, false);
+  // Seed 001 ends on Dask's distributed scheduler: Client(n_workers=2, threads_per_worker=2),
+  // then 8 workers.
+  if (SchedulerRegistry::global().has("distributed")) {
+    for (unsigned w : {2u, 8u})
+      spec.cells.push_back({"inc-dec-add", {}, "distributed", w, false, 2});
+  }
   return spec;
 }
 

@@ -19,6 +19,7 @@ struct CellSpec {
   std::string scheduler;
   unsigned workers = 1;
   bool gil = false;
+  unsigned threads = 0;  // per worker, for processes of threads; 0: the suite's threads_per_worker
 };
 
 struct SuiteSpec {
