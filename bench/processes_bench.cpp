@@ -1,8 +1,9 @@
 // The schedulers that run tasks in other processes, processes and distributed (worker ranks of
 // MPI, spawned as a local cluster): per-task cost on the four shapes (always the full path:
 // values have to be encoded and moved), side by side in one binary; for processes also pool
-// start-up and moving a 100 MB array to a worker and back. distributed runs over shared memory;
-// set OMPI_MCA_btl=tcp,self in the environment for the TCP figures (what crosses machines).
+// start-up and moving a 100 MB array to a worker and back. distributed's local cluster talks
+// over TCP loopback (Open MPI 4.1 connects separately started jobs that way); the shared-memory
+// figures come from `mpirun -n 3 schedlab compute FILE` (docs/PERFORMANCE.md).
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>

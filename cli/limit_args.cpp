@@ -66,10 +66,12 @@ uint64_t parse_size(const std::string& text, std::string_view flag) {
         flag, text));
   }
   const double bytes = value * scale;
-  if (bytes < 1e6 || bytes > 0x1p60) {
-    throw UsageError(
-        fmt::format("{} '{}': use at least 1MB (a worker needs about 20MB to start)", flag, text));
+  if (bytes < 64e6) {
+    throw UsageError(fmt::format(
+        "{} '{}': use at least 64MB (a worker rank holds about 20-40MB before any task)", flag,
+        text));
   }
+  if (bytes > 0x1p60) throw UsageError(fmt::format("{} '{}': too large", flag, text));
   return static_cast<uint64_t>(bytes);
 }
 

@@ -22,6 +22,10 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// The contract is a report within 2 s of a death; sanitized builds start and run everything
+// several times slower.
+constexpr auto kReportWithin = testing::kSanitized ? 6s : 2s;
+
 bool alive(int pid) {
   char path[32];
   std::snprintf(path, sizeof path, "/proc/%d/stat", pid);
@@ -90,7 +94,7 @@ TEST_F(Distributed, CrashIsReportedWithRankHostPidSignalAndTask) {
     FAIL() << "no error";
   } catch (const InfrastructureError& e) {
     const std::string m = e.what();
-    EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s) << m;
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, kReportWithin) << m;
     EXPECT_NE(m.find("rank"), std::string::npos) << m;
     EXPECT_NE(m.find("on host"), std::string::npos) << m;
     EXPECT_NE(m.find("pid"), std::string::npos) << m;
@@ -120,7 +124,7 @@ TEST_F(Distributed, KilledWorkerIsReportedWithinTwoSeconds) {
     FAIL() << "no error";
   } catch (const InfrastructureError& e) {
     const std::string m = e.what();
-    EXPECT_LT(std::chrono::steady_clock::now() - t0, 2300ms) << m;
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 300ms + kReportWithin) << m;
     EXPECT_NE(m.find("pid " + std::to_string(before[1])), std::string::npos) << m;
     EXPECT_NE(m.find("while running task"), std::string::npos) << m;
   }
@@ -143,7 +147,7 @@ TEST_F(Distributed, StoppedWorkerIsKilledAndReported) {
     FAIL() << "no error";
   } catch (const InfrastructureError& e) {
     const std::string m = e.what();
-    EXPECT_LT(std::chrono::steady_clock::now() - t0, 4s) << m;
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s + 200ms + kReportWithin) << m;
     EXPECT_NE(m.find("was stopped"), std::string::npos) << m;
   }
   stopper.join();

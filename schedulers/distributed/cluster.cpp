@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <string.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <thread>
@@ -73,19 +74,19 @@ Cluster::Cluster(unsigned workers, unsigned threads_per_worker, uint64_t memory_
     launched_ = true;
     comm_ = MPI_COMM_WORLD;
     if (launched_ranks().empty()) {
-      launched_ranks().resize(static_cast<size_t>(available));
-      workers_ = launched_ranks();
-      for (unsigned w = 0; w < workers_.size(); ++w) workers_[w].rank = rank_of(w);
+      workers_.resize(static_cast<size_t>(available));
       say_hello();
       launched_ranks() = workers_;
     }
     workers_.assign(launched_ranks().begin(), launched_ranks().begin() + workers);
   } else {
     const std::string program = worker_program();
-    std::vector<int> errors(workers);
+    std::vector<int> errors(workers, MPI_SUCCESS);
     int rc = MPI_Comm_spawn(program.c_str(), MPI_ARGV_NULL, static_cast<int>(workers),
                             MPI_INFO_NULL, 0, MPI_COMM_SELF, &comm_, errors.data());
-    if (rc != MPI_SUCCESS || comm_ == MPI_COMM_NULL) {
+    const bool all_started =
+        std::all_of(errors.begin(), errors.end(), [](int e) { return e == MPI_SUCCESS; });
+    if (rc != MPI_SUCCESS || comm_ == MPI_COMM_NULL || !all_started) {
       throw InfrastructureError(fmt::format(
           "cannot start {} worker rank{} of {} with MPI_Comm_spawn (see Open MPI's message "
           "above; too many for this machine? try fewer --workers)",
@@ -93,18 +94,32 @@ Cluster::Cluster(unsigned workers, unsigned threads_per_worker, uint64_t memory_
     }
     MPI_Comm_set_errhandler(comm_, MPI_ERRORS_RETURN);
     workers_.resize(workers);
-    for (unsigned w = 0; w < workers; ++w) workers_[w].rank = rank_of(w);
-    say_hello();
+    try {
+      say_hello();
+    } catch (...) {
+      stop_early(true);  // the ranks that did start must not outlive this
+      throw;
+    }
   }
+  for (WorkerRank& r : workers_) r.last_heard = Clock::now();
+  configure(threads_per_worker, memory_limit);
+}
+
+void Cluster::configure(unsigned threads_per_worker, uint64_t memory_limit) {
   std::string config;
   Writer(config).put<uint32_t>(threads_per_worker).put<uint64_t>(memory_limit);
   for (unsigned w = 0; w < size(); ++w) {
+    // Launched ranks are shared by every scheduler of the process: what each was told is kept
+    // with them, and a rank is told again only when a scheduler wants it otherwise.
+    std::string& told = launched_ ? launched_ranks()[w].config : workers_[w].config;
+    if (told == config) continue;
+    told = config;
     send(w, kConfig, config);
-    workers_[w].last_heard = Clock::now();
   }
 }
 
 void Cluster::say_hello() {
+  for (unsigned w = 0; w < workers_.size(); ++w) workers_[w].rank = rank_of(w);
   const auto deadline = Clock::now() + kHelloPatience;
   std::string in;
   for (size_t heard = 0; heard < workers_.size();) {
@@ -113,17 +128,16 @@ void Cluster::say_hello() {
     MPI_Iprobe(MPI_ANY_SOURCE, kHello, comm_, &flag, &st);
     if (!flag) {
       if (Clock::now() > deadline) {
-        throw InfrastructureError(fmt::format("{} of {} worker ranks did not start within {} s",
-                                              workers_.size() - heard, workers_.size(),
-                                              kHelloPatience.count()));
+        throw InfrastructureError(
+            fmt::format("{} of {} worker ranks did not answer within {} s of starting ({}); is the "
+                        "program the same on every host?",
+                        workers_.size() - heard, workers_.size(), kHelloPatience.count(),
+                        launched_ ? "started by the launcher" : worker_program()));
       }
       std::this_thread::sleep_for(std::chrono::microseconds(200));
       continue;
     }
-    int n = 0;
-    MPI_Get_count(&st, MPI_BYTE, &n);
-    in.resize(static_cast<size_t>(n));
-    MPI_Recv(in.data(), n, MPI_BYTE, st.MPI_SOURCE, kHello, comm_, MPI_STATUS_IGNORE);
+    receive_probed(comm_, st, in);
     Reader r(in);
     WorkerRank& w = workers_[static_cast<unsigned>(launched_ ? st.MPI_SOURCE - 1 : st.MPI_SOURCE)];
     w.pid = r.get<int32_t>();
@@ -142,6 +156,7 @@ void Cluster::goodbye(Clock::duration patience) {
   for (unsigned w = 0; w < size(); ++w) send(w, kStop, {});
   const auto until = Clock::now() + patience;
   while (!sends_.empty() && Clock::now() < until) progress_sends();
+  bool killed = false;
   // Wait (briefly) until they have gone: if this process ended first, Open MPI's daemon would
   // kill them in the middle of their goodbye and report that as a failure. A worker leaves
   // within milliseconds, even while a task runs (its watch thread answers); one that does not
@@ -152,51 +167,50 @@ void Cluster::goodbye(Clock::duration patience) {
     while (state() != 0 && state() != 'Z' && Clock::now() < until) {
       std::this_thread::sleep_for(std::chrono::microseconds(500));
     }
-    if (state() != 0 && state() != 'Z') ::kill(r.pid, SIGKILL);
+    if (state() != 0 && state() != 'Z') {
+      ::kill(r.pid, SIGKILL);
+      killed = true;
+    }
   }
+  if (killed) note_broken_cluster();  // finalizing would wait for the killed rank
   // Neither disconnected (that would wait for every worker, the dead ones too) nor freed: Open
   // MPI would reuse its context id for the next cluster, and a message still in flight from
   // an old worker would then reach the new one's scheduler. A handle per cluster is kept.
 }
 
 void Cluster::send(unsigned w, Tag tag, std::string bytes) {
-  sends_.emplace_back();
-  auto& [request, buffer] = sends_.back();
-  buffer = std::move(bytes);
-  MPI_Isend(buffer.data(), static_cast<int>(buffer.size()), MPI_BYTE, rank_of(w), tag, comm_,
-            &request);
+  sends_.send(comm_, rank_of(w), tag, std::move(bytes));
 }
 
 bool Cluster::progress_sends() {
-  bool any = false;
-  while (!sends_.empty()) {
-    int done = 0;
-    MPI_Test(&sends_.front().first, &done, MPI_STATUS_IGNORE);
-    if (!done) break;
-    sends_.pop_front();
-    any = true;
-  }
-  return any;
+  return sends_.progress();
 }
 
 std::optional<Cluster::Message> Cluster::receive(std::string& into) {
-  int flag = 0;
-  MPI_Status st;
-  MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, comm_, &flag, &st);
-  if (!flag) return std::nullopt;
-  int n = 0;
-  MPI_Get_count(&st, MPI_BYTE, &n);
-  into.resize(static_cast<size_t>(n));
-  MPI_Recv(into.data(), n, MPI_BYTE, st.MPI_SOURCE, st.MPI_TAG, comm_, MPI_STATUS_IGNORE);
-  const unsigned w = static_cast<unsigned>(launched_ ? st.MPI_SOURCE - 1 : st.MPI_SOURCE);
-  if (w >= size()) return receive(into);  // a rank this scheduler does not use
-  workers_[w].last_heard = Clock::now();
-  return Message{w, st.MPI_TAG};
+  for (;;) {
+    int flag = 0;
+    MPI_Status st;
+    MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, comm_, &flag, &st);
+    if (!flag) return std::nullopt;
+    receive_probed(comm_, st, into);
+    const unsigned w = static_cast<unsigned>(launched_ ? st.MPI_SOURCE - 1 : st.MPI_SOURCE);
+    if (w >= size()) continue;  // a launched rank this scheduler does not use
+    workers_[w].last_heard = Clock::now();
+    return Message{w, st.MPI_TAG};
+  }
 }
 
-std::optional<Cluster::Death> Cluster::check_workers() {
+bool Cluster::drain_deaths() {
+  std::string in;
+  bool death = false;
+  while (auto m = receive(in)) death = death || m->tag == kDeath;
+  return death;
+}
+
+std::optional<Cluster::Death> Cluster::check_workers(std::optional<unsigned> except) {
   const auto now = Clock::now();
   for (unsigned w = 0; w < size(); ++w) {
+    if (w == except) continue;
     WorkerRank& r = workers_[w];
     if (!r.local) {
       if (now - r.last_heard > kSilentDead) {

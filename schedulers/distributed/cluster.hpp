@@ -8,13 +8,13 @@
 #include <sys/types.h>
 
 #include <chrono>
-#include <deque>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "schedlab/schedulers/distributed/protocol.hpp"
 #include "schedlab/schedulers/distributed/runtime.hpp"
+#include "schedlab/schedulers/distributed/send_queue.hpp"
 
 namespace schedlab::distributed {
 
@@ -25,6 +25,7 @@ struct WorkerRank {
   bool local = false;  // on this host: its pid can be checked
   std::chrono::steady_clock::time_point last_heard{};
   std::optional<std::chrono::steady_clock::time_point> stopped_since{};  // state T (SIGSTOP)
+  std::string config;  // the last kConfig it was sent
 };
 
 class Cluster {
@@ -39,6 +40,8 @@ class Cluster {
   bool broken() const { return broken_; }
   bool launched() const { return launched_; }
 
+  // Threads and memory limit of every worker, sent where they differ from what it has.
+  void configure(unsigned threads_per_worker, uint64_t memory_limit);
   void send(unsigned w, Tag tag, std::string bytes);
   bool progress_sends();
   // The next message from any worker, if one has arrived: its worker and tag, bytes in `into`.
@@ -53,8 +56,12 @@ class Cluster {
     unsigned worker;
     std::string how;
   };
-  // A worker whose process is gone or stopped (on this host) or silent (elsewhere).
-  std::optional<Death> check_workers();
+  // A worker whose process is gone or stopped (on this host) or silent (elsewhere), other than
+  // `except`.
+  std::optional<Death> check_workers(std::optional<unsigned> except = std::nullopt);
+  // Between runs: reads what arrived (heartbeats, answers of abandoned tasks); true if a
+  // worker said it is dying.
+  bool drain_deaths();
   // From a worker's note: signal 0 means its own reason (the memory limit) is in `what`.
   Death death_from_note(unsigned w, int sig, const std::string& what) const;
 
@@ -78,7 +85,7 @@ class Cluster {
   bool broken_ = false;  // the next run needs a new cluster
   bool ended_ = false;   // no goodbye is due (said, or impossible)
   std::vector<WorkerRank> workers_;
-  std::deque<std::pair<MPI_Request, std::string>> sends_;
+  SendQueue sends_;
 };
 
 }  // namespace schedlab::distributed

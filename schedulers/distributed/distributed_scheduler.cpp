@@ -45,11 +45,19 @@ Clock::time_point from_ns(int64_t ns) {
   return Clock::time_point(std::chrono::nanoseconds(ns));
 }
 
+// Runs are numbered across the process: under a launcher every scheduler instance shares the
+// same ranks, and an answer from another instance's abandoned run must not match.
+std::atomic<uint32_t> g_runs{0};
+
 class DistributedScheduler final : public Scheduler {
  public:
-  explicit DistributedScheduler(const SchedulerConfig& config) : config_(config) { restart(); }
+  explicit DistributedScheduler(const SchedulerConfig& config) : config_(config) {
+    std::lock_guard mpi(mpi_mutex());
+    restart();
+  }
   unsigned workers() const override { return config_.workers * config_.threads_per_worker; }
   std::vector<int> worker_pids() override {
+    std::lock_guard mpi(mpi_mutex());
     ready_cluster();
     std::vector<int> out;
     for (unsigned w = 0; w < cluster_->size(); ++w) {
@@ -59,21 +67,29 @@ class DistributedScheduler final : public Scheduler {
   }
 
   void run(Execution& ex) override {
-    std::unique_lock<std::mutex> world;
-    if (launched_workers() > 0) world = std::unique_lock(launched_world_mutex());
+    // MPI is initialised for one thread at a time: distributed runs of the process take turns.
+    std::lock_guard mpi(mpi_mutex());
     ready_cluster();
-    Run r(*this, ex, ++runs_);
+    cluster_->configure(config_.threads_per_worker, config_.memory_limit);
+    Run r(*this, ex, ++g_runs);
     r.loop();
   }
 
  private:
+  // A cluster that lost a worker, or that a run stopped early, is replaced; so is one whose
+  // worker died between runs (its note, or its pid, says so now rather than in the next run).
   void ready_cluster() {
-    if (cluster_->broken()) restart();
+    if (cluster_ && !cluster_->broken()) {
+      if (auto death = cluster_->check_workers(); death || cluster_->drain_deaths()) {
+        cluster_->stop_early(true);
+      }
+    }
+    if (!cluster_ || cluster_->broken()) restart();
   }
   void restart() {
-    cluster_.reset();
-    cluster_ = std::make_unique<Cluster>(config_.workers, config_.threads_per_worker,
-                                         config_.memory_limit);
+    auto fresh = std::make_unique<Cluster>(config_.workers, config_.threads_per_worker,
+                                           config_.memory_limit);
+    cluster_ = std::move(fresh);
   }
 
   class Run {
@@ -92,7 +108,8 @@ class DistributedScheduler final : public Scheduler {
       for (;;) {
         if (!ex_.stopped()) dispatch();
         const bool got = collect();
-        if (ex_.stopped() && total_in_flight_ > 0) abandon_in_flight();
+        // (A death leaves a cluster to replace even when it held the last task in flight.)
+        if (ex_.stopped() && (total_in_flight_ > 0 || died_)) abandon_in_flight();
         if (total_in_flight_ == 0 && (ready_.empty() || ex_.stopped())) break;
         if (got)
           backoff_.reset();
@@ -145,7 +162,18 @@ class DistributedScheduler final : public Scheduler {
           List(std::make_move_iterator(args_.begin()), std::make_move_iterator(args_.end())));
       args_.clear();
       const size_t size = encoded_size(list);
+      if (size > kMaxMessageBytes) {
+        throw CodecError(
+            fmt::format("its arguments take {:.1f} GB encoded; one MPI message holds "
+                        "at most 2 GB",
+                        size / 1e9));
+      }
       const bool alone = size >= kAloneBytes;
+      if (alone && !batches_[w].empty()) {
+        // The batch before it goes first: the worker runs tasks in the order they come.
+        cluster_.send(w, kTasks, std::move(batches_[w]));
+        batches_[w] = {};
+      }
       std::string single;
       std::string& out = alone ? single : batches_[w];
       Writer(out, /*append=*/true)
@@ -166,12 +194,17 @@ class DistributedScheduler final : public Scheduler {
 
     // Tells the core which task each of worker w's threads runs (for --task-timeout): the
     // first `threads` in flight.
+    // Only where a lane's task changed: telling it again would restart that task's clock.
     void show_lanes(unsigned w) {
       for (unsigned t = 0; t < threads_; ++t) {
-        if (t < in_flight_[w].size())
-          ex_.task_began(lane(w, t), in_flight_[w][t]);
-        else
+        const NodeId now = t < in_flight_[w].size() ? in_flight_[w][t] : kNoTask;
+        NodeId& shown = shown_[lane(w, t)];
+        if (now == shown) continue;
+        shown = now;
+        if (now == kNoTask)
           ex_.worker_idle(lane(w, t));
+        else
+          ex_.task_began(lane(w, t), now);
       }
     }
     unsigned lane(unsigned w, unsigned thread) const {
@@ -275,7 +308,7 @@ class DistributedScheduler final : public Scheduler {
         // silently (SIGKILL), if there is one, rather than a bystander.
         const auto until = Clock::now() + kBlameSilentDeath;
         while (Clock::now() < until) {
-          if (auto d = cluster_.check_workers()) {
+          if (auto d = cluster_.check_workers(/*except=*/w)) {
             fail_on_death(*d);
             return;
           }
@@ -324,6 +357,8 @@ class DistributedScheduler final : public Scheduler {
     std::deque<NodeId> ready_;
     std::vector<std::vector<NodeId>> in_flight_;
     std::vector<std::string> batches_;
+    static constexpr NodeId kNoTask = ~NodeId{0};
+    std::vector<NodeId> shown_ = std::vector<NodeId>(in_flight_.size() * threads_, kNoTask);
     std::deque<std::pair<unsigned, uint32_t>> lock_requests_;  // holder first
     std::vector<NodeId> became_ready_;
     std::vector<Value> args_;
@@ -339,7 +374,6 @@ class DistributedScheduler final : public Scheduler {
 
   SchedulerConfig config_;
   std::unique_ptr<Cluster> cluster_;
-  uint32_t runs_ = 0;
 };
 
 }  // namespace

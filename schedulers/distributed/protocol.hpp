@@ -8,7 +8,7 @@
 //     kTasks    records: run u32, node u32, op name (u16 + bytes), sleep_us u32, lock|gil u8,
 //               argument bytes (u64 + an encoded list value)
 //     kGrant    thread u32: that thread now holds the cluster-wide `global` lock
-//     kStop     leave: disconnect and finalize (the cluster is shut down)
+//     kStop     leave: finalize and exit, abandoning any task (the cluster is shut down)
 //   worker -> parent
 //     kHello    pid i32, host (u16 + bytes): sent once, at start
 //     kResults  records: type u8, run u32, node u32, thread u32, start/end/serialise/lock wait/GIL
@@ -16,7 +16,7 @@
 //               i64 ns, payload (u64 + the encoded result, or an error message)
 //     kLock, kUnlock  thread u32: a task thread asks for / gives back the `global` lock
 //     kDeath    signal i32, what (u16 + bytes): the worker is dying (a fatal signal, or its
-//               memory limit), sent from its comm thread before it goes
+//               memory limit), sent by its watch thread before it goes
 //     kHeartbeat  (empty) every kHeartbeat: a worker silent for kSilentDead is dead
 #pragma once
 
@@ -42,6 +42,8 @@ enum class ResultType : uint8_t { ok = 1, task_error = 2, infrastructure_error =
 
 inline constexpr uint8_t kGilBit = 0x80;          // in a task's lock byte: run under the GIL
 inline constexpr size_t kAloneBytes = 64 * 1024;  // a record this large is sent on its own
+// MPI counts bytes in an int: one message (a value and its record header) stays below 2 GB.
+inline constexpr size_t kMaxMessageBytes = size_t{2'000'000'000};
 
 inline constexpr auto kHeartbeatEvery = std::chrono::milliseconds(250);
 inline constexpr auto kSilentDead = std::chrono::milliseconds(1500);

@@ -29,7 +29,7 @@ bool under_mpi() {
 }
 
 void set_default(const char* name, const char* value) {
-  if (!std::getenv(name)) setenv(name, value, 0);
+  setenv(name, value, /*overwrite=*/0);
 }
 
 void init_once() {
@@ -48,7 +48,14 @@ void init_once() {
   if (MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided) != MPI_SUCCESS) {
     throw InfrastructureError("cannot initialise MPI (is Open MPI installed and working?)");
   }
+  if (provided < MPI_THREAD_SERIALIZED) {
+    throw InfrastructureError(
+        "this MPI library cannot be called from more than one thread (MPI_THREAD_SERIALIZED), "
+        "which the distributed scheduler needs");
+  }
+  // Errors come back as codes, to be reported with their context (spawn errors on SELF).
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+  MPI_Comm_set_errhandler(MPI_COMM_SELF, MPI_ERRORS_RETURN);
   std::atexit(finalize_mpi);
 }
 
@@ -87,7 +94,7 @@ const std::string& host_name() {
   return name;
 }
 
-std::mutex& launched_world_mutex() {
+std::mutex& mpi_mutex() {
   static std::mutex m;
   return m;
 }

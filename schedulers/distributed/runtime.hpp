@@ -29,8 +29,9 @@ std::string worker_program();
 // This machine's name, as MPI reports it.
 const std::string& host_name();
 
-// Runs on launched worker ranks take turns (they are shared by every scheduler instance).
-std::mutex& launched_world_mutex();
+// MPI is initialised for one thread at a time (MPI_THREAD_SERIALIZED): every MPI call of the
+// scheduling process is made under this mutex.
+std::mutex& mpi_mutex();
 
 // Tells a launched world's workers to leave and finalizes MPI; called at exit.
 void finalize_mpi();

@@ -7,7 +7,9 @@
 // memory limit, leaves at once when the parent says stop (even while a task runs), and, when
 // a task hits a fatal signal, tells the parent which signal before the process dies (the
 // parent cannot wait for a process that is not its child, so this note is how it learns it).
-// MPI calls are made under one mutex, never while an op runs, so either thread can finalize.
+// MPI calls are made under one mutex, never while an op runs, so either thread can end the
+// process (MPI_Finalize on a stop, which every rank of the cluster gets; a bare _exit past the
+// memory limit, since finalizing would wait for the other ranks).
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <poll.h>
@@ -32,6 +34,7 @@
 #include "schedlab/schedulers/distributed/backoff.hpp"
 #include "schedlab/schedulers/distributed/protocol.hpp"
 #include "schedlab/schedulers/distributed/runtime.hpp"
+#include "schedlab/schedulers/distributed/send_queue.hpp"
 #include "schedlab/schedulers/task_body.hpp"
 #include "schedlab/schedulers/wire.hpp"
 
@@ -121,16 +124,13 @@ class WorkerRank {
       int tag = -1;
       {
         std::lock_guard mpi(mpi_);
-        busy = progress_sends();
+        busy = sends_.progress();
         int flag = 0;
         MPI_Status st;
         MPI_Iprobe(parent_, MPI_ANY_TAG, comm_, &flag, &st);
         if (flag) {
           tag = st.MPI_TAG;
-          int n = 0;
-          MPI_Get_count(&st, MPI_BYTE, &n);
-          in.resize(static_cast<size_t>(n));
-          MPI_Recv(in.data(), n, MPI_BYTE, parent_, tag, comm_, MPI_STATUS_IGNORE);
+          receive_probed(comm_, st, in);
         }
       }
       if (tag >= 0) {
@@ -162,7 +162,7 @@ class WorkerRank {
     send_now(kLock, m);
     if (!pool_) {
       // Run inline: wait for the grant right here (other messages wait in MPI meanwhile).
-      for (;;) {
+      for (Backoff backoff;; backoff.wait()) {
         {
           std::lock_guard mpi(mpi_);
           int flag = 0;
@@ -173,7 +173,6 @@ class WorkerRank {
             return;
           }
         }
-        sched_yield();
       }
     }
     std::unique_lock lock(grant_mutex_);
@@ -353,6 +352,12 @@ class WorkerRank {
     if (type == ResultType::ok) {
       try {
         size = encoded_size(result);
+        if (size > kMaxMessageBytes) {
+          throw CodecError(
+              fmt::format("it takes {:.1f} GB encoded; one MPI message holds at "
+                          "most 2 GB",
+                          size / 1e9));
+        }
       } catch (const std::exception& e) {
         type = ResultType::task_error;
         error = fmt::format("cannot send the result to the scheduler: {}", e.what());
@@ -376,7 +381,6 @@ class WorkerRank {
   }
 
   static std::string worker_program_name() {
-    std::error_code ec;
     char buf[4096];
     ssize_t n = readlink("/proc/self/exe", buf, sizeof buf);
     return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "this program";
@@ -407,26 +411,9 @@ class WorkerRank {
     MPI_Send(m.data(), static_cast<int>(m.size()), MPI_BYTE, parent_, tag, comm_);
   }
 
-  // Non-blocking, so that a large result and a large argument crossing never wait on each
-  // other; the buffer lives until MPI is done with it. (Main thread only.)
-  void isend(Tag tag, std::string bytes) {
+  void isend(Tag tag, std::string bytes) {  // main thread only
     std::lock_guard mpi(mpi_);
-    sends_.emplace_back();
-    auto& [request, buffer] = sends_.back();
-    buffer = std::move(bytes);
-    MPI_Isend(buffer.data(), static_cast<int>(buffer.size()), MPI_BYTE, parent_, tag, comm_,
-              &request);
-  }
-  bool progress_sends() {  // under mpi_
-    bool any = false;
-    while (!sends_.empty()) {
-      int done = 0;
-      MPI_Test(&sends_.front().first, &done, MPI_STATUS_IGNORE);
-      if (!done) break;
-      sends_.pop_front();
-      any = true;
-    }
-    return any;
+    sends_.send(comm_, parent_, tag, std::move(bytes));
   }
 
   void check_memory() {
@@ -440,9 +427,9 @@ class WorkerRank {
                     "the worker was stopped",
                     rss / 1e6, limit / 1e6));
     send_now(kDeath, m);
-    // The parent fails the run; the rank ends here rather than take the machine down.
+    // The parent fails the run; the rank ends here rather than take the machine down, at once:
+    // MPI_Finalize would wait for every other rank of the job.
     std::lock_guard mpi(mpi_);
-    MPI_Finalize();
     _exit(3);
   }
 
@@ -468,7 +455,7 @@ class WorkerRank {
   std::condition_variable grant_cv_;
   std::vector<bool> granted_ = std::vector<bool>(1, false);
 
-  std::deque<std::pair<MPI_Request, std::string>> sends_;
+  SendQueue sends_;
 };
 
 void ClusterLock::lock() {
@@ -491,7 +478,7 @@ void ClusterLock::unlock() {
     WorkerRank(comm, parent).serve();
   } catch (...) {
     // Nobody else would say it: the parent hears only that this worker ended.
-    std::fprintf(stderr, "schedlab worker (pid %d): %s\n", getpid(),
+    std::fprintf(stderr, "schedlab worker (pid %d on host %s): %s\n", getpid(), host_name().c_str(),
                  printable(current_exception_message()).c_str());
   }
   _exit(3);
