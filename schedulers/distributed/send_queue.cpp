@@ -30,14 +30,14 @@ SendQueue::~SendQueue() {
 
 void SendQueue::send(MPI_Comm comm, int dest, int tag, std::string bytes) {
   if (bytes.size() > static_cast<size_t>(INT_MAX)) {
-    throw InfrastructureError(fmt::format(
-        "a message of {:.2f} GB is too large for MPI (at most 2 GB in one message)",
-        bytes.size() / 1e9));
+    throw InfrastructureError(
+        fmt::format("a message of {:.2f} GB is too large for MPI (at most 2 GB in one message)",
+                    bytes.size() / 1e9));
   }
   Pending& p = pending_.emplace_back();
   p.buffer = std::move(bytes);
-  const int rc = MPI_Isend(p.buffer.data(), static_cast<int>(p.buffer.size()), MPI_BYTE, dest,
-                           tag, comm, &p.request);
+  const int rc = MPI_Isend(p.buffer.data(), static_cast<int>(p.buffer.size()), MPI_BYTE, dest, tag,
+                           comm, &p.request);
   if (rc != MPI_SUCCESS) {
     pending_.pop_back();
     throw InfrastructureError(fmt::format("cannot send to rank {}: {}", dest, mpi_error(rc)));
