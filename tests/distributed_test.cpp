@@ -147,7 +147,8 @@ TEST_F(Distributed, StoppedWorkerIsKilledAndReported) {
     FAIL() << "no error";
   } catch (const InfrastructureError& e) {
     const std::string m = e.what();
-    EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s + 200ms + kReportWithin) << m;
+    // A stopped rank is given 2 s before it is judged dead (a debugger may have stopped it).
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s + 2 * kReportWithin) << m;
     EXPECT_NE(m.find("was stopped"), std::string::npos) << m;
   }
   stopper.join();

@@ -80,9 +80,9 @@ class DistributedScheduler final : public Scheduler {
   // worker died between runs (its note, or its pid, says so now rather than in the next run).
   void ready_cluster() {
     if (cluster_ && !cluster_->broken()) {
-      if (auto death = cluster_->check_workers(); death || cluster_->drain_deaths()) {
-        cluster_->stop_early(true);
-      }
+      // Read what came meanwhile first: heartbeats are what keep a remote worker alive.
+      const bool noted = cluster_->drain_deaths();
+      if (noted || cluster_->check_workers()) cluster_->stop_early(true);
     }
     if (!cluster_ || cluster_->broken()) restart();
   }
