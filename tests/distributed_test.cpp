@@ -187,6 +187,10 @@ TEST_F(Distributed, GlobalLockIsOneAcrossTheCluster) {
       if (overlapped) {
         EXPECT_GE(waited, 20) << "the second task did not wait for the first";
       }
+      // Waiting or not, the two 40 ms sleeps under the lock came one after the other.
+      EXPECT_GE(
+          std::max(r.trace[0].end, r.trace[1].end) - std::min(r.trace[0].start, r.trace[1].start),
+          78ms);
     } else {
       EXPECT_LT(waited, 10);
     }

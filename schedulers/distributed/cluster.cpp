@@ -48,11 +48,6 @@ ProcState proc_state(pid_t pid) {
   return s;
 }
 
-std::string describe_signal(int sig) {
-  const char* name = sigabbrev_np(sig);
-  return fmt::format("was killed by signal {} (SIG{}: {})", sig, name ? name : "?", strsignal(sig));
-}
-
 // Launched worlds say hello once, when their workers start; every cluster on them shares it.
 std::vector<WorkerRank>& launched_ranks() {
   static std::vector<WorkerRank> ranks;
@@ -227,9 +222,7 @@ std::optional<Cluster::Death> Cluster::check_workers(std::optional<unsigned> exc
                    "reaped it, so its status is not known here)"};
     }
     if (s.state == 'Z') {
-      const int st = s.exit_status;
-      return Death{w, WIFSIGNALED(st) ? describe_signal(WTERMSIG(st))
-                                      : fmt::format("exited with status {}", WEXITSTATUS(st))};
+      return Death{w, describe_exit_status(s.exit_status)};
     }
     if (s.state != 'T') {
       r.stopped_since.reset();
@@ -248,7 +241,7 @@ std::optional<Cluster::Death> Cluster::check_workers(std::optional<unsigned> exc
 }
 
 Cluster::Death Cluster::death_from_note(unsigned w, int sig, const std::string& what) const {
-  return {w, sig == 0 ? what : describe_signal(sig)};
+  return {w, sig == 0 ? what : describe_exit_status(sig)};  // a wait status of that signal
 }
 
 void Cluster::stop_early(bool someone_died) {

@@ -24,6 +24,7 @@
 #include <thread>
 
 #include "schedlab/core/value_codec.hpp"
+#include "schedlab/schedulers/clock_ns.hpp"
 #include "schedlab/schedulers/distributed/backoff.hpp"
 #include "schedlab/schedulers/distributed/cluster.hpp"
 #include "schedlab/schedulers/scheduler.hpp"
@@ -37,13 +38,6 @@ constexpr unsigned kMaxBatch = 64;  // tasks in flight per thread while tasks ar
 constexpr double kShortTaskUs = 20;
 constexpr auto kLivenessCheck = std::chrono::milliseconds(5);
 constexpr auto kBlameSilentDeath = std::chrono::milliseconds(300);
-
-int64_t ns_since_epoch(Clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
-}
-Clock::time_point from_ns(int64_t ns) {
-  return Clock::time_point(std::chrono::nanoseconds(ns));
-}
 
 // Runs are numbered across the process: under a launcher every scheduler instance shares the
 // same ranks, and an answer from another instance's abandoned run must not match.

@@ -31,6 +31,7 @@
 #include "schedlab/core/errors.hpp"
 #include "schedlab/core/interrupt.hpp"
 #include "schedlab/core/value_codec.hpp"
+#include "schedlab/schedulers/clock_ns.hpp"
 #include "schedlab/schedulers/distributed/backoff.hpp"
 #include "schedlab/schedulers/distributed/protocol.hpp"
 #include "schedlab/schedulers/distributed/runtime.hpp"
@@ -42,12 +43,6 @@ namespace schedlab::distributed {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 // Fatal signals: the handler hands the signal to the comm thread through a pipe and waits (a
 // little) for it to be told to the parent, then dies of it.
@@ -333,7 +328,7 @@ class WorkerRank {
         throw InfrastructureError(fmt::format(
             "op '{}' is not known on worker ranks (they run {}); register it before calling "
             "schedlab::serve_if_distributed_worker() at the start of main",
-            t.op, worker_program_name()));
+            t.op, worker_program()));
       }
       start = now_ns();
       result = run_task_body(*op, args.as_list(), t.options,
@@ -378,12 +373,6 @@ class WorkerRank {
       std::memcpy(record.data() + at, error.data(), size);
     serialise += now_ns() - t1;
     std::memcpy(record.data() + serialise_at, &serialise, sizeof serialise);
-  }
-
-  static std::string worker_program_name() {
-    char buf[4096];
-    ssize_t n = readlink("/proc/self/exe", buf, sizeof buf);
-    return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "this program";
   }
 
   void add_to_batch(std::string& batch, std::string record) {

@@ -26,6 +26,7 @@
 #include <thread>
 
 #include "schedlab/core/value_codec.hpp"
+#include "schedlab/schedulers/clock_ns.hpp"
 #include "schedlab/schedulers/processes/pool.hpp"
 #include "schedlab/schedulers/processes/spin.hpp"
 #include "schedlab/schedulers/processes/transfer.hpp"
@@ -56,13 +57,6 @@ char process_state(pid_t pid) {
   buf[n] = 0;
   const char* close = std::strrchr(buf, ')');  // the name may contain spaces and parentheses
   return close && close[1] == ' ' ? close[2] : 0;
-}
-
-int64_t ns_since_epoch(Clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
-}
-Clock::time_point from_ns(int64_t ns) {
-  return Clock::time_point(std::chrono::nanoseconds(ns));
 }
 
 class ProcessesScheduler final : public Scheduler {

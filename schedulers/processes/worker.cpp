@@ -15,6 +15,7 @@
 
 #include "schedlab/core/interrupt.hpp"
 #include "schedlab/core/value_codec.hpp"
+#include "schedlab/schedulers/clock_ns.hpp"
 #include "schedlab/schedulers/observer.hpp"
 #include "schedlab/schedulers/processes/pool.hpp"
 #include "schedlab/schedulers/processes/spin.hpp"
@@ -23,11 +24,6 @@
 
 namespace schedlab::processes {
 namespace {
-
-int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
-      .count();
-}
 
 // The `global` lock: a robust mutex in the segment. If its holder died, the next locker gets
 // EOWNERDEAD instead of waiting forever; it repairs the mutex and fails the task.
