@@ -68,7 +68,7 @@ uint64_t parse_size(const std::string& text, std::string_view flag) {
   const double bytes = value * scale;
   if (bytes < 64e6) {
     throw UsageError(fmt::format(
-        "{} '{}': use at least 64MB (a worker rank holds about 20-40MB before any task)", flag,
+        "{} '{}': use at least 64MB (a worker rank holds about 16MB before any task)", flag,
         text));
   }
   if (bytes > 0x1p60) throw UsageError(fmt::format("{} '{}': too large", flag, text));
