@@ -68,8 +68,7 @@ uint64_t parse_size(const std::string& text, std::string_view flag) {
   const double bytes = value * scale;
   if (bytes < 64e6) {
     throw UsageError(fmt::format(
-        "{} '{}': use at least 64MB (a worker rank holds about 16MB before any task)", flag,
-        text));
+        "{} '{}': use at least 64MB (a worker rank holds about 16MB before any task)", flag, text));
   }
   if (bytes > 0x1p60) throw UsageError(fmt::format("{} '{}': too large", flag, text));
   return static_cast<uint64_t>(bytes);

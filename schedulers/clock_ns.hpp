@@ -12,7 +12,9 @@ namespace schedlab {
 inline int64_t ns_since_epoch(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
 }
-inline int64_t now_ns() { return ns_since_epoch(Clock::now()); }
+inline int64_t now_ns() {
+  return ns_since_epoch(Clock::now());
+}
 inline Clock::time_point from_ns(int64_t ns) {
   return Clock::time_point(std::chrono::nanoseconds(ns));
 }
