@@ -142,8 +142,9 @@ Command add_run(CLI::App& app) {
       reports::SuiteResult r = snapshot->done ? *snapshot->done : reports::SuiteResult{};
       if (snapshot->current && snapshot->current_index == r.cells.size()) {
         reports::Cell c = *snapshot->current;
-        if (interrupt_signal() == kStopTimeout) {
-          c.error = timeout_message();
+        if (std::string timeout = unfinished_timeout();
+            interrupt_signal() == 0 && !timeout.empty()) {
+          c.error = std::move(timeout);
           c.timed_out = r.timed_out = true;
         } else {
           c.interrupted = r.interrupted = true;

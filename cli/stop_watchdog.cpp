@@ -36,18 +36,22 @@ StopWatchdog::~StopWatchdog() {
 }
 
 void StopWatchdog::watch() {
+  char drain[64];
   for (;;) {
-    pollfd fds[2] = {{interrupt_fd(), POLLIN, 0}, {done_[0], POLLIN, 0}};
-    if (poll(fds, 2, -1) < 0) continue;
-    if (fds[1].revents) return;
-    if (interrupt_signal() == 0) {  // a timeout whose run ended and cleared it
-      usleep(1000);
-      continue;
+    // The signal pipe stays readable once written; the timeout pipe is ours to drain.
+    pollfd fds[3] = {{interrupt_fd(), POLLIN, 0}, {timeout_fd(), POLLIN, 0}, {done_[0], POLLIN, 0}};
+    if (poll(fds, 3, -1) < 0) continue;
+    if (fds[2].revents) return;
+    if (fds[1].revents) {
+      while (read(fds[1].fd, drain, sizeof drain) > 0) {
+      }
     }
+    if (interrupt_signal() == 0 && unfinished_timeout().empty()) continue;
     pollfd done{done_[0], POLLIN, 0};
     if (poll(&done, 1, static_cast<int>(kGrace.count())) > 0) return;
-    const int reason = interrupt_signal();
-    if (reason == 0) continue;
+    const int signal = interrupt_signal();
+    const std::string timeout = unfinished_timeout();
+    if (signal == 0 && timeout.empty()) continue;  // the run that timed out has ended
     // No task running: the command is writing its reports or cleaning up, which it finishes.
     if (!run_in_progress()) {
       if (poll(&done, 1, 100) > 0) return;
@@ -64,13 +68,13 @@ void StopWatchdog::watch() {
         }
       }
     }
-    const std::string why = describe_stop(reason);
+    const std::string why = signal ? describe_stop(signal) : timeout;
     std::cerr << fmt::format(
         "schedlab: error: {}; a task did not stop within {} ms (a thread cannot be killed), "
         "so schedlab exits without waiting for it\n",
         printable(why), kGrace.count());
     processes::remove_segments_with_prefix(fmt::format("{}{}-", processes::kShmPrefix, getpid()));
-    _exit(exit_code_for_stop(reason));
+    _exit(signal ? exit_code_for_stop(signal) : kTimeoutExitCode);
   }
 }
 

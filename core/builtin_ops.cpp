@@ -274,8 +274,8 @@ void register_builtin_ops(OpRegistry& r) {
   });
   r.add("crash", "aborts the process that runs it (for fault tests)", {0, -1},
         [](ArgSpan) -> Value { std::abort(); });
-  // A thread cannot be killed: this is how timeouts and Ctrl-C are tested against user code
-  // that never looks at the stop flag.
+  r.add("throw_int", "throws the int argument, not a std::exception (for fault tests)", {1, 1},
+        [](ArgSpan a) -> Value { throw static_cast<int>(a[0].as_int()); });
   r.add("alloc", "a string of N MB, every page written (for memory-limit tests)", {1, 1},
         [](ArgSpan a) {
           const double mb = a[0].as_double();
@@ -283,6 +283,8 @@ void register_builtin_ops(OpRegistry& r) {
             fail(fmt::format("alloc({}) is out of range: use 0..65536 (MB)", mb));
           return Value(std::string(static_cast<size_t>(mb * 1e6), 'x'));
         });
+  // A thread cannot be killed: this is how timeouts and Ctrl-C are tested against user code
+  // that never looks at the stop flag.
   r.add("hang", "never returns and ignores Ctrl-C and timeouts (for fault tests)", {0, -1},
         [](ArgSpan) -> Value {
           for (;;) std::this_thread::sleep_for(std::chrono::milliseconds(10));

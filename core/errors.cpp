@@ -1,9 +1,14 @@
 #include "schedlab/core/errors.hpp"
 
+#include <cxxabi.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <sys/wait.h>
 
+#include <cstdlib>
 #include <cstring>
+#include <memory>
+#include <typeinfo>
 
 namespace schedlab {
 
@@ -63,11 +68,28 @@ std::string printable(std::string_view text) {
   return out;
 }
 
-TaskError::TaskError(std::string key, std::string op, std::string message)
-    : std::runtime_error(printable(fmt::format("task '{}' (op {}) failed: {}", key, op, message))),
+namespace {
+std::string describe_task_failures(const std::string& key, const std::string& op,
+                                   const std::string& message, size_t others,
+                                   const std::vector<std::string>& some_others) {
+  std::string text = fmt::format("task '{}' (op {}) failed: {}", key, op, message);
+  if (others == 0) return text;
+  text += fmt::format("; {} other task{} failed before the run stopped: {}", others,
+                      others == 1 ? "" : "s", fmt::join(some_others, "; "));
+  if (some_others.size() < others)
+    text += fmt::format("; and {} more", others - some_others.size());
+  return text;
+}
+}  // namespace
+
+TaskError::TaskError(std::string key, std::string op, std::string message, size_t others,
+                     std::vector<std::string> some_others)
+    : std::runtime_error(printable(describe_task_failures(key, op, message, others, some_others))),
       key_(std::move(key)),
       op_(std::move(op)),
-      message_(std::move(message)) {}
+      message_(std::move(message)),
+      others_(others),
+      some_others_(std::move(some_others)) {}
 
 std::string current_exception_message() {
   try {
@@ -75,7 +97,14 @@ std::string current_exception_message() {
   } catch (const std::exception& e) {
     return e.what();
   } catch (...) {
-    return "unknown exception";
+    // Not a std::exception (a thrown int, say): all we can tell is its type.
+    const std::type_info* type = abi::__cxa_current_exception_type();
+    if (!type) return "an unknown exception";
+    int status = 0;
+    std::unique_ptr<char, void (*)(void*)> name(
+        abi::__cxa_demangle(type->name(), nullptr, nullptr, &status), std::free);
+    return fmt::format("an exception of type {} (not derived from std::exception)",
+                       status == 0 && name ? name.get() : type->name());
   }
 }
 

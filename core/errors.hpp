@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace schedlab {
 
@@ -30,16 +31,23 @@ class TypeError : public std::runtime_error {
 };
 
 // A task raised an error. Carries the task's key and op and the original message, on every
-// scheduler (across processes too).
+// scheduler (across processes too). The first failure wins; tasks that were already running
+// may fail too before the run stops: they are counted, and the first few described ("task 'b'
+// (op fail): bang"), so that what() says how many failed and which.
 class TaskError : public std::runtime_error {
  public:
-  TaskError(std::string key, std::string op, std::string message);
+  TaskError(std::string key, std::string op, std::string message, size_t others = 0,
+            std::vector<std::string> some_others = {});
   const std::string& key() const { return key_; }
   const std::string& op() const { return op_; }
   const std::string& message() const { return message_; }
+  size_t other_failures() const { return others_; }
+  const std::vector<std::string>& listed_other_failures() const { return some_others_; }
 
  private:
   std::string key_, op_, message_;
+  size_t others_;
+  std::vector<std::string> some_others_;
 };
 
 // The machinery failed rather than the task: a worker process died, shared memory ran out.

@@ -142,7 +142,12 @@ class Reader {
         if (k.empty() || k.size() > kMaxKeyBytes) {
           fail(at, fmt::format("task keys must be 1 to {} bytes long", kMaxKeyBytes));
         }
-        if (!task_keys_.insert(k).second) fail(at, fmt::format("duplicate task key \"{}\"", k));
+        if (auto [first, added] = task_keys_.try_emplace(k, at); !added) {
+          auto [line, column] = line_column(first->second);
+          fail(at, fmt::format("duplicate task key \"{}\" (first defined at line {}, column {}); "
+                               "each task needs a key of its own",
+                               k, line, column));
+        }
         break;
       case Frame::task:
         if (k != "value" && k != "op" && k != "args" && k != "sleep_ms" && k != "lock") {
@@ -241,7 +246,8 @@ class Reader {
   }
 
  private:
-  [[noreturn]] void fail(Pos at, const std::string& message) const {
+  // "line L, column C" of a position (1-based).
+  std::pair<size_t, size_t> line_column(Pos at) const {
     size_t line = 1, column = 1;
     for (size_t i = 0; i < at.offset && i < text_.size(); ++i) {
       if (text_[i] == '\n') {
@@ -251,6 +257,11 @@ class Reader {
         ++column;
       }
     }
+    return {line, column};
+  }
+
+  [[noreturn]] void fail(Pos at, const std::string& message) const {
+    auto [line, column] = line_column(at);
     throw UsageError(fmt::format("{}:{}:{}: {}", source_, line, column, message));
   }
 
@@ -503,7 +514,7 @@ class Reader {
   std::vector<FrameState> stack_;
   TaskDraft draft_;
   std::vector<TaskDraft> drafts_;
-  std::unordered_set<std::string> task_keys_;
+  std::unordered_map<std::string, Pos> task_keys_;  // where each key was defined
   std::vector<std::pair<std::string, Pos>> targets_;
   std::string description_;
   std::unordered_map<std::string, NodeId> ids_;

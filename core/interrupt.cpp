@@ -12,11 +12,15 @@
 #include <cstdio>
 #include <cstring>
 #include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace schedlab {
 namespace detail {
 std::atomic<int> g_interrupt_signal{0};
 static_assert(std::atomic<int>::is_always_lock_free);
+constinit thread_local const RunStop* t_run_stop = nullptr;
 }  // namespace detail
 
 namespace {
@@ -27,8 +31,11 @@ std::atomic<int>& g_reason = detail::g_interrupt_signal;
 std::atomic<int> g_read_fd{-1}, g_write_fd{-1};
 std::mutex g_pipe_mutex;
 
-std::mutex g_message_mutex;
-std::string g_timeout_message;
+// Runs that timed out and have not ended, oldest first, with their messages; and the pipe that
+// tells the watchdog (written once per timeout, never drained: the list is what counts).
+std::mutex g_timeouts_mutex;
+std::vector<std::pair<const RunStop*, std::string>> g_timeouts;
+int g_timeout_pipe[2] = {-1, -1};
 
 // "schedlab-<pid>-": the shared-memory names of this process (processes/shm.hpp), for the second
 // Ctrl-C, which exits from the signal handler and may only call async-signal-safe functions.
@@ -107,37 +114,51 @@ void request_interrupt(int reason) {
   wake_sleepers();
 }
 
-void request_timeout(const std::string& message) {
-  {
-    std::lock_guard lock(g_message_mutex);
-    if (g_reason.load() == 0) g_timeout_message = message;
-  }
-  request_interrupt(kStopTimeout);
-}
-
-std::string timeout_message() {
-  std::lock_guard lock(g_message_mutex);
-  return g_timeout_message;
-}
-
-void clear_timeout() {
-  int expected = kStopTimeout;
-  if (g_reason.compare_exchange_strong(expected, 0)) drain_pipe();
-}
-
 void clear_interrupt() {
   g_reason.store(0);
   drain_pipe();
+}
+
+RunStop::RunStop() {
+  if (pipe2(pipe_, O_CLOEXEC | O_NONBLOCK) != 0) pipe_[0] = pipe_[1] = -1;
+}
+
+RunStop::~RunStop() {
+  if (requested()) {
+    std::lock_guard lock(g_timeouts_mutex);
+    std::erase_if(g_timeouts, [this](const auto& t) { return t.first == this; });
+  }
+  for (int fd : pipe_) {
+    if (fd >= 0) close(fd);
+  }
+}
+
+void RunStop::request(const std::string& message) {
+  if (requested_.exchange(true, std::memory_order_acq_rel)) return;
+  if (pipe_[1] >= 0) (void)!write(pipe_[1], "x", 1);
+  std::lock_guard lock(g_timeouts_mutex);
+  g_timeouts.emplace_back(this, message);
+  if (g_timeout_pipe[1] < 0 && pipe2(g_timeout_pipe, O_CLOEXEC | O_NONBLOCK) != 0) return;
+  (void)!write(g_timeout_pipe[1], "x", 1);
+}
+
+std::string unfinished_timeout() {
+  std::lock_guard lock(g_timeouts_mutex);
+  return g_timeouts.empty() ? std::string() : g_timeouts.front().second;
+}
+
+int timeout_fd() {
+  std::lock_guard lock(g_timeouts_mutex);
+  if (g_timeout_pipe[0] < 0 && pipe2(g_timeout_pipe, O_CLOEXEC | O_NONBLOCK) != 0) return -1;
+  return g_timeout_pipe[0];
 }
 
 int interrupt_signal() {
   return g_reason.load();
 }
 
-std::string describe_stop(int reason) {
-  switch (reason) {
-    case kStopTimeout:
-      return timeout_message();
+std::string describe_stop(int signal) {
+  switch (signal) {
     case SIGTERM:
       return "terminated (SIGTERM)";
     case SIGHUP:
@@ -155,8 +176,8 @@ bool run_in_progress() {
   return g_runs.load() > 0;
 }
 
-int exit_code_for_stop(int reason) {
-  return reason == kStopTimeout ? 124 : reason > 0 ? 128 + reason : 130;
+int exit_code_for_stop(int signal) {
+  return signal > 0 ? 128 + signal : 130;
 }
 
 bool sleep_unless_interrupted(std::chrono::nanoseconds d) {
@@ -169,13 +190,15 @@ bool sleep_unless_interrupted(std::chrono::nanoseconds d) {
     if (left <= Clock::duration::zero()) return true;
     const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
     timespec ts{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
-    pollfd p{g_read_fd.load(), POLLIN, 0};
-    if (p.fd < 0) {  // no pipe (out of descriptors): look at the flag every 10 ms
+    const RunStop* run = detail::t_run_stop;
+    pollfd p[2] = {{g_read_fd.load(), POLLIN, 0}, {run ? run->fd() : -1, POLLIN, 0}};
+    if (p[0].fd < 0 || (run && p[1].fd < 0)) {
+      // No pipe (out of descriptors): look at the flags every 10 ms.
       timespec step{0, static_cast<long>(std::min<int64_t>(ns, 10'000'000))};
       nanosleep(&step, nullptr);
       continue;
     }
-    ppoll(&p, 1, &ts, nullptr);
+    ppoll(p, run ? 2 : 1, &ts, nullptr);
   }
 }
 

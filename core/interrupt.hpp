@@ -1,7 +1,8 @@
-// Stopping a run early: Ctrl-C, SIGTERM, or a timeout. One process-wide flag that schedulers
-// poll once per task and that long task bodies poll as they go, plus a wake-up that sleeping
-// tasks and watchdogs wait on, so that a stop takes effect within milliseconds whatever the
-// tasks are doing (a task sleeping 3 s does not hold the run for 3 s).
+// Stopping a run early: Ctrl-C, SIGTERM, or a timeout. A process-wide flag for signals and a
+// per-run one for timeouts, that schedulers poll once per task and long task bodies poll as they
+// go, each with a wake-up that sleeping tasks and watchdogs wait on, so that a stop takes effect
+// within milliseconds whatever the tasks are doing (a task sleeping 3 s does not hold the run
+// for 3 s).
 #pragma once
 
 #include <atomic>
@@ -10,41 +11,84 @@
 
 namespace schedlab {
 
-// Why a run was asked to stop: SIGINT, SIGTERM, SIGHUP, or kStopTimeout. 0 while it was not.
-inline constexpr int kStopTimeout = -1;
-
+// Why the process was asked to stop: SIGINT, SIGTERM or SIGHUP. 0 while it was not.
 namespace detail {
 extern std::atomic<int> g_interrupt_signal;  // lock-free, so a signal handler may set it
 }  // namespace detail
 
-// Inline: schedulers poll it once per task.
-inline bool interrupt_requested() {
+// One run's own stop: its --timeout or --task-timeout passed. Unlike a signal, it stops only
+// that run: the tasks of a run see it on the thread that runs them (RunStopScope), and a
+// library running several computes at once keeps the others going.
+class RunStop {
+ public:
+  RunStop();
+  ~RunStop();
+  RunStop(const RunStop&) = delete;
+  RunStop& operator=(const RunStop&) = delete;
+
+  // Stops the run with `message` (the first call wins) and wakes its interruptible sleeps.
+  void request(const std::string& message);
+  bool requested() const { return requested_.load(std::memory_order_acquire); }
+  int fd() const { return pipe_[0]; }  // readable once requested (-1: no pipe; poll the flag)
+
+ private:
+  std::atomic<bool> requested_{false};
+  int pipe_[2] = {-1, -1};
+};
+
+namespace detail {
+extern constinit thread_local const RunStop* t_run_stop;
+}  // namespace detail
+
+// While alive, the tasks this thread runs belong to the run `stop` stops (nullptr: none).
+class RunStopScope {
+ public:
+  explicit RunStopScope(const RunStop* stop) : saved_(detail::t_run_stop) {
+    detail::t_run_stop = stop;
+  }
+  ~RunStopScope() { detail::t_run_stop = saved_; }
+  RunStopScope(const RunStopScope&) = delete;
+  RunStopScope& operator=(const RunStopScope&) = delete;
+
+ private:
+  const RunStop* saved_;
+};
+
+// Whether a signal asked the process to stop. Schedulers poll it once per task.
+inline bool signal_requested() {
   return detail::g_interrupt_signal.load(std::memory_order_relaxed) != 0;
 }
-// Asks the run to stop (as SIGINT would, unless `reason` says otherwise) and wakes every
-// interruptible sleep. The first reason wins, except that a signal replaces a timeout (Ctrl-C
-// always wins). A timeout stops every run of the process, not only the one that timed out.
-void request_interrupt(int reason = 0);
-// A timeout: the run stops with `message` (which task ran too long) as its error.
-void request_timeout(const std::string& message);
-std::string timeout_message();
-// Ends a stop whose reason is a timeout (the timed-out run has ended); leaves signals alone.
-void clear_timeout();
+// Whether the task running on this thread should stop: a signal, or its run's timeout. Long
+// task bodies poll it as they go.
+inline bool interrupt_requested() {
+  const RunStop* run = detail::t_run_stop;
+  return signal_requested() || (run && run->requested());
+}
+// Asks the process to stop (as SIGINT would, unless `signal` says otherwise) and wakes every
+// interruptible sleep. The first signal wins.
+void request_interrupt(int signal = 0);
 void clear_interrupt();
+
+// Runs that timed out and have not ended (a task that ignores the stop keeps its run from
+// ending), for the watchdog that then exits the process: the first one's message, or "".
+std::string unfinished_timeout();
+// Readable whenever a run times out (for poll(); drained by nobody: look at unfinished_timeout).
+int timeout_fd();
 // Installs SIGINT/SIGTERM/SIGHUP handlers that set the flag; a second signal exits at once
 // (128 + the signal: 130, 143, 129).
 void install_interrupt_handlers();
-// The reason the flag was set (SIGINT, SIGTERM, SIGHUP or kStopTimeout), 0 if none.
+// The signal that asked to stop (SIGINT, SIGTERM, SIGHUP), 0 if none.
 int interrupt_signal();
-// What stopped the run, for messages: "interrupted", "terminated (SIGTERM)", "hung up (SIGHUP)",
-// or the timeout's message.
-std::string describe_stop(int reason);
-// The exit status a stop with this reason ends with: 128 + the signal (130, 143, 129), or 124.
-int exit_code_for_stop(int reason);
+// What stopped the run, for messages: "interrupted", "terminated (SIGTERM)", "hung up (SIGHUP)".
+std::string describe_stop(int signal);
+// The exit status a stop by this signal ends with: 128 + the signal (130, 143, 129).
+int exit_code_for_stop(int signal);
+inline constexpr int kTimeoutExitCode = 124;
 
-// Sleeps for `d`, or less if a stop is requested meanwhile. Returns false when it was cut short.
+// Sleeps for `d`, or less if a stop is requested meanwhile (a signal, or the timeout of the
+// run this thread's task belongs to). Returns false when it was cut short.
 bool sleep_unless_interrupted(std::chrono::nanoseconds d);
-// A descriptor that becomes readable when a stop is requested (for poll()); never read it.
+// A descriptor that becomes readable when a signal asks to stop (for poll()); never read it.
 int interrupt_fd();
 // In a forked child: a flag and wake-up of its own, not shared with the parent's.
 void reset_interrupt_after_fork();

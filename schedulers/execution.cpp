@@ -39,6 +39,7 @@ void Execution::start(Limits limits) {
   for (Observer* o : observers_) o->run_started(info_);
   limits_ = limits;
   if (limits.any()) {
+    run_stop_ = std::make_unique<RunStop>();
     deadlines_ = std::make_unique<Deadlines>(
         limits, info_.workers, info_.start,
         [this](NodeId n, bool whole_run, Clock::duration ran) { timed_out(n, whole_run, ran); });
@@ -62,7 +63,7 @@ void Execution::timed_out(NodeId n, bool whole_run, Clock::duration ran) {
                               op, ms(limits_.task));
   // A run that has already failed is stopping anyway: its failure is what the user should see.
   if (record_failure(Failure::timeout, std::move(key), std::move(op), message)) {
-    request_timeout(message);
+    run_stop_->request(message);
   }
 }
 
@@ -112,6 +113,7 @@ void Execution::run(NodeId n, unsigned worker, std::vector<NodeId>& ready) noexc
   Value result;
   TaskWaits waits;
   if (deadlines_) deadlines_->begin(worker, n, observed ? event.start : Clock::now());
+  RunStopScope stop_with_this_run(run_stop_.get());
   try {
     gather_args(n, args);
     result =
@@ -203,7 +205,16 @@ void Execution::complete(NodeId n, Value result, unsigned worker, std::vector<No
 
 bool Execution::record_failure(Failure kind, std::string key, std::string op, std::string message) {
   bool expected = false;
-  if (!failed_.compare_exchange_strong(expected, true, std::memory_order_acq_rel)) return false;
+  if (!failed_.compare_exchange_strong(expected, true, std::memory_order_acq_rel)) {
+    // A task that stopped because the run stopped did not fail on its own.
+    if (kind == Failure::task && message != Interrupted().what()) {
+      std::lock_guard lock(failure_mutex_);
+      if (++other_failures_ <= kListedOtherFailures) {
+        some_other_failures_.push_back(fmt::format("task '{}' (op {}): {}", key, op, message));
+      }
+    }
+    return false;
+  }
   std::lock_guard lock(failure_mutex_);
   failure_ = kind;
   failure_key_ = std::move(key);
@@ -237,15 +248,15 @@ std::vector<Value> Execution::finish() {
   close_stats();
   {
     std::lock_guard lock(failure_mutex_);
-    clear_timeout();  // a timeout's stop is for its own run only
     // A signal wins over everything: a task it stopped failed with "interrupted" only because
     // of it, and Ctrl-C during a timeout still means Ctrl-C.
-    if (interrupt_requested()) throw Interrupted();
+    if (signal_requested()) throw Interrupted();
     switch (failure_) {
       case Failure::timeout:
         throw TimedOut(failure_message_);
       case Failure::task:
-        throw TaskError(failure_key_, failure_op_, failure_message_);
+        throw TaskError(failure_key_, failure_op_, failure_message_, other_failures_,
+                        some_other_failures_);
       case Failure::infrastructure:
         throw InfrastructureError(failure_message_);
       case Failure::none:

@@ -77,7 +77,7 @@ class Job {
   // Never throws (every override must be noexcept too): a failure is recorded and makes
   // stopped() true, so a scheduler needs no error channel of its own.
   virtual void run(NodeId n, unsigned worker, std::vector<NodeId>& ready) noexcept = 0;
-  bool stopped() const { return failed_.load(std::memory_order_relaxed) || interrupt_requested(); }
+  bool stopped() const { return failed_.load(std::memory_order_relaxed) || signal_requested(); }
 
  protected:
   std::atomic<bool> failed_{false};
@@ -179,8 +179,13 @@ class Execution final : public Job {
   std::mutex failure_mutex_;
   Failure failure_ = Failure::none;
   std::string failure_key_, failure_op_, failure_message_;
+  // Task failures after the first (tasks already running when the run began to stop).
+  static constexpr size_t kListedOtherFailures = 5;
+  size_t other_failures_ = 0;
+  std::vector<std::string> some_other_failures_;
   RunStats stats_;
   Limits limits_;
+  std::unique_ptr<RunStop> run_stop_;     // with limits: what a timeout stops (this run only)
   std::unique_ptr<Deadlines> deadlines_;  // only while a run with limits is going
 };
 

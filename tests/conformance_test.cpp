@@ -151,6 +151,37 @@ TEST_P(Conformance, TaskErrorCarriesKeyOpAndMessage) {
   }
 }
 
+TEST_P(Conformance, SeveralFailuresAtOnceGiveOneErrorThatCountsTheOthers) {
+  // Four tasks that fail at once, one throwing a bare int. Whichever fails first is the error,
+  // the others that had started are counted, and nothing deadlocks or terminates, run after
+  // run (many runs where a run costs microseconds).
+  Graph g;
+  std::vector<Delayed> parts;
+  for (int i = 0; i < 3; ++i) parts.push_back(call(g, "fail", "boom " + std::to_string(i)));
+  parts.push_back(call(g, Call{"odd"}, "throw_int", 7));
+  auto all = call(g, "sum", parts);
+  const bool in_process = SchedulerRegistry::global().info(GetParam().scheduler).traits.processes ==
+                          ProcessModel::one_process;
+  for (int run = 0; run < (in_process ? 1000 : 5); ++run) {
+    try {
+      compute(all, options());
+      FAIL() << "expected a TaskError";
+    } catch (const TaskError& e) {
+      if (e.key() == "odd") {
+        EXPECT_EQ(e.message(), "an exception of type int (not derived from std::exception)");
+      } else {
+        EXPECT_THAT(e.message(), ::testing::StartsWith("boom "));
+      }
+      EXPECT_LE(e.other_failures(), 3u);
+      EXPECT_EQ(e.listed_other_failures().size(), e.other_failures());
+      // One thread runs one task at a time and stops at the first failure.
+      if (in_process && GetParam().workers == 1) {
+        EXPECT_EQ(e.other_failures(), 0u) << e.what();
+      }
+    }
+  }
+}
+
 TEST_P(Conformance, NoNewTasksStartAfterAFailure) {
   // 200 tasks of 1 ms and one that fails at once. Schedulers may run roots in any order, so
   // what is checked is time: once the failing task has started, tasks may still start for a

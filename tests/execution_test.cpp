@@ -9,11 +9,13 @@
 
 #include "schedlab/core/delayed.hpp"
 #include "schedlab/core/errors.hpp"
+#include "schedlab/core/ops.hpp"
 
 namespace schedlab {
 namespace {
 
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 
 // Records every hook as a line of text.
 struct Log final : Observer {
@@ -112,10 +114,35 @@ TEST(Execution, FirstFailureWinsAndStopsTheRun) {
     EXPECT_EQ(e.key(), "first");
     EXPECT_EQ(e.op(), "fail");
     EXPECT_EQ(e.message(), "boom");
+    // The task that failed after it is counted and named; the infrastructure failure is not a
+    // task's.
+    EXPECT_EQ(e.other_failures(), 1u);
+    EXPECT_THAT(e.listed_other_failures(), ElementsAre("task 'second' (op fail): bang"));
+    EXPECT_THAT(e.what(), HasSubstr("; 1 other task failed before the run stopped: task "
+                                    "'second' (op fail): bang"));
   }
   EXPECT_THAT(log.lines,
               ElementsAre("run_started by-hand tasks=3", "started first", "failed first",
                           "started second", "failed second", "run_finished tasks_run=0 cpu_ms=42"));
+}
+
+TEST(Execution, OutOfMemoryInATaskIsThatTasksFailure) {
+  static const Op& op = register_op("test.bad_alloc", "throws std::bad_alloc",
+                                    [](int64_t) -> int64_t { throw std::bad_alloc(); });
+  Graph g;
+  auto big = call(g, Call{"big"}, op.name, 1);
+  std::vector<NodeId> targets{big.id()};
+  Execution ex(g, plan_for(g, targets), RunInfo{&g, "by-hand", 1, 0, Clock::now()});
+  ex.start();
+  std::vector<NodeId> ready;
+  ex.run(big.id(), 0, ready);
+  try {
+    ex.finish();
+    FAIL() << "finish() returned after a failure";
+  } catch (const TaskError& e) {
+    EXPECT_EQ(e.key(), "big");
+    EXPECT_EQ(e.message(), "std::bad_alloc");
+  }
 }
 
 TEST(Execution, AnInfrastructureFailureFirstIsWhatIsThrown) {

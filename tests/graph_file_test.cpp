@@ -85,7 +85,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadFile{"truncated", "{\"tasks\": {\"a\": {", "invalid JSON"},
         BadFile{"top_array", "[1]", "not an array"},
         BadFile{"duplicate_key", "{\"tasks\": {\n\"a\": {\"value\": 1},\n\"a\": {\"value\": 2}}}",
-                "g.json:3:1: duplicate task key \"a\""},
+                "g.json:3:1: duplicate task key \"a\" (first defined at line 2, column 1)"},
         BadFile{"duplicate_field", "{\"tasks\": {\"a\": {\"op\": \"inc\", \"op\": \"dec\"}}}",
                 "duplicate field \"op\""},
         BadFile{"unknown_top_field", "{\"tasks\": {}, \"extra\": 1}",

@@ -2,11 +2,13 @@
 // schedlab segment of this process is left in /dev/shm and no child process is left.
 #include <dirent.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,6 +21,7 @@
 #include "schedlab/core/delayed.hpp"
 #include "schedlab/core/errors.hpp"
 #include "schedlab/schedulers/compute.hpp"
+#include "schedlab/schedulers/processes/pool.hpp"
 #include "schedlab/schedulers/scheduler.hpp"
 #include "tests/test_support.hpp"
 
@@ -212,10 +215,33 @@ TEST_F(Processes, StaleSegmentsOfDeadOwnersAreRemoved) {
   const std::string foreign = "schedlab-notapid";
   std::ofstream("/dev/shm/" + foreign) << "not ours";
   Graph g;
+  // Another user's segment of a dead process: theirs to remove (only root can plant one).
+  const std::string other_users = "schedlab-999999998-0-pool";
+  std::ofstream("/dev/shm/" + other_users) << "someone else's";
+  const bool planted = chown(("/dev/shm/" + other_users).c_str(), 65534, 65534) == 0;
   compute(call(g, "inc", 1), on(1));
   EXPECT_THAT(shm_entries(stale), ::testing::IsEmpty());
   EXPECT_THAT(shm_entries(foreign), ::testing::SizeIs(1));  // not ours: left alone
+  if (planted) {
+    EXPECT_THAT(shm_entries(other_users), ::testing::SizeIs(1));
+  }
   std::remove(("/dev/shm/" + foreign).c_str());
+  std::remove(("/dev/shm/" + other_users).c_str());
+}
+
+TEST_F(Processes, SegmentNamesCarryANonceAndOnlyTheirOwnerMayOpenThem) {
+  processes::WorkerPool a(1), b(1);
+  const std::string mine = fmt::format("schedlab-{}-", getpid());
+  ASSERT_EQ(a.prefix().rfind(mine, 0), 0u) << a.prefix();
+  // "<pid>-<8 hex digits>-<pool>-": the nonce is the same for both pools of one process.
+  const std::string rest = a.prefix().substr(mine.size());
+  ASSERT_GE(rest.size(), 10u) << a.prefix();
+  EXPECT_EQ(rest.find_first_not_of("0123456789abcdef"), 8u) << a.prefix();
+  EXPECT_NE(a.prefix(), b.prefix());
+  processes::Segment segment = processes::Segment::create(a.prefix() + "test", 4096);
+  struct stat st {};
+  ASSERT_EQ(stat(("/dev/shm/" + segment.name()).c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
 }
 
 // The parent itself interrupted or killed: the CLI in a child process.

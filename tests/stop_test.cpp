@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <thread>
 
 #include "schedlab/core/delayed.hpp"
@@ -401,6 +402,35 @@ TEST(Stop, ATimeoutInTheLibraryEndsThatRunOnly) {
     EXPECT_EQ(compute(call(quick, "inc", 1), {.scheduler = s, .workers = 1}).values[0], Value(2));
   }
   SchedulerRegistry::global().shutdown();
+}
+
+TEST(Stop, ATimeoutLeavesOtherRunsOfTheProcessAlone) {
+  // A library may run several computes at once: one timing out must not stop the others, even
+  // in the middle of an interruptible sleep.
+  Graph other;
+  std::vector<Delayed> naps;
+  for (int i = 0; i < 3; ++i) {
+    naps.push_back(call(other, Call{{}, TaskOptions::sleeping(100)}, "inc", i));
+  }
+  Delayed total = call(other, "sum", naps);
+  std::optional<Value> other_result;
+  std::string other_error;
+  std::thread beside([&] {
+    try {
+      other_result = compute(total, {.scheduler = "sync"}).values[0];
+    } catch (const std::exception& e) {
+      other_error = e.what();
+    }
+  });
+  Graph g;
+  Delayed slow = call(g, Call{{}, TaskOptions::sleeping(10'000)}, "inc", 1);
+  std::this_thread::sleep_for(20ms);
+  EXPECT_THROW(compute(slow, {.scheduler = "threads", .workers = 1, .limits = {.task = 50ms}}),
+               TimedOut);
+  beside.join();
+  EXPECT_EQ(other_error, "");
+  EXPECT_EQ(other_result, Value(6));
+  EXPECT_EQ(unfinished_timeout(), "");  // the timed-out run has ended
 }
 
 }  // namespace

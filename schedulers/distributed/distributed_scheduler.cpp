@@ -11,8 +11,9 @@
 // 0..workers-1 are one thread of each worker, as the predictor numbers them.
 //
 // Faults: a worker's note (a fatal signal), its pid (on this host) or its silence (elsewhere)
-// fails the run within milliseconds of the death; a run that stops for any reason does not
-// wait for the tasks in flight, and the cluster is replaced before the next run.
+// fails the run within milliseconds of the death, and the cluster is replaced before the next
+// run. A run that stops otherwise (a failed task, Ctrl-C, a timeout) waits at most kDrainGrace
+// for the tasks in flight, then abandons them and replaces the cluster too.
 #include <fmt/format.h>
 #include <sched.h>
 #include <signal.h>
@@ -21,6 +22,7 @@
 #include <chrono>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "schedlab/core/value_codec.hpp"
@@ -38,6 +40,10 @@ constexpr unsigned kMaxBatch = 64;  // tasks in flight per thread while tasks ar
 constexpr double kShortTaskUs = 20;
 constexpr auto kLivenessCheck = std::chrono::milliseconds(5);
 constexpr auto kBlameSilentDeath = std::chrono::milliseconds(300);
+// How long a stopped run waits for the tasks in flight before it abandons them (and so the
+// cluster): replacing a cluster means spawning ranks, and Open MPI 4.1's spawn (with PMIx 4)
+// sometimes never returns, so a cluster is kept whenever its tasks end on their own.
+constexpr auto kDrainGrace = std::chrono::milliseconds(250);
 
 // Runs are numbered across the process: under a launcher every scheduler instance shares the
 // same ranks, and an answer from another instance's abandoned run must not match.
@@ -102,8 +108,13 @@ class DistributedScheduler final : public Scheduler {
       for (;;) {
         if (!ex_.stopped()) dispatch();
         const bool got = collect();
+        if (ex_.stopped() && total_in_flight_ > 0 && !drain_until_) {
+          drain_until_ = Clock::now() + kDrainGrace;
+        }
         // (A death leaves a cluster to replace even when it held the last task in flight.)
-        if (ex_.stopped() && (total_in_flight_ > 0 || died_)) abandon_in_flight();
+        if (ex_.stopped() && (died_ || (total_in_flight_ > 0 && Clock::now() >= *drain_until_))) {
+          abandon_in_flight();
+        }
         if (total_in_flight_ == 0 && (ready_.empty() || ex_.stopped())) break;
         if (got)
           backoff_.reset();
@@ -358,6 +369,7 @@ class DistributedScheduler final : public Scheduler {
     std::vector<Value> args_;
     std::string in_;
     size_t total_in_flight_ = 0;
+    std::optional<Clock::time_point> drain_until_;  // set when the run has stopped
     bool died_ = false;
     Backoff backoff_;
     Clock::time_point last_check_ = Clock::now();

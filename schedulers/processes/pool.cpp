@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <signal.h>
+#include <sys/random.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,6 +19,19 @@ namespace {
 
 std::atomic<uint32_t> g_pools{0};
 
+// Random per process, so a name can never be guessed or reused by another run, even one that
+// got the same pid after we died.
+uint32_t process_nonce() {
+  static const uint32_t nonce = [] {
+    uint32_t n = 0;
+    if (getrandom(&n, sizeof n, GRND_NONBLOCK) != sizeof n) {
+      n = static_cast<uint32_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+    }
+    return n;
+  }();
+  return nonce;
+}
+
 void init_robust_mutex(pthread_mutex_t* m) {
   pthread_mutexattr_t attr;
   pthread_mutexattr_init(&attr);
@@ -30,7 +44,8 @@ void init_robust_mutex(pthread_mutex_t* m) {
 }  // namespace
 
 WorkerPool::WorkerPool(unsigned workers)
-    : prefix_(fmt::format("{}{}-{}-", kShmPrefix, getpid(), g_pools.fetch_add(1))) {
+    : prefix_(fmt::format("{}{}-{:08x}-{}-", kShmPrefix, getpid(), process_nonce(),
+                          g_pools.fetch_add(1))) {
   remove_stale_segments();
   segment_ = Segment::create(prefix_ + "pool", segment_size(workers));
   auto* h = new (segment_.data()) PoolHeader();

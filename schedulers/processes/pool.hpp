@@ -40,6 +40,7 @@ class WorkerPool {
   WorkerChannel& channel(unsigned w) { return channels_[w]; }
   PoolHeader& header() { return *reinterpret_cast<PoolHeader*>(segment_.data()); }
   size_t ops_at_start() const { return ops_at_start_; }
+  const std::string& prefix() const { return prefix_; }  // of every segment the pool makes
   // The parent's end of the large-payload buffers of worker w.
   BigBuffer& to_worker(unsigned w) { return to_workers_[w]; }
   BigMapping& from_worker(unsigned w) { return from_workers_[w]; }
@@ -61,7 +62,7 @@ class WorkerPool {
  private:
   void stop();
 
-  std::string prefix_;  // "schedlab-<pid>-<pool>-"
+  std::string prefix_;  // "schedlab-<pid>-<nonce>-<pool>-"
   Segment segment_;
   std::vector<WorkerChannel> channels_;
   std::vector<BigBuffer> to_workers_;

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <linux/futex.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -22,7 +23,9 @@ namespace bip = boost::interprocess;
 Segment Segment::create(const std::string& name, size_t size) {
   Segment s;
   try {
-    bip::shared_memory_object shm(bip::create_only, name.c_str(), bip::read_write);
+    // Only this user may open it (Boost's default lets every user read it).
+    bip::shared_memory_object shm(bip::create_only, name.c_str(), bip::read_write,
+                                  bip::permissions(0600));
     s.name_ = name;
     s.owner_ = true;
     shm.truncate(static_cast<bip::offset_t>(size));
@@ -78,18 +81,23 @@ void Segment::unlink() {
 
 namespace {
 
+// f(name, uid of its owner) for each entry of /dev/shm.
 template <class F>
 void for_each_shm_name(F&& f) {
   DIR* dir = opendir("/dev/shm");
   if (!dir) return;
-  while (dirent* e = readdir(dir)) f(std::string(e->d_name));
+  while (dirent* e = readdir(dir)) {
+    struct stat st {};
+    if (fstatat(dirfd(dir), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    f(std::string(e->d_name), st.st_uid);
+  }
   closedir(dir);
 }
 
 }  // namespace
 
 void remove_segments_with_prefix(const std::string& prefix) {
-  for_each_shm_name([&](const std::string& name) {
+  for_each_shm_name([&](const std::string& name, uid_t) {
     if (name.rfind(prefix, 0) == 0) bip::shared_memory_object::remove(name.c_str());
   });
 }
@@ -97,8 +105,10 @@ void remove_segments_with_prefix(const std::string& prefix) {
 int remove_stale_segments() {
   int removed = 0;
   const std::string prefix = kShmPrefix;
-  for_each_shm_name([&](const std::string& name) {
-    if (name.rfind(prefix, 0) != 0) return;
+  const uid_t me = geteuid();
+  for_each_shm_name([&](const std::string& name, uid_t owner) {
+    // Another user's segments are theirs to clean up, even of a dead process.
+    if (name.rfind(prefix, 0) != 0 || owner != me) return;
     char* end = nullptr;
     long pid = std::strtol(name.c_str() + prefix.size(), &end, 10);
     if (pid <= 0 || pid > INT_MAX || *end != '-') return;  // not one of ours

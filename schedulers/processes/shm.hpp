@@ -43,7 +43,8 @@ class Segment {
 
 // Removes every segment whose name starts with `prefix` (for a pool's own cleanup).
 void remove_segments_with_prefix(const std::string& prefix);
-// Removes segments "schedlab-<pid>-..." whose owner pid is no longer alive. Returns how many.
+// Removes segments "schedlab-<pid>-..." of this user whose owner pid is no longer alive (the
+// segments of other users, and of live processes, are left alone). Returns how many.
 int remove_stale_segments();
 
 // Futex wait and wake on a 32-bit word in shared memory (works across processes).

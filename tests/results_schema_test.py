@@ -1,0 +1,62 @@
+#!/usr/bin/python3
+"""results.json against the bundled JSON Schema (docs/results.schema.json): the golden file, a
+fresh `schedlab run` (with an error cell and a graph file), and a tampered copy that must fail,
+so that this test can fail."""
+import copy
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import jsonschema
+
+schedlab, schema_path, golden_path = sys.argv[1:4]
+with open(schema_path) as f:
+    schema = json.load(f)
+jsonschema.Draft202012Validator.check_schema(schema)
+validator = jsonschema.Draft202012Validator(schema)
+
+
+def errors(doc):
+    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(doc)]
+
+
+def check(name, doc):
+    found = errors(doc)
+    if found:
+        print(f"FAIL {name}: " + "; ".join(found[:5]))
+        sys.exit(1)
+    print(f"ok   {name}")
+
+
+with open(golden_path) as f:
+    golden = json.load(f)
+check("golden results.json", golden)
+
+with tempfile.TemporaryDirectory() as out:
+    graph = os.path.join(out, "failing.json")
+    with open(graph, "w") as f:
+        json.dump({"description": "one task fails", "tasks": {
+            "a": {"op": "inc", "args": [1]}, "b": {"op": "fail", "args": ["no"]}}}, f)
+    run = subprocess.run([schedlab, "run", "-S", "slow-arithmetic", "-S", graph, "-s", "sync",
+                          "-s", "threads", "-w", "2", "-u", "2ms", "-r", "2", "-q",
+                          "--context", "course=schema", "-o", out],
+                         capture_output=True, text=True, timeout=120)
+    if run.returncode not in (0, 1):
+        print(f"FAIL schedlab run exited {run.returncode}: {run.stderr}")
+        sys.exit(1)
+    with open(os.path.join(out, "results.json")) as f:
+        fresh = json.load(f)
+    if not any(c.get("error") for c in fresh["cells"]):
+        print("FAIL the failing graph produced no error cell")
+        sys.exit(1)
+    check("fresh results.json (with an error cell)", fresh)
+
+tampered = copy.deepcopy(golden)
+tampered["cells"][0]["workers"] = "2"
+tampered["cells"][0]["surprise"] = True
+if len(errors(tampered)) != 2:
+    print(f"FAIL a tampered file gave {errors(tampered)}, expected 2 errors")
+    sys.exit(1)
+print("ok   a tampered file is refused")
