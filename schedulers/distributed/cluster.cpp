@@ -1,15 +1,24 @@
 #include "schedlab/schedulers/distributed/cluster.hpp"
 
+#include <dirent.h>
 #include <fmt/format.h>
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <iostream>
+#include <map>
+#include <mutex>
 #include <thread>
 
+#include "schedlab/core/duration.hpp"
 #include "schedlab/core/errors.hpp"
+#include "schedlab/schedulers/processes/shm.hpp"
 #include "schedlab/schedulers/wire.hpp"
 
 namespace schedlab::distributed {
@@ -54,6 +63,88 @@ std::vector<WorkerRank>& launched_ranks() {
   return ranks;
 }
 
+// How long MPI_Comm_spawn may take: SCHEDLAB_SPAWN_TIMEOUT ("90s"), 60 s by default.
+std::chrono::milliseconds spawn_patience() {
+  const char* text = std::getenv("SCHEDLAB_SPAWN_TIMEOUT");
+  if (!text || !*text) return std::chrono::seconds(60);
+  return std::chrono::milliseconds(static_cast<int64_t>(
+      parse_duration_ms(text, "SCHEDLAB_SPAWN_TIMEOUT (environment)", 3'600'000)));
+}
+
+// Every process descended from this one (Open MPI's daemon and the ranks it started).
+std::vector<pid_t> descendants() {
+  std::multimap<pid_t, pid_t> children;  // parent -> child
+  if (DIR* d = opendir("/proc")) {
+    while (dirent* e = readdir(d)) {
+      const pid_t pid = std::atoi(e->d_name);
+      if (pid <= 0) continue;
+      char path[32], buf[512];
+      std::snprintf(path, sizeof path, "/proc/%d/stat", pid);
+      FILE* f = std::fopen(path, "r");
+      if (!f) continue;
+      const size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+      std::fclose(f);
+      buf[n] = 0;
+      const char* close = std::strrchr(buf, ')');
+      int ppid = 0;
+      if (close && std::sscanf(close + 2, "%*c %d", &ppid) == 1) children.emplace(ppid, pid);
+    }
+    closedir(d);
+  }
+  std::vector<pid_t> out;
+  std::vector<pid_t> todo{getpid()};
+  while (!todo.empty()) {
+    const pid_t p = todo.back();
+    todo.pop_back();
+    for (auto [it, end] = children.equal_range(p); it != end; ++it) {
+      out.push_back(it->second);
+      todo.push_back(it->second);
+    }
+  }
+  return out;
+}
+
+// Open MPI 4.1's MPI_Comm_spawn (with PMIx 4, as Debian 12 ships) now and then never returns:
+// a new rank waits forever in PMIx_Init (open-mpi/ompi#9713, openpmix#2735). The stuck call
+// cannot be cancelled and MPI cannot be used again in this process, so rather than hang for
+// good, the watch ends the process with exit 3, saying why, taking the ranks and Open MPI's
+// daemon with it and removing our shared memory.
+class SpawnWatch {
+ public:
+  SpawnWatch(unsigned workers, std::chrono::milliseconds patience)
+      : thread_([this, workers, patience] {
+          std::unique_lock lock(mutex_);
+          if (done_.wait_for(lock, patience, [this] { return spawned_; })) return;
+          std::cerr << fmt::format(
+              "schedlab: error: Open MPI did not start the {} worker rank{} of a local cluster "
+              "within {} ms. Its MPI_Comm_spawn hangs now and then (Open MPI 4.1 with PMIx 4, "
+              "open-mpi/ompi#9713) and cannot be stopped, so schedlab exits. Run the command "
+              "again, raise SCHEDLAB_SPAWN_TIMEOUT if this machine is only slow, or start the "
+              "ranks with mpirun -n {}.\n",
+              workers, workers == 1 ? "" : "s", patience.count(), workers + 1);
+          for (pid_t p : descendants()) ::kill(p, SIGKILL);
+          processes::remove_segments_with_prefix(
+              fmt::format("{}{}-", processes::kShmPrefix, getpid()));
+          _exit(3);
+        }) {}
+  ~SpawnWatch() {
+    {
+      std::lock_guard lock(mutex_);
+      spawned_ = true;
+    }
+    done_.notify_one();
+    thread_.join();
+  }
+  SpawnWatch(const SpawnWatch&) = delete;
+  SpawnWatch& operator=(const SpawnWatch&) = delete;
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable done_;
+  bool spawned_ = false;
+  std::thread thread_;  // last: started once the rest is ready
+};
+
 }  // namespace
 
 Cluster::Cluster(unsigned workers, unsigned threads_per_worker, uint64_t memory_limit) {
@@ -77,8 +168,12 @@ Cluster::Cluster(unsigned workers, unsigned threads_per_worker, uint64_t memory_
   } else {
     const std::string program = worker_program();
     std::vector<int> errors(workers, MPI_SUCCESS);
-    int rc = MPI_Comm_spawn(program.c_str(), MPI_ARGV_NULL, static_cast<int>(workers),
-                            MPI_INFO_NULL, 0, MPI_COMM_SELF, &comm_, errors.data());
+    int rc;
+    {
+      SpawnWatch watch(workers, spawn_patience());
+      rc = MPI_Comm_spawn(program.c_str(), MPI_ARGV_NULL, static_cast<int>(workers), MPI_INFO_NULL,
+                          0, MPI_COMM_SELF, &comm_, errors.data());
+    }
     const bool all_started =
         std::all_of(errors.begin(), errors.end(), [](int e) { return e == MPI_SUCCESS; });
     if (rc != MPI_SUCCESS || comm_ == MPI_COMM_NULL || !all_started) {
