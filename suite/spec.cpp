@@ -50,20 +50,28 @@ bool is_graph_file(const std::string& name) {
 
 SuiteSpec classroom_suite() {
   SuiteSpec spec;
-  const std::vector<std::string> schedulers = every_scheduler();
+  std::vector<std::string> schedulers = every_scheduler();
   const std::vector<unsigned> workers{1, 2, 4};
-  add_cells(spec, "slow-arithmetic", {}, schedulers, workers, false);
-  add_cells(spec, "inc-dbl", {{"reduce", "chain"}}, schedulers, workers, false);
-  add_cells(spec, "inc-dbl", {{"reduce", "fanin"}}, schedulers, workers, false);
-  add_cells(spec, "inc-dec-add", {}, schedulers, workers, false);
-  add_cells(spec, "map-reduce", {}, schedulers, workers, false);
-  add_cells(spec, "fib", {}, schedulers, workers, false);
-  add_cells(spec, "fib", {}, schedulers, workers, true);
-  add_cells(spec, "sleeplock", {{"lock", "process"}}, schedulers, workers, false);
-  add_cells(spec, "flights", {}, schedulers, workers, false);
+  // A cluster's lessons at 2 workers only (as many as the classroom machine has cores): its 1
+  // and 4 worker cells would teach what the processes cells already show, for a minute more.
+  std::erase(schedulers, "distributed");
+  const bool cluster = SchedulerRegistry::global().has("distributed");
+  auto lesson = [&](const std::string& scenario, const kernels::Params& params, bool gil) {
+    add_cells(spec, scenario, params, schedulers, workers, gil);
+    if (cluster) add_cells(spec, scenario, params, {"distributed"}, {2}, gil);
+  };
+  lesson("slow-arithmetic", {}, false);
+  lesson("inc-dbl", {{"reduce", "chain"}}, false);
+  lesson("inc-dbl", {{"reduce", "fanin"}}, false);
+  lesson("inc-dec-add", {}, false);
+  lesson("map-reduce", {}, false);
+  lesson("fib", {}, false);
+  lesson("fib", {}, true);
+  lesson("sleeplock", {{"lock", "process"}}, false);
+  lesson("flights", {}, false);
   // Seed 001 ends on Dask's distributed scheduler: Client(n_workers=2, threads_per_worker=2),
   // then 8 workers.
-  if (SchedulerRegistry::global().has("distributed")) {
+  if (cluster) {
     for (unsigned w : {2u, 8u})
       spec.cells.push_back({"inc-dec-add", {}, "distributed", w, false, 2});
   }
