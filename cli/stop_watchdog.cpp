@@ -46,7 +46,10 @@ void StopWatchdog::watch() {
       while (read(fds[1].fd, drain, sizeof drain) > 0) {
       }
     }
-    if (interrupt_signal() == 0 && unfinished_timeout().empty()) continue;
+    if (interrupt_signal() == 0 && unfinished_timeout().empty()) {
+      usleep(1000);  // a stale wake-up (a cleared stop): do not spin on it
+      continue;
+    }
     pollfd done{done_[0], POLLIN, 0};
     if (poll(&done, 1, static_cast<int>(kGrace.count())) > 0) return;
     const int signal = interrupt_signal();

@@ -72,8 +72,9 @@ class TimedOut : public std::runtime_error {
 // "exited with code 3".
 std::string describe_exit_status(int status);
 
-// Inside a catch block: the message of the exception being handled ("unknown exception" for
-// one that is not a std::exception), so one catch (...) serves every kind.
+// Inside a catch block: the message of the exception being handled (for one that is not a
+// std::exception, its type: "an exception of type int (...)"), so one catch (...) serves every
+// kind.
 std::string current_exception_message();
 
 }  // namespace schedlab

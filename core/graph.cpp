@@ -204,6 +204,12 @@ NodeId Graph::at(std::string_view key) const {
 }
 
 std::vector<NodeId> Graph::sinks() const {
+  // Computed once: a graph file without targets asks for them, then validation again.
+  Cache& c = cache();
+  {
+    std::lock_guard lock(c.plan_mutex);
+    if (c.sinks) return *c.sinks;
+  }
   std::vector<uint8_t> referenced(size(), 0);
   for (NodeId n = 0; n < size(); ++n) {
     for_each_ref(n, [&](NodeId d) {
@@ -214,6 +220,8 @@ std::vector<NodeId> Graph::sinks() const {
   for (NodeId n = 0; n < size(); ++n) {
     if (!referenced[n]) out.push_back(n);
   }
+  std::lock_guard lock(c.plan_mutex);
+  if (!c.sinks) c.sinks = out;
   return out;
 }
 

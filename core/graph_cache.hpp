@@ -21,7 +21,8 @@ struct Graph::Cache {
   std::optional<std::pair<NodeId, NodeId>> duplicate;  // the first repeated key met, if any
   std::atomic<bool> validated = false;
   std::mutex plan_mutex;
-  std::shared_ptr<const Plan> plan;  // the last plan made, reused when the targets match
+  std::shared_ptr<const Plan> plan;          // the last plan made, reused when the targets match
+  std::optional<std::vector<NodeId>> sinks;  // under plan_mutex: a loader and validate() ask
 };
 
 }  // namespace schedlab

@@ -32,7 +32,8 @@ std::atomic<int> g_read_fd{-1}, g_write_fd{-1};
 std::mutex g_pipe_mutex;
 
 // Runs that timed out and have not ended, oldest first, with their messages; and the pipe that
-// tells the watchdog (written once per timeout, never drained: the list is what counts).
+// tells the watchdog (written once per timeout, drained by the watchdog: the list is what
+// counts).
 std::mutex g_timeouts_mutex;
 std::vector<std::pair<const RunStop*, std::string>> g_timeouts;
 int g_timeout_pipe[2] = {-1, -1};

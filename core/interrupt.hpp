@@ -40,11 +40,13 @@ namespace detail {
 extern constinit thread_local const RunStop* t_run_stop;
 }  // namespace detail
 
-// While alive, the tasks this thread runs belong to the run `stop` stops (nullptr: none).
+// While alive, the tasks this thread runs belong to the run `stop` stops. nullptr (a run with
+// no limits) keeps whatever run is around it: a compute started inside a task still stops at
+// the outer run's timeout.
 class RunStopScope {
  public:
   explicit RunStopScope(const RunStop* stop) : saved_(detail::t_run_stop) {
-    detail::t_run_stop = stop;
+    if (stop) detail::t_run_stop = stop;
   }
   ~RunStopScope() { detail::t_run_stop = saved_; }
   RunStopScope(const RunStopScope&) = delete;
@@ -72,7 +74,8 @@ void clear_interrupt();
 // Runs that timed out and have not ended (a task that ignores the stop keeps its run from
 // ending), for the watchdog that then exits the process: the first one's message, or "".
 std::string unfinished_timeout();
-// Readable whenever a run times out (for poll(); drained by nobody: look at unfinished_timeout).
+// Readable whenever a run times out (for poll(); its one reader, the CLI's watchdog, drains it
+// and then looks at unfinished_timeout()).
 int timeout_fd();
 // Installs SIGINT/SIGTERM/SIGHUP handlers that set the flag; a second signal exits at once
 // (128 + the signal: 130, 143, 129).

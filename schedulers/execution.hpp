@@ -18,12 +18,14 @@
 // pushes them on a stack, the threads scheduler runs the first itself and queues the rest for
 // other workers, the processes scheduler ships them to worker processes.
 //
-// Errors: the first failure wins (a compare-and-swap on `failed_`); from then on stopped() is
-// true, schedulers start nothing new (in-process tasks already running finish; the processes
-// scheduler abandons the ones in flight), and finish() rethrows the
-// failure as a TaskError (key, op, message) or InfrastructureError. SIGINT and SIGTERM set a
-// flag that stopped() reads too (core/interrupt.hpp), and finish() then throws Interrupted; a
-// timeout (deadlines.hpp) sets it as well, and finish() throws TimedOut naming the task.
+// Errors: the first failure wins (a compare-and-swap on `failed_`; later task failures are
+// counted); from then on stopped() is true, schedulers start nothing new (in-process tasks
+// already running finish; the processes scheduler abandons the ones in flight, distributed
+// waits for them briefly), and finish() rethrows the failure as a TaskError (key, op, message)
+// or InfrastructureError. SIGINT and SIGTERM set a process-wide flag that stopped() reads too
+// (core/interrupt.hpp), and finish() then throws Interrupted; a timeout (deadlines.hpp) is a
+// failure of this run only, which its tasks see through their RunStop, and finish() throws
+// TimedOut naming the task.
 //
 // Memory orders: `pending` and `consumers` use acq_rel. The release half publishes the result
 // written by the finishing task; the acquire half makes it visible to the successor that sees
@@ -117,6 +119,11 @@ class Execution final : public Job {
   // Records a failure (the first one wins); fail_task for a task that could not be run.
   void fail_task(NodeId n, std::string message);
   void fail_infrastructure(std::string message);
+  // Whether what stopped the run is a task's failure (not a timeout or the machinery).
+  bool failed_by_a_task() const {
+    std::lock_guard lock(failure_mutex_);
+    return failure_ == Failure::task;
+  }
 
   const Graph& graph() const { return graph_; }
   const Plan& plan() const { return *plan_; }
@@ -176,7 +183,7 @@ class Execution final : public Job {
   void count_live(WorkerCounters& c, int64_t count, int64_t bytes);
   std::vector<WorkerCounters> counters_;
 
-  std::mutex failure_mutex_;
+  mutable std::mutex failure_mutex_;
   Failure failure_ = Failure::none;
   std::string failure_key_, failure_op_, failure_message_;
   // Task failures after the first (tasks already running when the run began to stop).

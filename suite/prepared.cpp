@@ -235,7 +235,7 @@ Calibration calibrate(const Graph& g, std::span<const NodeId> targets, Limits li
       break;
     }
     if (ready <= 0 || !(p[0].revents & (POLLIN | POLLHUP | POLLERR))) {
-      // Only the stop pipe is readable, with no stop: a timeout that was just cleared.
+      // Only the stop pipe is readable, with no stop: a stop that was just cleared.
       if (ready > 0) poll(p, 1, 1);
       continue;
     }

@@ -47,8 +47,6 @@ void run_cell(const PreparedSuite& suite, size_t i, reports::Cell& cell, const P
   const SuiteSpec& spec = suite.spec();
   const kernels::BuiltScenario& built = suite.scenario(i);
   const int runs = spec.warmup + spec.repeat;
-  // What earlier cells freed goes back to the system, so that this cell's peak RSS is its own.
-  malloc_trim(0);
   // Start the scheduler's pool (threads, processes, a cluster of ranks) before the first
   // measured run: start-up is part of no lesson, and a local cluster takes 0.3 s or more.
   try {

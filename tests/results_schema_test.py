@@ -9,7 +9,11 @@ import subprocess
 import sys
 import tempfile
 
-import jsonschema
+try:
+    import jsonschema
+except ImportError:
+    print("python3-jsonschema is not installed (scripts/install-deps.sh installs it)")
+    sys.exit(77)
 
 schedlab, schema_path, golden_path = sys.argv[1:4]
 with open(schema_path) as f:

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -415,19 +416,24 @@ TEST(Stop, ATimeoutLeavesOtherRunsOfTheProcessAlone) {
   Delayed total = call(other, "sum", naps);
   std::optional<Value> other_result;
   std::string other_error;
+  std::atomic<bool> other_done{false};
   std::thread beside([&] {
     try {
       other_result = compute(total, {.scheduler = "sync"}).values[0];
     } catch (const std::exception& e) {
       other_error = e.what();
     }
+    other_done = true;
   });
   Graph g;
   Delayed slow = call(g, Call{{}, TaskOptions::sleeping(10'000)}, "inc", 1);
   std::this_thread::sleep_for(20ms);
   EXPECT_THROW(compute(slow, {.scheduler = "threads", .workers = 1, .limits = {.task = 50ms}}),
                TimedOut);
+  // The timeout came while the other run was sleeping (300 ms of naps): it was really beside.
+  const bool overlapped = !other_done;
   beside.join();
+  EXPECT_TRUE(overlapped);
   EXPECT_EQ(other_error, "");
   EXPECT_EQ(other_result, Value(6));
   EXPECT_EQ(unfinished_timeout(), "");  // the timed-out run has ended

@@ -67,8 +67,12 @@ std::vector<WorkerRank>& launched_ranks() {
 std::chrono::milliseconds spawn_patience() {
   const char* text = std::getenv("SCHEDLAB_SPAWN_TIMEOUT");
   if (!text || !*text) return std::chrono::seconds(60);
-  return std::chrono::milliseconds(static_cast<int64_t>(
-      parse_duration_ms(text, "SCHEDLAB_SPAWN_TIMEOUT (environment)", 3'600'000)));
+  const double ms = parse_duration_ms(text, "SCHEDLAB_SPAWN_TIMEOUT (environment)", 3'600'000);
+  if (ms < 1) {
+    throw UsageError(fmt::format(
+        "SCHEDLAB_SPAWN_TIMEOUT (environment) {}: give at least 1ms (60s when unset)", text));
+  }
+  return std::chrono::milliseconds(static_cast<int64_t>(ms));
 }
 
 // Every process descended from this one (Open MPI's daemon and the ranks it started).
@@ -122,7 +126,18 @@ class SpawnWatch {
               "again, raise SCHEDLAB_SPAWN_TIMEOUT if this machine is only slow, or start the "
               "ranks with mpirun -n {}.\n",
               workers, workers == 1 ? "" : "s", patience.count(), workers + 1);
-          for (pid_t p : descendants()) ::kill(p, SIGKILL);
+          // Freeze the tree first (a stopped process forks no more ranks), then kill it.
+          std::vector<pid_t> tree;
+          for (int round = 0; round < 10; ++round) {
+            size_t before = tree.size();
+            for (pid_t p : descendants()) {
+              if (std::find(tree.begin(), tree.end(), p) != tree.end()) continue;
+              ::kill(p, SIGSTOP);
+              tree.push_back(p);
+            }
+            if (tree.size() == before) break;
+          }
+          for (pid_t p : tree) ::kill(p, SIGKILL);
           processes::remove_segments_with_prefix(
               fmt::format("{}{}-", processes::kShmPrefix, getpid()));
           _exit(3);

@@ -12,8 +12,9 @@
 //
 // Faults: a worker's note (a fatal signal), its pid (on this host) or its silence (elsewhere)
 // fails the run within milliseconds of the death, and the cluster is replaced before the next
-// run. A run that stops otherwise (a failed task, Ctrl-C, a timeout) waits at most kDrainGrace
-// for the tasks in flight, then abandons them and replaces the cluster too.
+// run. A run stopped by a failed task waits up to kDrainGrace for the tasks in flight and keeps
+// the cluster when they end; one stopped by Ctrl-C or a timeout (or whose tasks outlive the
+// grace) abandons them, and the cluster is replaced.
 #include <fmt/format.h>
 #include <sched.h>
 #include <signal.h>
@@ -109,7 +110,10 @@ class DistributedScheduler final : public Scheduler {
         if (!ex_.stopped()) dispatch();
         const bool got = collect();
         if (ex_.stopped() && total_in_flight_ > 0 && !drain_until_) {
-          drain_until_ = Clock::now() + kDrainGrace;
+          // Only a failed task's run waits: a signal or a timeout wants the run ended now.
+          drain_until_ = Clock::now() + (ex_.failed_by_a_task() && !signal_requested()
+                                             ? kDrainGrace
+                                             : Clock::duration::zero());
         }
         // (A death leaves a cluster to replace even when it held the last task in flight.)
         if (ex_.stopped() && (died_ || (total_in_flight_ > 0 && Clock::now() >= *drain_until_))) {

@@ -12,6 +12,7 @@
 // memory limit, since finalizing would wait for the other ranks).
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <malloc.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -114,6 +115,8 @@ class WorkerRank {
     std::thread([this] { watch(); }).detach();
     std::string in;
     Backoff backoff;
+    auto idle_since = Clock::now();
+    bool trimmed = true;
     for (;;) {
       bool busy = false;
       int tag = -1;
@@ -137,10 +140,17 @@ class WorkerRank {
         busy = true;
         flush_outbox();
       }
-      if (busy)
+      if (busy) {
         backoff.reset();
-      else
+        idle_since = Clock::now();
+        trimmed = false;
+      } else {
+        // Idle a while: give back what the last run freed (see processes/worker.cpp).
+        if (!trimmed && Clock::now() - idle_since > std::chrono::milliseconds(100)) {
+          trimmed = malloc_trim(0) >= 0;
+        }
         backoff.wait();
+      }
     }
   }
 

@@ -92,15 +92,20 @@ class Worker {
              channel_.area->cpu.load(std::memory_order_relaxed);
     };
     spin_for_peer(has_request, parent_here, channel_.area->cpu);
-    for (;;) {
+    for (bool idle = false;; idle = true) {
       std::span<const char> m = channel_.requests.peek();
       if (!m.empty()) return m;
+      // Idle a while (between runs, between cells): give back what the last run freed, which
+      // schedlab's raised trim threshold keeps (cli/main.cpp), so that the next cell's peak
+      // RSS is its own.
+      if (idle && !trimmed_) trimmed_ = malloc_trim(0) >= 0;
       channel_.area->bell.wait(has_request, 100'000);
       if (getppid() != parent_) _exit(1);
     }
   }
 
   void handle_task(Reader& in) {
+    trimmed_ = false;
     publish_cpu(channel_.area->cpu);  // where the parent finds us while we work
     const auto node = in.get<uint32_t>();
     const auto op_id = in.get<uint32_t>();
@@ -222,6 +227,7 @@ class Worker {
   BigBuffer to_parent_;
   BigMapping from_parent_;
   bool popped_ = false;
+  bool trimmed_ = true;  // nothing freed since the last malloc_trim
   Fault fault_;
 };
 
