@@ -239,6 +239,7 @@ Command add_lesson(CLI::App& app) {
     }
 
     std::cout << (interactive ? "\n" : "") << "Running...\n";
+    suite::use_steady_allocator();
     const TaskCosts costs = suite::calibrate(built.graph, built.targets).costs;
     for (Case& c : cases) {
       Prediction p = predict(built.graph, built.targets, costs,

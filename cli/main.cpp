@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <malloc.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -119,14 +118,6 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // glibc moves its thresholds for mmap and for giving memory back as large blocks are freed,
-  // so the same task ran 20-30% slower in a fresh process (its blocks of a few MB, a table's
-  // columns, mapped and paged in anew each time) than after a few runs (the flights parser:
-  // 126 ms against the 105 ms calibration measured). Fixed thresholds make a run's time
-  // independent of what ran before. Workers inherit them; the suite (between cells) and idle
-  // workers give freed memory back (malloc_trim), so each cell's peak RSS is still its own.
-  mallopt(M_MMAP_THRESHOLD, 32 << 20);
-  mallopt(M_TRIM_THRESHOLD, 256 << 20);
   // Worker ranks of the distributed scheduler run this program too: they serve tasks here and
   // never return. They need every op schedlab has, registered first.
   schedlab::kernels::register_scenario_ops();

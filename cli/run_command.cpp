@@ -116,6 +116,7 @@ Command add_run(CLI::App& app) {
             fmt::format("--context {}: the key '{}' is given twice", kv, kv.substr(0, eq)));
       }
     }
+    suite::use_steady_allocator();
     const suite::PreparedSuite prepared(std::move(spec));
 
     const bool live = !args->quiet && isatty(STDERR_FILENO);

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <malloc.h>
 #include <poll.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -157,6 +158,11 @@ bool get_doubles(std::string_view& in, std::vector<double>& v) {
 }
 
 }  // namespace
+
+void use_steady_allocator() {
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's largest dynamic value
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+}
 
 Calibration calibrate(const Graph& g, std::span<const NodeId> targets, Limits limits) {
   // The child runs every task up to three times without sleeps; a limit bounds that as it bounds a

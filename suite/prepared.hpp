@@ -21,6 +21,16 @@ struct CellPrediction {
   std::vector<reports::TaskRecord> schedule;  // the simulated run: who runs what, when
 };
 
+// Fixes glibc's malloc thresholds for the rest of the process (and the processes it forks: the
+// calibration child, `processes` workers). Left to itself glibc moves them as large blocks are
+// freed, so the same task ran 20-30% slower in a measured run (its blocks of a few MB, a
+// table's columns, mapped and paged in anew each time) than in calibration, where the first
+// run had moved them (the flights parser: 126 ms against 105 ms). For commands that measure
+// over and over (`run`, `lesson`); not for loading one large graph file, where memory held
+// from a vector's growth would cost more than it saves. The suite gives freed memory back
+// between cells, and idle workers theirs, so each cell's peak RSS stays its own.
+void use_steady_allocator();
+
 // What every task costs (ms, indexed by node), measured in sleepless runs on the baseline
 // scheduler: its compute time, and encoding and decoding its value once. A task that fails stops
 // the measuring (costs stay 0) and is named in `failed`; the run will report it as the cell's

@@ -96,7 +96,7 @@ class Worker {
       std::span<const char> m = channel_.requests.peek();
       if (!m.empty()) return m;
       // Idle a while (between runs, between cells): give back what the last run freed, which
-      // schedlab's raised trim threshold keeps (cli/main.cpp), so that the next cell's peak
+      // a raised trim threshold keeps (suite::use_steady_allocator), so that the next cell's peak
       // RSS is its own.
       if (idle && !trimmed_) trimmed_ = malloc_trim(0) >= 0;
       channel_.area->bell.wait(has_request, 100'000);
