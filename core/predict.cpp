@@ -464,6 +464,13 @@ Prediction predict(const Graph& graph, std::span<const NodeId> targets, const Ta
         "one task at a time ({} in all), the workers decode and encode their side ({}); threads "
         "would read them in place",
         ms(parent_moving), ms(worker_moving)));
+    if (machine.values_cross_tcp) {
+      why.push_back(
+          "not modelled: the values also travel as MPI messages (over TCP in a local "
+          "cluster) through the scheduling rank, a result to it and out again to the next "
+          "worker, which costs more than encoding them: with large values, expect this cell "
+          "to run slower than predicted");
+    }
   }
   if (compute_total > 0 && machine.cores < machine.workers) {
     why.push_back(fmt::format("{} workers on {} cores: at most {} tasks compute at once",

@@ -51,6 +51,8 @@ struct MachineModel {
   unsigned threads_per_process = 1;  // for processes_of_threads: worker w is in process w % P
   bool gil = false;
   unsigned cores = 1;
+  bool values_cross_tcp =
+      false;  // MPI messages via one rank: the reasoning says it is not modelled
 
   unsigned process_count() const;
   unsigned process_of_worker(unsigned worker) const;

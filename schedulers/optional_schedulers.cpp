@@ -26,7 +26,7 @@ void register_optional_schedulers([[maybe_unused]] SchedulerRegistry& registry) 
                 {"mpi"},
                 "worker ranks of an MPI job, each with --threads-per-worker threads; a local "
                 "cluster is started when not under mpirun/srun",
-                {Policy::fifo, ProcessModel::processes_of_threads, 0, false},
+                {Policy::fifo, ProcessModel::processes_of_threads, 0, false, true},
                 make_distributed_scheduler});
 #endif
 }

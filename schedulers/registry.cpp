@@ -87,6 +87,7 @@ MachineModel SchedulerInfo::machine(unsigned requested_workers, bool gil,
   m.processes = traits.processes;
   m.gil = gil;
   m.cores = default_workers();
+  m.values_cross_tcp = traits.values_cross_tcp;
   return m;
 }
 

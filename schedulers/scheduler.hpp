@@ -54,6 +54,7 @@ struct SchedulerTraits {
   ProcessModel processes = ProcessModel::one_process;
   unsigned fixed_workers = 0;     // 0: as many workers as asked; sync: always 1
   bool speedup_baseline = false;  // speedups are measured against this scheduler
+  bool values_cross_tcp = false;  // values travel as MPI messages (TCP in a local cluster)
 };
 
 // How to start a scheduler. `workers` are threads or processes, or, for a scheduler of

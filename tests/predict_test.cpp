@@ -131,6 +131,17 @@ TEST(Predict, ProcessWorkersPayTheParentToMoveValuesOneAtATime) {
   const Prediction apart = on(ProcessModel::process_per_worker);
   EXPECT_DOUBLE_EQ(apart.predicted_ms, 46);
   EXPECT_THAT(apart.reasoning, Contains(HasSubstr("values move between processes")));
+  EXPECT_THAT(apart.reasoning, Not(Contains(HasSubstr("MPI messages"))));
+  // A cluster's values also travel as messages through the scheduling rank: not modelled, and
+  // said so.
+  const Prediction cluster = predict(g, targets, costs,
+                                     {.workers = 2,
+                                      .processes = ProcessModel::process_per_worker,
+                                      .cores = 4,
+                                      .values_cross_tcp = true});
+  EXPECT_DOUBLE_EQ(cluster.predicted_ms, apart.predicted_ms);
+  EXPECT_THAT(cluster.reasoning,
+              Contains(HasSubstr("not modelled: the values also travel as MPI")));
 }
 
 }  // namespace
