@@ -134,13 +134,19 @@ RunStop::~RunStop() {
   }
 }
 
+namespace {
+// Under g_timeouts_mutex: the watchdog's pipe, made when first needed. False if it cannot be.
+bool have_timeout_pipe() {
+  return g_timeout_pipe[0] >= 0 || pipe2(g_timeout_pipe, O_CLOEXEC | O_NONBLOCK) == 0;
+}
+}  // namespace
+
 void RunStop::request(const std::string& message) {
   if (requested_.exchange(true, std::memory_order_acq_rel)) return;
   if (pipe_[1] >= 0) (void)!write(pipe_[1], "x", 1);
   std::lock_guard lock(g_timeouts_mutex);
   g_timeouts.emplace_back(this, message);
-  if (g_timeout_pipe[1] < 0 && pipe2(g_timeout_pipe, O_CLOEXEC | O_NONBLOCK) != 0) return;
-  (void)!write(g_timeout_pipe[1], "x", 1);
+  if (have_timeout_pipe()) (void)!write(g_timeout_pipe[1], "x", 1);
 }
 
 std::string unfinished_timeout() {
@@ -150,8 +156,7 @@ std::string unfinished_timeout() {
 
 int timeout_fd() {
   std::lock_guard lock(g_timeouts_mutex);
-  if (g_timeout_pipe[0] < 0 && pipe2(g_timeout_pipe, O_CLOEXEC | O_NONBLOCK) != 0) return -1;
-  return g_timeout_pipe[0];
+  return have_timeout_pipe() ? g_timeout_pipe[0] : -1;
 }
 
 int interrupt_signal() {

@@ -45,15 +45,22 @@ extern constinit thread_local const RunStop* t_run_stop;
 // the outer run's timeout.
 class RunStopScope {
  public:
-  explicit RunStopScope(const RunStop* stop) : saved_(detail::t_run_stop) {
-    if (stop) detail::t_run_stop = stop;
+  // Free without a stop (no thread-local touched): it sits on the per-task path.
+  explicit RunStopScope(const RunStop* stop) : stop_(stop) {
+    if (stop_) {
+      saved_ = detail::t_run_stop;
+      detail::t_run_stop = stop_;
+    }
   }
-  ~RunStopScope() { detail::t_run_stop = saved_; }
+  ~RunStopScope() {
+    if (stop_) detail::t_run_stop = saved_;
+  }
   RunStopScope(const RunStopScope&) = delete;
   RunStopScope& operator=(const RunStopScope&) = delete;
 
  private:
-  const RunStop* saved_;
+  const RunStop* stop_;
+  const RunStop* saved_ = nullptr;
 };
 
 // Whether a signal asked the process to stop. Schedulers poll it once per task.

@@ -34,6 +34,7 @@ constexpr auto kPatience = std::chrono::seconds(1);  // for workers to leave aft
 struct ProcState {
   char state = 0;
   int exit_status = 0;
+  pid_t parent = 0;
 };
 ProcState proc_state(pid_t pid) {
   char path[32];
@@ -46,7 +47,8 @@ ProcState proc_state(pid_t pid) {
   buf[n] = 0;
   const char* close = std::strrchr(buf, ')');
   if (!close || close[1] != ' ') return {};
-  ProcState s{close[2], 0};
+  ProcState s{close[2], 0, 0};
+  std::sscanf(close + 2, "%*c %d", &s.parent);
   // Field 52 is the exit code; fields counted from the state (field 3).
   const char* p = close + 2;
   for (int field = 3; field < 52 && p; ++field) {
@@ -81,17 +83,7 @@ std::vector<pid_t> descendants() {
   if (DIR* d = opendir("/proc")) {
     while (dirent* e = readdir(d)) {
       const pid_t pid = std::atoi(e->d_name);
-      if (pid <= 0) continue;
-      char path[32], buf[512];
-      std::snprintf(path, sizeof path, "/proc/%d/stat", pid);
-      FILE* f = std::fopen(path, "r");
-      if (!f) continue;
-      const size_t n = std::fread(buf, 1, sizeof buf - 1, f);
-      std::fclose(f);
-      buf[n] = 0;
-      const char* close = std::strrchr(buf, ')');
-      int ppid = 0;
-      if (close && std::sscanf(close + 2, "%*c %d", &ppid) == 1) children.emplace(ppid, pid);
+      if (pid > 0) children.emplace(proc_state(pid).parent, pid);
     }
     closedir(d);
   }

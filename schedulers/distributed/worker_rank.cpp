@@ -147,7 +147,8 @@ class WorkerRank {
       } else {
         // Idle a while: give back what the last run freed (see processes/worker.cpp).
         if (!trimmed && Clock::now() - idle_since > std::chrono::milliseconds(100)) {
-          trimmed = malloc_trim(0) >= 0;
+          malloc_trim(0);
+          trimmed = true;
         }
         backoff.wait();
       }

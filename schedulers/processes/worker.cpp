@@ -98,7 +98,10 @@ class Worker {
       // Idle a while (between runs, between cells): give back what the last run freed, which
       // a raised trim threshold keeps (suite::use_steady_allocator), so that the next cell's peak
       // RSS is its own.
-      if (idle && !trimmed_) trimmed_ = malloc_trim(0) >= 0;
+      if (idle && !trimmed_) {
+        malloc_trim(0);
+        trimmed_ = true;
+      }
       channel_.area->bell.wait(has_request, 100'000);
       if (getppid() != parent_) _exit(1);
     }
