@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <optional>
 #include <queue>
 
 #include "schedlab/core/analysis.hpp"
@@ -98,6 +99,25 @@ class Simulation {
     cores_.free = std::max(1u, m.cores);
   }
 
+  // Where large results stay on their worker (m.kept_bytes): what a task's values cost then
+  // depends on where it runs, so it is worked out as the task starts, from these per-node
+  // costs (the op's compute, encoding and decoding its value once, its encoded size).
+  void keep_large_values(const std::vector<double>& compute, const std::vector<double>& encode,
+                         const std::vector<double>& decode, const std::vector<double>& bytes) {
+    base_ = &compute, value_encode_ = &encode, value_decode_ = &decode, bytes_ = &bytes;
+    kept_.assign(g_.size(), 0);
+    fetched_.assign(g_.size(), 0);
+    for (NodeId n : plan_.order) {
+      kept_[n] = bytes[n] >= static_cast<double>(m_.kept_bytes) && !plan_.is_target[n] &&
+                 !plan_.succs_of(n).empty();
+      kept_count_ += kept_[n];
+    }
+  }
+  size_t kept_count() const { return kept_count_; }
+  size_t fetched_count() const { return fetched_count_; }
+  double parent_moved_ms() const { return parent_moved_; }
+  double worker_moved_ms() const { return worker_moved_; }
+
   double run() {
     ready_.assign(plan_.roots.begin(), plan_.roots.end());
     for (unsigned w = m_.workers; w-- > 0;) idle_.push_back(w);
@@ -175,13 +195,67 @@ class Simulation {
       }
     }
     if (ready_.empty()) return false;
-    n = ready_.front();
-    ready_.pop_front();
+    size_t i = 0;
+    if (base_ && !pick_kept(w, i)) return false;
+    n = ready_[i];
+    ready_.erase(ready_.begin() + static_cast<std::ptrdiff_t>(i));
     return true;
+  }
+
+  // As the distributed scheduler picks with kept values: the oldest of the first 64 ready
+  // tasks whose home is w's process (the one keeping the most bytes it reads, if any); else
+  // the oldest whose kept values cost less to fetch than a typical task takes; else none.
+  bool pick_kept(unsigned w, size_t& pick) {
+    const unsigned here = m_.process_of_worker(w);
+    const double typical = finished_ ? ran_ms_ / static_cast<double>(finished_) : 0;
+    const size_t scan = std::min<size_t>(ready_.size(), 64);
+    std::optional<size_t> steal;
+    std::vector<double> per_process(m_.process_count(), 0);
+    for (size_t i = 0; i < scan; ++i) {
+      std::fill(per_process.begin(), per_process.end(), 0.0);
+      double bytes = 0;
+      g_.for_each_ref(ready_[i], [&](NodeId d) {
+        if (!kept_[d]) return;
+        per_process[process_of(d)] += (*bytes_)[d];
+        bytes += (*bytes_)[d];
+      });
+      const auto home = std::max_element(per_process.begin(), per_process.end());
+      if (bytes == 0 || home - per_process.begin() == here) {
+        pick = i;
+        return true;
+      }
+      if (!steal && (bytes - per_process[here]) * m_.fetch_ns_per_byte / 1e6 < typical) steal = i;
+    }
+    if (steal) pick = *steal;
+    return steal.has_value();
+  }
+
+  // What task n's values cost on worker w: values kept in w's process are read in place; one
+  // kept elsewhere is fetched through the parent (once); the others move as for processes.
+  void place(NodeId n, unsigned w) {
+    const std::vector<double>&encode = *value_encode_, &decode = *value_decode_;
+    double parent = 0, worker = (*base_)[n] + (kept_[n] ? 0 : encode[n]);
+    g_.for_each_ref(n, [&](NodeId d) {
+      if (kept_[d] && process_of(d) == m_.process_of_worker(w)) return;
+      if (kept_[d] && !fetched_[d]) {
+        fetched_[d] = 1;
+        ++fetched_count_;
+        parent += (*bytes_)[d] * m_.fetch_ns_per_byte / 1e6;
+      } else {
+        parent += encode[d];
+      }
+      worker += decode[d];
+    });
+    encode_[n] = parent;
+    decode_[n] = kept_[n] ? 0 : decode[n];
+    compute_[n] = worker;
+    parent_moved_ += parent + decode_[n];
+    worker_moved_ += worker - (*base_)[n];
   }
 
   void start(NodeId n, unsigned w) {
     worker_of_[n] = w;
+    if (base_) place(n, w);
     slot_of_[n] = schedule_.size();
     schedule_.push_back({n, w, now_, now_});
     if (!encode_.empty() && encode_[n] > 0) return use_parent(n, Phase::encoded);
@@ -288,6 +362,8 @@ class Simulation {
   }
   void finish(NodeId n) {
     schedule_[slot_of_[n]].end_ms = now_;
+    ++finished_;
+    ran_ms_ += g_.options(n).sleep_ms() + (base_ ? (*base_)[n] : compute_[n]);
     const unsigned w = worker_of_[n];
     made_ready_.clear();
     for (NodeId s : plan_.succs_of(n)) {
@@ -317,7 +393,15 @@ class Simulation {
 
   const Graph& g_;
   const Plan& plan_;
-  const std::vector<double>&compute_, &encode_, &decode_;
+  std::vector<double> compute_, encode_, decode_;  // per node: worker, parent before and after
+  // keep_large_values: the per-node costs, which results are kept and which were fetched.
+  const std::vector<double>*base_ = nullptr, *value_encode_ = nullptr, *value_decode_ = nullptr,
+        *bytes_ = nullptr;
+  std::vector<uint8_t> kept_, fetched_;
+  size_t kept_count_ = 0, fetched_count_ = 0;
+  double parent_moved_ = 0, worker_moved_ = 0;
+  uint64_t finished_ = 0;
+  double ran_ms_ = 0;  // sleep and compute of the tasks finished
   const MachineModel& m_;
   std::vector<uint32_t> pending_;
   std::vector<std::deque<NodeId>> own_;  // work_first: each worker's stack of ready tasks
@@ -399,14 +483,26 @@ Prediction predict(const Graph& graph, std::span<const NodeId> targets, const Ta
   p.bound_ms = std::max(p.critical_path_ms, p.total_work_ms / workers);
   // Values cross between processes only where workers are processes.
   std::vector<double> worker = compute, before, after;
-  const auto [parent_moving, worker_moving] =
+  auto [parent_moving, worker_moving] =
       machine.processes == ProcessModel::one_process
           ? std::pair<double, double>{0, 0}
           : moving_costs(graph, *plan, costs, worker, before, after);
+  const bool keeps = machine.kept_bytes > 0 && machine.processes != ProcessModel::one_process;
+  const std::vector<double> encode = per_node(graph, costs.encode_ms),
+                            decode = per_node(graph, costs.decode_ms),
+                            bytes = per_node(graph, costs.bytes);
+  size_t kept = 0, fetched = 0;
   if (plan->tasks) {
     Simulation simulation(graph, *plan, worker, before, after, machine);
+    if (keeps) simulation.keep_large_values(compute, encode, decode, bytes);
     p.predicted_ms = simulation.run();
     p.schedule = simulation.schedule();
+    if (keeps) {
+      parent_moving = simulation.parent_moved_ms();
+      worker_moving = simulation.worker_moved_ms();
+      kept = simulation.kept_count();
+      fetched = simulation.fetched_count();
+    }
   }
 
   auto ms = [](double x) { return fmt::format("{:.1f} ms", x); };
@@ -464,13 +560,17 @@ Prediction predict(const Graph& graph, std::span<const NodeId> targets, const Ta
         "one task at a time ({} in all), the workers decode and encode their side ({}); threads "
         "would read them in place",
         ms(parent_moving), ms(worker_moving)));
-    if (machine.values_cross_tcp) {
-      why.push_back(
-          "not modelled: the values also travel as MPI messages (over TCP in a local "
-          "cluster) through the scheduling rank, a result to it and out again to the next "
-          "worker, which costs more than encoding them: with large values, expect this cell "
-          "to run slower than predicted");
-    }
+  }
+  if (kept > 0) {
+    why.push_back(fmt::format(
+        "{} large result{} ({} KiB or more encoded) stay{} on the worker that made {}: tasks "
+        "that read one go to that worker when it is free; {} fetched for a task elsewhere "
+        "(through the scheduling rank, about {:.0f} ms per MB)",
+        kept, kept == 1 ? "" : "s", machine.kept_bytes / 1024, kept == 1 ? "s" : "",
+        kept == 1 ? "it" : "them",
+        fetched == 0 ? std::string("none is")
+                     : fmt::format("{} {}", fetched, fetched == 1 ? "is" : "are"),
+        machine.fetch_ns_per_byte));
   }
   if (compute_total > 0 && machine.cores < machine.workers) {
     why.push_back(fmt::format("{} workers on {} cores: at most {} tasks compute at once",

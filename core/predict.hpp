@@ -51,8 +51,10 @@ struct MachineModel {
   unsigned threads_per_process = 1;  // for processes_of_threads: worker w is in process w % P
   bool gil = false;
   unsigned cores = 1;
-  bool values_cross_tcp =
-      false;  // MPI messages via one rank: the reasoning says it is not modelled
+  // Large results stay on their worker (the distributed scheduler): kept_bytes or more
+  // encoded, read by other tasks; 0: every value goes through the parent.
+  size_t kept_bytes = 0;
+  double fetch_ns_per_byte = 0;  // what bringing a kept value to another worker costs
 
   unsigned process_count() const;
   unsigned process_of_worker(unsigned worker) const;
@@ -80,6 +82,7 @@ struct TaskCosts {
   std::vector<double> compute_ms;  // running the op, and what its worker does around it
   std::vector<double> encode_ms;   // encoding the node's value once (to move it to a process)
   std::vector<double> decode_ms;   // decoding it once
+  std::vector<double> bytes;       // its encoded size
 };
 
 // Throws UsageError for an invalid graph.

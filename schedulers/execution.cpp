@@ -146,6 +146,13 @@ void Execution::task_ran(const TaskEvent& ran, Value result, std::vector<NodeId>
   complete(ran.node, std::move(result), ran.worker, ready);
 }
 
+void Execution::fill_result(NodeId n, Value value, unsigned worker) {
+  count_live(counters_[worker], 0,
+             static_cast<int64_t>(value.approx_bytes()) -
+                 static_cast<int64_t>(results_[n].approx_bytes()));
+  results_[n] = std::move(value);
+}
+
 void Execution::task_failed(TaskEvent ran, std::string message) {
   ran.failed = true;
   if (!task_observers_.empty()) tell_both(ran);

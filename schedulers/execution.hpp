@@ -114,6 +114,10 @@ class Execution final : public Job {
   // observers, records the result, releases inputs nobody needs any more and appends the
   // successors that became ready.
   void task_ran(const TaskEvent& ran, Value result, std::vector<NodeId>& ready);
+  // For a scheduler that left n's result where it was made (task_ran got a null in its
+  // place): the value has been brought here, for tasks that read it here. Call it before
+  // n's last reader has run.
+  void fill_result(NodeId n, Value value, unsigned worker);
   // The task `ran` describes raised `message`: tells the observers, records the failure.
   void task_failed(TaskEvent ran, std::string message);
   // Records a failure (the first one wins); fail_task for a task that could not be run.

@@ -1,4 +1,5 @@
 // Schedulers that exist only when their dependencies were found at build time.
+#include "schedlab/schedulers/distributed/protocol.hpp"  // no MPI in it: only constants
 #include "schedlab/schedulers/distributed_worker.hpp"
 #include "schedlab/schedulers/scheduler.hpp"
 
@@ -26,7 +27,8 @@ void register_optional_schedulers([[maybe_unused]] SchedulerRegistry& registry) 
                 {"mpi"},
                 "worker ranks of an MPI job, each with --threads-per-worker threads; a local "
                 "cluster is started when not under mpirun/srun",
-                {Policy::fifo, ProcessModel::processes_of_threads, 0, false, true},
+                {Policy::fifo, ProcessModel::processes_of_threads, 0, false,
+                 distributed::kKeepBytes, distributed::kFetchNsPerByte},
                 make_distributed_scheduler});
 #endif
 }

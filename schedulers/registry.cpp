@@ -87,7 +87,8 @@ MachineModel SchedulerInfo::machine(unsigned requested_workers, bool gil,
   m.processes = traits.processes;
   m.gil = gil;
   m.cores = default_workers();
-  m.values_cross_tcp = traits.values_cross_tcp;
+  m.kept_bytes = traits.keeps_results_from;
+  m.fetch_ns_per_byte = traits.fetch_ns_per_byte;
   return m;
 }
 

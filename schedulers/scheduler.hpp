@@ -54,7 +54,11 @@ struct SchedulerTraits {
   ProcessModel processes = ProcessModel::one_process;
   unsigned fixed_workers = 0;     // 0: as many workers as asked; sync: always 1
   bool speedup_baseline = false;  // speedups are measured against this scheduler
-  bool values_cross_tcp = false;  // values travel as MPI messages (TCP in a local cluster)
+  // Results of at least this many bytes (encoded) that other tasks read stay on the worker that
+  // made them (0: none do, every value goes through the scheduler), and what fetching one to
+  // another worker costs (distributed).
+  size_t keeps_results_from = 0;
+  double fetch_ns_per_byte = 0;
 };
 
 // How to start a scheduler. `workers` are threads or processes, or, for a scheduler of

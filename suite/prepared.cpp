@@ -73,6 +73,7 @@ void time_moving(const Value& v, NodeId n, TaskCosts& out, std::vector<char>& bu
   start = Clock::now();
   decode({buffer.data(), buffer.size()});
   out.decode_ms[n] = ms_since(start);
+  out.bytes[n] = static_cast<double>(buffer.size());
 }
 
 constexpr double kOneRunIsEnoughMs = 1000;
@@ -82,6 +83,7 @@ TaskCosts measure_costs(const Graph& g, std::span<const NodeId> targets, const P
   TaskCosts out;
   out.encode_ms.assign(g.size(), 0.0);
   out.decode_ms.assign(g.size(), 0.0);
+  out.bytes.assign(g.size(), 0.0);
   // On the one-worker baseline, a task's time is from its start to the next task's start: what
   // finishing it costs (storing the result, releasing arguments nobody needs any more) belongs
   // to it, not to the next.
@@ -203,9 +205,10 @@ Calibration calibrate(const Graph& g, std::span<const NodeId> targets, Limits li
       put_doubles(out, c.costs.compute_ms);
       put_doubles(out, c.costs.encode_ms);
       put_doubles(out, c.costs.decode_ms);
+      put_doubles(out, c.costs.bytes);
       out += c.failed;
     } catch (const std::exception& e) {
-      out = std::string(3 * sizeof(uint64_t), '\0') + e.what();  // three empty lists
+      out = std::string(4 * sizeof(uint64_t), '\0') + e.what();  // four empty lists
     }
     for (std::string_view rest = out; !rest.empty();) {
       const ssize_t n = write(fds[1], rest.data(), rest.size());
@@ -262,7 +265,7 @@ Calibration calibrate(const Graph& g, std::span<const NodeId> targets, Limits li
   Calibration c;
   std::string_view in = received;
   const bool whole = get_doubles(in, c.costs.compute_ms) && get_doubles(in, c.costs.encode_ms) &&
-                     get_doubles(in, c.costs.decode_ms);
+                     get_doubles(in, c.costs.decode_ms) && get_doubles(in, c.costs.bytes);
   if (!stopped.empty()) {
     c.costs = {};
     c.failed = stopped;

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <map>
 #include <string>
 #include <thread>
 
@@ -232,6 +233,63 @@ TEST_F(Distributed, StatsCountBytesMovedAndSerialisation) {
   EXPECT_GT(r.stats.bytes_to_workers, 0u);
   EXPECT_GT(r.stats.bytes_from_workers, 0u);
   EXPECT_GT(r.stats.serialise_ms, 0);
+}
+
+// A 1 MB result read by one task on its own worker never crosses to the scheduling rank.
+TEST_F(Distributed, LargeResultsStayOnTheWorkerThatMadeThem) {
+  for (unsigned threads : {1u, 2u}) {
+    Graph g;
+    auto big0 = call(g, Call{"big0"}, "alloc", 1);
+    auto big1 = call(g, Call{"big1"}, "alloc", 1);
+    auto n0 = call(g, Call{"n0"}, "count", big0);
+    auto n1 = call(g, Call{"n1"}, "count", big1);
+    ComputeOptions o = options(2, threads);
+    for (int run = 0; run < 2; ++run) {  // the second run finds no value of the first
+      ComputeResult r = compute({n0, n1}, o);
+      EXPECT_EQ(r.values, (std::vector<Value>{1, 1}));
+      EXPECT_LT(r.stats.bytes_from_workers, 10'000u) << threads << " threads";
+      EXPECT_LT(r.stats.bytes_to_workers, 10'000u) << threads << " threads";
+    }
+  }
+}
+
+// A task that reads values kept on two workers runs on one of them, which puts its own value
+// in place; the other is fetched through the scheduling rank, once, also for a list argument.
+TEST_F(Distributed, AValueKeptElsewhereIsFetchedOnce) {
+  for (unsigned threads : {1u, 2u}) {
+    Graph g;
+    auto big0 = call(g, Call{"big0"}, "alloc", 1);
+    auto big1 = call(g, Call{"big1"}, "alloc", 1);
+    auto both = call(g, Call{"both"}, "count", big0, big1);
+    auto listed = call(g, Call{"listed"}, "count", std::vector<Delayed>{big0, big1});
+    auto joined = call(g, Call{"joined"}, "add", big0, Value("!"));  // a large target comes back
+    ComputeOptions o = options(2, threads);
+    o.trace = true;
+    ComputeResult r = compute({both, listed, joined}, o);
+    EXPECT_EQ(r.values[0], Value(2));
+    EXPECT_EQ(r.values[1], Value(2));
+    EXPECT_EQ(r.values[2], Value(std::string(1'000'000, 'x') + "!"));
+    std::map<std::string, int> pid;
+    for (const TaskEvent& e : r.trace) pid[std::string(g.key(e.node))] = e.pid;
+    ASSERT_NE(pid["big0"], pid["big1"]) << "both values were made by one worker";
+    // Back: each value once (2 MB), the joined target (1 MB), the counts. Out: one value for
+    // `both`, two in `listed`'s list; `joined` reads its value in place.
+    EXPECT_GE(r.stats.bytes_from_workers, 3'000'000u);
+    EXPECT_LT(r.stats.bytes_from_workers, 3'100'000u) << threads << " threads";
+    EXPECT_GE(r.stats.bytes_to_workers, 3'000'000u);
+    EXPECT_LT(r.stats.bytes_to_workers, 3'100'000u) << threads << " threads";
+  }
+}
+
+// Kept values are freed once their last reader has run: 30 values of 20 MB made one after
+// another fit a worker's limit of 250 MB.
+TEST_F(Distributed, KeptValuesAreFreedAfterTheirLastReader) {
+  Graph g;
+  auto n = literal(g, Value(1));
+  for (int i = 0; i < 30; ++i) n = call(g, "count", call(g, "alloc", call(g, "mul", n, 20)));
+  ComputeResult r = compute(n, options(1, 1, 250'000'001));
+  EXPECT_EQ(r.values[0], Value(1));
+  EXPECT_LT(r.stats.bytes_from_workers, 100'000u);
 }
 
 }  // namespace

@@ -60,7 +60,8 @@ TEST(Predict, GilAndCoresLimitComputing) {
   std::vector<double> compute(g.size(), 10.0);
   compute[targets[0]] = 0;
   auto on = [&](unsigned w, bool separate, bool gil) {
-    return predict(g, targets, {.compute_ms = compute, .encode_ms = {}, .decode_ms = {}},
+    return predict(g, targets,
+                   {.compute_ms = compute, .encode_ms = {}, .decode_ms = {}, .bytes = {}},
                    {.workers = w,
                     .processes =
                         separate ? ProcessModel::process_per_worker : ProcessModel::one_process,
@@ -113,7 +114,8 @@ TEST(Predict, ProcessWorkersPayTheParentToMoveValuesOneAtATime) {
   std::vector<NodeId> targets{c.id()};
   TaskCosts costs{.compute_ms = std::vector<double>(g.size(), 0.0),
                   .encode_ms = std::vector<double>(g.size(), 0.0),
-                  .decode_ms = std::vector<double>(g.size(), 0.0)};
+                  .decode_ms = std::vector<double>(g.size(), 0.0),
+                  .bytes = {}};
   for (NodeId n : {a.id(), b.id()}) {
     costs.compute_ms[n] = 10;
     costs.encode_ms[n] = 4;
@@ -131,17 +133,34 @@ TEST(Predict, ProcessWorkersPayTheParentToMoveValuesOneAtATime) {
   const Prediction apart = on(ProcessModel::process_per_worker);
   EXPECT_DOUBLE_EQ(apart.predicted_ms, 46);
   EXPECT_THAT(apart.reasoning, Contains(HasSubstr("values move between processes")));
-  EXPECT_THAT(apart.reasoning, Not(Contains(HasSubstr("MPI messages"))));
-  // A cluster's values also travel as messages through the scheduling rank: not modelled, and
-  // said so.
-  const Prediction cluster = predict(g, targets, costs,
-                                     {.workers = 2,
-                                      .processes = ProcessModel::process_per_worker,
-                                      .cores = 4,
-                                      .values_cross_tcp = true});
-  EXPECT_DOUBLE_EQ(cluster.predicted_ms, apart.predicted_ms);
-  EXPECT_THAT(cluster.reasoning,
-              Contains(HasSubstr("not modelled: the values also travel as MPI")));
+  EXPECT_THAT(apart.reasoning, Not(Contains(HasSubstr("stay on the worker"))));
+
+  // A cluster keeps large results where they were made: a and b (1 MB each) stay on their
+  // workers; c goes to a's worker (the lowest of two equal homes), reads a in place and has
+  // b fetched through the parent (6 ns a byte: 6 ms), then decodes it (6 ms): 10 + 6 + 6.
+  costs.bytes.assign(g.size(), 8.0);
+  costs.bytes[a.id()] = costs.bytes[b.id()] = 1e6;
+  auto cluster = [&](size_t kept_bytes) {
+    return predict(g, targets, costs,
+                   {.workers = 2,
+                    .processes = ProcessModel::process_per_worker,
+                    .cores = 4,
+                    .kept_bytes = kept_bytes,
+                    .fetch_ns_per_byte = 6});
+  };
+  const Prediction kept = cluster(64 * 1024);
+  EXPECT_DOUBLE_EQ(kept.predicted_ms, 22);
+  ASSERT_EQ(kept.schedule.size(), 3u);
+  EXPECT_EQ(kept.schedule[2].node, c.id());
+  EXPECT_EQ(kept.schedule[2].worker,
+            kept.schedule[0].node == a.id() ? kept.schedule[0].worker : kept.schedule[1].worker);
+  EXPECT_THAT(kept.reasoning, Contains(HasSubstr("2 large results (64 KiB or more encoded) "
+                                                 "stay on the worker that made them")));
+  EXPECT_THAT(kept.reasoning, Contains(HasSubstr("1 is fetched for a task elsewhere")));
+  // Values under the threshold move as between processes.
+  const Prediction small = cluster(2'000'000);
+  EXPECT_DOUBLE_EQ(small.predicted_ms, apart.predicted_ms);
+  EXPECT_THAT(small.reasoning, Not(Contains(HasSubstr("stay on the worker"))));
 }
 
 }  // namespace

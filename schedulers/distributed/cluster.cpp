@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -203,6 +204,7 @@ Cluster::Cluster(unsigned workers, unsigned threads_per_worker, uint64_t memory_
 }
 
 void Cluster::configure(unsigned threads_per_worker, uint64_t memory_limit) {
+  memory_limit_ = memory_limit;
   std::string config;
   Writer(config).put<uint32_t>(threads_per_worker).put<uint64_t>(memory_limit);
   for (unsigned w = 0; w < size(); ++w) {
@@ -324,6 +326,13 @@ std::optional<Cluster::Death> Cluster::check_workers(std::optional<unsigned> exc
                    "reaped it, so its status is not known here)"};
     }
     if (s.state == 'Z') {
+      if (WIFEXITED(s.exit_status) && WEXITSTATUS(s.exit_status) == kMemoryLimitExitCode) {
+        return Death{w,
+                     fmt::format("its memory passed its limit of {:.1f} MB (--memory-limit); the "
+                                 "worker was stopped",
+                                 memory_limit_ / 1e6),
+                     true};
+      }
       return Death{w, describe_exit_status(s.exit_status)};
     }
     if (s.state != 'T') {

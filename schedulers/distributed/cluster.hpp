@@ -55,6 +55,7 @@ class Cluster {
   struct Death {
     unsigned worker;
     std::string how;
+    bool memory_limit = false;  // it passed its memory limit: its task is what failed
   };
   // A worker whose process is gone or stopped (on this host) or silent (elsewhere), other than
   // `except`.
@@ -86,6 +87,7 @@ class Cluster {
   bool ended_ = false;   // no goodbye is due (said, or impossible)
   std::vector<WorkerRank> workers_;
   SendQueue sends_;
+  uint64_t memory_limit_ = 0;  // the last one configured
 };
 
 }  // namespace schedlab::distributed

@@ -7,6 +7,12 @@
 // are short a worker holds several per thread (it picks the next up without waiting for us);
 // a task that sleeps, or any task once tasks are seen to take long, goes only to a worker with
 // an idle thread, so slow tasks are scheduled greedily, as the predictions assume.
+//
+// Large values stay where they were made: a result of kKeepBytes or more that other tasks read
+// is kept by its worker (we hold a null in its place), a task that reads it goes to that
+// worker when one of the oldest ready tasks can, and the worker puts it into the arguments
+// itself. A task that runs elsewhere waits until we have fetched the value from its worker
+// (once; later readers use our copy). Each kept value is freed when its last reader has run.
 // Lanes (the trace's workers): worker w's thread t is lane t * workers + w, so that lanes
 // 0..workers-1 are one thread of each worker, as the predictor numbers them.
 //
@@ -23,8 +29,10 @@
 #include <chrono>
 #include <deque>
 #include <memory>
+#include <numeric>
 #include <optional>
 #include <thread>
+#include <unordered_map>
 
 #include "schedlab/core/value_codec.hpp"
 #include "schedlab/schedulers/clock_ns.hpp"
@@ -45,6 +53,8 @@ constexpr auto kBlameSilentDeath = std::chrono::milliseconds(300);
 // cluster): replacing a cluster means spawning ranks, and Open MPI 4.1's spawn (with PMIx 4)
 // sometimes never returns, so a cluster is kept whenever its tasks end on their own.
 constexpr auto kDrainGrace = std::chrono::milliseconds(250);
+// How far down the ready tasks a free worker looks for one that reads no value kept elsewhere.
+constexpr size_t kLocalityScan = 64;
 
 // Runs are numbered across the process: under a launcher every scheduler instance shares the
 // same ranks, and an answer from another instance's abandoned run must not match.
@@ -108,6 +118,7 @@ class DistributedScheduler final : public Scheduler {
     void loop() {
       for (;;) {
         if (!ex_.stopped()) dispatch();
+        if (ex_.stopped() && !waiting_.empty()) drop_waiting();
         const bool got = collect();
         if (ex_.stopped() && total_in_flight_ > 0 && !drain_until_) {
           // Only a failed task's run waits: a signal or a timeout wants the run ended now.
@@ -125,6 +136,7 @@ class DistributedScheduler final : public Scheduler {
         else
           wait();
       }
+      free_all_kept();
       RunStats& st = ex_.stats();
       st.bytes_to_workers += bytes_to_;
       st.bytes_from_workers += bytes_from_;
@@ -135,26 +147,34 @@ class DistributedScheduler final : public Scheduler {
     bool slow_tasks() const { return completed_ > 0 && run_ns_ / completed_ > kShortTaskUs * 1e3; }
 
     void dispatch() {
+      std::vector<unsigned> by_load(in_flight_.size());
       while (!ready_.empty()) {
-        const NodeId n = ready_.front();
-        const bool greedy = ex_.graph().options(n).sleep_us > 0 || slow_tasks();
-        unsigned best = 0;
-        for (unsigned w = 1; w < in_flight_.size(); ++w) {
-          if (in_flight_[w].size() < in_flight_[best].size()) best = w;
-        }
-        if (in_flight_[best].size() >= threads_ * (greedy ? 1u : kMaxBatch)) break;
-        try {
-          add_task(best, n);
-        } catch (const CodecError& e) {
-          ready_.pop_front();
-          ex_.fail_task(n, fmt::format("cannot send the arguments to a worker: {}", e.what()));
+        // The least loaded worker that has room for a task it may take.
+        std::iota(by_load.begin(), by_load.end(), 0u);
+        std::stable_sort(by_load.begin(), by_load.end(), [&](unsigned a, unsigned b) {
+          return in_flight_[a].size() < in_flight_[b].size();
+        });
+        bool gave = false;
+        for (unsigned w : by_load) {
+          const auto at = pick_for(w);
+          if (at == ready_.end()) continue;
+          const NodeId n = *at;
+          const bool greedy = ex_.graph().options(n).sleep_us > 0 || slow_tasks();
+          if (in_flight_[w].size() >= threads_ * (greedy ? 1u : kMaxBatch)) continue;
+          ready_.erase(at);
+          if (!give(w, n)) return send_batches();
+          in_flight_[w].push_back(n);
+          ++total_in_flight_;
+          show_lanes(w);
+          gave = true;
           break;
         }
-        ready_.pop_front();
-        in_flight_[best].push_back(n);
-        ++total_in_flight_;
-        show_lanes(best);
+        if (!gave) break;
       }
+      send_batches();
+    }
+
+    void send_batches() {
       for (unsigned w = 0; w < batches_.size(); ++w) {
         if (batches_[w].empty()) continue;
         cluster_.send(w, kTasks, std::move(batches_[w]));
@@ -162,11 +182,188 @@ class DistributedScheduler final : public Scheduler {
       }
     }
 
+    // What worker w takes next: the oldest of the first kLocalityScan ready tasks that it is
+    // the home of (see home_of); else the oldest whose kept values are cheaper to fetch than
+    // a typical task is to run (as Dask steals work); else nothing (end()): the tasks wait for
+    // their homes, which are busy.
+    std::deque<NodeId>::iterator pick_for(unsigned w) {
+      if (kept_.empty()) return ready_.begin();
+      const size_t scan = std::min(ready_.size(), kLocalityScan);
+      const double typical_ns = completed_ ? run_ns_ / static_cast<double>(completed_) : 0;
+      auto steal = ready_.end();
+      for (size_t i = 0; i < scan; ++i) {
+        const auto at = ready_.begin() + static_cast<std::ptrdiff_t>(i);
+        const Home h = home_of(*at, w);
+        if (h.bytes == 0 || h.worker == w) return at;
+        if (steal == ready_.end() && (h.bytes - h.bytes_on_w) * kFetchNsPerByte < typical_ns) {
+          steal = at;
+        }
+      }
+      return steal;
+    }
+
+    // The worker that keeps the most (encoded) bytes that task n reads, and how many bytes
+    // it reads that are kept, and of those on worker w. (A value we fetched is still cheaper
+    // read where it is kept than sent again.)
+    struct Home {
+      unsigned worker = 0;
+      uint64_t bytes = 0, bytes_on_w = 0;
+    };
+    Home home_of(NodeId n, unsigned w) {
+      home_bytes_.assign(in_flight_.size(), 0);
+      Home h;
+      ex_.graph().for_each_ref(n, [&](NodeId d) {
+        auto it = kept_.find(d);
+        if (it == kept_.end()) return;
+        home_bytes_[it->second.worker] += it->second.bytes;
+        h.bytes += it->second.bytes;
+      });
+      h.worker = static_cast<unsigned>(std::max_element(home_bytes_.begin(), home_bytes_.end()) -
+                                       home_bytes_.begin());
+      h.bytes_on_w = home_bytes_[w];
+      return h;
+    }
+
+    // Sends task n to worker w, or first fetches the kept values it needs that w does not have
+    // as an argument of its own. False if it cannot be sent (the task failed).
+    bool give(unsigned w, NodeId n) {
+      const Graph& g = ex_.graph();
+      unsigned missing = 0;
+      auto need = [&](NodeId d) {
+        auto it = kept_.find(d);
+        if (it == kept_.end() || it->second.fetched) return;
+        if (!it->second.fetching) {
+          std::string m;
+          Writer(m).put(id_).put(d);
+          cluster_.send(it->second.worker, kFetch, std::move(m));
+          it->second.fetching = true;
+        }
+        auto& waiters = fetch_waiters_[d];
+        if (std::find(waiters.begin(), waiters.end(), n) != waiters.end()) return;
+        waiters.push_back(n);
+        ++missing;
+      };
+      for (PackedArg a : g.args(n)) {
+        if (a.kind() == PackedArg::ref) {
+          auto it = kept_.find(a.index());
+          if (it == kept_.end() || it->second.worker != w) need(a.index());
+        } else if (a.kind() == PackedArg::list) {
+          for_each_ref_in_list(g, a.index(), need);
+        }
+      }
+      if (missing > 0) {
+        waiting_[n] = {w, missing};
+        return true;
+      }
+      try {
+        add_task(w, n);
+        return true;
+      } catch (const CodecError& e) {
+        ex_.fail_task(n, fmt::format("cannot send the arguments to a worker: {}", e.what()));
+        return false;
+      }
+    }
+
+    template <class F>
+    static void for_each_ref_in_list(const Graph& g, uint32_t list, F& f) {
+      for (PackedArg a : g.list_items(list)) {
+        if (a.kind() == PackedArg::ref)
+          f(a.index());
+        else if (a.kind() == PackedArg::list)
+          for_each_ref_in_list(g, a.index(), f);
+      }
+    }
+
+    // A value we fetched (for the tasks that wait for it), or why it could not be.
+    void on_fetched(unsigned w, NodeId d, ResultType type, std::string_view payload) {
+      auto it = kept_.find(d);
+      if (it == kept_.end() || it->second.fetched) return;
+      if (type != ResultType::value) {
+        ex_.fail_infrastructure(fmt::format("{} could not send the value of task '{}' it kept: {}",
+                                            cluster_.describe(w), ex_.graph().key(d), payload));
+        return;
+      }
+      const int64_t t0 = ns_since_epoch(Clock::now());
+      bytes_from_ += payload.size();
+      ex_.fill_result(d, decode(payload), lane(w, 0));
+      serialise_ns_ += ns_since_epoch(Clock::now()) - t0;
+      it->second.fetched = true;
+      auto waiters = fetch_waiters_.extract(d);
+      if (waiters.empty() || ex_.stopped()) return;
+      for (NodeId n : waiters.mapped()) {
+        auto wait = waiting_.find(n);
+        if (wait == waiting_.end() || --wait->second.missing > 0) continue;
+        const unsigned to = wait->second.worker;
+        waiting_.erase(wait);
+        try {
+          add_task(to, n);
+        } catch (const CodecError& e) {
+          ex_.fail_task(n, fmt::format("cannot send the arguments to a worker: {}", e.what()));
+          forget_task(to, n);
+        }
+      }
+      send_batches();
+    }
+
+    // The run stopped: tasks still waiting for values were never sent, so nobody will answer.
+    void drop_waiting() {
+      for (auto [n, wait] : waiting_) forget_task(wait.worker, n);
+      waiting_.clear();
+      fetch_waiters_.clear();
+    }
+    void forget_task(unsigned w, NodeId n) {
+      auto& flight = in_flight_[w];
+      auto it = std::find(flight.begin(), flight.end(), n);
+      if (it == flight.end()) return;
+      flight.erase(it);
+      --total_in_flight_;
+      show_lanes(w);
+    }
+
+    // Task n has run (or failed): values it read that nobody else will are freed on their worker.
+    void release_reads(NodeId n) {
+      if (kept_.empty()) return;
+      for (NodeId d : ex_.plan().deps_of(n)) {
+        auto it = kept_.find(d);
+        if (it == kept_.end() || --it->second.readers_left > 0) continue;
+        free_kept(it->second.worker, d);
+        kept_.erase(it);
+      }
+    }
+    void free_kept(unsigned w, NodeId d) {
+      std::string& m = frees_[w];
+      if (m.empty()) Writer(m).put(id_);
+      Writer(m, /*append=*/true).put(d);
+    }
+    void send_frees() {
+      for (unsigned w = 0; w < frees_.size(); ++w) {
+        if (frees_[w].empty()) continue;
+        if (!cluster_.broken()) cluster_.send(w, kFree, std::move(frees_[w]));
+        frees_[w] = {};
+      }
+    }
+    void free_all_kept() {
+      for (const auto& [d, k] : kept_) free_kept(k.worker, d);
+      kept_.clear();
+      send_frees();
+    }
+
     // Appends task n to worker w's batch (or sends it alone when its arguments are large).
     void add_task(unsigned w, NodeId n) {
       const Graph& g = ex_.graph();
       const int64_t t0 = ns_since_epoch(Clock::now());
       ex_.gather_args(n, args_);
+      // Arguments kept on w: it puts them in itself (we hold a null, or a fetched copy).
+      kept_args_.clear();
+      const auto spec = g.args(n);
+      for (uint32_t i = 0; i < spec.size(); ++i) {
+        if (spec[i].kind() != PackedArg::ref) continue;
+        auto it = kept_.find(spec[i].index());
+        if (it == kept_.end() || it->second.worker != w) continue;
+        kept_args_.emplace_back(i, spec[i].index());
+        args_[i] = Value();
+      }
+      const bool keep = !ex_.plan().is_target[n] && !ex_.plan().succs_of(n).empty();
       Value list(
           List(std::make_move_iterator(args_.begin()), std::make_move_iterator(args_.end())));
       args_.clear();
@@ -191,8 +388,10 @@ class DistributedScheduler final : public Scheduler {
           .put_string(g.op(n)->name)
           .put(g.options(n).sleep_us)
           .put(static_cast<uint8_t>(static_cast<uint8_t>(g.options(n).lock) |
-                                    (ex_.locks().gil ? kGilBit : 0)))
-          .put(static_cast<uint64_t>(size));
+                                    (ex_.locks().gil ? kGilBit : 0) | (keep ? kKeepBit : 0)))
+          .put(static_cast<uint32_t>(kept_args_.size()));
+      for (auto [position, d] : kept_args_) Writer(out, /*append=*/true).put(position).put(d);
+      Writer(out, /*append=*/true).put(static_cast<uint64_t>(size));
       const size_t at = out.size();
       out.resize(at + size);
       encode_into(list, out.data() + at);
@@ -237,6 +436,7 @@ class DistributedScheduler final : public Scheduler {
       switch (tag) {
         case kResults:
           while (!r.at_end()) handle_result(w, r);
+          send_frees();
           break;
         case kLock:
           lock_requests_.push_back({w, r.get<uint32_t>()});
@@ -273,6 +473,10 @@ class DistributedScheduler final : public Scheduler {
       const auto worker_serialise = r.get<int64_t>();
       const auto lock_wait = r.get<int64_t>(), gil_wait = r.get<int64_t>();
       const std::string_view payload = r.get_bytes(r.get<uint64_t>());
+      if (type == ResultType::value || type == ResultType::fetch_failed) {
+        if (run == id_) on_fetched(w, n, type, payload);
+        return;
+      }
       auto& flight = in_flight_[w];
       auto it = std::find(flight.begin(), flight.end(), n);
       if (run != id_ || it == flight.end()) return;  // from an abandoned run
@@ -285,6 +489,13 @@ class DistributedScheduler final : public Scheduler {
           false, lock_wait / 1e6, gil_wait / 1e6};
       if (type == ResultType::task_error) {
         ex_.task_failed(ran, std::string(payload));
+        release_reads(n);
+        return;
+      }
+      if (type == ResultType::kept) {
+        kept_[n] = {w, static_cast<uint32_t>(ex_.plan().succs_of(n).size()),
+                    Reader(payload).get<uint64_t>()};
+        finish_task(ran, Value(), end - start);
         return;
       }
       if (type != ResultType::ok) {
@@ -296,22 +507,20 @@ class DistributedScheduler final : public Scheduler {
       bytes_from_ += payload.size();
       Value result = decode(payload);
       serialise_ns_ += ns_since_epoch(Clock::now()) - t0;
+      finish_task(ran, std::move(result), end - start);
+    }
+
+    void finish_task(const TaskEvent& ran, Value result, int64_t ran_ns) {
       ++completed_;
-      run_ns_ += static_cast<double>(end - start);
+      run_ns_ += static_cast<double>(ran_ns);
       became_ready_.clear();
       ex_.task_ran(ran, std::move(result), became_ready_);
       ready_.insert(ready_.end(), became_ready_.begin(), became_ready_.end());
+      release_reads(ran.node);
     }
 
     void on_death_note(unsigned w, int sig, const std::string& what) {
-      if (sig == 0 && !in_flight_[w].empty()) {
-        // Its memory limit: the task it was running fails, naming the worker.
-        const NodeId n = in_flight_[w].front();
-        const TaskEvent ran{n, lane(w, 0), cluster_.worker(w).pid, Clock::now(), Clock::now()};
-        ex_.task_failed(ran, fmt::format("{}: {}", cluster_.describe(w), what));
-        forget(w, true);
-        return;
-      }
+      if (sig == 0 && !in_flight_[w].empty()) return fail_its_task(w, what);
       if (sig == SIGTERM) {
         // When one rank dies, Open MPI ends the others with SIGTERM: blame the one that died
         // silently (SIGKILL), if there is one, rather than a bystander.
@@ -334,7 +543,16 @@ class DistributedScheduler final : public Scheduler {
       if (auto death = cluster_.check_workers()) fail_on_death(*death);
     }
 
+    // Worker w passed its memory limit: the task it was running fails, naming the worker.
+    void fail_its_task(unsigned w, const std::string& why) {
+      const NodeId n = in_flight_[w].front();
+      const TaskEvent ran{n, lane(w, 0), cluster_.worker(w).pid, Clock::now(), Clock::now()};
+      ex_.task_failed(ran, fmt::format("{}: {}", cluster_.describe(w), why));
+      forget(w, true);
+    }
+
     void fail_on_death(const Cluster::Death& d) {
+      if (d.memory_limit && !in_flight_[d.worker].empty()) return fail_its_task(d.worker, d.how);
       std::string task = "no task";
       if (!in_flight_[d.worker].empty()) {
         const NodeId n = in_flight_[d.worker].front();
@@ -371,6 +589,24 @@ class DistributedScheduler final : public Scheduler {
     std::deque<std::pair<unsigned, uint32_t>> lock_requests_;  // holder first
     std::vector<NodeId> became_ready_;
     std::vector<Value> args_;
+    std::vector<std::pair<uint32_t, NodeId>> kept_args_;  // add_task's scratch
+    std::vector<uint64_t> home_bytes_;                    // home_of's scratch
+    // Results kept on their worker: which one, how many readers have yet to run, and whether
+    // we have fetched a copy (the core then holds it) or asked for one.
+    struct Kept {
+      unsigned worker = 0;
+      uint32_t readers_left = 0;
+      uint64_t bytes = 0;  // encoded
+      bool fetched = false, fetching = false;
+    };
+    std::unordered_map<NodeId, Kept> kept_;
+    struct Waiting {  // a task given a worker, waiting for values we fetch
+      unsigned worker = 0;
+      unsigned missing = 0;
+    };
+    std::unordered_map<NodeId, Waiting> waiting_;
+    std::unordered_map<NodeId, std::vector<NodeId>> fetch_waiters_;  // by the value fetched
+    std::vector<std::string> frees_ = std::vector<std::string>(in_flight_.size());
     std::string in_;
     size_t total_in_flight_ = 0;
     std::optional<Clock::time_point> drain_until_;  // set when the run has stopped

@@ -5,15 +5,21 @@
 //
 //   parent -> worker
 //     kConfig   threads u32, memory limit u64: (re)start the worker's pool of task threads
-//     kTasks    records: run u32, node u32, op name (u16 + bytes), sleep_us u32, lock|gil u8,
-//               argument bytes (u64 + an encoded list value)
+//     kTasks    records: run u32, node u32, op name (u16 + bytes), sleep_us u32,
+//               lock|gil|keep u8, kept arguments (u32 count, then position u32 and node u32
+//               each: the worker puts there the value it kept of that node), argument bytes
+//               (u64 + an encoded list value, null where a kept argument goes)
 //     kGrant    thread u32: that thread now holds the cluster-wide `global` lock
 //     kStop     leave: finalize and exit, abandoning any task (the cluster is shut down)
+//     kFetch    run u32, node u32: send the value of that node you kept (answered by a
+//               kResults record of type `value`, or `fetch_failed`)
+//     kFree     run u32, then node u32s: drop the values of those nodes you kept
 //   worker -> parent
 //     kHello    pid i32, host (u16 + bytes): sent once, at start
 //     kResults  records: type u8, run u32, node u32, thread u32, start/end/serialise/lock wait/GIL
 //     wait
-//               i64 ns, payload (u64 + the encoded result, or an error message)
+//               i64 ns, payload (u64 + the encoded result, or an error message; for `kept`,
+//               the result stayed on the worker and the payload is its encoded size, u64)
 //     kLock, kUnlock  thread u32: a task thread asks for / gives back the `global` lock
 //     kDeath    signal i32, what (u16 + bytes): the worker is dying (a fatal signal, or its
 //               memory limit), sent by its watch thread before it goes
@@ -30,6 +36,8 @@ enum Tag : int {
   kTasks = 2,
   kGrant = 3,
   kStop = 4,
+  kFetch = 5,
+  kFree = 6,
   kHello = 10,
   kResults = 11,
   kLock = 12,
@@ -38,12 +46,32 @@ enum Tag : int {
   kHeartbeat = 15,
 };
 
-enum class ResultType : uint8_t { ok = 1, task_error = 2, infrastructure_error = 3 };
+enum class ResultType : uint8_t {
+  ok = 1,
+  task_error = 2,
+  infrastructure_error = 3,
+  kept = 4,          // the result stays on the worker (large, and read by other tasks)
+  value = 5,         // a kept value, sent because the parent fetched it
+  fetch_failed = 6,  // the fetched value is not there (payload: why)
+};
 
-inline constexpr uint8_t kGilBit = 0x80;          // in a task's lock byte: run under the GIL
+inline constexpr uint8_t kGilBit = 0x80;   // in a task's lock byte: run under the GIL
+inline constexpr uint8_t kKeepBit = 0x40;  // ...and: keep a large result here
+inline constexpr uint8_t kLockMask = 0x3f;
 inline constexpr size_t kAloneBytes = 64 * 1024;  // a record this large is sent on its own
+// A result this large (encoded) stays on the worker that made it when other tasks read it:
+// they go to that worker when they can, as in Dask's distributed scheduler, and it crosses the
+// network only for a task that runs elsewhere (through the parent, which fetches it).
+inline constexpr size_t kKeepBytes = kAloneBytes;
+// What fetching a kept value for another worker costs per encoded byte, about: its worker
+// encodes it, it crosses TCP to the parent, which decodes it, encodes it into the task and
+// sends it on, and the other worker decodes it (a 39 MB flights table took 0.2-0.3 s here).
+inline constexpr double kFetchNsPerByte = 6;
 // MPI counts bytes in an int: one message (a value and its record header) stays below 2 GB.
 inline constexpr size_t kMaxMessageBytes = size_t{2'000'000'000};
+
+// A worker that passed its memory limit exits with this code (after its kDeath note).
+inline constexpr int kMemoryLimitExitCode = 87;
 
 inline constexpr auto kHeartbeatEvery = std::chrono::milliseconds(250);
 inline constexpr auto kSilentDead = std::chrono::milliseconds(1500);

@@ -27,6 +27,7 @@
 #include <fstream>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "schedlab/core/errors.hpp"
@@ -85,6 +86,9 @@ struct Task {
   std::string op;
   TaskOptions options;
   bool gil;
+  bool keep;  // keep a large result here
+  std::vector<std::pair<uint32_t, uint32_t>>
+      kept_args;          // position, node whose kept value goes there
   std::string_view args;  // encoded: in the received message (run inline)...
   std::string owned;      // ...or a copy, for a task thread
 };
@@ -210,9 +214,15 @@ class WorkerRank {
           t.node = r.get<uint32_t>();
           t.op = r.get_string();
           t.options.sleep_us = r.get<uint32_t>();
-          const auto lock_and_gil = r.get<uint8_t>();
-          t.options.lock = static_cast<LockKind>(lock_and_gil & 0x7f);
-          t.gil = (lock_and_gil & kGilBit) != 0;
+          const auto flags = r.get<uint8_t>();
+          t.options.lock = static_cast<LockKind>(flags & kLockMask);
+          t.gil = (flags & kGilBit) != 0;
+          t.keep = (flags & kKeepBit) != 0;
+          for (auto k = r.get<uint32_t>(); k > 0; --k) {
+            const auto position = r.get<uint32_t>();
+            t.kept_args.emplace_back(position, r.get<uint32_t>());
+          }
+          start_run(t.run);
           t.args = r.get_bytes(r.get<uint64_t>());
           if (pool_) {
             t.owned = t.args;  // the message buffer is reused for the next message
@@ -241,9 +251,63 @@ class WorkerRank {
         grant_cv_.notify_all();
         break;
       }
+      case kFetch: {
+        Reader r(in);
+        const auto run = r.get<uint32_t>();
+        send_kept(run, r.get<uint32_t>());
+        break;
+      }
+      case kFree: {
+        Reader r(in);
+        const auto run = r.get<uint32_t>();
+        std::lock_guard lock(kept_mutex_);
+        if (run != kept_run_) break;
+        while (!r.at_end()) kept_.erase(r.get<uint32_t>());
+        break;
+      }
       case kStop:
         leave();
     }
+  }
+
+  // Values kept for the parent's run `run`; those of an earlier run are dropped (a run that
+  // stopped early may not have said to free them).
+  void start_run(uint32_t run) {
+    std::lock_guard lock(kept_mutex_);
+    if (run == kept_run_) return;
+    kept_.clear();
+    kept_run_ = run;
+  }
+
+  Value kept_value(uint32_t node) {
+    std::lock_guard lock(kept_mutex_);
+    auto it = kept_.find(node);
+    if (it == kept_.end()) {
+      throw InfrastructureError(
+          fmt::format("the value of task #{} that this worker kept is gone", node));
+    }
+    return it->second;
+  }
+
+  // The parent fetched a kept value, for a task that runs elsewhere.
+  void send_kept(uint32_t run, uint32_t node) {
+    ResultType type = ResultType::value;
+    std::string payload;
+    try {
+      const Value v = kept_value(node);
+      payload.resize(encoded_size(v));
+      encode_into(v, payload.data());
+    } catch (const std::exception& e) {
+      type = ResultType::fetch_failed;
+      payload = e.what();
+    }
+    std::string record;
+    Writer w(record);
+    w.put(static_cast<uint8_t>(type)).put(run).put(node).put(uint32_t{0});
+    for (int i = 0; i < 5; ++i) w.put(int64_t{0});  // start, end, serialise, lock and GIL waits
+    w.put(static_cast<uint64_t>(payload.size()));
+    record += payload;
+    isend(kResults, std::move(record));
   }
 
   [[noreturn]] void leave() {
@@ -342,6 +406,11 @@ class WorkerRank {
     try {
       const int64_t t0 = now_ns();
       Value args = decode(t.owned.empty() ? t.args : std::string_view(t.owned));
+      if (!t.kept_args.empty()) {
+        List list = args.as_list();
+        for (auto [position, node] : t.kept_args) list.at(position) = kept_value(node);
+        args = Value(std::move(list));
+      }
       serialise += now_ns() - t0;
       const Op* op = OpRegistry::global().find(t.op);
       if (!op) {
@@ -379,19 +448,31 @@ class WorkerRank {
         size = error.size();
       }
     }
+    if (type == ResultType::ok && t.keep && size >= kKeepBytes) {
+      std::lock_guard lock(kept_mutex_);
+      if (t.run == kept_run_) {
+        kept_.insert_or_assign(t.node, std::move(result));
+        type = ResultType::kept;
+      }
+    }
     const int64_t t1 = now_ns();
     Writer w(record);
     w.put(static_cast<uint8_t>(type)).put(t.run).put(t.node).put(thread).put(start).put(end);
     const size_t serialise_at = record.size();
     w.put(serialise).put(static_cast<int64_t>(waits.lock_ms * 1e6));
-    w.put(static_cast<int64_t>(waits.gil_ms * 1e6)).put(static_cast<uint64_t>(size));
-    const size_t at = record.size();
-    record.resize(at + size);
-    if (type == ResultType::ok)
-      encode_into(result, record.data() + at);
-    else
-      std::memcpy(record.data() + at, error.data(), size);
-    serialise += now_ns() - t1;
+    w.put(static_cast<int64_t>(waits.gil_ms * 1e6));
+    if (type == ResultType::kept) {
+      w.put(uint64_t{sizeof(uint64_t)}).put(static_cast<uint64_t>(size));
+    } else {
+      w.put(static_cast<uint64_t>(size));
+      const size_t at = record.size();
+      record.resize(at + size);
+      if (type == ResultType::ok)
+        encode_into(result, record.data() + at);
+      else
+        std::memcpy(record.data() + at, error.data(), size);
+      serialise += now_ns() - t1;
+    }
     std::memcpy(record.data() + serialise_at, &serialise, sizeof serialise);
   }
 
@@ -438,8 +519,9 @@ class WorkerRank {
     send_now(kDeath, m);
     // The parent fails the run; the rank ends here rather than take the machine down, at once:
     // MPI_Finalize would wait for every other rank of the job.
+    // (Its own exit code: the parent may see the exit before it reads the note.)
     std::lock_guard mpi(mpi_);
-    _exit(3);
+    _exit(kMemoryLimitExitCode);
   }
 
   MPI_Comm comm_;
@@ -466,6 +548,10 @@ class WorkerRank {
   std::vector<bool> granted_ = std::vector<bool>(1, false);
 
   SendQueue sends_;
+
+  std::mutex kept_mutex_;  // task threads keep values; the main thread sends and frees them
+  uint32_t kept_run_ = 0;
+  std::unordered_map<uint32_t, Value> kept_;
 };
 
 void ClusterLock::lock() {
@@ -484,6 +570,12 @@ void ClusterLock::unlock() {
   signal(SIGINT, SIG_IGN);
   MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN);
   install_fatal_handlers();  // after MPI_Init, which installs handlers of its own
+  // As a `processes` worker: large values (tables, arrays of many MB) are made and dropped
+  // again and again; keep them on the heap, where freed memory is reused, instead of a fresh
+  // mmap whose every page faults each time (a flights parse took 125 ms here instead of 105).
+  // Idle ranks give it back (malloc_trim).
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
   try {
     WorkerRank(comm, parent).serve();
   } catch (...) {
