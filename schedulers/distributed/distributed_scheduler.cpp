@@ -47,7 +47,8 @@ namespace {
 
 constexpr unsigned kMaxBatch = 64;  // tasks in flight per thread while tasks are short
 constexpr double kShortTaskUs = 20;
-constexpr auto kLivenessCheck = std::chrono::milliseconds(5);
+constexpr auto kLivenessCheck =
+    std::chrono::milliseconds(20);  // /proc reads cost a core's time too
 constexpr auto kBlameSilentDeath = std::chrono::milliseconds(300);
 // How long a stopped run waits for the tasks in flight before it abandons them (and so the
 // cluster): replacing a cluster means spawning ranks, and Open MPI 4.1's spawn (with PMIx 4)
@@ -108,11 +109,13 @@ class DistributedScheduler final : public Scheduler {
     Run(DistributedScheduler& s, Execution& ex, uint32_t id)
         : cluster_(*s.cluster_),
           ex_(ex),
+          backoff_(s.backoff_),
           id_(id),
           threads_(s.config_.threads_per_worker),
           in_flight_(cluster_.size()),
           batches_(cluster_.size()) {
       ready_.assign(ex.roots().begin(), ex.roots().end());
+      backoff_.reset();
     }
 
     void loop() {
@@ -419,13 +422,15 @@ class DistributedScheduler final : public Scheduler {
       return std::min(thread, threads_ - 1) * static_cast<unsigned>(in_flight_.size()) + w;
     }
 
+    // Reads what came; true if something happened (a heartbeat does not count: the backoff
+    // would start over 8 times a second on two workers, waking us thousands of times).
     bool collect() {
       cluster_.progress_sends();
       bool got = false;
       for (int i = 0; i < 64; ++i) {
         auto m = cluster_.receive(in_);
         if (!m) break;
-        got = true;
+        got = got || m->tag != kHeartbeat;
         handle(m->worker, m->tag);
       }
       return got;
@@ -513,6 +518,14 @@ class DistributedScheduler final : public Scheduler {
     void finish_task(const TaskEvent& ran, Value result, int64_t ran_ns) {
       ++completed_;
       run_ns_ += static_cast<double>(ran_ns);
+      run_ns_squared_ += static_cast<double>(ran_ns) * static_cast<double>(ran_ns);
+      // Notice a finished task within about 2% of a typical task's time: the time of the task
+      // that a moment of waiting falls in (weighted by time, so that many short tasks beside
+      // a few long ones do not make us wake up often while the long ones run).
+      if (run_ns_ > 0) {
+        backoff_.set_ceiling(
+            std::chrono::microseconds(static_cast<int64_t>(run_ns_squared_ / run_ns_ / 50e3)));
+      }
       became_ready_.clear();
       ex_.task_ran(ran, std::move(result), became_ready_);
       ready_.insert(ready_.end(), became_ready_.begin(), became_ready_.end());
@@ -579,6 +592,7 @@ class DistributedScheduler final : public Scheduler {
 
     Cluster& cluster_;
     Execution& ex_;
+    Backoff& backoff_;  // the scheduler's: its ceiling carries over from the last run
     const uint32_t id_;
     const unsigned threads_;
     std::deque<NodeId> ready_;
@@ -611,15 +625,15 @@ class DistributedScheduler final : public Scheduler {
     size_t total_in_flight_ = 0;
     std::optional<Clock::time_point> drain_until_;  // set when the run has stopped
     bool died_ = false;
-    Backoff backoff_;
     Clock::time_point last_check_ = Clock::now();
     uint64_t bytes_to_ = 0, bytes_from_ = 0, completed_ = 0;
-    double run_ns_ = 0;
+    double run_ns_ = 0, run_ns_squared_ = 0;
     int64_t serialise_ns_ = 0;
   };
 
   SchedulerConfig config_;
   std::unique_ptr<Cluster> cluster_;
+  Backoff backoff_;
 };
 
 }  // namespace
