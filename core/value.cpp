@@ -57,14 +57,11 @@ bool Value::as_bool() const {
   wrong_kind(ValueKind::boolean, kind());
 }
 
-int64_t Value::as_int() const {
-  if (kind_ == ValueKind::integer) return u_.i;
+void Value::not_an_int() const {
   wrong_kind(ValueKind::integer, kind());
 }
 
-double Value::as_double() const {
-  if (kind_ == ValueKind::real) return u_.d;
-  if (kind_ == ValueKind::integer) return static_cast<double>(u_.i);
+void Value::not_a_number() const {
   throw TypeError(fmt::format("expected a number, got {}", kind_name(kind())));
 }
 

@@ -61,8 +61,16 @@ class Value {
 
   // Typed access. Each throws TypeError naming the expected and the actual kind.
   bool as_bool() const;
-  int64_t as_int() const;
-  double as_double() const;  // accepts int too (exactly as Python's float(int) would)
+  // (Inline: every arithmetic task reads its arguments through these.)
+  int64_t as_int() const {
+    if (kind_ != ValueKind::integer) not_an_int();
+    return u_.i;
+  }
+  double as_double() const {  // accepts int too (exactly as Python's float(int) would)
+    if (kind_ == ValueKind::real) return u_.d;
+    if (kind_ != ValueKind::integer) not_a_number();
+    return static_cast<double>(u_.i);
+  }
   const std::string& as_string() const;
   const List& as_list() const;
   const Array& as_array() const;
@@ -86,6 +94,8 @@ class Value {
   struct Boxed;
 
   bool on_heap() const { return kind_ >= ValueKind::string; }
+  [[noreturn]] void not_an_int() const;    // throws TypeError
+  [[noreturn]] void not_a_number() const;  // throws TypeError
   void release();
   size_t heap_bytes() const;
   void swap(Value& o) noexcept {

@@ -102,7 +102,37 @@ void Execution::tell_finished(const TaskEvent& e) {
   for (Observer* o : task_observers_) o->task_finished(e);
 }
 
+bool Execution::run_plain(NodeId n, unsigned worker, std::vector<NodeId>& ready) noexcept {
+  const TaskOptions& options = graph_.options(n);
+  const std::span<const PackedArg> spec = graph_.args(n);
+  if (options.lock != LockKind::none || options.sleep_us != 0 || spec.size() > kPlainArgs) {
+    return false;
+  }
+  Value result;
+  {
+    Value args[kPlainArgs];
+    size_t k = 0;
+    for (PackedArg a : spec) {
+      if (a.kind() == PackedArg::list) return false;
+      args[k++] = a.kind() == PackedArg::literal ? graph_.literal(a.index())
+                  : graph_.is_task(a.index())    ? results_[a.index()]
+                                                 : graph_.literal_value(a.index());
+    }
+    try {
+      result = graph_.op(n)->fn(ArgSpan(args, k));
+    } catch (...) {
+      fail_task(n, current_exception_message());
+      return true;
+    }
+  }  // our references to the arguments go before complete() may release them
+  complete(n, std::move(result), worker, ready);
+  return true;
+}
+
 void Execution::run(NodeId n, unsigned worker, std::vector<NodeId>& ready) noexcept {
+  // Most tasks of large graphs: nobody watches them, no limits, no lock, sleep or GIL, a few
+  // arguments and no lists. They skip the general path's argument vector and task body.
+  if (task_observers_.empty() && !deadlines_ && !locks_.gil && run_plain(n, worker, ready)) return;
   const bool observed = !task_observers_.empty();
   TaskEvent event{n, worker, pid_, {}, {}};
   if (observed) {

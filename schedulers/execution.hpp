@@ -147,6 +147,10 @@ class Execution final : public Job {
  private:
   enum class Failure : uint8_t { none, task, infrastructure, timeout };
   void complete(NodeId n, Value result, unsigned worker, std::vector<NodeId>& ready);
+  // run() without observers, limits, locks, sleeps or GIL, for tasks of at most kPlainArgs
+  // arguments, none a list; false (nothing done) for any other task.
+  static constexpr size_t kPlainArgs = 4;
+  bool run_plain(NodeId n, unsigned worker, std::vector<NodeId>& ready) noexcept;
   bool record_failure(Failure kind, std::string key, std::string op, std::string message);
   void resolve(std::span<const PackedArg> items, std::vector<Value>& out) const;
   void close_stats();
