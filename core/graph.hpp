@@ -153,6 +153,17 @@ class Graph {
     for_each_ref_in(args(n), f);
   }
 
+  // The same for argument items (a task's args(), or a list's list_items()).
+  template <class F>
+  void for_each_ref_in(std::span<const PackedArg> items, F& f) const {
+    for (PackedArg a : items) {
+      if (a.kind() == PackedArg::ref)
+        f(a.index());
+      else if (a.kind() == PackedArg::list)
+        for_each_ref_in(list_items(a.index()), f);
+    }
+  }
+
   // Nodes that no task references: the default targets, as in Dask.
   std::vector<NodeId> sinks() const;
 
@@ -173,15 +184,6 @@ class Graph {
   Cache& cache() const;
 
  private:
-  template <class F>
-  void for_each_ref_in(std::span<const PackedArg> items, F& f) const {
-    for (PackedArg a : items) {
-      if (a.kind() == PackedArg::ref)
-        f(a.index());
-      else if (a.kind() == PackedArg::list)
-        for_each_ref_in(list_items(a.index()), f);
-    }
-  }
   uint32_t pack_list(const std::vector<ArgSpec>& items, size_t depth);
   PackedArg pack(const ArgSpec& spec, size_t depth);
   NodeId finish_node(const Op* op, TaskOptions options, std::string_view key);

@@ -203,40 +203,56 @@ class Simulation {
   }
 
   // As the distributed scheduler picks with kept values: the oldest of the first 64 ready
-  // tasks whose home is w's process (the one keeping the most bytes it reads, if any); else
-  // the oldest whose kept values cost less to fetch than a typical task takes; else none.
+  // tasks whose home (the process keeping the most bytes of its arguments) is w's or that has
+  // none; else the oldest whose fetches cost less than waiting for its home (busy workers and
+  // the ready tasks of that home before it, one typical task each); else none.
   bool pick_kept(unsigned w, size_t& pick) {
     const unsigned here = m_.process_of_worker(w);
     const double typical = finished_ ? ran_ms_ / static_cast<double>(finished_) : 0;
     const size_t scan = std::min<size_t>(ready_.size(), 64);
     std::optional<size_t> steal;
     std::vector<double> per_process(m_.process_count(), 0);
+    std::vector<unsigned> queued(m_.process_count(), 0);
+    for (unsigned v = 0; v < m_.workers; ++v) {
+      if (std::find(idle_.begin(), idle_.end(), v) == idle_.end())
+        ++queued[m_.process_of_worker(v)];
+    }
     for (size_t i = 0; i < scan; ++i) {
       std::fill(per_process.begin(), per_process.end(), 0.0);
-      double bytes = 0;
-      g_.for_each_ref(ready_[i], [&](NodeId d) {
-        if (!kept_[d]) return;
+      bool has_home = false;
+      double fetch_bytes = 0;
+      auto nested = [&](NodeId d) {
+        if (kept_[d] && !fetched_[d]) fetch_bytes += (*bytes_)[d];
+      };
+      for (PackedArg a : g_.args(ready_[i])) {
+        if (a.kind() == PackedArg::list) g_.for_each_ref_in(g_.list_items(a.index()), nested);
+        if (a.kind() != PackedArg::ref || !kept_[a.index()]) continue;
+        const NodeId d = a.index();
+        has_home = true;
         per_process[process_of(d)] += (*bytes_)[d];
-        bytes += (*bytes_)[d];
-      });
-      const auto home = std::max_element(per_process.begin(), per_process.end());
-      if (bytes == 0 || home - per_process.begin() == here) {
+        if (process_of(d) != here && !fetched_[d]) fetch_bytes += (*bytes_)[d];
+      }
+      const auto home = static_cast<unsigned>(
+          std::max_element(per_process.begin(), per_process.end()) - per_process.begin());
+      if (!has_home || home == here) {
         pick = i;
         return true;
       }
-      if (!steal && (bytes - per_process[here]) * m_.fetch_ns_per_byte / 1e6 < typical) steal = i;
+      const double wait = typical * queued[home] / std::max(1u, m_.threads_per_process);
+      if (!steal && fetch_bytes * m_.fetch_ns_per_byte / 1e6 < wait) steal = i;
+      ++queued[home];
     }
     if (steal) pick = *steal;
     return steal.has_value();
   }
 
-  // What task n's values cost on worker w: values kept in w's process are read in place; one
-  // kept elsewhere is fetched through the parent (once); the others move as for processes.
+  // What task n's values cost on worker w: a value kept in w's process, as an argument of its
+  // own, is read in place; another kept one is fetched through the parent (once); the others
+  // move as for processes.
   void place(NodeId n, unsigned w) {
     const std::vector<double>&encode = *value_encode_, &decode = *value_decode_;
     double parent = 0, worker = (*base_)[n] + (kept_[n] ? 0 : encode[n]);
-    g_.for_each_ref(n, [&](NodeId d) {
-      if (kept_[d] && process_of(d) == m_.process_of_worker(w)) return;
+    auto moved = [&](NodeId d) {
       if (kept_[d] && !fetched_[d]) {
         fetched_[d] = 1;
         ++fetched_count_;
@@ -245,7 +261,13 @@ class Simulation {
         parent += encode[d];
       }
       worker += decode[d];
-    });
+    };
+    for (PackedArg a : g_.args(n)) {
+      if (a.kind() == PackedArg::list) g_.for_each_ref_in(g_.list_items(a.index()), moved);
+      if (a.kind() != PackedArg::ref) continue;
+      if (kept_[a.index()] && process_of(a.index()) == m_.process_of_worker(w)) continue;
+      moved(a.index());
+    }
     encode_[n] = parent;
     decode_[n] = kept_[n] ? 0 : decode[n];
     compute_[n] = worker;

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdio>
 #include <map>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -279,6 +280,29 @@ TEST_F(Distributed, AValueKeptElsewhereIsFetchedOnce) {
     EXPECT_GE(r.stats.bytes_to_workers, 3'000'000u);
     EXPECT_LT(r.stats.bytes_to_workers, 3'100'000u) << threads << " threads";
   }
+}
+
+// Readers queue up at their value's worker only while waiting there costs less than fetching:
+// six 50 ms readers of one 1 MB value use both workers, and the value is fetched once.
+TEST_F(Distributed, ABusyHomeLosesReadersToAFreeWorker) {
+  Graph g;
+  auto big = call(g, Call{"big"}, "alloc", 1);
+  std::vector<Delayed> readers;
+  for (int i = 0; i < 6; ++i) {
+    readers.push_back(
+        call(g, Call{"r" + std::to_string(i), TaskOptions::sleeping(50)}, "count", big));
+  }
+  ComputeOptions o = options(2);
+  o.trace = true;
+  ComputeResult r = compute(readers, o);
+  EXPECT_EQ(r.values, std::vector<Value>(6, Value(1)));
+  std::set<int> pids;
+  for (const TaskEvent& e : r.trace) {
+    if (g.key(e.node)[0] == 'r') pids.insert(e.pid);
+  }
+  EXPECT_EQ(pids.size(), 2u) << "every reader ran where the value was kept";
+  EXPECT_GE(r.stats.bytes_from_workers, 1'000'000u);
+  EXPECT_LT(r.stats.bytes_from_workers, 1'100'000u);
 }
 
 // Kept values are freed once their last reader has run: 40 values of 20 MB made one after

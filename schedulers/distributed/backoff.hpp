@@ -2,7 +2,7 @@
 // short while after the last activity (a chain's next task or result comes within
 // microseconds), then sleep, longer and longer: up to 250 us while a run may be going on (what
 // a finished task may wait to be noticed: a 20 ms lesson task then costs about 2% more; up to
-// 1% of a task's time where tasks are known to take longer, at most 2 ms), 2 ms
+// 2% of a task's time where tasks are known to take longer, at most 2 ms), 2 ms
 // once idle for a second (an idle cluster costs next to nothing; the first task of the next
 // run may wait that long once). Yielding rather than spinning,
 // because on a machine with fewer cores than waiting threads (the scheduling rank, each

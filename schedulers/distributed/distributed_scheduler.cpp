@@ -3,7 +3,8 @@
 // task_ran or task_failed), as for `processes`. Arguments and results travel in the binary
 // value encoding, batched per worker and per round.
 //
-// Dispatch: ready tasks go, oldest first, to the worker with the fewest in flight. While tasks
+// Dispatch: ready tasks go, oldest first (but see kept values below), to the worker with the
+// fewest in flight. While tasks
 // are short a worker holds several per thread (it picks the next up without waiting for us);
 // a task that sleeps, or any task once tasks are seen to take long, goes only to a worker with
 // an idle thread, so slow tasks are scheduled greedily, as the predictions assume.
@@ -133,7 +134,7 @@ class DistributedScheduler final : public Scheduler {
         if (ex_.stopped() && (died_ || (total_in_flight_ > 0 && Clock::now() >= *drain_until_))) {
           abandon_in_flight();
         }
-        if (total_in_flight_ == 0 && (ready_.empty() || ex_.stopped())) break;
+        if (total_in_flight_ == 0 && waiting_.empty() && (ready_.empty() || ex_.stopped())) break;
         if (got)
           backoff_.reset();
         else
@@ -149,26 +150,26 @@ class DistributedScheduler final : public Scheduler {
    private:
     bool slow_tasks() const { return completed_ > 0 && run_ns_ / completed_ > kShortTaskUs * 1e3; }
 
+    // Tasks given to worker w: sent, or waiting for values we fetch for it.
+    size_t load(unsigned w) const { return in_flight_[w].size() + waiting_on_[w]; }
+
     void dispatch() {
-      std::vector<unsigned> by_load(in_flight_.size());
+      const size_t most = threads_ * (slow_tasks() ? 1u : kMaxBatch);
       while (!ready_.empty()) {
         // The least loaded worker that has room for a task it may take.
-        std::iota(by_load.begin(), by_load.end(), 0u);
-        std::stable_sort(by_load.begin(), by_load.end(), [&](unsigned a, unsigned b) {
-          return in_flight_[a].size() < in_flight_[b].size();
-        });
+        std::iota(by_load_.begin(), by_load_.end(), 0u);
+        std::stable_sort(by_load_.begin(), by_load_.end(),
+                         [&](unsigned a, unsigned b) { return load(a) < load(b); });
         bool gave = false;
-        for (unsigned w : by_load) {
+        for (unsigned w : by_load_) {
+          if (load(w) >= most) break;  // (sorted: the others are full too)
           const auto at = pick_for(w);
           if (at == ready_.end()) continue;
           const NodeId n = *at;
           const bool greedy = ex_.graph().options(n).sleep_us > 0 || slow_tasks();
-          if (in_flight_[w].size() >= threads_ * (greedy ? 1u : kMaxBatch)) continue;
+          if (load(w) >= threads_ * (greedy ? 1u : kMaxBatch)) continue;
           ready_.erase(at);
           if (!give(w, n)) return send_batches();
-          in_flight_[w].push_back(n);
-          ++total_in_flight_;
-          show_lanes(w);
           gave = true;
           break;
         }
@@ -185,45 +186,60 @@ class DistributedScheduler final : public Scheduler {
       }
     }
 
-    // What worker w takes next: the oldest of the first kLocalityScan ready tasks that it is
-    // the home of (see home_of); else the oldest whose kept values are cheaper to fetch than
-    // a typical task is to run (as Dask steals work); else nothing (end()): the tasks wait for
-    // their homes, which are busy.
+    // What worker w takes next: the oldest of the first kLocalityScan ready tasks whose home
+    // (see home_of) is w or that has none; else the oldest for which fetching its values costs
+    // less than waiting for its home, which is busy with its tasks and with the ready tasks of
+    // that home before this one (as Dask steals work); else nothing (end()).
     std::deque<NodeId>::iterator pick_for(unsigned w) {
       if (kept_.empty()) return ready_.begin();
       const size_t scan = std::min(ready_.size(), kLocalityScan);
       const double typical_ns = completed_ ? run_ns_ / static_cast<double>(completed_) : 0;
+      ahead_.assign(in_flight_.size(), 0);
       auto steal = ready_.end();
       for (size_t i = 0; i < scan; ++i) {
         const auto at = ready_.begin() + static_cast<std::ptrdiff_t>(i);
         const Home h = home_of(*at, w);
-        if (h.bytes == 0 || h.worker == w) return at;
-        if (steal == ready_.end() && (h.bytes - h.bytes_on_w) * kFetchNsPerByte < typical_ns) {
+        if (!h.worker || *h.worker == w) return at;
+        const double wait_ns =
+            typical_ns * static_cast<double>(load(*h.worker) + ahead_[*h.worker]) / threads_;
+        if (steal == ready_.end() &&
+            static_cast<double>(h.fetch_bytes) * kFetchNsPerByte < wait_ns) {
           steal = at;
         }
+        ++ahead_[*h.worker];
       }
       return steal;
     }
 
-    // The worker that keeps the most (encoded) bytes that task n reads, and how many bytes
-    // it reads that are kept, and of those on worker w. (A value we fetched is still cheaper
-    // read where it is kept than sent again.)
+    // A task's home: the worker keeping the most (encoded) bytes of its arguments (values in
+    // a list do not count: they are always fetched, as the worker fills in arguments only),
+    // and how many kept bytes it would have fetched on worker w.
     struct Home {
-      unsigned worker = 0;
-      uint64_t bytes = 0, bytes_on_w = 0;
+      std::optional<unsigned> worker;  // none: it reads no kept value as an argument
+      uint64_t fetch_bytes = 0;
     };
     Home home_of(NodeId n, unsigned w) {
+      const Graph& g = ex_.graph();
       home_bytes_.assign(in_flight_.size(), 0);
       Home h;
-      ex_.graph().for_each_ref(n, [&](NodeId d) {
+      auto fetched_elsewhere = [&](NodeId d) {
         auto it = kept_.find(d);
-        if (it == kept_.end()) return;
+        if (it != kept_.end() && !it->second.fetched) h.fetch_bytes += it->second.bytes;
+      };
+      for (PackedArg a : g.args(n)) {
+        if (a.kind() == PackedArg::list)
+          g.for_each_ref_in(g.list_items(a.index()), fetched_elsewhere);
+        if (a.kind() != PackedArg::ref) continue;
+        auto it = kept_.find(a.index());
+        if (it == kept_.end()) continue;
         home_bytes_[it->second.worker] += it->second.bytes;
-        h.bytes += it->second.bytes;
-      });
-      h.worker = static_cast<unsigned>(std::max_element(home_bytes_.begin(), home_bytes_.end()) -
-                                       home_bytes_.begin());
-      h.bytes_on_w = home_bytes_[w];
+        h.worker = 0;
+        if (it->second.worker != w && !it->second.fetched) h.fetch_bytes += it->second.bytes;
+      }
+      if (h.worker) {
+        h.worker = static_cast<unsigned>(std::max_element(home_bytes_.begin(), home_bytes_.end()) -
+                                         home_bytes_.begin());
+      }
       return h;
     }
 
@@ -251,36 +267,35 @@ class DistributedScheduler final : public Scheduler {
           auto it = kept_.find(a.index());
           if (it == kept_.end() || it->second.worker != w) need(a.index());
         } else if (a.kind() == PackedArg::list) {
-          for_each_ref_in_list(g, a.index(), need);
+          g.for_each_ref_in(g.list_items(a.index()), need);
         }
       }
       if (missing > 0) {
         waiting_[n] = {w, missing};
+        ++waiting_on_[w];
         return true;
       }
+      return send_task(w, n);
+    }
+
+    // Sends task n to worker w now. False if it cannot be sent (the task failed).
+    bool send_task(unsigned w, NodeId n) {
       try {
         add_task(w, n);
-        return true;
       } catch (const CodecError& e) {
         ex_.fail_task(n, fmt::format("cannot send the arguments to a worker: {}", e.what()));
         return false;
       }
-    }
-
-    template <class F>
-    static void for_each_ref_in_list(const Graph& g, uint32_t list, F& f) {
-      for (PackedArg a : g.list_items(list)) {
-        if (a.kind() == PackedArg::ref)
-          f(a.index());
-        else if (a.kind() == PackedArg::list)
-          for_each_ref_in_list(g, a.index(), f);
-      }
+      in_flight_[w].push_back(n);
+      ++total_in_flight_;
+      show_lanes(w);
+      return true;
     }
 
     // A value we fetched (for the tasks that wait for it), or why it could not be.
     void on_fetched(unsigned w, NodeId d, ResultType type, std::string_view payload) {
       auto it = kept_.find(d);
-      if (it == kept_.end() || it->second.fetched) return;
+      if (it == kept_.end() || it->second.fetched || ex_.stopped()) return;
       if (type != ResultType::value) {
         ex_.fail_infrastructure(fmt::format("{} could not send the value of task '{}' it kept: {}",
                                             cluster_.describe(w), ex_.graph().key(d), payload));
@@ -292,35 +307,23 @@ class DistributedScheduler final : public Scheduler {
       serialise_ns_ += ns_since_epoch(Clock::now()) - t0;
       it->second.fetched = true;
       auto waiters = fetch_waiters_.extract(d);
-      if (waiters.empty() || ex_.stopped()) return;
+      if (waiters.empty()) return;
       for (NodeId n : waiters.mapped()) {
         auto wait = waiting_.find(n);
         if (wait == waiting_.end() || --wait->second.missing > 0) continue;
         const unsigned to = wait->second.worker;
         waiting_.erase(wait);
-        try {
-          add_task(to, n);
-        } catch (const CodecError& e) {
-          ex_.fail_task(n, fmt::format("cannot send the arguments to a worker: {}", e.what()));
-          forget_task(to, n);
-        }
+        --waiting_on_[to];
+        if (!send_task(to, n)) break;
       }
       send_batches();
     }
 
-    // The run stopped: tasks still waiting for values were never sent, so nobody will answer.
+    // The run stopped: tasks still waiting for values were never sent; they never will be.
     void drop_waiting() {
-      for (auto [n, wait] : waiting_) forget_task(wait.worker, n);
       waiting_.clear();
       fetch_waiters_.clear();
-    }
-    void forget_task(unsigned w, NodeId n) {
-      auto& flight = in_flight_[w];
-      auto it = std::find(flight.begin(), flight.end(), n);
-      if (it == flight.end()) return;
-      flight.erase(it);
-      --total_in_flight_;
-      show_lanes(w);
+      std::fill(waiting_on_.begin(), waiting_on_.end(), 0);
     }
 
     // Task n has run (or failed): values it read that nobody else will are freed on their worker.
@@ -605,6 +608,9 @@ class DistributedScheduler final : public Scheduler {
     std::vector<Value> args_;
     std::vector<std::pair<uint32_t, NodeId>> kept_args_;  // add_task's scratch
     std::vector<uint64_t> home_bytes_;                    // home_of's scratch
+    std::vector<size_t> ahead_;                           // pick_for's scratch
+    std::vector<unsigned> by_load_ = std::vector<unsigned>(in_flight_.size());
+    std::vector<size_t> waiting_on_ = std::vector<size_t>(in_flight_.size());  // per worker
     // Results kept on their worker: which one, how many readers have yet to run, and whether
     // we have fetched a copy (the core then holds it) or asked for one.
     struct Kept {

@@ -26,6 +26,7 @@
 #include <deque>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -256,7 +257,7 @@ class WorkerRank {
       case kFetch: {
         Reader r(in);
         const auto run = r.get<uint32_t>();
-        send_kept(run, r.get<uint32_t>());
+        send_kept(run, r.get<uint32_t>(), /*blocking=*/false);
         break;
       }
       case kFree: {
@@ -291,11 +292,16 @@ class WorkerRank {
     return it->second;
   }
 
-  // The parent fetched a kept value, for a task that runs elsewhere.
-  void send_kept(uint32_t run, uint32_t node) {
+  // The parent fetched a kept value, for a task that runs elsewhere. From the main thread
+  // (queued sends) or, while it runs a task, the watch thread (blocking sends).
+  void send_kept(uint32_t run, uint32_t node, bool blocking) {
     ResultType type = ResultType::value;
     std::string payload;
     try {
+      {
+        std::lock_guard lock(kept_mutex_);
+        if (run != kept_run_) throw InfrastructureError("it was kept for another run");
+      }
       const Value v = kept_value(node);
       payload.resize(encoded_size(v));
       encode_into(v, payload.data());
@@ -309,7 +315,10 @@ class WorkerRank {
     for (int i = 0; i < 5; ++i) w.put(int64_t{0});  // start, end, serialise, lock and GIL waits
     w.put(static_cast<uint64_t>(payload.size()));
     record += payload;
-    isend(kResults, std::move(record));
+    if (blocking)
+      send_now(kResults, record);
+    else
+      isend(kResults, std::move(record));
   }
 
   [[noreturn]] void leave() {
@@ -337,6 +346,7 @@ class WorkerRank {
           [[maybe_unused]] ssize_t w = write(g_ack_pipe[1], &c, 1);
         }
       }
+      std::optional<std::pair<uint32_t, uint32_t>> fetch;  // run, node
       {
         std::lock_guard mpi(mpi_);
         int flag = 0;
@@ -348,7 +358,17 @@ class WorkerRank {
           MPI_Finalize();
           _exit(0);
         }
+        // A fetch waits for no task: the main thread may be running one for seconds.
+        if (running_.load() > 0) {
+          MPI_Iprobe(parent_, kFetch, comm_, &flag, MPI_STATUS_IGNORE);
+          if (flag) {
+            uint32_t asked[2] = {0, 0};
+            MPI_Recv(asked, sizeof asked, MPI_BYTE, parent_, kFetch, comm_, MPI_STATUS_IGNORE);
+            fetch.emplace(asked[0], asked[1]);
+          }
+        }
       }
+      if (fetch) send_kept(fetch->first, fetch->second, /*blocking=*/true);
       if (Clock::now() - last_beat > kHeartbeatEvery) {
         last_beat = Clock::now();
         send_now(kHeartbeat, {});
