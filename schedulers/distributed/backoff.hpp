@@ -2,7 +2,7 @@
 // short while after the last activity (a chain's next task or result comes within
 // microseconds), then sleep, longer and longer: up to 250 us while a run may be going on (what
 // a finished task may wait to be noticed: a 20 ms lesson task then costs about 2% more; up to
-// 2% of a task's time where tasks are known to take longer, at most 2 ms), 2 ms
+// 1% of a task's time where tasks are known to take longer, at most 1 ms), 2 ms
 // once idle for a second (an idle cluster costs next to nothing; the first task of the next
 // run may wait that long once). Yielding rather than spinning,
 // because on a machine with fewer cores than waiting threads (the scheduling rank, each
@@ -25,7 +25,7 @@ class Backoff {
   // (a wake-up costs about 50 us of a core here, a core the workers could use: on 2 cores,
   // waking every 250 us took 15% of one while two ranks parsed files).
   void set_ceiling(std::chrono::microseconds ceiling) {
-    ceiling_ = std::clamp(ceiling, kCeiling, std::chrono::microseconds(2000));
+    ceiling_ = std::clamp(ceiling, kCeiling, std::chrono::microseconds(1000));
   }
   void wait() {
     const auto now = Clock::now();

@@ -522,12 +522,12 @@ class DistributedScheduler final : public Scheduler {
       ++completed_;
       run_ns_ += static_cast<double>(ran_ns);
       run_ns_squared_ += static_cast<double>(ran_ns) * static_cast<double>(ran_ns);
-      // Notice a finished task within about 2% of a typical task's time: the time of the task
+      // Notice a finished task within about 1% of a typical task's time: the time of the task
       // that a moment of waiting falls in (weighted by time, so that many short tasks beside
       // a few long ones do not make us wake up often while the long ones run).
       if (run_ns_ > 0) {
         backoff_.set_ceiling(
-            std::chrono::microseconds(static_cast<int64_t>(run_ns_squared_ / run_ns_ / 50e3)));
+            std::chrono::microseconds(static_cast<int64_t>(run_ns_squared_ / run_ns_ / 100e3)));
       }
       became_ready_.clear();
       ex_.task_ran(ran, std::move(result), became_ready_);
