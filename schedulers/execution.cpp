@@ -69,23 +69,20 @@ void Execution::timed_out(NodeId n, bool whole_run, Clock::duration ran) {
 
 Execution::~Execution() = default;
 
+const Value& Execution::scalar_arg(PackedArg a) const {
+  if (a.kind() == PackedArg::literal) return graph_.literal(a.index());
+  return graph_.is_task(a.index()) ? results_[a.index()] : graph_.literal_value(a.index());
+}
+
 void Execution::resolve(std::span<const PackedArg> items, std::vector<Value>& out) const {
   for (PackedArg a : items) {
-    switch (a.kind()) {
-      case PackedArg::ref:
-        out.push_back(graph_.is_task(a.index()) ? results_[a.index()]
-                                                : graph_.literal_value(a.index()));
-        break;
-      case PackedArg::literal:
-        out.push_back(graph_.literal(a.index()));
-        break;
-      case PackedArg::list: {
-        std::vector<Value> items_out;
-        resolve(graph_.list_items(a.index()), items_out);
-        out.emplace_back(List(std::move(items_out)));
-        break;
-      }
+    if (a.kind() != PackedArg::list) {
+      out.push_back(scalar_arg(a));
+      continue;
     }
+    std::vector<Value> items_out;
+    resolve(graph_.list_items(a.index()), items_out);
+    out.emplace_back(List(std::move(items_out)));
   }
 }
 
@@ -114,9 +111,7 @@ bool Execution::run_plain(NodeId n, unsigned worker, std::vector<NodeId>& ready)
     size_t k = 0;
     for (PackedArg a : spec) {
       if (a.kind() == PackedArg::list) return false;
-      args[k++] = a.kind() == PackedArg::literal ? graph_.literal(a.index())
-                  : graph_.is_task(a.index())    ? results_[a.index()]
-                                                 : graph_.literal_value(a.index());
+      args[k++] = scalar_arg(a);
     }
     try {
       result = graph_.op(n)->fn(ArgSpan(args, k));

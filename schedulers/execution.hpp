@@ -153,6 +153,7 @@ class Execution final : public Job {
   bool run_plain(NodeId n, unsigned worker, std::vector<NodeId>& ready) noexcept;
   bool record_failure(Failure kind, std::string key, std::string op, std::string message);
   void resolve(std::span<const PackedArg> items, std::vector<Value>& out) const;
+  const Value& scalar_arg(PackedArg a) const;  // a ref's result or a literal (not a list)
   void close_stats();
   void timed_out(NodeId n, bool whole_run, Clock::duration ran);
   void tell_started(const TaskEvent& e);

@@ -246,18 +246,19 @@ class DistributedScheduler final : public Scheduler {
     // Sends task n to worker w, or first fetches the kept values it needs that w does not have
     // as an argument of its own. False if it cannot be sent (the task failed).
     bool give(unsigned w, NodeId n) {
+      if (kept_.empty()) return send_task(w, n);
       const Graph& g = ex_.graph();
       unsigned missing = 0;
       auto need = [&](NodeId d) {
         auto it = kept_.find(d);
         if (it == kept_.end() || it->second.fetched) return;
-        if (!it->second.fetching) {
+        auto [at, first] = fetch_waiters_.try_emplace(d);  // asked for already, unless first
+        if (first) {
           std::string m;
           Writer(m).put(id_).put(d);
           cluster_.send(it->second.worker, kFetch, std::move(m));
-          it->second.fetching = true;
         }
-        auto& waiters = fetch_waiters_[d];
+        auto& waiters = at->second;
         if (std::find(waiters.begin(), waiters.end(), n) != waiters.end()) return;
         waiters.push_back(n);
         ++missing;
@@ -362,7 +363,7 @@ class DistributedScheduler final : public Scheduler {
       // Arguments kept on w: it puts them in itself (we hold a null, or a fetched copy).
       kept_args_.clear();
       const auto spec = g.args(n);
-      for (uint32_t i = 0; i < spec.size(); ++i) {
+      for (uint32_t i = 0; i < spec.size() && !kept_.empty(); ++i) {
         if (spec[i].kind() != PackedArg::ref) continue;
         auto it = kept_.find(spec[i].index());
         if (it == kept_.end() || it->second.worker != w) continue;
@@ -612,12 +613,12 @@ class DistributedScheduler final : public Scheduler {
     std::vector<unsigned> by_load_ = std::vector<unsigned>(in_flight_.size());
     std::vector<size_t> waiting_on_ = std::vector<size_t>(in_flight_.size());  // per worker
     // Results kept on their worker: which one, how many readers have yet to run, and whether
-    // we have fetched a copy (the core then holds it) or asked for one.
+    // we have fetched a copy (the core then holds it; fetch_waiters_ has those asked for).
     struct Kept {
       unsigned worker = 0;
       uint32_t readers_left = 0;
       uint64_t bytes = 0;  // encoded
-      bool fetched = false, fetching = false;
+      bool fetched = false;
     };
     std::unordered_map<NodeId, Kept> kept_;
     struct Waiting {  // a task given a worker, waiting for values we fetch
