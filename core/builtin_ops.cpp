@@ -199,41 +199,55 @@ double thread_cpu_ms() {
   return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
 }
 
+enum class Unary { inc, dec, dbl, neg };
+
+template <Unary U>
+Value unary(ArgSpan a) {
+  constexpr const char* name = U == Unary::inc   ? "inc"
+                               : U == Unary::dec ? "dec"
+                               : U == Unary::dbl ? "dbl"
+                                                 : "neg";
+  const Value& x = a[0];
+  if (x.kind() == ValueKind::integer) {
+    int64_t v = x.as_int(), out = 0;
+    bool overflow = U == Unary::inc   ? __builtin_add_overflow(v, 1, &out)
+                    : U == Unary::dec ? __builtin_sub_overflow(v, 1, &out)
+                    : U == Unary::dbl ? __builtin_mul_overflow(v, 2, &out)
+                                      : __builtin_sub_overflow(int64_t{0}, v, &out);
+    return Value(checked(overflow, out, name));
+  }
+  if (x.kind() != ValueKind::real) {
+    fail(fmt::format("{} needs a number, got {}", name, kind_name(x.kind())));
+  }
+  const double d = x.as_double();
+  return Value(U == Unary::inc ? d + 1 : U == Unary::dec ? d - 1 : U == Unary::dbl ? 2 * d : -d);
+}
+
 }  // namespace
 
 void register_builtin_ops(OpRegistry& r) {
-  auto unary = [](const char* name, int64_t k, double (*real)(double)) {
-    return [name, k, real](ArgSpan a) -> Value {
-      if (a[0].kind() == ValueKind::integer) {
-        int64_t x = a[0].as_int(), out = 0;
-        bool overflow = k == 2   ? __builtin_mul_overflow(x, 2, &out)
-                        : k == 0 ? __builtin_sub_overflow(int64_t{0}, x, &out)
-                                 : __builtin_add_overflow(x, k, &out);
-        return Value(checked(overflow, out, name));
-      }
-      if (a[0].kind() != ValueKind::real) {
-        fail(fmt::format("{} needs a number, got {}", name, kind_name(a[0].kind())));
-      }
-      return Value(real(a[0].as_double()));
-    };
-  };
-  r.add("identity", "returns its argument unchanged", {1, 1}, [](ArgSpan a) { return a[0]; });
-  r.add("inc", "x + 1", {1, 1}, unary("inc", 1, [](double x) { return x + 1; }));
-  r.add("dec", "x - 1", {1, 1}, unary("dec", -1, [](double x) { return x - 1; }));
-  r.add("dbl", "2 * x", {1, 1}, unary("dbl", 2, [](double x) { return 2 * x; }));
-  r.add("neg", "-x", {1, 1}, unary("neg", 0, [](double x) { return -x; }));
-  r.add("add", "x + y (numbers; also joins strings or lists)", {2, 2},
-        [](ArgSpan a) { return add(a[0], a[1]); });
-  r.add("sub", "x - y", {2, 2}, [](ArgSpan a) { return sub(a[0], a[1]); });
-  r.add("mul", "x * y", {2, 2}, [](ArgSpan a) { return mul(a[0], a[1]); });
-  r.add("div", "x / y, true division giving a double (as Python's /)", {2, 2},
-        [](ArgSpan a) { return divide(a[0], a[1]); });
-  r.add("sum", "sum of a list (or of the arguments); int if every item is an int", {1, -1}, sum);
-  r.add("max", "largest item of a list (or of the arguments)", {1, -1},
-        [](ArgSpan a) { return extreme(a, "max", [](std::partial_ordering o) { return o > 0; }); });
-  r.add("min", "smallest item of a list (or of the arguments)", {1, -1},
-        [](ArgSpan a) { return extreme(a, "min", [](std::partial_ordering o) { return o < 0; }); });
-  r.add("mean", "arithmetic mean of a list (or of the arguments), as a double", {1, -1}, mean);
+  r.add_direct("identity", "returns its argument unchanged", {1, 1},
+               [](ArgSpan a) { return a[0]; });
+  r.add_direct("inc", "x + 1", {1, 1}, unary<Unary::inc>);
+  r.add_direct("dec", "x - 1", {1, 1}, unary<Unary::dec>);
+  r.add_direct("dbl", "2 * x", {1, 1}, unary<Unary::dbl>);
+  r.add_direct("neg", "-x", {1, 1}, unary<Unary::neg>);
+  r.add_direct("add", "x + y (numbers; also joins strings or lists)", {2, 2},
+               [](ArgSpan a) { return add(a[0], a[1]); });
+  r.add_direct("sub", "x - y", {2, 2}, [](ArgSpan a) { return sub(a[0], a[1]); });
+  r.add_direct("mul", "x * y", {2, 2}, [](ArgSpan a) { return mul(a[0], a[1]); });
+  r.add_direct("div", "x / y, true division giving a double (as Python's /)", {2, 2},
+               [](ArgSpan a) { return divide(a[0], a[1]); });
+  r.add_direct("sum", "sum of a list (or of the arguments); int if every item is an int", {1, -1},
+               sum);
+  r.add_direct("max", "largest item of a list (or of the arguments)", {1, -1}, [](ArgSpan a) {
+    return extreme(a, "max", [](std::partial_ordering o) { return o > 0; });
+  });
+  r.add_direct("min", "smallest item of a list (or of the arguments)", {1, -1}, [](ArgSpan a) {
+    return extreme(a, "min", [](std::partial_ordering o) { return o < 0; });
+  });
+  r.add_direct("mean", "arithmetic mean of a list (or of the arguments), as a double", {1, -1},
+               mean);
   r.add("count", "number of items in a list or array (or of the arguments)", {0, -1},
         [](ArgSpan a) {
           const Array* data = array_arg(a);

@@ -43,6 +43,16 @@ const Op* OpRegistry::by_id(uint32_t id) const {
 }
 
 const Op& OpRegistry::add(std::string name, std::string description, Arity arity, OpFn fn) {
+  return add_op(std::move(name), std::move(description), arity, std::move(fn), nullptr);
+}
+
+const Op& OpRegistry::add_direct(std::string name, std::string description, Arity arity,
+                                 DirectOpFn fn) {
+  return add_op(std::move(name), std::move(description), arity, fn, fn);
+}
+
+const Op& OpRegistry::add_op(std::string name, std::string description, Arity arity, OpFn fn,
+                             DirectOpFn direct) {
   bool valid = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
   });
@@ -57,8 +67,9 @@ const Op& OpRegistry::add(std::string name, std::string description, Arity arity
   if (ops_.size() >= kMaxOps) {
     throw UsageError(fmt::format("cannot register op '{}': at most {} ops", name, kMaxOps));
   }
-  auto op = std::make_unique<Op>(Op{static_cast<uint32_t>(ops_.size()), std::move(name),
-                                    std::move(description), arity, std::move(fn), t_own_ops});
+  auto op =
+      std::make_unique<Op>(Op{static_cast<uint32_t>(ops_.size()), std::move(name),
+                              std::move(description), arity, std::move(fn), t_own_ops, direct});
   const Op& ref = *op;
   by_name_.emplace(ref.name, &ref);
   by_id_[ref.id].store(&ref, std::memory_order_relaxed);

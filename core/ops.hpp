@@ -28,6 +28,9 @@ namespace schedlab {
 
 using ArgSpan = std::span<const Value>;
 using OpFn = std::function<Value(ArgSpan)>;
+// An op with no state of its own: called without std::function's indirection and captures
+// (the built-ins, on every task of the large graphs).
+using DirectOpFn = Value (*)(ArgSpan);
 
 // How many arguments an op accepts; max_args < 0 means any number from min_args up.
 struct Arity {
@@ -48,6 +51,9 @@ struct Op {
   // schedlab's own (built in, or a scenario's): `predict` may run it to time it. Other ops are
   // the user's code, which predict runs only when asked (see suite/prepared.hpp).
   bool own = false;
+  DirectOpFn direct = nullptr;  // set when the op was registered as one: then fn calls it
+
+  Value call(ArgSpan args) const { return direct ? direct(args) : fn(args); }
 };
 
 class OpRegistry {
@@ -57,6 +63,8 @@ class OpRegistry {
 
   // Registers an op taking Values. Throws UsageError if the name is taken or invalid.
   const Op& add(std::string name, std::string description, Arity arity, OpFn fn);
+  // The same for a function with no state: tasks call it directly (see DirectOpFn).
+  const Op& add_direct(std::string name, std::string description, Arity arity, DirectOpFn fn);
 
   // Registers a plain C++ callable with typed parameters (Value, bool, int64_t, int, double,
   // std::string, List, Array, by value or const reference). Arguments are converted on each
@@ -85,6 +93,8 @@ class OpRegistry {
 
  private:
   OpRegistry() = default;
+  const Op& add_op(std::string name, std::string description, Arity arity, OpFn fn,
+                   DirectOpFn direct);
   static constexpr size_t kMaxOps = 16384;
   mutable std::shared_mutex mutex_;
   std::vector<std::unique_ptr<Op>> ops_;

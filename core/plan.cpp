@@ -61,8 +61,6 @@ Plan build_plan(const Graph& g, std::span<const NodeId> targets, bool all_nodes)
   Plan p;
   const size_t size = g.size();
   p.targets.assign(targets.begin(), targets.end());
-  p.is_target.assign(size, 0);
-  for (NodeId t : targets) p.is_target[t] = 1;
   std::vector<uint8_t> needed = mark_needed(g, targets, all_nodes);
 
   // Unique task dependencies, deduplicated with a per-node stamp instead of a set.
@@ -94,8 +92,12 @@ Plan build_plan(const Graph& g, std::span<const NodeId> targets, bool all_nodes)
 
   // Kahn's algorithm: gives the topological order and proves there is no cycle.
   p.pending.assign(size, 0);
+  p.flags.assign(size, 0);
+  for (NodeId t : targets) p.flags[t] = Plan::kTarget;
   for (NodeId n = 0; n < size; ++n) {
     p.pending[n] = static_cast<uint32_t>(p.deps_of(n).size());
+    if (p.pending[n] == 1) p.flags[n] |= Plan::kOneDep;
+    if (p.succs_of(n).size() == 1) p.flags[n] |= Plan::kOneSucc;
     if (needed[n] && g.is_task(n) && p.pending[n] == 0) p.roots.push_back(n);
   }
   std::vector<uint32_t> left = p.pending;

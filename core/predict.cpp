@@ -108,7 +108,7 @@ class Simulation {
     kept_.assign(g_.size(), 0);
     fetched_.assign(g_.size(), 0);
     for (NodeId n : plan_.order) {
-      kept_[n] = bytes[n] >= static_cast<double>(m_.kept_bytes) && !plan_.is_target[n] &&
+      kept_[n] = bytes[n] >= static_cast<double>(m_.kept_bytes) && !plan_.is_target(n) &&
                  !plan_.succs_of(n).empty();
       kept_count_ += kept_[n];
     }

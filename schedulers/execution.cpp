@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <memory>
 
 #include "schedlab/core/errors.hpp"
 #include "schedlab/core/interrupt.hpp"
@@ -105,21 +106,36 @@ bool Execution::run_plain(NodeId n, unsigned worker, std::vector<NodeId>& ready)
   if (options.lock != LockKind::none || options.sleep_us != 0 || spec.size() > kPlainArgs) {
     return false;
   }
+  for (PackedArg a : spec) {
+    if (a.kind() == PackedArg::list) return false;
+  }
+  const Op& op = *graph_.op(n);
   Value result;
-  {
-    Value args[kPlainArgs];
-    size_t k = 0;
-    for (PackedArg a : spec) {
-      if (a.kind() == PackedArg::list) return false;
-      args[k++] = scalar_arg(a);
-    }
-    try {
-      result = graph_.op(n)->fn(ArgSpan(args, k));
-    } catch (...) {
-      fail_task(n, current_exception_message());
-      return true;
-    }
-  }  // our references to the arguments go before complete() may release them
+  try {
+    if (spec.size() == 1) {
+      // Read in place: an input is released only after its last reader completes, and this
+      // task is one of its readers.
+      result = op.call(ArgSpan(&scalar_arg(spec[0]), 1));
+    } else {
+      // Several arguments must sit side by side: copies, built only as many as there are.
+      union Args {
+        Args() {}
+        ~Args() {}
+        Value v[kPlainArgs];
+      } args;
+      size_t k = 0;
+      struct Drop {
+        Value* v;
+        size_t& k;
+        ~Drop() { std::destroy_n(v, k); }
+      } drop{args.v, k};
+      for (PackedArg a : spec) new (&args.v[k++]) Value(scalar_arg(a));
+      result = op.call(ArgSpan(args.v, k));
+    }  // our copies of the arguments go before complete() may release the inputs
+  } catch (...) {
+    fail_task(n, current_exception_message());
+    return true;
+  }
   complete(n, std::move(result), worker, ready);
   return true;
 }
@@ -127,7 +143,14 @@ bool Execution::run_plain(NodeId n, unsigned worker, std::vector<NodeId>& ready)
 void Execution::run(NodeId n, unsigned worker, std::vector<NodeId>& ready) noexcept {
   // Most tasks of large graphs: nobody watches them, no limits, no lock, sleep or GIL, a few
   // arguments and no lists. They skip the general path's argument vector and task body.
-  if (task_observers_.empty() && !deadlines_ && !locks_.gil && run_plain(n, worker, ready)) return;
+  if (task_observers_.empty() && !deadlines_ && !locks_.gil) {
+    const size_t before = ready.size();
+    while (run_plain(n, worker, ready)) {
+      if (ready.size() != before + 1 || stopped()) return;
+      n = ready.back();
+      ready.pop_back();
+    }
+  }
   const bool observed = !task_observers_.empty();
   TaskEvent event{n, worker, pid_, {}, {}};
   if (observed) {
@@ -184,13 +207,16 @@ void Execution::task_failed(TaskEvent ran, std::string message) {
   fail_task(ran.node, std::move(message));
 }
 
-void Execution::count_live(WorkerCounters& c, int64_t count, int64_t bytes) {
+inline void Execution::count_live(WorkerCounters& c, int64_t count, int64_t bytes) {
   // Owner-only read-modify-write: relaxed load and store, no locked instruction.
   int64_t my_count = c.live_count.load(std::memory_order_relaxed) + count;
   int64_t my_bytes = c.live_bytes.load(std::memory_order_relaxed) + bytes;
   c.live_count.store(my_count, std::memory_order_relaxed);
   c.live_bytes.store(my_bytes, std::memory_order_relaxed);
-  if (count < 0) return;
+  if (count >= 0) note_peak(c, my_count, my_bytes);
+}
+
+void Execution::note_peak(WorkerCounters& c, int64_t my_count, int64_t my_bytes) {
   if (counters_.size() > 1) {
     if (c.until_sample-- > 0) return;
     c.until_sample = kPeakSample - 1;
@@ -224,14 +250,15 @@ void Execution::complete(NodeId n, Value result, unsigned worker, std::vector<No
     }
     return counter.fetch_sub(1, std::memory_order_acq_rel) == 1;
   };
+  const uint8_t* flags = p.flags.data();
   for (NodeId d : p.deps_of(n)) {
-    if (last(nodes_[d].consumers, p.succs_of(d).size() == 1)) {
+    if (last(nodes_[d].consumers, flags[d] & Plan::kOneSucc)) {
       count_live(c, -1, -static_cast<int64_t>(results_[d].approx_bytes()));
-      if (!p.is_target[d]) results_[d] = Value();  // released: nobody needs it any more
+      if (!(flags[d] & Plan::kTarget)) results_[d] = Value();  // released: nobody needs it
     }
   }
   for (NodeId s : succs) {
-    if (last(nodes_[s].pending, p.deps_of(s).size() == 1)) ready.push_back(s);
+    if (last(nodes_[s].pending, flags[s] & Plan::kOneDep)) ready.push_back(s);
   }
 }
 

@@ -49,7 +49,7 @@ Value run_task_body(const Op& op, ArgSpan args, const TaskOptions& options, cons
       !sleep_unless_interrupted(std::chrono::microseconds(options.sleep_us))) {
     throw Interrupted();
   }
-  if (!locks.gil) return op.fn(args);
+  if (!locks.gil) return op.call(args);
   // Waits for the GIL happen at the start and at every hand-over inside the op.
   struct GilWait {
     TaskWaits* waits;
@@ -59,7 +59,7 @@ Value run_task_body(const Op& op, ArgSpan args, const TaskOptions& options, cons
     }
   } measured{waits};
   GilScope gil(true);
-  return op.fn(args);
+  return op.call(args);
 }
 
 }  // namespace schedlab

@@ -370,7 +370,7 @@ class DistributedScheduler final : public Scheduler {
         kept_args_.emplace_back(i, spec[i].index());
         args_[i] = Value();
       }
-      const bool keep = !ex_.plan().is_target[n] && !ex_.plan().succs_of(n).empty();
+      const bool keep = !ex_.plan().is_target(n) && !ex_.plan().succs_of(n).empty();
       Value list(
           List(std::make_move_iterator(args_.begin()), std::make_move_iterator(args_.end())));
       args_.clear();
