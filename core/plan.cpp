@@ -100,6 +100,17 @@ Plan build_plan(const Graph& g, std::span<const NodeId> targets, bool all_nodes)
     if (p.succs_of(n).size() == 1) p.flags[n] |= Plan::kOneSucc;
     if (needed[n] && g.is_task(n) && p.pending[n] == 0) p.roots.push_back(n);
   }
+  for (NodeId n = 0; n < size; ++n) {
+    if (!(p.flags[n] & Plan::kOneDep)) continue;
+    const NodeId d = p.deps[p.dep_begin[n]];
+    const std::span<const PackedArg> args = g.args(n);
+    const TaskOptions& o = g.options(n);
+    if ((p.flags[d] & (Plan::kOneSucc | Plan::kTarget)) == Plan::kOneSucc && args.size() == 1 &&
+        args[0].kind() == PackedArg::ref && args[0].index() == d && o.lock == LockKind::none &&
+        o.sleep_us == 0) {
+      p.flags[n] |= Plan::kLink;
+    }
+  }
   std::vector<uint32_t> left = p.pending;
   p.order = p.roots;
   p.order.reserve(p.tasks);

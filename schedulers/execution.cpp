@@ -140,12 +140,49 @@ bool Execution::run_plain(NodeId n, unsigned worker, std::vector<NodeId>& ready)
   return true;
 }
 
+bool Execution::run_links(NodeId n, unsigned worker, std::vector<NodeId>& ready) noexcept {
+  const Plan& p = *plan_;
+  const uint8_t* flags = p.flags.data();
+  WorkerCounters& c = counters_[worker];
+  NodeId d = p.deps[p.dep_begin[n]];
+  // Only n reads d's result: it leaves its slot, and each link's result goes straight to the
+  // next link, until a task that others wait for in other ways.
+  Value in = std::move(results_[d]);
+  for (;;) {
+    Value out;
+    try {
+      out = graph_.op(n)->call(ArgSpan(&in, 1));
+    } catch (...) {
+      results_[d] = std::move(in);
+      fail_task(n, current_exception_message());
+      return true;
+    }
+    const bool one_succ = flags[n] & Plan::kOneSucc;
+    const NodeId s = one_succ ? p.succs[p.succ_begin[n]] : n;
+    if (!one_succ || !(flags[s] & Plan::kLink) || stopped()) {
+      results_[d] = std::move(in);
+      complete(n, std::move(out), worker, ready);
+      return true;
+    }
+    // What complete() would do for n, whose result only s reads, and for d, released.
+    ++c.tasks_run;
+    count_live(c, 1, static_cast<int64_t>(out.approx_bytes()));
+    count_live(c, -1, -static_cast<int64_t>(in.approx_bytes()));
+    nodes_[d].consumers.store(0, std::memory_order_relaxed);
+    nodes_[s].pending.store(0, std::memory_order_relaxed);
+    in = std::move(out);
+    d = n;
+    n = s;
+  }
+}
+
 void Execution::run(NodeId n, unsigned worker, std::vector<NodeId>& ready) noexcept {
   // Most tasks of large graphs: nobody watches them, no limits, no lock, sleep or GIL, a few
   // arguments and no lists. They skip the general path's argument vector and task body.
   if (task_observers_.empty() && !deadlines_ && !locks_.gil) {
     const size_t before = ready.size();
-    while (run_plain(n, worker, ready)) {
+    while ((plan_->flags[n] & Plan::kLink) ? run_links(n, worker, ready)
+                                           : run_plain(n, worker, ready)) {
       if (ready.size() != before + 1 || stopped()) return;
       n = ready.back();
       ready.pop_back();

@@ -126,6 +126,59 @@ TEST(Execution, FirstFailureWinsAndStopsTheRun) {
                           "started second", "failed second", "run_finished tasks_run=0 cpu_ms=42"));
 }
 
+// Unwatched plain tasks run straight on: a successor that only they made ready runs in the
+// same run() call, and a link of a chain (its one argument the result of a task nobody else
+// reads) gets that result in hand. The state afterwards is what running them one by one gives.
+TEST(Execution, UnwatchedChainsRunOnInOneCall) {
+  Graph g;
+  auto a = call(g, Call{"a"}, "inc", 0);
+  auto b = call(g, Call{"b"}, "dbl", a);
+  auto c = call(g, Call{"c"}, "inc", b);  // a target read by d: d is no link
+  auto d = call(g, Call{"d"}, "add", c, 10);
+  auto e = call(g, Call{"e"}, "neg", d);
+  auto f = call(g, Call{"f"}, "inc", e);
+  std::vector<NodeId> targets{c.id(), f.id()};
+  Execution ex(g, plan_for(g, targets), RunInfo{&g, "by-hand", 1, 0, Clock::now()});
+  ex.start();
+  std::vector<NodeId> ready;
+  ex.run(a.id(), 0, ready);
+  EXPECT_TRUE(ready.empty());
+  EXPECT_EQ(state(ex, g), "a:0/0- b:0/0- c:0/0+ d:0/0- e:0/0- f:0/0+ ");
+  EXPECT_THAT(ex.finish(), ElementsAre(Value(3), Value(-12)));
+  EXPECT_EQ(ex.stats().tasks_run, 6u);
+  EXPECT_EQ(ex.stats().peak_live_intermediates, 2u);  // as one by one: made, then input dropped
+}
+
+TEST(Execution, AFailingLinkKeepsItsInputAndStopsTheChain) {
+  static const Op& op = register_op("test.three_is_bad", "fails on 3", [](int64_t x) {
+    if (x == 3) throw std::runtime_error("three");
+    return x;
+  });
+  Graph g;
+  auto a = call(g, Call{"a"}, "inc", 0);
+  auto b = call(g, Call{"b"}, "inc", a);
+  auto c = call(g, Call{"c"}, "inc", b);
+  auto d = call(g, Call{"d"}, op.name, c);
+  auto e = call(g, Call{"e"}, "inc", d);
+  std::vector<NodeId> targets{e.id()};
+  Execution ex(g, plan_for(g, targets), RunInfo{&g, "by-hand", 1, 0, Clock::now()});
+  ex.start();
+  std::vector<NodeId> ready;
+  ex.run(a.id(), 0, ready);
+  EXPECT_TRUE(ready.empty());
+  EXPECT_TRUE(ex.stopped());
+  // d failed: c's result is still there for it, nothing after d ran.
+  EXPECT_EQ(state(ex, g), "a:0/0- b:0/0- c:0/1+ d:0/1- e:1/0- ");
+  try {
+    ex.finish();
+    FAIL() << "finish() returned after a failure";
+  } catch (const TaskError& err) {
+    EXPECT_EQ(err.key(), "d");
+    EXPECT_EQ(err.message(), "three");
+  }
+  EXPECT_EQ(ex.stats().tasks_run, 3u);
+}
+
 TEST(Execution, OutOfMemoryInATaskIsThatTasksFailure) {
   static const Op& op = register_op("test.bad_alloc", "throws std::bad_alloc",
                                     [](int64_t) -> int64_t { throw std::bad_alloc(); });
