@@ -18,7 +18,8 @@ Execution::Execution(const Graph& graph, std::shared_ptr<const Plan> plan, RunIn
       info_(std::move(info)),
       observers_(std::move(observers)),
       locks_(locks),
-      nodes_(new NodeState[graph.size()]),
+      nodes_(new NodeCounters[graph.size()]),
+      results_(graph.size()),
       arg_buffers_(info_.workers),
       pid_(static_cast<int>(getpid())),
       counters_(info_.workers) {
@@ -29,9 +30,9 @@ Execution::Execution(const Graph& graph, std::shared_ptr<const Plan> plan, RunIn
     if (o->wants_tasks()) task_observers_.push_back(o);
   }
   for (NodeId n = 0; n < graph.size(); ++n) {
-    NodeState& s = nodes_[n];
-    s.pending.store(plan_->pending[n], std::memory_order_relaxed);
-    s.consumers.store(static_cast<uint32_t>(plan_->succs_of(n).size()), std::memory_order_relaxed);
+    nodes_[n].pending.store(plan_->pending[n], std::memory_order_relaxed);
+    nodes_[n].consumers.store(static_cast<uint32_t>(plan_->succs_of(n).size()),
+                              std::memory_order_relaxed);
   }
 }
 
@@ -71,7 +72,7 @@ Execution::~Execution() = default;
 
 const Value& Execution::scalar_arg(PackedArg a) const {
   if (a.kind() == PackedArg::literal) return graph_.literal(a.index());
-  return graph_.is_task(a.index()) ? nodes_[a.index()].result : graph_.literal_value(a.index());
+  return graph_.is_task(a.index()) ? results_[a.index()] : graph_.literal_value(a.index());
 }
 
 void Execution::resolve(std::span<const PackedArg> items, std::vector<Value>& out) const {
@@ -146,20 +147,20 @@ bool Execution::run_links(NodeId n, unsigned worker, std::vector<NodeId>& ready)
   NodeId d = p.deps[p.dep_begin[n]];
   // Only n reads d's result: it leaves its slot, and each link's result goes straight to the
   // next link, until a task that others wait for in other ways.
-  Value in = std::move(nodes_[d].result);
+  Value in = std::move(results_[d]);
   for (;;) {
     Value out;
     try {
       out = graph_.op(n)->call(ArgSpan(&in, 1));
     } catch (...) {
-      nodes_[d].result = std::move(in);
+      results_[d] = std::move(in);
       fail_task(n, current_exception_message());
       return true;
     }
     const bool one_succ = flags[n] & Plan::kOneSucc;
     const NodeId s = one_succ ? p.succs[p.succ_begin[n]] : n;
     if (!one_succ || !(flags[s] & Plan::kLink) || stopped()) {
-      nodes_[d].result = std::move(in);
+      results_[d] = std::move(in);
       complete(n, std::move(out), worker, ready);
       return true;
     }
@@ -233,8 +234,8 @@ void Execution::task_ran(const TaskEvent& ran, Value result, std::vector<NodeId>
 void Execution::fill_result(NodeId n, Value value, unsigned worker) {
   count_live(counters_[worker], 0,
              static_cast<int64_t>(value.approx_bytes()) -
-                 static_cast<int64_t>(nodes_[n].result.approx_bytes()));
-  nodes_[n].result = std::move(value);
+                 static_cast<int64_t>(results_[n].approx_bytes()));
+  results_[n] = std::move(value);
 }
 
 void Execution::task_failed(TaskEvent ran, std::string message) {
@@ -273,7 +274,7 @@ void Execution::complete(NodeId n, Value result, unsigned worker, std::vector<No
   std::span<const NodeId> succs = p.succs_of(n);
   // An intermediate is live until its last consumer has read it.
   if (!succs.empty()) count_live(c, 1, static_cast<int64_t>(result.approx_bytes()));
-  nodes_[n].result = std::move(result);
+  results_[n] = std::move(result);
 
   // A counter that only this task decrements (its only consumer, its successor's only
   // dependency: every chain and tree edge) is stored, not decremented with a locked
@@ -289,8 +290,8 @@ void Execution::complete(NodeId n, Value result, unsigned worker, std::vector<No
   const uint8_t* flags = p.flags.data();
   for (NodeId d : p.deps_of(n)) {
     if (last(nodes_[d].consumers, flags[d] & Plan::kOneSucc)) {
-      count_live(c, -1, -static_cast<int64_t>(nodes_[d].result.approx_bytes()));
-      if (!(flags[d] & Plan::kTarget)) nodes_[d].result = Value();  // released: nobody needs it
+      count_live(c, -1, -static_cast<int64_t>(results_[d].approx_bytes()));
+      if (!(flags[d] & Plan::kTarget)) results_[d] = Value();  // released: nobody needs it
     }
   }
   for (NodeId s : succs) {
@@ -365,7 +366,7 @@ std::vector<Value> Execution::finish() {
   std::vector<Value> out;
   out.reserve(plan_->targets.size());
   for (NodeId t : plan_->targets) {
-    out.push_back(graph_.is_task(t) ? nodes_[t].result : graph_.literal_value(t));
+    out.push_back(graph_.is_task(t) ? results_[t] : graph_.literal_value(t));
   }
   return out;
 }
