@@ -101,13 +101,19 @@ Plan build_plan(const Graph& g, std::span<const NodeId> targets, bool all_nodes)
     if (needed[n] && g.is_task(n) && p.pending[n] == 0) p.roots.push_back(n);
   }
   for (NodeId n = 0; n < size; ++n) {
+    if (!needed[n] || !g.is_task(n)) continue;
+    const TaskOptions& o = g.options(n);
+    const std::span<const PackedArg> args = g.args(n);
+    if (o.lock != LockKind::none || o.sleep_us != 0 || args.size() > Plan::kPlainArgs ||
+        std::any_of(args.begin(), args.end(),
+                    [](PackedArg a) { return a.kind() == PackedArg::list; })) {
+      continue;
+    }
+    p.flags[n] |= Plan::kPlain;
     if (!(p.flags[n] & Plan::kOneDep)) continue;
     const NodeId d = p.deps[p.dep_begin[n]];
-    const std::span<const PackedArg> args = g.args(n);
-    const TaskOptions& o = g.options(n);
     if ((p.flags[d] & (Plan::kOneSucc | Plan::kTarget)) == Plan::kOneSucc && args.size() == 1 &&
-        args[0].kind() == PackedArg::ref && args[0].index() == d && o.lock == LockKind::none &&
-        o.sleep_us == 0) {
+        args[0].kind() == PackedArg::ref && args[0].index() == d) {
       p.flags[n] |= Plan::kLink;
     }
   }

@@ -18,11 +18,14 @@ struct Plan {
   std::vector<NodeId> targets;
   // Per node, what the scheduling core asks of every task it finishes, in one byte so that
   // finishing a task reads one array instead of four (targets, and the two index arrays for
-  // the sizes of deps_of and succs_of). kLink: a link of a chain, as in Dask's linear fusion:
-  // the task's one argument is the result of its one dependency, which nobody else reads and
-  // is no target, and it has no lock or sleep; the scheduling core runs it straight after that
-  // dependency, with the result in hand.
-  enum NodeFlag : uint8_t { kTarget = 1, kOneSucc = 2, kOneDep = 4, kLink = 8 };
+  // the sizes of deps_of and succs_of). kPlain: a task with no lock or sleep and at most
+  // kPlainArgs arguments, none a list, which the scheduling core runs without its general task
+  // body when nobody watches. kLink: a plain task that is a link of a chain, as in Dask's
+  // linear fusion: its one argument is the result of its one dependency, which nobody else
+  // reads and is no target; the scheduling core runs it straight after that dependency, with
+  // the result in hand.
+  enum NodeFlag : uint8_t { kTarget = 1, kOneSucc = 2, kOneDep = 4, kPlain = 8, kLink = 16 };
+  static constexpr size_t kPlainArgs = 4;
   std::vector<uint8_t> flags;
   size_t tasks = 0;                 // needed task nodes: what a run executes
   size_t edges = 0;                 // task-to-task dependencies among them

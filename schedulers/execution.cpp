@@ -100,15 +100,8 @@ void Execution::tell_finished(const TaskEvent& e) {
   for (Observer* o : task_observers_) o->task_finished(e);
 }
 
-bool Execution::run_plain(NodeId n, unsigned worker, std::vector<NodeId>& ready) noexcept {
-  const TaskOptions& options = graph_.options(n);
+void Execution::run_plain(NodeId n, unsigned worker, std::vector<NodeId>& ready) noexcept {
   const std::span<const PackedArg> spec = graph_.args(n);
-  if (options.lock != LockKind::none || options.sleep_us != 0 || spec.size() > kPlainArgs) {
-    return false;
-  }
-  for (PackedArg a : spec) {
-    if (a.kind() == PackedArg::list) return false;
-  }
   const Op& op = *graph_.op(n);
   Value result;
   try {
@@ -121,7 +114,7 @@ bool Execution::run_plain(NodeId n, unsigned worker, std::vector<NodeId>& ready)
       union Args {
         Args() {}
         ~Args() {}
-        Value v[kPlainArgs];
+        Value v[Plan::kPlainArgs];
       } args;
       size_t k = 0;
       struct Drop {
@@ -134,13 +127,12 @@ bool Execution::run_plain(NodeId n, unsigned worker, std::vector<NodeId>& ready)
     }  // our copies of the arguments go before complete() may release the inputs
   } catch (...) {
     fail_task(n, current_exception_message());
-    return true;
+    return;
   }
   complete(n, std::move(result), worker, ready);
-  return true;
 }
 
-bool Execution::run_links(NodeId n, unsigned worker, std::vector<NodeId>& ready) noexcept {
+void Execution::run_links(NodeId n, unsigned worker, std::vector<NodeId>& ready) noexcept {
   const Plan& p = *plan_;
   const uint8_t* flags = p.flags.data();
   WorkerCounters& c = counters_[worker];
@@ -155,14 +147,14 @@ bool Execution::run_links(NodeId n, unsigned worker, std::vector<NodeId>& ready)
     } catch (...) {
       results_[d] = std::move(in);
       fail_task(n, current_exception_message());
-      return true;
+      return;
     }
     const bool one_succ = flags[n] & Plan::kOneSucc;
     const NodeId s = one_succ ? p.succs[p.succ_begin[n]] : n;
     if (!one_succ || !(flags[s] & Plan::kLink) || stopped()) {
       results_[d] = std::move(in);
       complete(n, std::move(out), worker, ready);
-      return true;
+      return;
     }
     // What complete() would do for n, whose result only s reads, and for d, released.
     ++c.tasks_run;
@@ -179,10 +171,18 @@ bool Execution::run_links(NodeId n, unsigned worker, std::vector<NodeId>& ready)
 void Execution::run(NodeId n, unsigned worker, std::vector<NodeId>& ready) noexcept {
   // Most tasks of large graphs: nobody watches them, no limits, no lock, sleep or GIL, a few
   // arguments and no lists. They skip the general path's argument vector and task body.
+  // A plain task whose only newly ready successor is plain runs it at once, here.
   if (task_observers_.empty() && !deadlines_ && !locks_.gil) {
+    const uint8_t* flags = plan_->flags.data();
     const size_t before = ready.size();
-    while ((plan_->flags[n] & Plan::kLink) ? run_links(n, worker, ready)
-                                           : run_plain(n, worker, ready)) {
+    for (;;) {
+      if (flags[n] & Plan::kLink) {
+        run_links(n, worker, ready);
+      } else if (flags[n] & Plan::kPlain) {
+        run_plain(n, worker, ready);
+      } else {
+        break;
+      }
       if (ready.size() != before + 1 || stopped()) return;
       n = ready.back();
       ready.pop_back();

@@ -147,13 +147,11 @@ class Execution final : public Job {
  private:
   enum class Failure : uint8_t { none, task, infrastructure, timeout };
   void complete(NodeId n, Value result, unsigned worker, std::vector<NodeId>& ready);
-  // run() without observers, limits, locks, sleeps or GIL, for tasks of at most kPlainArgs
-  // arguments, none a list; false (nothing done) for any other task.
-  static constexpr size_t kPlainArgs = 4;
-  bool run_plain(NodeId n, unsigned worker, std::vector<NodeId>& ready) noexcept;
+  // run() without observers, limits or GIL, for a Plan::kPlain task.
+  void run_plain(NodeId n, unsigned worker, std::vector<NodeId>& ready) noexcept;
   // run_plain for a link of a chain (Plan::kLink) and the links after it: each result is
   // handed to the next link in hand, not stored and read back.
-  bool run_links(NodeId n, unsigned worker, std::vector<NodeId>& ready) noexcept;
+  void run_links(NodeId n, unsigned worker, std::vector<NodeId>& ready) noexcept;
   bool record_failure(Failure kind, std::string key, std::string op, std::string message);
   void resolve(std::span<const PackedArg> items, std::vector<Value>& out) const;
   const Value& scalar_arg(PackedArg a) const;  // a ref's result or a literal (not a list)
