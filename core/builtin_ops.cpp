@@ -107,9 +107,12 @@ Value sum_items(ArgSpan items) {
     return Value(static_cast<int64_t>(exact));
   }
   const auto magnitude = static_cast<UInt128>(exact < 0 ? -exact : exact);
-  Value total(rounded_quotient(magnitude, 1, exact < 0));
-  for (; i < items.size(); ++i) total = add(total, items[i]);
-  return total;
+  double total = rounded_quotient(magnitude, 1, exact < 0);
+  for (; i < items.size(); ++i) {
+    if (!items[i].is_number()) return add(Value(total), items[i]);  // fails as add does
+    total += items[i].as_double();  // what add() does with a double and a number
+  }
+  return Value(total);
 }
 
 Value sum(ArgSpan args) {

@@ -13,6 +13,8 @@ int bit_width128(UInt128 x) {
                                : std::bit_width(static_cast<uint64_t>(x)));
 }
 
+constexpr int64_t kExactInDouble = int64_t{1} << 53;  // and every int of smaller magnitude
+
 uint64_t magnitude(int64_t x) {
   // Through unsigned arithmetic so that INT64_MIN has a magnitude (2^63) too.
   return x < 0 ? uint64_t{0} - static_cast<uint64_t>(x) : static_cast<uint64_t>(x);
@@ -21,6 +23,8 @@ uint64_t magnitude(int64_t x) {
 }  // namespace
 
 std::partial_ordering compare_exact(int64_t i, double d) {
+  // An int of at most 53 bits is a double exactly (and a NaN is unordered either way).
+  if (i >= -kExactInDouble && i <= kExactInDouble) return static_cast<double>(i) <=> d;
   if (std::isnan(d)) return std::partial_ordering::unordered;
   // 2^63 is exact as a double; every double at or above it exceeds every int64, and every
   // double below -2^63 is below every int64.
@@ -38,6 +42,11 @@ std::partial_ordering compare_exact(int64_t i, double d) {
 }
 
 double rounded_quotient(UInt128 n, uint64_t d, bool negative) {
+  // Both exact as doubles: IEEE division rounds the quotient once, to nearest, ties to even.
+  if (n <= static_cast<UInt128>(kExactInDouble) && d <= static_cast<uint64_t>(kExactInDouble)) {
+    const double q = static_cast<double>(n) / static_cast<double>(d);
+    return negative ? -q : q;
+  }
   if (n == 0) return negative ? -0.0 : 0.0;
   // Scale n so that the integer quotient has at least 55 significant bits: 53 for the result,
   // one to round with, and one below it that records (sticky) whether anything was left over.

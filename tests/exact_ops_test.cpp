@@ -116,6 +116,32 @@ TEST(ExactOps, OverflowAtTheEdgesIsAnError) {
   EXPECT_THROW(apply("div", {Value(1), Value(-0.0)}), std::runtime_error);
 }
 
+// Ints of at most 53 bits take a short way (exact as doubles); either side of the edge the
+// answers are those of the exact way.
+TEST(ExactOps, TheShortWayForSmallIntsAgreesAtItsEdge) {
+  auto mean = [](std::vector<int64_t> xs) {
+    std::vector<Value> items(xs.begin(), xs.end());
+    return schedlab::apply("mean", std::move(items));
+  };
+  EXPECT_TRUE(Same(mean({k2p53 - 1, 0, 0}), Value(3002399751580330.5)));
+  EXPECT_TRUE(Same(mean({-(k2p53 - 1), 0, 0}), Value(-3002399751580330.5)));
+  EXPECT_TRUE(Same(mean({k2p53, 0}), Value(4503599627370496.0)));
+  EXPECT_TRUE(Same(mean({k2p53 + 2, 0, 0, 0}), Value(2251799813685248.5)));
+  EXPECT_TRUE(Same(mean({0, 0}), Value(0.0)));
+  EXPECT_EQ(compare_exact(k2p53, 9007199254740992.0), std::partial_ordering::equivalent);
+  EXPECT_EQ(compare_exact(k2p53 - 1, 9007199254740992.0), std::partial_ordering::less);
+  EXPECT_EQ(compare_exact(-k2p53, -9007199254740994.0), std::partial_ordering::greater);
+  EXPECT_EQ(compare_exact(k2p53 + 2, 9007199254740994.0), std::partial_ordering::equivalent);
+  // A sum that has gone double adds in double, and a non-number fails as add says.
+  EXPECT_TRUE(Same(apply("sum", {Value(1), Value(0.5), Value(2)}), Value(3.5)));
+  try {
+    apply("sum", {Value(1.5), Value("x")});
+    FAIL() << "sum of a double and a string";
+  } catch (const std::runtime_error& e) {
+    EXPECT_STREQ(e.what(), "add needs two numbers, got double and string");
+  }
+}
+
 TEST(ExactArithmetic, CompareExactAtTheBoundaries) {
   EXPECT_EQ(compare_exact(kMax, 9223372036854775808.0), std::partial_ordering::less);
   EXPECT_EQ(compare_exact(kMin, -9223372036854775808.0), std::partial_ordering::equivalent);
