@@ -29,10 +29,13 @@ Execution::Execution(const Graph& graph, std::shared_ptr<const Plan> plan, RunIn
   for (Observer* o : observers_) {
     if (o->wants_tasks()) task_observers_.push_back(o);
   }
+  // Raw pointers: through the vectors, the compiler reloads them after every atomic store.
+  const uint32_t* pending = plan_->pending.data();
+  const uint32_t* succ_begin = plan_->succ_begin.data();
+  NodeCounters* nodes = nodes_.get();
   for (NodeId n = 0; n < graph.size(); ++n) {
-    nodes_[n].pending.store(plan_->pending[n], std::memory_order_relaxed);
-    nodes_[n].consumers.store(static_cast<uint32_t>(plan_->succs_of(n).size()),
-                              std::memory_order_relaxed);
+    nodes[n].pending.store(pending[n], std::memory_order_relaxed);
+    nodes[n].consumers.store(succ_begin[n + 1] - succ_begin[n], std::memory_order_relaxed);
   }
 }
 
