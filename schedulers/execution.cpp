@@ -253,21 +253,25 @@ inline void Execution::count_live(WorkerCounters& c, int64_t count, int64_t byte
   int64_t my_bytes = c.live_bytes.load(std::memory_order_relaxed) + bytes;
   c.live_count.store(my_count, std::memory_order_relaxed);
   c.live_bytes.store(my_bytes, std::memory_order_relaxed);
-  if (count >= 0) note_peak(c, my_count, my_bytes);
-}
-
-void Execution::note_peak(WorkerCounters& c, int64_t my_count, int64_t my_bytes) {
+  if (count < 0) return;
   if (counters_.size() > 1) {
     if (c.until_sample-- > 0) return;
     c.until_sample = kPeakSample - 1;
-    my_count = my_bytes = 0;
-    for (const WorkerCounters& w : counters_) {
-      my_count += w.live_count.load(std::memory_order_relaxed);
-      my_bytes += w.live_bytes.load(std::memory_order_relaxed);
-    }
+    sample_peak(c);
+    return;
   }
   c.peak_count = std::max(c.peak_count, my_count);
   c.peak_bytes = std::max(c.peak_bytes, my_bytes);
+}
+
+void Execution::sample_peak(WorkerCounters& c) {
+  int64_t count = 0, bytes = 0;
+  for (const WorkerCounters& w : counters_) {
+    count += w.live_count.load(std::memory_order_relaxed);
+    bytes += w.live_bytes.load(std::memory_order_relaxed);
+  }
+  c.peak_count = std::max(c.peak_count, count);
+  c.peak_bytes = std::max(c.peak_bytes, bytes);
 }
 
 void Execution::complete(NodeId n, Value result, unsigned worker, std::vector<NodeId>& ready) {

@@ -191,7 +191,7 @@ class Execution final : public Job {
     uint32_t until_sample = 0;
   };
   void count_live(WorkerCounters& c, int64_t count, int64_t bytes);
-  void note_peak(WorkerCounters& c, int64_t my_count, int64_t my_bytes);  // after a rise
+  void sample_peak(WorkerCounters& c);  // with several workers: the sum of them all
   std::vector<WorkerCounters> counters_;
 
   mutable std::mutex failure_mutex_;
