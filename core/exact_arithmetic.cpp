@@ -42,7 +42,8 @@ std::partial_ordering compare_exact(int64_t i, double d) {
 }
 
 double rounded_quotient(UInt128 n, uint64_t d, bool negative) {
-  // Both exact as doubles: IEEE division rounds the quotient once, to nearest, ties to even.
+  // Both exact as doubles: IEEE division rounds the quotient once, to nearest, ties to even
+  // (the default rounding mode, which nothing in schedlab changes).
   if (n <= static_cast<UInt128>(kExactInDouble) && d <= static_cast<uint64_t>(kExactInDouble)) {
     const double q = static_cast<double>(n) / static_cast<double>(d);
     return negative ? -q : q;

@@ -48,6 +48,7 @@ const Op& OpRegistry::add(std::string name, std::string description, Arity arity
 
 const Op& OpRegistry::add_direct(std::string name, std::string description, Arity arity,
                                  DirectOpFn fn) {
+  if (!fn) throw UsageError(fmt::format("op '{}' has no function: give add_direct one", name));
   return add_op(std::move(name), std::move(description), arity, fn, fn);
 }
 

@@ -125,7 +125,10 @@ void Execution::run_plain(NodeId n, unsigned worker, std::vector<NodeId>& ready)
         size_t& k;
         ~Drop() { std::destroy_n(v, k); }
       } drop{args.v, k};
-      for (PackedArg a : spec) new (&args.v[k++]) Value(scalar_arg(a));
+      for (PackedArg a : spec) {
+        new (&args.v[k]) Value(scalar_arg(a));
+        ++k;  // only once built: Drop destroys the first k
+      }
       result = op.call(ArgSpan(args.v, k));
     }  // our copies of the arguments go before complete() may release the inputs
   } catch (...) {
@@ -247,7 +250,7 @@ void Execution::task_failed(TaskEvent ran, std::string message) {
   fail_task(ran.node, std::move(message));
 }
 
-inline void Execution::count_live(WorkerCounters& c, int64_t count, int64_t bytes) {
+void Execution::count_live(WorkerCounters& c, int64_t count, int64_t bytes) {
   // Owner-only read-modify-write: relaxed load and store, no locked instruction.
   int64_t my_count = c.live_count.load(std::memory_order_relaxed) + count;
   int64_t my_bytes = c.live_bytes.load(std::memory_order_relaxed) + bytes;

@@ -46,7 +46,11 @@
 //
 // Two ways in: run() does all of a task in the calling thread (sync, threads, openmp);
 // gather_args() + task_ran() / fail_task() split it for schedulers that run the op elsewhere
-// (processes).
+// (processes, distributed). When nobody watches the run (no task observer, no limits, no
+// GIL), run() takes a lean path for plain tasks (Plan::kPlain) and goes on, in the same call,
+// into a successor that only the task it finished made ready; the links of a chain
+// (Plan::kLink) hand each result to the next in hand, as Dask's linear fusion would. The
+// state and statistics afterwards are those of running the tasks one by one.
 //
 // Observers: the execution owns the list and fires every hook: run_started in start(),
 // task_started/task_finished around each task (run() or task_ran()), add_figures and
@@ -75,9 +79,10 @@ class Job {
   virtual ~Job() = default;
   virtual std::span<const NodeId> roots() const = 0;
   virtual size_t size() const = 0;  // tasks to run
-  // Runs task n on `worker` and appends to `ready` the successors that became ready.
-  // Never throws (every override must be noexcept too): a failure is recorded and makes
-  // stopped() true, so a scheduler needs no error channel of its own.
+  // Runs task n on `worker` and appends to `ready` the successors that became ready. It may
+  // run on, in the same call, successors that only n made ready (a chain); then `ready` has
+  // what the last of them made ready. Never throws (every override must be noexcept too): a failure
+  // is recorded and makes stopped() true, so a scheduler needs no error channel of its own.
   virtual void run(NodeId n, unsigned worker, std::vector<NodeId>& ready) noexcept = 0;
   bool stopped() const { return failed_.load(std::memory_order_relaxed) || signal_requested(); }
 

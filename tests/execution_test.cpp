@@ -179,6 +179,73 @@ TEST(Execution, AFailingLinkKeepsItsInputAndStopsTheChain) {
   EXPECT_EQ(ex.stats().tasks_run, 3u);
 }
 
+// Runs every task in the calling thread, depth first, as the sync scheduler does.
+std::vector<Value> run_all(Execution& ex) {
+  ex.start();
+  std::vector<NodeId> stack(ex.roots().begin(), ex.roots().end()), ready;
+  while (!stack.empty()) {
+    NodeId n = stack.back();
+    stack.pop_back();
+    ready.clear();
+    ex.run(n, 0, ready);
+    stack.insert(stack.end(), ready.begin(), ready.end());
+  }
+  return ex.finish();
+}
+
+// The lean path (nobody watching) against the general one (an observer): same values, tasks
+// and peaks, here with strings, whose bytes count, along chains broken by a shared input.
+TEST(Execution, RunningOnGivesTheStatisticsOfOneByOne) {
+  Graph g;
+  Delayed s = call(g, Call{"s0"}, "identity", std::string(1000, 'x'));
+  Delayed shared = s;
+  for (int i = 1; i <= 6; ++i) {
+    s = call(g, Call{"s" + std::to_string(i)}, "add", s, std::string(100 * i, 'y'));
+    s = call(g, Call{"i" + std::to_string(i)}, "identity", s);
+    s = call(g, Call{"j" + std::to_string(i)}, "identity", s);
+    if (i == 3) shared = s;  // read twice: the link after it is no link
+  }
+  auto side = call(g, Call{"side"}, "add", shared, "!");
+  std::vector<NodeId> targets{s.id(), side.id()};
+  Log log;
+  log.graph = &g;
+  Execution lean(g, plan_for(g, targets), RunInfo{&g, "lean", 1, 0, Clock::now()});
+  Execution watched(g, plan_for(g, targets), RunInfo{&g, "watched", 1, 0, Clock::now()}, {&log});
+  EXPECT_EQ(run_all(lean), run_all(watched));
+  EXPECT_EQ(lean.stats().tasks_run, watched.stats().tasks_run);
+  EXPECT_EQ(lean.stats().peak_live_intermediates, watched.stats().peak_live_intermediates);
+  EXPECT_EQ(lean.stats().peak_live_bytes, watched.stats().peak_live_bytes);
+  EXPECT_GT(lean.stats().peak_live_bytes, 2000u);
+  EXPECT_EQ(state(lean, g), state(watched, g));
+}
+
+TEST(Execution, AStopBetweenLinksEndsTheChainThere) {
+  static Execution* running = nullptr;
+  static const Op& op =
+      register_op("test.stops_the_run", "stops the run it is part of", [](int64_t x) {
+        running->fail_infrastructure("stopped by the op");
+        return x;
+      });
+  Graph g;
+  auto a = call(g, Call{"a"}, "inc", 0);
+  auto b = call(g, Call{"b"}, "inc", a);
+  auto c = call(g, Call{"c"}, op.name, b);
+  auto d = call(g, Call{"d"}, "inc", c);
+  auto e = call(g, Call{"e"}, "inc", d);
+  std::vector<NodeId> targets{e.id()};
+  Execution ex(g, plan_for(g, targets), RunInfo{&g, "by-hand", 1, 0, Clock::now()});
+  running = &ex;
+  ex.start();
+  std::vector<NodeId> ready;
+  ex.run(a.id(), 0, ready);
+  // c finished (its result kept for d) and d was made ready, but nothing after c ran.
+  EXPECT_THAT(ready, ElementsAre(d.id()));
+  EXPECT_EQ(state(ex, g), "a:0/0- b:0/0- c:0/1+ d:0/1- e:1/0- ");
+  EXPECT_THROW(ex.finish(), InfrastructureError);
+  EXPECT_EQ(ex.stats().tasks_run, 3u);
+  running = nullptr;
+}
+
 TEST(Execution, OutOfMemoryInATaskIsThatTasksFailure) {
   static const Op& op = register_op("test.bad_alloc", "throws std::bad_alloc",
                                     [](int64_t) -> int64_t { throw std::bad_alloc(); });

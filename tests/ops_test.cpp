@@ -79,5 +79,16 @@ TEST(OpRegistry, NamesAreUniqueAndValid) {
   }
 }
 
+TEST(OpRegistry, DirectOpsAreCalledDirectly) {
+  const Op& op = OpRegistry::global().add_direct("test.first", "its first argument", {1, -1},
+                                                 [](ArgSpan a) { return a[0]; });
+  EXPECT_NE(op.direct, nullptr);
+  const Value args[] = {Value(7), Value(8)};
+  EXPECT_EQ(op.call(args), Value(7));
+  EXPECT_EQ(op.fn(args), Value(7));  // the general way in calls the same function
+  EXPECT_THROW(OpRegistry::global().add_direct("test.nothing", "", {0, 0}, nullptr), UsageError);
+  EXPECT_EQ(OpRegistry::global().find("test.nothing"), nullptr);
+}
+
 }  // namespace
 }  // namespace schedlab
