@@ -7,6 +7,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <stdexcept>
+
 #include "schedlab/core/delayed.hpp"
 #include "schedlab/core/errors.hpp"
 #include "schedlab/core/ops.hpp"
@@ -43,6 +45,17 @@ struct Arithmetic {  // (1 + 3) * (2 - 4), the worked example of execution.hpp
   Delayed y = call(g, Call{"y"}, "sub", 2, 4);
   Delayed z = call(g, Call{"z"}, "mul", x, y);
 };
+
+// What finish() throws after a failure (a test error if it returns or throws anything else).
+template <class Error>
+Error failure_of(Execution& ex) {
+  try {
+    ex.finish();
+  } catch (const Error& e) {
+    return e;
+  }
+  throw std::logic_error("finish() returned after a failure");
+}
 
 std::string state(const Execution& ex, const Graph& g) {
   std::string out;
@@ -107,20 +120,16 @@ TEST(Execution, FirstFailureWinsAndStopsTheRun) {
   ex.fail_infrastructure("a worker died");
   EXPECT_TRUE(ready.empty());
   EXPECT_EQ(state(ex, g), "first:0/1- second:0/1- after:2/0- ");
-  try {
-    ex.finish();
-    FAIL() << "finish() returned after a failure";
-  } catch (const TaskError& e) {
-    EXPECT_EQ(e.key(), "first");
-    EXPECT_EQ(e.op(), "fail");
-    EXPECT_EQ(e.message(), "boom");
-    // The task that failed after it is counted and named; the infrastructure failure is not a
-    // task's.
-    EXPECT_EQ(e.other_failures(), 1u);
-    EXPECT_THAT(e.listed_other_failures(), ElementsAre("task 'second' (op fail): bang"));
-    EXPECT_THAT(e.what(), HasSubstr("; 1 other task failed before the run stopped: task "
-                                    "'second' (op fail): bang"));
-  }
+  const TaskError e = failure_of<TaskError>(ex);
+  EXPECT_EQ(e.key(), "first");
+  EXPECT_EQ(e.op(), "fail");
+  EXPECT_EQ(e.message(), "boom");
+  // The task that failed after it is counted and named; the infrastructure failure is not a
+  // task's.
+  EXPECT_EQ(e.other_failures(), 1u);
+  EXPECT_THAT(e.listed_other_failures(), ElementsAre("task 'second' (op fail): bang"));
+  EXPECT_THAT(e.what(), HasSubstr("; 1 other task failed before the run stopped: task "
+                                  "'second' (op fail): bang"));
   EXPECT_THAT(log.lines,
               ElementsAre("run_started by-hand tasks=3", "started first", "failed first",
                           "started second", "failed second", "run_finished tasks_run=0 cpu_ms=42"));
@@ -169,13 +178,9 @@ TEST(Execution, AFailingLinkKeepsItsInputAndStopsTheChain) {
   EXPECT_TRUE(ex.stopped());
   // d failed: c's result is still there for it, nothing after d ran.
   EXPECT_EQ(state(ex, g), "a:0/0- b:0/0- c:0/1+ d:0/1- e:1/0- ");
-  try {
-    ex.finish();
-    FAIL() << "finish() returned after a failure";
-  } catch (const TaskError& err) {
-    EXPECT_EQ(err.key(), "d");
-    EXPECT_EQ(err.message(), "three");
-  }
+  const TaskError err = failure_of<TaskError>(ex);
+  EXPECT_EQ(err.key(), "d");
+  EXPECT_EQ(err.message(), "three");
   EXPECT_EQ(ex.stats().tasks_run, 3u);
 }
 
@@ -256,13 +261,9 @@ TEST(Execution, OutOfMemoryInATaskIsThatTasksFailure) {
   ex.start();
   std::vector<NodeId> ready;
   ex.run(big.id(), 0, ready);
-  try {
-    ex.finish();
-    FAIL() << "finish() returned after a failure";
-  } catch (const TaskError& e) {
-    EXPECT_EQ(e.key(), "big");
-    EXPECT_EQ(e.message(), "std::bad_alloc");
-  }
+  const TaskError e = failure_of<TaskError>(ex);
+  EXPECT_EQ(e.key(), "big");
+  EXPECT_EQ(e.message(), "std::bad_alloc");
 }
 
 TEST(Execution, AnInfrastructureFailureFirstIsWhatIsThrown) {
@@ -272,12 +273,8 @@ TEST(Execution, AnInfrastructureFailureFirstIsWhatIsThrown) {
   ex.fail_infrastructure("worker 1 (pid 7) was killed by signal 9");
   ex.fail_task(a.x.id(), "too late to matter");
   EXPECT_TRUE(ex.stopped());
-  try {
-    ex.finish();
-    FAIL() << "finish() returned after a failure";
-  } catch (const InfrastructureError& e) {
-    EXPECT_STREQ(e.what(), "worker 1 (pid 7) was killed by signal 9");
-  }
+  const InfrastructureError e = failure_of<InfrastructureError>(ex);
+  EXPECT_STREQ(e.what(), "worker 1 (pid 7) was killed by signal 9");
 }
 
 TEST(Execution, StoppingEarlyIsAnInfrastructureError) {
@@ -286,12 +283,8 @@ TEST(Execution, StoppingEarlyIsAnInfrastructureError) {
   Execution ex(a.g, plan_for(a.g, targets), RunInfo{&a.g, "by-hand", 1, 0, Clock::now()});
   std::vector<NodeId> ready;
   ex.run(a.x.id(), 0, ready);  // a scheduler that gives up after one task
-  try {
-    ex.finish();
-    FAIL() << "finish() returned after a failure";
-  } catch (const InfrastructureError& e) {
-    EXPECT_STREQ(e.what(), "the scheduler stopped after 1 of 3 tasks");
-  }
+  const InfrastructureError e = failure_of<InfrastructureError>(ex);
+  EXPECT_STREQ(e.what(), "the scheduler stopped after 1 of 3 tasks");
 }
 
 TEST(Execution, TaskRanTakesTheWorkersTimes) {
