@@ -110,6 +110,12 @@ Plan build_plan(const Graph& g, std::span<const NodeId> targets, bool all_nodes)
       continue;
     }
     p.flags[n] |= Plan::kPlain;
+    const std::span<const NodeId> deps = p.deps_of(n);
+    if (std::equal(args.begin(), args.end(), deps.begin(), deps.end(), [](PackedArg a, NodeId d) {
+          return a.kind() == PackedArg::ref && a.index() == d;
+        })) {
+      p.flags[n] |= Plan::kDepArgs;
+    }
     if (!(p.flags[n] & Plan::kOneDep)) continue;
     const NodeId d = p.deps[p.dep_begin[n]];
     if ((p.flags[d] & (Plan::kOneSucc | Plan::kTarget)) == Plan::kOneSucc && args.size() == 1 &&

@@ -23,8 +23,16 @@ struct Plan {
   // body when nobody watches. kLink: a plain task that is a link of a chain, as in Dask's
   // linear fusion: its one argument is the result of its one dependency, which nobody else
   // reads and is no target; the scheduling core runs it straight after that dependency, with
-  // the result in hand.
-  enum NodeFlag : uint8_t { kTarget = 1, kOneSucc = 2, kOneDep = 4, kPlain = 8, kLink = 16 };
+  // the result in hand. kDepArgs: a plain task whose arguments are its deps, in order (each a
+  // distinct task), so that running it needs only the plan, not the graph's argument arrays.
+  enum NodeFlag : uint8_t {
+    kTarget = 1,
+    kOneSucc = 2,
+    kOneDep = 4,
+    kPlain = 8,
+    kLink = 16,
+    kDepArgs = 32
+  };
   static constexpr size_t kPlainArgs = 4;
   std::vector<uint8_t> flags;
   size_t tasks = 0;                 // needed task nodes: what a run executes

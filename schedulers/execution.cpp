@@ -104,33 +104,41 @@ void Execution::tell_finished(const TaskEvent& e) {
 }
 
 void Execution::run_plain(NodeId n, unsigned worker, std::vector<NodeId>& ready) noexcept {
-  const std::span<const PackedArg> spec = graph_.args(n);
   const Op& op = *graph_.op(n);
   Value result;
-  try {
+  // Each argument as a Value: a task's result or a literal.
+  auto call = [&](auto spec, auto arg) {
     if (spec.size() == 1) {
       // Read in place: an input is released only after its last reader completes, and this
       // task is one of its readers.
-      result = op.call(ArgSpan(&scalar_arg(spec[0]), 1));
+      result = op.call(ArgSpan(&arg(spec[0]), 1));
+      return;
+    }
+    // Several arguments must sit side by side: copies, built only as many as there are.
+    union Args {
+      Args() {}
+      ~Args() {}
+      Value v[Plan::kPlainArgs];
+    } args;
+    size_t k = 0;
+    struct Drop {
+      Value* v;
+      size_t& k;
+      ~Drop() { std::destroy_n(v, k); }
+    } drop{args.v, k};
+    for (auto a : spec) {
+      new (&args.v[k]) Value(arg(a));
+      ++k;  // only once built: Drop destroys the first k
+    }
+    result = op.call(ArgSpan(args.v, k));
+  };  // our copies of the arguments go before complete() may release the inputs
+  try {
+    if (plan_->flags[n] & Plan::kDepArgs) {
+      // Its deps are its arguments: no need to read the graph's argument arrays.
+      call(plan_->deps_of(n), [this](NodeId d) -> const Value& { return results_[d]; });
     } else {
-      // Several arguments must sit side by side: copies, built only as many as there are.
-      union Args {
-        Args() {}
-        ~Args() {}
-        Value v[Plan::kPlainArgs];
-      } args;
-      size_t k = 0;
-      struct Drop {
-        Value* v;
-        size_t& k;
-        ~Drop() { std::destroy_n(v, k); }
-      } drop{args.v, k};
-      for (PackedArg a : spec) {
-        new (&args.v[k]) Value(scalar_arg(a));
-        ++k;  // only once built: Drop destroys the first k
-      }
-      result = op.call(ArgSpan(args.v, k));
-    }  // our copies of the arguments go before complete() may release the inputs
+      call(graph_.args(n), [this](PackedArg a) -> const Value& { return scalar_arg(a); });
+    }
   } catch (...) {
     fail_task(n, current_exception_message());
     return;

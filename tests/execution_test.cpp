@@ -211,7 +211,8 @@ TEST(Execution, RunningOnGivesTheStatisticsOfOneByOne) {
     if (i == 3) shared = s;  // read twice: the link after it is no link
   }
   auto side = call(g, Call{"side"}, "add", shared, "!");
-  std::vector<NodeId> targets{s.id(), side.id()};
+  auto both = call(g, Call{"both"}, "add", side, shared);  // its arguments are its deps
+  std::vector<NodeId> targets{s.id(), both.id()};
   Log log;
   log.graph = &g;
   Execution lean(g, plan_for(g, targets), RunInfo{&g, "lean", 1, 0, Clock::now()});

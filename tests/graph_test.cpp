@@ -97,6 +97,28 @@ TEST(Plan, RepeatedArgumentsCountOnce) {
   EXPECT_EQ(plan_for(g, targets)->pending[b.id()], 1u);
 }
 
+TEST(Plan, TasksReadingJustTheirDepsAreMarkedToRunFromThePlan) {
+  Graph g;
+  auto x = call(g, Call{"x"}, "inc", 1);
+  auto y = call(g, Call{"y"}, "inc", 2);
+  auto k = g.add_literal("k", Value(int64_t{3}));
+  auto both = call(g, Call{"both"}, "add", x, y);
+  auto swapped = call(g, Call{"swapped"}, "sub", y, x);
+  auto twice = call(g, Call{"twice"}, "add", x, x);
+  auto with_literal = call(g, Call{"with_literal"}, "add", x, 5);
+  auto of_literal_node = call(g, Call{"of_literal_node"}, "inc", Delayed(g, k));
+  std::vector<NodeId> targets{both.id(), swapped.id(), twice.id(), with_literal.id(),
+                              of_literal_node.id()};
+  auto plan = plan_for(g, targets);
+  auto dep_args = [&](Delayed d) { return (plan->flags[d.id()] & Plan::kDepArgs) != 0; };
+  EXPECT_TRUE(dep_args(both));
+  EXPECT_TRUE(dep_args(swapped));  // deps keep the arguments' order
+  EXPECT_FALSE(dep_args(twice));   // one dep, two arguments
+  EXPECT_FALSE(dep_args(with_literal));
+  EXPECT_FALSE(dep_args(of_literal_node));  // a literal node is no dep
+  EXPECT_FALSE(dep_args(x));                // a literal argument
+}
+
 TEST(Validate, CycleIsNamedInOrder) {
   Graph g;
   // a -> b -> c -> a, built with explicit ids because handles cannot make cycles.
