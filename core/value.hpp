@@ -57,6 +57,9 @@ class Value {
 
   ValueKind kind() const { return kind_; }
   bool is_null() const { return kind() == ValueKind::null; }
+  // Whether it holds a reference to heap memory (strings, lists, arrays): copying it counts a
+  // reference, destroying it may free.
+  bool on_heap() const { return kind_ >= ValueKind::string; }
   bool is_number() const { return kind() == ValueKind::integer || kind() == ValueKind::real; }
 
   // Typed access. Each throws TypeError naming the expected and the actual kind.
@@ -93,7 +96,6 @@ class Value {
   template <class T>
   struct Boxed;
 
-  bool on_heap() const { return kind_ >= ValueKind::string; }
   [[noreturn]] void not_an_int() const;    // throws TypeError
   [[noreturn]] void not_a_number() const;  // throws TypeError
   void release();

@@ -18,7 +18,7 @@ Execution::Execution(const Graph& graph, std::shared_ptr<const Plan> plan, RunIn
       info_(std::move(info)),
       observers_(std::move(observers)),
       locks_(locks),
-      nodes_(new NodeCounters[graph.size()]),
+      nodes_(std::make_unique_for_overwrite<NodeCounters[]>(graph.size())),
       results_(graph.size()),
       arg_buffers_(info_.workers),
       pid_(static_cast<int>(getpid())),
@@ -34,9 +34,18 @@ Execution::Execution(const Graph& graph, std::shared_ptr<const Plan> plan, RunIn
   const uint32_t* succ_begin = plan_->succ_begin.data();
   NodeCounters* nodes = nodes_.get();
   for (NodeId n = 0; n < graph.size(); ++n) {
-    nodes[n].pending.store(pending[n], std::memory_order_relaxed);
-    nodes[n].consumers.store(succ_begin[n + 1] - succ_begin[n], std::memory_order_relaxed);
+    nodes[n] = {pending[n], succ_begin[n + 1] - succ_begin[n]};
   }
+}
+
+Execution::ResultSlots::ResultSlots(size_t size) : n(size), v(std::allocator<Value>().allocate(n)) {
+  std::uninitialized_value_construct_n(v, n);
+}
+
+Execution::ResultSlots::~ResultSlots() {
+  // A Value that holds no heap memory has nothing to destroy.
+  if (may_hold_heap) std::destroy_n(v, n);
+  std::allocator<Value>().deallocate(v, n);
 }
 
 void Execution::start(Limits limits) {
@@ -71,7 +80,10 @@ void Execution::timed_out(NodeId n, bool whole_run, Clock::duration ran) {
   }
 }
 
-Execution::~Execution() = default;
+Execution::~Execution() {
+  results_.may_hold_heap = std::any_of(counters_.begin(), counters_.end(),
+                                       [](const WorkerCounters& c) { return c.kept_heap_results; });
+}
 
 const Value& Execution::scalar_arg(PackedArg a) const {
   if (a.kind() == PackedArg::literal) return graph_.literal(a.index());
@@ -159,14 +171,14 @@ void Execution::run_links(NodeId n, unsigned worker, std::vector<NodeId>& ready)
     try {
       out = graph_.op(n)->call(ArgSpan(&in, 1));
     } catch (...) {
-      results_[d] = std::move(in);
+      keep(c, d, std::move(in));
       fail_task(n, current_exception_message());
       return;
     }
     const bool one_succ = flags[n] & Plan::kOneSucc;
     const NodeId s = one_succ ? p.succs[p.succ_begin[n]] : n;
     if (!one_succ || !(flags[s] & Plan::kLink) || stopped()) {
-      results_[d] = std::move(in);
+      keep(c, d, std::move(in));
       complete(n, std::move(out), worker, ready);
       return;
     }
@@ -174,8 +186,8 @@ void Execution::run_links(NodeId n, unsigned worker, std::vector<NodeId>& ready)
     ++c.tasks_run;
     count_live(c, 1, static_cast<int64_t>(out.approx_bytes()));
     count_live(c, -1, -static_cast<int64_t>(in.approx_bytes()));
-    nodes_[d].consumers.store(0, std::memory_order_relaxed);
-    nodes_[s].pending.store(0, std::memory_order_relaxed);
+    std::atomic_ref(nodes_[d].consumers).store(0, std::memory_order_relaxed);
+    std::atomic_ref(nodes_[s].pending).store(0, std::memory_order_relaxed);
     in = std::move(out);
     d = n;
     n = s;
@@ -246,10 +258,11 @@ void Execution::task_ran(const TaskEvent& ran, Value result, std::vector<NodeId>
 }
 
 void Execution::fill_result(NodeId n, Value value, unsigned worker) {
-  count_live(counters_[worker], 0,
+  WorkerCounters& c = counters_[worker];
+  count_live(c, 0,
              static_cast<int64_t>(value.approx_bytes()) -
                  static_cast<int64_t>(results_[n].approx_bytes()));
-  results_[n] = std::move(value);
+  keep(c, n, std::move(value));
 }
 
 void Execution::task_failed(TaskEvent ran, std::string message) {
@@ -292,18 +305,19 @@ void Execution::complete(NodeId n, Value result, unsigned worker, std::vector<No
   std::span<const NodeId> succs = p.succs_of(n);
   // An intermediate is live until its last consumer has read it.
   if (!succs.empty()) count_live(c, 1, static_cast<int64_t>(result.approx_bytes()));
-  results_[n] = std::move(result);
+  keep(c, n, std::move(result));
 
   // A counter that only this task decrements (its only consumer, its successor's only
   // dependency: every chain and tree edge) is stored, not decremented with a locked
   // instruction: no other thread writes it, and what it guards is published by the queue that
   // hands the ready task on.
-  auto last = [](std::atomic<uint32_t>& counter, bool only_one) {
+  auto last = [](uint32_t& counter, bool only_one) {
+    std::atomic_ref shared(counter);
     if (only_one) {
-      counter.store(0, std::memory_order_relaxed);
+      shared.store(0, std::memory_order_relaxed);
       return true;
     }
-    return counter.fetch_sub(1, std::memory_order_acq_rel) == 1;
+    return shared.fetch_sub(1, std::memory_order_acq_rel) == 1;
   };
   const uint8_t* flags = p.flags.data();
   for (NodeId d : p.deps_of(n)) {

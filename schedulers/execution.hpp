@@ -140,8 +140,8 @@ class Execution final : public Job {
   RunStats& stats() { return stats_; }  // schedulers add their own figures (bytes moved)
 
   // The state of one task, for tests and debugging (read while no task runs).
-  uint32_t pending(NodeId n) const { return nodes_[n].pending.load(std::memory_order_relaxed); }
-  uint32_t consumers(NodeId n) const { return nodes_[n].consumers.load(std::memory_order_relaxed); }
+  uint32_t pending(NodeId n) const { return nodes_[n].pending; }
+  uint32_t consumers(NodeId n) const { return nodes_[n].consumers; }
   bool holds_result(NodeId n) const { return !results_[n].is_null(); }
 
   // After the scheduler returns: completes the stats, lets observers add their figures, fires
@@ -172,13 +172,25 @@ class Execution final : public Job {
   std::vector<Observer*> observers_;       // every observer: run-level hooks
   std::vector<Observer*> task_observers_;  // those that want per-task hooks
   TaskLocks locks_;
-  // Both counters of a node side by side: one cache miss per node instead of two.
+  // Both counters of a node side by side: one cache miss per node instead of two. Plain
+  // integers, used through std::atomic_ref while the run goes on, so that setting them up is
+  // a copy the compiler can vectorize rather than a loop of atomic stores.
   struct NodeCounters {
-    std::atomic<uint32_t> pending;
-    std::atomic<uint32_t> consumers;
+    uint32_t pending;
+    uint32_t consumers;
   };
   std::unique_ptr<NodeCounters[]> nodes_;
-  std::vector<Value> results_;
+  // One slot per node for its result while someone needs it. A run that never kept a result
+  // holding heap memory (a graph of ints and doubles) frees the slots without visiting each.
+  struct ResultSlots {
+    explicit ResultSlots(size_t n);
+    ~ResultSlots();
+    Value& operator[](NodeId i) { return v[i]; }
+    const Value& operator[](NodeId i) const { return v[i]; }
+    size_t n;
+    Value* v;
+    bool may_hold_heap = true;  // cleared by ~Execution when no worker kept such a result
+  } results_;
   std::vector<std::vector<Value>> arg_buffers_;  // one per worker: no allocation per task
   const int pid_;
 
@@ -194,7 +206,13 @@ class Execution final : public Job {
     std::atomic<int64_t> live_bytes{0};
     int64_t peak_count = 0, peak_bytes = 0;
     uint32_t until_sample = 0;
+    bool kept_heap_results = false;  // see ResultSlots
   };
+  // Every result goes into its slot through here.
+  void keep(WorkerCounters& c, NodeId n, Value v) {
+    c.kept_heap_results |= v.on_heap();
+    results_[n] = std::move(v);
+  }
   void count_live(WorkerCounters& c, int64_t count, int64_t bytes);
   void sample_peak(WorkerCounters& c);  // with several workers: the sum of them all
   std::vector<WorkerCounters> counters_;
