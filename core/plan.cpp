@@ -116,10 +116,12 @@ Plan build_plan(const Graph& g, std::span<const NodeId> targets, bool all_nodes)
         })) {
       p.flags[n] |= Plan::kDepArgs;
     }
-    if (!(p.flags[n] & Plan::kOneDep)) continue;
+    // A link's one argument is its one dep.
+    if ((p.flags[n] & (Plan::kOneDep | Plan::kDepArgs)) != (Plan::kOneDep | Plan::kDepArgs)) {
+      continue;
+    }
     const NodeId d = p.deps[p.dep_begin[n]];
-    if ((p.flags[d] & (Plan::kOneSucc | Plan::kTarget)) == Plan::kOneSucc && args.size() == 1 &&
-        args[0].kind() == PackedArg::ref && args[0].index() == d) {
+    if ((p.flags[d] & (Plan::kOneSucc | Plan::kTarget)) == Plan::kOneSucc) {
       p.flags[n] |= Plan::kLink;
     }
   }

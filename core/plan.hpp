@@ -16,15 +16,16 @@ namespace schedlab {
 
 struct Plan {
   std::vector<NodeId> targets;
-  // Per node, what the scheduling core asks of every task it finishes, in one byte so that
-  // finishing a task reads one array instead of four (targets, and the two index arrays for
-  // the sizes of deps_of and succs_of). kPlain: a task with no lock or sleep and at most
+  // Per node, what the scheduling core asks of every task it runs or finishes, in one byte so
+  // that finishing a task reads one array instead of four (targets, and the two index arrays
+  // for the sizes of deps_of and succs_of). kPlain: a task with no lock or sleep and at most
   // kPlainArgs arguments, none a list, which the scheduling core runs without its general task
   // body when nobody watches. kLink: a plain task that is a link of a chain, as in Dask's
   // linear fusion: its one argument is the result of its one dependency, which nobody else
   // reads and is no target; the scheduling core runs it straight after that dependency, with
   // the result in hand. kDepArgs: a plain task whose arguments are its deps, in order (each a
-  // distinct task), so that running it needs only the plan, not the graph's argument arrays.
+  // distinct task; no arguments at all counts too), so that running it needs only the plan,
+  // not the graph's argument arrays.
   enum NodeFlag : uint8_t {
     kTarget = 1,
     kOneSucc = 2,

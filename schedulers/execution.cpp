@@ -29,7 +29,6 @@ Execution::Execution(const Graph& graph, std::shared_ptr<const Plan> plan, RunIn
   for (Observer* o : observers_) {
     if (o->wants_tasks()) task_observers_.push_back(o);
   }
-  // Raw pointers: through the vectors, the compiler reloads them after every atomic store.
   const uint32_t* pending = plan_->pending.data();
   const uint32_t* succ_begin = plan_->succ_begin.data();
   NodeCounters* nodes = nodes_.get();

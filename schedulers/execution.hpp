@@ -139,7 +139,7 @@ class Execution final : public Job {
   const TaskLocks& locks() const { return locks_; }
   RunStats& stats() { return stats_; }  // schedulers add their own figures (bytes moved)
 
-  // The state of one task, for tests and debugging (read while no task runs).
+  // The state of one task, for tests and debugging. Plain reads: only while no task runs.
   uint32_t pending(NodeId n) const { return nodes_[n].pending; }
   uint32_t consumers(NodeId n) const { return nodes_[n].consumers; }
   bool holds_result(NodeId n) const { return !results_[n].is_null(); }
@@ -179,11 +179,14 @@ class Execution final : public Job {
     uint32_t pending;
     uint32_t consumers;
   };
+  static_assert(std::atomic_ref<uint32_t>::required_alignment <= alignof(uint32_t));
   std::unique_ptr<NodeCounters[]> nodes_;
   // One slot per node for its result while someone needs it. A run that never kept a result
   // holding heap memory (a graph of ints and doubles) frees the slots without visiting each.
   struct ResultSlots {
     explicit ResultSlots(size_t n);
+    ResultSlots(const ResultSlots&) = delete;
+    ResultSlots& operator=(const ResultSlots&) = delete;
     ~ResultSlots();
     Value& operator[](NodeId i) { return v[i]; }
     const Value& operator[](NodeId i) const { return v[i]; }

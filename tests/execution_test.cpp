@@ -212,7 +212,8 @@ TEST(Execution, RunningOnGivesTheStatisticsOfOneByOne) {
   }
   auto side = call(g, Call{"side"}, "add", shared, "!");
   auto both = call(g, Call{"both"}, "add", side, shared);  // its arguments are its deps
-  std::vector<NodeId> targets{s.id(), both.id()};
+  auto none = call(g, Call{"none"}, "count");              // so are its (no) arguments
+  std::vector<NodeId> targets{s.id(), both.id(), none.id()};
   Log log;
   log.graph = &g;
   Execution lean(g, plan_for(g, targets), RunInfo{&g, "lean", 1, 0, Clock::now()});

@@ -107,8 +107,9 @@ TEST(Plan, TasksReadingJustTheirDepsAreMarkedToRunFromThePlan) {
   auto twice = call(g, Call{"twice"}, "add", x, x);
   auto with_literal = call(g, Call{"with_literal"}, "add", x, 5);
   auto of_literal_node = call(g, Call{"of_literal_node"}, "inc", Delayed(g, k));
-  std::vector<NodeId> targets{both.id(), swapped.id(), twice.id(), with_literal.id(),
-                              of_literal_node.id()};
+  auto none = call(g, Call{"none"}, "count");
+  std::vector<NodeId> targets{both.id(),         swapped.id(),         twice.id(),
+                              with_literal.id(), of_literal_node.id(), none.id()};
   auto plan = plan_for(g, targets);
   auto dep_args = [&](Delayed d) { return (plan->flags[d.id()] & Plan::kDepArgs) != 0; };
   EXPECT_TRUE(dep_args(both));
@@ -117,6 +118,7 @@ TEST(Plan, TasksReadingJustTheirDepsAreMarkedToRunFromThePlan) {
   EXPECT_FALSE(dep_args(with_literal));
   EXPECT_FALSE(dep_args(of_literal_node));  // a literal node is no dep
   EXPECT_FALSE(dep_args(x));                // a literal argument
+  EXPECT_TRUE(dep_args(none));              // no arguments, no deps
 }
 
 TEST(Validate, CycleIsNamedInOrder) {
