@@ -112,10 +112,15 @@ code=$?
 set -e
 [ "$code" = 3 ] || fail "hung spawn: exit $code, $err"
 echo "$err" | grep -q "did not start the 2 worker ranks" || fail "hung spawn: $err"
-sleep 0.2
-for p in /proc/[0-9]*; do
-  if { tr '\0' '\n' < "$p/environ"; } 2>/dev/null | grep -qx "SCHEDLAB_TEST_TAG=spawn_$$"; then
-    fail "hung spawn: left $(tr '\0' ' ' < "$p/cmdline")"
-  fi
-done
+# As no_leftovers: what the command killed as it exited gets the same 2 s to be gone.
+spawn_left() {
+  for p in /proc/[0-9]*; do
+    if { tr '\0' '\n' < "$p/environ"; } 2>/dev/null | grep -qx "SCHEDLAB_TEST_TAG=spawn_$$"; then
+      tr '\0' ' ' < "$p/cmdline" 2>/dev/null && echo
+    fi
+  done
+}
+deadline=$(( $(ms) + 2000 ))
+while left=$(spawn_left); [ -n "$left" ] && [ "$(ms)" -lt "$deadline" ]; do sleep 0.05; done
+[ -z "$left" ] || fail "hung spawn: left $left"
 echo "ok"
