@@ -23,22 +23,33 @@ export OMPI_MCA_rmaps_base_oversubscribe=1
 # Our workers carry this in their environment (ranks inherit it), so that workers of tests
 # running beside this one are not counted.
 export SCHEDLAB_TEST_TAG="distributed_cli_$$"
-ours() {
-  for pid in $(pgrep -x schedlab-worker || true); do
-    if tr '\0' '\n' < "/proc/$pid/environ" 2>/dev/null | grep -qx "SCHEDLAB_TEST_TAG=$SCHEDLAB_TEST_TAG"; then
+ms() { date +%s%3N; }
+# Processes with SCHEDLAB_TEST_TAG=$1 in their environment: our worker ranks, or with "any",
+# every process (Open MPI's daemon too).
+tagged() {
+  local pids
+  if [ "${2:-}" = any ]; then
+    pids=$(ls /proc | grep -x '[0-9]*' || true)
+  else
+    pids=$(pgrep -x schedlab-worker || true)
+  fi
+  for pid in $pids; do
+    if tr '\0' '\n' 2>/dev/null <"/proc/$pid/environ" | grep -qx "SCHEDLAB_TEST_TAG=$1"; then
       echo "$pid"
     fi
   done
 }
+ours() { tagged "$SCHEDLAB_TEST_TAG"; }
+# no_leftovers WHAT [TAG any]: what the command killed as it exited gets 2 s to be gone.
 no_leftovers() {
-  for _ in $(seq 1 40); do
-    [ -z "$(ours)" ] && return 0
+  local deadline=$(( $(ms) + 2000 )) left
+  while left=$(tagged "${2:-$SCHEDLAB_TEST_TAG}" "${3:-}"); [ -n "$left" ] && [ "$(ms)" -lt "$deadline" ]; do
     sleep 0.05
   done
-  ps -o pid,ppid,stat,etime,args -p "$(ours | tr '\n' ',' | sed 's/,$//')"
-  fail "worker ranks left after: $1"
+  [ -z "$left" ] && return 0
+  ps -o pid,ppid,stat,etime,args -p "$(echo $left | tr ' ' ',')"
+  fail "processes left after: $1"
 }
-ms() { date +%s%3N; }
 expect_result() {  # expect_result WHAT OUTPUT
   echo "$2" | grep -q '"result":-1.6' || fail "$1: got $2"
 }
@@ -112,15 +123,5 @@ code=$?
 set -e
 [ "$code" = 3 ] || fail "hung spawn: exit $code, $err"
 echo "$err" | grep -q "did not start the 2 worker ranks" || fail "hung spawn: $err"
-# As no_leftovers: what the command killed as it exited gets the same 2 s to be gone.
-spawn_left() {
-  for p in /proc/[0-9]*; do
-    if { tr '\0' '\n' < "$p/environ"; } 2>/dev/null | grep -qx "SCHEDLAB_TEST_TAG=spawn_$$"; then
-      tr '\0' ' ' < "$p/cmdline" 2>/dev/null && echo
-    fi
-  done
-}
-deadline=$(( $(ms) + 2000 ))
-while left=$(spawn_left); [ -n "$left" ] && [ "$(ms)" -lt "$deadline" ]; do sleep 0.05; done
-[ -z "$left" ] || fail "hung spawn: left $left"
+no_leftovers "hung spawn" "spawn_$$" any
 echo "ok"
