@@ -51,6 +51,9 @@ constexpr double kShortTaskUs = 20;
 constexpr auto kLivenessCheck =
     std::chrono::milliseconds(20);  // /proc reads cost a core's time too
 constexpr auto kBlameSilentDeath = std::chrono::milliseconds(300);
+// How long a death seen from outside waits for the dead worker's note, which it sent before it
+// died but which, over TCP, can still be on its way (under load, often for milliseconds).
+constexpr auto kAwaitDeathNote = std::chrono::milliseconds(200);
 // How long a stopped run waits for the tasks in flight before it abandons them (and so the
 // cluster): replacing a cluster means spawning ranks, and Open MPI 4.1's spawn (with PMIx 4)
 // sometimes never returns, so a cluster is kept whenever its tasks end on their own.
@@ -543,10 +546,7 @@ class DistributedScheduler final : public Scheduler {
         // silently (SIGKILL), if there is one, rather than a bystander.
         const auto until = Clock::now() + kBlameSilentDeath;
         while (Clock::now() < until) {
-          if (auto d = cluster_.check_workers(/*except=*/w)) {
-            fail_on_death(*d);
-            return;
-          }
+          if (auto d = cluster_.check_workers(/*except=*/w)) return fail_on_death_seen(*d);
           std::this_thread::sleep_for(std::chrono::milliseconds(2));
         }
       }
@@ -557,7 +557,19 @@ class DistributedScheduler final : public Scheduler {
       backoff_.wait();
       if (Clock::now() - last_check_ < kLivenessCheck) return;
       last_check_ = Clock::now();
-      if (auto death = cluster_.check_workers()) fail_on_death(*death);
+      if (auto death = cluster_.check_workers()) fail_on_death_seen(*death);
+    }
+
+    // A death seen from outside (its pid gone, or a zombie): a worker killed by a signal it
+    // could catch sent a note naming the signal before it died, and that note is what the run
+    // reports, if it comes within kAwaitDeathNote. Only without one is the death reported as
+    // seen from outside (a silent death, SIGKILL, is reported that much later).
+    void fail_on_death_seen(const Cluster::Death& d) {
+      const auto until = Clock::now() + kAwaitDeathNote;
+      while (!died_ && Clock::now() < until) {
+        if (!collect()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+      if (!died_) fail_on_death(d);
     }
 
     // Worker w passed its memory limit: the task it was running fails, naming the worker.
