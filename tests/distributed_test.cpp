@@ -5,9 +5,12 @@
 // are spawned as a local cluster and run the schedlab tool.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 #include <string>
@@ -315,6 +318,33 @@ TEST_F(Distributed, KeptValuesAreFreedAfterTheirLastReader) {
   ComputeResult r = compute(n, options(1, 1, testing::kSanitized ? 600'000'001 : 250'000'001));
   EXPECT_EQ(r.values[0], Value(1));
   EXPECT_LT(r.stats.bytes_from_workers, 100'000u);
+}
+
+// LLVM's OpenMP runtime (clang builds) registers itself in /dev/shm again in a forked child;
+// Open MPI's daemon is forked by the first distributed run, and after an OpenMP run that file
+// would outlive it. (Under ctest this is the process's first MPI use, as it must be to test
+// anything; GCC's OpenMP runtime writes no such file.)
+TEST_F(Distributed, ADaemonStartedAfterOpenMpLeavesNoFileInDevShm) {
+  if (!SchedulerRegistry::global().has("openmp")) GTEST_SKIP() << "built without OpenMP";
+  Graph g;
+  auto t = call(g, "inc", 1);
+  ASSERT_EQ(compute(t, {.scheduler = "openmp", .workers = 2}).values[0], Value(2));
+  ASSERT_EQ(compute(t, options(1)).values[0], Value(2));
+  std::vector<int> daemons;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream children(task.path() / "children");
+    for (int pid = 0; children >> pid;) {
+      std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
+      std::string name;
+      if (comm >> name && name == "orted") daemons.push_back(pid);
+    }
+  }
+  ASSERT_FALSE(daemons.empty()) << "no Open MPI daemon among this process's children";
+  for (int pid : daemons) {
+    const std::string file =
+        "/dev/shm/__KMP_REGISTERED_LIB_" + std::to_string(pid) + "_" + std::to_string(getuid());
+    EXPECT_FALSE(std::filesystem::exists(file)) << file;
+  }
 }
 
 }  // namespace

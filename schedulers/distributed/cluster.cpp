@@ -101,6 +101,27 @@ std::vector<pid_t> descendants() {
   return out;
 }
 
+// LLVM's OpenMP runtime (libomp: clang builds) registers itself again in the child of a fork,
+// in /dev/shm/__KMP_REGISTERED_LIB_<pid>_<uid>, which an exec does not remove: Open MPI's
+// daemon, which the first spawn forks and execs from this process, would leave that file
+// behind for good once this process has run OpenMP. The daemon never runs OpenMP, so its file
+// goes once it has started. (Only where this process's own file says libomp is live in it.)
+void remove_openmp_files_of_our_daemons() {
+  const auto file = [](pid_t pid) {
+    return fmt::format("/dev/shm/__KMP_REGISTERED_LIB_{}_{}", pid, getuid());
+  };
+  if (access(file(getpid()).c_str(), F_OK) != 0) return;
+  for (pid_t pid : descendants()) {
+    char path[32], name[16] = {};
+    std::snprintf(path, sizeof path, "/proc/%d/comm", pid);
+    FILE* f = std::fopen(path, "r");
+    if (!f) continue;
+    const bool daemon = std::fscanf(f, "%15s", name) == 1 && std::strcmp(name, "orted") == 0;
+    std::fclose(f);
+    if (daemon) ::unlink(file(pid).c_str());
+  }
+}
+
 // Open MPI 4.1's MPI_Comm_spawn (with PMIx 4, as Debian 12 ships) now and then never returns:
 // a new rank waits forever in PMIx_Init (open-mpi/ompi#9713, openpmix#2735). The stuck call
 // cannot be cancelled and MPI cannot be used again in this process, so rather than hang for
@@ -190,6 +211,7 @@ Cluster::Cluster(unsigned workers, unsigned threads_per_worker, uint64_t memory_
           "above; too many for this machine? try fewer --workers)",
           workers, workers == 1 ? "" : "s", program));
     }
+    remove_openmp_files_of_our_daemons();
     MPI_Comm_set_errhandler(comm_, MPI_ERRORS_RETURN);
     workers_.resize(workers);
     try {
