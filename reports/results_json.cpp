@@ -3,6 +3,9 @@
 
 #include <algorithm>
 #include <array>
+#include <limits>
+#include <type_traits>
+#include <utility>
 
 #include "schedlab/core/errors.hpp"
 #include "schedlab/reports/results.hpp"
@@ -49,6 +52,21 @@ void read(const json& j, const char* name, T& out, const std::string& where, boo
   auto it = j.find(name);
   if (it == j.end()) {
     if (required) throw UsageError(fmt::format("{}: missing field \"{}\"", where, name));
+    return;
+  }
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    // nlohmann converts any number with a cast: 1e300 into an int is undefined, -1 into an
+    // unsigned wraps. A whole number in T's range, then.
+    const bool fits = it->is_number_unsigned()  ? std::in_range<T>(it->get<uint64_t>())
+                      : it->is_number_integer() ? std::in_range<T>(it->get<int64_t>())
+                                                : false;
+    if (!fits) {
+      throw UsageError(fmt::format("{}: field \"{}\" must be a whole number from {} to {}", where,
+                                   name, std::numeric_limits<T>::min(),
+                                   std::numeric_limits<T>::max()));
+    }
+    out = it->is_number_unsigned() ? static_cast<T>(it->get<uint64_t>())
+                                   : static_cast<T>(it->get<int64_t>());
     return;
   }
   try {

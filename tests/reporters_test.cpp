@@ -295,6 +295,25 @@ TEST(Reporters, JsonErrorsSayWhere) {
   }
 }
 
+TEST(Reporters, JsonWholeNumbersMustBeWholeAndFit) {
+  // A fuzzer's find: 1.2e227 as a count was cast to int (undefined behaviour).
+  for (const nlohmann::json& bad : {nlohmann::json(1.22e227), nlohmann::json(2.5),
+                                    nlohmann::json(-1), nlohmann::json(uint64_t{1} << 40)}) {
+    nlohmann::json j = to_json(fixture());
+    j["cells"][1]["workers"] = bad;
+    try {
+      suite_from_json(j);
+      ADD_FAILURE() << "accepted workers " << bad;
+    } catch (const UsageError& e) {
+      EXPECT_THAT(e.what(),
+                  HasSubstr("field \"workers\" must be a whole number from 0 to 4294967295"));
+    }
+  }
+  nlohmann::json j = to_json(fixture());
+  j["cells"][1]["workers"] = 3;
+  EXPECT_EQ(suite_from_json(j).cells[1].workers, 3u);
+}
+
 TEST(Reporters, JsonOfTheWrongShapeIsAUsageError) {
   nlohmann::json j = to_json(fixture());
   j["cells"][0] = 42;
