@@ -80,10 +80,14 @@ std::string gbench_markdown(const nlohmann::json& j) {
   std::string out = "# Benchmarks\n\n";
   if (j.contains("context")) {
     const auto& c = j["context"];
-    out +=
-        fmt::format("{} on {} CPUs at {} MHz, library build: {}.\n\n",
-                    markdown_escape(c.value("date", "")), c.value("num_cpus", 0),
-                    c.value("mhz_per_cpu", 0), markdown_escape(c.value("library_build_type", "")));
+    // Numbers as written: nlohmann's cast of 1e300 into an int would be undefined behaviour.
+    const auto number = [&](const char* name) {
+      auto it = c.find(name);
+      return it != c.end() && it->is_number() ? it->dump() : std::string("?");
+    };
+    out += fmt::format("{} on {} CPUs at {} MHz, library build: {}.\n\n",
+                       markdown_escape(c.value("date", "")), number("num_cpus"),
+                       number("mhz_per_cpu"), markdown_escape(c.value("library_build_type", "")));
   }
   return out + markdown_table(t);
 }

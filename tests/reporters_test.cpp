@@ -389,6 +389,10 @@ TEST(Gbench, TablesFromGoogleBenchmarkJson) {
   check_golden("gbench.md", md);
   check_golden("gbench.csv", gbench_csv(j));
   EXPECT_THROW(gbench_markdown(nlohmann::json::object()), std::exception);
+  // The context's numbers are shown as written, whatever they are.
+  j["context"]["num_cpus"] = 1e300;
+  j["context"]["mhz_per_cpu"] = "fast";
+  EXPECT_THAT(gbench_markdown(j), ::testing::HasSubstr("on 1e+300 CPUs at ? MHz"));
 }
 
 TEST(Gbench, RepetitionsUseTheirMedians) {
