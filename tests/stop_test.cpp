@@ -62,15 +62,30 @@ std::vector<pid_t> children_of(pid_t parent) {
   return out;
 }
 
-std::string graph_file(const std::string& name, const std::string& json) {
-  std::string path =
-      ::testing::TempDir() + "schedlab_stop_" + std::to_string(getpid()) + "_" + name + ".json";
-  std::ofstream(path) << json;
-  return path;
+// A graph file in the temporary directory, removed when the test is done with it.
+class GraphFile {
+ public:
+  GraphFile(const std::string& name, const std::string& json)
+      : path_(::testing::TempDir() + "schedlab_stop_" + std::to_string(getpid()) + "_" + name +
+              ".json") {
+    std::ofstream(path_) << json;
+  }
+  GraphFile(const GraphFile&) = delete;
+  GraphFile& operator=(const GraphFile&) = delete;
+  ~GraphFile() { std::remove(path_.c_str()); }
+  // Implicit: it goes where the CLI takes its arguments as strings.
+  operator const std::string&() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+GraphFile graph_file(const std::string& name, const std::string& json) {
+  return {name, json};
 }
 
 // Two tasks that sleep 10 s each.
-std::string sleepers() {
+GraphFile sleepers() {
   return graph_file("sleep", R"({"tasks": {
       "a": {"op": "inc", "args": [1], "sleep_ms": 10000},
       "b": {"op": "inc", "args": [2], "sleep_ms": 10000}}})");
@@ -184,7 +199,7 @@ std::vector<std::string> in_process_schedulers() {
 }
 
 TEST(Stop, SigintSigtermAndSighupStopSleepingTasksAtOnceOnEveryScheduler) {
-  const std::string graph = sleepers();
+  const GraphFile graph = sleepers();
   std::vector<std::string> schedulers = in_process_schedulers();
   schedulers.push_back("processes");
   for (const std::string& s : schedulers) {
@@ -213,7 +228,7 @@ TEST(Stop, SigintStopsComputingTasksOnThreadsAndProcesses) {
         "{}\"t{}\": {}", i ? ", " : "", i,
         i % 2 ? R"({"op": "busy", "args": [10000]})" : R"({"op": "fib", "args": [50]})");
   }
-  const std::string graph = graph_file("busy", "{\"tasks\": {" + tasks + "}}");
+  const GraphFile graph = graph_file("busy", "{\"tasks\": {" + tasks + "}}");
   for (const std::string s : {"threads", "processes"}) {
     SCOPED_TRACE(s);
     Cli cli({"compute", graph, "-s", s, "-w", "2"});
@@ -229,7 +244,7 @@ TEST(Stop, SigintStopsComputingTasksOnThreadsAndProcesses) {
 
 TEST(Stop, ATaskThatIgnoresTheStopIsLeftBehindAfterTheGracePeriod) {
   // `hang` never looks at the stop flag, as user code may not; a thread cannot be killed.
-  const std::string graph = graph_file("hang", R"({"tasks": {"h": {"op": "hang"}}})");
+  const GraphFile graph = graph_file("hang", R"({"tasks": {"h": {"op": "hang"}}})");
   Cli cli({"compute", graph, "-s", "threads", "-w", "1"});
   cli.wait_until_ready();
   std::this_thread::sleep_for(200ms);
@@ -240,7 +255,7 @@ TEST(Stop, ATaskThatIgnoresTheStopIsLeftBehindAfterTheGracePeriod) {
 }
 
 TEST(Stop, ASecondSigintExitsAtOnce) {
-  const std::string graph = graph_file("hang2", R"({"tasks": {"h": {"op": "hang"}}})");
+  const GraphFile graph = graph_file("hang2", R"({"tasks": {"h": {"op": "hang"}}})");
   Cli cli({"compute", graph, "-s", "threads", "-w", "1"});
   cli.wait_until_ready();
   std::this_thread::sleep_for(200ms);
@@ -259,7 +274,7 @@ TEST(Stop, ASecondSigintExitsAtOnce) {
 }
 
 TEST(Stop, ASecondSigintDuringAProcessesRunStillRemovesSharedMemory) {
-  const std::string graph = sleepers();
+  const GraphFile graph = sleepers();
   Cli cli({"compute", graph, "-s", "processes", "-w", "2"});
   std::vector<pid_t> workers = cli.workers(2);
   cli.wait_until_ready();
@@ -272,7 +287,7 @@ TEST(Stop, ASecondSigintDuringAProcessesRunStillRemovesSharedMemory) {
 
 TEST(Stop, AProcessesRunKeepsNoNamedSegmentOnceItsWorkersAreForked) {
   // So SIGKILL of schedlab leaves nothing in /dev/shm for the next start to clean.
-  const std::string graph = sleepers();
+  const GraphFile graph = sleepers();
   Cli cli({"compute", graph, "-s", "processes", "-w", "2"});
   std::vector<pid_t> workers = cli.workers(2);
   std::this_thread::sleep_for(100ms);
@@ -282,7 +297,7 @@ TEST(Stop, AProcessesRunKeepsNoNamedSegmentOnceItsWorkersAreForked) {
 }
 
 TEST(Stop, AKilledWorkerFailsTheRunAtOnceAndTheOtherTasksAreAbandoned) {
-  const std::string graph = sleepers();
+  const GraphFile graph = sleepers();
   Cli cli({"compute", graph, "-s", "processes", "-w", "2"});
   std::vector<pid_t> workers = cli.workers(2);
   std::this_thread::sleep_for(200ms);
@@ -296,7 +311,7 @@ TEST(Stop, AKilledWorkerFailsTheRunAtOnceAndTheOtherTasksAreAbandoned) {
 }
 
 TEST(Stop, AStoppedWorkerIsKilledAndReportedAfterTheGracePeriod) {
-  const std::string graph = sleepers();
+  const GraphFile graph = sleepers();
   Cli cli({"compute", graph, "-s", "processes", "-w", "2"});
   std::vector<pid_t> workers = cli.workers(2);
   std::this_thread::sleep_for(200ms);
@@ -309,7 +324,7 @@ TEST(Stop, AStoppedWorkerIsKilledAndReportedAfterTheGracePeriod) {
 }
 
 TEST(Stop, SigintWinsOverAStoppedWorker) {
-  const std::string graph = sleepers();
+  const GraphFile graph = sleepers();
   Cli cli({"compute", graph, "-s", "processes", "-w", "2"});
   std::vector<pid_t> workers = cli.workers(2);
   cli.wait_until_ready();
@@ -322,7 +337,7 @@ TEST(Stop, SigintWinsOverAStoppedWorker) {
 
 // A worker dying at each stage of a task, as CPython's test_deadlock.py does for its pool.
 TEST(Stop, AWorkerDyingAtAnyStageOfATaskIsReported) {
-  const std::string graph = graph_file("quick", R"({"tasks": {
+  const GraphFile graph = graph_file("quick", R"({"tasks": {
       "a": {"op": "add", "args": [[1, 2], [3]]}, "b": {"op": "inc", "args": [2]}}})");
   const std::map<std::string, std::string> expected{{"receive", "killed by signal 9"},
                                                     {"run", "killed by signal 9"},
@@ -340,7 +355,7 @@ TEST(Stop, AWorkerDyingAtAnyStageOfATaskIsReported) {
 }
 
 TEST(Stop, TaskTimeoutNamesTheTaskOnEveryScheduler) {
-  const std::string graph = sleepers();
+  const GraphFile graph = sleepers();
   std::vector<std::string> schedulers = in_process_schedulers();
   schedulers.push_back("processes");
   for (const std::string& s : schedulers) {
@@ -357,7 +372,7 @@ TEST(Stop, TaskTimeoutNamesTheTaskOnEveryScheduler) {
 }
 
 TEST(Stop, RunTimeoutKillsAHangingProcessesWorker) {
-  const std::string graph = graph_file("hang3", R"({"tasks": {"h": {"op": "hang"}}})");
+  const GraphFile graph = graph_file("hang3", R"({"tasks": {"h": {"op": "hang"}}})");
   Cli cli({"compute", graph, "-s", "processes", "-w", "1", "--timeout", "150ms"});
   std::vector<pid_t> workers = cli.workers(1);
   EXPECT_EQ(cli.wait(), 124);
@@ -368,7 +383,7 @@ TEST(Stop, RunTimeoutKillsAHangingProcessesWorker) {
 
 TEST(Stop, ATimedOutRunWritesItsReportsAndExits124) {
   // threads cannot kill the hanging task: the watchdog writes the reports and leaves.
-  const std::string graph = graph_file("hang4", R"({"tasks": {"h": {"op": "hang"}}})");
+  const GraphFile graph = graph_file("hang4", R"({"tasks": {"h": {"op": "hang"}}})");
   const std::string out =
       ::testing::TempDir() + "schedlab_stop_reports_" + std::to_string(getpid());
   Cli cli(
@@ -382,8 +397,9 @@ TEST(Stop, ATimedOutRunWritesItsReportsAndExits124) {
 }
 
 TEST(Stop, LimitsAreCheckedBeforeAnyWork) {
+  const GraphFile graph = sleepers();
   for (const std::string bad : {"0", "-1s", "abc", "2x"}) {
-    Cli cli({"compute", sleepers(), "--task-timeout", bad});
+    Cli cli({"compute", graph, "--task-timeout", bad});
     const auto start = Clock::now();
     EXPECT_EQ(cli.wait(), 2) << bad;
     EXPECT_LT(Clock::now() - start, 5s) << bad;  // not after the 10 s run
