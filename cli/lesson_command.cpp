@@ -18,6 +18,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/graph_source.hpp"
+#include "cli/lesson_feedback.hpp"
 #include "schedlab/core/duration.hpp"
 #include "schedlab/core/errors.hpp"
 #include "schedlab/core/graph_dot.hpp"
@@ -102,30 +103,6 @@ std::string write_picture(const Graph& g, std::span<const NodeId> targets,
   return fmt::format("(Graphviz's `dot` is missing: the graph is in {})", dot_path);
 }
 
-struct Case {
-  std::string scheduler;
-  unsigned workers;
-  std::optional<double> guess;  // notebook seconds (units)
-  double predicted = 0, measured = 0;
-  std::vector<std::string> reasoning;
-};
-
-// The one line of the prediction's reasoning that a wrong guess most likely missed: the
-// lesson's twist (a lock, the GIL, too few cores) if there is one, else the chain that cannot
-// be shortened (guess too low) or the workers that share the work (guess too high).
-std::string missed_line(const Case& c) {
-  for (const std::string& line : c.reasoning) {
-    if (line.starts_with("lock=") || line.starts_with("GIL") ||
-        line.find("cores:") != std::string::npos)
-      return line;
-  }
-  const char* wanted = *c.guess < c.measured ? "critical path" : "bound";
-  for (const std::string& line : c.reasoning) {
-    if (line.starts_with(wanted)) return line;
-  }
-  return c.reasoning.empty() ? "" : c.reasoning.back();
-}
-
 // A guess in seconds: "3", "3s", "2.5" or "500ms", up to an hour.
 double guess_seconds(const std::string& text, const std::string& flag) {
   // A bare number is seconds; anything with a unit ("500ms", "3s", or a wrong "5m") is read as
@@ -134,7 +111,7 @@ double guess_seconds(const std::string& text, const std::string& flag) {
   return parse_duration_ms(bare ? text + "s" : text, flag, 3'600'000) / 1000;
 }
 
-std::optional<double> ask(const Case& c) {
+std::optional<double> ask(const LessonCase& c) {
   std::cout << fmt::format("  how long on {} with {} worker{}? (seconds, Enter to skip) ",
                            c.scheduler, c.workers, c.workers == 1 ? "" : "s")
             << std::flush;
@@ -202,15 +179,15 @@ Command add_lesson(CLI::App& app) {
 
     // fib is the GIL lesson: its cases run with the emulated GIL, as Python would.
     const bool gil = args->name == "fib";
-    std::vector<Case> cases;
+    std::vector<LessonCase> cases;
     for (const char* name : {"sync", "threads", "processes"}) {
       const SchedulerInfo& info = SchedulerRegistry::global().info(name);
-      cases.push_back({info.name, info.workers_for(args->workers), std::nullopt, 0, 0, {}});
+      cases.push_back({.scheduler = info.name, .workers = info.workers_for(args->workers)});
     }
     for (const std::string& g : args->guesses) {
       auto eq = g.find('=');
       const std::string who = g.substr(0, eq);
-      auto it = std::find_if(cases.begin(), cases.end(), [&](const Case& c) {
+      auto it = std::find_if(cases.begin(), cases.end(), [&](const LessonCase& c) {
         return eq != std::string::npos && SchedulerRegistry::global().has(who) &&
                c.scheduler == SchedulerRegistry::global().info(who).name;
       });
@@ -234,17 +211,20 @@ Command add_lesson(CLI::App& app) {
 
     const bool interactive = !args->no_input && isatty(STDIN_FILENO);
     if (interactive) std::cout << "Predict first: how long will it take?\n";
-    for (Case& c : cases) {
+    for (LessonCase& c : cases) {
       if (interactive && !c.guess) c.guess = ask(c);
     }
 
     std::cout << (interactive ? "\n" : "") << "Running...\n";
     suite::use_steady_allocator();
     const TaskCosts costs = suite::calibrate(built.graph, built.targets).costs;
-    for (Case& c : cases) {
-      Prediction p = predict(built.graph, built.targets, costs,
-                             SchedulerRegistry::global().info(c.scheduler).machine(c.workers, gil));
+    for (LessonCase& c : cases) {
+      Prediction p =
+          predict(built.graph, built.targets, costs,
+                  SchedulerRegistry::global().info(c.scheduler).machine(c.workers, gil), unit_ms);
       c.predicted = p.predicted_ms / unit_ms;
+      c.work = p.total_work_ms / unit_ms;
+      c.span = p.critical_path_ms / unit_ms;
       c.reasoning = std::move(p.reasoning);
       ComputeResult r = compute(built.graph, built.targets,
                                 {.scheduler = c.scheduler, .workers = c.workers, .gil = gil});
@@ -253,7 +233,7 @@ Command add_lesson(CLI::App& app) {
 
     std::cout << fmt::format("\n{:<12} {:>7}  {:>10}  {:>9}  {:>8}\n", "scheduler", "workers",
                              "your guess", "predicted", "measured");
-    for (const Case& c : cases) {
+    for (const LessonCase& c : cases) {
       std::cout << fmt::format("{:<12} {:>7}  {:>10}  {:>8.2f}s  {:>7.2f}s\n", c.scheduler,
                                c.workers, c.guess ? fmt::format("{:.2f}s", *c.guess) : "-",
                                c.predicted, c.measured);
@@ -262,21 +242,22 @@ Command add_lesson(CLI::App& app) {
                              gil ? "; run with the emulated GIL, as in Python" : "");
 
     std::cout << "\nWhy:\n";
-    for (const Case& c : cases) {
+    for (const LessonCase& c : cases) {
       std::cout << fmt::format("  {} with {} worker{}:\n", c.scheduler, c.workers,
                                c.workers == 1 ? "" : "s");
       for (const std::string& line : c.reasoning) std::cout << "    " << line << "\n";
     }
     bool all_close = true;
-    for (const Case& c : cases) {
+    for (const LessonCase& c : cases) {
       if (!c.guess) continue;
-      if (std::abs(*c.guess - c.measured) <= std::max(0.2 * c.measured, 0.1)) continue;
+      if (close_to(*c.guess, c.measured)) continue;
       all_close = false;
       std::cout << fmt::format(
           "\nYour guess for {} was {:.2f}s; it took {:.2f}s. What you missed:\n  {}\n", c.scheduler,
           *c.guess, c.measured, missed_line(c));
     }
-    if (all_close && std::any_of(cases.begin(), cases.end(), [](const Case& c) { return c.guess; }))
+    if (all_close &&
+        std::any_of(cases.begin(), cases.end(), [](const LessonCase& c) { return c.guess; }))
       std::cout << "\nEvery guess was within 20% of the measurement.\n";
     return 0;
   };

@@ -483,7 +483,7 @@ std::pair<double, double> moving_costs(const Graph& graph, const Plan& plan, con
 }  // namespace
 
 Prediction predict(const Graph& graph, std::span<const NodeId> targets, const TaskCosts& costs,
-                   const MachineModel& machine) {
+                   const MachineModel& machine, double second_ms) {
   auto plan = plan_for(graph, targets);
   const std::vector<double> compute = per_node(graph, costs.compute_ms);
   Prediction p;
@@ -527,7 +527,9 @@ Prediction predict(const Graph& graph, std::span<const NodeId> targets, const Ta
     }
   }
 
-  auto ms = [](double x) { return fmt::format("{:.1f} ms", x); };
+  auto ms = [second_ms](double x) {
+    return second_ms > 0 ? fmt::format("{:.2f}s", x / second_ms) : fmt::format("{:.1f} ms", x);
+  };
   std::vector<std::string>& why = p.reasoning;
   why.push_back(fmt::format("{} tasks, {} dependencies; total work {} (sleeping {}, computing {})",
                             plan->tasks, plan->edges, ms(p.total_work_ms), ms(sleep_total),

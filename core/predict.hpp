@@ -85,8 +85,9 @@ struct TaskCosts {
   std::vector<double> bytes;       // its encoded size
 };
 
-// Throws UsageError for an invalid graph.
+// Throws UsageError for an invalid graph. With second_ms > 0 the reasoning gives durations
+// in a lesson's seconds, each second_ms long (the unit of its table), rather than in ms.
 Prediction predict(const Graph& graph, std::span<const NodeId> targets, const TaskCosts& costs,
-                   const MachineModel& machine);
+                   const MachineModel& machine, double second_ms = 0);
 
 }  // namespace schedlab

@@ -33,5 +33,6 @@ grep -qE "threads +2 +2.00s +3\.0[0-9]s" <<<"$out"
 grep -qE "processes +2 +- +3\.0[0-9]s" <<<"$out"
 grep -qF "Your guess for threads was 2.00s" <<<"$out"
 # x and y differ by microseconds of computing: either can be on the critical path.
-grep -qE "critical path 6[0-9]\.[0-9] ms: [xy] -> z -> result" <<<"$out"
+grep -qE "critical path 3\.0[0-9]s: [xy] -> z -> result" <<<"$out"
+grep -qE "the longest chain, [xy] -> z -> result, takes 3\.0[0-9]s: no number of workers shortens it" <<<"$out"
 test -s "$work/slow-arithmetic.svg"
