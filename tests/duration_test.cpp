@@ -1,6 +1,7 @@
 // Durations as typed on a command line (--unit, the examples' UNIT argument).
 #include "schedlab/core/duration.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "schedlab/core/errors.hpp"
@@ -9,7 +10,6 @@ namespace schedlab {
 namespace {
 
 TEST(Duration, AcceptsMillisecondsAndSeconds) {
-  EXPECT_EQ(parse_duration_ms("250", "--unit"), 250);
   EXPECT_EQ(parse_duration_ms("250ms", "--unit"), 250);
   EXPECT_EQ(parse_duration_ms("0.02s", "--unit"), 20);
   EXPECT_EQ(parse_duration_ms("1s", "--unit"), 1000);
@@ -18,8 +18,8 @@ TEST(Duration, AcceptsMillisecondsAndSeconds) {
 }
 
 TEST(Duration, RejectsEverythingElseNamingTheFlag) {
-  for (const char* bad :
-       {"", "abc", "0.02x", "-1s", " 5", "0x10", "5 ms", "61s", "1e3", "nan", "inf", "10msx"}) {
+  for (const char* bad : {"", "abc", "0.02x", "-1s", "-5", " 5", "0x10", "5 ms", "61s", "1e3",
+                          "nan", "inf", "10msx"}) {
     try {
       parse_duration_ms(bad, "--unit");
       ADD_FAILURE() << "accepted '" << bad << "'";
@@ -30,6 +30,21 @@ TEST(Duration, RejectsEverythingElseNamingTheFlag) {
           << bad;
     }
   }
+}
+
+TEST(Duration, ANumberOtherThanZeroNeedsItsUnit) {
+  // "--timeout 30" could mean seconds or milliseconds: an error, not a guess.
+  for (const char* bare : {"30", "0.5", "250", "100000"}) {
+    try {
+      parse_duration_ms(bare, "--timeout");
+      ADD_FAILURE() << "accepted '" << bare << "'";
+    } catch (const UsageError& e) {
+      EXPECT_EQ(std::string(e.what()),
+                fmt::format("--timeout {0}: say which unit, {0}s or {0}ms", bare));
+    }
+  }
+  EXPECT_EQ(parse_duration_ms("0", "--timeout"), 0);
+  EXPECT_EQ(parse_duration_ms("0.0", "--timeout"), 0);
 }
 
 }  // namespace
