@@ -52,5 +52,27 @@ TEST(Warnings, NoiseOutliersFirstRunAndPrediction) {
   EXPECT_NE(c.warnings[2].message.find("--warmup 1"), std::string::npos);
 }
 
+// A cell the reports show as missed (outside its allowance) says so in its warnings too, which
+// the console and Markdown show; inside it, nothing.
+TEST(Warnings, APredictionMissedByMoreThanItsAllowance) {
+  auto warned = [](bool sleep_bound, double measured) {
+    Cell c;
+    c.reps = {Repetition{.wall_ms = measured}};
+    c.wall = statistics({measured});
+    c.sleep_bound = sleep_bound;
+    c.predicted_ms = 100;
+    add_noise_warnings(c, 1);
+    return c.warnings.empty() ? std::string() : c.warnings.back().message;
+  };
+  EXPECT_EQ(warned(true, 104), "");
+  EXPECT_EQ(warned(true, 107),
+            "measured/predicted is 1.07, off by more than the 5% allowed where tasks only sleep: "
+            "the machine may be busy, or the unit too small for its overheads (try --unit 100ms)");
+  EXPECT_EQ(warned(false, 110), "");
+  EXPECT_EQ(warned(false, 38).substr(0, 80),
+            "measured/predicted is 0.38, off by more than the 15% allowed where tasks compute");
+  EXPECT_EQ(warned(false, 120).substr(0, 30), "measured/predicted is 1.20, of");
+}
+
 }  // namespace
 }  // namespace schedlab::reports
