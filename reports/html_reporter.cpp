@@ -101,9 +101,10 @@ std::string summary(const SuiteResult& r) {
                                 anchor(c->scenario), xml_escape(c->id()), xml_escape(c->error));
   }
   std::string out = fmt::format(
-      "<section id=\"summary\"><h2>Summary</h2>\n<p>{} of {} lesson{} held: every cell within "
-      "its allowance of the prediction (1.05 times where tasks only sleep, 1.15 where they "
-      "compute).</p>\n<table><thead><tr><th>lesson</th><th>prediction</th><th>cells "
+      "<section id=\"summary\"><h2>Summary</h2>\n<p>{} of {} lesson{} held. A lesson holds "
+      "when every cell is within its allowance of the prediction: 1.05 times either way where "
+      "tasks only sleep, 1.15 where they "
+      "compute.</p>\n<table><thead><tr><th>lesson</th><th>prediction</th><th>cells "
       "held</th><th>furthest off (measured/predicted)</th><th>warnings</th></tr></thead>"
       "<tbody>\n{}</tbody></table>\n",
       held_lessons, lessons, lessons == 1 ? "" : "s", rows);
