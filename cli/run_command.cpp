@@ -35,7 +35,7 @@ std::string console_summary(const reports::SuiteResult& r) {
     if (c.interrupted) notes = "interrupted";
     if (c.timed_out) notes = c.error;
     for (const reports::Warning& w : c.warnings) reports::append(notes, "; ", w.kind);
-    t.rows.push_back({c.scenario, c.params, c.scheduler, std::to_string(c.workers),
+    t.rows.push_back({c.scenario, c.all_params(), c.scheduler, std::to_string(c.workers),
                       c.gil ? "on" : "", c.wall.n ? fmt::format("{:.1f}", c.wall.median) : "",
                       fmt::format("{:.1f}", c.predicted_ms),
                       c.wall.n ? fmt::format("{:.2f}", c.ratio()) : "",

@@ -11,15 +11,6 @@
 namespace schedlab::reports {
 namespace {
 
-// Every parameter of the cell, defaults included ("n=10 reduce=chain"), so that a row says
-// exactly what ran; "" for a scenario without parameters.
-std::string full_params(const Cell& cell) {
-  if (cell.param_values.empty()) return cell.params;
-  std::string out;
-  for (const auto& [k, v] : cell.param_values) out += (out.empty() ? "" : " ") + k + "=" + v;
-  return out;
-}
-
 // A relative link, so that it works where the report folder is pushed to a code-hosting site.
 std::string timeline_link(const Cell& c) {
   std::string label = c.scheduler + " " + std::to_string(c.workers) + (c.gil ? " GIL" : "");
@@ -30,8 +21,6 @@ std::string timeline_link(const Cell& c) {
 std::string notes(const Cell& c) {
   std::vector<std::string> parts;
   if (c.gil) parts.push_back("GIL on");
-  auto lock = c.param_values.find("lock");
-  if (lock != c.param_values.end()) parts.push_back("lock=" + lock->second);
   if (c.bytes_moved > 0) parts.push_back(fmt::format("{:.1f} KB serialised", c.bytes_moved / 1e3));
   if (!c.warnings.empty())
     parts.push_back(
@@ -85,12 +74,12 @@ class MarkdownReporter final : public Reporter {
       for (const Cell& cell : r.cells) {
         if (cell.scenario != scenario) continue;
         if (!cell.error.empty()) {
-          t.rows.push_back({full_params(cell), cell.scheduler, std::to_string(cell.workers),
+          t.rows.push_back({cell.all_params(), cell.scheduler, std::to_string(cell.workers),
                             "failed", ms_figure(cell.predicted_ms), "", "", "", cell.error});
           continue;
         }
         t.rows.push_back(
-            {full_params(cell), cell.scheduler, std::to_string(cell.workers),
+            {cell.all_params(), cell.scheduler, std::to_string(cell.workers),
              fmt::format("{} ± {}", ms_figure(cell.wall.median), ms_figure(cell.wall.stddev)),
              ms_figure(cell.predicted_ms), fmt::format("{:.2f}", cell.ratio()),
              cell.speedup > 0 ? fmt::format("{:.2f}x", cell.speedup) : "",

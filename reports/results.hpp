@@ -73,7 +73,10 @@ struct Cell {
   bool timed_out = false;  // --timeout or --task-timeout ended it (`error` says which task)
 
   std::string instance() const;  // the graph it ran: "inc-dbl[reduce=chain]"
-  std::string id() const;        // "inc-dbl[reduce=chain]/threads/2" (+ "/gil")
+  // Every parameter, defaults included ("n=10 reduce=chain"), so that a table row says exactly
+  // what ran; params for a result without param_values, "" for a scenario without parameters.
+  std::string all_params() const;
+  std::string id() const;  // "inc-dbl[reduce=chain]/threads/2" (+ "/gil")
   double ratio() const { return predicted_ms > 0 ? wall.median / predicted_ms : 0; }
   // How far measured may be from predicted, as a factor either way, for the prediction to hold:
   // 1.05 where the cell only sleeps, 1.15 where it computes (the lessons' promise).

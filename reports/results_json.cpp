@@ -18,6 +18,13 @@ std::string Cell::instance() const {
   return params.empty() ? scenario : scenario + "[" + params + "]";
 }
 
+std::string Cell::all_params() const {
+  if (param_values.empty()) return params;
+  std::string out;
+  for (const auto& [k, v] : param_values) out += (out.empty() ? "" : " ") + k + "=" + v;
+  return out;
+}
+
 std::string Cell::id() const {
   std::string out = instance();
   out += fmt::format("/{}/{}", scheduler, workers);
