@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <mutex>
@@ -188,8 +189,11 @@ Command add_run(CLI::App& app) {
     if (!args->quiet) {
       std::cerr << fmt::format(
           "Reports: {0}/report.html (open it in a browser), {0}/report.md, {0}/results.json, "
-          "{0}/results.csv, {0}/summary.csv, {0}/timelines/\n",
-          args->out);
+          "{0}/results.csv, {0}/summary.csv{1}\n",
+          args->out,
+          // None when the run was stopped before a cell was measured.
+          std::filesystem::is_directory(args->out + "/timelines") ? ", " + args->out + "/timelines/"
+                                                                  : "");
     }
     if (result.interrupted) throw Interrupted();
     if (result.timed_out) throw TimedOut(result.cells.back().error);
