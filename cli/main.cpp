@@ -106,7 +106,12 @@ int run(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);
+    // With the prefix every other error has, and where to look next.
+    const std::string command = app.get_subcommands().empty()
+                                    ? std::string("schedlab")
+                                    : "schedlab " + app.get_subcommands().front()->get_name();
+    fail(2, e.what());
+    std::cerr << "(see " << command << " --help)\n";
     return 2;
   }
   for (CLI::App* sub : app.get_subcommands()) {
