@@ -5,6 +5,7 @@
 // Guesses are in the notebook's seconds: one second is one unit (--unit, 1 s by default, so
 // the lesson runs at the notebook's pace; 100ms makes it ten times quicker).
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -25,6 +26,7 @@
 #include "schedlab/core/output_file.hpp"
 #include "schedlab/core/plan.hpp"
 #include "schedlab/core/predict.hpp"
+#include "schedlab/core/suggest.hpp"
 #include "schedlab/kernels/flights.hpp"
 #include "schedlab/kernels/scenarios.hpp"
 #include "schedlab/reports/graphviz.hpp"
@@ -45,11 +47,16 @@ const std::map<std::string, std::string> kNotebooks = {
 };
 
 const kernels::Scenario& lesson_scenario(const std::string& name) {
-  const kernels::Scenario& s = kernels::find_scenario(name);
-  if (!s.lesson_suite) {
-    throw UsageError(fmt::format("'{}' is not a lesson; `schedlab lesson` lists them", name));
+  std::vector<std::string> lessons;
+  for (const kernels::Scenario& s : kernels::scenarios()) {
+    if (!s.lesson_suite) continue;
+    if (s.name == name) return s;
+    lessons.push_back(s.name);
   }
-  return s;
+  throw UsageError(
+      fmt::format("'{}' is not a lesson{}; lessons: {} (`schedlab lesson` shows "
+                  "them with their notebooks)",
+                  name, did_you_mean(name, lessons), fmt::join(lessons, ", ")));
 }
 
 // Words wrapped to lines of at most `width` characters, each starting with `indent`.
@@ -103,12 +110,18 @@ std::string write_picture(const Graph& g, std::span<const NodeId> targets,
   return fmt::format("(Graphviz's `dot` is missing: the graph is in {})", dot_path);
 }
 
-// A guess in seconds: "3", "3s", "2.5" or "500ms", up to an hour.
-double guess_seconds(const std::string& text, const std::string& flag) {
+// A guess in seconds: "3", "3s", "2.5" or "500ms", up to an hour. `typed` is what the error
+// shows: the guess as the user wrote it.
+double guess_seconds(const std::string& text, const std::string& typed) {
   // A bare number is seconds; anything with a unit ("500ms", "3s", or a wrong "5m") is read as
   // written, so a wrong unit is an error rather than a different number.
   const bool bare = !text.empty() && std::isdigit(static_cast<unsigned char>(text.back()));
-  return parse_duration_ms(bare ? text + "s" : text, flag, 3'600'000) / 1000;
+  try {
+    return parse_duration_ms(bare ? text + "s" : text, typed, 3'600'000) / 1000;
+  } catch (const UsageError&) {
+    throw UsageError(fmt::format(
+        "{}: write a number of seconds from 0 to 3600, such as 3, 2.5 or 500ms", typed));
+  }
 }
 
 std::optional<double> ask(const LessonCase& c) {
@@ -197,7 +210,7 @@ Command add_lesson(CLI::App& app) {
                         "processes, e.g. threads=3",
                         g));
       }
-      it->guess = guess_seconds(g.substr(eq + 1), "--guess " + who);
+      it->guess = guess_seconds(g.substr(eq + 1), "--guess " + g);
     }
 
     auto title = kNotebooks.find(s.seed);

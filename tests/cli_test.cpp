@@ -92,7 +92,13 @@ TEST_F(Cli, LessonWithoutInputPredictsRunsAndExplainsWrongGuesses) {
   Outcome bad = run("lesson slow-arithmetic --no-input --guess gpu=3");
   EXPECT_EQ(bad.code, 2);
   EXPECT_THAT(bad.err, HasSubstr("--guess gpu=3: write SCHEDULER=SECONDS"));
-  EXPECT_EQ(run("lesson random-dag --no-input").code, 2);
+  Outcome not_lesson = run("lesson random-dag --no-input");
+  EXPECT_EQ(not_lesson.code, 2);
+  EXPECT_THAT(not_lesson.err, HasSubstr("'random-dag' is not a lesson; lessons: slow-arithmetic"));
+  EXPECT_THAT(run("lesson sleeplok --no-input").err, HasSubstr("did you mean 'sleeplock'?"));
+  Outcome negative = run("lesson slow-arithmetic --no-input --guess threads=-1");
+  EXPECT_EQ(negative.code, 2);
+  EXPECT_THAT(negative.err, HasSubstr("--guess threads=-1: write a number of seconds"));
 }
 
 TEST_F(Cli, RunChecksEveryFlagItIsGiven) {
