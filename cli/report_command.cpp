@@ -135,6 +135,8 @@ Command add_report(CLI::App& app) {
           fmt::format("{}: not Google Benchmark JSON as written by "
                       "--benchmark_out_format=json: {}",
                       args->gbench_file, e.what()));
+    } catch (const UsageError& e) {  // not such JSON at all
+      throw UsageError(fmt::format("{}: {}", args->gbench_file, e.what()));
     }
     std::cout << markdown;
     if (!args->csv.empty()) write_output_file(args->csv, csv);

@@ -404,6 +404,11 @@ TEST_F(Cli, ReportGbench) {
   Outcome bad = run("report gbench " + (dir_ / "bad.json").string());
   EXPECT_EQ(bad.code, 2);
   EXPECT_THAT(bad.err, HasSubstr("bad.json: not Google Benchmark JSON"));
+  // So is JSON without a benchmarks list.
+  std::ofstream(dir_ / "other.json") << R"({"context": {}})";
+  Outcome other = run("report gbench " + (dir_ / "other.json").string());
+  EXPECT_EQ(other.code, 2);
+  EXPECT_THAT(other.err, HasSubstr("other.json: not Google Benchmark JSON: no \"benchmarks\""));
 }
 
 }  // namespace
