@@ -1,5 +1,6 @@
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <iostream>
 #include <sstream>
 
@@ -29,12 +30,23 @@ std::string wrap(const std::string& text, size_t width, const std::string& inden
 Command add_list(CLI::App& app) {
   app.add_subcommand("list", "List schedulers (with aliases), scenarios and ops");
   return [] {
-    std::cout << "Schedulers:\n";
+    // Columns as wide as their longest entry: the registries grow.
+    struct Row {
+      std::string name, aliases, description;
+    };
+    std::vector<Row> rows;
+    size_t name_width = 0, alias_width = 0;
     for (const SchedulerInfo* s : SchedulerRegistry::global().list()) {
       std::string aliases;
       for (const std::string& a : s->aliases) aliases += (aliases.empty() ? "" : ", ") + a;
-      std::cout << fmt::format("  {:<10} {:<32} {}\n", s->name,
-                               aliases.empty() ? "" : "(alias " + aliases + ")", s->description);
+      rows.push_back({s->name, aliases.empty() ? "" : "(alias " + aliases + ")", s->description});
+      name_width = std::max(name_width, rows.back().name.size());
+      alias_width = std::max(alias_width, rows.back().aliases.size());
+    }
+    std::cout << "Schedulers:\n";
+    for (const Row& r : rows) {
+      std::cout << fmt::format("  {:<{}} {:<{}} {}\n", r.name, name_width, r.aliases, alias_width,
+                               r.description);
     }
     std::cout << "\nScenarios (schedlab run, graph, predict, compute):\n";
     for (const kernels::Scenario& s : kernels::scenarios()) {
@@ -46,8 +58,10 @@ Command add_list(CLI::App& app) {
       std::cout << fmt::format("{}\n", wrap(s.lesson, 96, "      "));
     }
     std::cout << "\nOps:\n";
+    size_t op_width = 0;
+    for (const Op* op : OpRegistry::global().list()) op_width = std::max(op_width, op->name.size());
     for (const Op* op : OpRegistry::global().list()) {
-      std::cout << fmt::format("  {:<10} {}\n", op->name, op->description);
+      std::cout << fmt::format("  {:<{}} {}\n", op->name, op_width, op->description);
     }
     return 0;
   };

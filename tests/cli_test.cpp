@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "tests/test_support.hpp"
@@ -265,6 +266,15 @@ TEST_F(Cli, ListHelpAndVersion) {
   ASSERT_EQ(list.code, 0);
   EXPECT_THAT(list.out, HasSubstr("single-threaded"));
   EXPECT_THAT(list.out, HasSubstr("fib"));
+  // The descriptions of ops start in one column, however long a name (flights.mean_by_origin).
+  const std::string ops = list.out.substr(list.out.find("Ops:\n") + 5);
+  std::set<size_t> columns;
+  std::istringstream lines(ops);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty()) continue;
+    columns.insert(line.find_first_not_of(' ', line.find(' ', 2)));
+  }
+  EXPECT_EQ(columns.size(), 1u) << ops;
   // Each help names its command's usage and the options a first-time user needs.
   const std::pair<const char*, std::vector<const char*>> helps[] = {
       {"--help", {"Usage: schedlab [OPTIONS] SUBCOMMAND", "compute", "run", "predict", "report"}},
