@@ -530,6 +530,7 @@ Prediction predict(const Graph& graph, std::span<const NodeId> targets, const Ta
   auto ms = [second_ms](double x) {
     return second_ms > 0 ? fmt::format("{:.2f}s", x / second_ms) : fmt::format("{:.1f} ms", x);
   };
+  auto tasks = [](size_t n) { return fmt::format("{} task{}", n, n == 1 ? "" : "s"); };
   std::vector<std::string>& why = p.reasoning;
   why.push_back(fmt::format("{} tasks, {} dependencies; total work {} (sleeping {}, computing {})",
                             plan->tasks, plan->edges, ms(p.total_work_ms), ms(sleep_total),
@@ -549,18 +550,18 @@ Prediction predict(const Graph& graph, std::span<const NodeId> targets, const Ta
                             ms(p.critical_path_ms), ms(p.total_work_ms / workers), ms(p.bound_ms)));
   if (process_tasks) {
     why.push_back(machine.process_count() > 1
-                      ? fmt::format("lock=process on {} tasks: each worker process has its own "
+                      ? fmt::format("lock=process on {}: each worker process has its own "
                                     "lock, so they do not wait for each other",
-                                    process_tasks)
-                      : fmt::format("lock=process on {} tasks: the workers share one process, so "
+                                    tasks(process_tasks))
+                      : fmt::format("lock=process on {}: the workers share one process, so "
                                     "these tasks take turns: {} one after the other",
-                                    process_tasks, ms(process_locked)));
+                                    tasks(process_tasks), ms(process_locked)));
   }
   if (global_tasks) {
     why.push_back(
-        fmt::format("lock=global on {} tasks: every worker takes turns: {} one after "
+        fmt::format("lock=global on {}: every worker takes turns: {} one after "
                     "the other",
-                    global_tasks, ms(global_locked)));
+                    tasks(global_tasks), ms(global_locked)));
   }
   // Computing below 1% of the work (calibrated microseconds of add or mul) is not worth a line.
   const bool computes = compute_total > 0.01 * p.total_work_ms;
