@@ -277,11 +277,15 @@ TEST_F(Distributed, AValueKeptElsewhereIsFetchedOnce) {
     for (const TaskEvent& e : r.trace) pid[std::string(g.key(e.node))] = e.pid;
     ASSERT_NE(pid["big0"], pid["big1"]) << "both values were made by one worker";
     // Back: each value once (2 MB), the joined target (1 MB), the counts. Out: one value for
-    // `both`, two in `listed`'s list; `joined` reads its value in place.
+    // `both`, two in `listed`'s list; `joined` reads its value in place, unless its home was
+    // busy when it was placed (slow under ThreadSanitizer) and it went where fetching its value
+    // cost less than waiting: then that value goes out once more, at most.
+    const size_t stolen = pid["joined"] == pid["big0"] ? 0 : 1'000'000;
     EXPECT_GE(r.stats.bytes_from_workers, 3'000'000u);
     EXPECT_LT(r.stats.bytes_from_workers, 3'100'000u) << threads << " threads";
     EXPECT_GE(r.stats.bytes_to_workers, 3'000'000u);
-    EXPECT_LT(r.stats.bytes_to_workers, 3'100'000u) << threads << " threads";
+    EXPECT_LT(r.stats.bytes_to_workers, 3'100'000u + stolen)
+        << threads << " threads; joined ran " << (stolen ? "away from" : "at") << " its home";
   }
 }
 
