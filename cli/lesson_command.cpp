@@ -238,7 +238,10 @@ Command add_lesson(CLI::App& app) {
       c.predicted = p.predicted_ms / unit_ms;
       c.work = p.total_work_ms / unit_ms;
       c.span = p.critical_path_ms / unit_ms;
+      c.chain = std::move(p.critical_chain);
       c.reasoning = std::move(p.reasoning);
+      c.slowed_by = std::move(p.slowed_by);
+      c.not_slowed_by = std::move(p.not_slowed_by);
       ComputeResult r = compute(built.graph, built.targets,
                                 {.scheduler = c.scheduler, .workers = c.workers, .gil = gil});
       c.measured = r.stats.wall_ms / unit_ms;

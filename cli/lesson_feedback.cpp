@@ -29,24 +29,14 @@ std::string missed_line(const LessonCase& c) {
                   : "this machine was quicker than the model expects");
   }
   const bool low = guess < c.measured;
-  for (const std::string& line : c.reasoning) {
-    const bool slows = (line.starts_with("lock=") && line.find("take turns") != line.npos) ||
-                       line.starts_with("GIL on: threads") || line.find("cores:") != line.npos ||
-                       line.starts_with("values move");
-    const bool speeds = (line.starts_with("lock=") && line.find("do not wait") != line.npos) ||
-                        line.starts_with("GIL on: each") || line.starts_with("GIL on: these");
-    if (low ? slows : speeds) return line;
-  }
+  const std::vector<std::string>& twists = low ? c.slowed_by : c.not_slowed_by;
+  if (!twists.empty()) return twists.front();
   if (c.workers == 1) {
     return fmt::format("one worker runs every task, one after the other: {:.2f}s of work in all",
                        c.work);
   }
   if (c.span >= c.work / c.workers) {
-    std::string chain;
-    for (const std::string& line : c.reasoning) {
-      if (line.starts_with("critical path")) chain = line.substr(line.find(": ") + 2);
-    }
-    return fmt::format("the longest chain, {}, takes {:.2f}s: {}", chain, c.span,
+    return fmt::format("the longest chain, {}, takes {:.2f}s: {}", c.chain, c.span,
                        low ? "no number of workers shortens it" : "everything else runs beside it");
   }
   return fmt::format("{} workers share {:.2f}s of work: {:.2f}s each at best{}", c.workers, c.work,

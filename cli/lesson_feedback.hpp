@@ -15,7 +15,9 @@ struct LessonCase {
   std::optional<double> guess{};
   double predicted = 0, measured = 0;
   double work = 0, span = 0;  // every task's time added up; the longest chain's
+  std::string chain{};        // the longest chain's keys
   std::vector<std::string> reasoning{};
+  std::vector<std::string> slowed_by{}, not_slowed_by{};  // as Prediction has them
 };
 
 // Within 20% (or a tenth of a second, for short cases): a guess counts as right.

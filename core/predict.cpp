@@ -546,19 +546,33 @@ Prediction predict(const Graph& graph, std::span<const NodeId> targets, const Ta
     chain += (chain.empty() ? "" : " -> ") + std::string(graph.key(path[i]));
   }
   why.push_back(fmt::format("critical path {}: {}", ms(p.critical_path_ms), chain));
+  p.critical_chain = std::move(chain);
   why.push_back(fmt::format("bound max(span, work/{}) = max({}, {}) = {}", machine.workers,
                             ms(p.critical_path_ms), ms(p.total_work_ms / workers), ms(p.bound_ms)));
-  if (process_tasks) {
-    why.push_back(machine.process_count() > 1
-                      ? fmt::format("lock=process on {}: each worker process has its own "
-                                    "lock, so they do not wait for each other",
-                                    tasks(process_tasks))
-                      : fmt::format("lock=process on {}: the workers share one process, so "
-                                    "these tasks take turns: {} one after the other",
-                                    tasks(process_tasks), ms(process_locked)));
+  // A lock, the GIL, too few cores and moving values each either hold a run back from its
+  // bound or, where one might expect them to, do not: said apart, so a lesson can tell which.
+  auto slower = [&](std::string line) {
+    p.slowed_by.push_back(line);
+    why.push_back(std::move(line));
+  };
+  auto not_slower = [&](std::string line) {
+    p.not_slowed_by.push_back(line);
+    why.push_back(std::move(line));
+  };
+  if (process_tasks && machine.process_count() > 1) {
+    not_slower(
+        fmt::format("lock=process on {}: each worker process has its own "
+                    "lock, so they do not wait for each other",
+                    tasks(process_tasks)));
+  }
+  if (process_tasks && machine.process_count() <= 1) {
+    slower(
+        fmt::format("lock=process on {}: the workers share one process, so "
+                    "these tasks take turns: {} one after the other",
+                    tasks(process_tasks), ms(process_locked)));
   }
   if (global_tasks) {
-    why.push_back(
+    slower(
         fmt::format("lock=global on {}: every worker takes turns: {} one after "
                     "the other",
                     tasks(global_tasks), ms(global_locked)));
@@ -566,21 +580,24 @@ Prediction predict(const Graph& graph, std::span<const NodeId> targets, const Ta
   // Computing below 1% of the work (calibrated microseconds of add or mul) is not worth a line.
   const bool computes = compute_total > 0.01 * p.total_work_ms;
   if (machine.gil && !computes) {
-    why.push_back(
+    not_slower(
         "GIL on: these tasks (almost) only sleep, and sleeping releases the GIL, so "
         "it changes (almost) nothing here");
   }
-  if (machine.gil && computes) {
-    why.push_back(machine.process_count() > 1
-                      ? "GIL on: each worker process has its own interpreter lock, so computing "
-                        "runs in parallel"
-                      : fmt::format("GIL on: threads of one process compute one at a time: {} of "
-                                    "computing cannot overlap",
-                                    ms(compute_total)));
+  if (machine.gil && computes && machine.process_count() > 1) {
+    not_slower(
+        "GIL on: each worker process has its own interpreter lock, so computing runs in "
+        "parallel");
+  }
+  if (machine.gil && computes && machine.process_count() <= 1) {
+    slower(
+        fmt::format("GIL on: threads of one process compute one at a time: {} of computing "
+                    "cannot overlap",
+                    ms(compute_total)));
   }
   // Moving under 1% of the work (a few small numbers) is not worth a line either.
   if (parent_moving + worker_moving > 0.01 * p.total_work_ms) {
-    why.push_back(fmt::format(
+    slower(fmt::format(
         "values move between processes: the parent encodes arguments and decodes results for "
         "one task at a time ({} in all), the workers decode and encode their side ({}); threads "
         "would read them in place",
@@ -598,8 +615,8 @@ Prediction predict(const Graph& graph, std::span<const NodeId> targets, const Ta
         machine.fetch_ns_per_byte));
   }
   if (compute_total > 0 && machine.cores < machine.workers) {
-    why.push_back(fmt::format("{} workers on {} cores: at most {} tasks compute at once",
-                              machine.workers, machine.cores, machine.cores));
+    slower(fmt::format("{} workers on {} cores: at most {} tasks compute at once", machine.workers,
+                       machine.cores, machine.cores));
   }
   why.push_back(fmt::format("schedule on {} worker{}, {} ({}): {}", machine.workers,
                             machine.workers == 1 ? "" : "s", policy_name(machine.policy),

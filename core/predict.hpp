@@ -69,11 +69,16 @@ struct ScheduledTask {
 };
 
 struct Prediction {
-  double total_work_ms = 0;             // sleep + compute of every task
-  double critical_path_ms = 0;          // the longest chain
-  double bound_ms = 0;                  // max(span, work / N): no schedule can beat it
-  double predicted_ms = 0;              // the greedy simulation
-  std::vector<std::string> reasoning;   // one line per effect, for people
+  double total_work_ms = 0;            // sleep + compute of every task
+  double critical_path_ms = 0;         // the longest chain
+  double bound_ms = 0;                 // max(span, work / N): no schedule can beat it
+  double predicted_ms = 0;             // the greedy simulation
+  std::vector<std::string> reasoning;  // one line per effect, for people
+  std::string critical_chain;          // its keys: "x -> z -> result" (long: ends and "...")
+  // Lines of the reasoning that hold the run back from max(span, work / N) (a lock taken in
+  // turns, the GIL on threads, too few cores, values moving), and those that, where one might
+  // expect it, do not (each process its own lock or GIL, sleeping releases the GIL).
+  std::vector<std::string> slowed_by, not_slowed_by;
   std::vector<ScheduledTask> schedule;  // the simulated schedule, in order of start
 };
 

@@ -17,9 +17,7 @@ LessonCase slow_arithmetic(const char* scheduler, unsigned workers, double guess
   c.span = 3;
   c.predicted = workers == 1 ? 4 : 3;
   c.measured = took;
-  c.reasoning = {"4 tasks, 4 dependencies; total work 4.00s (sleeping 4.00s, computing 0.00s)",
-                 "critical path 3.00s: x -> z -> result",
-                 "bound max(span, work/2) = max(3.00s, 2.00s) = 3.00s"};
+  c.chain = "x -> z -> result";
   return c;
 }
 
@@ -50,7 +48,7 @@ TEST(LessonFeedback, WhereTheWorkBindsTheWorkersShareIt) {
 
 TEST(LessonFeedback, AGuessThatAgreesWithThePredictionBlamesTheMachineNotTheStudent) {
   LessonCase c = slow_arithmetic("processes", 2, 3, 6.2);
-  c.reasoning.push_back(
+  c.not_slowed_by.push_back(
       "GIL on: each worker process has its own interpreter lock, so computing runs in parallel");
   const std::string line = missed_line(c);
   EXPECT_THAT(line, StartsWith("nothing in the graph: your guess agrees with the prediction "
@@ -65,7 +63,7 @@ TEST(LessonFeedback, TheTwistIsNamedOnlyWhereItGoesAgainstTheGuess) {
   c.predicted = 4;
   const std::string gil =
       "GIL on: threads of one process compute one at a time: 4.00s of computing cannot overlap";
-  c.reasoning.push_back(gil);
+  c.slowed_by.push_back(gil);
   EXPECT_EQ(missed_line(c), gil);  // too low: the GIL slowed it
   c.guess = 8;
   EXPECT_THAT(missed_line(c), StartsWith("the longest chain"));  // too high: not the GIL
@@ -75,7 +73,7 @@ TEST(LessonFeedback, TheTwistIsNamedOnlyWhereItGoesAgainstTheGuess) {
   const std::string own_lock =
       "lock=process on 4 tasks: each worker process has its own lock, so they do not wait for "
       "each other";
-  p.reasoning.push_back(own_lock);
+  p.not_slowed_by.push_back(own_lock);
   EXPECT_EQ(missed_line(p), own_lock);  // too high: the locks did not serialise
 }
 

@@ -41,6 +41,9 @@ TEST(Predict, SlowArithmetic) {
   EXPECT_DOUBLE_EQ(p.critical_path_ms, 300);
   EXPECT_DOUBLE_EQ(p.bound_ms, 300);
   EXPECT_THAT(p.reasoning[1], HasSubstr("x -> z -> r"));
+  EXPECT_EQ(p.critical_chain, "x -> z -> r");
+  EXPECT_TRUE(p.slowed_by.empty());
+  EXPECT_TRUE(p.not_slowed_by.empty());
 }
 
 TEST(Predict, SleeplockSerialisesThreadsNotProcesses) {
@@ -48,6 +51,11 @@ TEST(Predict, SleeplockSerialisesThreadsNotProcesses) {
   EXPECT_DOUBLE_EQ(s.on(2).predicted_ms, 400);
   EXPECT_DOUBLE_EQ(s.on(2, /*separate=*/true).predicted_ms, 300);
   EXPECT_THAT(s.on(2).reasoning[3], HasSubstr("take turns"));
+  // What a lesson names for a guess too low (threads) or too high (processes).
+  EXPECT_THAT(s.on(2).slowed_by, ::testing::ElementsAre(HasSubstr("take turns")));
+  EXPECT_TRUE(s.on(2).not_slowed_by.empty());
+  EXPECT_THAT(s.on(2, true).not_slowed_by, ::testing::ElementsAre(HasSubstr("its own lock")));
+  EXPECT_TRUE(s.on(2, true).slowed_by.empty());
   SlowArithmetic global(LockKind::global);
   EXPECT_DOUBLE_EQ(global.on(2, true).predicted_ms, 400);
 }
