@@ -102,12 +102,13 @@ std::string summary(const SuiteResult& r) {
   }
   std::string out = fmt::format(
       "<section id=\"summary\"><h2>Summary</h2>\n<p>{} of {} lesson{} held. A lesson holds "
-      "when every cell is within its allowance of the prediction: 1.05 times either way where "
-      "tasks only sleep, 1.15 where they "
+      "when every cell is within its allowance of the prediction: {:.2f} times either way where "
+      "tasks only sleep, {:.2f} where they "
       "compute.</p>\n<table><thead><tr><th>lesson</th><th>prediction</th><th>cells "
       "held</th><th>furthest off (measured/predicted)</th><th>warnings</th></tr></thead>"
       "<tbody>\n{}</tbody></table>\n",
-      held_lessons, lessons, lessons == 1 ? "" : "s", rows);
+      held_lessons, lessons, lessons == 1 ? "" : "s", Cell::kSleepingTolerance,
+      Cell::kComputingTolerance, rows);
   if (!misses.empty()) {
     out += fmt::format(
         "<h3>Cells that missed their prediction</h3>\n<ul class=\"misses\">\n{}</ul>\n", missed);

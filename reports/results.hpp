@@ -80,7 +80,8 @@ struct Cell {
   double ratio() const { return predicted_ms > 0 ? wall.median / predicted_ms : 0; }
   // How far measured may be from predicted, as a factor either way, for the prediction to hold:
   // 1.05 where the cell only sleeps, 1.15 where it computes (the lessons' promise).
-  double tolerance() const { return sleep_bound ? 1.05 : 1.15; }
+  static constexpr double kSleepingTolerance = 1.05, kComputingTolerance = 1.15;
+  double tolerance() const { return sleep_bound ? kSleepingTolerance : kComputingTolerance; }
   bool held() const {
     return error.empty() && wall.n > 0 && ratio() <= tolerance() && ratio() >= 1 / tolerance();
   }

@@ -113,12 +113,16 @@ TEST_F(Cli, RunChecksEveryFlagItIsGiven) {
       {"--context k=1 --context k=2", "--context k=2: the key 'k' is given twice"},
       {"--timeout 0", "--timeout 0: a limit must be above 0"},
       {"--task-timeout 5x", "--task-timeout 5x: write a duration"},
+      {"--timeout 30", "--timeout 30: say which unit, 30s or 30ms"},
   };
   for (const auto& [flags, message] : cases) {
     Outcome r = run(std::string("run -S fib -q -o ") + (dir_ / "reports").string() + " " + flags);
     EXPECT_EQ(r.code, 2) << flags;
     EXPECT_THAT(r.err, HasSubstr(message)) << flags;
+    // The argument parser's errors too carry the prefix every error has.
+    EXPECT_THAT(r.err, ::testing::StartsWith("schedlab: error: ")) << flags;
   }
+  EXPECT_THAT(run("run --repeat -1").err, HasSubstr("\n(see schedlab run --help)\n"));
 }
 
 TEST_F(Cli, SchedulerFromTheEnvironmentAndTargetsFromTheCommandLine) {
