@@ -58,9 +58,8 @@ TEST(Predict, SleeplockSerialisesThreadsNotProcesses) {
   EXPECT_TRUE(s.on(2, true).slowed_by.empty());
   // One task is one task.
   Graph one;
-  std::vector<NodeId> locked{call(one, Call{"a", TaskOptions::sleeping(10, LockKind::process)},
-                                  "inc", 1)
-                                 .id()};
+  std::vector<NodeId> locked{
+      call(one, Call{"a", TaskOptions::sleeping(10, LockKind::process)}, "inc", 1).id()};
   EXPECT_THAT(predict(one, locked, {}, {.workers = 2}).reasoning,
               Contains(HasSubstr("lock=process on 1 task:")));
   SlowArithmetic global(LockKind::global);
