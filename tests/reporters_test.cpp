@@ -295,6 +295,15 @@ TEST(Reporters, JsonErrorsSayWhere) {
   }
 }
 
+// What the console and Markdown tables show as a cell's params: every one, defaults included.
+TEST(Reporters, AllParamsIncludeTheDefaults) {
+  Cell c;
+  c.params = "reduce=chain";
+  EXPECT_EQ(c.all_params(), "reduce=chain");  // a result written without param_values
+  c.param_values = {{"reduce", "chain"}, {"n", "10"}};
+  EXPECT_EQ(c.all_params(), "n=10 reduce=chain");
+}
+
 TEST(Reporters, JsonWholeNumbersMustBeWholeAndFit) {
   // A fuzzer's find: 1.2e227 as a count was cast to int (undefined behaviour).
   for (const nlohmann::json& bad : {nlohmann::json(1.22e227), nlohmann::json(2.5),
