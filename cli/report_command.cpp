@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -55,12 +56,34 @@ reports::SuiteResult read_results(const std::string& path) {
   }
 }
 
+// "5%" or "5": the smallest change called real, as a fraction.
+double parse_threshold(const std::string& text) {
+  std::string number = text;
+  if (number.ends_with('%')) number.pop_back();
+  char* end = nullptr;
+  const double v = std::strtod(number.c_str(), &end);
+  if (number.empty() || *end != '\0' || !(v >= 0 && v <= 1000)) {
+    throw UsageError(
+        fmt::format("--threshold {}: give a percentage from 0 to 1000, e.g. --threshold 5%", text));
+  }
+  return v / 100;
+}
+
+double checked_alpha(double alpha) {
+  if (!(alpha > 0 && alpha < 1)) {
+    throw UsageError(fmt::format("--alpha {}: give a p-value between 0 and 1, e.g. 0.05", alpha));
+  }
+  return alpha;
+}
+
 }  // namespace
 
 Command add_report(CLI::App& app) {
   struct Args {
-    std::string old_file, new_file, gbench_file, csv, html, results_file, output;
-    bool force = false, fail_on_regression = false;
+    std::string old_file, new_file, gbench_file, csv, html, json, results_file, output;
+    std::string threshold = "5%";
+    double alpha = 0.05;
+    bool force = false, fail_on_regression = false, allow_context_change = false;
   };
   auto args = std::make_shared<Args>();
   CLI::App* sub = app.add_subcommand("report",
@@ -74,10 +97,20 @@ Command add_report(CLI::App& app) {
       ->required();
   compare->add_option("NEW", args->new_file, "results.json of the later run")->required();
   compare->add_option("--html", args->html, "also write the comparison as an HTML page here");
+  compare->add_option("--json", args->json, "also write the comparison as JSON here (for scripts)");
+  compare->add_option("--threshold", args->threshold,
+                      "smallest change of a median called faster or slower (default 5%)");
+  compare->add_option("--alpha", args->alpha,
+                      "largest p-value of the U test over the repetitions for a real change "
+                      "(default 0.05)");
+  compare->add_flag("--allow-context-change", args->allow_context_change,
+                    "let the gate pass runs from another host, CPU, core count, build type or "
+                    "schedlab version");
   compare->add_flag("--force", args->force,
                     "compare even where the runs differ in unit, parameters or GIL setting");
   compare->add_flag("--fail-on-regression", args->fail_on_regression,
-                    "exit 1 when a cell is slower beyond the noise (for CI)");
+                    "exit 1 when a cell is slower beyond the noise, failed or is missing in NEW, "
+                    "or the runs' contexts differ (for CI)");
   CLI::App* html = sub->add_subcommand(
       "html", "Render report.html (charts, graph pictures, timelines) from a results.json");
   html->add_option("RESULTS", args->results_file, "results.json of a run (- for standard input)")
@@ -91,18 +124,26 @@ Command add_report(CLI::App& app) {
   gbench->add_option("--csv", args->csv, "also write the table as CSV to this file");
   return [args, compare, html] {
     if (compare->parsed()) {
+      const reports::CompareOptions options{parse_threshold(args->threshold),
+                                            checked_alpha(args->alpha)};
       if (!args->html.empty()) check_output_path(args->html);
+      if (!args->json.empty()) check_output_path(args->json);
       const reports::SuiteResult old_run = read_results(args->old_file),
                                  new_run = read_results(args->new_file);
       if (!args->force) reports::check_comparable(old_run, new_run);
-      const reports::Comparison cmp = reports::compare_runs(old_run, new_run);
+      const reports::Comparison cmp = reports::compare_runs(old_run, new_run, options);
       std::cout << reports::compare_markdown(old_run, new_run, cmp);
       if (!args->html.empty())
         write_output_file(args->html, reports::compare_html(old_run, new_run, cmp));
-      const size_t slower = cmp.slower;
-      if (args->fail_on_regression && slower > 0) {
-        std::cerr << fmt::format("schedlab: {} cell{} slower beyond the noise\n", slower,
-                                 slower == 1 ? "" : "s");
+      if (!args->json.empty()) {
+        write_output_file(
+            args->json,
+            reports::compare_json(old_run, new_run, cmp, args->allow_context_change).dump(2) +
+                "\n");
+      }
+      const std::vector<std::string> failures = cmp.gate_failures(args->allow_context_change);
+      if (args->fail_on_regression && !failures.empty()) {
+        for (const std::string& f : failures) std::cerr << "schedlab: " << f << "\n";
         return 1;
       }
       return 0;

@@ -14,6 +14,7 @@
 #include "schedlab/kernels/flights.hpp"
 #include "schedlab/reports/reporter.hpp"
 #include "schedlab/reports/table.hpp"
+#include "schedlab/reports/verdict_summary.hpp"
 #include "schedlab/suite/aggregate.hpp"
 #include "schedlab/suite/prepared.hpp"
 #include "schedlab/suite/run_loop.hpp"
@@ -23,7 +24,21 @@ namespace {
 
 std::string label(const reports::Cell& c) {
   return fmt::format("{}{} {} w={}{}", c.scenario, c.params.empty() ? "" : " " + c.params,
-                     c.scheduler, c.workers, c.gil ? " gil" : "");
+                     c.scheduler, c.workers_text(), c.gil ? " gil" : "");
+}
+
+// The lessons first, judged by their claims: "Lessons: 6 of 7 lessons held." and a line each.
+std::string console_verdicts(const reports::SuiteResult& r) {
+  if (r.lesson_verdicts.empty()) return "";
+  reports::Table t{{"lesson", "verdict", "notebook: takeaway"}, {false, false, false}, {}};
+  for (const reports::LessonVerdict& v : r.lesson_verdicts) {
+    t.rows.push_back({v.scenario, v.verdict, v.notebook + ": " + v.takeaway});
+  }
+  std::string out = "\nLessons: " + reports::verdict_headline(r) + "\n" + reports::console_table(t);
+  for (const reports::LessonVerdict& v : r.lesson_verdicts) {
+    if (!v.reason.empty()) out += fmt::format("{} is {}: {}\n", v.scenario, v.verdict, v.reason);
+  }
+  return out;
 }
 
 std::string console_summary(const reports::SuiteResult& r) {
@@ -36,8 +51,8 @@ std::string console_summary(const reports::SuiteResult& r) {
     if (c.interrupted) notes = "interrupted";
     if (c.timed_out) notes = c.error;
     for (const reports::Warning& w : c.warnings) reports::append(notes, "; ", w.kind);
-    t.rows.push_back({c.scenario, c.all_params(), c.scheduler, std::to_string(c.workers),
-                      c.gil ? "on" : "", c.wall.n ? fmt::format("{:.1f}", c.wall.median) : "",
+    t.rows.push_back({c.scenario, c.all_params(), c.scheduler, c.workers_text(), c.gil ? "on" : "",
+                      c.wall.n ? fmt::format("{:.1f}", c.wall.median) : "",
                       fmt::format("{:.1f}", c.predicted_ms),
                       c.wall.n ? fmt::format("{:.2f}", c.ratio()) : "",
                       c.speedup > 0 ? fmt::format("{:.2f}x", c.speedup) : "", notes});
@@ -74,7 +89,9 @@ Command add_run(CLI::App& app) {
   sub->add_flag("--gil", args->gil, "run with the emulated GIL");
   sub->add_option("-r,--repeat", args->repeat, "measured runs per cell (default 3)")
       ->check(decimal_count());
-  sub->add_option("--warmup", args->warmup, "unmeasured runs per cell first (default 0)")
+  sub->add_option("--warmup", args->warmup,
+                  "untraced unmeasured runs per cell after the traced profile run, which warms up "
+                  "too (default 0)")
       ->check(decimal_count());
   sub->add_option("-u,--unit", args->unit, "time unit of the lessons (default 100ms)");
   sub->add_option("-o,--out", args->out, "report directory")->capture_default_str();
@@ -125,8 +142,8 @@ Command add_run(CLI::App& app) {
       std::cerr << fmt::format(
           "schedlab run: {} cells x {} runs, unit {} ms: about {:.0f} s of "
           "predicted run time. Reports go to {}/\n",
-          prepared.size(), prepared.spec().repeat + prepared.spec().warmup, prepared.spec().unit_ms,
-          prepared.estimate_ms() / 1000, args->out);
+          prepared.size(), 1 + prepared.spec().repeat + prepared.spec().warmup,
+          prepared.spec().unit_ms, prepared.estimate_ms() / 1000, args->out);
     }
     suite::Progress progress;
     // What a stop that user code does not heed (cli/stop_watchdog.hpp) still writes: the
@@ -185,7 +202,7 @@ Command add_run(CLI::App& app) {
           snapshot->done = &r;
         });
     StopWatchdog::set_last_words({});
-    std::cout << console_summary(result);
+    std::cout << console_summary(result) << console_verdicts(result);
     if (!args->quiet) {
       std::cerr << fmt::format(
           "Reports: {0}/report.html (open it in a browser), {0}/report.md, {0}/results.json, "

@@ -26,6 +26,35 @@ struct BuildContext {
   std::string data_dir;  // where generated data sets are cached (flights)
 };
 
+// Which cells of a run a lesson's claim speaks of, by what their scheduler is (its registry
+// traits), never by name.
+enum class Who : uint8_t {
+  baseline,       // the speedup baseline (sync)
+  parallel,       // every other scheduler
+  one_process,    // workers that are threads of one process (threads, openmp)
+  own_processes,  // workers that each have a process (processes; a cluster of 1-thread ranks)
+};
+struct ClaimSide {
+  Who who = Who::baseline;
+  unsigned workers = 1;  // threads in all (a cluster's ranks x threads per rank)
+};
+enum class Relation : uint8_t { about, at_most, at_least };
+
+// One claim of a lesson's notebook, as data: the median time of the `subject` cells over that
+// of the `reference` cells (of the same parameters and GIL setting) is about / at most / at
+// least `ratio`. Where both sides are the same kind of scheduler, each scheduler is compared
+// with itself (4 workers against 2); otherwise every subject cell with every reference cell.
+// Checked within 10% where tasks sleep and 20% where they compute (suite/lesson_verdicts.hpp).
+struct Claim {
+  std::string text;  // as a student would say it: "threads with 2 workers take as long as sync"
+  ClaimSide subject, reference;
+  Relation relation = Relation::about;
+  double ratio = 1;
+  bool computing = false;  // CPU work: the wider tolerance, and as many cores as subject workers
+  Params variant = {};     // only cells with these parameter values ({}: every variant)
+  int gil = -1;            // only cells without (0) or with (1) the GIL; -1: either
+};
+
 struct Scenario {
   std::string name;
   std::string seed;    // which lesson it comes from, e.g. "seed 003"
@@ -34,6 +63,9 @@ struct Scenario {
   std::vector<ScenarioParam> params;
   // Adds the scenario's tasks to the graph and returns the targets.
   std::vector<NodeId> (*build)(Graph&, const Params&, const BuildContext&);
+  std::string notebook = {};       // the title of the seed's notebook, e.g. "Dask Schedulers"
+  std::string takeaway = {};       // what to remember, in one sentence
+  std::vector<Claim> claims = {};  // none: a scenario that teaches nothing to be held to
 };
 
 const std::vector<Scenario>& scenarios();

@@ -1,8 +1,10 @@
 // `schedlab report compare OLD.json NEW.json`: cells matched by id, the ratio NEW/OLD of their
-// medians, and whether the difference is beyond the noise of either run; as Markdown, and as
-// an HTML page with a chart.
+// medians, and whether the change is real: a Mann-Whitney U test over the repetitions of both
+// runs plus a smallest change worth a verdict. As Markdown, JSON for scripts, and an HTML page
+// with a chart. For CI, the gate: what in NEW should fail a build.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -10,31 +12,56 @@
 
 namespace schedlab::reports {
 
-// Beyond the noise: |new - old| exceeds both 3 robust standard deviations (1.4826 * MAD) of
-// the noisier run and 2% of the old median.
-bool beyond_noise(const Statistics& old_stats, const Statistics& new_stats);
+struct CompareOptions {
+  double threshold = 0.05;  // the smallest change called faster or slower: 5%
+  double alpha = 0.05;      // the largest p-value of a real change
+};
 
 struct ComparedCell {
   std::string id, scheduler;
   const Cell *old_cell = nullptr, *new_cell = nullptr;  // null where a run lacks the cell
   double ratio = 0;                                     // new/old medians, where both measured
-  std::string verdict;  // "faster", "slower", "within noise", "new cell", "missing in new", ...
+  double p = -1;  // the test's two-sided p-value; -1 where no test was made
+  // "faster", "slower", "within noise", "new cell", "missing in new", "failed in new",
+  // "failed in old", "old median is 0: no ratio"; "faster"/"slower" with " (untested)" where
+  // a run had too few repetitions for a test and the change is beyond the threshold.
+  std::string verdict;
 };
+
 struct Comparison {
+  CompareOptions options;
   std::vector<ComparedCell> cells;  // NEW's order, then cells only OLD has
-  size_t faster = 0, slower = 0;
+  size_t faster = 0, slower = 0, failed_in_new = 0, missing_in_new = 0;
+  // What differs between the machines or builds of the two runs: "host: a -> b", for host, CPU
+  // model, core count, build type and schedlab version.
+  std::vector<std::string> context_changes;
+  std::vector<std::string> warnings;  // said once: too few repetitions for the test, ...
+  // Why the gate fails (empty: it passes): slower cells, cells failed or missing in NEW, and
+  // unless allowed, a changed context.
+  std::vector<std::string> gate_failures(bool allow_context_change) const;
 };
+
 // The cells point into the two runs, which must outlive the result. A cell whose median is
 // negative is a UsageError naming it; an old median of 0 gives no ratio and no verdict.
-Comparison compare_runs(const SuiteResult& old_run, const SuiteResult& new_run);
+//
+// A cell is "slower" (or "faster") when its median moved by more than options.threshold and
+// the U test over both runs' repetitions gives p <= alpha. With 3 repetitions a side no
+// ordering can give a p-value below 0.1, so there a cell whose every new repetition is beyond
+// every old one (p = 0.1, the strongest evidence 3 runs can give) counts too, and a warning
+// says to use --repeat 5 for a sharper test. With fewer than 3 no test is possible: the
+// threshold alone decides ("slower (untested)") and a warning says so.
+Comparison compare_runs(const SuiteResult& old_run, const SuiteResult& new_run,
+                        const CompareOptions& options = {});
 
 // Throws UsageError saying how, where the two runs do not measure the same thing: another
 // unit, or a lesson run with other parameters or another GIL setting in one of them.
 void check_comparable(const SuiteResult& old_run, const SuiteResult& new_run);
 
-// The comparison of the two runs (from compare_runs) as Markdown and as an HTML page.
+// The comparison (from compare_runs) as Markdown, as JSON for scripts, and as an HTML page.
 std::string compare_markdown(const SuiteResult& old_run, const SuiteResult& new_run,
                              const Comparison& cmp);
+nlohmann::json compare_json(const SuiteResult& old_run, const SuiteResult& new_run,
+                            const Comparison& cmp, bool allow_context_change);
 std::string compare_html(const SuiteResult& old_run, const SuiteResult& new_run,
                          const Comparison& cmp);
 

@@ -18,7 +18,8 @@ class CsvReporter final : public Reporter {
     std::string results =
         csv_row({"cell", "scenario", "params", "scheduler", "workers", "gil", "repetition",
                  "wall_ms", "cpu_ms", "peak_rss_bytes", "bytes_to_workers", "bytes_from_workers",
-                 "serialise_ms", "peak_live_intermediates", "lock_wait_ms", "gil_wait_ms"});
+                 "serialise_ms", "peak_live_intermediates", "lock_wait_ms", "gil_wait_ms",
+                 "other_cpu_ms", "cpu_pressure_ms"});
     std::string summary = csv_row({"cell",
                                    "scenario",
                                    "params",
@@ -55,8 +56,11 @@ class CsvReporter final : public Reporter {
              {std::to_string(i + 1), num(rep.wall_ms), num(rep.cpu_ms),
               std::to_string(rep.peak_rss_bytes), std::to_string(rep.bytes_to_workers),
               std::to_string(rep.bytes_from_workers), num(rep.serialise_ms),
-              std::to_string(rep.peak_live_intermediates), num(rep.lock_wait_ms),
-              num(rep.gil_wait_ms)}) {
+              std::to_string(rep.peak_live_intermediates),
+              // Waits are seen per task, so only in a traced run: empty for measured ones.
+              rep.trace.empty() ? "" : num(rep.lock_wait_ms),
+              rep.trace.empty() ? "" : num(rep.gil_wait_ms), num(rep.other_cpu_ms),
+              num(rep.cpu_pressure_ms)}) {
           row.push_back(std::move(f));
         }
         results += csv_row(row);

@@ -24,8 +24,10 @@ table { border-collapse: collapse; margin: 0.6rem 0; }
 th, td { text-align: left; padding: 0.25rem 0.8rem; border-bottom: 1px solid #e5e5e5;
          vertical-align: top; }
 td.num { text-align: right; }
-tr.held td:nth-child(2) { color: #2e7d32; font-weight: 600; }
-tr.missed td:nth-child(2) { color: #c62828; font-weight: 600; }
+td.verdict.held, li .held { color: #2e7d32; font-weight: 600; }
+td.verdict.not-held, li .not-held { color: #c62828; font-weight: 600; }
+td.verdict.inconclusive, li .inconclusive, li .untested { color: #8a6d00; font-weight: 600; }
+td.verdict small { display: block; font-weight: normal; color: #444; }
 td.verdict.faster { color: #2e7d32; font-weight: 600; }
 td.verdict.slower { color: #c62828; font-weight: 600; }
 .lesson-text { font-size: 1.1rem; max-width: 60rem; }

@@ -2,9 +2,10 @@
 // and the small script are all inline), readable projected or on a laptop. Per lesson: the
 // lesson, its graph as a picture, measured against predicted per cell, speedup against
 // workers with the ideal line, why the prediction says what it says, each cell's timeline one
-// click away, and the warnings. On top, a summary of which lessons held; at the end, the run's
-// context.
+// click away, and the warnings. On top, a summary of which lessons held (judged by their
+// notebook's claims), with the predictor's accuracy apart; at the end, the run's context.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
@@ -15,6 +16,7 @@
 #include "schedlab/reports/svg_chart.hpp"
 #include "schedlab/reports/table.hpp"
 #include "schedlab/reports/timeline.hpp"
+#include "schedlab/reports/verdict_summary.hpp"
 
 namespace schedlab::reports {
 namespace {
@@ -39,8 +41,7 @@ std::vector<const Cell*> cells_of(const SuiteResult& r, const std::string& scena
 
 // "threads, 2 workers, GIL, reduce=tree": the parameters only where the lesson has variants.
 std::string cell_label(const Cell& c, bool with_params) {
-  std::string out =
-      fmt::format("{}, {} worker{}", c.scheduler, c.workers, c.workers == 1 ? "" : "s");
+  std::string out = cell_shape(c);
   if (c.gil) out += ", GIL";
   if (with_params && !c.params.empty()) out += ", " + c.params;
   return out;
@@ -51,33 +52,40 @@ bool has_variants(const std::vector<const Cell*>& cells) {
                      [&](const Cell* c) { return c->params != cells.front()->params; });
 }
 
+// "not held" -> "not-held": a verdict as a CSS class.
+std::string verdict_class(std::string_view verdict) {
+  std::string out(verdict);
+  std::replace(out.begin(), out.end(), ' ', '-');
+  return out;
+}
+
+const LessonVerdict* verdict_of(const SuiteResult& r, const std::string& scenario) {
+  for (const LessonVerdict& v : r.lesson_verdicts) {
+    if (v.scenario == scenario) return &v;
+  }
+  return nullptr;
+}
+
+// The lessons judged by their claims first; how close the predictor came is a column apart,
+// and the cells off their prediction a list under it.
 std::string summary(const SuiteResult& r) {
   std::string rows, missed;
-  size_t held_lessons = 0, lessons = 0;
   std::vector<const Cell*> misses;
   for (const std::string& scenario : scenarios_in_order(r)) {
-    const std::vector<const Cell*> cells = cells_of(r, scenario);
-    size_t held = 0, failed = 0, warnings = 0;
-    const Cell* worst = nullptr;
-    for (const Cell* c : cells) {
-      held += c->held();
-      failed += !c->error.empty();
+    size_t warnings = 0;
+    for (const Cell* c : cells_of(r, scenario)) {
       warnings += c->warnings.size();
       if (!c->held()) misses.push_back(c);
-      if (c->error.empty() && c->wall.n > 0 &&
-          (!worst || std::abs(std::log(c->ratio())) > std::abs(std::log(worst->ratio())))) {
-        worst = c;
-      }
     }
-    ++lessons;
-    const bool all = held == cells.size();
-    held_lessons += all;
+    const LessonVerdict* v = verdict_of(r, scenario);
     rows += fmt::format(
-        "<tr class=\"{}\"><td><a href=\"#{}\">{}</a></td><td>{}</td><td>{} of {}</td><td>{}</td>"
-        "<td class=\"num\">{}</td></tr>\n",
-        all ? "held" : "missed", anchor(scenario), xml_escape(scenario),
-        all ? "held" : (failed ? "failed" : "missed"), held, cells.size(),
-        worst ? fmt::format("{} ({:.2f})", xml_escape(worst->id()), worst->ratio()) : "", warnings);
+        "<tr><td><a href=\"#{}\">{}</a></td><td>{}</td><td>{}</td><td class=\"verdict {}\">{}{}"
+        "</td><td>{}</td><td class=\"num\">{}</td></tr>\n",
+        anchor(scenario), xml_escape(scenario), v ? xml_escape(v->notebook) : "",
+        v ? xml_escape(v->takeaway) : "", v ? verdict_class(v->verdict) : "",
+        v ? xml_escape(v->verdict) : "no claims to check",
+        v && !v->reason.empty() ? "<small>" + xml_escape(v->reason) + "</small>" : "",
+        xml_escape(prediction_summary(r, scenario)), warnings);
   }
   std::sort(misses.begin(), misses.end(), [](const Cell* a, const Cell* b) {
     auto off = [](const Cell* c) {
@@ -100,20 +108,38 @@ std::string summary(const SuiteResult& r) {
                   : fmt::format("<li><a href=\"#{}\">{}</a>: failed: {}</li>\n",
                                 anchor(c->scenario), xml_escape(c->id()), xml_escape(c->error));
   }
+  const std::string headline = verdict_headline(r);
   std::string out = fmt::format(
-      "<section id=\"summary\"><h2>Summary</h2>\n<p>{} of {} lesson{} held. A lesson holds "
-      "when every cell is within its allowance of the prediction: {:.2f} times either way where "
-      "tasks only sleep, {:.2f} where they "
-      "compute.</p>\n<table><thead><tr><th>lesson</th><th>prediction</th><th>cells "
-      "held</th><th>furthest off (measured/predicted)</th><th>warnings</th></tr></thead>"
-      "<tbody>\n{}</tbody></table>\n",
-      held_lessons, lessons, lessons == 1 ? "" : "s", Cell::kSleepingTolerance,
-      Cell::kComputingTolerance, rows);
+      "<section id=\"summary\"><h2>Summary</h2>\n{}<table><thead><tr><th>lesson</th>"
+      "<th>notebook</th><th>takeaway</th><th>verdict</th><th>prediction (measured/predicted "
+      "within {:.2f} where tasks sleep, {:.2f} where they compute)</th><th>warnings</th></tr>"
+      "</thead><tbody>\n{}</tbody></table>\n",
+      headline.empty() ? ""
+                       : fmt::format("<p><strong>{}</strong> {}</p>\n", xml_escape(headline),
+                                     xml_escape(verdict_rule())),
+      Cell::kSleepingTolerance, Cell::kComputingTolerance, rows);
   if (!misses.empty()) {
     out += fmt::format(
-        "<h3>Cells that missed their prediction</h3>\n<ul class=\"misses\">\n{}</ul>\n", missed);
+        "<h3>Cells off their prediction</h3>\n<p class=\"hint\">The predictor's miss, not "
+        "the lesson's: a lesson is judged by its claims above.</p>\n<ul class=\"misses\">\n{}"
+        "</ul>\n",
+        missed);
   }
   return out + "</section>\n";
+}
+
+// The lesson's claims and how each fared on this run.
+std::string claims(const SuiteResult& r, const std::string& scenario) {
+  const LessonVerdict* v = verdict_of(r, scenario);
+  if (!v) return "";
+  std::string items;
+  for (const ClaimVerdict& c : v->claims) {
+    items += fmt::format("<li>{}: <span class=\"{}\">{}</span>{}</li>\n", xml_escape(c.text),
+                         verdict_class(c.verdict), xml_escape(c.verdict),
+                         c.detail.empty() ? "" : " (" + xml_escape(c.detail) + ")");
+  }
+  return fmt::format("<h3>What the notebook claims ({}: {})</h3>\n<ul class=\"claims\">\n{}</ul>\n",
+                     xml_escape(v->notebook), xml_escape(v->verdict), items);
 }
 
 // Graphviz numbers its elements' ids from 0 in every picture; within one page they must differ.
@@ -162,6 +188,11 @@ std::string charts(const std::vector<const Cell*>& cells, unsigned cores, Palett
   std::vector<BarRow> bars;
   std::vector<SpeedupSeries> lines;
   std::vector<bool> gil;  // per line
+  std::vector<std::string> beyond_ideal;
+  std::string baseline = "the baseline";
+  for (const Cell* c : cells) {
+    if (c->baseline) baseline = c->scheduler;
+  }
   for (const Cell* c : cells) {
     bars.push_back({cell_label(*c, variants), c->scheduler, c->wall.median, c->predicted_ms,
                     !c->error.empty() ? "failed"
@@ -176,7 +207,12 @@ std::string charts(const std::vector<const Cell*>& cells, unsigned cores, Palett
       line = lines.insert(lines.end(), {name, c->scheduler, {}, false});
       gil.push_back(c->gil);
     }
-    line->points.emplace_back(c->workers, c->speedup);
+    // Against the threads in all: a cluster of 8 ranks of 2 threads has 16 to share the work.
+    line->points.emplace_back(c->workers * c->threads, c->speedup);
+    if (c->speedup > c->workers * c->threads * 1.001) {
+      beyond_ideal.push_back(fmt::format("{} ran {:.2f}x faster than {} with {} threads", c->id(),
+                                         c->speedup, baseline, c->workers * c->threads));
+    }
   }
   // With the GIL on and off side by side, the GIL's lines are dashed.
   bool any_dashed = false;
@@ -195,11 +231,16 @@ std::string charts(const std::vector<const Cell*>& cells, unsigned cores, Palett
       bar_and_tick_chart(bars, palette));
   if (!lines.empty()) {
     out += fmt::format(
-        "<figure>{}<figcaption>Speedup against <code>sync</code> (same lesson, same GIL "
-        "setting) per worker count; the dashed grey line is the ideal, speedup = "
-        "workers.{}</figcaption></figure>\n",
-        speedup_chart(lines, cores, palette),
-        any_dashed ? " Dashed lines with open points: the GIL on." : "");
+        "<figure>{}<figcaption>Speedup against <code>{}</code> (same lesson, same GIL "
+        "setting) per number of threads (a cluster's ranks x threads per rank); the dashed grey "
+        "line is the ideal, speedup = threads.{}{}</figcaption></figure>\n",
+        speedup_chart(lines, cores, palette), xml_escape(baseline),
+        any_dashed ? " Dashed lines with open points: the GIL on." : "",
+        beyond_ideal.empty()
+            ? ""
+            : xml_escape(fmt::format(" Above the ideal, really measured: {} (the baseline's run "
+                                     "was slower than its work, e.g. the machine was busy).",
+                                     fmt::join(beyond_ideal, "; "))));
   }
   return out + "</div>\n";
 }
@@ -216,11 +257,12 @@ std::string reasoning(const SuiteResult& r, const std::string& scenario) {
 
 std::string timelines(const std::vector<const Cell*>& cells, unsigned cores, size_t& next_id) {
   std::string out =
-      "<h3>Timelines</h3>\n<p class=\"hint\">Each cell's last run: measured lanes, the "
+      "<h3>Timelines</h3>\n<p class=\"hint\">Each cell's profile run (traced, so not one of the "
+      "measured runs): its lanes, the "
       "predicted lanes under them on the same time axis, waiting hatched, and CPU and memory "
       "below. Open one at a time.</p>\n";
   for (const Cell* c : cells) {
-    if (c->reps.empty()) continue;
+    if (!c->profiled()) continue;
     out += fmt::format(
         "<details class=\"timeline\"><summary>{}: measured {}, predicted {}</summary>\n{}"
         "</details>\n",
@@ -286,6 +328,7 @@ class HtmlReporter final : public Reporter {
       auto lesson = r.lessons.find(scenario);
       if (lesson != r.lessons.end())
         body += "<p class=\"lesson-text\">" + xml_escape(lesson->second) + "</p>\n";
+      body += claims(r, scenario);
       body += graph_figures(r, cells, draw_);
       body += charts(cells, cores, palette);
       body += reasoning(r, scenario);

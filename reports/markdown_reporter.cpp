@@ -7,13 +7,14 @@
 #include "schedlab/reports/reporter.hpp"
 #include "schedlab/reports/table.hpp"
 #include "schedlab/reports/timeline.hpp"
+#include "schedlab/reports/verdict_summary.hpp"
 
 namespace schedlab::reports {
 namespace {
 
 // A relative link, so that it works where the report folder is pushed to a code-hosting site.
 std::string timeline_link(const Cell& c) {
-  std::string label = c.scheduler + " " + std::to_string(c.workers) + (c.gil ? " GIL" : "");
+  std::string label = c.scheduler + " " + c.workers_text() + (c.gil ? " GIL" : "");
   if (!c.params.empty()) label += " " + c.params;
   return "[" + markdown_escape(label) + "](" + timeline_path(c) + ")";
 }
@@ -60,6 +61,18 @@ class MarkdownReporter final : public Reporter {
         "\nTimes are medians in milliseconds. *Predicted* comes from simulating a greedy "
         "schedule of the graph (`schedlab predict`); *speedup* is relative to `sync` on the "
         "same scenario; *efficiency* is speedup per worker.\n";
+    if (!r.lesson_verdicts.empty()) {
+      out += fmt::format("\n## Lessons\n\n**{}** {}\n\n{}", markdown_escape(verdict_headline(r)),
+                         markdown_escape(verdict_rule()), markdown_table(verdict_table(r)));
+      for (const LessonVerdict& v : r.lesson_verdicts) {
+        out += fmt::format("\n{}:\n", markdown_escape(v.scenario));
+        for (const ClaimVerdict& claim : v.claims) {
+          out +=
+              fmt::format("- {}: **{}**{}\n", markdown_escape(claim.text), claim.verdict,
+                          claim.detail.empty() ? "" : " (" + markdown_escape(claim.detail) + ")");
+        }
+      }
+    }
 
     for (const std::string& scenario : scenarios_in_order(r)) {
       out += fmt::format("\n## {}\n\n", markdown_escape(scenario));
@@ -74,17 +87,17 @@ class MarkdownReporter final : public Reporter {
       for (const Cell& cell : r.cells) {
         if (cell.scenario != scenario) continue;
         if (!cell.error.empty()) {
-          t.rows.push_back({cell.all_params(), cell.scheduler, std::to_string(cell.workers),
-                            "failed", ms_figure(cell.predicted_ms), "", "", "", cell.error});
+          t.rows.push_back({cell.all_params(), cell.scheduler, cell.workers_text(), "failed",
+                            ms_figure(cell.predicted_ms), "", "", "", cell.error});
           continue;
         }
         t.rows.push_back(
-            {cell.all_params(), cell.scheduler, std::to_string(cell.workers),
+            {cell.all_params(), cell.scheduler, cell.workers_text(),
              fmt::format("{} ± {}", ms_figure(cell.wall.median), ms_figure(cell.wall.stddev)),
              ms_figure(cell.predicted_ms), fmt::format("{:.2f}", cell.ratio()),
              cell.speedup > 0 ? fmt::format("{:.2f}x", cell.speedup) : "",
              cell.speedup > 0 ? fmt::format("{:.0f}%", 100 * cell.efficiency) : "", notes(cell)});
-        if (!cell.reps.empty()) links += (links.empty() ? "" : " · ") + timeline_link(cell);
+        if (cell.profiled()) links += (links.empty() ? "" : " · ") + timeline_link(cell);
         if (!cell.warnings.empty()) warned.push_back(&cell);
       }
       out += markdown_table(t);

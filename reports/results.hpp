@@ -30,9 +30,17 @@ struct Repetition {
   double wall_ms = 0, cpu_ms = 0, serialise_ms = 0;
   uint64_t peak_rss_bytes = 0, bytes_to_workers = 0, bytes_from_workers = 0;
   uint64_t peak_live_intermediates = 0;
-  double lock_wait_ms = 0, gil_wait_ms = 0;  // summed over the repetition's tasks
+  double lock_wait_ms = 0, gil_wait_ms = 0;  // summed over the repetition's tasks (traced only)
+  // What the machine gave the run: CPU time other processes used meanwhile (all cores' busy
+  // time from /proc/stat less this run's own cpu_ms) and the time some task of the machine
+  // waited for a CPU (/proc/pressure/cpu, "some"; 0 where the kernel has no PSI).
+  double other_cpu_ms = 0, cpu_pressure_ms = 0;
   std::vector<TaskRecord> trace = {};
   std::vector<ResourceSample> resources = {};
+  // Share of the machine's CPU (cores x wall time) other programs took during this run.
+  double other_cpu_share(unsigned cores) const {
+    return wall_ms > 0 && cores > 0 ? other_cpu_ms / (wall_ms * cores) : 0;
+  }
 };
 
 // Statistics of a sample, with defined edge cases: n = 0 gives zeros; n = 1 gives a zero
@@ -54,10 +62,14 @@ struct Cell {
   unsigned workers = 1;
   unsigned threads = 1;  // per worker (a scheduler of processes of threads: distributed)
   bool gil = false;
-  bool baseline = false;     // the scheduler speedups are measured against (a registry trait)
-  std::string policy;        // its ready-task policy, as the predictor simulated it
-  bool sleep_bound = false;  // all its time is sleeping: measured should match predicted
-  std::vector<Repetition> reps;
+  bool baseline = false;         // the scheduler speedups are measured against (a registry trait)
+  std::string policy;            // its ready-task policy, as the predictor simulated it
+  bool sleep_bound = false;      // all its time is sleeping: measured should match predicted
+  std::vector<Repetition> reps;  // the measured runs: no per-task trace, no resource samples
+  // One unmeasured run with the per-task trace and the resource samples, for the pictures (the
+  // timeline, lock and GIL waits). It runs before the measured ones, so it warms the cell up.
+  Repetition profile;
+  bool profiled() const { return profile.wall_ms > 0 || !profile.trace.empty(); }
   Statistics wall;
   double cpu_ms = 0;            // median over repetitions
   uint64_t peak_rss_bytes = 0;  // max over repetitions
@@ -77,6 +89,8 @@ struct Cell {
   // what ran; params for a result without param_values, "" for a scenario without parameters.
   std::string all_params() const;
   std::string id() const;  // "inc-dbl[reduce=chain]/threads/2" (+ "/gil")
+  // "2", or "2x2" for a scheduler of processes of threads (2 ranks of 2 threads each).
+  std::string workers_text() const;
   double ratio() const { return predicted_ms > 0 ? wall.median / predicted_ms : 0; }
   // How far measured may be from predicted, as a factor either way, for the prediction to hold:
   // 1.05 where the cell only sleeps, 1.15 where it computes (the lessons' promise).
@@ -96,9 +110,24 @@ struct Context {
   std::map<std::string, std::string> user;  // --context key=value
 };
 
+// A lesson judged by what it teaches: each of its notebook's claims checked on the run's cells
+// (suite/lesson_verdicts.hpp), not by how close the predictor came.
+struct ClaimVerdict {
+  std::string text;
+  std::string verdict;  // "held", "not held", "inconclusive", "untested" (no cell tests it)
+  std::string detail;   // what was measured: "threads/2: 0.76 of sync/1; ..." and why
+};
+struct LessonVerdict {
+  std::string scenario, notebook, takeaway;
+  std::vector<ClaimVerdict> claims;
+  std::string verdict;  // "held", "not held" or "inconclusive"
+  std::string reason;   // why, where it is not "held"
+};
+
 struct SuiteResult {
   Context context;
   std::vector<Cell> cells;
+  std::vector<LessonVerdict> lesson_verdicts;  // one per lesson that ran (none for graph files)
   bool interrupted = false;
   bool timed_out = false;                      // a cell timed out, which ended the run
   std::map<std::string, std::string> lessons;  // scenario -> its paragraph
@@ -108,8 +137,14 @@ struct SuiteResult {
 };
 
 Statistics statistics(std::vector<double> sample);
-// Adds the warnings the repetitions of a cell call for.
-void add_noise_warnings(Cell& cell, int warmup);
+// A run was starved when other programs took at least this share of the machine's CPU (cores x
+// wall time) while it ran: its time says more about the machine than about the graph.
+inline constexpr double kBusyShare = 0.10;
+// Median over a cell's measured runs of the share of the CPU other programs took.
+double busy_share(const Cell& cell, unsigned cores);
+// Adds the warnings the repetitions of a cell call for (`cores`: the machine's, to tell a busy
+// machine as the cause).
+void add_noise_warnings(Cell& cell, int warmup, unsigned cores);
 
 // The machine, build and date this process runs on.
 Context current_context();

@@ -25,6 +25,10 @@ std::string Cell::all_params() const {
   return out;
 }
 
+std::string Cell::workers_text() const {
+  return threads > 1 ? fmt::format("{}x{}", workers, threads) : std::to_string(workers);
+}
+
 std::string Cell::id() const {
   std::string out = instance();
   out += fmt::format("/{}/{}", scheduler, workers);
@@ -53,6 +57,10 @@ json to_json(const Cell&);
 void from_json(const json&, Cell&, const std::string& where);
 json to_json(const Context&);
 void from_json(const json&, Context&, const std::string& where);
+json to_json(const ClaimVerdict&);
+void from_json(const json&, ClaimVerdict&, const std::string& where);
+json to_json(const LessonVerdict&);
+void from_json(const json&, LessonVerdict&, const std::string& where);
 
 template <class T>
 void read(const json& j, const char* name, T& out, const std::string& where, bool required = true) {
@@ -136,17 +144,21 @@ void from_json(const json& j, ResourceSample& s, const std::string& where) {
 }
 
 json to_json(const Repetition& r) {
-  return {{"wall_ms", r.wall_ms},
-          {"cpu_ms", r.cpu_ms},
-          {"serialise_ms", r.serialise_ms},
-          {"peak_rss_bytes", r.peak_rss_bytes},
-          {"bytes_to_workers", r.bytes_to_workers},
-          {"bytes_from_workers", r.bytes_from_workers},
-          {"peak_live_intermediates", r.peak_live_intermediates},
-          {"lock_wait_ms", r.lock_wait_ms},
-          {"gil_wait_ms", r.gil_wait_ms},
-          {"trace", list_json(r.trace)},
-          {"resources", list_json(r.resources)}};
+  json out = {{"wall_ms", r.wall_ms},
+              {"cpu_ms", r.cpu_ms},
+              {"serialise_ms", r.serialise_ms},
+              {"peak_rss_bytes", r.peak_rss_bytes},
+              {"bytes_to_workers", r.bytes_to_workers},
+              {"bytes_from_workers", r.bytes_from_workers},
+              {"peak_live_intermediates", r.peak_live_intermediates},
+              {"lock_wait_ms", r.lock_wait_ms},
+              {"gil_wait_ms", r.gil_wait_ms},
+              {"other_cpu_ms", r.other_cpu_ms},
+              {"cpu_pressure_ms", r.cpu_pressure_ms}};
+  // Per-task data belongs to the profile run; measured runs leave the lists out.
+  if (!r.trace.empty()) out["trace"] = list_json(r.trace);
+  if (!r.resources.empty()) out["resources"] = list_json(r.resources);
+  return out;
 }
 void from_json(const json& j, Repetition& r, const std::string& where) {
   read(j, "wall_ms", r.wall_ms, where);
@@ -158,6 +170,8 @@ void from_json(const json& j, Repetition& r, const std::string& where) {
   read(j, "peak_live_intermediates", r.peak_live_intermediates, where);
   read(j, "lock_wait_ms", r.lock_wait_ms, where, false);
   read(j, "gil_wait_ms", r.gil_wait_ms, where, false);
+  read(j, "other_cpu_ms", r.other_cpu_ms, where, false);  // since the profile run
+  read(j, "cpu_pressure_ms", r.cpu_pressure_ms, where, false);
   read_list(j, "trace", r.trace, where);
   read_list(j, "resources", r.resources, where);
 }
@@ -219,7 +233,8 @@ json to_json(const Cell& cell) {
           {"error", cell.error},
           {"interrupted", cell.interrupted},
           {"timed_out", cell.timed_out},
-          {"repetitions", list_json(cell.reps)}};
+          {"repetitions", list_json(cell.reps)},
+          {"profile", to_json(cell.profile)}};
 }
 void from_json(const json& j, Cell& cell, const std::string& file_where) {
   const auto id = j.find("id");
@@ -254,6 +269,14 @@ void from_json(const json& j, Cell& cell, const std::string& file_where) {
   read(j, "interrupted", cell.interrupted, where, false);
   read(j, "timed_out", cell.timed_out, where, false);
   read_list(j, "repetitions", cell.reps, where);
+  // Older files traced every measured run and had no profile run: their last one stands in.
+  if (j.contains("profile")) {
+    if (!j.at("profile").is_object())
+      throw UsageError(fmt::format("{}: \"profile\" must be an object", where));
+    from_json(j.at("profile"), cell.profile, where + ", profile");
+  } else if (!cell.reps.empty()) {
+    cell.profile = cell.reps.back();
+  }
 }
 
 json to_json(const Context& c) {
@@ -284,6 +307,35 @@ void from_json(const json& j, Context& c, const std::string& where) {
   read(j, "user", c.user, where, false);
 }
 
+json to_json(const ClaimVerdict& c) {
+  return {{"text", c.text}, {"verdict", c.verdict}, {"detail", c.detail}};
+}
+void from_json(const json& j, ClaimVerdict& c, const std::string& where) {
+  read(j, "text", c.text, where);
+  read(j, "verdict", c.verdict, where);
+  read(j, "detail", c.detail, where, false);
+}
+
+json to_json(const LessonVerdict& v) {
+  return {{"scenario", v.scenario},        {"notebook", v.notebook}, {"takeaway", v.takeaway},
+          {"claims", list_json(v.claims)}, {"verdict", v.verdict},   {"reason", v.reason}};
+}
+void from_json(const json& j, LessonVerdict& v, const std::string& file_where) {
+  const std::string where = file_where + ", lesson verdict";
+  read(j, "scenario", v.scenario, where);
+  read(j, "notebook", v.notebook, where, false);
+  read(j, "takeaway", v.takeaway, where, false);
+  read_list(j, "claims", v.claims, where);
+  read(j, "verdict", v.verdict, where);
+  read(j, "reason", v.reason, where, false);
+  if (v.verdict != "held" && v.verdict != "not held" && v.verdict != "inconclusive") {
+    throw UsageError(
+        fmt::format("{} {}: verdict must be \"held\", \"not held\" or "
+                    "\"inconclusive\", not \"{}\"",
+                    where, v.scenario, v.verdict));
+  }
+}
+
 }  // namespace
 
 json to_json(const SuiteResult& r) {
@@ -294,6 +346,7 @@ json to_json(const SuiteResult& r) {
           {"context", to_json(r.context)},
           {"lessons", r.lessons},
           {"graphs", r.graphs},
+          {"lesson_verdicts", list_json(r.lesson_verdicts)},
           {"cells", list_json(r.cells)}};
 }
 
@@ -316,6 +369,7 @@ SuiteResult suite_from_json(const json& j) {
   read(j, "graphs", r.graphs, "results", false);
   if (!j.contains("cells")) throw UsageError("results: missing field \"cells\"");
   read_list(j, "cells", r.cells, "results");
+  read_list(j, "lesson_verdicts", r.lesson_verdicts, "results");
   return r;
 }
 

@@ -47,7 +47,13 @@ Statistics statistics(std::vector<double> x) {
   return s;
 }
 
-void add_noise_warnings(Cell& cell, int warmup) {
+double busy_share(const Cell& cell, unsigned cores) {
+  std::vector<double> shares;
+  for (const Repetition& r : cell.reps) shares.push_back(r.other_cpu_share(cores));
+  return median_of(shares);
+}
+
+void add_noise_warnings(Cell& cell, int warmup, unsigned cores) {
   const Statistics& s = cell.wall;
   if (s.n >= 2 && s.cv > 0.10) {
     cell.warnings.push_back({"noise", fmt::format("wall times vary a lot (cv {:.0f}%): close "
@@ -61,30 +67,41 @@ void add_noise_warnings(Cell& cell, int warmup) {
                                                      s.outliers, s.n, std::max(1, warmup + 1),
                                                      std::max<size_t>(5, s.n + 2))});
   }
-  if (warmup == 0 && cell.reps.size() >= 3) {
+  // The profile run warms every cell up; a first measured run still far slower says one was
+  // not enough.
+  if (cell.reps.size() >= 3) {
     std::vector<double> rest;
     for (size_t i = 1; i < cell.reps.size(); ++i) rest.push_back(cell.reps[i].wall_ms);
     double typical = median_of(rest);
     if (typical > 0 && cell.reps[0].wall_ms > 1.5 * typical + 1) {
-      cell.warnings.push_back({"first-run", fmt::format("the first run took {:.1f} ms, the others "
-                                                        "about {:.1f} ms: use --warmup 1",
-                                                        cell.reps[0].wall_ms, typical)});
+      cell.warnings.push_back(
+          {"first-run", fmt::format("the first run took {:.1f} ms, the others "
+                                    "about {:.1f} ms: use --warmup {}",
+                                    cell.reps[0].wall_ms, typical, warmup + 1)});
     }
   }
-  // The allowance a lesson is held to (reports show such a cell as missed): said here too, so
-  // that the console and Markdown show it, with the likely cause.
+  // The allowance the prediction is held to, said here too so that the console and Markdown
+  // show it; the likely cause is what this run measured, not a guess.
   if (cell.predicted_ms > 0 && s.n > 0 && cell.error.empty() && !cell.held()) {
+    const double busy = busy_share(cell, cores);
+    std::string cause;
+    if (busy >= kBusyShare) {
+      cause = fmt::format(
+          "the machine was busy: other programs took {:.0f}% of its CPU while it ran", 100 * busy);
+    } else if (cell.sleep_bound) {
+      cause = "the unit may be too small for the overheads of its tasks (try --unit 100ms)";
+    } else {
+      cause = fmt::format(
+          "other programs took only {:.0f}% of the CPU, so the prediction's model of this cell "
+          "is off (or the machine was busy while its tasks were timed for the prediction)",
+          100 * busy);
+    }
     cell.warnings.push_back(
         {"prediction",
          fmt::format("measured/predicted is {:.2f}, off by more than the {:.0f}% allowed where "
-                     "tasks {}",
+                     "tasks {}: {}",
                      cell.ratio(), 100 * (cell.tolerance() - 1),
-                     cell.sleep_bound
-                         ? "only sleep: the machine may be busy, or the unit too small for its "
-                           "overheads (try --unit 100ms)"
-                         : "compute: other programs may have taken cores while it ran or while "
-                           "its tasks were timed for the prediction (run it again on a quieter "
-                           "machine)")});
+                     cell.sleep_bound ? "only sleep" : "compute", cause)});
   }
 }
 

@@ -146,7 +146,7 @@ std::string speedup_chart(const std::vector<SpeedupSeries>& lines, unsigned core
   auto y = [&](double v) { return kTop + kHeight * (1 - v / top); };
   std::string out = fmt::format(
       "<svg class=\"chart speedup\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {} {}\" "
-      "width=\"{}\" role=\"img\" aria-label=\"speedup against workers\">\n",
+      "width=\"{}\" role=\"img\" aria-label=\"speedup against threads\">\n",
       kLeft + kPlot + 30, kTop + kHeight + 40, kLeft + kPlot + 30);
   std::vector<std::string> series;
   for (const SpeedupSeries& s : lines) series.push_back(s.series);
@@ -167,12 +167,13 @@ std::string speedup_chart(const std::vector<SpeedupSeries>& lines, unsigned core
         kTop + kHeight + 16, w);
   }
   out += fmt::format(
-      "<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\" fill=\"#555\">workers</text>\n",
+      "<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\" fill=\"#555\">threads (workers x "
+      "threads per worker)</text>\n",
       kLeft + kPlot / 2, kTop + kHeight + 34);
   // The ideal, and the cores past which computing cannot speed up.
   out += fmt::format(
       "<line class=\"ideal\" x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" "
-      "stroke=\"#999\" stroke-dasharray=\"6,4\"><title>ideal: speedup = workers</title></line>"
+      "stroke=\"#999\" stroke-dasharray=\"6,4\"><title>ideal: speedup = threads</title></line>"
       "<text x=\"{:.1f}\" y=\"{:.1f}\" fill=\"#777\">ideal</text>\n",
       x(1), y(1), x(max_workers), y(max_workers), x(max_workers) - 34, y(max_workers) + 16);
   if (cores >= 1 && cores < max_workers) {
@@ -194,7 +195,7 @@ std::string speedup_chart(const std::vector<SpeedupSeries>& lines, unsigned core
     for (const auto& [w, v] : s.points) {
       out += fmt::format(
           "<circle class=\"point\" cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"4.5\" fill=\"{}\"><title>{}, "
-          "{} worker{}: {:.2f}x</title></circle>",
+          "{} thread{}: {:.2f}x</title></circle>",
           x(w), y(v), dashed ? "white" : colour, xml_escape(s.name), w, w == 1 ? "" : "s", v);
       if (dashed) {
         out += fmt::format(

@@ -1,7 +1,7 @@
 // Per-cell timelines as SVG, like Dask's Profiler and ResourceProfiler shown by visualize():
 // one row per worker with a bar per task (coloured by op, labelled with its key where it
-// fits), and under it the CPU and memory use sampled during the run. Drawn from the last
-// repetition of each cell.
+// fits), and under it the CPU and memory use sampled during the run. Drawn from each cell's
+// profile run (traced and sampled, not measured: see suite/run_loop.hpp).
 //
 // The part of a task spent waiting for its lock or the GIL is hatched over the start of its
 // bar, so the sleeplock and GIL lessons show who waited. Lock waits do happen at the start; GIL
@@ -43,7 +43,7 @@ std::string timeline_path(const Cell& c) {
 
 std::string timeline_svg(const Cell& cell, unsigned cores, std::string_view id) {
   const std::string waiting = fmt::format("waiting{}", id);
-  const Repetition& rep = cell.reps.back();
+  const Repetition& rep = cell.profile;
   double end = std::max(rep.wall_ms, 1e-3);
   for (const TaskRecord& t : rep.trace) end = std::max(end, t.end_ms);
   std::map<unsigned, int> rows;  // worker -> row
@@ -199,7 +199,7 @@ class TimelineReporter final : public Reporter {
   Files render(const SuiteResult& r) const override {
     Files files;
     for (const Cell& c : r.cells) {
-      if (!c.reps.empty()) {
+      if (c.profiled()) {
         files.emplace_back(timeline_path(c), timeline_svg(c, std::max(1u, r.context.cores)));
       }
     }

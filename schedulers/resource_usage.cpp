@@ -4,6 +4,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -78,15 +80,41 @@ uint64_t peak_rss_bytes() {
 
 }  // namespace
 
-ProcessUsage process_tree_usage() {
+ProcessUsage process_tree_usage(const std::vector<int>& also) {
   ProcessUsage total = usage_of(std::to_string(getpid()));
   total.cpu_ms = rusage_cpu_ms(RUSAGE_SELF);
-  for_each_child([&](const std::string& pid) {
+  std::vector<std::string> counted;
+  auto add = [&](const std::string& pid) {
+    if (std::find(counted.begin(), counted.end(), pid) != counted.end()) return;
+    counted.push_back(pid);
     ProcessUsage u = usage_of(pid);
     total.cpu_ms += u.cpu_ms;
     total.rss_bytes += u.rss_bytes;
-  });
+  };
+  for_each_child(add);
+  for (int pid : also) add(std::to_string(pid));
   return total;
+}
+
+MachineCpu machine_cpu() {
+  MachineCpu out;
+  std::ifstream stat("/proc/stat");
+  std::string cpu;
+  stat >> cpu;  // "cpu": the sum over all cores
+  // user nice system idle iowait irq softirq steal (guest time is already in user)
+  double ticks[8] = {};
+  for (double& t : ticks) stat >> t;
+  if (cpu == "cpu" && stat) {
+    out.busy_ms = (ticks[0] + ticks[1] + ticks[2] + ticks[5] + ticks[6] + ticks[7]) * kTickMs;
+  }
+  std::ifstream psi("/proc/pressure/cpu");
+  for (std::string word; psi >> word;) {  // "some avg10=.. avg60=.. avg300=.. total=US"
+    if (word.rfind("total=", 0) == 0) {
+      out.pressure_ms = std::strtod(word.c_str() + 6, nullptr) / 1e3;
+      break;  // the first line is "some"
+    }
+  }
+  return out;
 }
 
 // This process, children already reaped, live workers.

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "schedlab/schedulers/observer.hpp"
 
@@ -14,8 +15,17 @@ struct ProcessUsage {
   uint64_t rss_bytes = 0;  // resident now
 };
 
-// This process plus its live child processes (the workers of `processes`), from /proc.
-ProcessUsage process_tree_usage();
+// This process plus its live child processes (the workers of `processes`) and `also` (worker
+// ranks of `distributed`, which are not its children), from /proc; each process counted once.
+ProcessUsage process_tree_usage(const std::vector<int>& also = {});
+
+// The whole machine's CPU so far, to tell how much of it other programs took during a run:
+// busy time summed over all cores (/proc/stat, 10 ms ticks) and the time some runnable task
+// waited for a core (/proc/pressure/cpu "some", microseconds; 0 without PSI).
+struct MachineCpu {
+  double busy_ms = 0, pressure_ms = 0;
+};
+MachineCpu machine_cpu();
 
 // An observer that adds cpu_ms and peak_rss_bytes to a run's stats: CPU time of this process,
 // of the scheduler's worker processes and of children reaped during the run; the kernel's

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "schedlab/suite/lesson_verdicts.hpp"
+
 namespace schedlab::suite {
 namespace {
 
@@ -42,8 +44,9 @@ void aggregate(reports::SuiteResult& result, int warmup) {
       cell.efficiency = cell.speedup / (cell.workers * cell.threads);
     }
     cell.warnings.clear();
-    reports::add_noise_warnings(cell, warmup);
+    reports::add_noise_warnings(cell, warmup, result.context.cores);
   }
+  result.lesson_verdicts = judge_lessons(result);
 }
 
 }  // namespace schedlab::suite

@@ -1,6 +1,7 @@
 // From repetitions to figures: per cell the wall-time statistics, median CPU time, peak RSS,
 // bytes moved, speedup and efficiency against the baseline cell of the same scenario,
-// parameters and GIL setting, and the warnings the numbers call for. Pure: no clocks, no runs.
+// parameters and GIL setting, the warnings the numbers call for, and the lessons judged by
+// their claims (suite/lesson_verdicts.hpp). Pure: no clocks, no runs.
 #pragma once
 
 #include "schedlab/reports/results.hpp"

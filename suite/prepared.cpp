@@ -373,7 +373,7 @@ const std::string& PreparedSuite::lesson(size_t i) const {
 double PreparedSuite::estimate_ms() const {
   double total = 0;
   for (const Prepared& p : cells_) total += p.cell.predicted_ms;
-  return total * (spec_.repeat + spec_.warmup);
+  return total * (1 + spec_.repeat + spec_.warmup);  // the profile run too
 }
 
 }  // namespace schedlab::suite

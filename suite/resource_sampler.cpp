@@ -9,8 +9,10 @@ void ResourceSampler::run_started(const RunInfo& info) {
   std::lock_guard lock(mutex_);
   samples_.clear();
   start_ = last_time_ = info.start;
-  last_cpu_ms_ = process_tree_usage().cpu_ms;
-  samples_.push_back({0, 0, process_tree_usage().rss_bytes});
+  workers_ = info.worker_pids;
+  const ProcessUsage u = process_tree_usage(workers_);
+  last_cpu_ms_ = u.cpu_ms;
+  samples_.push_back({0, 0, u.rss_bytes});
   running_ = true;
   thread_ = std::thread([this] {
     std::unique_lock held(mutex_);
@@ -22,7 +24,7 @@ void ResourceSampler::run_started(const RunInfo& info) {
 }
 
 void ResourceSampler::sample() {
-  ProcessUsage u = process_tree_usage();
+  ProcessUsage u = process_tree_usage(workers_);
   Clock::time_point now = Clock::now();
   double dt = std::chrono::duration<double, std::milli>(now - last_time_).count();
   double cpu = dt > 0 ? 100.0 * (u.cpu_ms - last_cpu_ms_) / dt : 0;

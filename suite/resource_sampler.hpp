@@ -35,6 +35,7 @@ class ResourceSampler final : public Observer {
   std::mutex mutex_;
   std::condition_variable wake_;
   bool running_ = false;
+  std::vector<int> workers_;  // worker processes that are not children (distributed's ranks)
   Clock::time_point start_{}, last_time_{};
   double last_cpu_ms_ = 0;
   std::vector<reports::ResourceSample> samples_;

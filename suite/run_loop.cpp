@@ -8,6 +8,7 @@
 #include "schedlab/core/graph_dot.hpp"
 #include "schedlab/core/interrupt.hpp"
 #include "schedlab/schedulers/compute.hpp"
+#include "schedlab/schedulers/resource_usage.hpp"
 #include "schedlab/schedulers/scheduler.hpp"
 #include "schedlab/suite/aggregate.hpp"
 #include "schedlab/suite/resource_sampler.hpp"
@@ -19,8 +20,7 @@ namespace {
 // and Graphviz would take long to lay it out.
 constexpr size_t kMaxDrawnNodes = 300;
 
-reports::Repetition repetition_of(const Graph& g, const ComputeResult& r,
-                                  std::vector<reports::ResourceSample> resources) {
+reports::Repetition repetition_of(const Graph& g, const ComputeResult& r) {
   reports::Repetition rep;
   rep.wall_ms = r.stats.wall_ms;
   rep.cpu_ms = r.stats.cpu_ms;
@@ -38,22 +38,27 @@ reports::Repetition repetition_of(const Graph& g, const ComputeResult& r,
     rep.lock_wait_ms += e.lock_wait_ms;
     rep.gil_wait_ms += e.gil_wait_ms;
   }
-  rep.resources = std::move(resources);
   return rep;
 }
 
 // Runs cell i of the suite into `cell`; returns on its first failure or an interrupt.
+//
+// The first run is the profile: traced and sampled for the pictures, and not measured, since a
+// trace costs per task (about 0.1 us with the sampler's thread beside it: a 100,000-task chain
+// takes 20x longer traced). Being first, it is also the cell's warm-up (pool and caches
+// warm, pages touched); `--warmup N` adds N more untraced runs. Then the measured runs, which
+// carry nothing per task and record what the machine gave them (docs/REPORTS.md).
 void run_cell(const PreparedSuite& suite, size_t i, reports::Cell& cell, const Progress& progress) {
   const SuiteSpec& spec = suite.spec();
   const kernels::BuiltScenario& built = suite.scenario(i);
-  const int runs = spec.warmup + spec.repeat;
+  const int runs = 1 + spec.warmup + spec.repeat;
   // Start the scheduler's pool (threads, processes, a cluster of ranks) before the first
-  // measured run: start-up is part of no lesson, and a local cluster takes 0.3 s or more.
+  // run: start-up is part of no lesson, and a local cluster takes 0.3 s or more.
   try {
     SchedulerRegistry::global().acquire(cell.scheduler,
                                         {cell.workers, cell.threads, spec.memory_limit});
   } catch (const std::exception&) {
-    // The measured run meets the same failure and records it with the cell.
+    // The run meets the same failure and records it with the cell.
   }
   for (int run = 0; run < runs; ++run) {
     if (interrupt_requested()) {
@@ -61,6 +66,7 @@ void run_cell(const PreparedSuite& suite, size_t i, reports::Cell& cell, const P
       return;
     }
     if (progress.run_started) progress.run_started(i, suite.size(), cell, run, runs);
+    const bool profile = run == 0, measured = run >= 1 + spec.warmup;
     // About 50 samples per run, at least 1 ms apart: a 100 ms lesson gets a curve, not 2 points.
     ResourceSampler sampler(std::chrono::milliseconds(
         std::clamp(static_cast<int64_t>(cell.predicted_ms / 50), int64_t{1}, int64_t{250})));
@@ -68,13 +74,23 @@ void run_cell(const PreparedSuite& suite, size_t i, reports::Cell& cell, const P
                            .workers = cell.workers,
                            .threads_per_worker = cell.threads,
                            .memory_limit = spec.memory_limit,
-                           .trace = true,
+                           .trace = profile,
                            .gil = cell.gil,
-                           .observer = &sampler,
+                           .observer = profile ? &sampler : nullptr,
                            .limits = spec.limits};
     try {
+      const MachineCpu before = machine_cpu();
       ComputeResult r = compute(built.graph, built.targets, options);
-      if (run >= spec.warmup) cell.reps.push_back(repetition_of(built.graph, r, sampler.samples()));
+      const MachineCpu after = machine_cpu();
+      reports::Repetition rep = repetition_of(built.graph, r);
+      rep.other_cpu_ms = std::max(0.0, after.busy_ms - before.busy_ms - rep.cpu_ms);
+      rep.cpu_pressure_ms = std::max(0.0, after.pressure_ms - before.pressure_ms);
+      if (profile) {
+        rep.resources = sampler.samples();
+        cell.profile = std::move(rep);
+      } else if (measured) {
+        cell.reps.push_back(std::move(rep));
+      }
     } catch (const Interrupted&) {
       cell.interrupted = true;
       return;
@@ -98,7 +114,7 @@ reports::SuiteResult run_suite(const PreparedSuite& suite, const Progress& progr
   result.context = reports::current_context();
   result.context.unit_ms = spec.unit_ms;
   result.context.repeat = spec.repeat;
-  result.context.warmup = spec.warmup;
+  result.context.warmup = 1 + spec.warmup;  // the profile run warms up too
   result.context.user = spec.context;
   // A timeout ends the suite as Ctrl-C does: the command exits 124 after the reports.
   for (size_t i = 0; i < suite.size() && !result.interrupted && !result.timed_out; ++i) {

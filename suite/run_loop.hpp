@@ -1,6 +1,7 @@
-// Running a prepared suite: each cell `warmup` + `repeat` times, with a trace and a resource
-// profile per measured run. A cell that fails is recorded with its error and the suite goes
-// on; Ctrl-C stops it and keeps what was measured, marked interrupted.
+// Running a prepared suite: each cell once traced and sampled (the profile, unmeasured), then
+// `warmup` + `repeat` times untraced, the last `repeat` measured. A cell that fails is recorded
+// with its error and the suite goes on; Ctrl-C stops it and keeps what was measured, marked
+// interrupted.
 #pragma once
 
 #include <functional>

@@ -50,15 +50,18 @@ SuiteResult fixture() {
     for (double w : {200.0, 202.0}) {
       Repetition rep;
       rep.wall_ms = w / c.workers;
-      rep.trace.push_back({kHostile, "add", 0, 42, 0.0, rep.wall_ms / 2});
-      // y waited a quarter of the run for its lock: drawn pale, with a legend entry.
-      rep.trace.push_back(
-          {"y", "sub", c.workers - 1, 42, 0.0, rep.wall_ms / 2, rep.wall_ms / 4, 0.0});
-      rep.lock_wait_ms = rep.wall_ms / 4;
-      rep.resources.push_back({0, 0, 1'000'000});
-      rep.resources.push_back({rep.wall_ms, 50, 2'000'000});
+      rep.other_cpu_ms = 1.5;
       c.reps.push_back(rep);
     }
+    // The profile run: traced and sampled, for the timeline.
+    Repetition& p = c.profile;
+    p.wall_ms = 202.0 / c.workers;
+    p.trace.push_back({kHostile, "add", 0, 42, 0.0, p.wall_ms / 2});
+    // y waited a quarter of the run for its lock: drawn pale, with a legend entry.
+    p.trace.push_back({"y", "sub", c.workers - 1, 42, 0.0, p.wall_ms / 2, p.wall_ms / 4, 0.0});
+    p.lock_wait_ms = p.wall_ms / 4;
+    p.resources.push_back({0, 0, 1'000'000});
+    p.resources.push_back({p.wall_ms, 50, 2'000'000});
     c.wall = statistics({c.reps[0].wall_ms, c.reps[1].wall_ms});
     c.predicted_ms = 200.0 / c.workers;
     c.predicted_schedule = {{kHostile, "add", 0, 0, 0.0, 50.0},
@@ -72,9 +75,18 @@ SuiteResult fixture() {
   Cell failed = r.cells[1];
   failed.scheduler = "processes";
   failed.reps.clear();
+  failed.profile = {};
   failed.wall = {};
   failed.error = "worker died: " + kHostile;
   r.cells.push_back(failed);
+  r.lesson_verdicts.push_back(
+      {"slow-arithmetic",
+       "Dask Schedulers",
+       "Side by side, " + kHostile,
+       {{"2 workers take 3 units of " + kHostile, "held", "threads/2 against sync/1: 0.75"},
+        {"4 workers are no better", "untested", "no cells of this run test it"}},
+       "held",
+       ""});
   return r;
 }
 
@@ -235,13 +247,22 @@ TEST(Reporters, HostileNamesSurviveCsv) {
 TEST(Reporters, HostileNamesStayInTheirMarkdownCell) {
   std::string md = render_one(*markdown_reporter(), "report.md");
   std::istringstream lines(md);
+  size_t header = 0, tables = 0;  // pipes in the header of the table being read
   for (std::string line; std::getline(lines, line);) {
-    if (line.empty() || line[0] != '|') continue;
+    if (line.empty() || line[0] != '|') {
+      header = 0;
+      continue;
+    }
     size_t pipes = 0;
     for (size_t i = 0; i < line.size(); ++i)
       pipes += line[i] == '|' && (i == 0 || line[i - 1] != '\\');
-    EXPECT_EQ(pipes, 10u) << line;  // 9 columns
+    if (header == 0) {
+      header = pipes;
+      ++tables;
+    }
+    EXPECT_EQ(pipes, header) << line;  // every row as many columns as its header
   }
+  EXPECT_EQ(tables, 2u);  // the lessons' verdicts, then the lesson's cells
 }
 
 TEST(Reporters, JsonReadsBackEverythingItWrites) {
@@ -341,16 +362,94 @@ TEST(Reporters, JsonOfTheWrongShapeIsAUsageError) {
 TEST(Compare, RatiosAndNoise) {
   SuiteResult old_run = fixture(), new_run = fixture();
   new_run.cells[0].wall = statistics({150, 151});  // sync got faster
-  std::string md = compare_markdown(old_run, new_run, compare_runs(old_run, new_run));
-  EXPECT_THAT(md, ::testing::HasSubstr("| 201.0 | 150.5 | 0.749 | faster |"));
-  EXPECT_THAT(md, ::testing::HasSubstr("| 1.000 | within noise |"));
-  EXPECT_THAT(md, ::testing::HasSubstr("1 cell faster, 0 slower"));
+  for (Repetition& r : new_run.cells[0].reps) r.wall_ms *= 0.75;
+  new_run.context.user["commit"] = "def5678";
+  const Comparison cmp = compare_runs(old_run, new_run);
+  std::string md = compare_markdown(old_run, new_run, cmp);
+  // Two runs a side: no test is possible, the threshold alone decides, and a warning says so.
+  EXPECT_THAT(md, HasSubstr("| 201.000 | 150.500 | 0.749 |  | 2 / 2 | faster (untested) |"));
+  EXPECT_THAT(md, HasSubstr("| 1.000 |  | 2 / 2 | within noise |"));
+  EXPECT_THAT(md, HasSubstr("1 cell faster, 0 slower"));
+  EXPECT_THAT(md, HasSubstr("no test is possible"));
+  EXPECT_THAT(md, HasSubstr("commit=def5678"));  // the user's --context entries in the header
   check_golden("compare.md", md);
   EXPECT_NO_THROW(check_comparable(old_run, new_run));
-  const std::string html = compare_html(old_run, new_run, compare_runs(old_run, new_run));
+  const std::string html = compare_html(old_run, new_run, cmp);
   EXPECT_THAT(html, HasSubstr("1 cell faster, 0 slower beyond the noise"));
   EXPECT_THAT(html, HasSubstr("<rect class=\"bar\""));
   EXPECT_THAT(html, HasSubstr("slow-arithmetic/sync/1: new 150.5 ms, old 201.0 ms, new/old 0.75"));
+}
+
+// One cell measured `n` times: `median` spread by `spread` either way.
+Cell measured(const std::string& scheduler, double median, int n, double spread) {
+  Cell c;
+  c.scenario = "inc-dbl";
+  c.scheduler = scheduler;
+  std::vector<double> walls;
+  for (int i = 0; i < n; ++i) {
+    walls.push_back(median * (1 + spread * (2.0 * i / std::max(1, n - 1) - 1)));
+    c.reps.push_back({.wall_ms = walls.back()});
+  }
+  c.wall = statistics(walls);
+  return c;
+}
+
+TEST(Compare, AUTestOverTheRepetitionsAndAThreshold) {
+  SuiteResult old_run = fixture(), new_run = fixture();
+  old_run.cells = {measured("sync", 1.0, 5, 0.02), measured("threads", 1.0, 5, 0.02),
+                   measured("openmp", 1.0, 5, 0.30)};
+  new_run.cells = {measured("sync", 1.20, 5, 0.02),      // every run slower: p = 0.008
+                   measured("threads", 1.045, 5, 0.02),  // real, but under the 5% threshold
+                   measured("openmp", 1.10, 5, 0.30)};   // 10% slower, lost in a 30% spread
+  const Comparison cmp = compare_runs(old_run, new_run);
+  ASSERT_EQ(cmp.cells.size(), 3u);
+  EXPECT_EQ(cmp.cells[0].verdict, "slower");
+  EXPECT_NEAR(cmp.cells[0].p, 2.0 / 252, 1e-9);
+  EXPECT_EQ(cmp.cells[1].verdict, "within noise");
+  EXPECT_EQ(cmp.cells[2].verdict, "within noise");
+  EXPECT_GT(cmp.cells[2].p, 0.05);
+  EXPECT_EQ(cmp.slower, 1u);
+  EXPECT_TRUE(cmp.warnings.empty());
+  // A threshold of 2% lets the threads cell's 4.5% count.
+  EXPECT_EQ(compare_runs(old_run, new_run, {.threshold = 0.02}).cells[1].verdict, "slower");
+  // For scripts: the same verdicts, the p-values and the gate.
+  const nlohmann::json j = compare_json(old_run, new_run, cmp, false);
+  EXPECT_EQ(j["cells"][0]["verdict"], "slower");
+  EXPECT_NEAR(j["cells"][0]["p_value"].get<double>(), 2.0 / 252, 1e-9);
+  EXPECT_EQ(j["gate"]["passed"], false);
+  EXPECT_EQ(j["slower"], 1);
+}
+
+TEST(Compare, ThreeRunsASideCountOnlyWhenEveryRunIsBeyond) {
+  SuiteResult old_run = fixture(), new_run = fixture();
+  old_run.cells = {measured("sync", 1.0, 3, 0.02), measured("threads", 1.0, 3, 0.10)};
+  new_run.cells = {measured("sync", 1.2, 3, 0.02), measured("threads", 1.1, 3, 0.10)};
+  const Comparison cmp = compare_runs(old_run, new_run);
+  EXPECT_EQ(cmp.cells[0].verdict, "slower");  // separated: p = 0.1, the best 3 runs can give
+  EXPECT_NEAR(cmp.cells[0].p, 0.1, 1e-9);
+  EXPECT_EQ(cmp.cells[1].verdict, "within noise");  // overlapping runs
+  ASSERT_EQ(cmp.warnings.size(), 1u);
+  EXPECT_THAT(cmp.warnings[0], HasSubstr("--repeat 5"));
+}
+
+TEST(Compare, TheGateFailsOnFailedMissingCellsAndAnotherMachine) {
+  SuiteResult old_run = fixture(), new_run = fixture();
+  EXPECT_TRUE(compare_runs(old_run, old_run).gate_failures(false).size() == 1u);  // fixture's
+  new_run.cells.erase(new_run.cells.begin());                                     // sync is missing
+  new_run.context.hostname = "elsewhere";
+  new_run.context.cores = 8;
+  const Comparison cmp = compare_runs(old_run, new_run);
+  EXPECT_EQ(cmp.missing_in_new, 1u);
+  EXPECT_EQ(cmp.failed_in_new, 1u);  // the fixture's processes cell failed
+  const std::vector<std::string> failures = cmp.gate_failures(false);
+  ASSERT_EQ(failures.size(), 3u);
+  EXPECT_EQ(failures[0], "1 cell failed in the new run");
+  EXPECT_EQ(failures[1], "1 cell missing from the new run");
+  EXPECT_THAT(failures[2], HasSubstr("host:  -> elsewhere; cores: 2 -> 8"));
+  EXPECT_THAT(failures[2], HasSubstr("--allow-context-change"));
+  EXPECT_EQ(cmp.gate_failures(true).size(), 2u);
+  EXPECT_THAT(compare_markdown(old_run, new_run, cmp),
+              HasSubstr("Warning: the runs differ in host:  -> elsewhere; cores: 2 -> 8."));
 }
 
 TEST(Compare, RefusesRunsThatMeasureSomethingElse) {

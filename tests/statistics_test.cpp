@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "schedlab/reports/mann_whitney.hpp"
 #include "schedlab/reports/results.hpp"
 
 namespace schedlab::reports {
@@ -27,6 +28,35 @@ TEST(Statistics, KnownValues) {
   EXPECT_EQ(s.outliers, 0u);
 }
 
+// Values checked against a brute-force count over every ordering (exact) and the textbook
+// normal approximation with the tie and continuity corrections (R's wilcox.test, exact=FALSE).
+TEST(MannWhitney, ExactWithoutTies) {
+  RankTest t = mann_whitney({1, 2, 3}, {4, 5, 6});
+  EXPECT_EQ(t.u, 0);
+  EXPECT_TRUE(t.exact);
+  EXPECT_NEAR(t.p, 0.1, 1e-12);  // the smallest 3 and 3 values can give
+  EXPECT_NEAR(mann_whitney({6, 7, 8, 9, 10}, {1, 2, 3, 4, 5}).p, 2.0 / 252, 1e-12);
+  t = mann_whitney({1, 5, 2, 8, 3}, {4, 6, 7, 9, 10});
+  EXPECT_EQ(t.u, 4);
+  EXPECT_NEAR(t.p, 24.0 / 252, 1e-12);
+  EXPECT_NEAR(mann_whitney({1, 2}, {3, 4, 5, 6}).p, 2.0 / 15, 1e-12);
+  EXPECT_EQ(mann_whitney({1}, {2, 3}).p, 1);
+}
+
+TEST(MannWhitney, NormalApproximationWithTies) {
+  RankTest t = mann_whitney({1, 2, 3, 4, 5}, {3, 4, 5, 6, 7});
+  EXPECT_FALSE(t.exact);
+  EXPECT_EQ(t.u, 4.5);
+  EXPECT_NEAR(t.p, 0.113846298, 1e-6);
+  EXPECT_EQ(mann_whitney({2, 2, 2}, {2, 2, 2}).p, 1);  // nothing tells equal values apart
+}
+
+TEST(MannWhitney, SmallestPossibleP) {
+  EXPECT_NEAR(smallest_p(3, 3), 0.1, 1e-12);
+  EXPECT_NEAR(smallest_p(5, 5), 2.0 / 252, 1e-12);
+  EXPECT_EQ(smallest_p(0, 4), 1);
+}
+
 TEST(Statistics, ZeroMeanGivesZeroCv) {
   EXPECT_EQ(statistics({-1, 1}).cv, 0);
 }
@@ -45,7 +75,7 @@ TEST(Warnings, NoiseOutliersFirstRunAndPrediction) {
   c.wall = statistics(walls);
   c.sleep_bound = true;
   c.predicted_ms = 5;
-  add_noise_warnings(c, 0);
+  add_noise_warnings(c, 0, 2);
   std::vector<std::string> kinds;
   for (const Warning& w : c.warnings) kinds.push_back(w.kind);
   EXPECT_EQ(kinds, (std::vector<std::string>{"noise", "outliers", "first-run", "prediction"}));
@@ -55,19 +85,28 @@ TEST(Warnings, NoiseOutliersFirstRunAndPrediction) {
 // A cell the reports show as missed (outside its allowance) says so in its warnings too, which
 // the console and Markdown show; inside it, nothing.
 TEST(Warnings, APredictionMissedByMoreThanItsAllowance) {
-  auto warned = [](bool sleep_bound, double measured) {
+  auto warned = [](bool sleep_bound, double measured, double other_cpu_ms = 0) {
     Cell c;
-    c.reps = {Repetition{.wall_ms = measured}};
+    c.reps = {Repetition{.wall_ms = measured, .other_cpu_ms = other_cpu_ms}};
     c.wall = statistics({measured});
     c.sleep_bound = sleep_bound;
     c.predicted_ms = 100;
-    add_noise_warnings(c, 1);
+    add_noise_warnings(c, 1, 2);
     return c.warnings.empty() ? std::string() : c.warnings.back().message;
   };
   EXPECT_EQ(warned(true, 104), "");
   EXPECT_EQ(warned(true, 107),
             "measured/predicted is 1.07, off by more than the 5% allowed where tasks only sleep: "
-            "the machine may be busy, or the unit too small for its overheads (try --unit 100ms)");
+            "the unit may be too small for the overheads of its tasks (try --unit 100ms)");
+  // Other programs took 107 of 214 ms of the two cores' time: the machine is the cause, and
+  // the figure says so (a lock or the model is not blamed).
+  EXPECT_EQ(warned(true, 107, 107),
+            "measured/predicted is 1.07, off by more than the 5% allowed where tasks only sleep: "
+            "the machine was busy: other programs took 50% of its CPU while it ran");
+  EXPECT_NE(warned(false, 150, 3)
+                .find("other programs took only 1% of the CPU, so the "
+                      "prediction's model of this cell is off"),
+            std::string::npos);
   EXPECT_EQ(warned(false, 110), "");
   EXPECT_EQ(warned(false, 38).substr(0, 80),
             "measured/predicted is 0.38, off by more than the 15% allowed where tasks compute");

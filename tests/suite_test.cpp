@@ -259,7 +259,8 @@ TEST(Prepared, BuildsEachScenarioInstanceOnceAndPredictsEveryCell) {
   EXPECT_TRUE(p.cell(0).reps.empty());
   double sum = 0;
   for (size_t i = 0; i < p.size(); ++i) sum += p.cell(i).predicted_ms;
-  EXPECT_DOUBLE_EQ(p.estimate_ms(), sum * 3);  // 2 measured + 1 warm-up run per cell
+  // 2 measured + 1 warm-up + the profile run per cell
+  EXPECT_DOUBLE_EQ(p.estimate_ms(), sum * 4);
 }
 
 TEST(Prepared, RejectsAnInvalidSpecBeforeBuildingAnything) {
@@ -284,7 +285,9 @@ TEST_F(SuiteFile, AGraphFileRunsWhereAScenarioWould) {
   reports::SuiteResult r = run_suite(p, {}, {});
   ASSERT_EQ(r.cells.size(), 2u);
   EXPECT_EQ(r.cells[1].id(), path.string() + "/threads/2");
-  EXPECT_EQ(r.cells[1].reps.at(0).trace.size(), 3u);
+  EXPECT_TRUE(r.cells[1].reps.at(0).trace.empty());  // measured runs are not traced
+  EXPECT_EQ(r.cells[1].profile.trace.size(), 3u);
+  EXPECT_TRUE(r.lesson_verdicts.empty());  // a graph file makes no claims to judge
   EXPECT_EQ(r.lessons.at(path.string()), "Two naps side by side, then a sum.");
 
   SuiteSpec missing = matrix_suite({"no/such/graph.json"}, {"sync"}, {1}, {}, false);
@@ -425,7 +428,7 @@ TEST(RunLoop, RunsEveryCellMeasuresAndCallsBack) {
   Progress progress;
   progress.run_started = [&](size_t i, size_t n, const reports::Cell& c, int run, int runs) {
     EXPECT_EQ(n, 9u);
-    EXPECT_EQ(runs, 3);
+    EXPECT_EQ(runs, 4);  // the profile run, 1 warm-up, 2 measured
     started.push_back(std::to_string(i) + c.scheduler + std::to_string(run));
   };
   progress.cell_finished = [&](size_t, size_t, const reports::Cell&) { ++finished; };
@@ -434,23 +437,33 @@ TEST(RunLoop, RunsEveryCellMeasuresAndCallsBack) {
     EXPECT_EQ(so_far.cells.size(), callbacks);
   });
   ASSERT_EQ(r.cells.size(), 9u);
-  EXPECT_EQ(started.size(), 27u);
-  EXPECT_THAT(std::vector<std::string>(started.begin(), started.begin() + 3),
-              ElementsAre("0sync0", "0sync1", "0sync2"));
+  EXPECT_EQ(started.size(), 36u);
+  EXPECT_THAT(std::vector<std::string>(started.begin(), started.begin() + 4),
+              ElementsAre("0sync0", "0sync1", "0sync2", "0sync3"));
   EXPECT_EQ(finished, 9u);
   EXPECT_FALSE(r.interrupted);
   EXPECT_EQ(r.context.repeat, 2);
-  EXPECT_EQ(r.context.warmup, 1);
+  EXPECT_EQ(r.context.warmup, 2);  // the profile run and the asked-for warm-up
   EXPECT_EQ(r.lessons.count("slow-arithmetic"), 1u);
   for (const reports::Cell& c : r.cells) {
     EXPECT_EQ(c.error, "") << c.id();
-    ASSERT_EQ(c.reps.size(), 2u) << c.id();  // the warm-up run is not kept
+    ASSERT_EQ(c.reps.size(), 2u) << c.id();  // the warm-up and profile runs are not kept
     EXPECT_GT(c.speedup, 0) << c.id();
-    EXPECT_FALSE(c.reps[0].trace.empty()) << c.id();
+    // The measured runs carry nothing per task; the profile run has the trace and samples.
+    EXPECT_TRUE(c.reps[0].trace.empty()) << c.id();
+    EXPECT_TRUE(c.reps[0].resources.empty()) << c.id();
+    EXPECT_FALSE(c.profile.trace.empty()) << c.id();
+    EXPECT_GE(c.profile.resources.size(), 2u) << c.id();
+    EXPECT_GE(c.reps[0].other_cpu_ms, 0) << c.id();
   }
   // Four sleeps of one unit in series at least.
   EXPECT_GE(r.cells[0].wall.median, 4.0);
-  EXPECT_EQ(r.cells[0].reps[0].trace.size(), 4u);
+  EXPECT_EQ(r.cells[0].profile.trace.size(), 4u);
+  // Both lessons have claims; their verdicts come in the order the lessons ran.
+  ASSERT_EQ(r.lesson_verdicts.size(), 2u);
+  EXPECT_EQ(r.lesson_verdicts[0].scenario, "slow-arithmetic");
+  EXPECT_EQ(r.lesson_verdicts[0].notebook, "Dask Schedulers");
+  EXPECT_EQ(r.lesson_verdicts[1].scenario, "inc-dbl");
 }
 
 TEST(RunLoop, AnInterruptKeepsWhatWasMeasuredAndStops) {
