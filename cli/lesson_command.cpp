@@ -16,6 +16,7 @@
 #include <iostream>
 #include <map>
 #include <optional>
+#include <thread>
 
 #include "cli/commands.hpp"
 #include "cli/graph_source.hpp"
@@ -31,6 +32,7 @@
 #include "schedlab/kernels/scenarios.hpp"
 #include "schedlab/reports/graphviz.hpp"
 #include "schedlab/schedulers/compute.hpp"
+#include "schedlab/schedulers/resource_usage.hpp"
 #include "schedlab/schedulers/scheduler.hpp"
 #include "schedlab/suite/prepared.hpp"
 
@@ -242,9 +244,16 @@ Command add_lesson(CLI::App& app) {
       c.reasoning = std::move(p.reasoning);
       c.slowed_by = std::move(p.slowed_by);
       c.not_slowed_by = std::move(p.not_slowed_by);
+      const MachineCpu before = machine_cpu();
       ComputeResult r = compute(built.graph, built.targets,
                                 {.scheduler = c.scheduler, .workers = c.workers, .gil = gil});
+      const MachineCpu after = machine_cpu();
       c.measured = r.stats.wall_ms / unit_ms;
+      const double cores = std::max(1u, std::thread::hardware_concurrency());
+      if (r.stats.wall_ms > 0) {
+        c.busy = std::max(0.0, after.busy_ms - before.busy_ms - r.stats.cpu_ms) /
+                 (r.stats.wall_ms * cores);
+      }
     }
 
     std::cout << fmt::format("\n{:<12} {:>7}  {:>10}  {:>9}  {:>8}\n", "scheduler", "workers",

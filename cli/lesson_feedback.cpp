@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "schedlab/reports/results.hpp"
+
 namespace schedlab::cli {
 
 bool close_to(double guess, double actual) {
@@ -18,6 +20,14 @@ bool close_to(double guess, double actual) {
 // doing all the work, the chain that no worker count shortens, or the work shared by workers.
 std::string missed_line(const LessonCase& c) {
   const double guess = *c.guess;
+  // A run slower than the guess on a starved machine says nothing about the student's
+  // reasoning: the figure says what happened (and a lock or the GIL is not blamed).
+  if (c.busy >= reports::kBusyShare && guess < c.measured) {
+    return fmt::format(
+        "the machine was busy: other programs took {:.0f}% of its CPU while this ran, so it "
+        "took longer than the graph needs; run the lesson again when it is quieter",
+        100 * c.busy);
+  }
   if (c.predicted > 0 && close_to(guess, c.predicted)) {
     const double ratio = c.measured / c.predicted;
     return fmt::format(

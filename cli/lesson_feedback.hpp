@@ -18,6 +18,8 @@ struct LessonCase {
   std::string chain{};        // the longest chain's keys
   std::vector<std::string> reasoning{};
   std::vector<std::string> slowed_by{}, not_slowed_by{};  // as Prediction has them
+  // Share of the machine's CPU other programs took while this case ran (0.25: a quarter).
+  double busy = 0;
 };
 
 // Within 20% (or a tenth of a second, for short cases): a guess counts as right.

@@ -551,8 +551,10 @@ Prediction predict(const Graph& graph, std::span<const NodeId> targets, const Ta
                             ms(p.critical_path_ms), ms(p.total_work_ms / workers), ms(p.bound_ms)));
   // A lock, the GIL, too few cores and moving values each either hold a run back from its
   // bound or, where one might expect them to, do not: said apart, so a lesson can tell which.
+  // One worker runs every task one after the other whatever it shares: a lock or the GIL
+  // costs it nothing, so a lesson must not blame them for sync's time.
   auto slower = [&](std::string line) {
-    p.slowed_by.push_back(line);
+    if (machine.workers > 1) p.slowed_by.push_back(line);
     why.push_back(std::move(line));
   };
   auto not_slower = [&](std::string line) {

@@ -96,6 +96,10 @@ ProcessUsage process_tree_usage(const std::vector<int>& also) {
   return total;
 }
 
+uint64_t own_rss_bytes() {
+  return usage_of(std::to_string(getpid())).rss_bytes;
+}
+
 MachineCpu machine_cpu() {
   MachineCpu out;
   std::ifstream stat("/proc/stat");

@@ -19,6 +19,9 @@ struct ProcessUsage {
 // ranks of `distributed`, which are not its children), from /proc; each process counted once.
 ProcessUsage process_tree_usage(const std::vector<int>& also = {});
 
+// What this process holds in memory now (resident set, from /proc/self/stat).
+uint64_t own_rss_bytes();
+
 // The whole machine's CPU so far, to tell how much of it other programs took during a run:
 // busy time summed over all cores (/proc/stat, 10 ms ticks) and the time some runnable task
 // waited for a core (/proc/pressure/cpu "some", microseconds; 0 without PSI).

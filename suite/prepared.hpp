@@ -28,7 +28,9 @@ struct CellPrediction {
 // run had moved them (the flights parser: 126 ms against 105 ms). For commands that measure
 // over and over (`run`, `lesson`); not for loading one large graph file, where memory held
 // from a vector's growth would cost more than it saves. The suite gives freed memory back
-// between cells, and idle workers theirs, so each cell's peak RSS stays its own.
+// between cells (malloc_trim), and idle workers theirs. What threads of a pool freed in their
+// own arenas stays resident (malloc_trim cannot shrink those), so the run loop counts a cell's
+// peak from where the cell began (suite/run_loop.cpp).
 void use_steady_allocator();
 
 // What every task costs (ms, indexed by node), measured in sleepless runs on the baseline

@@ -48,8 +48,16 @@ reports::Repetition repetition_of(const Graph& g, const ComputeResult& r) {
 // takes 20x longer traced). Being first, it is also the cell's warm-up (pool and caches
 // warm, pages touched); `--warmup N` adds N more untraced runs. Then the measured runs, which
 // carry nothing per task and record what the machine gave them (docs/REPORTS.md).
-void run_cell(const PreparedSuite& suite, size_t i, reports::Cell& cell, const Progress& progress) {
+//
+// Peak RSS is counted from where the cell began: what earlier cells' pool threads freed stays
+// resident in their allocator arenas (glibc trims only the main one), and would otherwise count
+// in every later cell (slow-arithmetic on threads: 7.7 MB alone, 21 MB after flights). A run's
+// peak is `base_rss` (the process before the suite's first cell) plus how far it rose above
+// the cell's start. A cell that reuses memory an earlier cell freed reads a little low.
+void run_cell(const PreparedSuite& suite, size_t i, reports::Cell& cell, const Progress& progress,
+              uint64_t base_rss) {
   const SuiteSpec& spec = suite.spec();
+  const uint64_t cell_rss = own_rss_bytes();
   const kernels::BuiltScenario& built = suite.scenario(i);
   const int runs = 1 + spec.warmup + spec.repeat;
   // Start the scheduler's pool (threads, processes, a cluster of ranks) before the first
@@ -85,6 +93,10 @@ void run_cell(const PreparedSuite& suite, size_t i, reports::Cell& cell, const P
       reports::Repetition rep = repetition_of(built.graph, r);
       rep.other_cpu_ms = std::max(0.0, after.busy_ms - before.busy_ms - rep.cpu_ms);
       rep.cpu_pressure_ms = std::max(0.0, after.pressure_ms - before.pressure_ms);
+      if (rep.peak_rss_bytes > 0) {
+        rep.peak_rss_bytes =
+            base_rss + (rep.peak_rss_bytes > cell_rss ? rep.peak_rss_bytes - cell_rss : 0);
+      }
       if (profile) {
         rep.resources = sampler.samples();
         cell.profile = std::move(rep);
@@ -116,6 +128,8 @@ reports::SuiteResult run_suite(const PreparedSuite& suite, const Progress& progr
   result.context.repeat = spec.repeat;
   result.context.warmup = 1 + spec.warmup;  // the profile run warms up too
   result.context.user = spec.context;
+  malloc_trim(0);
+  const uint64_t base_rss = own_rss_bytes();
   // A timeout ends the suite as Ctrl-C does: the command exits 124 after the reports.
   for (size_t i = 0; i < suite.size() && !result.interrupted && !result.timed_out; ++i) {
     // Give back what earlier cells freed, so this cell's peak RSS is about this cell.
@@ -128,7 +142,7 @@ reports::SuiteResult run_suite(const PreparedSuite& suite, const Progress& progr
         result.graphs[cell.instance()] = graph_to_dot(built.graph, built.targets, "LR");
       }
     }
-    run_cell(suite, i, cell, progress);
+    run_cell(suite, i, cell, progress, base_rss);
     result.interrupted = cell.interrupted;
     result.timed_out = cell.timed_out;
     result.cells.push_back(std::move(cell));

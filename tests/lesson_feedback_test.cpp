@@ -46,6 +46,20 @@ TEST(LessonFeedback, WhereTheWorkBindsTheWorkersShareIt) {
             "1.00s");
 }
 
+// fib's sync case on a busy machine: the student guessed the 4 s of work right; neither the GIL
+// (sync has one thread) nor the model is to blame, the machine is, with its figure.
+TEST(LessonFeedback, ABusyMachineIsNamedWithItsFigure) {
+  LessonCase c = slow_arithmetic("sync", 1, 4, 8.5);
+  c.predicted = 8.87;
+  c.busy = 0.48;
+  c.slowed_by.push_back("GIL on: threads of one process compute one at a time");
+  EXPECT_EQ(missed_line(c),
+            "the machine was busy: other programs took 48% of its CPU while this ran, so it took "
+            "longer than the graph needs; run the lesson again when it is quieter");
+  c.busy = 0.02;  // a quiet machine: the usual reasoning
+  EXPECT_THAT(missed_line(c), HasSubstr("GIL on"));
+}
+
 TEST(LessonFeedback, AGuessThatAgreesWithThePredictionBlamesTheMachineNotTheStudent) {
   LessonCase c = slow_arithmetic("processes", 2, 3, 6.2);
   c.not_slowed_by.push_back(

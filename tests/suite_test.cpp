@@ -1,16 +1,20 @@
 // The suite's four parts, each on its own: the spec (matrix, suite file, validation), the
 // prepared suite (built, calibrated and predicted once), the aggregation (literal repetitions
 // in, literal figures out) and the run loop.
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 
 #include "schedlab/core/delayed.hpp"
 #include "schedlab/core/errors.hpp"
 #include "schedlab/core/interrupt.hpp"
+#include "schedlab/core/ops.hpp"
 #include "schedlab/suite/aggregate.hpp"
 #include "schedlab/suite/prepared.hpp"
 #include "schedlab/suite/run_loop.hpp"
@@ -464,6 +468,38 @@ TEST(RunLoop, RunsEveryCellMeasuresAndCallsBack) {
   EXPECT_EQ(r.lesson_verdicts[0].scenario, "slow-arithmetic");
   EXPECT_EQ(r.lesson_verdicts[0].notebook, "Dask Schedulers");
   EXPECT_EQ(r.lesson_verdicts[1].scenario, "inc-dbl");
+}
+
+// What a cell's pool threads freed stays resident in their allocator arenas; a later cell's peak
+// must not count it (slow-arithmetic on threads read 21 MB after flights, 7.7 MB alone).
+TEST_F(SuiteFile, EachCellsPeakMemoryIsItsOwn) {
+  use_steady_allocator();  // as `run` does: freed blocks stay in the arenas
+  static const Op& touch = register_op("touch_48mb", "touches 48 MB, frees it", [](int64_t x) {
+    std::vector<std::unique_ptr<char[]>> blocks;
+    for (int i = 0; i < 48; ++i) {
+      blocks.emplace_back(new char[1 << 20]);
+      std::memset(blocks.back().get(), static_cast<int>(x), 1 << 20);
+    }
+    return x;
+  });
+  write(fmt::format(
+      R"({{"tasks": {{"a": {{"op": "{0}", "args": [1]}}, "b": {{"op": "{0}", "args": [2]}},
+                                   "c": {{"op": "{0}", "args": [3]}}, "d": {{"op": "{0}", "args": [4]}}}}}})",
+      touch.name));
+  auto peak_of_last = [](SuiteSpec s) {
+    s.unit_ms = 1;
+    s.repeat = 1;
+    const reports::SuiteResult r = run_suite(PreparedSuite(std::move(s)), {}, {});
+    EXPECT_EQ(r.cells.back().error, "");
+    return static_cast<double>(r.cells.back().peak_rss_bytes);
+  };
+  SuiteSpec after = matrix_suite({path.string()}, {"threads"}, {2}, {}, false);
+  add_cells(after, "slow-arithmetic", {}, {"threads"}, {2}, false);
+  const double alone = peak_of_last(matrix_suite({"slow-arithmetic"}, {"threads"}, {2}, {}, false));
+  const double behind = peak_of_last(after);
+  EXPECT_GT(alone, 0);
+  EXPECT_LE(behind, 1.3 * alone + 8e6)
+      << "alone " << alone / 1e6 << " MB, after " << behind / 1e6 << " MB";
 }
 
 TEST(RunLoop, AnInterruptKeepsWhatWasMeasuredAndStops) {
