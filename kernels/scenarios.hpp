@@ -53,6 +53,9 @@ struct Claim {
   bool computing = false;  // CPU work: the wider tolerance, and as many cores as subject workers
   Params variant = {};     // only cells with these parameter values ({}: every variant)
   int gil = -1;            // only cells without (0) or with (1) the GIL; -1: either
+  // Held when one pair shows it (the detail still lists every pair): for a claim about what a
+  // kind of scheduler can do where one scheduler's own costs may hide it on some machines.
+  bool one_pair_suffices = false;
 };
 
 struct Scenario {

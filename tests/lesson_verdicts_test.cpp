@@ -133,6 +133,23 @@ TEST(LessonVerdicts, NothingToTestIsInconclusiveAndGraphFilesGetNoVerdict) {
   EXPECT_THAT(v[0].reason, HasSubstr("no cell of this run tests its claims"));
 }
 
+// flights: two parses side by side may gain nothing on one scheduler (openmp on this project's
+// VM); that threads can share the parsing is shown by one scheduler of the kind.
+TEST(LessonVerdicts, SomeClaimsNeedOnePairOnly) {
+  reports::SuiteResult r;
+  r.context.cores = 2;
+  r.cells = {cell("flights", "sync", 1, 450), cell("flights", "threads", 2, 249),
+             cell("flights", "openmp", 2, 630), cell("flights", "processes", 2, 1600)};
+  std::vector<reports::LessonVerdict> v = judge_lessons(r);
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].verdict, "held");
+  EXPECT_THAT(v[0].claims[0].detail, HasSubstr("openmp/2 against sync/1: 1.40"));
+  EXPECT_THAT(v[0].claims[0].detail, HasSubstr("one pair suffices"));
+  r.cells[1] = cell("flights", "threads", 2, 430);  // neither shares the parsing
+  v = judge_lessons(r);
+  EXPECT_EQ(v[0].claims[0].verdict, "not held");
+}
+
 TEST(LessonVerdicts, AFailedCellIsNoEvidenceEitherWay) {
   reports::SuiteResult r = sleeplock(404);
   r.cells[1].error = "worker died";
