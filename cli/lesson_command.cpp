@@ -31,6 +31,7 @@
 #include "schedlab/kernels/flights.hpp"
 #include "schedlab/kernels/scenarios.hpp"
 #include "schedlab/reports/graphviz.hpp"
+#include "schedlab/reports/results.hpp"
 #include "schedlab/schedulers/compute.hpp"
 #include "schedlab/schedulers/resource_usage.hpp"
 #include "schedlab/schedulers/scheduler.hpp"
@@ -249,11 +250,10 @@ Command add_lesson(CLI::App& app) {
                                 {.scheduler = c.scheduler, .workers = c.workers, .gil = gil});
       const MachineCpu after = machine_cpu();
       c.measured = r.stats.wall_ms / unit_ms;
-      const double cores = std::max(1u, std::thread::hardware_concurrency());
-      if (r.stats.wall_ms > 0) {
-        c.busy = std::max(0.0, after.busy_ms - before.busy_ms - r.stats.cpu_ms) /
-                 (r.stats.wall_ms * cores);
-      }
+      c.busy = reports::Repetition{.wall_ms = r.stats.wall_ms,
+                                   .other_cpu_ms = std::max(
+                                       0.0, after.busy_ms - before.busy_ms - r.stats.cpu_ms)}
+                   .other_cpu_share(std::max(1u, std::thread::hardware_concurrency()));
     }
 
     std::cout << fmt::format("\n{:<12} {:>7}  {:>10}  {:>9}  {:>8}\n", "scheduler", "workers",

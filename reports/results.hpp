@@ -37,10 +37,9 @@ struct Repetition {
   double other_cpu_ms = 0, cpu_pressure_ms = 0;
   std::vector<TaskRecord> trace = {};
   std::vector<ResourceSample> resources = {};
-  // Share of the machine's CPU (cores x wall time) other programs took during this run.
-  double other_cpu_share(unsigned cores) const {
-    return wall_ms > 0 && cores > 0 ? other_cpu_ms / (wall_ms * cores) : 0;
-  }
+  // Share of the machine's CPU (cores x wall time) other programs took during this run; 0
+  // below kBusyResolutionMs, which /proc/stat's 10 ms ticks cannot tell from nothing.
+  double other_cpu_share(unsigned cores) const;
 };
 
 // Statistics of a sample, with defined edge cases: n = 0 gives zeros; n = 1 gives a zero
@@ -140,6 +139,7 @@ Statistics statistics(std::vector<double> sample);
 // A run was starved when other programs took at least this share of the machine's CPU (cores x
 // wall time) while it ran: its time says more about the machine than about the graph.
 inline constexpr double kBusyShare = 0.10;
+inline constexpr double kBusyResolutionMs = 30;  // three ticks of /proc/stat
 // Median over a cell's measured runs of the share of the CPU other programs took.
 double busy_share(const Cell& cell, unsigned cores);
 // Adds the warnings the repetitions of a cell call for (`cores`: the machine's, to tell a busy

@@ -47,6 +47,11 @@ Statistics statistics(std::vector<double> x) {
   return s;
 }
 
+double Repetition::other_cpu_share(unsigned cores) const {
+  if (wall_ms <= 0 || cores == 0 || other_cpu_ms < kBusyResolutionMs) return 0;
+  return other_cpu_ms / (wall_ms * cores);
+}
+
 double busy_share(const Cell& cell, unsigned cores) {
   std::vector<double> shares;
   for (const Repetition& r : cell.reps) shares.push_back(r.other_cpu_share(cores));

@@ -85,8 +85,9 @@ reports::ClaimVerdict judge_claim(const Claim& claim,
                                   const reports::Context& context) {
   const double tolerance = claim.computing ? kComputingClaimTolerance : kSleepingClaimTolerance;
   reports::ClaimVerdict out{claim.text, "untested", ""};
-  std::vector<std::string> measured, failed, starved;
+  std::vector<std::string> measured, failed, starved, busy_pairs;
   size_t pairs = 0, held = 0;
+  double busiest = 0;
   for (const reports::Cell* s : cells) {
     if (!in_variant(*s, claim) || !on_side(*s, claim.subject)) continue;
     for (const reports::Cell* r : cells) {
@@ -110,9 +111,8 @@ reports::ClaimVerdict judge_claim(const Claim& claim,
       const double busy =
           std::max(reports::busy_share(*s, context.cores), reports::busy_share(*r, context.cores));
       if (busy >= reports::kBusyShare) {
-        starved.push_back(fmt::format(
-            "{} missed, but the machine was busy: other programs took {:.0f}% of the CPU", pair,
-            100 * busy));
+        busy_pairs.push_back(pair);
+        busiest = std::max(busiest, busy);
       } else if (claim.computing && context.cores > 0 && context.cores < claim.subject.workers) {
         starved.push_back(fmt::format("{} missed, but it needs {} cores and the machine has {}",
                                       pair, claim.subject.workers, context.cores));
@@ -124,6 +124,12 @@ reports::ClaimVerdict judge_claim(const Claim& claim,
   if (pairs == 0) {
     out.detail = "no cells of this run test it";
     return out;
+  }
+  if (!busy_pairs.empty()) {
+    starved.push_back(
+        fmt::format("{} missed, but the machine was busy: other programs took up to "
+                    "{:.0f}% of the CPU",
+                    fmt::join(busy_pairs, ", "), 100 * busiest));
   }
   out.detail = measured.empty()
                    ? ""

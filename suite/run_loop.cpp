@@ -44,10 +44,11 @@ reports::Repetition repetition_of(const Graph& g, const ComputeResult& r) {
 // Runs cell i of the suite into `cell`; returns on its first failure or an interrupt.
 //
 // The first run is the profile: traced and sampled for the pictures, and not measured, since a
-// trace costs per task (about 0.1 us with the sampler's thread beside it: a 100,000-task chain
-// takes 20x longer traced). Being first, it is also the cell's warm-up (pool and caches
-// warm, pages touched); `--warmup N` adds N more untraced runs. Then the measured runs, which
-// carry nothing per task and record what the machine gave them (docs/REPORTS.md).
+// trace costs per task (about 80 ns with the sampler's thread beside it: a 100,000-task chain
+// takes 8.8 ms traced against 0.8 ms untraced, docs/PERFORMANCE.md). Being first, it is also the
+// cell's warm-up (pool and caches warm, pages touched); `--warmup N` adds N more untraced runs.
+// Then the measured runs, which carry nothing per task and record what the machine gave them
+// (docs/REPORTS.md).
 //
 // Peak RSS is counted from where the cell began: what earlier cells' pool threads freed stays
 // resident in their allocator arenas (glibc trims only the main one), and would otherwise count

@@ -370,14 +370,42 @@ TEST_F(Cli, RunWritesEveryReport) {
   for (auto& cell : slower["cells"]) {
     // Far beyond any noise, even the spread of two repetitions under a sanitizer.
     cell["wall_ms"]["median"] = cell["wall_ms"]["median"].get<double>() * 100;
+    for (auto& rep : cell["repetitions"]) rep["wall_ms"] = rep["wall_ms"].get<double>() * 100;
   }
   std::ofstream(dir_ / "slower.json") << slower.dump();
   const std::string cmp_cmd =
       "report compare " + out + "/results.json " + (dir_ / "slower.json").string();
   EXPECT_EQ(run(cmp_cmd).code, 0);
-  Outcome gate = run(cmp_cmd + " --fail-on-regression");
+  Outcome gate = run(cmp_cmd + " --fail-on-regression --json " + (dir_ / "cmp.json").string());
   EXPECT_EQ(gate.code, 1);
   EXPECT_THAT(gate.err, HasSubstr("4 cells slower beyond the noise"));
+  const auto cmp_json = nlohmann::json::parse(slurp(dir_ / "cmp.json"));
+  EXPECT_EQ(cmp_json["gate"]["passed"], false);
+  EXPECT_EQ(cmp_json["cells"].size(), 4u);
+  EXPECT_THAT(run(cmp_cmd + " --threshold lots").err,
+              HasSubstr("--threshold lots: give a percentage from 0 to 1000"));
+  EXPECT_EQ(run(cmp_cmd + " --alpha 2").code, 2);
+  // A cell that failed in NEW, or is missing from it, fails the gate however fast the rest is.
+  auto broken = nlohmann::json::parse(results_text);
+  broken["cells"][0]["error"] = "task 'x' (op add) failed";
+  broken["cells"].erase(broken["cells"].begin() + 1);
+  std::ofstream(dir_ / "broken.json") << broken.dump();
+  Outcome broken_gate = run("report compare " + out + "/results.json " +
+                            (dir_ / "broken.json").string() + " --fail-on-regression");
+  EXPECT_EQ(broken_gate.code, 1);
+  EXPECT_THAT(broken_gate.err, HasSubstr("1 cell failed in the new run"));
+  EXPECT_THAT(broken_gate.err, HasSubstr("1 cell missing from the new run"));
+  // Another machine's run is named and fails the gate unless allowed.
+  auto elsewhere = nlohmann::json::parse(results_text);
+  elsewhere["context"]["hostname"] = "ci-runner-7";
+  std::ofstream(dir_ / "elsewhere.json") << elsewhere.dump();
+  const std::string moved = "report compare " + out + "/results.json " +
+                            (dir_ / "elsewhere.json").string() + " --fail-on-regression";
+  Outcome moved_gate = run(moved);
+  EXPECT_EQ(moved_gate.code, 1);
+  EXPECT_THAT(moved_gate.err, HasSubstr("-> ci-runner-7"));
+  EXPECT_EQ(run(moved + " --allow-context-change").code, 0)
+      << run(moved + " --allow-context-change").err;
   slower["context"]["unit_ms"] = 20;
   std::ofstream(dir_ / "other_unit.json") << slower.dump();
   const std::string unit_cmd =
