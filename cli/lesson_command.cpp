@@ -40,15 +40,6 @@
 namespace schedlab::cli {
 namespace {
 
-// The notebooks in ../shared/seeds, by the seed each scenario names.
-const std::map<std::string, std::string> kNotebooks = {
-    {"seed 000", "Dask Parallelism"},
-    {"seed 001", "Dask Delayed - Parallelism"},
-    {"seed 002", "Parallelism in Python"},
-    {"seed 003", "Dask Schedulers"},
-    {"seed 004", "Threads, Processes and the GIL"},
-};
-
 const kernels::Scenario& lesson_scenario(const std::string& name) {
   std::vector<std::string> lessons;
   for (const kernels::Scenario& s : kernels::scenarios()) {
@@ -148,8 +139,8 @@ void list_lessons() {
   }
   std::cout << "Lessons (schedlab lesson NAME):\n";
   for (const auto& [seed, list] : by_seed) {
-    auto title = kNotebooks.find(seed);
-    std::cout << fmt::format("\n{} ({})\n", title == kNotebooks.end() ? seed : title->second, seed);
+    const std::string& title = list.front()->notebook;  // the scenarios of a seed share it
+    std::cout << fmt::format("\n{} ({})\n", title.empty() ? seed : title, seed);
     for (const kernels::Scenario* s : list) {
       const size_t stop = s->lesson.find(". ");  // the first sentence, or all of a short one
       std::string first = stop == std::string::npos ? s->lesson : s->lesson.substr(0, stop + 1);
@@ -216,9 +207,8 @@ Command add_lesson(CLI::App& app) {
       it->guess = guess_seconds(g.substr(eq + 1), "--guess " + g);
     }
 
-    auto title = kNotebooks.find(s.seed);
-    std::cout << fmt::format("{} ({}, \"{}\")\n\n{}\n", s.name, s.seed,
-                             title == kNotebooks.end() ? "" : title->second, wrapped(s.lesson));
+    std::cout << fmt::format("{} ({}, \"{}\")\n\n{}\n", s.name, s.seed, s.notebook,
+                             wrapped(s.lesson));
     kernels::BuiltScenario built =
         kernels::build_scenario(s, {}, {unit_ms, kernels::default_data_dir()});
     std::cout << "The graph (one second = " << fmt::format("{:g} ms", unit_ms) << " here):\n"

@@ -139,10 +139,10 @@ reports::ClaimVerdict judge_claim(const Claim& claim,
   };
   if (claim.one_pair_suffices && held > 0) {
     out.verdict = "held";
-    if (!failed.empty() || !starved.empty()) add({"one pair suffices for this claim"});
+    if (!failed.empty() || !starved.empty()) add({"One pair suffices for this claim"});
   } else if (!failed.empty()) {
     out.verdict = "not held";
-    add({fmt::format("missed on a quiet machine: {}", fmt::join(failed, ", "))});
+    add({fmt::format("Missed on a quiet machine: {}", fmt::join(failed, ", "))});
   } else if (!starved.empty()) {
     out.verdict = "inconclusive";
     add(starved);

@@ -69,7 +69,7 @@ TEST(LessonVerdicts, NotHeldWhenAClaimFailsOnAQuietMachine) {
   EXPECT_EQ(v[0].claims[0].verdict, "not held");
   EXPECT_THAT(v[0].reason, HasSubstr("threads with 2 workers take as long as sync"));
   EXPECT_THAT(v[0].reason, HasSubstr("0.75 (about 1.00 wanted, within 10%)"));
-  EXPECT_THAT(v[0].reason, HasSubstr("missed on a quiet machine"));
+  EXPECT_THAT(v[0].reason, HasSubstr("Missed on a quiet machine"));
 }
 
 TEST(LessonVerdicts, AMissOnABusyMachineIsInconclusive) {
@@ -145,7 +145,7 @@ TEST(LessonVerdicts, SomeClaimsNeedOnePairOnly) {
   ASSERT_EQ(v.size(), 1u);
   EXPECT_EQ(v[0].verdict, "held");
   EXPECT_THAT(v[0].claims[0].detail, HasSubstr("openmp/2 against sync/1: 1.40"));
-  EXPECT_THAT(v[0].claims[0].detail, HasSubstr("one pair suffices"));
+  EXPECT_THAT(v[0].claims[0].detail, HasSubstr("One pair suffices"));
   r.cells[1] = cell("flights", "threads", 2, 430);  // neither shares the parsing
   v = judge_lessons(r);
   EXPECT_EQ(v[0].claims[0].verdict, "not held");

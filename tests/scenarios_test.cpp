@@ -50,6 +50,25 @@ TEST(Scenarios, LessonAnswers) {
   EXPECT_EQ(run("sleeplock", {{"lock", "global"}})[0], Value(-1.6));
 }
 
+// Every lesson names its notebook, says its takeaway and declares claims a run can check; a
+// claim's variant names parameters the scenario has.
+TEST(Scenarios, EveryLessonDeclaresItsNotebookAndClaims) {
+  for (const Scenario& s : scenarios()) {
+    if (!s.lesson_suite) {
+      EXPECT_TRUE(s.claims.empty()) << s.name;
+      continue;
+    }
+    EXPECT_FALSE(s.notebook.empty()) << s.name;
+    EXPECT_FALSE(s.takeaway.empty()) << s.name;
+    EXPECT_FALSE(s.claims.empty()) << s.name;
+    for (const Claim& c : s.claims) {
+      EXPECT_FALSE(c.text.empty()) << s.name;
+      EXPECT_GT(c.ratio, 0) << s.name << ": " << c.text;
+      EXPECT_NO_THROW(complete_params(s, c.variant)) << s.name << ": " << c.text;
+    }
+  }
+}
+
 TEST(Scenarios, FlightsAgreeOnEveryScheduler) {
   Params p{{"files", "2"}, {"rows", "500"}};
   std::vector<Value> expected = run("flights", p);
