@@ -189,6 +189,16 @@ Claim against_itself(std::string text, Who who, unsigned workers, unsigned refer
                      Relation relation, double ratio) {
   return {std::move(text), {who, workers}, {who, reference_workers}, relation, ratio};
 }
+// A claim for one variant only: these parameter values, without (0) or with (1) the GIL.
+Claim only(Params variant, int gil, Claim c) {
+  c.variant = std::move(variant);
+  c.gil = gil;
+  return c;
+}
+Claim one_pair_suffices(Claim c) {
+  c.one_pair_suffices = true;
+  return c;
+}
 
 std::vector<Scenario> make_scenarios() {
   return {
@@ -246,20 +256,13 @@ std::vector<Scenario> make_scenarios() {
        build_map_reduce,
        "Parallelism in Python",
        "The map is parallel; a chain reduction takes as many steps as there are items.",
-       {{"4 workers take 4 units of sync's 7 with the chain reduction: only the map shrinks",
-         {Who::parallel, 4},
-         {Who::baseline, 1},
-         Relation::about,
-         4.0 / 7,
-         false,
-         {{"n", "4"}, {"reduce", "chain"}}},
-        {"4 workers take 3 units of sync's 7 with the tree reduction",
-         {Who::parallel, 4},
-         {Who::baseline, 1},
-         Relation::about,
-         3.0 / 7,
-         false,
-         {{"n", "4"}, {"reduce", "tree"}}}}},
+       {only({{"n", "4"}, {"reduce", "chain"}}, -1,
+             against_sync("4 workers take 4 units of sync's 7 with the chain reduction: only "
+                          "the map shrinks",
+                          Who::parallel, 4, Relation::about, 4.0 / 7)),
+        only({{"n", "4"}, {"reduce", "tree"}}, -1,
+             against_sync("4 workers take 3 units of sync's 7 with the tree reduction",
+                          Who::parallel, 4, Relation::about, 3.0 / 7))}},
       {"fib",
        "seed 004",
        "k independent CPU-bound tasks, each computing fib(n) again and again for one unit of CPU "
@@ -273,30 +276,16 @@ std::vector<Scenario> make_scenarios() {
        build_fib,
        "Threads, Processes and the GIL",
        "With the GIL only one thread computes at a time; separate processes still scale.",
-       {{"without the GIL, 2 workers compute in half of sync's time (on 2 cores)",
-         {Who::parallel, 2},
-         {Who::baseline, 1},
-         Relation::about,
-         0.5,
-         true,
-         {},
-         0},
-        {"with the GIL, threads are no faster than sync",
-         {Who::one_process, 2},
-         {Who::baseline, 1},
-         Relation::about,
-         1,
-         true,
-         {},
-         1},
-        {"with the GIL, 2 processes still compute in half of sync's time",
-         {Who::own_processes, 2},
-         {Who::baseline, 1},
-         Relation::about,
-         0.5,
-         true,
-         {},
-         1}}},
+       {only({}, 0,
+             against_sync("without the GIL, 2 workers compute in half of sync's time (on 2 "
+                          "cores)",
+                          Who::parallel, 2, Relation::about, 0.5, true)),
+        only({}, 1,
+             against_sync("with the GIL, threads are no faster than sync", Who::one_process, 2,
+                          Relation::about, 1, true)),
+        only({}, 1,
+             against_sync("with the GIL, 2 processes still compute in half of sync's time",
+                          Who::own_processes, 2, Relation::about, 0.5, true))}},
       {"sleeplock",
        "seed 003",
        "Slow arithmetic whose sleep holds a lock. With lock=process the lock belongs to the "
@@ -308,27 +297,18 @@ std::vector<Scenario> make_scenarios() {
        build_sleeplock,
        "Dask Schedulers",
        "A lock held by the process serialises its threads, not separate processes.",
-       {{"threads with 2 workers take as long as sync (4 units): they share the lock",
-         {Who::one_process, 2},
-         {Who::baseline, 1},
-         Relation::about,
-         1,
-         false,
-         {{"lock", "process"}}},
-        {"processes with 2 workers take about 3/4 of sync (3 units): each has its own lock",
-         {Who::own_processes, 2},
-         {Who::baseline, 1},
-         Relation::about,
-         0.75,
-         false,
-         {{"lock", "process"}}},
-        {"with lock=global everybody takes turns: 2 workers take as long as sync",
-         {Who::parallel, 2},
-         {Who::baseline, 1},
-         Relation::about,
-         1,
-         false,
-         {{"lock", "global"}}}}},
+       {only({{"lock", "process"}}, -1,
+             against_sync("threads with 2 workers take as long as sync (4 units): they share "
+                          "the lock",
+                          Who::one_process, 2, Relation::about, 1)),
+        only({{"lock", "process"}}, -1,
+             against_sync("processes with 2 workers take about 3/4 of sync (3 units): each has "
+                          "its own lock",
+                          Who::own_processes, 2, Relation::about, 0.75)),
+        only({{"lock", "global"}}, -1,
+             against_sync("with lock=global everybody takes turns: 2 workers take as long as "
+                          "sync",
+                          Who::parallel, 2, Relation::about, 1))}},
       {"flights",
        "seed 004",
        "A scan over CSV files of (generated, deterministic) NYC flights: one task parses each "
@@ -346,24 +326,16 @@ std::vector<Scenario> make_scenarios() {
        // Two parses side by side share the memory bus and the allocator: on some machines one
        // in-process scheduler (openmp on this project's VM) gains nothing from a second
        // worker. The lesson is that threads can share the parsing, which one scheduler shows.
-       {{"threads with 2 workers share the parsing: at most about 0.6 of sync's time",
-         {Who::one_process, 2},
-         {Who::baseline, 1},
-         Relation::at_most,
-         0.6,
-         true,
-         {},
-         -1,
-         true},
-        {"processes gain less than threads: they encode, copy and decode every table",
-         {Who::own_processes, 2},
-         {Who::one_process, 2},
-         Relation::at_least,
-         1,
-         true,
-         {},
-         -1,
-         true}}},
+       {one_pair_suffices(against_sync(
+            "threads with 2 workers share the parsing: at most about 0.6 of sync's time",
+            Who::one_process, 2, Relation::at_most, 0.6, true)),
+        one_pair_suffices({"processes gain less than threads: they encode, copy and decode "
+                           "every table",
+                           {Who::own_processes, 2},
+                           {Who::one_process, 2},
+                           Relation::at_least,
+                           1,
+                           true})}},
       {"random-dag",
        "scheduler studies",
        "Layers of tasks, each depending on a few random tasks of the layer before (fixed seed), "
