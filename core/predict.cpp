@@ -551,10 +551,8 @@ Prediction predict(const Graph& graph, std::span<const NodeId> targets, const Ta
                             ms(p.critical_path_ms), ms(p.total_work_ms / workers), ms(p.bound_ms)));
   // A lock, the GIL, too few cores and moving values each either hold a run back from its
   // bound or, where one might expect them to, do not: said apart, so a lesson can tell which.
-  // One worker runs every task one after the other whatever it shares: a lock or the GIL
-  // costs it nothing, so a lesson must not blame them for sync's time.
   auto slower = [&](std::string line) {
-    if (machine.workers > 1) p.slowed_by.push_back(line);
+    p.slowed_by.push_back(line);
     why.push_back(std::move(line));
   };
   auto not_slower = [&](std::string line) {
@@ -567,13 +565,26 @@ Prediction predict(const Graph& graph, std::span<const NodeId> targets, const Ta
                     "lock, so they do not wait for each other",
                     tasks(process_tasks)));
   }
-  if (process_tasks && machine.process_count() <= 1) {
+  // One worker runs every task one after the other whatever it shares: a lock or the GIL
+  // costs it nothing, and neither the reasoning nor a lesson may blame them for sync's time.
+  const bool alone = machine.workers <= 1;
+  if (process_tasks && alone) {
+    not_slower(
+        fmt::format("lock=process on {}: one worker runs them one after the other anyway, "
+                    "so the lock costs it nothing",
+                    tasks(process_tasks)));
+  }
+  if (process_tasks && !alone && machine.process_count() <= 1) {
     slower(
         fmt::format("lock=process on {}: the workers share one process, so "
                     "these tasks take turns: {} one after the other",
                     tasks(process_tasks), ms(process_locked)));
   }
-  if (global_tasks) {
+  if (global_tasks && alone) {
+    not_slower(fmt::format("lock=global on {}: one worker runs them one after the other anyway",
+                           tasks(global_tasks)));
+  }
+  if (global_tasks && !alone) {
     slower(
         fmt::format("lock=global on {}: every worker takes turns: {} one after "
                     "the other",
@@ -591,7 +602,10 @@ Prediction predict(const Graph& graph, std::span<const NodeId> targets, const Ta
         "GIL on: each worker process has its own interpreter lock, so computing runs in "
         "parallel");
   }
-  if (machine.gil && computes && machine.process_count() <= 1) {
+  if (machine.gil && computes && alone) {
+    not_slower("GIL on: one worker computes alone, so the GIL holds nothing back");
+  }
+  if (machine.gil && computes && !alone && machine.process_count() <= 1) {
     slower(
         fmt::format("GIL on: threads of one process compute one at a time: {} of computing "
                     "cannot overlap",
