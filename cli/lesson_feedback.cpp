@@ -30,7 +30,9 @@ std::string missed_line(const LessonCase& c) {
   // machine that did not slow the run (measured close to predicted) is no excuse.
   const bool starved =
       c.busy >= reports::kBusyShare && c.predicted > 0 && c.measured > kStarvedRun * c.predicted;
-  if (starved && guess < c.measured) {
+  // Only for a guess that had the graph right (at or above the prediction): a guess below it
+  // missed something in the graph first, and is told that (a lock, the chain).
+  if (starved && guess < c.measured && (guess >= c.predicted || close_to(guess, c.predicted))) {
     return fmt::format(
         "the machine was busy: other programs took {:.0f}% of its CPU while this ran, so it "
         "took {:.1f}x the prediction; run the lesson again when it is quieter",

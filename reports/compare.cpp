@@ -62,27 +62,27 @@ void compare_contexts(const Context& o, const Context& n, Comparison& out) {
   differ("schedlab version", o.version, n.version);
 }
 
-void warn_about_repetitions(const SuiteResult& old_run, const SuiteResult& new_run,
-                            const CompareOptions& options, Comparison& out) {
+void warn_about_repetitions(const CompareOptions& options, Comparison& out) {
   size_t fewest = SIZE_MAX;
   for (const ComparedCell& c : out.cells) {
     if (c.ratio > 0) fewest = std::min({fewest, c.old_cell->reps.size(), c.new_cell->reps.size()});
   }
   if (fewest == SIZE_MAX) return;
-  const int repeat = std::min(old_run.context.repeat, new_run.context.repeat);
+  // The fewest runs a side at which a test at this alpha is possible.
+  size_t needed = kFewestForATest;
+  while (needed < 25 && smallest_p(needed, needed) > options.alpha) ++needed;
   if (fewest < kFewestForATest) {
     out.warnings.push_back(fmt::format(
         "a cell has only {} measured run{} in one of the runs: no test is possible, so cells are "
         "called faster or slower by the {:.0f}% threshold alone (marked untested); run with "
-        "--repeat 5 or more",
-        fewest, fewest == 1 ? "" : "s", 100 * options.threshold));
+        "--repeat {} or more",
+        fewest, fewest == 1 ? "" : "s", 100 * options.threshold, needed));
   } else if (smallest_p(fewest, fewest) > options.alpha) {
     out.warnings.push_back(fmt::format(
-        "{} runs a cell: no ordering of so few runs gives a p-value below {:.2f}, so a change "
-        "is called real when every run of one side is beyond every run of the other (p = "
-        "{:.2f}); run with --repeat 5 or more for a test at {:.2f}",
-        repeat > 0 ? repeat : static_cast<int>(fewest), smallest_p(fewest, fewest),
-        smallest_p(fewest, fewest), options.alpha));
+        "{} runs a cell: no ordering of so few runs gives a p-value below {:.3f}, so a change "
+        "is called real when it gets the smallest p-value they can give (every run of one side "
+        "beyond every run of the other); run with --repeat {} for a test at {:g}",
+        fewest, smallest_p(fewest, fewest), needed, options.alpha));
   }
 }
 
@@ -146,7 +146,7 @@ Comparison compare_runs(const SuiteResult& old_run, const SuiteResult& new_run,
     }
   }
   compare_contexts(old_run.context, new_run.context, out);
-  warn_about_repetitions(old_run, new_run, options, out);
+  warn_about_repetitions(options, out);
   return out;
 }
 

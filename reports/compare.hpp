@@ -45,10 +45,10 @@ struct Comparison {
 // negative is a UsageError naming it; an old median of 0 gives no ratio and no verdict.
 //
 // A cell is "slower" (or "faster") when its median moved by more than options.threshold and
-// the U test over both runs' repetitions gives p <= alpha. With 3 repetitions a side no
-// ordering can give a p-value below 0.1, so there a cell whose every new repetition is beyond
-// every old one (p = 0.1, the strongest evidence 3 runs can give) counts too, and a warning
-// says to use --repeat 5 for a sharper test. With fewer than 3 no test is possible: the
+// the U test over both runs' repetitions gives p <= alpha. Where the runs are too few for any
+// ordering to reach alpha (3 a side: p >= 0.1), the smallest p-value they can give counts
+// instead (every new repetition beyond every old one), and a warning says how many runs a test
+// at alpha needs (4 for 0.05). With fewer than 3 no test is possible: the
 // threshold alone decides ("slower (untested)") and a warning says so.
 Comparison compare_runs(const SuiteResult& old_run, const SuiteResult& new_run,
                         const CompareOptions& options = {});

@@ -83,7 +83,9 @@ std::string summary(const SuiteResult& r) {
         "</td><td>{}</td><td class=\"num\">{}</td></tr>\n",
         anchor(scenario), xml_escape(scenario), v ? xml_escape(v->notebook) : "",
         v ? xml_escape(v->takeaway) : "", v ? verdict_class(v->verdict) : "",
-        v ? xml_escape(v->verdict) : "no claims to check",
+        v                           ? xml_escape(v->verdict)
+        : r.lesson_verdicts.empty() ? "not judged (results from an older schedlab)"
+                                    : "no claims to check",
         v && !v->reason.empty() ? "<small>" + xml_escape(v->reason) + "</small>" : "",
         xml_escape(prediction_summary(r, scenario)), warnings);
   }
@@ -266,8 +268,8 @@ std::string timelines(const std::vector<const Cell*>& cells, unsigned cores, siz
     out += fmt::format(
         "<details class=\"timeline\"><summary>{}: measured {}, predicted {}</summary>\n{}"
         "</details>\n",
-        xml_escape(c->id()), ms(c->wall.median), ms(c->predicted_ms),
-        timeline_svg(*c, cores, fmt::format("-{}", next_id++)));
+        xml_escape(c->id()), c->wall.n > 0 ? ms(c->wall.median) : std::string("not measured"),
+        ms(c->predicted_ms), timeline_svg(*c, cores, fmt::format("-{}", next_id++)));
   }
   return out;
 }

@@ -151,12 +151,15 @@ json to_json(const Repetition& r) {
               {"bytes_to_workers", r.bytes_to_workers},
               {"bytes_from_workers", r.bytes_from_workers},
               {"peak_live_intermediates", r.peak_live_intermediates},
-              {"lock_wait_ms", r.lock_wait_ms},
-              {"gil_wait_ms", r.gil_wait_ms},
               {"other_cpu_ms", r.other_cpu_ms},
               {"cpu_pressure_ms", r.cpu_pressure_ms}};
-  // Per-task data belongs to the profile run; measured runs leave the lists out.
-  if (!r.trace.empty()) out["trace"] = list_json(r.trace);
+  // Per-task data belongs to the profile run: measured runs leave the trace and the waits
+  // (seen per task) out rather than claim they were 0.
+  if (!r.trace.empty()) {
+    out["lock_wait_ms"] = r.lock_wait_ms;
+    out["gil_wait_ms"] = r.gil_wait_ms;
+    out["trace"] = list_json(r.trace);
+  }
   if (!r.resources.empty()) out["resources"] = list_json(r.resources);
   return out;
 }

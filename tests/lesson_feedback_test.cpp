@@ -62,6 +62,13 @@ TEST(LessonFeedback, ABusyMachineIsNamedWithItsFigure) {
   quick.busy = 0.9;
   EXPECT_EQ(missed_line(quick),
             "one worker runs every task, one after the other: 4.00s of work in all");
+  // A guess below the prediction missed something in the graph first: that is what it is told,
+  // busy machine or not.
+  LessonCase locked = slow_arithmetic("threads", 2, 2, 5);
+  locked.predicted = 4;
+  locked.busy = 0.5;
+  locked.slowed_by.push_back("lock=process on 4 tasks: the workers share one process");
+  EXPECT_EQ(missed_line(locked), "lock=process on 4 tasks: the workers share one process");
 }
 
 TEST(LessonFeedback, AGuessThatAgreesWithThePredictionBlamesTheMachineNotTheStudent) {

@@ -87,7 +87,8 @@ TEST(LessonVerdicts, AMissOnABusyMachineIsInconclusive) {
 TEST(LessonVerdicts, AComputingClaimNeedsTheCoresItCounts) {
   reports::SuiteResult r;
   r.context.cores = 1;
-  r.cells = {cell("fib", "sync", 1, 400), cell("fib", "threads", 2, 400)};
+  const kernels::Params k4{{"k", "4"}};
+  r.cells = {cell("fib", "sync", 1, 400, k4), cell("fib", "threads", 2, 400, k4)};
   const std::vector<reports::LessonVerdict> v = judge_lessons(r);
   ASSERT_EQ(v.size(), 1u);
   EXPECT_EQ(v[0].claims[0].verdict, "inconclusive");
@@ -99,8 +100,9 @@ TEST(LessonVerdicts, AComputingClaimNeedsTheCoresItCounts) {
 TEST(LessonVerdicts, TheGilVariantPicksItsOwnClaims) {
   reports::SuiteResult r;
   r.context.cores = 2;
-  r.cells = {cell("fib", "sync", 1, 400, {}, true), cell("fib", "threads", 2, 410, {}, true),
-             cell("fib", "processes", 2, 205, {}, true)};
+  const kernels::Params k4{{"k", "4"}};
+  r.cells = {cell("fib", "sync", 1, 400, k4, true), cell("fib", "threads", 2, 410, k4, true),
+             cell("fib", "processes", 2, 205, k4, true)};
   const std::vector<reports::LessonVerdict> v = judge_lessons(r);
   ASSERT_EQ(v.size(), 1u);
   EXPECT_EQ(v[0].verdict, "held");
@@ -139,16 +141,30 @@ TEST(LessonVerdicts, NothingToTestIsInconclusiveAndGraphFilesGetNoVerdict) {
 TEST(LessonVerdicts, SomeClaimsNeedOnePairOnly) {
   reports::SuiteResult r;
   r.context.cores = 2;
-  r.cells = {cell("flights", "sync", 1, 450), cell("flights", "threads", 2, 249),
-             cell("flights", "openmp", 2, 630), cell("flights", "processes", 2, 1600)};
+  const kernels::Params four{{"files", "4"}};
+  r.cells = {cell("flights", "sync", 1, 450, four), cell("flights", "threads", 2, 249, four),
+             cell("flights", "openmp", 2, 630, four), cell("flights", "processes", 2, 1600, four)};
   std::vector<reports::LessonVerdict> v = judge_lessons(r);
   ASSERT_EQ(v.size(), 1u);
   EXPECT_EQ(v[0].verdict, "held");
   EXPECT_THAT(v[0].claims[0].detail, HasSubstr("openmp/2 against sync/1: 1.40"));
   EXPECT_THAT(v[0].claims[0].detail, HasSubstr("One pair suffices"));
-  r.cells[1] = cell("flights", "threads", 2, 430);  // neither shares the parsing
+  r.cells[1] = cell("flights", "threads", 2, 430, four);  // neither shares the parsing
   v = judge_lessons(r);
   EXPECT_EQ(v[0].claims[0].verdict, "not held");
+}
+
+// A claim whose fraction depends on a count holds for the notebook's count only: inc-dec-add
+// with n=3 takes 5 of 9 units on 2 workers, which is no failure of the lesson.
+TEST(LessonVerdicts, ClaimsForTheNotebooksCountLeaveOtherCountsUntested) {
+  reports::SuiteResult r;
+  r.context.cores = 2;
+  const kernels::Params n3{{"n", "3"}};
+  r.cells = {cell("inc-dec-add", "sync", 1, 900, n3), cell("inc-dec-add", "threads", 2, 500, n3)};
+  const std::vector<reports::LessonVerdict> v = judge_lessons(r);
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].claims[0].verdict, "untested");
+  EXPECT_EQ(v[0].verdict, "inconclusive");
 }
 
 TEST(LessonVerdicts, AFailedCellIsNoEvidenceEitherWay) {
