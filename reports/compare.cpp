@@ -122,17 +122,16 @@ Comparison compare_runs(const SuiteResult& old_run, const SuiteResult& new_run,
       }
     }
   }
-  auto failed = [](const Cell& c) { return !c.error.empty() || c.wall.n == 0; };
   for (const Cell& n : new_run.cells) {
     ComparedCell c{n.id(), n.scheduler, find(old_run, n.id()), &n, 0, -1, ""};
-    if (failed(n)) {
+    if (!n.measured()) {
       // A cell that failed, or was never measured (an interrupted run), in NEW is what a gate
       // must not pass, whatever OLD did.
       c.verdict = "failed in new";
       ++out.failed_in_new;
     } else if (!c.old_cell) {
       c.verdict = "new cell";
-    } else if (failed(*c.old_cell)) {
+    } else if (!c.old_cell->measured()) {
       c.verdict = "failed in old";
     } else {
       judge(c, options, out);
@@ -214,7 +213,7 @@ std::vector<std::string> notices(const Comparison& cmp) {
 }
 
 std::string median_text(const Cell* c) {
-  return c && c->error.empty() && c->wall.n > 0 ? fmt::format("{:.3f}", c->wall.median) : "";
+  return c && c->measured() ? fmt::format("{:.3f}", c->wall.median) : "";
 }
 
 std::string p_text(const ComparedCell& c) {
@@ -256,7 +255,7 @@ nlohmann::json compare_json(const SuiteResult& old_run, const SuiteResult& new_r
   json cells = json::array();
   for (const ComparedCell& c : cmp.cells) {
     auto median = [](const Cell* x) {
-      return x && x->error.empty() && x->wall.n > 0 ? json(x->wall.median) : json(nullptr);
+      return x && x->measured() ? json(x->wall.median) : json(nullptr);
     };
     cells.push_back({{"id", c.id},
                      {"scheduler", c.scheduler},

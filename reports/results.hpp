@@ -90,6 +90,8 @@ struct Cell {
   std::string id() const;  // "inc-dbl[reduce=chain]/threads/2" (+ "/gil")
   // "2", or "2x2" for a scheduler of processes of threads (2 ranks of 2 threads each).
   std::string workers_text() const;
+  // It ran to the end and has measured runs (not failed, not stopped before measuring).
+  bool measured() const { return error.empty() && wall.n > 0; }
   double ratio() const { return predicted_ms > 0 ? wall.median / predicted_ms : 0; }
   // How far measured may be from predicted, as a factor either way, for the prediction to hold:
   // 1.05 where the cell only sleeps, 1.15 where it computes (the lessons' promise).

@@ -30,8 +30,7 @@ std::string prediction_summary(const SuiteResult& r, const std::string& scenario
   size_t held = 0, measured = 0;
   const Cell* worst = nullptr;
   for (const Cell& c : r.cells) {
-    if (c.scenario != scenario || !c.error.empty() || c.wall.n == 0 || c.predicted_ms <= 0)
-      continue;
+    if (c.scenario != scenario || !c.measured() || c.predicted_ms <= 0) continue;
     ++measured;
     held += c.held();
     if (!worst || std::abs(std::log(c.ratio())) > std::abs(std::log(worst->ratio()))) worst = &c;

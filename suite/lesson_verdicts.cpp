@@ -97,8 +97,7 @@ reports::ClaimVerdict judge_claim(const Claim& claim,
       if (claim.subject.who == claim.reference.who && r->scheduler != s->scheduler) continue;
       ++pairs;
       const std::string pair = fmt::format("{} against {}", label(*s, claim), label(*r, claim));
-      if (!s->error.empty() || !r->error.empty() || s->wall.n == 0 || r->wall.n == 0 ||
-          r->wall.median <= 0) {
+      if (!s->measured() || !r->measured() || r->wall.median <= 0) {
         starved.push_back(pair + ": a cell failed or was not measured");
         continue;
       }
