@@ -27,12 +27,13 @@ wait_for "LESSON-EXIT="
 out=$(pane)
 echo "$out" | tail -25
 grep -qF "LESSON-EXIT=0" <<<"$out"
-# Predictions add the calibrated compute time: microseconds, a little more on a loaded machine.
-grep -qE "sync +1 +4.00s +4\.0[0-9]s" <<<"$out"
-grep -qE "threads +2 +2.00s +3\.0[0-9]s" <<<"$out"
-grep -qE "processes +2 +- +3\.0[0-9]s" <<<"$out"
+# Predictions add the calibrated compute time: microseconds on a quiet release build, up to a
+# tenth of a unit (2 ms) seen under a sanitizer on a loaded machine; allow half a unit.
+grep -qE "sync +1 +4.00s +4\.[0-4][0-9]s" <<<"$out"
+grep -qE "threads +2 +2.00s +3\.[0-4][0-9]s" <<<"$out"
+grep -qE "processes +2 +- +3\.[0-4][0-9]s" <<<"$out"
 grep -qF "Your guess for threads was 2.00s" <<<"$out"
 # x and y differ by microseconds of computing: either can be on the critical path.
-grep -qE "critical path 3\.0[0-9]s: [xy] -> z -> result" <<<"$out"
-grep -qE "the longest chain, [xy] -> z -> result, takes 3\.0[0-9]s: no number of workers shortens it" <<<"$out"
+grep -qE "critical path 3\.[0-4][0-9]s: [xy] -> z -> result" <<<"$out"
+grep -qE "the longest chain, [xy] -> z -> result, takes 3\.[0-4][0-9]s: no number of workers shortens it" <<<"$out"
 test -s "$work/slow-arithmetic.svg"
