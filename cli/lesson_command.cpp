@@ -95,13 +95,14 @@ std::string graph_text(const Graph& g, std::span<const NodeId> targets, double u
 std::string write_picture(const Graph& g, std::span<const NodeId> targets,
                           const std::string& svg_path) {
   const std::string dot = graph_to_dot(g, targets, "LR");
-  if (std::optional<std::string> svg = reports::dot_to_svg(dot)) {
-    write_output_file(svg_path, *svg);
+  const reports::Drawing drawing = reports::dot_to_svg(dot);
+  if (drawing.svg) {
+    write_output_file(svg_path, *drawing.svg);
     return fmt::format("(picture: {})", svg_path);
   }
   const std::string dot_path = svg_path + ".dot";
   write_output_file(dot_path, dot);
-  return fmt::format("(Graphviz's `dot` is missing: the graph is in {})", dot_path);
+  return fmt::format("({}; the graph is in {})", drawing.why_not, dot_path);
 }
 
 // A guess in seconds: "3", "3s", "2.5" or "500ms", up to an hour. `typed` is what the error

@@ -1,18 +1,23 @@
 #include "schedlab/reports/graphviz.hpp"
 
 #include <fcntl.h>
-#include <spawn.h>
+#include <fmt/format.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <mutex>
 #include <sstream>
+#include <thread>
 
-extern char** environ;
+#include "schedlab/core/interrupt.hpp"
+#include "schedlab/reports/svg_allow_list.hpp"
 
 namespace schedlab::reports {
 namespace {
@@ -36,65 +41,84 @@ struct TempFile {
   TempFile& operator=(const TempFile&) = delete;
 };
 
+constexpr auto kPoll = std::chrono::microseconds(20'000);
+
 }  // namespace
 
 namespace {
 
-std::optional<std::string> run_dot(const std::string& dot_text) {
+Drawing run_dot(const std::string& dot_text, std::chrono::milliseconds budget) {
   TempFile in(".dot"), out(".svg");
-  if (in.path.empty() || out.path.empty()) return std::nullopt;
-  if (!(std::ofstream(in.path) << dot_text)) return std::nullopt;
-  // Run directly (no shell, so no quoting), its own output and errors to /dev/null.
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+  if (in.path.empty() || out.path.empty()) return {std::nullopt, kNoGraphviz};
+  if (!(std::ofstream(in.path) << dot_text)) return {std::nullopt, kNoGraphviz};
   std::string o = "-o" + out.path;
   char* argv[] = {const_cast<char*>("dot"), const_cast<char*>("-Tsvg"), o.data(), in.path.data(),
                   nullptr};
-  pid_t pid = 0;
-  // A process group of its own: the terminal's Ctrl-C stops schedlab's run, which then still
-  // writes its reports, with this picture in them.
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
-  posix_spawnattr_setpgroup(&attributes, 0);
-  const int spawned = posix_spawnp(&pid, "dot", &actions, &attributes, argv, environ);
-  posix_spawnattr_destroy(&attributes);
-  posix_spawn_file_actions_destroy(&actions);
-  if (spawned != 0) return std::nullopt;
-  int status = 0;
-  pid_t waited;
-  while ((waited = waitpid(pid, &status, 0)) < 0 && errno == EINTR) {
+  const pid_t parent = getpid();
+  const pid_t pid = fork();
+  if (pid < 0) return {std::nullopt, kNoGraphviz};
+  if (pid == 0) {
+    // Only async-signal-safe calls here: this process may have had other threads.
+    // A process group of its own, so that the terminal's Ctrl-C reaches schedlab alone (which
+    // then ends this layout), and killed with schedlab should it exit first (a second Ctrl-C).
+    setpgid(0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);
+    const int null = open("/dev/null", O_WRONLY);
+    if (null >= 0) {
+      dup2(null, STDOUT_FILENO);
+      dup2(null, STDERR_FILENO);
+    }
+    execvp("dot", argv);
+    _exit(127);
   }
-  if (waited != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return std::nullopt;
+  setpgid(pid, pid);  // either side may run first
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + budget;
+  int status = 0;
+  std::string why_not;
+  for (auto pause = std::chrono::microseconds(200);; pause = std::min(pause * 2, kPoll)) {
+    const pid_t waited = waitpid(pid, &status, WNOHANG);
+    if (waited == pid) break;
+    if (waited < 0 && errno != EINTR) return {std::nullopt, kNoGraphviz};
+    if (signal_requested() || Clock::now() >= deadline) {
+      kill(-pid, SIGKILL);
+      while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+      }
+      if (signal_requested()) return {std::nullopt, "The graph is not drawn: the run was stopped"};
+      return {std::nullopt,
+              fmt::format("The graph is not drawn: it is too dense for Graphviz to lay out in {} s",
+                          std::chrono::duration<double>(budget).count())};
+    }
+    std::this_thread::sleep_for(pause);
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return {std::nullopt, kNoGraphviz};
   std::ifstream svg(out.path);
   std::stringstream text;
   text << svg.rdbuf();
-  std::string s = text.str();
+  const std::string s = text.str();
   const size_t start = s.find("<svg");
-  if (start == std::string::npos) return std::nullopt;
-  return s.substr(start);
+  if (start == std::string::npos) return {std::nullopt, kNoGraphviz};
+  // Whatever the DOT asked Graphviz for (it may come from a results.json someone sent), only
+  // shapes and text reach the page.
+  std::optional<std::string> safe = allow_listed_svg(std::string_view(s).substr(start));
+  if (!safe) return {std::nullopt, kNoGraphviz};
+  return {std::move(safe), {}};
 }
 
 }  // namespace
 
-std::optional<std::string> dot_to_svg(const std::string& dot_text) {
-  // DOT from a results.json someone sent could make links or pull in local pictures
-  // (URL="javascript:...", image="/etc/..."): our graphs have neither, so such a graph is not
-  // drawn at all.
-  std::string lower = dot_text;
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  for (const char* risky : {"url", "href", "image", "xlink"}) {
-    if (lower.find(risky) != std::string::npos) return std::nullopt;
-  }
-  // A run rewrites its reports after every cell: each graph is laid out once.
+Drawing dot_to_svg(const std::string& dot_text, std::chrono::milliseconds budget) {
+  // A run rewrites its reports after every cell: each graph is laid out once (a graph too
+  // dense to lay out is tried once too), unless a stop cut its layout short.
   static std::mutex mutex;
-  static std::map<std::string, std::optional<std::string>> drawn;
+  static std::map<std::string, Drawing> drawn;
   std::lock_guard lock(mutex);
   auto it = drawn.find(dot_text);
-  if (it == drawn.end()) it = drawn.emplace(dot_text, run_dot(dot_text)).first;
-  return it->second;
+  if (it != drawn.end()) return it->second;
+  Drawing drawing = run_dot(dot_text, budget);
+  if (!signal_requested()) drawn.emplace(dot_text, drawing);
+  return drawing;
 }
 
 }  // namespace schedlab::reports

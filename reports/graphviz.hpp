@@ -2,19 +2,31 @@
 // graphs in report.html.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 
 namespace schedlab::reports {
 
-// The SVG that `dot -Tsvg` makes of `dot_text` (the <svg> element alone, without the XML
-// prologue, so that it can sit inside HTML), or nullopt when `dot` is missing or fails, or the
-// DOT asks for links or pictures (words like URL, href, image: ours never do).
-std::optional<std::string> dot_to_svg(const std::string& dot_text);
-
-// What to tell a reader where dot_to_svg gave nothing.
+// What to tell a reader where a graph has no picture.
 inline constexpr const char* kNoGraphviz =
     "The graph is not drawn: Graphviz's `dot` is not installed here, or it could not draw this "
     "graph (install the Debian package graphviz and render the report again)";
+
+// How long a layout may take: dense graphs of a few hundred tasks take Graphviz minutes.
+inline constexpr std::chrono::milliseconds kLayoutBudget{4000};
+
+// A picture of a graph, or why there is none (a sentence, without its full stop).
+struct Drawing {
+  std::optional<std::string> svg;
+  std::string why_not;
+};
+
+// The SVG that `dot -Tsvg` makes of `dot_text`: the <svg> element alone (no XML prologue, so
+// that it can sit inside HTML) and only its shapes and text (svg_allow_list.hpp: the DOT may come
+// from a results.json someone sent). No picture when `dot` is missing or fails, when the layout
+// takes longer than `budget` (`dot` is killed), or when a signal stops the process meanwhile.
+// `dot` runs in a process group of its own and dies with schedlab.
+Drawing dot_to_svg(const std::string& dot_text, std::chrono::milliseconds budget = kLayoutBudget);
 
 }  // namespace schedlab::reports

@@ -172,13 +172,13 @@ std::string graph_figures(const SuiteResult& r, const std::vector<const Cell*>& 
           "<p class=\"note\">This graph is not drawn: it is too large (or results.json "
           "comes from an older schedlab). <code>schedlab graph</code> prints it for "
           "Graphviz.</p>";
-    } else if (std::optional<std::string> svg = draw(dot->second)) {
-      out += unique_ids(*svg, instance);
+    } else if (const Drawing drawing = draw(dot->second); drawing.svg) {
+      out += unique_ids(*drawing.svg, instance);
     } else {
       out += fmt::format(
           "<p class=\"note\">{}.</p><details><summary>the graph in DOT</summary><pre>{}</pre>"
           "</details>",
-          xml_escape(kNoGraphviz), xml_escape(dot->second));
+          xml_escape(drawing.why_not), xml_escape(dot->second));
     }
     out += fmt::format("<figcaption>the graph of {}</figcaption></figure>\n", xml_escape(instance));
   }

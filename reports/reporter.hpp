@@ -28,8 +28,10 @@ std::unique_ptr<Reporter> csv_reporter();       // results.csv, summary.csv
 std::unique_ptr<Reporter> markdown_reporter();  // report.md
 std::unique_ptr<Reporter> timeline_reporter();  // timelines/<cell>.svg
 // Draws a graph given in DOT as inline SVG, or gives nullopt (where Graphviz is missing).
-using GraphDrawer = std::function<std::optional<std::string>(const std::string& dot)>;
-std::unique_ptr<Reporter> html_reporter(GraphDrawer draw = dot_to_svg);  // report.html
+using GraphDrawer = std::function<Drawing(const std::string& dot)>;
+std::unique_ptr<Reporter> html_reporter(GraphDrawer draw = [](const std::string& dot) {
+  return dot_to_svg(dot);
+});  // report.html
 
 // What the reporters share: the lessons in the order their first cell ran, and the cell whose
 // prediction a lesson explains (the first parallel scheduler's with 2 workers; null if none).

@@ -154,8 +154,8 @@ TEST(Reporters, TimelineGolden) {
 }
 
 // Stands in for Graphviz, so that the golden file does not depend on its version.
-std::optional<std::string> fake_dot(const std::string& dot) {
-  return "<svg class=\"fake-graph\"><text>" + xml_escape(dot) + "</text></svg>";
+Drawing fake_dot(const std::string& dot) {
+  return {"<svg class=\"fake-graph\"><text>" + xml_escape(dot) + "</text></svg>", {}};
 }
 
 TEST(Reporters, HtmlGolden) {
@@ -193,10 +193,11 @@ TEST(Reporters, HtmlDashesAGilLineOnlyBesideItsLineWithoutTheGil) {
 }
 
 TEST(Reporters, HtmlSaysWhereGraphvizIsMissing) {
-  const std::string page =
-      html_reporter([](const std::string&) { return std::optional<std::string>(); })
-          ->render(fixture())[0]
-          .second;
+  const std::string page = html_reporter([](const std::string&) {
+                             return Drawing{std::nullopt, kNoGraphviz};
+                           })
+                               ->render(fixture())[0]
+                               .second;
   EXPECT_THAT(page, HasSubstr("Graphviz&apos;s `dot` is not installed here, or it could not draw"));
   EXPECT_THAT(page, HasSubstr("<pre>digraph { x -&gt; y }</pre>"));
 }
