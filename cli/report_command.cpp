@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "cli/commands.hpp"
+#include "schedlab/core/bounded_input.hpp"
 #include "schedlab/core/errors.hpp"
 #include "schedlab/core/output_file.hpp"
 #include "schedlab/reports/compare.hpp"
@@ -18,6 +19,9 @@
 
 namespace schedlab::cli {
 namespace {
+
+// results.json and Google Benchmark's JSON: the same limit as a graph file.
+constexpr size_t kMaxJsonInputBytes = size_t{1} << 30;
 
 // "-" is standard input (once per command: a second "-" would find it empty).
 nlohmann::json read_json(const std::string& path) {
@@ -31,26 +35,13 @@ nlohmann::json read_json(const std::string& path) {
   if (path != "-" && std::filesystem::is_directory(path, ec)) {
     throw UsageError(fmt::format("'{}' is a directory; give a JSON file", path));
   }
-  std::ifstream file;
-  if (path != "-") {
-    errno = 0;
-    file.open(path);
-    if (!file) {
-      throw UsageError(fmt::format("cannot open '{}': {}", path,
-                                   errno ? std::strerror(errno) : "unknown error"));
-    }
-  }
-  std::istream& in = path == "-" ? std::cin : file;
-  try {
-    return nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& e) {  // syntax, and numbers out of range (1e400)
-    throw UsageError(fmt::format("{}: invalid JSON: {}", path, e.what()));
-  }
+  return parse_json_input(read_bounded_file(path, "JSON file", kMaxJsonInputBytes), path);
 }
 
 reports::SuiteResult read_results(const std::string& path) {
+  const nlohmann::json tree = read_json(path);  // its errors name the file already
   try {
-    return reports::suite_from_json(read_json(path));
+    return reports::suite_from_json(tree);
   } catch (const UsageError& e) {
     throw UsageError(fmt::format("{}: {}", path, e.what()));
   }

@@ -21,6 +21,7 @@
 #include <unordered_set>
 
 #include "graph_file_fast.hpp"
+#include "schedlab/core/bounded_input.hpp"
 #include "schedlab/core/value_codec.hpp"
 #include "schedlab/core/value_json.hpp"
 
@@ -573,68 +574,8 @@ LoadedGraph parse_graph_precise(std::string_view text, std::string_view source) 
 
 namespace {
 
-// Reads a whole graph file, stopping at the size limit rather than after it: /dev/zero or an
-// endless pipe is refused after kMaxGraphFileBytes + 1 bytes, a large regular file at once.
-std::string read_bounded(int fd, const std::string& shown) {
-  struct stat st {};
-  if (::fstat(fd, &st) == 0) {
-    if (S_ISDIR(st.st_mode)) {
-      throw UsageError(fmt::format("cannot read graph file '{}': it is a directory", shown));
-    }
-    if (S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_size) > kMaxGraphFileBytes) {
-      throw UsageError(fmt::format("{}: {} bytes is more than the {} a graph file may have", shown,
-                                   st.st_size, kMaxGraphFileBytes));
-    }
-  }
-  // Read straight into the string's room (a regular file's size and one more read's worth are
-  // reserved first, and zeroed once by resize): copying through a small buffer took a fifth of
-  // the time of loading.
-  constexpr size_t kChunk = size_t{1} << 16;
-  const bool regular = S_ISREG(st.st_mode);
-  std::string text;
-  if (regular) text.reserve(static_cast<size_t>(st.st_size) + kChunk);
-  auto too_big = [&] {
-    return UsageError(
-        fmt::format("{}: more than the {} bytes a graph file may have", shown, kMaxGraphFileBytes));
-  };
-  for (;;) {
-    // (A pipe gives at most a chunk a read: resizing further would zero memory for nothing.)
-    // The string never grows past the limit: at the limit, one byte more is read aside.
-    const size_t used = text.size();
-    const size_t room = std::min(regular ? std::max(text.capacity() - used, kChunk) : kChunk,
-                                 kMaxGraphFileBytes - used);
-    char probe = 0;
-    text.resize(used + room);
-    const ssize_t n = room ? ::read(fd, text.data() + used, room) : ::read(fd, &probe, 1);
-    const int err = errno;
-    text.resize(used + static_cast<size_t>(room ? std::max<ssize_t>(n, 0) : 0));
-    if (n < 0 && err == EINTR) continue;
-    if (n < 0) {
-      throw UsageError(fmt::format("cannot read graph file '{}': {}", shown, std::strerror(err)));
-    }
-    if (n == 0) return text;
-    if (room == 0) throw too_big();
-    // JSON text has no NUL byte: the parser will refuse this one by its line and column, so
-    // there is no need to read on (it is how /dev/zero is refused at once).
-    if (std::memchr(text.data() + used, 0, static_cast<size_t>(n))) return text;
-  }
-}
-
 std::string read_graph_file(const std::string& path) {
-  if (path == "-") return read_bounded(STDIN_FILENO, "<stdin>");
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    throw UsageError(fmt::format("cannot open graph file '{}': {}", path, std::strerror(errno)));
-  }
-  std::string text;
-  try {
-    text = read_bounded(fd, path);
-  } catch (...) {
-    ::close(fd);
-    throw;
-  }
-  ::close(fd);
-  return text;
+  return read_bounded_file(path, "graph file", kMaxGraphFileBytes);
 }
 
 }  // namespace

@@ -6,19 +6,15 @@
 #include <optional>
 #include <string>
 
+#include "schedlab/core/bounded_input.hpp"
 #include "schedlab/core/errors.hpp"
 #include "schedlab/reports/reporter.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  nlohmann::json j;
   try {
-    j = nlohmann::json::parse(data, data + size);
-  } catch (const nlohmann::json::exception&) {
-    return 0;  // the CLI's reader turns this into a UsageError
-  }
-  try {
-    const schedlab::reports::SuiteResult r = schedlab::reports::suite_from_json(j);
-    auto no_drawing = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
+    const schedlab::reports::SuiteResult r = schedlab::reports::suite_from_json(
+        schedlab::parse_json_input({reinterpret_cast<const char*>(data), size}, "fuzz.json"));
+    auto no_drawing = [](const std::string&) { return schedlab::reports::Drawing{}; };
     schedlab::reports::markdown_reporter()->render(r);
     schedlab::reports::csv_reporter()->render(r);
     schedlab::reports::timeline_reporter()->render(r);

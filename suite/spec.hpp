@@ -55,7 +55,9 @@ SuiteSpec matrix_suite(const std::vector<std::string>& scenarios,
 //    "cells": [{"scenario": "inc-dbl", "params": {"reduce": "chain"},
 //               "schedulers": ["threads", "processes"], "workers": [1, 2], "gil": false}]}
 // Every field but "cells" (and each cell's "scenario") is optional. Throws UsageError with
-// the file, the cell and the field at fault, and what would be right.
+// the file, the cell and the field at fault, and what would be right; a file over
+// kMaxSuiteFileBytes or nested deeper than kMaxNesting is refused while it is read.
+inline constexpr size_t kMaxSuiteFileBytes = size_t{64} << 20;
 SuiteSpec load_suite_file(const std::string& path);
 // The same from text; `source` names it in errors and its extension picks JSON or TOML.
 SuiteSpec parse_suite_text(std::string_view text, const std::string& source);

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "schedlab/core/bounded_input.hpp"
 #include "schedlab/core/errors.hpp"
 #include "schedlab/schedulers/scheduler.hpp"
 #include "schedlab/suite/spec.hpp"
@@ -210,11 +211,7 @@ json parse_tree(std::string_view text, const std::string& source) {
          "TOML), or write the same fields as JSON");
 #endif
   }
-  try {
-    return json::parse(text);
-  } catch (const json::exception& e) {  // parse errors, and numbers out of range (1e400)
-    fail(source, fmt::format("invalid JSON: {}", e.what()));
-  }
+  return parse_json_input(text, source);
 }
 
 }  // namespace
@@ -234,15 +231,7 @@ SuiteSpec load_suite_file(const std::string& path) {
     throw UsageError(
         fmt::format("suite file '{}' is a directory; give a .json or .toml file", path));
   }
-  errno = 0;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw UsageError(fmt::format("cannot open suite file '{}': {}", path,
-                                 errno ? std::strerror(errno) : "unknown error"));
-  }
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return parse_suite_text(buffer.str(), path);
+  return parse_suite_text(read_bounded_file(path, "suite file", kMaxSuiteFileBytes), path);
 }
 
 }  // namespace schedlab::suite

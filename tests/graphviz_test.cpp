@@ -1,5 +1,8 @@
 // Graphs drawn by Graphviz for report.html and lessons: only shapes and text reach the page,
 // whatever DOT a results.json carries, and a layout that takes too long is given up.
+#include "schedlab/reports/graphviz.hpp"
+
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -8,9 +11,6 @@
 #include <random>
 #include <string>
 
-#include <fmt/format.h>
-
-#include "schedlab/reports/graphviz.hpp"
 #include "schedlab/reports/svg_allow_list.hpp"
 
 namespace schedlab::reports {
@@ -19,7 +19,9 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-bool dot_installed() { return system("command -v dot >/dev/null 2>&1") == 0; }
+bool dot_installed() {
+  return system("command -v dot >/dev/null 2>&1") == 0;
+}
 
 // What Graphviz 2.42+ writes for one node, with a link that a hostile DOT asked for.
 constexpr const char* kGraphvizSvg = R"svg(<svg width="62pt" height="44pt"

@@ -138,6 +138,35 @@ TEST_F(Safety, InputIsBoundedWhileReading) {
   EXPECT_THAT(yes.err, HasSubstr("more than the 1073741824 bytes a graph file may have"));
 }
 
+TEST_F(Safety, EveryJsonInputIsBoundedInSizeAndNesting) {
+  // Suite files, results.json and benchmark JSON are read with limits too: an endless pipe stops
+  // at 64 MiB (a suite file) instead of growing to gigabytes.
+  Outcome yes = sh("yes | $S run /dev/stdin");
+  EXPECT_EQ(yes.code, 2) << yes.err;
+  EXPECT_THAT(yes.err, HasSubstr("more than the 67108864 bytes a suite file may have"));
+  // 150,000 levels of brackets (300 KB) once overflowed the stack: now refused by line and
+  // column, in every field and every reader.
+  const std::string deep = std::string(150'000, '[') + std::string(150'000, ']');
+  file("deep-suite.json", R"({"cells": [{"scenario": )" + deep + "}]}");
+  Outcome suite = sh("$S run $D/deep-suite.json");
+  EXPECT_EQ(suite.code, 2);
+  EXPECT_THAT(suite.err, HasSubstr("deep-suite.json:1:86: nested deeper than 64 levels"));
+  file("deep-results.json", "{\"cells\": [{\"wall_ms\": \n  " + deep + "}]}");
+  for (const char* command : {"report html $D/deep-results.json -o $D/out.html",
+                              "report compare $D/deep-results.json $D/deep-results.json",
+                              "report gbench $D/deep-results.json"}) {
+    Outcome r = sh(std::string("$S ") + command);
+    EXPECT_EQ(r.code, 2) << command;
+    EXPECT_THAT(r.err, HasSubstr("deep-results.json:2:64: nested deeper than 64 levels"))
+        << command;
+  }
+  // Brackets inside strings are text, not nesting.
+  file("brackets.json", R"({"cells": [{"scenario": ")" + std::string(100, '[') + R"("}]})");
+  Outcome text = sh("$S run $D/brackets.json");
+  EXPECT_EQ(text.code, 2);
+  EXPECT_THAT(text.err, HasSubstr("unknown scenario"));
+}
+
 TEST_F(Safety, PrintingManyTargetsIsLinear) {
   // 200,000 targets once took 35 s to print (a linear search per key); now well under a second.
   std::string text = R"({"tasks": {)";

@@ -1,0 +1,34 @@
+// Reading the files users hand us (graph files, suite files, results.json, Google Benchmark
+// JSON) with limits checked while reading, not after: /dev/zero, `yes |` or a 300 KB file of
+// brackets is refused with a message naming the file, never read into gigabytes of memory or
+// parsed into a stack overflow.
+#pragma once
+
+#include <cstddef>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <string_view>
+
+namespace schedlab {
+
+// How deep JSON input may nest (graph files, suite files, results.json, benchmark JSON) and how
+// deep a value may be: one limit everywhere.
+inline constexpr size_t kMaxNesting = 64;
+
+// The whole of `path` ("-": standard input), refused with a UsageError naming it as `what`
+// ("graph file", "suite file") once it is over `limit` bytes: a regular file at once, a pipe
+// after limit + 1 bytes. A NUL byte ends the reading early (JSON and TOML text has none; the
+// parser then refuses it by line and column).
+std::string read_bounded_file(const std::string& path, std::string_view what, size_t limit);
+
+// Throws a UsageError naming `source`, line and column where JSON `text` opens its
+// (kMaxNesting + 1)th level of arrays and objects. Linear, and it keeps no stack: run before a
+// parser that recurses.
+void check_json_nesting(std::string_view text, const std::string& source,
+                        size_t limit = kMaxNesting);
+
+// JSON `text` as a tree: nesting checked first (check_json_nesting), then parsed; a syntax
+// error or a number out of range (1e400) is a UsageError naming `source`.
+nlohmann::json parse_json_input(std::string_view text, const std::string& source);
+
+}  // namespace schedlab
