@@ -2,13 +2,12 @@
 
 #include <fmt/format.h>
 
-#include <filesystem>
-
 #include "schedlab/core/duration.hpp"
 #include "schedlab/core/errors.hpp"
 #include "schedlab/core/suggest.hpp"
 #include "schedlab/kernels/flights.hpp"
 #include "schedlab/kernels/scenarios.hpp"
+#include "schedlab/suite/spec.hpp"
 
 namespace schedlab::cli {
 
@@ -26,11 +25,10 @@ void GraphSource::add_options(CLI::App& sub, const std::string& positional_help)
 }
 
 LoadedGraph GraphSource::load() const {
-  bool is_file = what == "-" || std::filesystem::exists(what);
+  const bool is_file = suite::is_graph_file(what);  // the one rule, shared with suites
   bool is_scenario = false;
   for (const kernels::Scenario& s : kernels::scenarios()) is_scenario |= s.name == what;
-  const bool looks_like_path = what.find('/') != std::string::npos || what.ends_with(".json");
-  if (!is_file && !is_scenario && !looks_like_path) {
+  if (!is_file && !is_scenario) {
     std::string names;
     std::vector<std::string> known;
     for (const kernels::Scenario& s : kernels::scenarios()) {

@@ -104,6 +104,11 @@ int run(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForVersion& e) {
+    // CLI11 answers --version before it looks at the rest: "--version extra" is a mistake.
+    if (argc > 2) {
+      throw schedlab::UsageError(
+          "--version takes nothing else: give it alone, as in `schedlab --version`");
+    }
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     // With the prefix every other error has, and where to look next.

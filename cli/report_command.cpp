@@ -38,6 +38,20 @@ nlohmann::json read_json(const std::string& path) {
   return parse_json_input(read_bounded_file(path, "JSON file", kMaxJsonInputBytes), path);
 }
 
+// An output that is one of the inputs would be replaced by what was read from it: refused.
+void check_not_an_input(const std::string& output, std::initializer_list<std::string> inputs) {
+  check_output_path(output);
+  for (const std::string& input : inputs) {
+    std::error_code ec;
+    if (input != "-" && std::filesystem::equivalent(output, input, ec)) {
+      throw UsageError(fmt::format(
+          "'{}' is also the input '{}': writing there would replace what is read; give another "
+          "output file",
+          output, input));
+    }
+  }
+}
+
 reports::SuiteResult read_results(const std::string& path) {
   const nlohmann::json tree = read_json(path);  // its errors name the file already
   try {
@@ -117,8 +131,9 @@ Command add_report(CLI::App& app) {
     if (compare->parsed()) {
       const reports::CompareOptions options{parse_threshold(args->threshold),
                                             checked_alpha(args->alpha)};
-      if (!args->html.empty()) check_output_path(args->html);
-      if (!args->json.empty()) check_output_path(args->json);
+      for (const std::string& out : {args->html, args->json}) {
+        if (!out.empty()) check_not_an_input(out, {args->old_file, args->new_file});
+      }
       const reports::SuiteResult old_run = read_results(args->old_file),
                                  new_run = read_results(args->new_file);
       if (!args->force) reports::check_comparable(old_run, new_run);
@@ -145,7 +160,7 @@ Command add_report(CLI::App& app) {
           : args->results_file == "-"
               ? std::string("-")
               : (std::filesystem::path(args->results_file).parent_path() / "report.html").string();
-      if (out != "-") check_output_path(out);
+      if (out != "-") check_not_an_input(out, {args->results_file});
       const reports::Files files =
           reports::html_reporter()->render(read_results(args->results_file));
       if (out == "-") {
@@ -156,7 +171,7 @@ Command add_report(CLI::App& app) {
       }
       return 0;
     }
-    if (!args->csv.empty()) check_output_path(args->csv);
+    if (!args->csv.empty()) check_not_an_input(args->csv, {args->gbench_file});
     nlohmann::json j = read_json(args->gbench_file);
     std::string markdown, csv;
     try {

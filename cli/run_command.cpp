@@ -13,6 +13,7 @@
 #include "schedlab/core/interrupt.hpp"
 #include "schedlab/kernels/flights.hpp"
 #include "schedlab/reports/reporter.hpp"
+#include "schedlab/reports/reports_folder.hpp"
 #include "schedlab/reports/table.hpp"
 #include "schedlab/reports/verdict_summary.hpp"
 #include "schedlab/suite/aggregate.hpp"
@@ -136,6 +137,7 @@ Command add_run(CLI::App& app) {
     }
     suite::use_steady_allocator();
     const suite::PreparedSuite prepared(std::move(spec));
+    const reports::ReportsFolder folder(args->out);  // checked and held before anything runs
 
     const bool live = !args->quiet && isatty(STDERR_FILENO);
     if (!args->quiet) {

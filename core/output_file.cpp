@@ -53,14 +53,20 @@ void write_in_place(const std::string& path, std::string_view contents) {
   if (err != 0) fail(path, err);
 }
 
-// Writes contents to a temporary file beside `path` and syncs it; returns its name.
+// Writes contents to a temporary file beside `path` and syncs it; returns its name. The file
+// keeps the mode of the one it replaces (a report kept private with chmod 600 stays so).
 std::string stage(const std::string& path, const std::string& shown, std::string_view contents) {
   const std::string tmp = fmt::format("{}.tmp.{}", path, getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0666);
   if (fd < 0) fail(shown, errno);
+  struct stat old {};
+  int err = 0;
+  if (::lstat(path.c_str(), &old) == 0 && S_ISREG(old.st_mode) &&
+      ::fchmod(fd, old.st_mode & 07777) != 0)
+    err = errno;
   // fsync before the rename: on a full disk the error must come here, not after the old file
   // was already replaced by an empty one.
-  int err = write_all(fd, contents);
+  if (err == 0) err = write_all(fd, contents);
   if (err == 0 && ::fsync(fd) != 0 && errno != EINVAL) err = errno;
   if (::close(fd) != 0 && err == 0 && errno != EINTR) err = errno;
   if (err != 0) {
@@ -139,7 +145,14 @@ OutputSet::~OutputSet() {
   for (const Staged& s : staged_) ::unlink(s.tmp.c_str());
 }
 
-void OutputSet::add(const std::string& path, std::string_view contents) {
+void OutputSet::add(const std::string& path, std::string_view contents, Links links) {
+  if (links == Links::replace) {
+    // A link where our file goes is replaced, never followed: rename() swaps the link itself.
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) fail(path, EISDIR);
+    staged_.push_back({stage(path, path, contents), path, path});
+    return;
+  }
   if (int fd = open_descriptor_named(path); fd >= 0) return write_output_file(path, contents);
   const std::string target = replace_target(path);
   if (target.empty()) return write_in_place(path, contents);

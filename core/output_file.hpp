@@ -32,7 +32,12 @@ class OutputSet {
   OutputSet& operator=(const OutputSet&) = delete;
   ~OutputSet();  // removes what was staged and not committed
 
-  void add(const std::string& path, std::string_view contents);  // UsageError as above
+  // Links::follow writes through links and into devices, as write_output_file does (a path
+  // the user named); Links::replace always puts a regular file at `path`, replacing a link there
+  // rather than following it (a file in a folder we own, where a planted link must not send
+  // our write elsewhere). UsageError as above.
+  enum class Links { follow, replace };
+  void add(const std::string& path, std::string_view contents, Links links = Links::follow);
   void commit();
 
  private:

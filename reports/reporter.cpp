@@ -70,17 +70,23 @@ void write_reports(const SuiteResult& result, const std::string& dir) {
   for (const auto& [name, contents] : files) {
     fs::path path = fs::path(dir) / name;
     std::error_code ec;
+    // The folder is ours and so is what we put in it: a link planted where a subfolder goes
+    // (timelines/) is removed, not followed out of the folder.
+    // (The folder itself may be a link: --out names it.)
+    if (path.parent_path() != fs::path(dir) &&
+        fs::is_symlink(fs::symlink_status(path.parent_path(), ec)))
+      fs::remove(path.parent_path(), ec);
     fs::create_directories(path.parent_path(), ec);
     if (ec) {
       throw UsageError(fmt::format("cannot create report directory {}: {}",
                                    path.parent_path().string(), ec.message()));
     }
-    set.add(path.string(), contents);
+    set.add(path.string(), contents, OutputSet::Links::replace);
     written.insert(name);
     manifest += name + "\n";
   }
   const std::set<std::string> before = files_written_before(dir);
-  set.add((fs::path(dir) / kManifest).string(), manifest);
+  set.add((fs::path(dir) / kManifest).string(), manifest, OutputSet::Links::replace);
   set.commit();
   // What an earlier run of ours wrote and this one did not (the timelines of cells it did not
   // run) goes; files of anyone else stay, as do directories.

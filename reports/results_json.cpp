@@ -354,7 +354,7 @@ json to_json(const SuiteResult& r) {
 }
 
 SuiteResult suite_from_json(const json& j) {
-  if (!j.is_object() || j.value("tool", "") != "schedlab") {
+  if (!j.is_object() || !j.contains("tool") || j.at("tool") != "schedlab") {
     throw UsageError("not a schedlab results.json (no \"tool\": \"schedlab\")");
   }
   int version = 0;

@@ -8,16 +8,40 @@
 namespace schedlab::reports {
 namespace {
 
-constexpr std::array kElements = {"svg",  "g",        "title", "text", "polygon", "polyline",
+constexpr std::array kElements = {"svg",  "g",       "title",  "text", "polygon", "polyline",
                                   "path", "ellipse", "circle", "line", "rect"};
-constexpr std::array kAttributes = {
-    "width",       "height",      "viewbox",     "x",          "y",
-    "x1",          "y1",          "x2",          "y2",         "cx",
-    "cy",          "r",           "rx",          "ry",         "points",
-    "d",           "transform",   "fill",        "stroke",     "stroke-width",
-    "stroke-dasharray", "fill-opacity", "stroke-opacity", "text-anchor", "font-family",
-    "font-size",   "font-weight", "font-style",  "id",         "class",
-    "xmlns",       "preserveaspectratio"};
+constexpr std::array kAttributes = {"width",
+                                    "height",
+                                    "viewbox",
+                                    "x",
+                                    "y",
+                                    "x1",
+                                    "y1",
+                                    "x2",
+                                    "y2",
+                                    "cx",
+                                    "cy",
+                                    "r",
+                                    "rx",
+                                    "ry",
+                                    "points",
+                                    "d",
+                                    "transform",
+                                    "fill",
+                                    "stroke",
+                                    "stroke-width",
+                                    "stroke-dasharray",
+                                    "fill-opacity",
+                                    "stroke-opacity",
+                                    "text-anchor",
+                                    "font-family",
+                                    "font-size",
+                                    "font-weight",
+                                    "font-style",
+                                    "id",
+                                    "class",
+                                    "xmlns",
+                                    "preserveaspectratio"};
 // Graphviz's own classes; a class the page's script or style looks for could not be borrowed.
 constexpr std::array kClasses = {"graph", "node", "edge", "cluster"};
 
@@ -161,8 +185,8 @@ std::optional<std::string> allow_listed_svg(std::string_view s) {
       if (open.empty()) return out;  // the end of the <svg> element: what follows is not ours
       continue;
     }
-    const bool keep = dropping == 0 && listed(kElements, tag->name) &&
-                      (seen_svg || tag->name == "svg");
+    const bool keep =
+        dropping == 0 && listed(kElements, tag->name) && (seen_svg || tag->name == "svg");
     if (!keep) {
       if (!tag->self_closing) ++dropping;
       continue;

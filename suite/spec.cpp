@@ -43,9 +43,11 @@ bool is_graph_file(const std::string& name) {
   for (const kernels::Scenario& s : kernels::scenarios()) {
     if (s.name == name) return false;
   }
-  std::error_code ec;  // a name too long for a path is simply not a file
-  return name.ends_with(".json") || name.find('/') != std::string::npos ||
-         std::filesystem::is_regular_file(name, ec);
+  // Anything there by that name is meant as a file, even one that cannot be read (a directory,
+  // a link in a loop): reading it says what is wrong. A name too long for a path is not a file.
+  std::error_code ec;
+  return name == "-" || name.ends_with(".json") || name.find('/') != std::string::npos ||
+         std::filesystem::symlink_status(name, ec).type() != std::filesystem::file_type::not_found;
 }
 
 SuiteSpec classroom_suite() {
@@ -172,11 +174,18 @@ void validate_suite(const SuiteSpec& spec) {
     throw UsageError("--unit must be 0 to 60000 ms");
   if (spec.cells.empty()) throw UsageError("the suite has no cells");
   for (const CellSpec& c : spec.cells) {
+    if (c.scenario == "-") {
+      throw UsageError(
+          "a suite reads its graphs from files (it runs each several times): save standard input "
+          "to a file and name that");
+    }
     if (is_graph_file(c.scenario)) {
       std::error_code ec;
       if (!std::filesystem::is_regular_file(c.scenario, ec)) {
-        throw UsageError(
-            fmt::format("graph file '{}' does not exist (or is not a file)", c.scenario));
+        throw UsageError(fmt::format("graph file '{}': {}", c.scenario,
+                                     ec                                        ? ec.message()
+                                     : std::filesystem::exists(c.scenario, ec) ? "not a file"
+                                                                               : "no such file"));
       }
       if (!c.params.empty()) {
         throw UsageError(fmt::format("graph file '{}' takes no parameters", c.scenario));

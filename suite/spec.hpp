@@ -71,7 +71,8 @@ void add_cells(SuiteSpec& spec, const std::string& scenario, const kernels::Para
 std::vector<std::string> every_scheduler();
 
 // A graph file stands wherever a scenario name does (a teacher's own graph is a lesson too):
-// a name that is not a scenario and ends in ".json", holds a '/', or names an existing file.
+// a name that is not a scenario and is "-" (standard input), ends in ".json", holds a '/', or
+// names anything that exists (a directory or a broken link too: reading it says what is wrong).
 bool is_graph_file(const std::string& name);
 
 // Checks every cell (scenario, parameters, scheduler) before anything runs: throws UsageError.

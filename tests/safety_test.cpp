@@ -167,6 +167,79 @@ TEST_F(Safety, EveryJsonInputIsBoundedInSizeAndNesting) {
   EXPECT_THAT(text.err, HasSubstr("unknown scenario"));
 }
 
+// A quick run: a scenario of microseconds, one measured run.
+constexpr const char* kQuickRun = "$S run -S inc-dbl -s sync --unit 0 --repeat 1 -q";
+
+TEST_F(Safety, ARunHoldsItsReportsFolder) {
+  // Two runs into one folder once both exited 0 and the second deleted the first one's reports.
+  // util-linux's flock stands in for the first run: it holds the folder as a run does.
+  fs::create_directories(dir_ / "o");
+  Outcome second = sh(std::string("flock $D/o ") + kQuickRun + " --out $D/o");
+  EXPECT_EQ(second.code, 2);
+  EXPECT_THAT(second.err, HasSubstr("reports folder '" + (dir_ / "o").string() +
+                                    "' is in use by another schedlab run (pid "));
+  EXPECT_FALSE(fs::exists(dir_ / "o" / "results.json"));
+  EXPECT_EQ(sh(std::string(kQuickRun) + " --out $D/o").code, 0);  // free again
+  // A dangling link as the folder is refused before anything runs, not after measuring.
+  fs::create_symlink(dir_ / "missing", dir_ / "dangling");
+  Outcome dangling = sh(std::string(kQuickRun) + " --out $D/dangling");
+  EXPECT_EQ(dangling.code, 2);
+  EXPECT_THAT(dangling.err, HasSubstr("is a link to '" + (dir_ / "missing").string() +
+                                      "', which does not exist"));
+}
+
+TEST_F(Safety, LinksPlantedInTheReportsFolderAreReplacedNotFollowed) {
+  const fs::path secret = file("secret", "keep me");
+  fs::permissions(secret, fs::perms::owner_read | fs::perms::owner_write);
+  fs::create_directories(dir_ / "elsewhere");
+  fs::create_directories(dir_ / "o");
+  fs::create_symlink(secret, dir_ / "o" / "results.json");
+  fs::create_directory_symlink(dir_ / "elsewhere", dir_ / "o" / "timelines");
+  ASSERT_EQ(sh(std::string(kQuickRun) + " --out $D/o").code, 0);
+  EXPECT_EQ(slurp(secret), "keep me");
+  EXPECT_EQ(fs::status(secret).permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_TRUE(fs::is_regular_file(fs::symlink_status(dir_ / "o" / "results.json")));
+  EXPECT_TRUE(fs::is_directory(fs::symlink_status(dir_ / "o" / "timelines")));
+  EXPECT_TRUE(fs::is_empty(dir_ / "elsewhere"));
+  // A report kept private stays private when the next run rewrites it.
+  fs::permissions(dir_ / "o" / "report.md", fs::perms::owner_read | fs::perms::owner_write);
+  ASSERT_EQ(sh(std::string(kQuickRun) + " --out $D/o").code, 0);
+  EXPECT_EQ(fs::status(dir_ / "o" / "report.md").permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+}
+
+TEST_F(Safety, AReportIsNeverWrittenOverItsInput) {
+  ASSERT_EQ(sh(std::string(kQuickRun) + " --out $D/o").code, 0);
+  const std::string before = slurp(dir_ / "o" / "results.json");
+  for (const char* command : {"report html $D/o/results.json -o $D/o/results.json",
+                              "report compare $D/o/results.json $D/o/results.json --json "
+                              "$D/o/results.json",
+                              "report gbench $D/o/results.json --csv $D/o/results.json"}) {
+    Outcome r = sh(std::string("$S ") + command);
+    EXPECT_EQ(r.code, 2) << command;
+    EXPECT_THAT(r.err, HasSubstr("writing there would replace what is read")) << command;
+  }
+  EXPECT_EQ(slurp(dir_ / "o" / "results.json"), before);
+}
+
+TEST_F(Safety, OneLineMessagesForSmallMistakes) {
+  file("tool.json", R"({"tool": true, "schema_version": 1, "cells": []})");
+  Outcome tool = sh("$S report html $D/tool.json -o $D/t.html");
+  EXPECT_EQ(tool.code, 2);
+  EXPECT_THAT(tool.err, HasSubstr("not a schedlab results.json"));
+  fs::create_symlink(dir_ / "loop2", dir_ / "loop1");
+  fs::create_symlink(dir_ / "loop1", dir_ / "loop2");
+  for (const char* command : {"$S compute $D/loop1", "$S run -S $D/loop1"}) {
+    Outcome loop = sh(command);
+    EXPECT_EQ(loop.code, 2) << command;
+    EXPECT_THAT(loop.err, HasSubstr("Too many levels of symbolic links")) << command;
+  }
+  Outcome version = sh("$S --version extra");
+  EXPECT_EQ(version.code, 2);
+  EXPECT_THAT(version.err, HasSubstr("--version takes nothing else"));
+}
+
 TEST_F(Safety, PrintingManyTargetsIsLinear) {
   // 200,000 targets once took 35 s to print (a linear search per key); now well under a second.
   std::string text = R"({"tasks": {)";

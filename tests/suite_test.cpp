@@ -299,7 +299,7 @@ TEST_F(SuiteFile, AGraphFileRunsWhereAScenarioWould) {
     PreparedSuite{missing};
     FAIL() << "accepted a missing graph file";
   } catch (const UsageError& e) {
-    EXPECT_STREQ(e.what(), "graph file 'no/such/graph.json' does not exist (or is not a file)");
+    EXPECT_STREQ(e.what(), "graph file 'no/such/graph.json': No such file or directory");
   }
 }
 
