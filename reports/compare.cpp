@@ -116,9 +116,12 @@ Comparison compare_runs(const SuiteResult& old_run, const SuiteResult& new_run,
   };
   for (const SuiteResult* run : {&old_run, &new_run}) {
     for (const Cell& c : run->cells) {
-      if (c.wall.median < 0 || c.wall.min < 0) {
-        throw UsageError(fmt::format("cell {}: a negative time ({} ms) is not a measurement",
-                                     c.id(), c.wall.min));
+      for (double t : {c.wall.median, c.wall.min, c.wall.max}) {
+        // (A year is 3.2e10 ms: beyond 1e12, a time is a typing error, not a run.)
+        if (!(t >= 0 && t <= 1e12)) {
+          throw UsageError(
+              fmt::format("cell {}: {} ms is not a measured time (0 to 1e12 ms)", c.id(), t));
+        }
       }
     }
   }

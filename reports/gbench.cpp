@@ -50,6 +50,12 @@ std::vector<Row> rows_of(const nlohmann::json& j) {
       r.per_task_ns = b["per_task"].get<double>() * 1e9;  // the counter is seconds per task
       r.has_per_task = true;
     }
+    for (double t : {r.real, r.cpu, r.per_task_ns}) {
+      if (!(t >= 0)) {
+        throw UsageError(
+            fmt::format("benchmark '{}': a negative time ({}) is not a measurement", r.name, t));
+      }
+    }
     rows.push_back(r);
   }
   return rows;

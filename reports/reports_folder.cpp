@@ -58,7 +58,8 @@ ReportsFolder::ReportsFolder(const std::string& dir) {
   if (::access(dir.c_str(), W_OK | X_OK) != 0) {
     const int err = errno;
     ::close(fd_);
-    throw UsageError(fmt::format("cannot write to reports folder '{}': {}", dir, std::strerror(err)));
+    throw UsageError(
+        fmt::format("cannot write to reports folder '{}': {}", dir, std::strerror(err)));
   }
   if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;

@@ -46,6 +46,12 @@ ComputeResult compute(const Graph& graph, std::span<const NodeId> targets,
   const SchedulerInfo& info =
       registry.info(options.scheduler.empty() ? default_scheduler() : options.scheduler);
 
+  if (options.memory_limit && !info.traits.limits_worker_memory) {
+    throw UsageError(fmt::format(
+        "--memory-limit: {} cannot limit its workers' memory (it applies to the distributed "
+        "scheduler's worker processes); leave it out, or use ulimit -v for the whole process",
+        info.name));
+  }
   ComputeResult result;
   result.scheduler = info.name;
   ResourceMeter meter;

@@ -28,7 +28,7 @@ void register_optional_schedulers([[maybe_unused]] SchedulerRegistry& registry) 
                 "worker ranks of an MPI job, each with --threads-per-worker threads; a local "
                 "cluster is started when not under mpirun/srun",
                 {Policy::fifo, ProcessModel::processes_of_threads, 0, false,
-                 distributed::kKeepBytes, distributed::kFetchNsPerByte},
+                 distributed::kKeepBytes, distributed::kFetchNsPerByte, true},
                 make_distributed_scheduler});
 #endif
 }

@@ -59,6 +59,9 @@ struct SchedulerTraits {
   // another worker costs (distributed).
   size_t keeps_results_from = 0;
   double fetch_ns_per_byte = 0;
+  // It can hold each worker process to SchedulerConfig::memory_limit; asking another scheduler
+  // for a limit is an error, not a limit silently ignored.
+  bool limits_worker_memory = false;
 };
 
 // How to start a scheduler. `workers` are threads or processes, or, for a scheduler of

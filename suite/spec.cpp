@@ -196,6 +196,15 @@ void validate_suite(const SuiteSpec& spec) {
     SchedulerRegistry::global().info(c.scheduler);
     if (c.workers < 1 || c.workers > 1024) throw UsageError("workers must be 1 to 1024");
   }
+  // A suite of several schedulers limits those that can (a classroom run with distributed).
+  const bool limited = std::any_of(spec.cells.begin(), spec.cells.end(), [](const CellSpec& c) {
+    return SchedulerRegistry::global().info(c.scheduler).traits.limits_worker_memory;
+  });
+  if (spec.memory_limit && !limited) {
+    throw UsageError(
+        "--memory-limit: none of this suite's schedulers can limit its workers' memory (it "
+        "applies to the distributed scheduler's worker processes)");
+  }
 }
 
 }  // namespace schedlab::suite

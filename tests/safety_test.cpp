@@ -238,6 +238,28 @@ TEST_F(Safety, OneLineMessagesForSmallMistakes) {
   Outcome version = sh("$S --version extra");
   EXPECT_EQ(version.code, 2);
   EXPECT_THAT(version.err, HasSubstr("--version takes nothing else"));
+  // A limit that would change nothing is refused, not ignored.
+  file("one.json", R"({"tasks": {"a": {"value": 1}}})");
+  for (const char* command : {"$S compute $D/one.json -s threads --memory-limit 1GB",
+                              "$S run -S inc-dbl -s threads --memory-limit 1GB"}) {
+    Outcome limit = sh(command);
+    EXPECT_EQ(limit.code, 2) << command;
+    EXPECT_THAT(limit.err, HasSubstr("limit its workers\x27 memory")) << command;
+  }
+  // A time no run takes (1e308 ms) or a negative one is refused, not called faster.
+  ASSERT_EQ(sh(std::string(kQuickRun) + " --out $D/o").code, 0);
+  for (const auto& [bad, shown] : {std::pair{1e308, "1e+308"}, std::pair{-5.0, "-5"}}) {
+    nlohmann::json j = nlohmann::json::parse(slurp(dir_ / "o" / "results.json"));
+    j["cells"][0]["wall_ms"]["median"] = bad;
+    file("bad.json", j.dump());
+    Outcome compare = sh("$S report compare $D/o/results.json $D/bad.json");
+    EXPECT_EQ(compare.code, 2);
+    EXPECT_THAT(compare.err, HasSubstr(std::string(shown) + " ms is not a measured time"));
+  }
+  file("gbench.json", R"({"benchmarks": [{"name": "x/chain", "real_time": -1, "cpu_time": 1}]})");
+  Outcome gbench = sh("$S report gbench $D/gbench.json");
+  EXPECT_EQ(gbench.code, 2);
+  EXPECT_THAT(gbench.err, HasSubstr("a negative time (-1) is not a measurement"));
 }
 
 TEST_F(Safety, PrintingManyTargetsIsLinear) {
