@@ -197,12 +197,14 @@ Command add_run(CLI::App& app) {
                   << fmt::format("[{}/{}] {}: {}\n", i + 1, n, label(c), outcome);
       };
     }
+    reports::ReportWriter writer(args->out);
     reports::SuiteResult result =
         suite::run_suite(prepared, progress, [&](const reports::SuiteResult& r) {
-          reports::write_reports(r, args->out);
+          writer.update(r);
           std::lock_guard lock(snapshot->mutex);
           snapshot->done = &r;
         });
+    writer.finish(result);
     StopWatchdog::set_last_words({});
     std::cout << console_summary(result) << console_verdicts(result);
     if (!args->quiet) {

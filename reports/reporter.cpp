@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -57,6 +58,27 @@ const Cell* explained_cell(const SuiteResult& r, const std::string& scenario) {
 }
 
 void write_reports(const SuiteResult& result, const std::string& dir) {
+  ReportWriter(dir).write(result);
+}
+
+namespace {
+double now_s() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
+void ReportWriter::update(const SuiteResult& result) {
+  if (now_s() - since_write_s_ >= kSpacing * last_write_s_) return write(result);
+  pending_ = true;
+}
+
+void ReportWriter::finish(const SuiteResult& result) {
+  if (pending_) write(result);
+}
+
+void ReportWriter::write(const SuiteResult& result) {
+  const double start = now_s();
+  const std::string& dir = dir_;
   // Everything is rendered first (Graphviz may take a while), then written as one set: an
   // interrupted run never leaves a results.json that disagrees with summary.csv.
   Files files;
@@ -65,14 +87,15 @@ void write_reports(const SuiteResult& result, const std::string& dir) {
     for (auto& file : reporter->render(result)) files.push_back(std::move(file));
   }
   std::set<std::string> written;
+  std::map<std::string, size_t> hashes;
   std::string manifest;
   OutputSet set;
   for (const auto& [name, contents] : files) {
     fs::path path = fs::path(dir) / name;
     std::error_code ec;
     // The folder is ours and so is what we put in it: a link planted where a subfolder goes
-    // (timelines/) is removed, not followed out of the folder.
-    // (The folder itself may be a link: --out names it.)
+    // (timelines/) is removed, not followed out of the folder. (The folder itself may be a
+    // link: --out names it.)
     if (path.parent_path() != fs::path(dir) &&
         fs::is_symlink(fs::symlink_status(path.parent_path(), ec)))
       fs::remove(path.parent_path(), ec);
@@ -81,13 +104,22 @@ void write_reports(const SuiteResult& result, const std::string& dir) {
       throw UsageError(fmt::format("cannot create report directory {}: {}",
                                    path.parent_path().string(), ec.message()));
     }
-    set.add(path.string(), contents, OutputSet::Links::replace);
     written.insert(name);
     manifest += name + "\n";
+    const size_t hash = std::hash<std::string_view>{}(contents);
+    hashes[name] = hash;
+    // What this writer put there last time, and still there: not written again.
+    auto same = written_.find(name);
+    const fs::file_status st = fs::symlink_status(path, ec);
+    if (same != written_.end() && same->second == hash && fs::is_regular_file(st) &&
+        fs::file_size(path, ec) == contents.size())
+      continue;
+    set.add(path.string(), contents, OutputSet::Links::replace);
   }
   const std::set<std::string> before = files_written_before(dir);
   set.add((fs::path(dir) / kManifest).string(), manifest, OutputSet::Links::replace);
   set.commit();
+  written_ = std::move(hashes);
   // What an earlier run of ours wrote and this one did not (the timelines of cells it did not
   // run) goes; files of anyone else stay, as do directories.
   for (const std::string& old : before) {
@@ -97,6 +129,9 @@ void write_reports(const SuiteResult& result, const std::string& dir) {
       fs::remove(path, ec);
     }
   }
+  pending_ = false;
+  since_write_s_ = now_s();
+  last_write_s_ = since_write_s_ - start;
 }
 
 }  // namespace schedlab::reports

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -40,5 +41,29 @@ const Cell* explained_cell(const SuiteResult& result, const std::string& scenari
 
 // Renders with every reporter and writes the files under dir (created if needed).
 void write_reports(const SuiteResult& result, const std::string& dir);
+
+// The reports of a run in progress, kept up to date after every cell at a bounded cost. Each
+// write renders every report, which takes time in proportion to the cells so far: written after
+// every cell, a run of 100 small cells spent seconds, quadratic in cells, writing reports. So
+// a write waits until the run has gone on kSpacing times as long as the last write took (the
+// reports cost at most a fifth of a run; a cell that takes longer than that is written as soon
+// as it ends), and a file whose contents did not change (the timelines of earlier cells) is not
+// written again. finish() writes what is still pending; a stop writes its reports with
+// write_reports, as before.
+class ReportWriter {
+ public:
+  static constexpr double kSpacing = 4;
+  explicit ReportWriter(std::string dir) : dir_(std::move(dir)) {}
+  void update(const SuiteResult& result);  // after a cell: writes now, or later
+  void finish(const SuiteResult& result);  // the run ended: writes if the last update did not
+  void write(const SuiteResult& result);   // writes now
+
+ private:
+  std::string dir_;
+  std::map<std::string, size_t> written_;  // relative path -> hash of what this writer put there
+  double last_write_s_ = 0;                // how long the last write took
+  double since_write_s_ = 0;               // when it ended (steady clock, seconds)
+  bool pending_ = false;
+};
 
 }  // namespace schedlab::reports

@@ -3,6 +3,7 @@
 // deliberate change, then review the diff.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -16,10 +17,12 @@
 #include "schedlab/reports/gbench.hpp"
 #include "schedlab/reports/reporter.hpp"
 #include "schedlab/reports/table.hpp"
+#include "tests/test_support.hpp"
 
 namespace schedlab::reports {
 namespace {
 
+using schedlab::testing::slurp;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -235,6 +238,56 @@ TEST(Reporters, WriteReportsRemovesOnlyWhatAnEarlierRunWrote) {
   EXPECT_TRUE(fs::exists(outside));
   EXPECT_TRUE(fs::exists(dir / "notes.txt"));
   fs::remove(outside);
+  fs::remove_all(dir);
+}
+
+TEST(Reporters, AWriterRewritesOnlyWhatChanged) {
+  // After a cell, a run's reports change (results.json, report.html) but the timelines of the
+  // earlier cells do not: they are not written again (a rewrite renames a new file in place).
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("schedlab_writer_" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  SuiteResult run = fixture();
+  const Cell last = run.cells.back();
+  run.cells.pop_back();
+  ReportWriter writer(dir.string());
+  writer.write(run);
+  struct stat timeline_before {
+  }, json_before{};
+  ASSERT_EQ(stat((dir / "timelines" / "slow-arithmetic_sync_1.svg").c_str(), &timeline_before), 0);
+  ASSERT_EQ(stat((dir / "results.json").c_str(), &json_before), 0);
+  run.cells.push_back(last);
+  writer.write(run);
+  struct stat timeline_after {
+  }, json_after{};
+  ASSERT_EQ(stat((dir / "timelines" / "slow-arithmetic_sync_1.svg").c_str(), &timeline_after), 0);
+  ASSERT_EQ(stat((dir / "results.json").c_str(), &json_after), 0);
+  EXPECT_EQ(timeline_after.st_ino, timeline_before.st_ino);
+  EXPECT_NE(json_after.st_ino, json_before.st_ino);
+  // A file changed behind the writer's back is written again.
+  std::ofstream(dir / "timelines" / "slow-arithmetic_sync_1.svg") << "edited";
+  writer.write(run);
+  EXPECT_NE(slurp(dir / "timelines" / "slow-arithmetic_sync_1.svg"), "edited");
+  fs::remove_all(dir);
+}
+
+TEST(Reporters, AWriterLeavesTheWholeRunOnDiskAtTheEnd) {
+  // Updates may wait (a write is spaced by the time writing takes); finish() never leaves the
+  // last cells out.
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("schedlab_finish_" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  const SuiteResult full = fixture();
+  SuiteResult run;
+  run.context = full.context;
+  ReportWriter writer(dir.string());
+  for (const Cell& c : full.cells) {
+    run.cells.push_back(c);
+    writer.update(run);
+  }
+  writer.finish(run);
+  EXPECT_EQ(suite_from_json(nlohmann::json::parse(slurp(dir / "results.json"))).cells.size(),
+            full.cells.size());
   fs::remove_all(dir);
 }
 
