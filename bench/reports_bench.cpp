@@ -6,8 +6,8 @@
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
-#include <filesystem>
 #include <chrono>
+#include <filesystem>
 #include <string>
 #include <thread>
 
@@ -37,8 +37,7 @@ Cell synthetic_cell(int i) {
     c.predicted_schedule.push_back(task);
   }
   c.profile.wall_ms = 95;
-  for (int s = 0; s < 40; ++s)
-    c.profile.resources.push_back({2.5 * s, 150, uint64_t{50} << 20});
+  for (int s = 0; s < 40; ++s) c.profile.resources.push_back({2.5 * s, 150, uint64_t{50} << 20});
   c.predicted_ms = 100;
   c.reasoning = {"30 tasks, 29 dependencies", "critical path 60 ms", "schedule on 2 workers"};
   return c;
@@ -64,7 +63,8 @@ void reports_over_a_run(benchmark::State& state) {
       } else {
         writer.update(result);
       }
-      reporting_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      reporting_s +=
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     }
     const auto start = std::chrono::steady_clock::now();
     writer.finish(result);

@@ -136,7 +136,14 @@ reports::ClaimVerdict judge_claim(const Claim& claim,
   auto add = [&](const std::vector<std::string>& why) {
     out.detail += fmt::format("{}{}", out.detail.empty() ? "" : ". ", fmt::join(why, "; "));
   };
-  if (claim.one_pair_suffices && held > 0) {
+  if (context.unit_ms <= 0) {
+    // Every lesson's sleeps and computations are so many units: at --unit 0 what is measured is
+    // the schedulers' own cost, of which no notebook speaks.
+    out.verdict = "inconclusive";
+    add(
+        {"At --unit 0 the tasks neither sleep nor compute: judge lessons with --unit 20ms or "
+         "more"});
+  } else if (claim.one_pair_suffices && held > 0) {
     out.verdict = "held";
     if (!failed.empty() || !starved.empty()) add({"One pair suffices for this claim"});
   } else if (!failed.empty()) {

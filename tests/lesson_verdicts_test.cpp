@@ -38,6 +38,7 @@ reports::Cell cell(const std::string& scenario, const std::string& scheduler, un
 reports::SuiteResult sleeplock(double threads_ms, double threads_busy = 0.01) {
   reports::SuiteResult r;
   r.context.cores = 2;
+  r.context.unit_ms = 100;
   const kernels::Params lock{{"lock", "process"}};
   r.cells = {cell("sleeplock", "sync", 1, 400, lock),
              cell("sleeplock", "threads", 2, threads_ms, lock, false, threads_busy),
@@ -58,6 +59,19 @@ TEST(LessonVerdicts, HeldWhenEveryTestedClaimChecksOut) {
   EXPECT_EQ(v[0].claims[1].verdict, "held");
   EXPECT_THAT(v[0].claims[1].detail, HasSubstr("processes/2 against sync/1: 0.75"));
   // lock=global did not run: that claim is untested, and the lesson still holds.
+  EXPECT_EQ(v[0].claims[2].verdict, "untested");
+}
+
+TEST(LessonVerdicts, AtUnitZeroNothingIsJudged) {
+  // --unit 0 takes the sleeps and the computing out of every lesson: the ratios left are the
+  // schedulers' own costs (threads 3.75 times sync on a quiet machine), no lesson's claim.
+  reports::SuiteResult r = sleeplock(1500);
+  r.context.unit_ms = 0;
+  const std::vector<reports::LessonVerdict> v = judge_lessons(r);
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].verdict, "inconclusive");
+  EXPECT_EQ(v[0].claims[0].verdict, "inconclusive");
+  EXPECT_THAT(v[0].reason, HasSubstr("At --unit 0 the tasks neither sleep nor compute"));
   EXPECT_EQ(v[0].claims[2].verdict, "untested");
 }
 
@@ -87,6 +101,7 @@ TEST(LessonVerdicts, AMissOnABusyMachineIsInconclusive) {
 TEST(LessonVerdicts, AComputingClaimNeedsTheCoresItCounts) {
   reports::SuiteResult r;
   r.context.cores = 1;
+  r.context.unit_ms = 100;
   const kernels::Params k4{{"k", "4"}};
   r.cells = {cell("fib", "sync", 1, 400, k4), cell("fib", "threads", 2, 400, k4)};
   const std::vector<reports::LessonVerdict> v = judge_lessons(r);
@@ -94,12 +109,14 @@ TEST(LessonVerdicts, AComputingClaimNeedsTheCoresItCounts) {
   EXPECT_EQ(v[0].claims[0].verdict, "inconclusive");
   EXPECT_THAT(v[0].claims[0].detail, HasSubstr("it needs 2 cores and the machine has 1"));
   r.context.cores = 2;
+  r.context.unit_ms = 100;
   EXPECT_EQ(judge_lessons(r)[0].claims[0].verdict, "not held");
 }
 
 TEST(LessonVerdicts, TheGilVariantPicksItsOwnClaims) {
   reports::SuiteResult r;
   r.context.cores = 2;
+  r.context.unit_ms = 100;
   const kernels::Params k4{{"k", "4"}};
   r.cells = {cell("fib", "sync", 1, 400, k4, true), cell("fib", "threads", 2, 410, k4, true),
              cell("fib", "processes", 2, 205, k4, true)};
@@ -114,6 +131,7 @@ TEST(LessonVerdicts, TheGilVariantPicksItsOwnClaims) {
 TEST(LessonVerdicts, AKindAgainstItselfComparesEachSchedulerWithItself) {
   reports::SuiteResult r;
   r.context.cores = 2;
+  r.context.unit_ms = 100;
   r.cells = {cell("slow-arithmetic", "sync", 1, 400), cell("slow-arithmetic", "threads", 2, 300),
              cell("slow-arithmetic", "threads", 4, 302),
              cell("slow-arithmetic", "processes", 2, 310),
@@ -141,6 +159,7 @@ TEST(LessonVerdicts, NothingToTestIsInconclusiveAndGraphFilesGetNoVerdict) {
 TEST(LessonVerdicts, SomeClaimsNeedOnePairOnly) {
   reports::SuiteResult r;
   r.context.cores = 2;
+  r.context.unit_ms = 100;
   const kernels::Params four{{"files", "4"}};
   r.cells = {cell("flights", "sync", 1, 450, four), cell("flights", "threads", 2, 249, four),
              cell("flights", "openmp", 2, 630, four), cell("flights", "processes", 2, 1600, four)};
@@ -159,6 +178,7 @@ TEST(LessonVerdicts, SomeClaimsNeedOnePairOnly) {
 TEST(LessonVerdicts, ClaimsForTheNotebooksCountLeaveOtherCountsUntested) {
   reports::SuiteResult r;
   r.context.cores = 2;
+  r.context.unit_ms = 100;
   const kernels::Params n3{{"n", "3"}};
   r.cells = {cell("inc-dec-add", "sync", 1, 900, n3), cell("inc-dec-add", "threads", 2, 500, n3)};
   const std::vector<reports::LessonVerdict> v = judge_lessons(r);
