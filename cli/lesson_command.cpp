@@ -185,13 +185,25 @@ Command add_lesson(CLI::App& app) {
     const std::string svg = args->svg.empty() ? args->name + ".svg" : args->svg;
     check_output_path(svg);
 
-    // fib is the GIL lesson: its cases run with the emulated GIL, as Python would.
-    const bool gil = args->name == "fib";
+    // A lesson with a GIL case (fib) runs under the emulated GIL, as Python would.
+    const bool gil = std::any_of(s.classroom.begin(), s.classroom.end(),
+                                 [](const kernels::ClassroomCase& c) { return c.gil; });
+    // The three a class compares, as the notebooks do: the baseline, the first scheduler of
+    // threads in one process, the first of a process per worker (sync, threads, processes).
     std::vector<LessonCase> cases;
-    for (const char* name : {"sync", "threads", "processes"}) {
-      const SchedulerInfo& info = SchedulerRegistry::global().info(name);
-      cases.push_back({.scheduler = info.name, .workers = info.workers_for(args->workers)});
-    }
+    auto first = [&](auto wanted) {
+      for (const SchedulerInfo* info : SchedulerRegistry::global().list()) {
+        if (wanted(info->traits)) {
+          cases.push_back({.scheduler = info->name, .workers = info->workers_for(args->workers)});
+          return;
+        }
+      }
+    };
+    first([](const SchedulerTraits& t) { return t.speedup_baseline; });
+    first([](const SchedulerTraits& t) {
+      return !t.speedup_baseline && t.processes == ProcessModel::one_process;
+    });
+    first([](const SchedulerTraits& t) { return t.processes == ProcessModel::process_per_worker; });
     for (const std::string& g : args->guesses) {
       auto eq = g.find('=');
       const std::string who = g.substr(0, eq);

@@ -230,7 +230,8 @@ std::vector<Scenario> make_scenarios() {
        {against_sync("2 workers take half of sync's time (4 units instead of 8)", Who::parallel, 2,
                      Relation::about, 0.5),
         against_sync("4 workers take a quarter (2 units)", Who::parallel, 4, Relation::about,
-                     0.25)}},
+                     0.25)},
+       {{{{"reduce", "chain"}}}, {{{"reduce", "fanin"}}}}},
       {"inc-dec-add",
        "seed 001",
        "For i in range(n): add(inc(i), dec(i)), every op sleeping one unit, then one sum. The inc "
@@ -289,7 +290,8 @@ std::vector<Scenario> make_scenarios() {
                           Relation::about, 1, true)),
         only({{"k", "4"}}, 1,
              against_sync("with the GIL, 2 processes still compute in half of sync's time",
-                          Who::own_processes, 2, Relation::about, 0.5, true))}},
+                          Who::own_processes, 2, Relation::about, 0.5, true))},
+       {{{}, false}, {{}, true}}},
       {"sleeplock",
        "seed 003",
        "Slow arithmetic whose sleep holds a lock. With lock=process the lock belongs to the "
@@ -312,7 +314,8 @@ std::vector<Scenario> make_scenarios() {
         only({{"lock", "global"}}, -1,
              against_sync("with lock=global everybody takes turns: 2 workers take as long as "
                           "sync",
-                          Who::parallel, 2, Relation::about, 1))}},
+                          Who::parallel, 2, Relation::about, 1))},
+       {{{{"lock", "process"}}}}},
       {"flights",
        "seed 004",
        "A scan over CSV files of (generated, deterministic) NYC flights: one task parses each "

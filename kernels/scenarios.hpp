@@ -58,6 +58,13 @@ struct Claim {
   bool one_pair_suffices = false;
 };
 
+// One way the classroom suite runs a lesson: its parameters (the rest at their defaults) and
+// whether under the emulated GIL.
+struct ClassroomCase {
+  Params params = {};
+  bool gil = false;
+};
+
 struct Scenario {
   std::string name;
   std::string seed;    // which lesson it comes from, e.g. "seed 003"
@@ -69,6 +76,9 @@ struct Scenario {
   std::string notebook = {};       // the title of the seed's notebook, e.g. "Dask Schedulers"
   std::string takeaway = {};       // what to remember, in one sentence
   std::vector<Claim> claims = {};  // none: a scenario that teaches nothing to be held to
+  // How the classroom suite runs it, when lesson_suite: each case on every scheduler. The
+  // first case with the GIL (if any) is how `schedlab lesson` runs it.
+  std::vector<ClassroomCase> classroom = {{}};
 };
 
 const std::vector<Scenario>& scenarios();

@@ -52,30 +52,29 @@ bool is_graph_file(const std::string& name) {
 
 SuiteSpec classroom_suite() {
   SuiteSpec spec;
-  std::vector<std::string> schedulers = every_scheduler();
-  const std::vector<unsigned> workers{1, 2, 4};
-  // A cluster's lessons at 2 workers only (as many as the classroom machine has cores): its 1
-  // and 4 worker cells would teach what the processes cells already show, for a minute more.
-  std::erase(schedulers, "distributed");
-  const bool cluster = SchedulerRegistry::global().has("distributed");
-  auto lesson = [&](const std::string& scenario, const kernels::Params& params, bool gil) {
-    add_cells(spec, scenario, params, schedulers, workers, gil);
-    if (cluster) add_cells(spec, scenario, params, {"distributed"}, {2}, gil);
-  };
-  lesson("slow-arithmetic", {}, false);
-  lesson("inc-dbl", {{"reduce", "chain"}}, false);
-  lesson("inc-dbl", {{"reduce", "fanin"}}, false);
-  lesson("inc-dec-add", {}, false);
-  lesson("map-reduce", {}, false);
-  lesson("fib", {}, false);
-  lesson("fib", {}, true);
-  lesson("sleeplock", {{"lock", "process"}}, false);
-  lesson("flights", {}, false);
+  const SchedulerRegistry& registry = SchedulerRegistry::global();
+  // A cluster (processes of threads) runs the lessons at 2 workers only (as many as the
+  // classroom machine has cores): its 1 and 4 worker cells would teach what the processes cells
+  // already show, for a minute more.
+  std::vector<std::string> schedulers = every_scheduler(), clusters;
+  for (const std::string& s : schedulers) {
+    if (registry.info(s).traits.processes == ProcessModel::processes_of_threads)
+      clusters.push_back(s);
+  }
+  std::erase_if(schedulers, [&](const std::string& s) {
+    return std::find(clusters.begin(), clusters.end(), s) != clusters.end();
+  });
+  for (const kernels::Scenario& scenario : kernels::scenarios()) {
+    if (!scenario.lesson_suite) continue;
+    for (const kernels::ClassroomCase& c : scenario.classroom) {
+      add_cells(spec, scenario.name, c.params, schedulers, {1, 2, 4}, c.gil);
+      add_cells(spec, scenario.name, c.params, clusters, {2}, c.gil);
+    }
+  }
   // Seed 001 ends on Dask's distributed scheduler: Client(n_workers=2, threads_per_worker=2),
   // then 8 workers.
-  if (cluster) {
-    for (unsigned w : {2u, 8u})
-      spec.cells.push_back({"inc-dec-add", {}, "distributed", w, false, 2});
+  for (const std::string& cluster : clusters) {
+    for (unsigned w : {2u, 8u}) spec.cells.push_back({"inc-dec-add", {}, cluster, w, false, 2});
   }
   return spec;
 }
