@@ -9,6 +9,7 @@
 #include "schedlab/core/plan.hpp"
 #include "schedlab/core/value_json.hpp"
 #include "schedlab/schedulers/compute.hpp"
+#include "schedlab/schedulers/scheduler.hpp"
 #include "schedlab/schedulers/trace.hpp"
 
 namespace schedlab::cli {
@@ -34,7 +35,7 @@ Command add_compute(CLI::App& app) {
                   "compute just this key (repeatable; default: the graph's targets)");
   sub->add_option("-w,--workers", args->workers, "workers (default: one per core)")
       ->check(decimal_count())
-      ->check(CLI::Range(1u, 1024u));
+      ->check(CLI::Range(1u, kMaxWorkers));
   sub->add_option("--trace", args->trace,
                   "write a per-task trace (Chrome trace JSON) to this file; - writes it to "
                   "standard output (the results then go to standard error)");

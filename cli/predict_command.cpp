@@ -26,7 +26,7 @@ Command add_predict(CLI::App& app) {
                   "scheduler name or alias (default: $SCHEDLAB_SCHEDULER, else threads)");
   sub->add_option("-w,--workers", args->workers, "workers (default: one per core)")
       ->check(decimal_count())
-      ->check(CLI::Range(1u, 1024u));
+      ->check(CLI::Range(1u, kMaxWorkers));
   sub->add_option("--threads-per-worker", args->threads_per_worker,
                   "distributed: threads in each worker process (default 1)")
       ->check(decimal_count())

@@ -16,6 +16,7 @@
 #include "schedlab/reports/reports_folder.hpp"
 #include "schedlab/reports/table.hpp"
 #include "schedlab/reports/verdict_summary.hpp"
+#include "schedlab/schedulers/scheduler.hpp"
 #include "schedlab/suite/aggregate.hpp"
 #include "schedlab/suite/prepared.hpp"
 #include "schedlab/suite/run_loop.hpp"
@@ -83,7 +84,7 @@ Command add_run(CLI::App& app) {
   sub->add_option("-s,--scheduler", args->schedulers, "scheduler (repeatable; default: all)");
   sub->add_option("-w,--workers", args->workers, "worker count (repeatable; default: 1 2 4)")
       ->check(decimal_count())
-      ->check(CLI::Range(1u, 1024u));
+      ->check(CLI::Range(1u, kMaxWorkers));
   sub->add_option("-p,--param", args->params,
                   "name=value for scenarios that have it (repeatable: values of one name are "
                   "separate cells, different names combine)");

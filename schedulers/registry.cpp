@@ -121,8 +121,8 @@ std::shared_ptr<Scheduler> SchedulerRegistry::acquire(std::string_view name,
   const SchedulerInfo& s = info(name);
   config.workers = s.workers_for(config.workers);
   const unsigned workers = config.workers;
-  if (workers > 1024) {
-    throw UsageError(fmt::format("{} workers is too many: use 1 to 1024", workers));
+  if (workers > kMaxWorkers) {
+    throw UsageError(fmt::format("{} workers is too many: use 1 to {}", workers, kMaxWorkers));
   }
   if (s.traits.processes != ProcessModel::processes_of_threads) {
     config.threads_per_worker = 1;  // meaningless elsewhere: one cache entry, not several

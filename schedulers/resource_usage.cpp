@@ -10,33 +10,17 @@
 #include <sstream>
 #include <string>
 
+#include "schedlab/schedulers/proc_stat.hpp"
+
 namespace schedlab {
 namespace {
 
 const double kTickMs = 1000.0 / static_cast<double>(sysconf(_SC_CLK_TCK));
-const double kPageBytes = static_cast<double>(sysconf(_SC_PAGESIZE));
 
-// utime + stime and RSS of one process, from /proc/<pid>/stat (clock-tick resolution).
+// utime + stime and RSS of one process (clock-tick resolution); zeros once it has ended.
 ProcessUsage usage_of(const std::string& pid) {
-  std::string text;
-  try {
-    std::ifstream in("/proc/" + pid + "/stat");
-    text.assign(std::istreambuf_iterator<char>(in), {});
-  } catch (const std::ios_base::failure&) {
-    return {};  // the process ended while we read (a worker rank another process reaps)
-  }
-  // Fields are counted after the ")" that closes the command name, which may hold spaces.
-  auto close = text.rfind(')');
-  if (close == std::string::npos) return {};
-  std::istringstream fields(text.substr(close + 2));
-  std::string f;
-  double utime = 0, stime = 0, rss_pages = 0;
-  for (int i = 3; i <= 24 && fields >> f; ++i) {  // fields 14, 15: utime, stime; 24: rss
-    if (i == 14) utime = std::stod(f);
-    if (i == 15) stime = std::stod(f);
-    if (i == 24) rss_pages = std::stod(f);
-  }
-  return {(utime + stime) * kTickMs, static_cast<uint64_t>(rss_pages * kPageBytes)};
+  const ProcStat s = read_proc_stat(static_cast<pid_t>(std::atoi(pid.c_str())));
+  return {s.cpu_ms, s.rss_bytes};
 }
 
 // Calls f(pid) for every live child of this process (of any of its threads).

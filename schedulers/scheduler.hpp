@@ -66,6 +66,9 @@ struct SchedulerTraits {
 
 // How to start a scheduler. `workers` are threads or processes, or, for a scheduler of
 // processes of threads (distributed), the processes; each then has `threads_per_worker`.
+// The most workers a scheduler is started with: threads, processes or ranks.
+inline constexpr unsigned kMaxWorkers = 1024;
+
 struct SchedulerConfig {
   unsigned workers = 0;             // 0: one per core
   unsigned threads_per_worker = 1;  // processes_of_threads only

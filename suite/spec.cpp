@@ -193,7 +193,8 @@ void validate_suite(const SuiteSpec& spec) {
       kernels::complete_params(kernels::find_scenario(c.scenario), c.params);
     }
     SchedulerRegistry::global().info(c.scheduler);
-    if (c.workers < 1 || c.workers > 1024) throw UsageError("workers must be 1 to 1024");
+    if (c.workers < 1 || c.workers > kMaxWorkers)
+      throw UsageError(fmt::format("workers must be 1 to {}", kMaxWorkers));
   }
   // A suite of several schedulers limits those that can (a classroom run with distributed).
   const bool limited = std::any_of(spec.cells.begin(), spec.cells.end(), [](const CellSpec& c) {

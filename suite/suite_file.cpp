@@ -113,7 +113,7 @@ void read_cell(const json& c, const std::string& where, SuiteSpec& spec) {
   std::vector<unsigned> workers;
   if (c.contains("workers")) {
     each_item(c["workers"], at, "workers", [&](const json& w) {
-      workers.push_back(static_cast<unsigned>(whole_number(w, at, "workers", 1, 1024)));
+      workers.push_back(static_cast<unsigned>(whole_number(w, at, "workers", 1, kMaxWorkers)));
     });
   }
   if (workers.empty()) workers = {1, 2, 4};

@@ -46,9 +46,10 @@ TEST(Classroom, EveryLessonCaseOnEveryRegisteredScheduler) {
   }
   // fib runs with and without the GIL, inc-dbl with both reductions.
   EXPECT_EQ(count(spec, [](const CellSpec& c) { return c.scenario == "fib" && c.gil; }) > 0, true);
-  EXPECT_EQ(count(spec, [](const CellSpec& c) {
-              return c.scenario == "inc-dbl" && c.params.at("reduce") == "chain";
-            }) > 0,
+  EXPECT_EQ(count(spec,
+                  [](const CellSpec& c) {
+                    return c.scenario == "inc-dbl" && c.params.at("reduce") == "chain";
+                  }) > 0,
             true);
   // A cluster runs each lesson at 2 workers, and seed 001's clusters of 2 x 2 and 8 x 2.
   for (const SchedulerInfo* info : registry.list()) {

@@ -21,6 +21,7 @@
 #include "schedlab/core/delayed.hpp"
 #include "schedlab/core/errors.hpp"
 #include "schedlab/schedulers/compute.hpp"
+#include "schedlab/schedulers/proc_stat.hpp"
 #include "schedlab/schedulers/processes/pool.hpp"
 #include "schedlab/schedulers/scheduler.hpp"
 #include "tests/test_support.hpp"
@@ -34,6 +35,30 @@ using schedlab::testing::kSanitized;
 
 using ::testing::HasSubstr;
 using namespace std::chrono_literals;
+
+TEST(ProcStat, ReadsStateParentCpuRssAndExitStatus) {
+  const ProcStat self = read_proc_stat(getpid());
+  ASSERT_TRUE(self.read);
+  EXPECT_EQ(self.state, 'R');  // reading its own file, it runs
+  EXPECT_EQ(self.parent, getppid());
+  EXPECT_GT(self.rss_bytes, 0u);
+  EXPECT_GE(self.cpu_ms, 0);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) _exit(7);
+  // Once it has exited and before it is reaped, it is a zombie with its exit status.
+  ProcStat zombie;
+  for (int i = 0; i < 2000 && zombie.state != 'Z'; ++i) {
+    zombie = read_proc_stat(child);
+    std::this_thread::sleep_for(1ms);
+  }
+  EXPECT_EQ(zombie.state, 'Z');
+  EXPECT_EQ(zombie.parent, getpid());
+  EXPECT_TRUE(WIFEXITED(zombie.exit_status));
+  EXPECT_EQ(WEXITSTATUS(zombie.exit_status), 7);
+  waitpid(child, nullptr, 0);
+  EXPECT_FALSE(read_proc_stat(child).read);  // reaped: gone
+}
 
 std::vector<std::string> shm_entries(const std::string& prefix) {
   std::vector<std::string> out;

@@ -19,6 +19,7 @@
 
 #include "schedlab/core/duration.hpp"
 #include "schedlab/core/errors.hpp"
+#include "schedlab/schedulers/proc_stat.hpp"
 #include "schedlab/schedulers/processes/shm.hpp"
 #include "schedlab/schedulers/wire.hpp"
 
@@ -32,34 +33,6 @@ constexpr auto kPatience = std::chrono::seconds(1);  // for workers to leave aft
 
 // The state letter and exit status of a process on this host from /proc/<pid>/stat: 0 when it
 // is gone. The exit status is there while it is a zombie (state Z).
-struct ProcState {
-  char state = 0;
-  int exit_status = 0;
-  pid_t parent = 0;
-};
-ProcState proc_state(pid_t pid) {
-  char path[32];
-  std::snprintf(path, sizeof path, "/proc/%d/stat", pid);
-  FILE* f = std::fopen(path, "r");
-  if (!f) return {};
-  char buf[1024];
-  size_t n = std::fread(buf, 1, sizeof buf - 1, f);
-  std::fclose(f);
-  buf[n] = 0;
-  const char* close = std::strrchr(buf, ')');
-  if (!close || close[1] != ' ') return {};
-  ProcState s{close[2], 0, 0};
-  std::sscanf(close + 2, "%*c %d", &s.parent);
-  // Field 52 is the exit code; fields counted from the state (field 3).
-  const char* p = close + 2;
-  for (int field = 3; field < 52 && p; ++field) {
-    p = std::strchr(p, ' ');
-    if (p) ++p;
-  }
-  if (p) s.exit_status = std::atoi(p);
-  return s;
-}
-
 // Launched worlds say hello once, when their workers start; every cluster on them shares it.
 std::vector<WorkerRank>& launched_ranks() {
   static std::vector<WorkerRank> ranks;
@@ -84,7 +57,7 @@ std::vector<pid_t> descendants() {
   if (DIR* d = opendir("/proc")) {
     while (dirent* e = readdir(d)) {
       const pid_t pid = std::atoi(e->d_name);
-      if (pid > 0) children.emplace(proc_state(pid).parent, pid);
+      if (pid > 0) children.emplace(read_proc_stat(pid).parent, pid);
     }
     closedir(d);
   }
@@ -284,7 +257,7 @@ void Cluster::goodbye(Clock::duration patience) {
   // (stopped, or being ended by Open MPI after another's death) is killed.
   for (const WorkerRank& r : workers_) {
     if (!r.local || r.pid <= 0) continue;
-    auto state = [&] { return proc_state(r.pid).state; };
+    auto state = [&] { return read_proc_stat(r.pid).state; };
     while (state() != 0 && state() != 'Z' && Clock::now() < until) {
       std::this_thread::sleep_for(std::chrono::microseconds(500));
     }
@@ -341,7 +314,7 @@ std::optional<Cluster::Death> Cluster::check_workers(std::optional<unsigned> exc
       }
       continue;
     }
-    const ProcState s = proc_state(r.pid);
+    const ProcStat s = read_proc_stat(r.pid);
     if (s.state == 0) {
       return Death{w,
                    "ended without a word (killed by SIGKILL, or it exited; Open MPI's daemon "

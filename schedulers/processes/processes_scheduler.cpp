@@ -27,6 +27,7 @@
 
 #include "schedlab/core/value_codec.hpp"
 #include "schedlab/schedulers/clock_ns.hpp"
+#include "schedlab/schedulers/proc_stat.hpp"
 #include "schedlab/schedulers/processes/pool.hpp"
 #include "schedlab/schedulers/processes/spin.hpp"
 #include "schedlab/schedulers/processes/transfer.hpp"
@@ -43,21 +44,6 @@ constexpr double kShortTaskUs = 20;          // "short": below this average run 
 constexpr int64_t kLivenessCheckUs = 5'000;  // how often a waiting parent reaps dead workers
 constexpr auto kUnresponsive = std::chrono::seconds(2);       // not running for this long: dead
 constexpr auto kStateCheck = std::chrono::milliseconds(100);  // how often states are read
-
-// The state letter of a process in /proc/<pid>/stat ('R', 'S', 'T' stopped, 'D' in the
-// kernel...), or 0 if it cannot be read.
-char process_state(pid_t pid) {
-  char path[32];
-  std::snprintf(path, sizeof path, "/proc/%d/stat", pid);
-  FILE* f = std::fopen(path, "r");
-  if (!f) return 0;
-  char buf[512];
-  size_t n = std::fread(buf, 1, sizeof buf - 1, f);
-  std::fclose(f);
-  buf[n] = 0;
-  const char* close = std::strrchr(buf, ')');  // the name may contain spaces and parentheses
-  return close && close[1] == ' ' ? close[2] : 0;
-}
 
 class ProcessesScheduler final : public Scheduler {
  public:
@@ -265,7 +251,7 @@ class ProcessesScheduler final : public Scheduler {
       last_state_check_ = Clock::now();
       for (unsigned w = 0; w < in_flight_.size(); ++w) {
         auto& since = not_running_since_[w];
-        const char state = in_flight_[w].empty() ? 0 : process_state(pool_.pid(w));
+        const char state = in_flight_[w].empty() ? 0 : read_proc_stat(pool_.pid(w)).state;
         if (state != 'T') {
           since.reset();
           continue;
