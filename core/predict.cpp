@@ -202,14 +202,14 @@ class Simulation {
     return true;
   }
 
-  // As the distributed scheduler picks with kept values: the oldest of the first 64 ready
+  // As the distributed scheduler picks with kept values: the oldest of the first kLocalityScan
   // tasks whose home (the process keeping the most bytes of its arguments) is w's or that has
   // none; else the oldest whose fetches cost less than waiting for its home (busy workers and
   // the ready tasks of that home before it, one typical task each); else none.
   bool pick_kept(unsigned w, size_t& pick) {
     const unsigned here = m_.process_of_worker(w);
     const double typical = finished_ ? ran_ms_ / static_cast<double>(finished_) : 0;
-    const size_t scan = std::min<size_t>(ready_.size(), 64);
+    const size_t scan = std::min<size_t>(ready_.size(), kLocalityScan);
     std::optional<size_t> steal;
     std::vector<double> per_process(m_.process_count(), 0);
     std::vector<unsigned> queued(m_.process_count(), 0);

@@ -44,6 +44,10 @@ enum class ProcessModel : uint8_t {
   processes_of_threads,  // processes of threads_per_process threads each (a cluster)
 };
 
+// How far down the ready tasks a free worker of a scheduler that keeps results (distributed)
+// looks for one that reads no value kept elsewhere; its prediction looks as far.
+inline constexpr size_t kLocalityScan = 64;
+
 struct MachineModel {
   unsigned workers = 1;
   Policy policy = Policy::fifo;

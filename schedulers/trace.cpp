@@ -10,7 +10,6 @@ namespace schedlab {
 
 void TraceRecorder::run_started(const RunInfo& info) {
   per_worker_.assign(info.workers, {});
-  start_ = info.start;
 }
 
 std::vector<TaskEvent> TraceRecorder::events() const {

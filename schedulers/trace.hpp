@@ -16,11 +16,9 @@ class TraceRecorder final : public Observer {
   void task_finished(const TaskEvent& e) override { per_worker_[e.worker].push_back(e); }
   // All events of the last run, sorted by start time.
   std::vector<TaskEvent> events() const;
-  Clock::time_point run_start() const { return start_; }
 
  private:
   std::vector<std::vector<TaskEvent>> per_worker_;
-  Clock::time_point start_{};
 };
 
 // The trace of a run as JSON in Chrome's Trace Event format (opens in Perfetto), times in

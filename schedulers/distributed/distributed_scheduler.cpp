@@ -35,10 +35,12 @@
 #include <thread>
 #include <unordered_map>
 
+#include "schedlab/core/predict.hpp"
 #include "schedlab/core/value_codec.hpp"
 #include "schedlab/schedulers/clock_ns.hpp"
 #include "schedlab/schedulers/distributed/backoff.hpp"
 #include "schedlab/schedulers/distributed/cluster.hpp"
+#include "schedlab/schedulers/remote_dispatch.hpp"
 #include "schedlab/schedulers/scheduler.hpp"
 #include "schedlab/schedulers/wire.hpp"
 
@@ -46,8 +48,8 @@ namespace schedlab {
 namespace distributed {
 namespace {
 
-constexpr unsigned kMaxBatch = 64;  // tasks in flight per thread while tasks are short
-constexpr double kShortTaskUs = 20;
+using remote::kMaxBatch;
+using remote::kShortTaskUs;
 constexpr auto kLivenessCheck =
     std::chrono::milliseconds(20);  // /proc reads cost a core's time too
 constexpr auto kBlameSilentDeath = std::chrono::milliseconds(300);
@@ -58,8 +60,6 @@ constexpr auto kAwaitDeathNote = std::chrono::milliseconds(200);
 // cluster): replacing a cluster means spawning ranks, and Open MPI 4.1's spawn (with PMIx 4)
 // sometimes never returns, so a cluster is kept whenever its tasks end on their own.
 constexpr auto kDrainGrace = std::chrono::milliseconds(250);
-// How far down the ready tasks a free worker looks for one that reads no value kept elsewhere.
-constexpr size_t kLocalityScan = 64;
 
 // Runs are numbered across the process: under a launcher every scheduler instance shares the
 // same ranks, and an answer from another instance's abandoned run must not match.

@@ -31,6 +31,7 @@
 #include "schedlab/schedulers/processes/pool.hpp"
 #include "schedlab/schedulers/processes/spin.hpp"
 #include "schedlab/schedulers/processes/transfer.hpp"
+#include "schedlab/schedulers/remote_dispatch.hpp"
 #include "schedlab/schedulers/scheduler.hpp"
 
 namespace schedlab {
@@ -39,8 +40,8 @@ namespace {
 
 using std::chrono::duration;
 
-constexpr unsigned kMaxBatch = 64;           // tasks in flight per worker while tasks are short
-constexpr double kShortTaskUs = 20;          // "short": below this average run time
+using remote::kMaxBatch;
+using remote::kShortTaskUs;
 constexpr int64_t kLivenessCheckUs = 5'000;  // how often a waiting parent reaps dead workers
 constexpr auto kUnresponsive = std::chrono::seconds(2);       // not running for this long: dead
 constexpr auto kStateCheck = std::chrono::milliseconds(100);  // how often states are read

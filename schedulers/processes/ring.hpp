@@ -9,11 +9,11 @@
 #pragma once
 
 #include <atomic>
-#include <cassert>
 #include <cstdint>
 #include <cstring>
 #include <span>
 
+#include "schedlab/core/check.hpp"
 #include "schedlab/schedulers/processes/shm.hpp"
 
 namespace schedlab::processes {
@@ -71,7 +71,7 @@ class Ring {
   // ring), or nullptr if the ring is too full right now. Only n <= max_message() is sure to
   // fit once the consumer catches up; larger payloads go out of line (transfer.hpp).
   char* reserve(size_t n) {
-    assert(n > 0);
+    SCHEDLAB_ASSERT(n > 0, "an empty payload would read as an empty ring");
     const uint64_t total = padded(n);
     uint64_t head = control_->head.load(std::memory_order_relaxed);
     const uint64_t free = cap_ - (head - control_->tail.load(std::memory_order_acquire));
