@@ -4,7 +4,6 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
-#include <mutex>
 
 #include "cli/commands.hpp"
 #include "cli/graph_source.hpp"
@@ -149,45 +148,19 @@ Command add_run(CLI::App& app) {
           prepared.spec().unit_ms, prepared.estimate_ms() / 1000, args->out);
     }
     suite::Progress progress;
-    // What a stop that user code does not heed (cli/stop_watchdog.hpp) still writes: the
-    // cells done, and the one in progress marked as stopped. Pointers into the running suite,
-    // not copies: the watchdog only acts while a task runs, when the suite does not change them.
-    struct Snapshot {
-      std::mutex mutex;
-      const reports::SuiteResult* done = nullptr;
-      const reports::Cell* current = nullptr;
-      size_t current_index = 0;
-    };
-    auto snapshot = std::make_shared<Snapshot>();
-    StopWatchdog::set_last_words([snapshot, out = args->out, warmup = prepared.spec().warmup] {
-      std::lock_guard lock(snapshot->mutex);
-      reports::SuiteResult r = snapshot->done ? *snapshot->done : reports::SuiteResult{};
-      if (snapshot->current && snapshot->current_index == r.cells.size()) {
-        reports::Cell c = *snapshot->current;
-        if (std::string timeout = unfinished_timeout();
-            interrupt_signal() == 0 && !timeout.empty()) {
-          c.error = std::move(timeout);
-          c.timed_out = r.timed_out = true;
-        } else {
-          c.interrupted = r.interrupted = true;
-        }
-        r.cells.push_back(std::move(c));
-        suite::aggregate(r, warmup);
-      }
-      reports::write_reports(r, out);
-    });
-    progress.run_started = [live, snapshot](size_t i, size_t n, const reports::Cell& c, int run,
-                                            int runs) {
-      {
-        std::lock_guard lock(snapshot->mutex);
-        snapshot->current = &c;
-        snapshot->current_index = i;
-      }
-      if (live) {
+    // What a stop that user code does not heed (cli/stop_watchdog.hpp) still writes.
+    suite::SuiteSession session(prepared.spec().warmup);
+    StopWatchdog::set_last_words(
+        [&session, out = args->out] { reports::write_reports(session.partial(), out); });
+    struct ForgetLastWords {  // however the run ends: they point at this frame
+      ~ForgetLastWords() { StopWatchdog::set_last_words({}); }
+    } forget;
+    if (live) {
+      progress.run_started = [](size_t i, size_t n, const reports::Cell& c, int run, int runs) {
         std::cerr << fmt::format("\r\033[K[{}/{}] {}: run {}/{}", i + 1, n, label(c), run + 1, runs)
                   << std::flush;
-      }
-    };
+      };
+    }
     if (!args->quiet) {
       progress.cell_finished = [live](size_t i, size_t n, const reports::Cell& c) {
         std::string outcome = !c.error.empty() ? "FAILED: " + c.error
@@ -199,14 +172,9 @@ Command add_run(CLI::App& app) {
       };
     }
     reports::ReportWriter writer(args->out);
-    reports::SuiteResult result =
-        suite::run_suite(prepared, progress, [&](const reports::SuiteResult& r) {
-          writer.update(r);
-          std::lock_guard lock(snapshot->mutex);
-          snapshot->done = &r;
-        });
+    reports::SuiteResult result = suite::run_suite(
+        prepared, progress, [&](const reports::SuiteResult& r) { writer.update(r); }, &session);
     writer.finish(result);
-    StopWatchdog::set_last_words({});
     std::cout << console_summary(result) << console_verdicts(result);
     if (!args->quiet) {
       std::cerr << fmt::format(

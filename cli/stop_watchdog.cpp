@@ -9,7 +9,7 @@
 
 #include "schedlab/core/errors.hpp"
 #include "schedlab/core/interrupt.hpp"
-#include "schedlab/schedulers/processes/shm.hpp"
+#include "schedlab/schedulers/scheduler.hpp"
 
 namespace schedlab::cli {
 namespace {
@@ -76,7 +76,7 @@ void StopWatchdog::watch() {
         "schedlab: error: {}; a task did not stop within {} ms (a thread cannot be killed), "
         "so schedlab exits without waiting for it\n",
         printable(why), kGrace.count());
-    processes::remove_segments_with_prefix(fmt::format("{}{}-", processes::kShmPrefix, getpid()));
+    SchedulerRegistry::global().before_forced_exit();
     _exit(signal ? exit_code_for_stop(signal) : kTimeoutExitCode);
   }
 }

@@ -35,13 +35,25 @@ SchedulerRegistry& SchedulerRegistry::global() {
             "a pool of worker processes, values moved through shared memory, reused across "
             "computes",
             {Policy::fifo, ProcessModel::process_per_worker, 0, false},
-            [](const SchedulerConfig& c) { return make_processes_scheduler(c.workers); }});
+            [](const SchedulerConfig& c) { return make_processes_scheduler(c.workers); },
+            remove_processes_segments});
     register_optional_schedulers(*r);
     // Pools must be stopped before the process exits, whoever forgets to.
     std::atexit([] { SchedulerRegistry::global().shutdown(); });
     return r;
   }();
   return *registry;
+}
+
+void SchedulerRegistry::before_forced_exit() const {
+  std::vector<std::function<void()>> hooks;
+  {
+    std::lock_guard lock(mutex_);
+    for (const SchedulerInfo& s : infos_) {
+      if (s.before_forced_exit) hooks.push_back(s.before_forced_exit);
+    }
+  }
+  for (const auto& hook : hooks) hook();
 }
 
 void SchedulerRegistry::add(SchedulerInfo info) {

@@ -82,6 +82,11 @@ struct SchedulerInfo {
   std::string description;
   SchedulerTraits traits;
   std::function<std::unique_ptr<Scheduler>(const SchedulerConfig&)> make;
+  // What must go when the process exits without stopping its schedulers (a stop that a task
+  // ignores ends the process from another thread): system resources that would outlive it,
+  // such as shared-memory segments. Async-signal-safe is not needed, but it must not wait for
+  // the scheduler's threads. May be empty.
+  std::function<void()> before_forced_exit = {};
 
   // The workers a run asked for `requested` (0: one per core) really gets.
   unsigned workers_for(unsigned requested) const;
@@ -110,6 +115,9 @@ class SchedulerRegistry {
   }
   // Stops every cached scheduler (threads joined, worker processes reaped).
   void shutdown();
+  // Runs every scheduler's before_forced_exit: the process is about to _exit with tasks still
+  // running (cli/stop_watchdog.hpp).
+  void before_forced_exit() const;
 
  private:
   mutable std::mutex mutex_;
@@ -128,5 +136,6 @@ unsigned default_workers();  // the number of cores
 std::unique_ptr<Scheduler> make_sync_scheduler(unsigned workers);
 std::unique_ptr<Scheduler> make_threads_scheduler(unsigned workers);
 std::unique_ptr<Scheduler> make_processes_scheduler(unsigned workers);
+void remove_processes_segments();  // this process's shared memory (processes' before_forced_exit)
 
 }  // namespace schedlab

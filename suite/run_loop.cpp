@@ -105,11 +105,10 @@ void run_cell(const PreparedSuite& suite, size_t i, reports::Cell& cell, const P
         cell.reps.push_back(std::move(rep));
       }
     } catch (const Interrupted&) {
-      cell.interrupted = true;
+      mark_stopped(cell, "");
       return;
     } catch (const TimedOut& e) {
-      cell.error = e.what();
-      cell.timed_out = true;
+      mark_stopped(cell, e.what());
       return;
     } catch (const std::runtime_error& e) {  // TaskError, InfrastructureError
       cell.error = e.what();
@@ -121,7 +120,8 @@ void run_cell(const PreparedSuite& suite, size_t i, reports::Cell& cell, const P
 }  // namespace
 
 reports::SuiteResult run_suite(const PreparedSuite& suite, const Progress& progress,
-                               const std::function<void(const reports::SuiteResult&)>& after_cell) {
+                               const std::function<void(const reports::SuiteResult&)>& after_cell,
+                               SuiteSession* session) {
   const SuiteSpec& spec = suite.spec();
   reports::SuiteResult result;
   result.context = reports::current_context();
@@ -143,6 +143,7 @@ reports::SuiteResult run_suite(const PreparedSuite& suite, const Progress& progr
         result.graphs[cell.instance()] = graph_to_dot(built.graph, built.targets, "LR");
       }
     }
+    if (session) session->running(result, cell, i);
     run_cell(suite, i, cell, progress, base_rss);
     result.interrupted = cell.interrupted;
     result.timed_out = cell.timed_out;

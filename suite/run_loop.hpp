@@ -8,6 +8,7 @@
 
 #include "schedlab/reports/results.hpp"
 #include "schedlab/suite/prepared.hpp"
+#include "schedlab/suite/session.hpp"
 
 namespace schedlab::suite {
 
@@ -18,8 +19,10 @@ struct Progress {
 };
 
 // after_cell is called with the result so far after every cell, so that reports can be
-// rewritten and survive an interrupt.
+// rewritten and survive an interrupt; `session` (if any) is told which cell runs, for a stop
+// that a task does not heed.
 reports::SuiteResult run_suite(const PreparedSuite& suite, const Progress& progress,
-                               const std::function<void(const reports::SuiteResult&)>& after_cell);
+                               const std::function<void(const reports::SuiteResult&)>& after_cell,
+                               SuiteSession* session = nullptr);
 
 }  // namespace schedlab::suite

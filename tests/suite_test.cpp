@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -56,6 +57,38 @@ class SuiteFile : public ::testing::Test {
 };
 
 // --- spec ---
+
+TEST(Session, APartialResultMarksTheCellInProgressAsTheStopLeftIt) {
+  reports::SuiteResult done;
+  done.context.cores = 2;
+  reports::Cell first;
+  first.scenario = "inc-dbl";
+  first.scheduler = "sync";
+  first.reps = {{.wall_ms = 10}};
+  first.wall = reports::statistics({10});
+  done.cells.push_back(first);
+  reports::Cell running = first;
+  running.scheduler = "threads";
+  running.reps.clear();
+  running.wall = {};
+  SuiteSession session(0);
+  EXPECT_TRUE(session.partial().cells.empty());  // nothing ran yet
+  session.running(done, running, 1);
+  request_interrupt(SIGINT);
+  reports::SuiteResult stopped = session.partial();
+  clear_interrupt();
+  ASSERT_EQ(stopped.cells.size(), 2u);
+  EXPECT_EQ(stopped.context.cores, 2u);
+  EXPECT_TRUE(stopped.interrupted);
+  EXPECT_TRUE(stopped.cells[1].interrupted);
+  EXPECT_FALSE(stopped.cells[0].interrupted);
+  // A timeout fails the cell with its message instead.
+  reports::Cell timed = running;
+  mark_stopped(timed, "timed out after 5 ms (--timeout)");
+  EXPECT_TRUE(timed.timed_out);
+  EXPECT_EQ(timed.error, "timed out after 5 ms (--timeout)");
+  EXPECT_FALSE(timed.interrupted);
+}
 
 TEST(Spec, MatrixGivesASchedulerWithFixedWorkersOneCell) {
   SuiteSpec s = matrix_suite({"slow-arithmetic"}, {"synchronous", "threads"}, {1, 2, 4}, {}, false);

@@ -336,4 +336,9 @@ std::unique_ptr<Scheduler> make_processes_scheduler(unsigned workers) {
   return std::make_unique<processes::ProcessesScheduler>(workers);
 }
 
+void remove_processes_segments() {
+  processes::remove_segments_with_prefix(
+      fmt::format("{}{}-", processes::kShmPrefix, static_cast<int>(getpid())));
+}
+
 }  // namespace schedlab
