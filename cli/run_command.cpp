@@ -177,13 +177,7 @@ Command add_run(CLI::App& app) {
     writer.finish(result);
     std::cout << console_summary(result) << console_verdicts(result);
     if (!args->quiet) {
-      std::cerr << fmt::format(
-          "Reports: {0}/report.html (open it in a browser), {0}/report.md, {0}/results.json, "
-          "{0}/results.csv, {0}/summary.csv{1}\n",
-          args->out,
-          // None when the run was stopped before a cell was measured.
-          std::filesystem::is_directory(args->out + "/timelines") ? ", " + args->out + "/timelines/"
-                                                                  : "");
+      std::cerr << "Reports: " << reports::reports_line(args->out) << "\n";
     }
     if (result.interrupted) throw Interrupted();
     if (result.timed_out) throw TimedOut(result.cells.back().error);

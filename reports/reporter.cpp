@@ -1,6 +1,7 @@
 #include "schedlab/reports/reporter.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <chrono>
@@ -19,27 +20,67 @@ namespace fs = std::filesystem;
 
 constexpr const char* kManifest = ".schedlab-files";
 
-// The files an earlier write_reports put in dir, from its manifest: only names of the kind we
-// write (a report at the top, a picture in timelines/), so that a hand-edited manifest cannot
-// reach anything else; none where timelines/ is a link to elsewhere.
+// The files an earlier write_reports put in dir, from its manifest: only names a reporter owns,
+// so that a hand-edited manifest cannot reach anything else; none in a subfolder that is a link
+// to elsewhere.
 std::set<std::string> files_written_before(const fs::path& dir) {
   std::set<std::string> out;
   std::ifstream in(dir / kManifest);
-  std::error_code ec;
-  const bool linked_timelines = fs::is_symlink(dir / "timelines", ec);
   for (std::string line; std::getline(in, line);) {
     const fs::path p(line);
-    const bool report = p.has_filename() && p.parent_path().empty() &&
-                        (p.extension() == ".html" || p.extension() == ".md" ||
-                         p.extension() == ".json" || p.extension() == ".csv");
-    const bool picture = p.parent_path() == "timelines" && p.extension() == ".svg" &&
-                         p.filename() != ".." && !linked_timelines;
-    if (report || picture) out.insert(line);
+    std::error_code ec;
+    if (!p.parent_path().empty() && fs::is_symlink(dir / p.parent_path(), ec)) continue;
+    if (std::any_of(reporters().begin(), reporters().end(),
+                    [&](const ReporterInfo& r) { return r.owns(line); }))
+      out.insert(line);
   }
   return out;
 }
 
 }  // namespace
+
+bool ReporterInfo::owns(const std::string& relative_path) const {
+  const fs::path p(relative_path);
+  for (const std::string& file : files) {
+    const fs::path pattern(file);
+    if (p == pattern) return true;
+    // "timelines/*.svg": a file of that extension directly in that folder.
+    if (pattern.stem() == "*" && p.parent_path() == pattern.parent_path() &&
+        p.extension() == pattern.extension() && p.filename() != ".." && p.stem() != "..")
+      return true;
+  }
+  return false;
+}
+
+std::string reports_line(const std::string& dir) {
+  std::vector<std::string> first, rest;
+  for (const ReporterInfo& r : reporters()) {
+    for (const std::string& file : r.files) {
+      const fs::path pattern(file);
+      // One file per cell: the folder, when a cell made one (none when stopped before any ran).
+      const fs::path path =
+          fs::path(dir) / (pattern.stem() == "*" ? pattern.parent_path() : pattern);
+      std::error_code ec;
+      if (!fs::exists(path, ec)) continue;
+      std::string shown = path.string() + (pattern.stem() == "*" ? "/" : "");
+      if (!r.hint.empty()) shown += " (" + r.hint + ")";
+      (r.hint.empty() ? rest : first).push_back(std::move(shown));
+    }
+  }
+  first.insert(first.end(), rest.begin(), rest.end());
+  return fmt::format("{}", fmt::join(first, ", "));
+}
+
+const std::vector<ReporterInfo>& reporters() {
+  static const std::vector<ReporterInfo> list = {
+      {"json", {"results.json"}, "", json_reporter},
+      {"csv", {"results.csv", "summary.csv"}, "", csv_reporter},
+      {"markdown", {"report.md"}, "", markdown_reporter},
+      {"timelines", {"timelines/*.svg"}, "", timeline_reporter},
+      {"html", {"report.html"}, "open it in a browser", [] { return html_reporter(); }},
+  };
+  return list;
+}
 
 std::vector<std::string> scenarios_in_order(const SuiteResult& r) {
   std::vector<std::string> order;
@@ -82,9 +123,8 @@ void ReportWriter::write(const SuiteResult& result) {
   // Everything is rendered first (Graphviz may take a while), then written as one set: an
   // interrupted run never leaves a results.json that disagrees with summary.csv.
   Files files;
-  for (const auto& reporter : {json_reporter(), csv_reporter(), markdown_reporter(),
-                               timeline_reporter(), html_reporter()}) {
-    for (auto& file : reporter->render(result)) files.push_back(std::move(file));
+  for (const ReporterInfo& info : reporters()) {
+    for (auto& file : info.make()->render(result)) files.push_back(std::move(file));
   }
   std::set<std::string> written;
   std::map<std::string, size_t> hashes;

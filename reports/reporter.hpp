@@ -34,6 +34,22 @@ std::unique_ptr<Reporter> html_reporter(GraphDrawer draw = [](const std::string&
   return dot_to_svg(dot);
 });  // report.html
 
+// The formats a run writes, in the order they are rendered: a name, the files the format owns
+// (a name in the reports folder, or "folder/*.ext" for one file per cell), a hint for the
+// reader, and its factory. A new format is its file and one entry here: write_reports, the
+// manifest that tells our files from a user's, and `run`'s "Reports:" line follow this list.
+struct ReporterInfo {
+  std::string name;
+  std::vector<std::string> files;
+  std::string hint;  // "open it in a browser", or empty
+  std::function<std::unique_ptr<Reporter>()> make;
+  bool owns(const std::string& relative_path) const;
+};
+const std::vector<ReporterInfo>& reporters();
+// "reports/latest/report.html (open it in a browser), ..., reports/latest/timelines/": what is
+// in `dir` of each reporter's files, the one to open first.
+std::string reports_line(const std::string& dir);
+
 // What the reporters share: the lessons in the order their first cell ran, and the cell whose
 // prediction a lesson explains (the first parallel scheduler's with 2 workers; null if none).
 std::vector<std::string> scenarios_in_order(const SuiteResult& result);

@@ -241,6 +241,25 @@ TEST(Reporters, WriteReportsRemovesOnlyWhatAnEarlierRunWrote) {
   fs::remove_all(dir);
 }
 
+TEST(Reporters, EachFileOfARunBelongsToOneRegisteredReporter) {
+  // The registry is the one list: every file a render makes is owned by its reporter, and
+  // nothing outside the reports' names (a user's notes, a path out of the folder) is.
+  for (const ReporterInfo& info : reporters()) {
+    for (const auto& [name, contents] : info.make()->render(fixture())) {
+      EXPECT_TRUE(info.owns(name)) << info.name << " made " << name;
+    }
+  }
+  auto anyone = [](const std::string& path) {
+    return std::any_of(reporters().begin(), reporters().end(),
+                       [&](const ReporterInfo& r) { return r.owns(path); });
+  };
+  for (const char* foreign : {"notes.txt", "../results.json", "timelines/../x.svg",
+                              "timelines/sub/x.svg", "other/x.svg", "timelines/x.png"}) {
+    EXPECT_FALSE(anyone(foreign)) << foreign;
+  }
+  EXPECT_TRUE(anyone("timelines/inc-dbl_sync_1.svg"));
+}
+
 TEST(Reporters, AWriterRewritesOnlyWhatChanged) {
   // After a cell, a run's reports change (results.json, report.html) but the timelines of the
   // earlier cells do not: they are not written again (a rewrite renames a new file in place).
