@@ -177,10 +177,15 @@ class Cli {
   // The leak guard: the CLI left no worker and no segment behind.
   void expect_nothing_left(const std::vector<pid_t>& workers = {}) const {
     for (pid_t w : workers) {
-      const bool gone =
-          kill(w, 0) != 0 ||
-          testing::slurp("/proc/" + std::to_string(w) + "/stat").find(") Z") != std::string::npos;
-      EXPECT_TRUE(gone) << "worker " << w << " outlived the CLI";
+      // A worker dies of its parent's death by a signal the kernel sends as the parent exits
+      // (PR_SET_PDEATHSIG): it may still be on its way out when the parent is reaped, so it is
+      // given a (generous) second.
+      auto gone = [w] {
+        return kill(w, 0) != 0 || testing::slurp("/proc/" + std::to_string(w) + "/stat")
+                                          .find(") Z") != std::string::npos;
+      };
+      for (int i = 0; i < 1000 && !gone(); ++i) std::this_thread::sleep_for(1ms);
+      EXPECT_TRUE(gone()) << "worker " << w << " outlived the CLI";
     }
     EXPECT_THAT(shm_of(pid_), ::testing::IsEmpty());
   }
