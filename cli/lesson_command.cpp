@@ -12,6 +12,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -107,7 +108,19 @@ std::string write_picture(const Graph& g, std::span<const NodeId> targets,
 
 // A guess in seconds: "3", "3s", "2.5" or "500ms", up to an hour. `typed` is what the error
 // shows: the guess as the user wrote it.
-double guess_seconds(const std::string& text, const std::string& typed) {
+double guess_seconds(const std::string& written, const std::string& typed) {
+  // How people answer: "3", "3s", "3 s", "3 seconds", "3 sec", " 2.5 ".
+  std::string text;
+  for (char ch : written) {
+    if (!std::isspace(static_cast<unsigned char>(ch))) text += ch;
+  }
+  for (const char* word : {"seconds", "second", "secs", "sec"}) {
+    if (text.size() > std::strlen(word) && text.ends_with(word)) {
+      text.resize(text.size() - std::strlen(word));
+      text += 's';
+      break;
+    }
+  }
   // A bare number is seconds; anything with a unit ("500ms", "3s", or a wrong "5m") is read as
   // written, so a wrong unit is an error rather than a different number.
   const bool bare = !text.empty() && std::isdigit(static_cast<unsigned char>(text.back()));
@@ -119,17 +132,22 @@ double guess_seconds(const std::string& text, const std::string& typed) {
   }
 }
 
+// Asks until the answer is a number of seconds or nothing (Enter, or the end of the input).
 std::optional<double> ask(const LessonCase& c) {
-  std::cout << fmt::format("  how long on {} with {} worker{}? (seconds, Enter to skip) ",
-                           c.scheduler, c.workers, c.workers == 1 ? "" : "s")
-            << std::flush;
-  std::string line;
-  if (!std::getline(std::cin, line) || line.empty()) return std::nullopt;
-  try {
-    return guess_seconds(line, "guess");
-  } catch (const UsageError&) {
-    std::cout << "  (not a number of seconds; skipped)\n";
-    return std::nullopt;
+  for (;;) {
+    std::cout << fmt::format("  how long on {} with {} worker{}? (seconds, Enter to skip) ",
+                             c.scheduler, c.workers, c.workers == 1 ? "" : "s")
+              << std::flush;
+    std::string line;
+    if (!std::getline(std::cin, line) || line.find_first_not_of(" \t\r") == std::string::npos)
+      return std::nullopt;
+    try {
+      return guess_seconds(line, "guess");
+    } catch (const UsageError&) {
+      std::cout << fmt::format(
+          "  '{}' is not a number of seconds: write 3, 2.5, 3s or 500ms (Enter skips)\n",
+          printable(line));
+    }
   }
 }
 
@@ -220,8 +238,8 @@ Command add_lesson(CLI::App& app) {
       it->guess = guess_seconds(g.substr(eq + 1), "--guess " + g);
     }
 
-    std::cout << fmt::format("{} ({}, \"{}\")\n\n{}\n", s.name, s.seed, s.notebook,
-                             wrapped(s.lesson));
+    // The paragraph tells what happens: it comes after the class has guessed and seen the run.
+    std::cout << fmt::format("{} ({}, \"{}\")\n\n", s.name, s.seed, s.notebook);
     kernels::BuiltScenario built =
         kernels::build_scenario(s, {}, {unit_ms, kernels::default_data_dir()});
     std::cout << "The graph (one second = " << fmt::format("{:g} ms", unit_ms) << " here):\n"
@@ -269,6 +287,8 @@ Command add_lesson(CLI::App& app) {
     std::cout << fmt::format("(seconds of the notebook: one is {:g} ms here{})\n", unit_ms,
                              gil ? "; run with the emulated GIL, as in Python" : "");
 
+    std::cout << fmt::format("\nWhat it shows:\n{}\n{}", wrapped(s.lesson),
+                             wrapped("To remember: " + s.takeaway));
     std::cout << "\nWhy:\n";
     for (const LessonCase& c : cases) {
       std::cout << fmt::format("  {} with {} worker{}:\n", c.scheduler, c.workers,

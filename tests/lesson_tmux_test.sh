@@ -18,7 +18,12 @@ wait_for() {
   echo "never saw: $1"; pane; exit 1
 }
 wait_for "how long on sync with 1 worker? (seconds, Enter to skip)"
-tmux send-keys -t "$session" "4" Enter
+# The lesson asks before it tells: nothing of its paragraph is on screen yet.
+if pane | grep -qF "3 units instead of 4"; then echo "the answer was shown before the guesses"; pane; exit 1; fi
+# A guess that is not a number of seconds is asked again; "4 seconds" is how people answer.
+tmux send-keys -t "$session" "abc" Enter
+wait_for "'abc' is not a number of seconds"
+tmux send-keys -t "$session" "4 seconds" Enter
 wait_for "how long on threads with 2 workers?"
 tmux send-keys -t "$session" "2" Enter
 wait_for "how long on processes with 2 workers?"
@@ -33,6 +38,9 @@ grep -qE "sync +1 +4.00s +4\.[0-4][0-9]s" <<<"$out"
 grep -qE "threads +2 +2.00s +3\.[0-4][0-9]s" <<<"$out"
 grep -qE "processes +2 +- +3\.[0-4][0-9]s" <<<"$out"
 grep -qF "Your guess for threads was 2.00s" <<<"$out"
+# Told after the run: what it shows, and what to remember.
+grep -qF "What it shows:" <<<"$out"
+grep -qF "To remember:" <<<"$out"
 # x and y differ by microseconds of computing: either can be on the critical path.
 grep -qE "critical path 3\.[0-4][0-9]s: [xy] -> z -> result" <<<"$out"
 grep -qE "the longest chain, [xy] -> z -> result, takes 3\.[0-4][0-9]s: no number of workers shortens it" <<<"$out"

@@ -181,8 +181,9 @@ class Cli {
       // (PR_SET_PDEATHSIG): it may still be on its way out when the parent is reaped, so it is
       // given a (generous) second.
       auto gone = [w] {
-        return kill(w, 0) != 0 || testing::slurp("/proc/" + std::to_string(w) + "/stat")
-                                          .find(") Z") != std::string::npos;
+        return kill(w, 0) != 0 ||
+               testing::slurp("/proc/" + std::to_string(w) + "/stat").find(") Z") !=
+                   std::string::npos;
       };
       for (int i = 0; i < 1000 && !gone(); ++i) std::this_thread::sleep_for(1ms);
       EXPECT_TRUE(gone()) << "worker " << w << " outlived the CLI";
