@@ -222,6 +222,8 @@ Command add_lesson(CLI::App& app) {
       return !t.speedup_baseline && t.processes == ProcessModel::one_process;
     });
     first([](const SchedulerTraits& t) { return t.processes == ProcessModel::process_per_worker; });
+    std::vector<std::string> names;
+    for (const LessonCase& c : cases) names.push_back(c.scheduler);
     for (const std::string& g : args->guesses) {
       auto eq = g.find('=');
       const std::string who = g.substr(0, eq);
@@ -231,9 +233,9 @@ Command add_lesson(CLI::App& app) {
       });
       if (it == cases.end()) {
         throw UsageError(
-            fmt::format("--guess {}: write SCHEDULER=SECONDS for sync, threads or "
-                        "processes, e.g. threads=3",
-                        g));
+            fmt::format("--guess {}: write SCHEDULER=SECONDS for one of the lesson's schedulers "
+                        "({}), e.g. {}=3",
+                        g, fmt::join(names, ", "), names.back()));
       }
       it->guess = guess_seconds(g.substr(eq + 1), "--guess " + g);
     }

@@ -11,8 +11,8 @@
 
 namespace schedlab {
 
-// How deep JSON input may nest (graph files, suite files, results.json, benchmark JSON) and how
-// deep a value may be: one limit everywhere.
+// How deep suite files, results.json and benchmark JSON may nest. (Graph files have their own
+// reader with the value limit, kMaxValueDepth, also 64.)
 inline constexpr size_t kMaxNesting = 64;
 
 // The whole of `path` ("-": standard input), refused with a UsageError naming it as `what`

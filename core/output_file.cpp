@@ -54,15 +54,20 @@ void write_in_place(const std::string& path, std::string_view contents) {
 }
 
 // Writes contents to a temporary file beside `path` and syncs it; returns its name. The file
-// keeps the mode of the one it replaces (a report kept private with chmod 600 stays so).
+// keeps the permissions of the one it replaces (a report kept private with chmod 600 stays so).
 std::string stage(const std::string& path, const std::string& shown, std::string_view contents) {
   const std::string tmp = fmt::format("{}.tmp.{}", path, getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0666);
+  // A new file of our own: whatever sits at the name (a leftover, a planted link or hard link)
+  // is removed, not written through.
+  ::unlink(tmp.c_str());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0666);
   if (fd < 0) fail(shown, errno);
+  // The permission bits of a file of ours that it replaces (never set-id bits, never from a
+  // file someone else owns).
   struct stat old {};
   int err = 0;
-  if (::lstat(path.c_str(), &old) == 0 && S_ISREG(old.st_mode) &&
-      ::fchmod(fd, old.st_mode & 07777) != 0)
+  if (::lstat(path.c_str(), &old) == 0 && S_ISREG(old.st_mode) && old.st_uid == ::geteuid() &&
+      ::fchmod(fd, old.st_mode & 0777) != 0)
     err = errno;
   // fsync before the rename: on a full disk the error must come here, not after the old file
   // was already replaced by an empty one.

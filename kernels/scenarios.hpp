@@ -76,8 +76,8 @@ struct Scenario {
   std::string notebook = {};       // the title of the seed's notebook, e.g. "Dask Schedulers"
   std::string takeaway = {};       // what to remember, in one sentence
   std::vector<Claim> claims = {};  // none: a scenario that teaches nothing to be held to
-  // How the classroom suite runs it, when lesson_suite: each case on every scheduler. The
-  // first case with the GIL (if any) is how `schedlab lesson` runs it.
+  // How the classroom suite runs it, when lesson_suite: each case on every scheduler. A lesson
+  // with a GIL case runs under the GIL in `schedlab lesson` (with default parameters).
   std::vector<ClassroomCase> classroom = {{}};
 };
 

@@ -47,13 +47,20 @@ constexpr auto kPoll = std::chrono::microseconds(20'000);
 
 namespace {
 
-Drawing run_dot(const std::string& dot_text, std::chrono::milliseconds budget) {
+// `settled`: the answer would be the same next time (a picture, a layout over its budget,
+// `dot` itself failing), so it may be kept; a failure to make a file or a process may pass.
+Drawing run_dot(const std::string& dot_text, std::chrono::milliseconds budget, bool& settled) {
+  settled = false;
   TempFile in(".dot"), out(".svg");
   if (in.path.empty() || out.path.empty()) return {std::nullopt, kNoGraphviz};
   if (!(std::ofstream(in.path) << dot_text)) return {std::nullopt, kNoGraphviz};
   std::string o = "-o" + out.path;
   char* argv[] = {const_cast<char*>("dot"), const_cast<char*>("-Tsvg"), o.data(), in.path.data(),
                   nullptr};
+  // After Ctrl-C the run still writes its reports: the graphs not drawn yet get a short layout
+  // (a lesson's takes milliseconds); a stop that comes during a layout ends it.
+  const bool stopped_before = signal_requested();
+  if (stopped_before) budget = std::min(budget, kLayoutBudgetAfterStop);
   const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid < 0) return {std::nullopt, kNoGraphviz};
@@ -76,23 +83,29 @@ Drawing run_dot(const std::string& dot_text, std::chrono::milliseconds budget) {
   using Clock = std::chrono::steady_clock;
   const auto deadline = Clock::now() + budget;
   int status = 0;
-  std::string why_not;
   for (auto pause = std::chrono::microseconds(200);; pause = std::min(pause * 2, kPoll)) {
     const pid_t waited = waitpid(pid, &status, WNOHANG);
     if (waited == pid) break;
     if (waited < 0 && errno != EINTR) return {std::nullopt, kNoGraphviz};
-    if (signal_requested() || Clock::now() >= deadline) {
+    const bool stopped = !stopped_before && signal_requested();
+    if (stopped || Clock::now() >= deadline) {
       kill(-pid, SIGKILL);
+      kill(pid, SIGKILL);  // in case neither side could make its process group
       while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
       }
-      if (signal_requested()) return {std::nullopt, "The graph is not drawn: the run was stopped"};
+      if (stopped) return {std::nullopt, "The graph is not drawn: the run was stopped"};
+      settled = !stopped_before;
       return {std::nullopt,
               fmt::format("The graph is not drawn: it is too dense for Graphviz to lay out in {} s",
                           std::chrono::duration<double>(budget).count())};
     }
     std::this_thread::sleep_for(pause);
   }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return {std::nullopt, kNoGraphviz};
+  settled = true;
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    settled = WIFEXITED(status) && WEXITSTATUS(status) != 127;  // 127: dot is not installed yet
+    return {std::nullopt, kNoGraphviz};
+  }
   std::ifstream svg(out.path);
   std::stringstream text;
   text << svg.rdbuf();
@@ -109,15 +122,16 @@ Drawing run_dot(const std::string& dot_text, std::chrono::milliseconds budget) {
 }  // namespace
 
 Drawing dot_to_svg(const std::string& dot_text, std::chrono::milliseconds budget) {
-  // A run rewrites its reports after every cell: each graph is laid out once (a graph too
-  // dense to lay out is tried once too), unless a stop cut its layout short.
+  // A run rewrites its reports as it goes: each graph is laid out once (a graph too dense to lay
+  // out is tried once too), unless something that may pass stood in the way.
   static std::mutex mutex;
   static std::map<std::string, Drawing> drawn;
   std::lock_guard lock(mutex);
   auto it = drawn.find(dot_text);
   if (it != drawn.end()) return it->second;
-  Drawing drawing = run_dot(dot_text, budget);
-  if (!signal_requested()) drawn.emplace(dot_text, drawing);
+  bool settled = false;
+  Drawing drawing = run_dot(dot_text, budget, settled);
+  if (settled) drawn.emplace(dot_text, drawing);
   return drawing;
 }
 

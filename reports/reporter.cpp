@@ -136,7 +136,7 @@ void ReportWriter::write(const SuiteResult& result) {
     // The folder is ours and so is what we put in it: a link planted where a subfolder goes
     // (timelines/) is removed, not followed out of the folder. (The folder itself may be a
     // link: --out names it.)
-    if (path.parent_path() != fs::path(dir) &&
+    if (fs::path(name).has_parent_path() &&
         fs::is_symlink(fs::symlink_status(path.parent_path(), ec)))
       fs::remove(path.parent_path(), ec);
     fs::create_directories(path.parent_path(), ec);

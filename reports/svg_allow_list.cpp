@@ -10,9 +10,11 @@ namespace {
 
 constexpr std::array kElements = {"svg",  "g",       "title",  "text", "polygon", "polyline",
                                   "path", "ellipse", "circle", "line", "rect"};
+// As SVG spells them: a name is matched whatever its case and written this way (an upper-case
+// CLASS or ID must not slip past the checks below; viewBox keeps its case in an .svg file).
 constexpr std::array kAttributes = {"width",
                                     "height",
-                                    "viewbox",
+                                    "viewBox",
                                     "x",
                                     "y",
                                     "x1",
@@ -41,15 +43,23 @@ constexpr std::array kAttributes = {"width",
                                     "id",
                                     "class",
                                     "xmlns",
-                                    "preserveaspectratio"};
+                                    "preserveAspectRatio"};
 // Graphviz's own classes; a class the page's script or style looks for could not be borrowed.
 constexpr std::array kClasses = {"graph", "node", "edge", "cluster"};
 
+bool same_letters(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// The list's spelling of `name`, or nullptr when it is not on the list.
 template <size_t N>
-bool listed(const std::array<const char*, N>& list, std::string_view name) {
-  std::string lower(name);
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return std::any_of(list.begin(), list.end(), [&](const char* s) { return lower == s; });
+const char* listed(const std::array<const char*, N>& list, std::string_view name) {
+  auto it =
+      std::find_if(list.begin(), list.end(), [&](const char* s) { return same_letters(s, name); });
+  return it == list.end() ? nullptr : *it;
 }
 
 bool is_name_char(char c) {
@@ -57,8 +67,12 @@ bool is_name_char(char c) {
          c == '.';
 }
 
-// An attribute value that could make the browser fetch or run something.
+// An attribute value that could make the browser fetch or run something. Browsers decode
+// character references in attributes (&#117;rl) and CSS escapes in presentation attributes
+// (u\72l), neither of which Graphviz writes in its numbers, colours and names: a value with
+// either is left out whole.
 bool risky_value(std::string_view value) {
+  if (value.find_first_of("&\\") != std::string_view::npos) return true;
   std::string lower(value);
   for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   for (const char* word : {"url(", "javascript:", "data:", "expression("}) {
@@ -179,24 +193,27 @@ std::optional<std::string> allow_listed_svg(std::string_view s) {
         --dropping;
         continue;
       }
-      if (open.empty() || open.back() != tag->name) return std::nullopt;
+      const char* name = listed(kElements, tag->name);
+      if (open.empty() || !name || open.back() != name) return std::nullopt;
       open.pop_back();
-      out += "</" + tag->name + ">";
+      out += std::string("</") + name + ">";
       if (open.empty()) return out;  // the end of the <svg> element: what follows is not ours
       continue;
     }
-    const bool keep =
-        dropping == 0 && listed(kElements, tag->name) && (seen_svg || tag->name == "svg");
+    const char* element = dropping == 0 ? listed(kElements, tag->name) : nullptr;
+    const bool keep = element && (seen_svg || std::string_view(element) == "svg");
     if (!keep) {
       if (!tag->self_closing) ++dropping;
       continue;
     }
     seen_svg = true;
+    tag->name = element;  // its usual spelling, which its closing tag is matched against
     out += "<" + tag->name;
-    for (const auto& [name, value] : tag->attributes) {
-      if (!listed(kAttributes, name) || risky_value(value)) continue;
-      if (name == "class" && !listed(kClasses, value)) continue;
-      out += " " + name + "=\"" + requoted(value) + "\"";
+    for (const auto& [written, value] : tag->attributes) {
+      const char* name = listed(kAttributes, written);
+      if (!name || risky_value(value)) continue;
+      if (std::string_view(name) == "class" && !listed(kClasses, value)) continue;
+      out += std::string(" ") + name + "=\"" + requoted(value) + "\"";
     }
     if (tag->self_closing) {
       out += "/>";

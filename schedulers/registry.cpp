@@ -46,17 +46,21 @@ SchedulerRegistry& SchedulerRegistry::global() {
 }
 
 void SchedulerRegistry::before_forced_exit() const {
+  // Not under mutex_: acquire() holds it while a scheduler starts, which may never return (an
+  // Open MPI spawn), and a forced exit must not wait for that.
   std::vector<std::function<void()>> hooks;
   {
-    std::lock_guard lock(mutex_);
-    for (const SchedulerInfo& s : infos_) {
-      if (s.before_forced_exit) hooks.push_back(s.before_forced_exit);
-    }
+    std::lock_guard lock(hooks_mutex_);
+    hooks = hooks_;
   }
   for (const auto& hook : hooks) hook();
 }
 
 void SchedulerRegistry::add(SchedulerInfo info) {
+  if (info.before_forced_exit) {
+    std::lock_guard lock(hooks_mutex_);
+    hooks_.push_back(info.before_forced_exit);
+  }
   std::lock_guard lock(mutex_);
   infos_.push_back(std::move(info));
 }

@@ -128,6 +128,8 @@ class SchedulerRegistry {
     std::shared_ptr<Scheduler> scheduler;
   };
   std::vector<Cached> cache_;
+  mutable std::mutex hooks_mutex_;  // never held while a scheduler starts or stops
+  std::vector<std::function<void()>> hooks_;
 };
 
 unsigned default_workers();  // the number of cores

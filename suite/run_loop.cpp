@@ -61,11 +61,15 @@ void run_cell(const PreparedSuite& suite, size_t i, reports::Cell& cell, const P
   const uint64_t cell_rss = own_rss_bytes();
   const kernels::BuiltScenario& built = suite.scenario(i);
   const int runs = 1 + spec.warmup + spec.repeat;
+  // A suite's --memory-limit holds the schedulers that can limit their workers' memory.
+  const uint64_t memory_limit =
+      SchedulerRegistry::global().info(cell.scheduler).traits.limits_worker_memory
+          ? spec.memory_limit
+          : 0;
   // Start the scheduler's pool (threads, processes, a cluster of ranks) before the first
   // run: start-up is part of no lesson, and a local cluster takes 0.3 s or more.
   try {
-    SchedulerRegistry::global().acquire(cell.scheduler,
-                                        {cell.workers, cell.threads, spec.memory_limit});
+    SchedulerRegistry::global().acquire(cell.scheduler, {cell.workers, cell.threads, memory_limit});
   } catch (const std::exception&) {
     // The run meets the same failure and records it with the cell.
   }
@@ -82,7 +86,7 @@ void run_cell(const PreparedSuite& suite, size_t i, reports::Cell& cell, const P
     ComputeOptions options{.scheduler = cell.scheduler,
                            .workers = cell.workers,
                            .threads_per_worker = cell.threads,
-                           .memory_limit = spec.memory_limit,
+                           .memory_limit = memory_limit,
                            .trace = profile,
                            .gil = cell.gil,
                            .observer = profile ? &sampler : nullptr,
@@ -131,24 +135,35 @@ reports::SuiteResult run_suite(const PreparedSuite& suite, const Progress& progr
   result.context.user = spec.context;
   malloc_trim(0);
   const uint64_t base_rss = own_rss_bytes();
+  auto change = [&](auto&& f) {
+    if (session) {
+      session->changing(f);
+    } else {
+      f();
+    }
+  };
   // A timeout ends the suite as Ctrl-C does: the command exits 124 after the reports.
   for (size_t i = 0; i < suite.size() && !result.interrupted && !result.timed_out; ++i) {
     // Give back what earlier cells freed, so this cell's peak RSS is about this cell.
     malloc_trim(0);
     reports::Cell cell = suite.cell(i);
-    result.lessons[cell.scenario] = suite.lesson(i);
-    if (!result.graphs.contains(cell.instance())) {
-      const kernels::BuiltScenario& built = suite.scenario(i);
-      if (built.graph.size() <= kMaxDrawnNodes) {
-        result.graphs[cell.instance()] = graph_to_dot(built.graph, built.targets, "LR");
+    change([&] {
+      result.lessons[cell.scenario] = suite.lesson(i);
+      if (!result.graphs.contains(cell.instance())) {
+        const kernels::BuiltScenario& built = suite.scenario(i);
+        if (built.graph.size() <= kMaxDrawnNodes) {
+          result.graphs[cell.instance()] = graph_to_dot(built.graph, built.targets, "LR");
+        }
       }
-    }
+    });
     if (session) session->running(result, cell, i);
     run_cell(suite, i, cell, progress, base_rss);
-    result.interrupted = cell.interrupted;
-    result.timed_out = cell.timed_out;
-    result.cells.push_back(std::move(cell));
-    aggregate(result, spec.warmup);
+    change([&] {
+      result.interrupted = cell.interrupted;
+      result.timed_out = cell.timed_out;
+      result.cells.push_back(std::move(cell));
+      aggregate(result, spec.warmup);
+    });
     if (progress.cell_finished) progress.cell_finished(i, suite.size(), result.cells.back());
     if (after_cell) after_cell(result);
   }

@@ -22,6 +22,13 @@ class SuiteSession {
   void running(const reports::SuiteResult& done, const reports::Cell& current, size_t index);
   // The cells done, and the one running marked as the current stop leaves it, aggregated.
   reports::SuiteResult partial() const;
+  // The run loop changes the result through this, so that partial() (on another thread) never
+  // copies it half-changed.
+  template <class F>
+  void changing(F&& change) {
+    std::lock_guard lock(mutex_);
+    change();
+  }
 
  private:
   mutable std::mutex mutex_;

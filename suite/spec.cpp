@@ -44,10 +44,12 @@ bool is_graph_file(const std::string& name) {
     if (s.name == name) return false;
   }
   // Anything there by that name is meant as a file, even one that cannot be read (a directory,
-  // a link in a loop): reading it says what is wrong. A name too long for a path is not a file.
+  // a link in a loop): reading it says what is wrong. A name the system cannot look up (too
+  // long for a path) is not a file.
   std::error_code ec;
+  const auto type = std::filesystem::symlink_status(name, ec).type();
   return name == "-" || name.ends_with(".json") || name.find('/') != std::string::npos ||
-         std::filesystem::symlink_status(name, ec).type() != std::filesystem::file_type::not_found;
+         (!ec && type != std::filesystem::file_type::not_found);
 }
 
 SuiteSpec classroom_suite() {

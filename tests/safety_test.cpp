@@ -202,6 +202,14 @@ TEST_F(Safety, LinksPlantedInTheReportsFolderAreReplacedNotFollowed) {
   EXPECT_TRUE(fs::is_regular_file(fs::symlink_status(dir_ / "o" / "results.json")));
   EXPECT_TRUE(fs::is_directory(fs::symlink_status(dir_ / "o" / "timelines")));
   EXPECT_TRUE(fs::is_empty(dir_ / "elsewhere"));
+  // The folder itself may be a link (written with a trailing slash, as tab completion does): it
+  // is followed, and stays a link.
+  fs::create_directories(dir_ / "real");
+  fs::create_directory_symlink(dir_ / "real", dir_ / "link");
+  ASSERT_EQ(sh(std::string(kQuickRun) + " --out $D/link/").code, 0);
+  EXPECT_TRUE(fs::is_symlink(dir_ / "link"));
+  EXPECT_TRUE(fs::exists(dir_ / "real" / "results.json"));
+  EXPECT_TRUE(fs::exists(dir_ / "real" / "timelines"));
   // A report kept private stays private when the next run rewrites it.
   fs::permissions(dir_ / "o" / "report.md", fs::perms::owner_read | fs::perms::owner_write);
   ASSERT_EQ(sh(std::string(kQuickRun) + " --out $D/o").code, 0);
@@ -245,6 +253,13 @@ TEST_F(Safety, OneLineMessagesForSmallMistakes) {
     Outcome limit = sh(command);
     EXPECT_EQ(limit.code, 2) << command;
     EXPECT_THAT(limit.err, HasSubstr("limit its workers\x27 memory")) << command;
+  }
+  // A suite with a scheduler that can limit memory limits that one and runs the others as usual.
+  if (sh("$S list | grep -q distributed").code == 0) {
+    Outcome mixed = sh(std::string(kQuickRun) + " -s distributed --memory-limit 1GB --out $D/m");
+    EXPECT_EQ(mixed.code, 0) << mixed.err;
+    const std::string json = slurp(dir_ / "m" / "results.json");
+    EXPECT_THAT(json, Not(HasSubstr("cannot limit")));
   }
   // A time no run takes (1e308 ms) or a negative one is refused, not called faster.
   ASSERT_EQ(sh(std::string(kQuickRun) + " --out $D/o").code, 0);
