@@ -274,8 +274,7 @@ Command add_lesson(CLI::App& app) {
       const MachineCpu after = machine_cpu();
       c.measured = r.stats.wall_ms / unit_ms;
       c.busy = reports::Repetition{.wall_ms = r.stats.wall_ms,
-                                   .other_cpu_ms = std::max(
-                                       0.0, after.busy_ms - before.busy_ms - r.stats.cpu_ms)}
+                                   .other_cpu_ms = after.others_ms(before, r.stats.cpu_ms)}
                    .other_cpu_share(std::max(1u, std::thread::hardware_concurrency()));
     }
 

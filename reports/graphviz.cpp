@@ -41,11 +41,8 @@ struct TempFile {
   TempFile& operator=(const TempFile&) = delete;
 };
 
+// How often a waiting layout is looked at, at most (the first looks come sooner).
 constexpr auto kPoll = std::chrono::microseconds(20'000);
-
-}  // namespace
-
-namespace {
 
 // `settled`: the answer would be the same next time (a picture, a layout over its budget,
 // `dot` itself failing), so it may be kept; a failure to make a file or a process may pass.

@@ -18,8 +18,8 @@ namespace {
 const double kTickMs = 1000.0 / static_cast<double>(sysconf(_SC_CLK_TCK));
 
 // utime + stime and RSS of one process (clock-tick resolution); zeros once it has ended.
-ProcessUsage usage_of(const std::string& pid) {
-  const ProcStat s = read_proc_stat(static_cast<pid_t>(std::atoi(pid.c_str())));
+ProcessUsage usage_of(pid_t pid) {
+  const ProcStat s = read_proc_stat(pid);
   return {s.cpu_ms, s.rss_bytes};
 }
 
@@ -32,7 +32,7 @@ void for_each_child(F&& f) {
   while (dirent* t = readdir(tasks)) {
     if (t->d_name[0] == '.') continue;
     std::ifstream children("/proc/" + self + "/task/" + t->d_name + "/children");
-    for (std::string child; children >> child;) f(child);
+    for (pid_t child; children >> child;) f(child);
   }
   closedir(tasks);
 }
@@ -65,10 +65,10 @@ uint64_t peak_rss_bytes() {
 }  // namespace
 
 ProcessUsage process_tree_usage(const std::vector<int>& also) {
-  ProcessUsage total = usage_of(std::to_string(getpid()));
+  ProcessUsage total = usage_of(getpid());
   total.cpu_ms = rusage_cpu_ms(RUSAGE_SELF);
-  std::vector<std::string> counted;
-  auto add = [&](const std::string& pid) {
+  std::vector<pid_t> counted;
+  auto add = [&](pid_t pid) {
     if (std::find(counted.begin(), counted.end(), pid) != counted.end()) return;
     counted.push_back(pid);
     ProcessUsage u = usage_of(pid);
@@ -76,12 +76,12 @@ ProcessUsage process_tree_usage(const std::vector<int>& also) {
     total.rss_bytes += u.rss_bytes;
   };
   for_each_child(add);
-  for (int pid : also) add(std::to_string(pid));
+  for (int pid : also) add(pid);
   return total;
 }
 
 uint64_t own_rss_bytes() {
-  return usage_of(std::to_string(getpid())).rss_bytes;
+  return usage_of(getpid()).rss_bytes;
 }
 
 MachineCpu machine_cpu() {
@@ -108,7 +108,7 @@ MachineCpu machine_cpu() {
 // This process, children already reaped, live workers.
 double ResourceMeter::cpu_ms_now() const {
   double total = rusage_cpu_ms(RUSAGE_SELF) + rusage_cpu_ms(RUSAGE_CHILDREN);
-  for (int pid : workers_) total += usage_of(std::to_string(pid)).cpu_ms;
+  for (int pid : workers_) total += usage_of(pid).cpu_ms;
   return total;
 }
 

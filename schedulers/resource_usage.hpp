@@ -3,6 +3,7 @@
 // suite's profile over time (suite/resource_sampler).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -27,6 +28,11 @@ uint64_t own_rss_bytes();
 // waited for a core (/proc/pressure/cpu "some", microseconds; 0 without PSI).
 struct MachineCpu {
   double busy_ms = 0, pressure_ms = 0;
+  // What other programs took between `since` and this reading, when a run in between used
+  // `own_cpu_ms` itself (its worker processes included); never below 0.
+  double others_ms(const MachineCpu& since, double own_cpu_ms) const {
+    return std::max(0.0, busy_ms - since.busy_ms - own_cpu_ms);
+  }
 };
 MachineCpu machine_cpu();
 

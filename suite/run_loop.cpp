@@ -96,7 +96,7 @@ void run_cell(const PreparedSuite& suite, size_t i, reports::Cell& cell, const P
       ComputeResult r = compute(built.graph, built.targets, options);
       const MachineCpu after = machine_cpu();
       reports::Repetition rep = repetition_of(built.graph, r);
-      rep.other_cpu_ms = std::max(0.0, after.busy_ms - before.busy_ms - rep.cpu_ms);
+      rep.other_cpu_ms = after.others_ms(before, rep.cpu_ms);
       rep.cpu_pressure_ms = std::max(0.0, after.pressure_ms - before.pressure_ms);
       if (rep.peak_rss_bytes > 0) {
         rep.peak_rss_bytes =

@@ -45,12 +45,12 @@ TEST(Classroom, EveryLessonCaseOnEveryRegisteredScheduler) {
     }
   }
   // fib runs with and without the GIL, inc-dbl with both reductions.
-  EXPECT_EQ(count(spec, [](const CellSpec& c) { return c.scenario == "fib" && c.gil; }) > 0, true);
-  EXPECT_EQ(count(spec,
+  EXPECT_GT(count(spec, [](const CellSpec& c) { return c.scenario == "fib" && c.gil; }), 0u);
+  EXPECT_GT(count(spec,
                   [](const CellSpec& c) {
                     return c.scenario == "inc-dbl" && c.params.at("reduce") == "chain";
-                  }) > 0,
-            true);
+                  }),
+            0u);
   // A cluster runs each lesson at 2 workers, and seed 001's clusters of 2 x 2 and 8 x 2.
   for (const SchedulerInfo* info : registry.list()) {
     if (info->traits.processes != ProcessModel::processes_of_threads) continue;

@@ -35,10 +35,16 @@ reports::Cell cell(const std::string& scenario, const std::string& scheduler, un
   return c;
 }
 
-reports::SuiteResult sleeplock(double threads_ms, double threads_busy = 0.01) {
+// A run on a machine of `cores`, at the classroom's unit (lessons are not judged at unit 0).
+reports::SuiteResult run_on(unsigned cores) {
   reports::SuiteResult r;
-  r.context.cores = 2;
+  r.context.cores = cores;
   r.context.unit_ms = 100;
+  return r;
+}
+
+reports::SuiteResult sleeplock(double threads_ms, double threads_busy = 0.01) {
+  reports::SuiteResult r = run_on(2);
   const kernels::Params lock{{"lock", "process"}};
   r.cells = {cell("sleeplock", "sync", 1, 400, lock),
              cell("sleeplock", "threads", 2, threads_ms, lock, false, threads_busy),
@@ -99,9 +105,7 @@ TEST(LessonVerdicts, AMissOnABusyMachineIsInconclusive) {
 }
 
 TEST(LessonVerdicts, AComputingClaimNeedsTheCoresItCounts) {
-  reports::SuiteResult r;
-  r.context.cores = 1;
-  r.context.unit_ms = 100;
+  reports::SuiteResult r = run_on(1);
   const kernels::Params k4{{"k", "4"}};
   r.cells = {cell("fib", "sync", 1, 400, k4), cell("fib", "threads", 2, 400, k4)};
   const std::vector<reports::LessonVerdict> v = judge_lessons(r);
@@ -109,14 +113,11 @@ TEST(LessonVerdicts, AComputingClaimNeedsTheCoresItCounts) {
   EXPECT_EQ(v[0].claims[0].verdict, "inconclusive");
   EXPECT_THAT(v[0].claims[0].detail, HasSubstr("it needs 2 cores and the machine has 1"));
   r.context.cores = 2;
-  r.context.unit_ms = 100;
   EXPECT_EQ(judge_lessons(r)[0].claims[0].verdict, "not held");
 }
 
 TEST(LessonVerdicts, TheGilVariantPicksItsOwnClaims) {
-  reports::SuiteResult r;
-  r.context.cores = 2;
-  r.context.unit_ms = 100;
+  reports::SuiteResult r = run_on(2);
   const kernels::Params k4{{"k", "4"}};
   r.cells = {cell("fib", "sync", 1, 400, k4, true), cell("fib", "threads", 2, 410, k4, true),
              cell("fib", "processes", 2, 205, k4, true)};
@@ -129,9 +130,7 @@ TEST(LessonVerdicts, TheGilVariantPicksItsOwnClaims) {
 }
 
 TEST(LessonVerdicts, AKindAgainstItselfComparesEachSchedulerWithItself) {
-  reports::SuiteResult r;
-  r.context.cores = 2;
-  r.context.unit_ms = 100;
+  reports::SuiteResult r = run_on(2);
   r.cells = {cell("slow-arithmetic", "sync", 1, 400), cell("slow-arithmetic", "threads", 2, 300),
              cell("slow-arithmetic", "threads", 4, 302),
              cell("slow-arithmetic", "processes", 2, 310),
@@ -157,9 +156,7 @@ TEST(LessonVerdicts, NothingToTestIsInconclusiveAndGraphFilesGetNoVerdict) {
 // flights: two parses side by side may gain nothing on one scheduler (openmp on this project's
 // VM); that threads can share the parsing is shown by one scheduler of the kind.
 TEST(LessonVerdicts, SomeClaimsNeedOnePairOnly) {
-  reports::SuiteResult r;
-  r.context.cores = 2;
-  r.context.unit_ms = 100;
+  reports::SuiteResult r = run_on(2);
   const kernels::Params four{{"files", "4"}};
   r.cells = {cell("flights", "sync", 1, 450, four), cell("flights", "threads", 2, 249, four),
              cell("flights", "openmp", 2, 630, four), cell("flights", "processes", 2, 1600, four)};
@@ -176,9 +173,7 @@ TEST(LessonVerdicts, SomeClaimsNeedOnePairOnly) {
 // A claim whose fraction depends on a count holds for the notebook's count only: inc-dec-add
 // with n=3 takes 5 of 9 units on 2 workers, which is no failure of the lesson.
 TEST(LessonVerdicts, ClaimsForTheNotebooksCountLeaveOtherCountsUntested) {
-  reports::SuiteResult r;
-  r.context.cores = 2;
-  r.context.unit_ms = 100;
+  reports::SuiteResult r = run_on(2);
   const kernels::Params n3{{"n", "3"}};
   r.cells = {cell("inc-dec-add", "sync", 1, 900, n3), cell("inc-dec-add", "threads", 2, 500, n3)};
   const std::vector<reports::LessonVerdict> v = judge_lessons(r);
