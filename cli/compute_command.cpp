@@ -2,8 +2,8 @@
 #include <nlohmann/json.hpp>
 #include <unordered_set>
 
-#include "cli/commands.hpp"
-#include "cli/graph_source.hpp"
+#include "schedlab/cli/commands.hpp"
+#include "schedlab/cli/graph_source.hpp"
 #include "schedlab/core/graph_file.hpp"
 #include "schedlab/core/output_file.hpp"
 #include "schedlab/core/plan.hpp"

@@ -1,7 +1,7 @@
 #include <iostream>
 
-#include "cli/commands.hpp"
-#include "cli/graph_source.hpp"
+#include "schedlab/cli/commands.hpp"
+#include "schedlab/cli/graph_source.hpp"
 #include "schedlab/core/graph_dot.hpp"
 #include "schedlab/core/graph_file.hpp"
 

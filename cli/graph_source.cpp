@@ -1,4 +1,4 @@
-#include "cli/graph_source.hpp"
+#include "schedlab/cli/graph_source.hpp"
 
 #include <fmt/format.h>
 

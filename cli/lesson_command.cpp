@@ -19,9 +19,9 @@
 #include <optional>
 #include <thread>
 
-#include "cli/commands.hpp"
-#include "cli/graph_source.hpp"
-#include "cli/lesson_feedback.hpp"
+#include "schedlab/cli/commands.hpp"
+#include "schedlab/cli/graph_source.hpp"
+#include "schedlab/cli/lesson_feedback.hpp"
 #include "schedlab/core/duration.hpp"
 #include "schedlab/core/errors.hpp"
 #include "schedlab/core/graph_dot.hpp"

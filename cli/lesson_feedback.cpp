@@ -1,4 +1,4 @@
-#include "cli/lesson_feedback.hpp"
+#include "schedlab/cli/lesson_feedback.hpp"
 
 #include <fmt/format.h>
 

@@ -3,7 +3,7 @@
 #include <cctype>
 #include <cstdlib>
 
-#include "cli/commands.hpp"
+#include "schedlab/cli/commands.hpp"
 #include "schedlab/core/duration.hpp"
 #include "schedlab/core/errors.hpp"
 

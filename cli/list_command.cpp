@@ -4,7 +4,7 @@
 #include <iostream>
 #include <sstream>
 
-#include "cli/commands.hpp"
+#include "schedlab/cli/commands.hpp"
 #include "schedlab/core/ops.hpp"
 #include "schedlab/kernels/scenarios.hpp"
 #include "schedlab/schedulers/scheduler.hpp"

@@ -2,8 +2,8 @@
 
 #include <iostream>
 
-#include "cli/commands.hpp"
-#include "cli/graph_source.hpp"
+#include "schedlab/cli/commands.hpp"
+#include "schedlab/cli/graph_source.hpp"
 #include "schedlab/schedulers/compute.hpp"
 #include "schedlab/schedulers/scheduler.hpp"
 #include "schedlab/suite/prepared.hpp"

@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
-#include "cli/commands.hpp"
+#include "schedlab/cli/commands.hpp"
 #include "schedlab/core/bounded_input.hpp"
 #include "schedlab/core/errors.hpp"
 #include "schedlab/core/output_file.hpp"

@@ -5,9 +5,9 @@
 #include <iostream>
 #include <memory>
 
-#include "cli/commands.hpp"
-#include "cli/graph_source.hpp"
-#include "cli/stop_watchdog.hpp"
+#include "schedlab/cli/commands.hpp"
+#include "schedlab/cli/graph_source.hpp"
+#include "schedlab/cli/stop_watchdog.hpp"
 #include "schedlab/core/errors.hpp"
 #include "schedlab/core/interrupt.hpp"
 #include "schedlab/kernels/flights.hpp"

@@ -1,4 +1,4 @@
-#include "cli/stop_watchdog.hpp"
+#include "schedlab/cli/stop_watchdog.hpp"
 
 #include <fcntl.h>
 #include <fmt/format.h>

@@ -1,5 +1,5 @@
 // What `schedlab lesson` tells a student whose guess was off.
-#include "cli/lesson_feedback.hpp"
+#include "schedlab/cli/lesson_feedback.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -35,3 +35,26 @@ case "$output" in
   "-1.6 after "*" ms") ;;
   *) echo "expected '-1.6 after N ms'" >&2; exit 1 ;;
 esac
+
+# A scheduler of one's own in the whole command (examples/own_scheduler), built as its README
+# says: the program registers `gq` and calls cli_main; every command then takes it by name.
+own=$work/own_scheduler
+cp -r "$source/examples/own_scheduler" "$own"
+cmake -S "$own" -B "$own/build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_PREFIX_PATH="$work/prefix" -DCMAKE_CXX_COMPILER="$cxx" \
+  -DCMAKE_CXX_FLAGS="$cxx_flags" -DCMAKE_EXE_LINKER_FLAGS="$linker_flags" >/dev/null
+cmake --build "$own/build" >/dev/null
+mine=$own/build/my_schedlab
+"$mine" list | grep -q '^ *gq ' || { echo "list does not show gq" >&2; "$mine" list >&2; exit 1; }
+printf '%s\n' '{"tasks": {"a": {"op": "inc", "args": [1]}, "b": {"op": "add", "args": [{"ref": "a"}, 2]}}}' \
+  > "$work/graph.json"
+output=$("$mine" compute -s global-queue -w 2 --target b "$work/graph.json")
+echo "my_schedlab compute printed: $output"
+grep -q '"results": *\[ *4 *\]\|"b": *4' <<<"$output" || { echo "expected b = 4" >&2; exit 1; }
+grep -q '"scheduler": *"gq"' <<<"$output" || { echo "expected scheduler gq" >&2; exit 1; }
+"$mine" run -s gq -s threads -w 2 -S inc-dec-add -p n=4 -u 1ms -r 3 --out "$work/reports" \
+  >/dev/null 2>&1 || { echo "my_schedlab run failed" >&2; exit 1; }
+grep -q '"scheduler": "gq"' "$work/reports/results.json"
+grep -q '>gq<\|>gq,\|>gq ' "$work/reports/report.html" || {
+  echo "report.html does not name gq" >&2; exit 1; }
+echo "my_schedlab ran gq through compute and run"

@@ -1,4 +1,5 @@
-// schedlab: run task graphs on several schedulers and compare them.
+// schedlab: run task graphs on several schedulers and compare them. The whole command is
+// cli_main, so that a program that registers schedulers of its own is the tool with them in it.
 //
 // Exit codes (README "Exit codes"): 0 success; 1 a task failed; 2 invalid input or usage;
 // 3 infrastructure failure (a worker died, shared memory failed, an internal error);
@@ -19,8 +20,9 @@
 #include <iostream>
 #include <map>
 
-#include "cli/commands.hpp"
-#include "cli/stop_watchdog.hpp"
+#include "schedlab/cli/commands.hpp"
+#include "schedlab/cli/main.hpp"
+#include "schedlab/cli/stop_watchdog.hpp"
 #include "schedlab/core/errors.hpp"
 #include "schedlab/core/interrupt.hpp"
 #include "schedlab/core/suggest.hpp"
@@ -127,9 +129,10 @@ int run(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  // Worker ranks of the distributed scheduler run this program too: they serve tasks here and
-  // never return. They need every op schedlab has, registered first.
+int schedlab::cli_main(int argc, char** argv) {
+  // Worker ranks of the distributed scheduler run this program too (the program that called
+  // cli_main, with whatever it registered first): they serve tasks here and never return. They
+  // need every op schedlab has, registered first.
   schedlab::kernels::register_scenario_ops();
   schedlab::serve_if_distributed_worker(argc, argv);
   // A closed standard output would be reused by the next file we open (a trace, a segment),
