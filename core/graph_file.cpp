@@ -481,6 +481,12 @@ class Reader {
         fail(d.op_pos,
              fmt::format("task \"{}\": unknown op \"{}\" (known ops: {})", d.key, d.op, names));
       }
+      if (op->reads_files) {
+        fail(d.op_pos, fmt::format("task \"{}\": op \"{}\" opens the file it is given, and a graph "
+                                   "file may not name files to open; run the scenario that uses "
+                                   "it instead (its files come from --data; see schedlab list)",
+                                   d.key, d.op));
+      }
       std::vector<ArgSpec> args;
       args.reserve(d.args.size());
       for (FileArg& a : d.args) args.push_back(resolve(a, d));

@@ -362,7 +362,7 @@ class FastReader {
       if (known == name) return op;
     }
     const Op* op = OpRegistry::global().find(name);
-    if (!op) give_up();
+    if (!op || op->reads_files) give_up();  // the full parser says why
     if (ops_.size() < 16) ops_.emplace_back(name, op);
     return op;
   }

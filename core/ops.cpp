@@ -42,6 +42,13 @@ const Op* OpRegistry::by_id(uint32_t id) const {
                                                      : nullptr;
 }
 
+void OpRegistry::mark_reads_files(std::string_view name) {
+  std::unique_lock lock(mutex_);
+  auto it = by_name_.find(name);
+  if (it == by_name_.end()) throw UsageError(fmt::format("unknown op '{}'", name));
+  ops_[it->second->id]->reads_files = true;
+}
+
 const Op& OpRegistry::add(std::string name, std::string description, Arity arity, OpFn fn) {
   return add_op(std::move(name), std::move(description), arity, std::move(fn), nullptr);
 }

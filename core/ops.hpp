@@ -52,6 +52,10 @@ struct Op {
   // the user's code, which predict runs only when asked (see suite/prepared.hpp).
   bool own = false;
   DirectOpFn direct = nullptr;  // set when the op was registered as one: then fn calls it
+  // It opens a file its argument names (flights.read). Graph files may not name such an op: a
+  // graph file someone sends must not make schedlab open a path of its choosing. Scenarios,
+  // which build their paths under --data themselves, may.
+  bool reads_files = false;
 
   Value call(ArgSpan args) const { return direct ? direct(args) : fn(args); }
 };
@@ -83,6 +87,9 @@ class OpRegistry {
    private:
     bool before_;
   };
+
+  // Marks a registered op as one that opens files (Op::reads_files). UsageError if unknown.
+  void mark_reads_files(std::string_view name);
 
   const Op* find(std::string_view name) const;
   // Like find, but throws UsageError naming the op and listing the registered ones.

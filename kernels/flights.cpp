@@ -327,6 +327,7 @@ void register_flights_ops() {
     OpRegistry::OwnOps own;
     register_op("flights.read", "parses one flights CSV file into columns",
                 [](const std::string& path) { return read_table(path); });
+    OpRegistry::global().mark_reads_files("flights.read");
     register_op("flights.max_delay", "largest departure delay of non-cancelled flights",
                 [](const Value& table) {
                   const List& cols = columns_of(table);

@@ -19,6 +19,7 @@ using schedlab::testing::slurp;
 
 using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
+using ::testing::Not;
 namespace fs = std::filesystem;
 
 struct Outcome {
@@ -229,6 +230,22 @@ TEST_F(Cli, InvalidInputExitsTwo) {
   EXPECT_THAT(usage.err, HasSubstr("unknown command 'frobnicate'; commands: compute, graph"));
   Outcome none = run("");
   EXPECT_EQ(none.code, 2);
+}
+
+// A graph file someone sends cannot make schedlab open a path of its choosing, nor tell from an
+// error whether the file exists: flights.read is refused before anything is opened.
+TEST_F(Cli, GraphFilesCannotNameFilesToOpen) {
+  for (const char* path : {"/etc/passwd", "/nonexistent/flights.csv"}) {
+    Outcome read =
+        run("compute -",
+            std::string(R"({"tasks": {"t": {"op": "flights.read", "args": [")") + path + "\"]}}}");
+    EXPECT_EQ(read.code, 2) << path;
+    EXPECT_THAT(read.err, HasSubstr("<stdin>:1:")) << path;
+    EXPECT_THAT(read.err, HasSubstr("op \"flights.read\" opens the file it is given, and a graph "
+                                    "file may not name files to open"))
+        << path;
+    EXPECT_THAT(read.err, Not(HasSubstr(path))) << path;
+  }
 }
 
 TEST_F(Cli, TyposGetADidYouMean) {

@@ -50,6 +50,17 @@ TEST(GraphFile, TargetsDefaultToSinksAndForwardRefsWork) {
   EXPECT_EQ(g.graph.key(g.targets[0]), "b");
 }
 
+TEST(GraphFile, RefusesOpsThatOpenFiles) {
+  OpRegistry::global().add("test.open_file", "opens a file", Arity{1, 1},
+                           [](ArgSpan) { return Value(); });
+  OpRegistry::global().mark_reads_files("test.open_file");
+  // The fast parser hands such a graph to the full one, which says why.
+  EXPECT_THAT(error_of(R"({"tasks": {"t": {"op": "test.open_file", "args": ["/etc/passwd"]}}})"),
+              HasSubstr("g.json:1:24: task \"t\": op \"test.open_file\" opens the file it is "
+                        "given, and a graph file may not name files to open"));
+  EXPECT_THROW(OpRegistry::global().mark_reads_files("test.no_such_op"), UsageError);
+}
+
 TEST(GraphFile, RoundTripsThroughJson) {
   auto g = parse_graph(R"({"tasks": {"a": {"value": {"array": [1.5, 2]}},
      "b": {"op": "sum", "args": [[{"ref": "a"}, [1, 2], "s"]], "sleep_ms": 2.5, "lock": "global"}}})",
