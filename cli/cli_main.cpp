@@ -83,6 +83,7 @@ int run(int argc, char** argv) {
     commands[app.get_subcommands({}).back()] = std::move(c);
   };
   add(schedlab::cli::add_compute);
+  add(schedlab::cli::add_conformance);
   add(schedlab::cli::add_graph);
   add(schedlab::cli::add_lesson);
   add(schedlab::cli::add_list);

@@ -44,6 +44,7 @@ struct ClusterArgs {
 uint64_t parse_size(const std::string& text, std::string_view flag);
 
 Command add_compute(CLI::App& app);
+Command add_conformance(CLI::App& app);
 Command add_graph(CLI::App& app);
 Command add_lesson(CLI::App& app);
 Command add_list(CLI::App& app);

@@ -22,6 +22,8 @@ std::string_view policy_name(Policy policy) {
       return "depth-first";
     case Policy::inline_then_fifo:
       return "first successor inline, others in arrival order";
+    case Policy::unspecified:
+      return "unspecified (predicted as oldest ready task first)";
   }
   return "";
 }
@@ -37,6 +39,9 @@ std::string_view policy_rule(Policy policy) {
       return "one worker, the newest ready task first";
     case Policy::inline_then_fifo:
       return "a worker runs the first successor it made ready; the others queue in arrival order";
+    case Policy::unspecified:
+      return "the scheduler promises no order; predicted as: a free worker takes the oldest "
+             "ready task";
   }
   return "";
 }
@@ -391,9 +396,11 @@ class Simulation {
     for (NodeId s : plan_.succs_of(n)) {
       if (--pending_[s] == 0) made_ready_.push_back(s);
     }
-    const bool continued = m_.policy != Policy::fifo && !made_ready_.empty();
+    const bool fifo = m_.policy == Policy::fifo || m_.policy == Policy::unspecified;
+    const bool continued = !fifo && !made_ready_.empty();
     switch (m_.policy) {
       case Policy::fifo:
+      case Policy::unspecified:
         ready_.insert(ready_.end(), made_ready_.begin(), made_ready_.end());
         break;
       case Policy::work_first:  // the others on its own stack, newest on top

@@ -33,7 +33,9 @@ namespace schedlab {
 // - depth_first (sync): one stack; a task's successors come next, in the order made ready.
 // - inline_then_fifo (openmp): the first successor at once, the others at the end of one
 //   queue shared by all workers (OpenMP's task queue), which also holds the roots.
-enum class Policy : uint8_t { fifo, work_first, depth_first, inline_then_fifo };
+// `unspecified`: a scheduler that promises no order (the conformance suite then does not check
+// one); the predictor simulates it as fifo.
+enum class Policy : uint8_t { fifo, work_first, depth_first, inline_then_fifo, unspecified };
 std::string_view policy_name(Policy policy);  // "oldest ready task first", "work-first"
 std::string_view policy_rule(Policy policy);  // what the policy does, in one sentence
 

@@ -194,6 +194,15 @@ void Execution::run_links(NodeId n, unsigned worker, std::vector<NodeId>& ready)
 }
 
 void Execution::run(NodeId n, unsigned worker, std::vector<NodeId>& ready) noexcept {
+  // A scheduler written elsewhere may get its worker numbers wrong: say so rather than write
+  // past the per-worker counters.
+  if (worker >= counters_.size()) [[unlikely]] {
+    fail_infrastructure(fmt::format(
+        "the scheduler '{}' ran task '{}' on worker {}, but it has {} worker{} (numbered 0 to {})",
+        info_.scheduler, graph_.key(n), worker, counters_.size(), counters_.size() == 1 ? "" : "s",
+        counters_.size() - 1));
+    return;
+  }
   // Most tasks of large graphs: nobody watches them, no limits, no lock, sleep or GIL, a few
   // arguments and no lists. They skip the general path's argument vector and task body.
   // A plain task whose only newly ready successor is plain runs it at once, here.
@@ -390,9 +399,16 @@ std::vector<Value> Execution::finish() {
         break;
     }
   }
-  if (stats_.tasks_run != plan_->tasks) {
+  if (stats_.tasks_run < plan_->tasks) {
+    throw InfrastructureError(fmt::format(
+        "the scheduler '{}' returned after {} of {} tasks ran, with no failure or stop: it "
+        "lost tasks or returned before they finished",
+        info_.scheduler, stats_.tasks_run, plan_->tasks));
+  }
+  if (stats_.tasks_run > plan_->tasks) {
     throw InfrastructureError(
-        fmt::format("the scheduler stopped after {} of {} tasks", stats_.tasks_run, plan_->tasks));
+        fmt::format("the scheduler '{}' ran {} tasks of a graph of {}: it ran some more than once",
+                    info_.scheduler, stats_.tasks_run, plan_->tasks));
   }
   std::vector<Value> out;
   out.reserve(plan_->targets.size());

@@ -286,7 +286,34 @@ TEST(Execution, StoppingEarlyIsAnInfrastructureError) {
   std::vector<NodeId> ready;
   ex.run(a.x.id(), 0, ready);  // a scheduler that gives up after one task
   const InfrastructureError e = failure_of<InfrastructureError>(ex);
-  EXPECT_STREQ(e.what(), "the scheduler stopped after 1 of 3 tasks");
+  EXPECT_STREQ(e.what(),
+               "the scheduler 'by-hand' returned after 1 of 3 tasks ran, with no failure or "
+               "stop: it lost tasks or returned before they finished");
+}
+
+TEST(Execution, ATaskRunTwiceIsAnInfrastructureError) {
+  Arithmetic a;
+  std::vector<NodeId> targets{a.x.id(), a.y.id()};
+  Execution ex(a.g, plan_for(a.g, targets), RunInfo{&a.g, "by-hand", 1, 0, Clock::now()});
+  std::vector<NodeId> ready;
+  for (NodeId n : {a.x.id(), a.y.id(), a.x.id()}) ex.run(n, 0, ready);
+  const InfrastructureError e = failure_of<InfrastructureError>(ex);
+  EXPECT_STREQ(e.what(),
+               "the scheduler 'by-hand' ran 3 tasks of a graph of 2: it ran some more "
+               "than once");
+}
+
+TEST(Execution, AWorkerNumberOutOfRangeIsAnInfrastructureError) {
+  Arithmetic a;
+  std::vector<NodeId> targets{a.x.id()};
+  Execution ex(a.g, plan_for(a.g, targets), RunInfo{&a.g, "by-hand", 2, 0, Clock::now()});
+  std::vector<NodeId> ready;
+  ex.run(a.x.id(), 2, ready);  // workers are 0 and 1
+  EXPECT_TRUE(ex.stopped());
+  const InfrastructureError e = failure_of<InfrastructureError>(ex);
+  EXPECT_STREQ(e.what(),
+               "the scheduler 'by-hand' ran task 'x' on worker 2, but it has 2 workers "
+               "(numbered 0 to 1)");
 }
 
 TEST(Execution, TaskRanTakesTheWorkersTimes) {

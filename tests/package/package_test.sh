@@ -45,7 +45,8 @@ cmake -S "$own" -B "$own/build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_CXX_FLAGS="$cxx_flags" -DCMAKE_EXE_LINKER_FLAGS="$linker_flags" >/dev/null
 cmake --build "$own/build" >/dev/null
 mine=$own/build/my_schedlab
-"$mine" list | grep -q '^ *gq ' || { echo "list does not show gq" >&2; "$mine" list >&2; exit 1; }
+listed=$("$mine" list)  # whole: grep -q on a pipe would close it early (schedlab: EPIPE, exit 2)
+grep -q '^ *gq ' <<<"$listed" || { echo "list does not show gq" >&2; echo "$listed" >&2; exit 1; }
 printf '%s\n' '{"tasks": {"a": {"op": "inc", "args": [1]}, "b": {"op": "add", "args": [{"ref": "a"}, 2]}}}' \
   > "$work/graph.json"
 output=$("$mine" compute -s global-queue -w 2 --target b "$work/graph.json")
@@ -57,4 +58,8 @@ grep -q '"scheduler": *"gq"' <<<"$output" || { echo "expected scheduler gq" >&2;
 grep -q '"scheduler": "gq"' "$work/reports/results.json"
 grep -q '>gq<\|>gq,\|>gq ' "$work/reports/report.html" || {
   echo "report.html does not name gq" >&2; exit 1; }
-echo "my_schedlab ran gq through compute and run"
+"$mine" conformance -s gq -w 1 -w 2 > "$work/conformance.txt" || {
+  echo "my_schedlab conformance -s gq failed:" >&2; cat "$work/conformance.txt" >&2; exit 1; }
+tail -1 "$work/conformance.txt"
+grep -q '^ok  *SlowArithmetic  *gq w=2 ' "$work/conformance.txt"
+echo "my_schedlab ran gq through compute, run and conformance"

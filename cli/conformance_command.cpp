@@ -1,0 +1,75 @@
+// `schedlab conformance -s NAME [-w N]...`: the conformance cases on registered schedulers
+// (conformance/conformance.hpp), a line per case and a summary; exit 0 only when all pass.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <iostream>
+
+#include "schedlab/cli/commands.hpp"
+#include "schedlab/conformance/conformance.hpp"
+#include "schedlab/schedulers/scheduler.hpp"
+
+namespace schedlab::cli {
+
+Command add_conformance(CLI::App& app) {
+  struct Args {
+    std::vector<std::string> schedulers;
+    std::vector<unsigned> workers{1, 2, 4};
+    unsigned threads_per_worker = 0;
+    std::string filter;
+    bool list = false;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* sub = app.add_subcommand(
+      "conformance",
+      "Check that schedulers run graphs as schedlab's own do: the same results as sync, errors "
+      "with key, op and message, nothing started after a failure, the start order of their "
+      "declared policy, ...");
+  sub->add_option("-s,--scheduler", args->schedulers,
+                  "scheduler to check (repeatable; default: every registered one)");
+  sub->add_option("-w,--workers", args->workers, "worker count (repeatable; default: 1 2 4)")
+      ->check(decimal_count())
+      ->check(CLI::Range(1u, kMaxWorkers));
+  sub->add_option("--threads-per-worker", args->threads_per_worker,
+                  "threads per worker for schedulers of processes of threads (default: 1 and 2)")
+      ->check(decimal_count())
+      ->check(CLI::Range(1u, kMaxWorkers));
+  sub->add_option("--filter", args->filter,
+                  "cases to run: names or glob patterns, comma-separated (e.g. 'Trace*')");
+  sub->add_flag("--list", args->list, "list the cases and targets that would run, run none");
+  return [args] {
+    const SchedulerRegistry& registry = SchedulerRegistry::global();
+    std::vector<std::string> names = args->schedulers;
+    if (names.empty()) {
+      for (const SchedulerInfo* s : registry.list()) names.push_back(s->name);
+    }
+    conformance::Options options{.targets = {}, .filter = args->filter, .list = args->list};
+    for (const std::string& name : names) {
+      const SchedulerInfo& info = registry.info(name);  // UsageError naming the valid ones
+      const bool cluster = info.traits.processes == ProcessModel::processes_of_threads;
+      std::vector<unsigned> threads{1};
+      if (cluster) threads = args->threads_per_worker ? std::vector{args->threads_per_worker}
+                                                      : std::vector{1u, 2u};
+      for (unsigned w : args->workers) {
+        for (unsigned t : threads) {
+          conformance::Target target{info.name, w, t};
+          if (std::find(options.targets.begin(), options.targets.end(), target) ==
+              options.targets.end())
+            options.targets.push_back(target);
+        }
+      }
+    }
+    if (args->threads_per_worker && std::none_of(names.begin(), names.end(), [&](auto& n) {
+          return registry.info(n).traits.processes == ProcessModel::processes_of_threads;
+        })) {
+      throw UsageError(
+          "--threads-per-worker applies to schedulers of processes of threads (distributed); "
+          "none was chosen");
+    }
+    const int code = conformance::run(options, std::cout);
+    if (code == 2) throw UsageError(fmt::format("--filter '{}' matches no case (see --list)", args->filter));
+    return code;
+  };
+}
+
+}  // namespace schedlab::cli
