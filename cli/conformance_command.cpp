@@ -48,8 +48,9 @@ Command add_conformance(CLI::App& app) {
       const SchedulerInfo& info = registry.info(name);  // UsageError naming the valid ones
       const bool cluster = info.traits.processes == ProcessModel::processes_of_threads;
       std::vector<unsigned> threads{1};
-      if (cluster) threads = args->threads_per_worker ? std::vector{args->threads_per_worker}
-                                                      : std::vector{1u, 2u};
+      if (cluster)
+        threads =
+            args->threads_per_worker ? std::vector{args->threads_per_worker} : std::vector{1u, 2u};
       for (unsigned w : args->workers) {
         for (unsigned t : threads) {
           conformance::Target target{info.name, w, t};
@@ -67,7 +68,8 @@ Command add_conformance(CLI::App& app) {
           "none was chosen");
     }
     const int code = conformance::run(options, std::cout);
-    if (code == 2) throw UsageError(fmt::format("--filter '{}' matches no case (see --list)", args->filter));
+    if (code == 2)
+      throw UsageError(fmt::format("--filter '{}' matches no case (see --list)", args->filter));
     return code;
   };
 }

@@ -67,6 +67,7 @@ Command add_run(CLI::App& app) {
   struct Args {
     std::string suite_file, out = "reports/latest", unit, data;
     std::vector<std::string> scenarios, schedulers, params, context;
+    std::string baseline;
     std::vector<unsigned> workers;
     int repeat = -1, warmup = -1;
     bool gil = false, quiet = false;
@@ -98,6 +99,8 @@ Command add_run(CLI::App& app) {
   sub->add_option("-o,--out", args->out, "report directory")->capture_default_str();
   sub->add_option("--context", args->context, "key=value recorded in every report (repeatable)");
   sub->add_option("--data", args->data, "where data sets are cached (default ~/.cache/schedlab)");
+  sub->add_option("--baseline", args->baseline,
+                  "scheduler speedups are measured against, at its fewest workers (default: sync)");
   sub->add_flag("-q,--quiet", args->quiet, "no progress output");
   args->limits.add_options(*sub);
   args->cluster.add_options(*sub);
@@ -125,6 +128,15 @@ Command add_run(CLI::App& app) {
       spec.threads_per_worker = args->cluster.threads_per_worker;
     spec.memory_limit = args->cluster.memory_limit_bytes();
     spec.data_dir = args->data.empty() ? kernels::default_data_dir() : args->data;
+    if (!args->baseline.empty()) {
+      spec.baseline = SchedulerRegistry::global().info(args->baseline).name;  // canonical
+      if (std::none_of(spec.cells.begin(), spec.cells.end(),
+                       [&](const suite::CellSpec& c) { return c.scheduler == spec.baseline; })) {
+        throw UsageError(
+            fmt::format("--baseline {}: no cell runs it, so there would be no speedups; add -s {}",
+                        args->baseline, spec.baseline));
+      }
+    }
     for (const std::string& kv : args->context) {
       auto eq = kv.find('=');
       if (eq == std::string::npos || eq == 0) {

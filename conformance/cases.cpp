@@ -381,8 +381,11 @@ TEST_P(Conformance, TraceRecordsWaitingForTheGil) {
   ComputeResult res = compute({a, b}, o);
   double gil_wait = 0;
   for (const TaskEvent& e : res.trace) gil_wait += e.gil_wait_ms;
-  if (GetParam().workers_share_a_process() && res.trace.size() == 2 &&
-      res.trace[0].pid == res.trace[1].pid) {
+  // A scheduler may run both on one thread, one after the other (a loaded machine, a pool whose
+  // other threads were not awake yet): then nobody waited.
+  const bool overlapped = res.trace.size() == 2 && res.trace[0].start < res.trace[1].end &&
+                          res.trace[1].start < res.trace[0].end;
+  if (GetParam().workers_share_a_process() && overlapped && res.trace[0].pid == res.trace[1].pid) {
     EXPECT_GE(gil_wait, 10);  // one GIL for both threads: they take turns
   } else {
     EXPECT_LT(gil_wait, 10);

@@ -14,12 +14,13 @@
 namespace schedlab::conformance {
 
 std::string Target::name() const {
-  return fmt::format("{} w={}{}", scheduler, workers, threads > 1 ? fmt::format("x{}", threads) : "");
+  return fmt::format("{} w={}{}", scheduler, workers,
+                     threads > 1 ? fmt::format("x{}", threads) : "");
 }
 
 std::string Target::test_name() const {
-  std::string out = fmt::format("{}_{}{}", scheduler, workers,
-                                threads > 1 ? fmt::format("x{}", threads) : "");
+  std::string out =
+      fmt::format("{}_{}{}", scheduler, workers, threads > 1 ? fmt::format("x{}", threads) : "");
   for (char& c : out) {
     if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
   }

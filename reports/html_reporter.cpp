@@ -191,9 +191,13 @@ std::string charts(const std::vector<const Cell*>& cells, unsigned cores, Palett
   std::vector<SpeedupSeries> lines;
   std::vector<bool> gil;  // per line
   std::vector<std::string> beyond_ideal;
+  // What the speedups were measured against; results.json files of 0.1 only mark the cell.
   std::string baseline = "the baseline";
   for (const Cell* c : cells) {
-    if (c->baseline) baseline = c->scheduler;
+    if (c->baseline && baseline == "the baseline") baseline = c->scheduler;
+  }
+  for (const Cell* c : cells) {
+    if (!c->speedup_against.empty()) baseline = c->speedup_against;
   }
   for (const Cell* c : cells) {
     bars.push_back({cell_label(*c, variants), c->scheduler, c->wall.median, c->predicted_ms,

@@ -57,10 +57,11 @@ class MarkdownReporter final : public Reporter {
     out +=
         "\nThe same with charts and graph pictures: [report.html](report.html) (open it in a "
         "browser; it needs no network).\n";
-    out +=
-        "\nTimes are medians in milliseconds. *Predicted* comes from simulating a greedy "
-        "schedule of the graph (`schedlab predict`); *speedup* is relative to `sync` on the "
-        "same scenario; *efficiency* is speedup per worker.\n";
+    out += fmt::format(
+        "\nTimes are medians in milliseconds. *Predicted* comes from simulating a "
+        "greedy schedule of the graph (`schedlab predict`); *speedup* is relative to "
+        "`{}` on the same scenario; *efficiency* is speedup per worker.\n",
+        markdown_escape(speedup_baseline_name(r)));
     if (!r.lesson_verdicts.empty()) {
       out += fmt::format("\n## Lessons\n\n**{}** {}\n\n{}", markdown_escape(verdict_headline(r)),
                          markdown_escape(verdict_rule()), markdown_table(verdict_table(r)));

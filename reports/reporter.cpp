@@ -91,6 +91,14 @@ std::vector<std::string> scenarios_in_order(const SuiteResult& r) {
   return order;
 }
 
+std::string speedup_baseline_name(const SuiteResult& result) {
+  if (!result.context.speedup_baseline.empty()) return result.context.speedup_baseline;
+  for (const Cell& c : result.cells) {
+    if (c.baseline) return c.scheduler;
+  }
+  return "the baseline";
+}
+
 const Cell* explained_cell(const SuiteResult& r, const std::string& scenario) {
   for (const Cell& c : r.cells) {
     if (c.scenario == scenario && c.workers == 2 && !c.baseline && !c.reasoning.empty()) return &c;

@@ -54,6 +54,9 @@ std::string reports_line(const std::string& dir);
 // prediction a lesson explains (the first parallel scheduler's with 2 workers; null if none).
 std::vector<std::string> scenarios_in_order(const SuiteResult& result);
 const Cell* explained_cell(const SuiteResult& result, const std::string& scenario);
+// The scheduler speedups are measured against in this run (run --baseline, else the cells the
+// registry marked), for the words around the figures; "the baseline" when none ran.
+std::string speedup_baseline_name(const SuiteResult& result);
 
 // Renders with every reporter and writes the files under dir (created if needed).
 void write_reports(const SuiteResult& result, const std::string& dir);

@@ -76,8 +76,9 @@ struct Cell {
   double predicted_ms = 0, bound_ms = 0, work_ms = 0, span_ms = 0;
   std::vector<std::string> reasoning;
   std::vector<TaskRecord> predicted_schedule;  // the simulated run (pid 0), for the timelines
-  double speedup = 0;     // median of sync (same scenario and GIL) / this median; 0 if unknown
-  double efficiency = 0;  // speedup / (workers x threads)
+  double speedup = 0;  // the baseline's median (same scenario and GIL) / this median; 0 if unknown
+  std::string speedup_against;  // the baseline cell: "sync/1" ("tbb/1" with run --baseline tbb)
+  double efficiency = 0;        // speedup / (workers x threads)
   std::vector<Warning> warnings;
   std::string error;  // empty unless the cell failed
   bool interrupted = false;
@@ -109,6 +110,9 @@ struct Context {
   double unit_ms = 0;
   int repeat = 0, warmup = 0;
   std::map<std::string, std::string> user;  // --context key=value
+  // run --baseline: the scheduler speedups are measured against (its cell with the fewest
+  // threads); empty: the registry's speedup baseline (sync).
+  std::string speedup_baseline;
 };
 
 // A lesson judged by what it teaches: each of its notebook's claims checked on the run's cells

@@ -231,6 +231,7 @@ json to_json(const Cell& cell) {
             {"schedule", list_json(cell.predicted_schedule)}}},
           {"measured_over_predicted", cell.ratio()},
           {"speedup_vs_sync", cell.speedup},
+          {"speedup_against", cell.speedup_against},
           {"efficiency", cell.efficiency},
           {"warnings", list_json(cell.warnings)},
           {"error", cell.error},
@@ -266,6 +267,7 @@ void from_json(const json& j, Cell& cell, const std::string& file_where) {
   read(p, "reasoning", cell.reasoning, in_p, false);
   read_list(p, "schedule", cell.predicted_schedule, in_p);
   read(j, "speedup_vs_sync", cell.speedup, where);
+  read(j, "speedup_against", cell.speedup_against, where, false);  // since 0.2
   read(j, "efficiency", cell.efficiency, where);
   read_list(j, "warnings", cell.warnings, where);
   read(j, "error", cell.error, where, false);
@@ -283,13 +285,21 @@ void from_json(const json& j, Cell& cell, const std::string& file_where) {
 }
 
 json to_json(const Context& c) {
-  return {{"date", c.date},           {"version", c.version},
-          {"commit", c.commit},       {"compiler", c.compiler},
-          {"flags", c.flags},         {"build_type", c.build_type},
-          {"cpu_model", c.cpu_model}, {"cores", c.cores},
-          {"hostname", c.hostname},   {"load_avg", {c.load_avg[0], c.load_avg[1], c.load_avg[2]}},
-          {"unit_ms", c.unit_ms},     {"repeat", c.repeat},
-          {"warmup", c.warmup},       {"user", c.user}};
+  return {{"date", c.date},
+          {"version", c.version},
+          {"commit", c.commit},
+          {"compiler", c.compiler},
+          {"flags", c.flags},
+          {"build_type", c.build_type},
+          {"cpu_model", c.cpu_model},
+          {"cores", c.cores},
+          {"hostname", c.hostname},
+          {"load_avg", {c.load_avg[0], c.load_avg[1], c.load_avg[2]}},
+          {"unit_ms", c.unit_ms},
+          {"repeat", c.repeat},
+          {"warmup", c.warmup},
+          {"user", c.user},
+          {"speedup_baseline", c.speedup_baseline}};
 }
 void from_json(const json& j, Context& c, const std::string& where) {
   read(j, "date", c.date, where);
@@ -308,6 +318,7 @@ void from_json(const json& j, Context& c, const std::string& where) {
   read(j, "repeat", c.repeat, where);
   read(j, "warmup", c.warmup, where);
   read(j, "user", c.user, where, false);
+  read(j, "speedup_baseline", c.speedup_baseline, where, false);  // since 0.2
 }
 
 json to_json(const ClaimVerdict& c) {

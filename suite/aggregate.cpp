@@ -1,5 +1,7 @@
 #include "schedlab/suite/aggregate.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 #include "schedlab/suite/lesson_verdicts.hpp"
@@ -7,14 +9,20 @@
 namespace schedlab::suite {
 namespace {
 
+// The cell `cell`'s speedup is measured against: the same scenario, parameters and GIL setting
+// on the baseline scheduler (run --baseline, else the registry's), with the fewest threads.
 const reports::Cell* baseline_of(const reports::SuiteResult& result, const reports::Cell& cell) {
+  const std::string& chosen = result.context.speedup_baseline;
+  const reports::Cell* best = nullptr;
   for (const reports::Cell& base : result.cells) {
-    if (base.baseline && base.scenario == cell.scenario && base.params == cell.params &&
-        base.gil == cell.gil && base.wall.n > 0) {
-      return &base;
+    const bool is_baseline = chosen.empty() ? base.baseline : base.scheduler == chosen;
+    if (is_baseline && base.scenario == cell.scenario && base.params == cell.params &&
+        base.gil == cell.gil && base.wall.n > 0 &&
+        (!best || base.workers * base.threads < best->workers * best->threads)) {
+      best = &base;
     }
   }
-  return nullptr;
+  return best;
 }
 
 }  // namespace
@@ -38,8 +46,10 @@ void aggregate(reports::SuiteResult& result, int warmup) {
   // Speedups once every cell's statistics are final (a baseline may come after its cells).
   for (reports::Cell& cell : result.cells) {
     cell.speedup = cell.efficiency = 0;
+    cell.speedup_against.clear();
     const reports::Cell* base = baseline_of(result, cell);
     if (base && cell.wall.median > 0) {
+      cell.speedup_against = fmt::format("{}/{}", base->scheduler, base->workers_text());
       cell.speedup = base->wall.median / cell.wall.median;
       cell.efficiency = cell.speedup / (cell.workers * cell.threads);
     }

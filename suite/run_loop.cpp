@@ -133,6 +133,7 @@ reports::SuiteResult run_suite(const PreparedSuite& suite, const Progress& progr
   result.context.repeat = spec.repeat;
   result.context.warmup = 1 + spec.warmup;  // the profile run warms up too
   result.context.user = spec.context;
+  result.context.speedup_baseline = spec.baseline;
   malloc_trim(0);
   const uint64_t base_rss = own_rss_bytes();
   auto change = [&](auto&& f) {

@@ -32,6 +32,7 @@ struct SuiteSpec {
   Limits limits;                               // --timeout (per repetition), --task-timeout
   unsigned threads_per_worker = 1;  // cells of schedulers of processes of threads (distributed)
   uint64_t memory_limit = 0;        // bytes per worker process of distributed, 0: none
+  std::string baseline;  // --baseline: speedups against this scheduler; empty: the registry's
 };
 
 // Every lesson scenario on every available scheduler at 1, 2 and 4 workers (sync at 1), with

@@ -227,7 +227,8 @@ TEST_F(Cli, InvalidInputExitsTwo) {
   EXPECT_EQ(workers.code, 2);
   Outcome usage = run("frobnicate");
   EXPECT_EQ(usage.code, 2);
-  EXPECT_THAT(usage.err, HasSubstr("unknown command 'frobnicate'; commands: compute, graph"));
+  EXPECT_THAT(usage.err,
+              HasSubstr("unknown command 'frobnicate'; commands: compute, conformance, graph"));
   Outcome none = run("");
   EXPECT_EQ(none.code, 2);
 }
@@ -444,6 +445,24 @@ TEST_F(Cli, RunWritesEveryReport) {
   Outcome page = run("report html " + out + "/results.json -o " + (dir_ / "again.html").string());
   ASSERT_EQ(page.code, 0) << page.err;
   EXPECT_EQ(slurp(dir_ / "again.html").substr(0, 15), "<!DOCTYPE html>");
+}
+
+TEST_F(Cli, RunMeasuresSpeedupsAgainstTheChosenBaseline) {
+  std::string out = (dir_ / "baseline").string();
+  Outcome r =
+      run("run -S slow-arithmetic -s sync -s threads -w 1 -w 2 -u 1ms -r 1 -q "
+          "--baseline threading -o " +
+          out);
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto j = nlohmann::json::parse(slurp(fs::path(out) / "results.json"));
+  EXPECT_EQ(j["context"]["speedup_baseline"], "threads");  // the canonical name
+  for (const auto& cell : j["cells"]) EXPECT_EQ(cell["speedup_against"], "threads/1");
+  EXPECT_THAT(slurp(fs::path(out) / "report.md"), HasSubstr("relative to `threads`"));
+  Outcome absent =
+      run("run -S slow-arithmetic -s sync -u 1ms -r 1 -q --baseline threads -o " + out + "2");
+  EXPECT_EQ(absent.code, 2);
+  EXPECT_THAT(absent.err, HasSubstr("--baseline threads: no cell runs it"));
+  EXPECT_EQ(run("run -S slow-arithmetic -u 1ms -q --baseline gpu -o " + out + "3").code, 2);
 }
 
 TEST_F(Cli, RunRejectsBadSuites) {

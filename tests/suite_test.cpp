@@ -439,11 +439,30 @@ TEST(Aggregate, FiguresFromRepetitions) {
   EXPECT_EQ(t.bytes_moved, 22u);  // the median of 11, 22, 33
   EXPECT_DOUBLE_EQ(t.speedup, 2.0);
   EXPECT_DOUBLE_EQ(t.efficiency, 1.0);
+  EXPECT_EQ(t.speedup_against, "sync/1");
   EXPECT_DOUBLE_EQ(r.cells[1].speedup, 1.0);
   EXPECT_DOUBLE_EQ(r.cells[2].speedup, 0);
+  EXPECT_EQ(r.cells[2].speedup_against, "");
   EXPECT_EQ(r.cells[3].wall.n, 0u);
   EXPECT_DOUBLE_EQ(r.cells[3].speedup, 0);
   EXPECT_EQ(r.cells[3].bytes_moved, 0u);
+}
+
+// run --baseline tbb: speedups against tbb at its fewest workers, whatever the registry marks.
+TEST(Aggregate, SpeedupsAgainstTheChosenBaseline) {
+  reports::SuiteResult r;
+  r.context.speedup_baseline = "tbb";
+  r.cells.push_back(measured("sync", 1, true, {40}));
+  r.cells.push_back(measured("tbb", 2, false, {10}));
+  r.cells.push_back(measured("tbb", 1, false, {20}));
+  r.cells.push_back(measured("mine", 2, false, {8}));
+  aggregate(r, 0);
+  EXPECT_DOUBLE_EQ(r.cells[0].speedup, 0.5);  // sync took twice tbb/1's time
+  EXPECT_DOUBLE_EQ(r.cells[1].speedup, 2.0);
+  EXPECT_DOUBLE_EQ(r.cells[2].speedup, 1.0);
+  EXPECT_DOUBLE_EQ(r.cells[3].speedup, 2.5);
+  EXPECT_DOUBLE_EQ(r.cells[3].efficiency, 1.25);
+  for (const reports::Cell& c : r.cells) EXPECT_EQ(c.speedup_against, "tbb/1") << c.scheduler;
 }
 
 TEST(Aggregate, IsIdempotentAndWarnsAboutNoise) {
