@@ -175,7 +175,7 @@ Command add_lesson(CLI::App& app) {
   struct Args {
     std::string name, unit = "1s", svg;
     unsigned workers = 2;
-    std::vector<std::string> guesses;
+    std::vector<std::string> guesses, params;
     bool no_input = false;
   };
   auto args = std::make_shared<Args>();
@@ -191,7 +191,10 @@ Command add_lesson(CLI::App& app) {
   sub->add_option("--guess", args->guesses,
                   "SCHEDULER=SECONDS, a guess given ahead (repeatable), e.g. threads=3");
   sub->add_flag("--no-input", args->no_input, "ask nothing (for scripts and tests)");
-  sub->add_option("--svg", args->svg, "where to write the graph's picture (default: NAME.svg)");
+  sub->add_option("-p,--param", args->params,
+                  "scenario parameter name=value (repeatable), e.g. reduce=chain for inc-dbl");
+  sub->add_option("--svg", args->svg,
+                  "where to write the graph's picture (default: reports/lessons/NAME.svg)");
   return [args] {
     if (args->name.empty()) {
       list_lessons();
@@ -200,7 +203,23 @@ Command add_lesson(CLI::App& app) {
     const kernels::Scenario& s = lesson_scenario(args->name);
     const double unit_ms = parse_duration_ms(args->unit, "--unit");
     if (unit_ms <= 0) throw UsageError("--unit must be more than 0 for a lesson");
-    const std::string svg = args->svg.empty() ? args->name + ".svg" : args->svg;
+    const kernels::Params params = kernels::complete_params(s, kernels::parse_params(args->params));
+    const std::string described = kernels::describe_params(s, params);
+    // Pictures go with the reports, not into whatever folder the class started in.
+    std::string svg = args->svg;
+    if (svg.empty()) {
+      std::string stem = s.name + (described.empty() ? "" : "_" + described);
+      std::replace_if(
+          stem.begin(), stem.end(),
+          [](char c) {
+            return !std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_';
+          },
+          '_');
+      const std::filesystem::path folder = "reports/lessons";
+      std::error_code ec;
+      std::filesystem::create_directories(folder, ec);  // check_output_path says what went wrong
+      svg = (folder / (stem + ".svg")).string();
+    }
     check_output_path(svg);
 
     // A lesson with a GIL case (fib) runs under the emulated GIL, as Python would.
@@ -241,9 +260,10 @@ Command add_lesson(CLI::App& app) {
     }
 
     // The paragraph tells what happens: it comes after the class has guessed and seen the run.
-    std::cout << fmt::format("{} ({}, \"{}\")\n\n", s.name, s.seed, s.notebook);
+    std::cout << fmt::format("{}{} ({}, \"{}\")\n\n", s.name,
+                             described.empty() ? "" : " " + described, s.seed, s.notebook);
     kernels::BuiltScenario built =
-        kernels::build_scenario(s, {}, {unit_ms, kernels::default_data_dir()});
+        kernels::build_scenario(s, params, {unit_ms, kernels::default_data_dir()});
     std::cout << "The graph (one second = " << fmt::format("{:g} ms", unit_ms) << " here):\n"
               << graph_text(built.graph, built.targets, unit_ms)
               << write_picture(built.graph, built.targets, svg) << "\n\n";
@@ -257,6 +277,7 @@ Command add_lesson(CLI::App& app) {
     std::cout << (interactive ? "\n" : "") << "Running...\n";
     suite::use_steady_allocator();
     const TaskCosts costs = suite::calibrate(built.graph, built.targets).costs;
+    std::vector<Value> results;  // what the graph computes: the same on every scheduler
     for (LessonCase& c : cases) {
       Prediction p =
           predict(built.graph, built.targets, costs,
@@ -276,6 +297,11 @@ Command add_lesson(CLI::App& app) {
       c.busy = reports::Repetition{.wall_ms = r.stats.wall_ms,
                                    .other_cpu_ms = after.others_ms(before, r.stats.cpu_ms)}
                    .other_cpu_share(std::max(1u, std::thread::hardware_concurrency()));
+      results = std::move(r.values);
+      // A lesson at the notebook's pace runs for a minute: say what has finished.
+      std::cout << fmt::format("  {} with {} worker{}: done\n", c.scheduler, c.workers,
+                               c.workers == 1 ? "" : "s")
+                << std::flush;
     }
 
     std::cout << fmt::format("\n{:<12} {:>7}  {:>10}  {:>9}  {:>8}\n", "scheduler", "workers",
@@ -287,6 +313,10 @@ Command add_lesson(CLI::App& app) {
     }
     std::cout << fmt::format("(seconds of the notebook: one is {:g} ms here{})\n", unit_ms,
                              gil ? "; run with the emulated GIL, as in Python" : "");
+    for (size_t i = 0; i < results.size() && i < built.targets.size(); ++i) {
+      std::cout << fmt::format("{} {} = {}\n", i == 0 ? "\nResult:" : "       ",
+                               built.graph.key(built.targets[i]), to_display(results[i], 100));
+    }
 
     std::cout << fmt::format("\nWhat it shows:\n{}\n{}", wrapped(s.lesson),
                              wrapped("To remember: " + s.takeaway));

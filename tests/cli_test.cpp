@@ -64,6 +64,22 @@ TEST_F(Cli, LessonListsTheLessonsByNotebook) {
   check_golden("lesson_list.txt", r.out);
 }
 
+// Seed 000's first question: Python's sum over delayed values, a chain of adds. The lesson says
+// which variant it is, prints what the graph computes, and puts its picture with the reports.
+TEST_F(Cli, LessonTakesParametersAndPrintsTheResult) {
+  Outcome r = run("lesson inc-dbl -p reduce=chain --no-input --unit 5ms", "",
+                  "cd " + dir_.string() + " &&");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("inc-dbl reduce=chain (seed 000"));
+  EXPECT_THAT(r.out, HasSubstr("add-10 = add(add-9, inc-3)"));  // the chain
+  EXPECT_THAT(r.out, HasSubstr("threads with 2 workers: done"));
+  EXPECT_THAT(r.out, HasSubstr("Result: add-10 = 38"));  // (2*2+1) + (2*5+1) + (2*7+1) + (2*3+1)
+  EXPECT_TRUE(fs::exists(dir_ / "reports/lessons/inc-dbl_reduce_chain.svg") ||
+              r.out.find("`dot` is missing") != std::string::npos);
+  Outcome bad = run("lesson inc-dbl -p reduce=spiral --no-input --unit 5ms");
+  EXPECT_EQ(bad.code, 2);
+}
+
 TEST_F(Cli, LessonWithoutInputPredictsRunsAndExplainsWrongGuesses) {
   const std::string svg = (dir_ / "graph.svg").string();
   Outcome r = run("lesson slow-arithmetic --no-input --unit 20ms --svg " + svg +

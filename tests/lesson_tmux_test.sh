@@ -44,4 +44,4 @@ grep -qF "To remember:" <<<"$out"
 # x and y differ by microseconds of computing: either can be on the critical path.
 grep -qE "critical path 3\.[0-4][0-9]s: [xy] -> z -> result" <<<"$out"
 grep -qE "the longest chain, [xy] -> z -> result, takes 3\.[0-4][0-9]s: no number of workers shortens it" <<<"$out"
-test -s "$work/slow-arithmetic.svg"
+test -s "$work/reports/lessons/slow-arithmetic.svg"  # with the reports, not in the folder the class is in
