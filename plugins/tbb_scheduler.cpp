@@ -63,6 +63,7 @@ class TbbScheduler final : public InProcessScheduler {
 void register_tbb_scheduler() {
   SchedulerTraits traits;
   traits.policy = Policy::unspecified;  // a task_group's tasks run in whatever order TBB picks
+  traits.classroom = false;             // a reference for scheduler engineers, not a lesson
   SchedulerRegistry::global().add({
       .name = "tbb",
       .aliases = {"onetbb"},

@@ -62,6 +62,9 @@ struct SchedulerTraits {
   // It can hold each worker process to SchedulerConfig::memory_limit; asking another scheduler
   // for a limit is an error, not a limit silently ignored.
   bool limits_worker_memory = false;
+  // In the default classroom suite (`schedlab run` with no scheduler named). A reference a class
+  // does not need (tbb) says false; it still runs wherever it is named.
+  bool classroom = true;
 };
 
 // How to start a scheduler. `workers` are threads or processes, or, for a scheduler of

@@ -59,6 +59,8 @@ SuiteSpec classroom_suite() {
   // classroom machine has cores): its 1 and 4 worker cells would teach what the processes cells
   // already show, for a minute more.
   std::vector<std::string> schedulers = every_scheduler(), clusters;
+  std::erase_if(schedulers,
+                [&](const std::string& s) { return !registry.info(s).traits.classroom; });
   for (const std::string& s : schedulers) {
     if (registry.info(s).traits.processes == ProcessModel::processes_of_threads)
       clusters.push_back(s);
