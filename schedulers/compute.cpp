@@ -52,6 +52,13 @@ ComputeResult compute(const Graph& graph, std::span<const NodeId> targets,
         "scheduler's worker processes); leave it out, or use ulimit -v for the whole process",
         info.name));
   }
+  if (options.threads_per_worker > 1 &&
+      info.traits.processes != ProcessModel::processes_of_threads) {
+    throw UsageError(fmt::format(
+        "--threads-per-worker {}: {} has no worker processes of threads (it applies to the "
+        "distributed scheduler); leave it out, or give more --workers",
+        options.threads_per_worker, info.name));
+  }
   ComputeResult result;
   result.scheduler = info.name;
   ResourceMeter meter;

@@ -204,6 +204,15 @@ void validate_suite(const SuiteSpec& spec) {
   const bool limited = std::any_of(spec.cells.begin(), spec.cells.end(), [](const CellSpec& c) {
     return SchedulerRegistry::global().info(c.scheduler).traits.limits_worker_memory;
   });
+  const bool clusters = std::any_of(spec.cells.begin(), spec.cells.end(), [](const CellSpec& c) {
+    return SchedulerRegistry::global().info(c.scheduler).traits.processes ==
+           ProcessModel::processes_of_threads;
+  });
+  if (spec.threads_per_worker > 1 && !clusters) {
+    throw UsageError(
+        "--threads-per-worker: none of this suite's schedulers has worker processes of threads "
+        "(it applies to the distributed scheduler)");
+  }
   if (spec.memory_limit && !limited) {
     throw UsageError(
         "--memory-limit: none of this suite's schedulers can limit its workers' memory (it "

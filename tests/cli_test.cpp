@@ -265,6 +265,21 @@ TEST_F(Cli, GraphFilesCannotNameFilesToOpen) {
   }
 }
 
+// --threads-per-worker shapes a cluster's worker processes; elsewhere it is an error, not a flag
+// silently ignored.
+TEST_F(Cli, ThreadsPerWorkerOnlyWhereThereAreWorkerProcessesOfThreads) {
+  for (const char* cmd : {"compute slow-arithmetic -u 1ms -s threads --threads-per-worker 2",
+                          "predict slow-arithmetic -u 1ms -s processes --threads-per-worker 2",
+                          "run -S slow-arithmetic -u 1ms -r 1 -q -s sync -s threads "
+                          "--threads-per-worker 2"}) {
+    Outcome r = run(cmd);
+    EXPECT_EQ(r.code, 2) << cmd;
+    EXPECT_THAT(r.err, HasSubstr("--threads-per-worker")) << cmd;
+    EXPECT_THAT(r.err, HasSubstr("it applies to the distributed scheduler")) << cmd;
+  }
+  EXPECT_EQ(run("compute slow-arithmetic -u 1ms -s threads --threads-per-worker 1").code, 0);
+}
+
 TEST_F(Cli, TyposGetADidYouMean) {
   Outcome command = run("comput slow-arithmetic");
   EXPECT_EQ(command.code, 2);
