@@ -247,7 +247,16 @@ Cluster::~Cluster() {
 
 void Cluster::goodbye(Clock::duration patience) {
   ended_ = true;
-  for (unsigned w = 0; w < size(); ++w) send(w, kStop, {});
+  for (unsigned w = 0; w < size(); ++w) {
+    // Not to a worker that is gone: Open MPI would try to connect to it again, and its TCP
+    // transport takes 1.5 s to give up (and to say so) before the death could be reported.
+    const WorkerRank& r = workers_[w];
+    if (r.local && r.pid > 0) {
+      const char state = read_proc_stat(r.pid).state;
+      if (state == 0 || state == 'Z') continue;
+    }
+    send(w, kStop, {});
+  }
   const auto until = Clock::now() + patience;
   while (!sends_.empty() && Clock::now() < until) progress_sends();
   bool killed = false;
