@@ -171,6 +171,8 @@ void list_lessons() {
 
 }  // namespace
 
+constexpr const char* kLessonPictures = "reports/lessons";
+
 Command add_lesson(CLI::App& app) {
   struct Args {
     std::string name, unit = "1s", svg;
@@ -205,7 +207,8 @@ Command add_lesson(CLI::App& app) {
     if (unit_ms <= 0) throw UsageError("--unit must be more than 0 for a lesson");
     const kernels::Params params = kernels::complete_params(s, kernels::parse_params(args->params));
     const std::string described = kernels::describe_params(s, params);
-    // Pictures go with the reports, not into whatever folder the class started in.
+    // Pictures go with the reports, not into whatever folder the class started in (made when
+    // the picture is written, so that a mistake found later leaves no empty folder behind).
     std::string svg = args->svg;
     if (svg.empty()) {
       std::string stem = s.name + (described.empty() ? "" : "_" + described);
@@ -215,12 +218,10 @@ Command add_lesson(CLI::App& app) {
             return !std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_';
           },
           '_');
-      const std::filesystem::path folder = "reports/lessons";
-      std::error_code ec;
-      std::filesystem::create_directories(folder, ec);  // check_output_path says what went wrong
-      svg = (folder / (stem + ".svg")).string();
+      svg = (std::filesystem::path(kLessonPictures) / (stem + ".svg")).string();
+    } else {
+      check_output_path(svg);
     }
-    check_output_path(svg);
 
     // A lesson with a GIL case (fib) runs under the emulated GIL, as Python would.
     const bool gil = std::any_of(s.classroom.begin(), s.classroom.end(),
@@ -264,6 +265,11 @@ Command add_lesson(CLI::App& app) {
                              described.empty() ? "" : " " + described, s.seed, s.notebook);
     kernels::BuiltScenario built =
         kernels::build_scenario(s, params, {unit_ms, kernels::default_data_dir()});
+    if (args->svg.empty()) {
+      std::error_code ec;
+      std::filesystem::create_directories(kLessonPictures, ec);
+      check_output_path(svg);  // says what is wrong if the folder could not be made
+    }
     std::cout << "The graph (one second = " << fmt::format("{:g} ms", unit_ms) << " here):\n"
               << graph_text(built.graph, built.targets, unit_ms)
               << write_picture(built.graph, built.targets, svg) << "\n\n";

@@ -1,8 +1,11 @@
 // The conformance suite as a library: every case a scheduler must pass (same results as `sync`,
 // errors with key, op and message, no task after a failure, the trace, locks and the GIL, the
 // start order its declared policy promises...), run on any registered scheduler. `schedlab
-// conformance -s NAME` runs it from the command line; a GoogleTest program gets the cases as
-// tests by linking schedlab::conformance (whole archive) with gtest_main.
+// conformance -s NAME` runs it from the command line (or conformance::run from a program that
+// registered its schedulers first). A GoogleTest program gets the cases as tests by linking
+// schedlab::conformance whole-archive: its main registers its schedulers, calls set_targets
+// if it wants other targets than every registered scheduler, then InitGoogleTest and
+// RUN_ALL_TESTS (gtest_main would initialise before anything is registered).
 #pragma once
 
 #include <iosfwd>

@@ -5,10 +5,13 @@
 
 #include <cctype>
 #include <chrono>
+#include <cstdlib>
 #include <ostream>
 #include <sstream>
 
 #include "schedlab/conformance/conformance.hpp"
+#include "schedlab/core/errors.hpp"
+#include "schedlab/core/interrupt.hpp"
 #include "schedlab/schedulers/scheduler.hpp"
 
 namespace schedlab::conformance {
@@ -63,13 +66,6 @@ bool selected_by(const std::vector<std::string>& patterns, const std::string& ca
     if (fnmatch(p.c_str(), case_name.c_str(), 0) == 0) return true;
   }
   return false;
-}
-
-// The same selection as GoogleTest's filter: its names are "Suite.Case/target".
-std::string gtest_filter(const std::vector<std::string>& patterns) {
-  std::string out;
-  for (const std::string& p : patterns) out += (out.empty() ? "" : ":") + ("*." + p + "/*");
-  return out.empty() ? "*" : out;
 }
 
 // One line per case and target; what failed, indented, under its line; a summary at the end.
@@ -134,18 +130,26 @@ class LinePrinter : public ::testing::EmptyTestEventListener {
 int run(const Options& options, std::ostream& out) {
   set_targets(options.targets.empty() ? every_registered_target() : options.targets);
   // GoogleTest makes a test of each (case, target) when it is initialised.
+  ::unsetenv("GTEST_TOTAL_SHARDS");
+  ::unsetenv("GTEST_SHARD_INDEX");
   int argc = 1;
   char name[] = "schedlab conformance";
   char* argv[] = {name, nullptr};
   ::testing::InitGoogleTest(&argc, argv);
   const std::vector<std::string> patterns = patterns_of(options.filter);
-  GTEST_FLAG_SET(filter, gtest_filter(patterns));
+  // Only what is asked for here: no sharding, repeating, shuffling or output file from a
+  // GTEST_* variable the environment happens to have.
+  GTEST_FLAG_SET(repeat, 1);
+  GTEST_FLAG_SET(shuffle, false);
+  GTEST_FLAG_SET(output, "");
   GTEST_FLAG_SET(brief, false);
   GTEST_FLAG_SET(print_time, false);
   ::testing::UnitTest& unit = *::testing::UnitTest::GetInstance();
 
-  // What the filter selects, counted (and listed) before anything runs.
+  // What the filter selects, counted (and listed) before anything runs, and given to GoogleTest
+  // by full name so that both agree.
   int selected = 0;
+  std::string chosen_names;
   for (int i = 0; i < unit.total_test_suite_count(); ++i) {
     const ::testing::TestSuite& suite = *unit.GetTestSuite(i);
     for (int j = 0; j < suite.total_test_count(); ++j) {
@@ -153,10 +157,13 @@ int run(const Options& options, std::ostream& out) {
       auto [case_name, target] = split_name(test);
       if (!selected_by(patterns, case_name)) continue;
       ++selected;
+      chosen_names +=
+          fmt::format("{}{}.{}", chosen_names.empty() ? "" : ":", suite.name(), test.name());
       if (options.list) out << fmt::format("{:<52} {}\n", case_name, target);
     }
   }
   if (selected == 0) return 2;
+  GTEST_FLAG_SET(filter, chosen_names);
   if (options.list) return 0;
   std::string on;
   for (const Target& t : targets()) on += (on.empty() ? "" : ", ") + t.name();
@@ -165,7 +172,9 @@ int run(const Options& options, std::ostream& out) {
   ::testing::TestEventListeners& listeners = unit.listeners();
   delete listeners.Release(listeners.default_result_printer());
   listeners.Append(new LinePrinter(out));
-  return RUN_ALL_TESTS() == 0 ? 0 : 1;
+  const int failed = RUN_ALL_TESTS();
+  if (signal_requested()) throw Interrupted();  // exit 130 or 143, as any stopped command
+  return failed == 0 ? 0 : 1;
 }
 
 }  // namespace schedlab::conformance

@@ -3,11 +3,13 @@
 // promises no order among the tasks of a group, so neither does this scheduler's policy.
 #include "schedlab/plugins/tbb_scheduler.hpp"
 
+#include <tbb/global_control.h>
 #include <tbb/task_arena.h>
 #include <tbb/task_group.h>
 
 #include <algorithm>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -16,11 +18,26 @@
 namespace schedlab::plugins {
 namespace {
 
+// An arena gets its threads from oneTBB's one pool, sized to the cores unless told: `-w 4` on
+// 2 cores would run on 2 threads. One control for the process (oneTBB applies the smallest of
+// those alive), replaced by a larger one when a scheduler asks for more.
+void allow_threads(unsigned threads) {
+  static std::mutex mutex;
+  static std::unique_ptr<tbb::global_control> control;
+  static unsigned allowed = 0;
+  std::lock_guard lock(mutex);
+  if (threads <= allowed) return;
+  control.reset();
+  control =
+      std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, threads);
+  allowed = threads;
+}
+
 class TbbScheduler final : public InProcessScheduler {
  public:
   explicit TbbScheduler(unsigned workers)
       : workers_(workers ? workers : std::max(1u, std::thread::hardware_concurrency())),
-        arena_(static_cast<int>(workers_)) {}
+        arena_((allow_threads(workers_), static_cast<int>(workers_))) {}
 
   unsigned workers() const override { return workers_; }
 
@@ -39,7 +56,7 @@ class TbbScheduler final : public InProcessScheduler {
     Job& job;
     tbb::task_group& group;
     void operator()(NodeId n) const {
-      thread_local std::vector<NodeId> ready;
+      std::vector<NodeId> ready;  // not thread_local: a task may wait in a nested group
       for (;;) {
         if (job.stopped()) return;
         ready.clear();

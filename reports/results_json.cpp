@@ -267,7 +267,7 @@ void from_json(const json& j, Cell& cell, const std::string& file_where) {
   read(p, "reasoning", cell.reasoning, in_p, false);
   read_list(p, "schedule", cell.predicted_schedule, in_p);
   read(j, "speedup_vs_sync", cell.speedup, where);
-  read(j, "speedup_against", cell.speedup_against, where, false);  // since 0.2
+  read(j, "speedup_against", cell.speedup_against, where, false);  // newer files only
   read(j, "efficiency", cell.efficiency, where);
   read_list(j, "warnings", cell.warnings, where);
   read(j, "error", cell.error, where, false);
@@ -318,7 +318,7 @@ void from_json(const json& j, Context& c, const std::string& where) {
   read(j, "repeat", c.repeat, where);
   read(j, "warmup", c.warmup, where);
   read(j, "user", c.user, where, false);
-  read(j, "speedup_baseline", c.speedup_baseline, where, false);  // since 0.2
+  read(j, "speedup_baseline", c.speedup_baseline, where, false);  // newer files only
 }
 
 json to_json(const ClaimVerdict& c) {

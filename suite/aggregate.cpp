@@ -51,7 +51,9 @@ void aggregate(reports::SuiteResult& result, int warmup) {
     if (base && cell.wall.median > 0) {
       cell.speedup_against = fmt::format("{}/{}", base->scheduler, base->workers_text());
       cell.speedup = base->wall.median / cell.wall.median;
-      cell.efficiency = cell.speedup / (cell.workers * cell.threads);
+      // Per thread beyond the baseline's own (1 for sync; --baseline may have more).
+      cell.efficiency =
+          cell.speedup * (base->workers * base->threads) / (cell.workers * cell.threads);
     }
     cell.warnings.clear();
     reports::add_noise_warnings(cell, warmup, result.context.cores);

@@ -58,7 +58,9 @@ grep -q '"scheduler": *"gq"' <<<"$output" || { echo "expected scheduler gq" >&2;
 grep -q '"scheduler": "gq"' "$work/reports/results.json"
 grep -q '>gq<\|>gq,\|>gq ' "$work/reports/report.html" || {
   echo "report.html does not name gq" >&2; exit 1; }
-"$mine" conformance -s gq -w 1 -w 2 > "$work/conformance.txt" || {
+# The cases that time nothing (a loaded sanitizer build runs this too).
+"$mine" conformance -s gq -w 1 -w 2 --filter 'SlowArithmetic,Lists*,Nested*,RandomDag*,Standard*,TaskError*,IntermediatesAreReleased,TraceHasEveryTaskOnce,ObserverSeesEveryTask,EmptyTargets*,ComputesFromSeveralThreads*' \
+  > "$work/conformance.txt" || {
   echo "my_schedlab conformance -s gq failed:" >&2; cat "$work/conformance.txt" >&2; exit 1; }
 tail -1 "$work/conformance.txt"
 grep -q '^ok  *SlowArithmetic  *gq w=2 ' "$work/conformance.txt"
