@@ -43,23 +43,10 @@ Command add_conformance(CLI::App& app) {
     if (names.empty()) {
       for (const SchedulerInfo* s : registry.list()) names.push_back(s->name);
     }
-    conformance::Options options{.targets = {}, .filter = args->filter, .list = args->list};
-    for (const std::string& name : names) {
-      const SchedulerInfo& info = registry.info(name);  // UsageError naming the valid ones
-      const bool cluster = info.traits.processes == ProcessModel::processes_of_threads;
-      std::vector<unsigned> threads{1};
-      if (cluster)
-        threads =
-            args->threads_per_worker ? std::vector{args->threads_per_worker} : std::vector{1u, 2u};
-      for (unsigned w : args->workers) {
-        for (unsigned t : threads) {
-          conformance::Target target{info.name, w, t};
-          if (std::find(options.targets.begin(), options.targets.end(), target) ==
-              options.targets.end())
-            options.targets.push_back(target);
-        }
-      }
-    }
+    const conformance::Options options{
+        .targets = conformance::targets_for(names, args->workers, args->threads_per_worker),
+        .filter = args->filter,
+        .list = args->list};
     if (args->threads_per_worker && std::none_of(names.begin(), names.end(), [&](auto& n) {
           return registry.info(n).traits.processes == ProcessModel::processes_of_threads;
         })) {

@@ -25,6 +25,11 @@ struct Target {
   bool operator==(const Target&) const = default;
 };
 
+// These schedulers (by name or alias) at these worker counts; schedulers of processes of threads
+// at `threads` per worker, or at 1 and 2 when it is 0. A scheduler with a fixed worker count
+// (sync) is checked once. UsageError for an unknown name.
+std::vector<Target> targets_for(const std::vector<std::string>& schedulers,
+                                const std::vector<unsigned>& workers, unsigned threads = 0);
 // Every registered scheduler at 1, 2 and 4 workers (and 2 threads per worker for clusters).
 std::vector<Target> every_registered_target();
 

@@ -3,6 +3,7 @@
 #include <fnmatch.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cstdlib>
@@ -30,15 +31,30 @@ std::string Target::test_name() const {
   return out;
 }
 
-std::vector<Target> every_registered_target() {
+std::vector<Target> targets_for(const std::vector<std::string>& schedulers,
+                                const std::vector<unsigned>& workers, unsigned threads) {
   std::vector<Target> out;
-  for (const SchedulerInfo* s : SchedulerRegistry::global().list()) {
-    for (unsigned w : {1u, 2u, 4u}) {
-      out.push_back({s->name, w});
-      if (s->traits.processes == ProcessModel::processes_of_threads) out.push_back({s->name, w, 2});
+  for (const std::string& name : schedulers) {
+    const SchedulerInfo& info = SchedulerRegistry::global().info(name);
+    const bool cluster = info.traits.processes == ProcessModel::processes_of_threads;
+    const std::vector<unsigned> per_worker = !cluster  ? std::vector{1u}
+                                             : threads ? std::vector{threads}
+                                                       : std::vector{1u, 2u};
+    for (unsigned w : workers) {
+      for (unsigned t : per_worker) {
+        const Target target{info.name, info.traits.fixed_workers ? info.traits.fixed_workers : w,
+                            t};
+        if (std::find(out.begin(), out.end(), target) == out.end()) out.push_back(target);
+      }
     }
   }
   return out;
+}
+
+std::vector<Target> every_registered_target() {
+  std::vector<std::string> names;
+  for (const SchedulerInfo* s : SchedulerRegistry::global().list()) names.push_back(s->name);
+  return targets_for(names, {1, 2, 4});
 }
 
 namespace {
