@@ -211,13 +211,7 @@ Command add_lesson(CLI::App& app) {
     // the picture is written, so that a mistake found later leaves no empty folder behind).
     std::string svg = args->svg;
     if (svg.empty()) {
-      std::string stem = s.name + (described.empty() ? "" : "_" + described);
-      std::replace_if(
-          stem.begin(), stem.end(),
-          [](char c) {
-            return !std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_';
-          },
-          '_');
+      const std::string stem = file_name_part(s.name + (described.empty() ? "" : "_" + described));
       svg = (std::filesystem::path(kLessonPictures) / (stem + ".svg")).string();
     } else {
       check_output_path(svg);

@@ -42,12 +42,7 @@ Command add_predict(CLI::App& app) {
     const std::string& name = info.name;
     const unsigned workers = info.workers_for(args->workers);
     const bool threaded = info.traits.processes == ProcessModel::processes_of_threads;
-    if (args->threads_per_worker > 1 && !threaded) {
-      throw UsageError(fmt::format(
-          "--threads-per-worker {}: {} has no worker processes of threads (it applies to the "
-          "distributed scheduler); leave it out, or give more --workers",
-          args->threads_per_worker, name));
-    }
+    info.check({workers, args->threads_per_worker, 0});
     const unsigned threads = threaded ? args->threads_per_worker : 1;
     suite::CellPrediction p = suite::predict_graph(loaded.graph, loaded.targets, name, workers,
                                                    args->gil, args->calibrate, threads);

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -191,6 +192,12 @@ void check_output_path(const std::string& path) {
     throw UsageError(fmt::format("cannot write '{}': folder '{}': {}", path, dir.string(),
                                  std::strerror(errno)));
   }
+}
+
+std::string file_name_part(std::string_view text) {
+  std::string out;
+  for (char c : text) out += std::isalnum(static_cast<unsigned char>(c)) || c == '-' ? c : '_';
+  return out;
 }
 
 }  // namespace schedlab

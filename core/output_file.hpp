@@ -51,4 +51,8 @@ class OutputSet {
 // told now: the folder exists and is writable, the path is not a directory. Throws UsageError.
 void check_output_path(const std::string& path);
 
+// `text` as part of a file name: letters, digits and '-' kept, anything else '_'
+// ("inc-dbl reduce=chain" -> "inc-dbl_reduce_chain").
+std::string file_name_part(std::string_view text);
+
 }  // namespace schedlab

@@ -185,20 +185,14 @@ std::string graph_figures(const SuiteResult& r, const std::vector<const Cell*>& 
   return out + "</div>\n";
 }
 
-std::string charts(const std::vector<const Cell*>& cells, unsigned cores, Palette& palette) {
+// `baseline`: what the speedups were measured against (speedup_baseline_name).
+std::string charts(const std::vector<const Cell*>& cells, unsigned cores, Palette& palette,
+                   const std::string& baseline) {
   const bool variants = has_variants(cells);
   std::vector<BarRow> bars;
   std::vector<SpeedupSeries> lines;
   std::vector<bool> gil;  // per line
   std::vector<std::string> beyond_ideal;
-  // What the speedups were measured against; results.json files of 0.1 only mark the cell.
-  std::string baseline = "the baseline";
-  for (const Cell* c : cells) {
-    if (c->baseline && baseline == "the baseline") baseline = c->scheduler;
-  }
-  for (const Cell* c : cells) {
-    if (!c->speedup_against.empty()) baseline = c->speedup_against;
-  }
   for (const Cell* c : cells) {
     bars.push_back({cell_label(*c, variants), c->scheduler, c->wall.median, c->predicted_ms,
                     !c->error.empty() ? "failed"
@@ -336,7 +330,7 @@ class HtmlReporter final : public Reporter {
         body += "<p class=\"lesson-text\">" + xml_escape(lesson->second) + "</p>\n";
       body += claims(r, scenario);
       body += graph_figures(r, cells, draw_);
-      body += charts(cells, cores, palette);
+      body += charts(cells, cores, palette, speedup_baseline_name(r));
       body += reasoning(r, scenario);
       body += timelines(cells, cores, next_id);
       body += warnings(cells);

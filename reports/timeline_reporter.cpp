@@ -12,6 +12,7 @@
 #include <cmath>
 #include <map>
 
+#include "schedlab/core/output_file.hpp"
 #include "schedlab/reports/reporter.hpp"
 #include "schedlab/reports/svg_chart.hpp"
 #include "schedlab/reports/table.hpp"
@@ -35,10 +36,7 @@ std::string waits_text(const TaskRecord& t) {
 }  // namespace
 
 std::string timeline_path(const Cell& c) {
-  std::string out;
-  for (char ch : c.id())
-    out += std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' ? ch : '_';
-  return "timelines/" + out + ".svg";
+  return "timelines/" + file_name_part(c.id()) + ".svg";
 }
 
 std::string timeline_svg(const Cell& cell, unsigned cores, std::string_view id) {

@@ -46,19 +46,7 @@ ComputeResult compute(const Graph& graph, std::span<const NodeId> targets,
   const SchedulerInfo& info =
       registry.info(options.scheduler.empty() ? default_scheduler() : options.scheduler);
 
-  if (options.memory_limit && !info.traits.limits_worker_memory) {
-    throw UsageError(fmt::format(
-        "--memory-limit: {} cannot limit its workers' memory (it applies to the distributed "
-        "scheduler's worker processes); leave it out, or use ulimit -v for the whole process",
-        info.name));
-  }
-  if (options.threads_per_worker > 1 &&
-      info.traits.processes != ProcessModel::processes_of_threads) {
-    throw UsageError(fmt::format(
-        "--threads-per-worker {}: {} has no worker processes of threads (it applies to the "
-        "distributed scheduler); leave it out, or give more --workers",
-        options.threads_per_worker, info.name));
-  }
+  info.check({options.workers, options.threads_per_worker, options.memory_limit});
   ComputeResult result;
   result.scheduler = info.name;
   ResourceMeter meter;

@@ -91,6 +91,21 @@ unsigned SchedulerInfo::workers_for(unsigned requested) const {
   return requested ? requested : default_workers();
 }
 
+void SchedulerInfo::check(const SchedulerConfig& config) const {
+  if (config.memory_limit && !traits.limits_worker_memory) {
+    throw UsageError(fmt::format(
+        "--memory-limit: {} cannot limit its workers' memory (it applies to the distributed "
+        "scheduler's worker processes); leave it out, or use ulimit -v for the whole process",
+        name));
+  }
+  if (config.threads_per_worker > 1 && traits.processes != ProcessModel::processes_of_threads) {
+    throw UsageError(fmt::format(
+        "--threads-per-worker {}: {} has no worker processes of threads (it applies to the "
+        "distributed scheduler); leave it out, or give more --workers",
+        config.threads_per_worker, name));
+  }
+}
+
 MachineModel SchedulerInfo::machine(unsigned requested_workers, bool gil,
                                     unsigned threads_per_worker) const {
   MachineModel m;

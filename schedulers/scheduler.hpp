@@ -93,6 +93,9 @@ struct SchedulerInfo {
 
   // The workers a run asked for `requested` (0: one per core) really gets.
   unsigned workers_for(unsigned requested) const;
+  // UsageError, naming the flag, for what `config` asks and this scheduler cannot do: a memory
+  // limit, or threads per worker where there are no worker processes of threads.
+  void check(const SchedulerConfig& config) const;
   // The machine the predictor simulates for this scheduler; `threads_per_worker` counts for
   // processes of threads only.
   MachineModel machine(unsigned requested_workers, bool gil, unsigned threads_per_worker = 1) const;
