@@ -20,6 +20,25 @@ struct TaskRecord {
   double lock_wait_ms = 0, gil_wait_ms = 0;
 };
 
+// What a run with too many tasks to draw one by one (more than kMaxTaskRecords) keeps instead
+// of a record per task: each worker's busy time per op in equal slices of the run. Busy totals
+// and task counts are exact; which task ran when is not kept. This is what keeps a million-task
+// cell's results.json, timeline and page at kilobytes instead of hundreds of megabytes.
+struct Occupancy {
+  struct Series {
+    unsigned worker = 0;
+    std::string op;
+    size_t tasks = 0;
+    std::vector<double> busy_ms;  // per slice, at most slice_ms each
+  };
+  double slice_ms = 0;
+  size_t tasks = 0;  // summed over the series
+  std::vector<Series> series;
+  bool empty() const { return tasks == 0; }
+};
+inline constexpr size_t kMaxTaskRecords = 20000;
+inline constexpr size_t kOccupancySlices = 300;
+
 struct ResourceSample {
   double t_ms = 0;         // from the start of the repetition
   double cpu_percent = 0;  // of one core; 200 means two cores busy
@@ -36,7 +55,9 @@ struct Repetition {
   // waited for a CPU (/proc/pressure/cpu, "some"; 0 where the kernel has no PSI).
   double other_cpu_ms = 0, cpu_pressure_ms = 0;
   std::vector<TaskRecord> trace = {};
+  Occupancy occupancy = {};  // instead of the trace, for a run of more than kMaxTaskRecords tasks
   std::vector<ResourceSample> resources = {};
+  size_t traced_tasks() const { return trace.empty() ? occupancy.tasks : trace.size(); }
   // Share of the machine's CPU (cores x wall time) other programs took during this run; 0
   // below kBusyResolutionMs, which /proc/stat's 10 ms ticks cannot tell from nothing.
   double other_cpu_share(unsigned cores) const;
@@ -68,7 +89,7 @@ struct Cell {
   // One unmeasured run with the per-task trace and the resource samples, for the pictures (the
   // timeline, lock and GIL waits). It runs before the measured ones, so it warms the cell up.
   Repetition profile;
-  bool profiled() const { return profile.wall_ms > 0 || !profile.trace.empty(); }
+  bool profiled() const { return profile.wall_ms > 0 || profile.traced_tasks() > 0; }
   Statistics wall;
   double cpu_ms = 0;            // median over repetitions
   uint64_t peak_rss_bytes = 0;  // max over repetitions
@@ -76,6 +97,7 @@ struct Cell {
   double predicted_ms = 0, bound_ms = 0, work_ms = 0, span_ms = 0;
   std::vector<std::string> reasoning;
   std::vector<TaskRecord> predicted_schedule;  // the simulated run (pid 0), for the timelines
+  Occupancy predicted_occupancy;  // instead of the schedule beyond kMaxTaskRecords tasks
   double speedup = 0;  // the baseline's median (same scenario and GIL) / this median; 0 if unknown
   std::string speedup_against;  // the baseline cell: "sync/1" ("tbb/1" with run --baseline tbb)
   double efficiency = 0;        // speedup / (workers x threads)

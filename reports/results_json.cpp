@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <limits>
 #include <type_traits>
 #include <utility>
@@ -134,6 +135,45 @@ void from_json(const json& j, TaskRecord& t, const std::string& where) {
   read(j, "gil_wait_ms", t.gil_wait_ms, where, false);
 }
 
+json to_json(const Occupancy& o) {
+  json series = json::array();
+  for (const Occupancy::Series& s : o.series) {
+    series.push_back(
+        {{"worker", s.worker}, {"op", s.op}, {"tasks", s.tasks}, {"busy_ms", s.busy_ms}});
+  }
+  return {{"slice_ms", o.slice_ms}, {"tasks", o.tasks}, {"series", std::move(series)}};
+}
+// Optional: absent in files of runs small enough to keep every task.
+void read_occupancy(const json& parent, Occupancy& o, const std::string& outer) {
+  auto it = parent.find("occupancy");
+  if (it == parent.end()) return;
+  const std::string where = outer + ", occupancy";
+  if (!it->is_object()) throw UsageError(fmt::format("{}: must be an object", where));
+  read(*it, "slice_ms", o.slice_ms, where);
+  if (!(o.slice_ms > 0) || !std::isfinite(o.slice_ms))
+    throw UsageError(fmt::format("{}: \"slice_ms\" must be a positive number", where));
+  auto series = it->find("series");
+  if (series == it->end() || !series->is_array())
+    throw UsageError(fmt::format("{}: \"series\" must be a list", where));
+  o.tasks = 0;
+  for (const json& item : *series) {
+    const std::string in_s = fmt::format("{}, series {}", where, o.series.size() + 1);
+    if (!item.is_object()) throw UsageError(fmt::format("{}: must be an object", in_s));
+    Occupancy::Series& s = o.series.emplace_back();
+    read(item, "worker", s.worker, in_s);
+    read(item, "op", s.op, in_s);
+    read(item, "tasks", s.tasks, in_s);
+    read(item, "busy_ms", s.busy_ms, in_s);
+    if (s.busy_ms.empty() || s.busy_ms.size() > 100000 ||
+        std::any_of(s.busy_ms.begin(), s.busy_ms.end(),
+                    [](double x) { return !(x >= 0) || !std::isfinite(x); })) {
+      throw UsageError(fmt::format(
+          "{}: \"busy_ms\" must be a list of 1 to 100000 numbers, none negative", in_s));
+    }
+    o.tasks += s.tasks;  // the total is the series' sum, whatever the file says
+  }
+}
+
 json to_json(const ResourceSample& s) {
   return {{"t_ms", s.t_ms}, {"cpu_percent", s.cpu_percent}, {"rss_bytes", s.rss_bytes}};
 }
@@ -155,10 +195,11 @@ json to_json(const Repetition& r) {
               {"cpu_pressure_ms", r.cpu_pressure_ms}};
   // Per-task data belongs to the profile run: measured runs leave the trace and the waits
   // (seen per task) out rather than claim they were 0.
-  if (!r.trace.empty()) {
+  if (r.traced_tasks() > 0) {
     out["lock_wait_ms"] = r.lock_wait_ms;
     out["gil_wait_ms"] = r.gil_wait_ms;
-    out["trace"] = list_json(r.trace);
+    if (!r.trace.empty()) out["trace"] = list_json(r.trace);
+    if (!r.occupancy.empty()) out["occupancy"] = to_json(r.occupancy);
   }
   if (!r.resources.empty()) out["resources"] = list_json(r.resources);
   return out;
@@ -176,6 +217,7 @@ void from_json(const json& j, Repetition& r, const std::string& where) {
   read(j, "other_cpu_ms", r.other_cpu_ms, where, false);  // since the profile run
   read(j, "cpu_pressure_ms", r.cpu_pressure_ms, where, false);
   read_list(j, "trace", r.trace, where);
+  read_occupancy(j, r.occupancy, where);
   read_list(j, "resources", r.resources, where);
 }
 
@@ -207,38 +249,41 @@ void from_json(const json& j, Warning& w, const std::string& where) {
 // "id" and "measured_over_predicted" are derived (Cell::id, Cell::ratio): written for readers
 // of the file, recomputed rather than read.
 json to_json(const Cell& cell) {
-  return {{"id", cell.id()},
-          {"scenario", cell.scenario},
-          {"params", cell.params},
-          {"param_values", cell.param_values},
-          {"scheduler", cell.scheduler},
-          {"workers", cell.workers},
-          {"threads_per_worker", cell.threads},
-          {"gil", cell.gil},
-          {"speedup_baseline", cell.baseline},
-          {"policy", cell.policy},
-          {"sleep_bound", cell.sleep_bound},
-          {"wall_ms", to_json(cell.wall)},
-          {"cpu_ms", cell.cpu_ms},
-          {"peak_rss_bytes", cell.peak_rss_bytes},
-          {"bytes_moved", cell.bytes_moved},
-          {"prediction",
-           {{"predicted_ms", cell.predicted_ms},
-            {"bound_ms", cell.bound_ms},
-            {"work_ms", cell.work_ms},
-            {"span_ms", cell.span_ms},
-            {"reasoning", cell.reasoning},
-            {"schedule", list_json(cell.predicted_schedule)}}},
-          {"measured_over_predicted", cell.ratio()},
-          {"speedup_vs_sync", cell.speedup},
-          {"speedup_against", cell.speedup_against},
-          {"efficiency", cell.efficiency},
-          {"warnings", list_json(cell.warnings)},
-          {"error", cell.error},
-          {"interrupted", cell.interrupted},
-          {"timed_out", cell.timed_out},
-          {"repetitions", list_json(cell.reps)},
-          {"profile", to_json(cell.profile)}};
+  json out = {{"id", cell.id()},
+              {"scenario", cell.scenario},
+              {"params", cell.params},
+              {"param_values", cell.param_values},
+              {"scheduler", cell.scheduler},
+              {"workers", cell.workers},
+              {"threads_per_worker", cell.threads},
+              {"gil", cell.gil},
+              {"speedup_baseline", cell.baseline},
+              {"policy", cell.policy},
+              {"sleep_bound", cell.sleep_bound},
+              {"wall_ms", to_json(cell.wall)},
+              {"cpu_ms", cell.cpu_ms},
+              {"peak_rss_bytes", cell.peak_rss_bytes},
+              {"bytes_moved", cell.bytes_moved},
+              {"prediction",
+               {{"predicted_ms", cell.predicted_ms},
+                {"bound_ms", cell.bound_ms},
+                {"work_ms", cell.work_ms},
+                {"span_ms", cell.span_ms},
+                {"reasoning", cell.reasoning},
+                {"schedule", list_json(cell.predicted_schedule)}}},
+              {"measured_over_predicted", cell.ratio()},
+              {"speedup_vs_sync", cell.speedup},
+              {"speedup_against", cell.speedup_against},
+              {"efficiency", cell.efficiency},
+              {"warnings", list_json(cell.warnings)},
+              {"error", cell.error},
+              {"interrupted", cell.interrupted},
+              {"timed_out", cell.timed_out},
+              {"repetitions", list_json(cell.reps)},
+              {"profile", to_json(cell.profile)}};
+  if (!cell.predicted_occupancy.empty())
+    out["prediction"]["occupancy"] = to_json(cell.predicted_occupancy);
+  return out;
 }
 void from_json(const json& j, Cell& cell, const std::string& file_where) {
   const auto id = j.find("id");
@@ -266,6 +311,7 @@ void from_json(const json& j, Cell& cell, const std::string& file_where) {
   read(p, "span_ms", cell.span_ms, in_p);
   read(p, "reasoning", cell.reasoning, in_p, false);
   read_list(p, "schedule", cell.predicted_schedule, in_p);
+  read_occupancy(p, cell.predicted_occupancy, in_p);
   read(j, "speedup_vs_sync", cell.speedup, where);
   read(j, "speedup_against", cell.speedup_against, where, false);  // newer files only
   read(j, "efficiency", cell.efficiency, where);

@@ -33,6 +33,55 @@ std::string waits_text(const TaskRecord& t) {
   return out;
 }
 
+// Each series of an occupancy in its worker's lane as a stacked area: the share of each slice
+// the worker spent on the op, one polygon per (worker, op) with its totals as the tooltip.
+template <class X>
+void draw_occupancy(std::string& out, const Occupancy& occ, const std::map<unsigned, int>& rows,
+                    double top, const X& x, std::map<std::string, const char*>& colour,
+                    const char* prefix, double opacity) {
+  const double h = kRow - 6;
+  std::map<unsigned, std::vector<double>> stacked;  // worker -> share of each slice drawn so far
+  for (const Occupancy::Series& s : occ.series) {
+    auto [it, fresh] = colour.emplace(s.op, chart_colour(colour.size()));
+    std::vector<double>& below = stacked[s.worker];
+    below.resize(std::max(below.size(), s.busy_ms.size()), 0.0);
+    const double base = top + rows.at(s.worker) * kRow + 3 + h;
+    // The upper edge left to right, then the lower edge back: steps, one per slice, with runs
+    // of equal height merged so that a steady worker costs a few points, not 600.
+    std::vector<std::pair<double, double>> upper, lower;  // (x, y)
+    double total = 0;
+    for (size_t i = 0; i < s.busy_ms.size(); ++i) {
+      total += s.busy_ms[i];
+      const double lo = below[i];
+      const double hi = std::min(1.0, lo + s.busy_ms[i] / occ.slice_ms);
+      below[i] = hi;
+      const double x0 = x(static_cast<double>(i) * occ.slice_ms);
+      const double x1 = x(static_cast<double>(i + 1) * occ.slice_ms);
+      auto step = [&](std::vector<std::pair<double, double>>& edge, double share) {
+        const double y = std::round((base - h * share) * 10) / 10;
+        if (!edge.empty() && edge.back().second == y) {
+          edge.back().first = x1;
+        } else {
+          edge.emplace_back(x0, y);
+          edge.emplace_back(x1, y);
+        }
+      };
+      step(upper, hi);
+      step(lower, lo);
+    }
+    std::string points;
+    for (const auto& [px, py] : upper) points += fmt::format("{:.1f},{:.1f} ", px, py);
+    for (auto p = lower.rbegin(); p != lower.rend(); ++p)
+      points += fmt::format("{:.1f},{:.1f} ", p->first, p->second);
+    const double span = occ.slice_ms * static_cast<double>(s.busy_ms.size());
+    out += fmt::format(
+        "<polygon points=\"{}\" fill=\"{}\" fill-opacity=\"{}\"><title>{}worker {}, {}: {} "
+        "task{}, busy {:.2f} ms of {:.2f} ({:.0f}%)</title></polygon>\n",
+        points, it->second, opacity, prefix, s.worker, xml_escape(s.op), s.tasks,
+        s.tasks == 1 ? "" : "s", total, span, 100 * total / span);
+  }
+}
+
 }  // namespace
 
 std::string timeline_path(const Cell& c) {
@@ -43,9 +92,16 @@ std::string timeline_svg(const Cell& cell, unsigned cores, std::string_view id) 
   const std::string waiting = fmt::format("waiting{}", id);
   const Repetition& rep = cell.profile;
   double end = std::max(rep.wall_ms, 1e-3);
+  const Occupancy& occupancy = rep.occupancy;
+  const Occupancy& predicted_occupancy = cell.predicted_occupancy;
   for (const TaskRecord& t : rep.trace) end = std::max(end, t.end_ms);
+  for (const Occupancy* o : {&occupancy, &predicted_occupancy}) {
+    if (!o->series.empty())
+      end = std::max(end, o->slice_ms * static_cast<double>(o->series[0].busy_ms.size()));
+  }
   std::map<unsigned, int> rows;  // worker -> row
   for (const TaskRecord& t : rep.trace) rows.emplace(t.worker, 0);
+  for (const Occupancy::Series& s : occupancy.series) rows.emplace(s.worker, 0);
   int i = 0;
   for (auto& [w, row] : rows) row = i++;
   const double plot = kWidth - kLeft - 20;
@@ -56,12 +112,17 @@ std::string timeline_svg(const Cell& cell, unsigned cores, std::string_view id) 
     predicted_rows.emplace(t.worker, 0);
     end = std::max(end, t.end_ms);
   }
+  for (const Occupancy::Series& s : predicted_occupancy.series) predicted_rows.emplace(s.worker, 0);
+  const bool has_predicted = !predicted.empty() || !predicted_occupancy.empty();
   i = 0;
   for (auto& [w, row] : predicted_rows) row = i++;
-  const double top = 40, measured_h = std::max<double>(1, static_cast<double>(rows.size())) * kRow;
+  // Too many tasks to draw one by one: a line under the title says what is drawn instead.
+  const bool summarised = !occupancy.empty() || !predicted_occupancy.empty();
+  const double top = summarised ? 54 : 40,
+               measured_h = std::max<double>(1, static_cast<double>(rows.size())) * kRow;
   const double predicted_top = top + measured_h + 16;
   const double gantt_h =
-      measured_h + (predicted.empty() ? 0 : 16 + kRow * static_cast<double>(predicted_rows.size()));
+      measured_h + (has_predicted ? 16 + kRow * static_cast<double>(predicted_rows.size()) : 0);
   const double height = top + gantt_h + 40 + kProfile + 40;
   auto x = [&](double t) { return kLeft + plot * t / end; };
   std::map<std::string, const char*> colour;
@@ -70,8 +131,15 @@ std::string timeline_svg(const Cell& cell, unsigned cores, std::string_view id) 
       "font-family=\"Helvetica, Arial, sans-serif\" font-size=\"11\">\n"
       "<title>{}</title>\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
       "<text x=\"10\" y=\"20\" font-size=\"14\">{} — {:.1f} ms, {} task{}</text>\n",
-      kWidth, height, xml_escape(cell.id()), xml_escape(cell.id()), rep.wall_ms, rep.trace.size(),
-      rep.trace.size() == 1 ? "" : "s");
+      kWidth, height, xml_escape(cell.id()), xml_escape(cell.id()), rep.wall_ms, rep.traced_tasks(),
+      rep.traced_tasks() == 1 ? "" : "s");
+  if (summarised) {
+    out += fmt::format(
+        "<text x=\"10\" y=\"36\" fill=\"#555\">More than {} tasks: each worker's lane shows "
+        "the share of its time each op took, in {} slices of the run (totals exact; hover for "
+        "them).</text>\n",
+        kMaxTaskRecords, kOccupancySlices);
+  }
   out += "<defs><pattern id=\"" + waiting +
          "\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" "
          "patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"white\" "
@@ -105,7 +173,8 @@ std::string timeline_svg(const Cell& cell, unsigned cores, std::string_view id) 
                          x0 + wait_w + 3, y + 14, xml_escape(t.key));
     }
   }
-  if (!predicted.empty()) {
+  draw_occupancy(out, occupancy, rows, top, x, colour, "", 1.0);
+  if (has_predicted) {
     out += fmt::format(
         "<text x=\"10\" y=\"{:.1f}\" font-style=\"italic\" fill=\"#555\">measured</text>\n",
         top - 3);
@@ -133,6 +202,8 @@ std::string timeline_svg(const Cell& cell, unsigned cores, std::string_view id) 
                          y + 14, xml_escape(t.key));
     }
   }
+  draw_occupancy(out, predicted_occupancy, predicted_rows, predicted_top, x, colour,
+                 "predicted: ", 0.35);
   // Time axis.
   const double axis = top + gantt_h + 5;
   out += fmt::format("<line x1=\"{}\" y1=\"{:.1f}\" x2=\"{}\" y2=\"{:.1f}\" stroke=\"black\"/>\n",

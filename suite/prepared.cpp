@@ -25,6 +25,7 @@
 #include "schedlab/core/plan.hpp"
 #include "schedlab/core/predict.hpp"
 #include "schedlab/core/value_codec.hpp"
+#include "schedlab/reports/occupancy.hpp"
 #include "schedlab/schedulers/compute.hpp"
 #include "schedlab/schedulers/scheduler.hpp"
 
@@ -354,7 +355,11 @@ PreparedSuite::PreparedSuite(SuiteSpec spec) : spec_(std::move(spec)) {
     cell.work_ms = p.work_ms;
     cell.span_ms = p.span_ms;
     cell.reasoning = std::move(p.reasoning);
-    cell.predicted_schedule = std::move(p.schedule);
+    if (p.schedule.size() <= reports::kMaxTaskRecords) {
+      cell.predicted_schedule = std::move(p.schedule);
+    } else {
+      cell.predicted_occupancy = reports::occupancy_of(p.schedule);
+    }
     cell.sleep_bound = p.work_ms > 0 && inst.compute_total < 0.05 * p.work_ms;
     cells_.push_back({std::move(cell), it->second});
   }

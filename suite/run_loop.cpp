@@ -7,6 +7,7 @@
 #include "schedlab/core/errors.hpp"
 #include "schedlab/core/graph_dot.hpp"
 #include "schedlab/core/interrupt.hpp"
+#include "schedlab/reports/occupancy.hpp"
 #include "schedlab/schedulers/compute.hpp"
 #include "schedlab/schedulers/resource_usage.hpp"
 #include "schedlab/schedulers/scheduler.hpp"
@@ -33,11 +34,22 @@ reports::Repetition repetition_of(const Graph& g, const ComputeResult& r) {
     return std::chrono::duration<double, std::milli>(t - r.start).count();
   };
   for (const TaskEvent& e : r.trace) {
-    rep.trace.push_back({std::string(g.key(e.node)), g.op(e.node)->name, e.worker, e.pid,
-                         ms(e.start), ms(e.end), e.lock_wait_ms, e.gil_wait_ms});
     rep.lock_wait_ms += e.lock_wait_ms;
     rep.gil_wait_ms += e.gil_wait_ms;
   }
+  if (r.trace.size() <= reports::kMaxTaskRecords) {
+    rep.trace.reserve(r.trace.size());
+    for (const TaskEvent& e : r.trace) {
+      rep.trace.push_back({std::string(g.key(e.node)), g.op(e.node)->name, e.worker, e.pid,
+                           ms(e.start), ms(e.end), e.lock_wait_ms, e.gil_wait_ms});
+    }
+    return rep;
+  }
+  double end = 0;
+  for (const TaskEvent& e : r.trace) end = std::max(end, ms(e.end));
+  reports::OccupancyBuilder busy(end);
+  for (const TaskEvent& e : r.trace) busy.add(e.worker, g.op(e.node)->name, ms(e.start), ms(e.end));
+  rep.occupancy = busy.take();
   return rep;
 }
 

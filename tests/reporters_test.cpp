@@ -15,8 +15,10 @@
 #include "schedlab/core/errors.hpp"
 #include "schedlab/reports/compare.hpp"
 #include "schedlab/reports/gbench.hpp"
+#include "schedlab/reports/occupancy.hpp"
 #include "schedlab/reports/reporter.hpp"
 #include "schedlab/reports/table.hpp"
+#include "schedlab/reports/timeline.hpp"
 #include "tests/test_support.hpp"
 
 namespace schedlab::reports {
@@ -364,6 +366,11 @@ TEST(Reporters, JsonReadsBackEverythingItWrites) {
   c.reps[0].lock_wait_ms = 50.25;
   c.reps[0].gil_wait_ms = 1.5;
   c.reps[0].resources = {{250, 180.5, 1 << 20}};
+  OccupancyBuilder busy(30);
+  busy.add(1, "inc", 0, 15);
+  busy.add(0, "dec", 5, 6);
+  c.profile.occupancy = busy.take();
+  c.predicted_occupancy = occupancy_of({{"a", "inc", 0, 0, 0, 10}});
   full.lessons["fib"] = "a lesson";
   const nlohmann::json written = to_json(full);
   const SuiteResult again = suite_from_json(written);
@@ -374,6 +381,76 @@ TEST(Reporters, JsonReadsBackEverythingItWrites) {
   EXPECT_EQ(again.cells[1].reps[0].trace[0].pid, 4242);
   EXPECT_EQ(again.cells[1].reasoning, c.reasoning);
   EXPECT_DOUBLE_EQ(again.context.load_avg[2], 0.25);
+  EXPECT_EQ(again.cells[1].profile.occupancy.tasks, 2u);
+  EXPECT_EQ(again.cells[1].predicted_occupancy.series.at(0).op, "inc");
+}
+
+// A task's time goes to the slices it covers, so busy totals are exact whatever the slicing.
+TEST(Occupancy, SlicesAddUpToEachTasksTime) {
+  const double slice = 30.0 / kOccupancySlices;
+  OccupancyBuilder b(30);
+  b.add(0, "inc", 0.5 * slice, 2.5 * slice);  // half, whole, half
+  b.add(0, "inc", 3 * slice, 3 * slice);      // nothing, but a task
+  b.add(1, "add", 29.0, 31.0);                // past the end: the rest lands in the last slice
+  b.add(0, "dec", slice, 1.5 * slice);
+  const Occupancy o = b.take();
+  EXPECT_DOUBLE_EQ(o.slice_ms, slice);
+  EXPECT_EQ(o.tasks, 4u);
+  ASSERT_EQ(o.series.size(), 3u);  // sorted by worker, then op
+  EXPECT_EQ(o.series[0].op, "dec");
+  EXPECT_EQ(o.series[1].op, "inc");
+  EXPECT_EQ(o.series[1].tasks, 2u);
+  EXPECT_NEAR(o.series[1].busy_ms[0], 0.5 * slice, 1e-12);
+  EXPECT_NEAR(o.series[1].busy_ms[1], slice, 1e-12);
+  EXPECT_NEAR(o.series[1].busy_ms[2], 0.5 * slice, 1e-12);
+  EXPECT_NEAR(o.series[0].busy_ms[1], 0.5 * slice, 1e-12);
+  double add = 0;
+  for (double x : o.series[2].busy_ms) add += x;
+  EXPECT_NEAR(add, 2.0, 1e-9);
+  EXPECT_EQ(o.series[2].worker, 1u);
+}
+
+TEST(Occupancy, JsonRefusesSlicesThatCannotBeDrawn) {
+  SuiteResult r = fixture();
+  OccupancyBuilder b(10);
+  b.add(0, "inc", 0, 5);
+  r.cells[1].profile.occupancy = b.take();
+  const nlohmann::json good = to_json(r);
+  EXPECT_EQ(suite_from_json(good).cells[1].profile.occupancy.tasks, 1u);
+  auto refused = [&](auto change, const std::string& why) {
+    nlohmann::json j = good;
+    change(j["cells"][1]["profile"]["occupancy"]);
+    try {
+      suite_from_json(j);
+      ADD_FAILURE() << "accepted " << j["cells"][1]["profile"]["occupancy"].dump().substr(0, 80);
+    } catch (const UsageError& e) {
+      EXPECT_THAT(e.what(), HasSubstr(why));
+    }
+  };
+  refused([](auto& o) { o["slice_ms"] = 0; }, "\"slice_ms\" must be a positive number");
+  refused([](auto& o) { o["series"] = 3; }, "\"series\" must be a list");
+  refused([](auto& o) { o["series"][0]["busy_ms"][2] = -1; }, "none negative");
+  refused([](auto& o) { o["series"][0]["busy_ms"] = nlohmann::json::array(); }, "1 to 100000");
+  refused([](auto& o) { o["series"][0]["worker"] = "w"; }, "occupancy, series 1");
+}
+
+TEST(Occupancy, TimelineDrawsBusySharesWithTheirTotals) {
+  SuiteResult r = fixture();
+  Cell& c = r.cells[1];
+  c.profile.trace.clear();
+  OccupancyBuilder b(c.profile.wall_ms);
+  b.add(0, "inc", 0, c.profile.wall_ms / 2);
+  b.add(1, "dec", 0, c.profile.wall_ms);
+  c.profile.occupancy = b.take();
+  c.predicted_schedule.clear();
+  const std::string svg = timeline_svg(c, 2);
+  EXPECT_THAT(svg, HasSubstr("More than 20000 tasks"));
+  EXPECT_THAT(svg, HasSubstr("worker 0, inc: 1 task, busy"));
+  EXPECT_THAT(svg, HasSubstr("(50%)"));
+  EXPECT_THAT(svg, HasSubstr("worker 1, dec: 1 task, busy"));
+  EXPECT_THAT(svg, HasSubstr("(100%)"));
+  // A steady worker is a few points, not one per slice.
+  EXPECT_LT(svg.size(), 8000u);
 }
 
 TEST(Reporters, JsonErrorsSayWhere) {

@@ -57,6 +57,25 @@ with tempfile.TemporaryDirectory() as out:
         sys.exit(1)
     check("fresh results.json (with an error cell)", fresh)
 
+    # A graph beyond 20,000 tasks is kept as busy time per worker and op (occupancy).
+    chain = {"t0": {"value": 0}}
+    chain.update({f"t{i}": {"op": "inc", "args": [{"ref": f"t{i - 1}"}]} for i in range(1, 25001)})
+    big = os.path.join(out, "chain.json")
+    with open(big, "w") as f:
+        json.dump({"tasks": chain}, f)
+    run = subprocess.run([schedlab, "run", "-S", big, "-s", "threads", "-w", "2", "-r", "1", "-q",
+                          "-o", os.path.join(out, "big")], capture_output=True, text=True,
+                         timeout=120)
+    if run.returncode != 0:
+        print(f"FAIL schedlab run of a 25,000-task chain exited {run.returncode}: {run.stderr}")
+        sys.exit(1)
+    with open(os.path.join(out, "big", "results.json")) as f:
+        big_results = json.load(f)
+    if big_results["cells"][0]["profile"]["occupancy"]["tasks"] != 25000:
+        print("FAIL the 25,000-task chain's profile has no occupancy of 25,000 tasks")
+        sys.exit(1)
+    check("fresh results.json of a 25,000-task graph (occupancy)", big_results)
+
 tampered = copy.deepcopy(golden)
 tampered["cells"][0]["workers"] = "2"
 tampered["cells"][0]["surprise"] = True
