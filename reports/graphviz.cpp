@@ -2,7 +2,9 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <poll.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -79,6 +81,16 @@ Drawing run_dot(const std::string& dot_text, std::chrono::milliseconds budget, b
   setpgid(pid, pid);  // either side may run first
   using Clock = std::chrono::steady_clock;
   const auto deadline = Clock::now() + budget;
+  // Woken the moment dot exits (a layout takes ~35 ms, most of it dot starting; sleeping in
+  // growing steps added ~15 ms to each, 1.5 s to a report of 100 graphs). Where the kernel has
+  // no pidfd, the steps.
+  struct PidFd {
+    int fd;
+    ~PidFd() {
+      if (fd >= 0) close(fd);
+    }
+  } const exited{static_cast<int>(syscall(SYS_pidfd_open, pid, 0))};  // (glibc 2.36's
+  // <sys/pidfd.h> lacks extern "C" for C++)
   int status = 0;
   for (auto pause = std::chrono::microseconds(200);; pause = std::min(pause * 2, kPoll)) {
     const pid_t waited = waitpid(pid, &status, WNOHANG);
@@ -96,7 +108,12 @@ Drawing run_dot(const std::string& dot_text, std::chrono::milliseconds budget, b
               fmt::format("The graph is not drawn: it is too dense for Graphviz to lay out in {} s",
                           std::chrono::duration<double>(budget).count())};
     }
-    std::this_thread::sleep_for(pause);
+    if (exited.fd >= 0) {
+      pollfd fd{exited.fd, POLLIN, 0};
+      poll(&fd, 1, static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(kPoll).count()));
+    } else {
+      std::this_thread::sleep_for(pause);
+    }
   }
   settled = true;
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
@@ -121,14 +138,20 @@ Drawing run_dot(const std::string& dot_text, std::chrono::milliseconds budget, b
 Drawing dot_to_svg(const std::string& dot_text, std::chrono::milliseconds budget) {
   // A run rewrites its reports as it goes: each graph is laid out once (a graph too dense to lay
   // out is tried once too), unless something that may pass stood in the way.
+  // Layouts may run side by side (report.html draws its graphs on every core).
   static std::mutex mutex;
   static std::map<std::string, Drawing> drawn;
-  std::lock_guard lock(mutex);
-  auto it = drawn.find(dot_text);
-  if (it != drawn.end()) return it->second;
+  {
+    std::lock_guard lock(mutex);
+    auto it = drawn.find(dot_text);
+    if (it != drawn.end()) return it->second;
+  }
   bool settled = false;
   Drawing drawing = run_dot(dot_text, budget, settled);
-  if (settled) drawn.emplace(dot_text, drawing);
+  if (settled) {
+    std::lock_guard lock(mutex);
+    drawn.emplace(dot_text, drawing);
+  }
   return drawing;
 }
 
