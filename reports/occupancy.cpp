@@ -52,12 +52,4 @@ Occupancy OccupancyBuilder::take() {
   return std::exchange(out_, Occupancy{});
 }
 
-Occupancy occupancy_of(const std::vector<TaskRecord>& tasks) {
-  double end = 0;
-  for (const TaskRecord& t : tasks) end = std::max(end, t.end_ms);
-  OccupancyBuilder b(end);
-  for (const TaskRecord& t : tasks) b.add(t.worker, t.op, t.start_ms, t.end_ms);
-  return b.take();
-}
-
 }  // namespace schedlab::reports

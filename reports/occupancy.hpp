@@ -25,7 +25,4 @@ class OccupancyBuilder {
   size_t last_ = 0;  // the series of the last task: consecutive tasks are mostly of one
 };
 
-// The occupancy of a list of task records (a predicted schedule).
-Occupancy occupancy_of(const std::vector<TaskRecord>& tasks);
-
 }  // namespace schedlab::reports

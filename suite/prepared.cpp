@@ -49,13 +49,28 @@ CellPrediction prediction_for(const Graph& g, std::span<const NodeId> targets,
                     "prediction counts sleeps only",
                     calibration.failed));
   }
-  CellPrediction out{p.predicted_ms,         p.bound_ms, p.total_work_ms, p.critical_path_ms, 0,
-                     std::move(p.reasoning), {}};
+  CellPrediction out{p.predicted_ms,
+                     p.bound_ms,
+                     p.total_work_ms,
+                     p.critical_path_ms,
+                     0,
+                     std::move(p.reasoning),
+                     {},
+                     {}};
   for (double c : costs.compute_ms) out.compute_ms += c;
-  for (const ScheduledTask& t : p.schedule) {
-    out.schedule.push_back(
-        {std::string(g.key(t.node)), g.op(t.node)->name, t.worker, 0, t.start_ms, t.end_ms});
+  if (p.schedule.size() <= reports::kMaxTaskRecords) {
+    for (const ScheduledTask& t : p.schedule) {
+      out.schedule.push_back(
+          {std::string(g.key(t.node)), g.op(t.node)->name, t.worker, 0, t.start_ms, t.end_ms});
+    }
+    return out;
   }
+  double end = 0;
+  for (const ScheduledTask& t : p.schedule) end = std::max(end, t.end_ms);
+  reports::OccupancyBuilder busy(end);
+  for (const ScheduledTask& t : p.schedule)
+    busy.add(t.worker, g.op(t.node)->name, t.start_ms, t.end_ms);
+  out.occupancy = busy.take();
   return out;
 }
 
@@ -355,11 +370,8 @@ PreparedSuite::PreparedSuite(SuiteSpec spec) : spec_(std::move(spec)) {
     cell.work_ms = p.work_ms;
     cell.span_ms = p.span_ms;
     cell.reasoning = std::move(p.reasoning);
-    if (p.schedule.size() <= reports::kMaxTaskRecords) {
-      cell.predicted_schedule = std::move(p.schedule);
-    } else {
-      cell.predicted_occupancy = reports::occupancy_of(p.schedule);
-    }
+    cell.predicted_schedule = std::move(p.schedule);
+    cell.predicted_occupancy = std::move(p.occupancy);
     cell.sleep_bound = p.work_ms > 0 && inst.compute_total < 0.05 * p.work_ms;
     cells_.push_back({std::move(cell), it->second});
   }

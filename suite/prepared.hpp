@@ -19,6 +19,7 @@ struct CellPrediction {
   double predicted_ms = 0, bound_ms = 0, work_ms = 0, span_ms = 0, compute_ms = 0;
   std::vector<std::string> reasoning;
   std::vector<reports::TaskRecord> schedule;  // the simulated run: who runs what, when
+  reports::Occupancy occupancy;  // instead of schedule, beyond reports::kMaxTaskRecords tasks
 };
 
 // Fixes glibc's malloc thresholds for the rest of the process (and the processes it forks: the

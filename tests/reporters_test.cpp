@@ -370,7 +370,9 @@ TEST(Reporters, JsonReadsBackEverythingItWrites) {
   busy.add(1, "inc", 0, 15);
   busy.add(0, "dec", 5, 6);
   c.profile.occupancy = busy.take();
-  c.predicted_occupancy = occupancy_of({{"a", "inc", 0, 0, 0, 10}});
+  OccupancyBuilder predicted(10);
+  predicted.add(0, "inc", 0, 10);
+  c.predicted_occupancy = predicted.take();
   full.lessons["fib"] = "a lesson";
   const nlohmann::json written = to_json(full);
   const SuiteResult again = suite_from_json(written);
