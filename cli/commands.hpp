@@ -43,6 +43,10 @@ struct ClusterArgs {
 // "4GB" (10^9), "512MiB" (2^20), "1000000" (bytes): as Dask's memory_limit.
 uint64_t parse_size(const std::string& text, std::string_view flag);
 
+// --max-graph-size, for the commands that read graph files: sets the process's limit
+// (core/graph_file.hpp) as it is parsed.
+void add_max_graph_size_option(CLI::App& sub);
+
 Command add_compute(CLI::App& app);
 Command add_conformance(CLI::App& app);
 Command add_graph(CLI::App& app);

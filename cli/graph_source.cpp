@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "schedlab/cli/commands.hpp"
 #include "schedlab/core/duration.hpp"
 #include "schedlab/core/errors.hpp"
 #include "schedlab/core/suggest.hpp"
@@ -22,6 +23,7 @@ void GraphSource::add_options(CLI::App& sub, const std::string& positional_help)
                     ->capture_default_str();
   data_option = sub.add_option("--data", data_dir,
                                "where scenario data sets are cached (default: ~/.cache/schedlab)");
+  add_max_graph_size_option(sub);
 }
 
 LoadedGraph GraphSource::load() const {

@@ -6,6 +6,7 @@
 #include "schedlab/cli/commands.hpp"
 #include "schedlab/core/duration.hpp"
 #include "schedlab/core/errors.hpp"
+#include "schedlab/core/graph_file.hpp"
 
 namespace schedlab::cli {
 namespace {
@@ -39,7 +40,23 @@ void ClusterArgs::add_options(CLI::App& sub) {
 }
 
 uint64_t ClusterArgs::memory_limit_bytes() const {
-  return memory_limit.empty() ? 0 : parse_size(memory_limit, "--memory-limit");
+  if (memory_limit.empty()) return 0;
+  const uint64_t bytes = parse_size(memory_limit, "--memory-limit");
+  if (bytes < 64'000'000) {
+    throw UsageError(fmt::format(
+        "--memory-limit '{}': use at least 64MB (a worker rank holds about 16MB before any task)",
+        memory_limit));
+  }
+  return bytes;
+}
+
+void add_max_graph_size_option(CLI::App& sub) {
+  sub.add_option_function<std::string>(
+      "--max-graph-size",
+      [](const std::string& text) {
+        set_max_graph_file_bytes(parse_size(text, "--max-graph-size"));
+      },
+      "the largest graph file to read (default 1GiB: a graph takes 1-2x its file in memory)");
 }
 
 uint64_t parse_size(const std::string& text, std::string_view flag) {
@@ -66,10 +83,6 @@ uint64_t parse_size(const std::string& text, std::string_view flag) {
         flag, text));
   }
   const double bytes = value * scale;
-  if (bytes < 64e6) {
-    throw UsageError(fmt::format(
-        "{} '{}': use at least 64MB (a worker rank holds about 16MB before any task)", flag, text));
-  }
   if (bytes > 0x1p60) throw UsageError(fmt::format("{} '{}': too large", flag, text));
   return static_cast<uint64_t>(bytes);
 }

@@ -103,6 +103,7 @@ Command add_run(CLI::App& app) {
                   "scheduler speedups are measured against, at its fewest workers (default: sync)");
   sub->add_flag("-q,--quiet", args->quiet, "no progress output");
   args->limits.add_options(*sub);
+  add_max_graph_size_option(*sub);
   args->cluster.add_options(*sub);
   return [args, sub] {
     const Limits limits = args->limits.limits();

@@ -15,15 +15,16 @@
 namespace schedlab {
 namespace {
 
-std::string read_bounded(int fd, const std::string& shown, std::string_view what, size_t limit) {
+std::string read_bounded(int fd, const std::string& shown, std::string_view what, size_t limit,
+                         std::string_view hint) {
   struct stat st {};
   if (::fstat(fd, &st) == 0) {
     if (S_ISDIR(st.st_mode)) {
       throw UsageError(fmt::format("cannot read {} '{}': it is a directory", what, shown));
     }
     if (S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_size) > limit) {
-      throw UsageError(fmt::format("{}: {} bytes is more than the {} a {} may have", shown,
-                                   st.st_size, limit, what));
+      throw UsageError(fmt::format("{}: {} bytes is more than the {} a {} may have{}", shown,
+                                   st.st_size, limit, what, hint));
     }
   }
   // Read straight into the string's room (a regular file's size and one more read's worth are
@@ -50,7 +51,8 @@ std::string read_bounded(int fd, const std::string& shown, std::string_view what
     }
     if (n == 0) return text;
     if (room == 0) {
-      throw UsageError(fmt::format("{}: more than the {} bytes a {} may have", shown, limit, what));
+      throw UsageError(
+          fmt::format("{}: more than the {} bytes a {} may have{}", shown, limit, what, hint));
     }
     // The text has no NUL byte: the parser will refuse this one by its line and column, so
     // there is no need to read on (it is how /dev/zero is refused at once).
@@ -60,15 +62,16 @@ std::string read_bounded(int fd, const std::string& shown, std::string_view what
 
 }  // namespace
 
-std::string read_bounded_file(const std::string& path, std::string_view what, size_t limit) {
-  if (path == "-") return read_bounded(STDIN_FILENO, "<stdin>", what, limit);
+std::string read_bounded_file(const std::string& path, std::string_view what, size_t limit,
+                              std::string_view hint) {
+  if (path == "-") return read_bounded(STDIN_FILENO, "<stdin>", what, limit, hint);
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     throw UsageError(fmt::format("cannot open {} '{}': {}", what, path, std::strerror(errno)));
   }
   std::string text;
   try {
-    text = read_bounded(fd, path, what, limit);
+    text = read_bounded(fd, path, what, limit, hint);
   } catch (...) {
     ::close(fd);
     throw;

@@ -18,8 +18,10 @@ inline constexpr size_t kMaxNesting = 64;
 // The whole of `path` ("-": standard input), refused with a UsageError naming it as `what`
 // ("graph file", "suite file") once it is over `limit` bytes: a regular file at once, a pipe
 // after limit + 1 bytes. A NUL byte ends the reading early (JSON and TOML text has none; the
-// parser then refuses it by line and column).
-std::string read_bounded_file(const std::string& path, std::string_view what, size_t limit);
+// parser then refuses it by line and column). `hint` ends the message of a file too large (how
+// to raise the limit).
+std::string read_bounded_file(const std::string& path, std::string_view what, size_t limit,
+                              std::string_view hint = {});
 
 // Throws a UsageError naming `source`, line and column where JSON `text` opens its
 // (kMaxNesting + 1)th level of arrays and objects. Linear, and it keeps no stack: run before a

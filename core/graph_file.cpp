@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <cmath>
@@ -555,10 +556,22 @@ json args_json(const Graph& g, std::span<const PackedArg> args) {
 
 }  // namespace
 
+namespace {
+std::atomic<size_t> max_graph_bytes{kDefaultMaxGraphFileBytes};
+constexpr std::string_view kRaiseGraphLimit = " (--max-graph-size raises the limit, e.g. 4GB)";
+}  // namespace
+
+size_t max_graph_file_bytes() {
+  return max_graph_bytes.load(std::memory_order_relaxed);
+}
+void set_max_graph_file_bytes(size_t bytes) {
+  max_graph_bytes.store(bytes, std::memory_order_relaxed);
+}
+
 LoadedGraph parse_graph(std::string_view text, std::string_view source) {
-  if (text.size() > kMaxGraphFileBytes) {
-    throw UsageError(fmt::format("{}: {} bytes is more than the {} a graph file may have", source,
-                                 text.size(), kMaxGraphFileBytes));
+  if (text.size() > max_graph_file_bytes()) {
+    throw UsageError(fmt::format("{}: {} bytes is more than the {} a graph file may have{}", source,
+                                 text.size(), max_graph_file_bytes(), kRaiseGraphLimit));
   }
   double ms = 0;
   std::optional<LoadedGraph> out;
@@ -581,7 +594,7 @@ LoadedGraph parse_graph_precise(std::string_view text, std::string_view source) 
 namespace {
 
 std::string read_graph_file(const std::string& path) {
-  return read_bounded_file(path, "graph file", kMaxGraphFileBytes);
+  return read_bounded_file(path, "graph file", max_graph_file_bytes(), kRaiseGraphLimit);
 }
 
 }  // namespace

@@ -21,7 +21,12 @@
 
 namespace schedlab {
 
-inline constexpr size_t kMaxGraphFileBytes = size_t{1} << 30;
+// The largest graph file read: a bound on the memory a mistaken file or an endless pipe can
+// take (about 1.1x the file for a chain, 2x for a DAG of list arguments). 1 GiB unless
+// --max-graph-size (set_max_graph_file_bytes, for the whole process) says otherwise.
+inline constexpr size_t kDefaultMaxGraphFileBytes = size_t{1} << 30;
+size_t max_graph_file_bytes();
+void set_max_graph_file_bytes(size_t bytes);
 inline constexpr size_t kMaxKeyBytes = 1024;
 
 // Where loading time went, for `compute --stats`: reading the file, parsing it into a graph,

@@ -265,6 +265,26 @@ TEST_F(Cli, GraphFilesCannotNameFilesToOpen) {
   }
 }
 
+// Graph files are refused above 1 GiB unless --max-graph-size says otherwise (make_graph_file's
+// 10M-task DAG is 1.09 GB); the message says how.
+TEST_F(Cli, MaxGraphSizeIsTheLimitOfTheGraphFilesRead) {
+  const std::string graph = R"({"tasks": {"a": {"op": "inc", "args": [1]}}})";  // 43 bytes
+  std::ofstream(dir_ / "g.json") << graph;
+  const std::string file = (dir_ / "g.json").string();
+  for (const std::string& cmd : std::vector<std::string>{
+           "compute " + file, "compute -", "predict " + file, "graph " + file,
+           "run -q -r 1 -o " + (dir_ / "r").string() + " -s sync -S " + file}) {
+    Outcome small = run(cmd + " --max-graph-size 40", graph);
+    EXPECT_EQ(small.code, 2) << cmd;
+    EXPECT_THAT(small.err, HasSubstr("more than the 40"));
+    EXPECT_THAT(small.err, HasSubstr("(--max-graph-size raises the limit, e.g. 4GB)")) << cmd;
+    EXPECT_EQ(run(cmd + " --max-graph-size 1KB", graph).code, 0) << cmd;
+  }
+  Outcome bad = run("compute " + file + " --max-graph-size lots");
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_THAT(bad.err, HasSubstr("--max-graph-size 'lots': not a size"));
+}
+
 // --threads-per-worker shapes a cluster's worker processes; elsewhere it is an error, not a flag
 // silently ignored.
 TEST_F(Cli, ThreadsPerWorkerOnlyWhereThereAreWorkerProcessesOfThreads) {
