@@ -83,6 +83,7 @@ uint64_t parse_size(const std::string& text, std::string_view flag) {
         flag, text));
   }
   const double bytes = value * scale;
+  if (bytes < 1) throw UsageError(fmt::format("{} '{}': less than a byte", flag, text));
   if (bytes > 0x1p60) throw UsageError(fmt::format("{} '{}': too large", flag, text));
   return static_cast<uint64_t>(bytes);
 }

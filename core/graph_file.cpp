@@ -558,7 +558,7 @@ json args_json(const Graph& g, std::span<const PackedArg> args) {
 
 namespace {
 std::atomic<size_t> max_graph_bytes{kDefaultMaxGraphFileBytes};
-constexpr std::string_view kRaiseGraphLimit = " (--max-graph-size raises the limit, e.g. 4GB)";
+constexpr std::string_view kRaiseGraphLimit = " (--max-graph-size raises the limit)";
 }  // namespace
 
 size_t max_graph_file_bytes() {

@@ -30,7 +30,9 @@ struct TempFile {
   explicit TempFile(const char* suffix) {
     std::string pattern =
         (std::filesystem::temp_directory_path() / "schedlab-dot-XXXXXX").string() + suffix;
-    const int fd = mkstemps(pattern.data(), static_cast<int>(std::string_view(suffix).size()));
+    // Close-on-exec: layouts run side by side, and another one's dot must not inherit it.
+    const int fd =
+        mkostemps(pattern.data(), static_cast<int>(std::string_view(suffix).size()), O_CLOEXEC);
     if (fd >= 0) {
       close(fd);
       path = pattern;

@@ -10,7 +10,9 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <optional>
+#include <map>
+#include <set>
+#include <system_error>
 #include <thread>
 
 #include "schedlab/reports/graphviz.hpp"
@@ -159,38 +161,54 @@ std::string unique_ids(const std::string& svg, std::string_view instance) {
   return out + svg.substr(from);
 }
 
+// Every graph of the run, drawn. Graphviz takes ~35 ms a graph, most of it starting: a suite of
+// 100 graphs lays them out on every core at once. `draw` must be safe to call from several
+// threads (dot_to_svg is).
+std::map<std::string, Drawing> draw_graphs(const SuiteResult& r, const GraphDrawer& draw) {
+  std::vector<std::pair<const std::string*, const std::string*>> todo;  // instance, DOT
+  std::set<std::string> shown;  // the graphs of the cells, not whatever results.json carries
+  for (const Cell& c : r.cells) shown.insert(c.instance());
+  for (const auto& [instance, dot] : r.graphs) {
+    if (shown.contains(instance)) todo.emplace_back(&instance, &dot);
+  }
+  std::vector<Drawing> drawings(todo.size());
+  std::atomic<size_t> next{0};
+  auto draw_some = [&] {
+    for (size_t i; (i = next++) < todo.size();) {
+      try {  // nothing may leave a helper thread: that would end the process
+        drawings[i] = draw(*todo[i].second);
+      } catch (const std::exception& e) {
+        drawings[i] = {std::nullopt, fmt::format("The graph is not drawn: {}", e.what())};
+      } catch (...) {
+        drawings[i] = {std::nullopt, "The graph is not drawn: its drawing failed"};
+      }
+    }
+  };
+  {
+    const size_t cores = std::max(1u, std::thread::hardware_concurrency());
+    const size_t helpers = todo.size() > 1 ? std::min(todo.size(), cores) - 1 : 0;
+    std::vector<std::jthread> threads;
+    try {
+      for (size_t i = 0; i < helpers; ++i) threads.emplace_back(draw_some);
+    } catch (const std::system_error&) {
+      // No more threads to be had: the ones started and this one draw the rest.
+    }
+    draw_some();
+  }
+  std::map<std::string, Drawing> out;
+  for (size_t i = 0; i < todo.size(); ++i) out.emplace(*todo[i].first, std::move(drawings[i]));
+  return out;
+}
+
 std::string graph_figures(const SuiteResult& r, const std::vector<const Cell*>& cells,
-                          const GraphDrawer& draw) {
+                          const std::map<std::string, Drawing>& drawn) {
   std::vector<std::string> instances;
   for (const Cell* c : cells) {
     if (std::find(instances.begin(), instances.end(), c->instance()) == instances.end())
       instances.push_back(c->instance());
   }
-  // Graphviz takes ~35 ms a graph, most of it starting: a suite of 100 graphs lays them out on
-  // every core at once.
-  std::vector<std::optional<Drawing>> drawings(instances.size());
-  std::atomic<size_t> next{0};
-  auto draw_some = [&] {
-    for (size_t i; (i = next++) < instances.size();) {
-      auto dot = r.graphs.find(instances[i]);
-      if (dot == r.graphs.end()) continue;
-      try {  // not out of a helper thread, which would end the process
-        drawings[i] = draw(dot->second);
-      } catch (const std::exception& e) {
-        drawings[i] = Drawing{std::nullopt, fmt::format("The graph is not drawn: {}", e.what())};
-      }
-    }
-  };
-  {
-    const size_t helpers =
-        std::min<size_t>(instances.size(), std::max(1u, std::thread::hardware_concurrency())) - 1;
-    std::vector<std::jthread> threads;
-    for (size_t i = 0; i < helpers && instances.size() > 1; ++i) threads.emplace_back(draw_some);
-    draw_some();
-  }
   std::string out = "<div class=\"graphs\">\n";
-  for (size_t i = 0; i < instances.size(); ++i) {
-    const std::string& instance = instances[i];
+  for (const std::string& instance : instances) {
     out += "<figure class=\"graph\">";
     auto dot = r.graphs.find(instance);
     if (dot == r.graphs.end()) {
@@ -198,7 +216,7 @@ std::string graph_figures(const SuiteResult& r, const std::vector<const Cell*>& 
           "<p class=\"note\">This graph is not drawn: it is too large (or results.json "
           "comes from an older schedlab). <code>schedlab graph</code> prints it for "
           "Graphviz.</p>";
-    } else if (const Drawing& drawing = *drawings[i]; drawing.svg) {
+    } else if (const Drawing& drawing = drawn.at(instance); drawing.svg) {
       out += unique_ids(*drawing.svg, instance);
     } else {
       out += fmt::format(
@@ -346,6 +364,7 @@ class HtmlReporter final : public Reporter {
     std::string nav;
     Palette palette;
     size_t next_id = 0;
+    const std::map<std::string, Drawing> drawn = draw_graphs(r, draw_);
     for (const std::string& scenario : scenarios_in_order(r)) {
       nav += fmt::format("<a href=\"#{}\">{}</a> ", anchor(scenario), xml_escape(scenario));
       const std::vector<const Cell*> cells = cells_of(r, scenario);
@@ -355,7 +374,7 @@ class HtmlReporter final : public Reporter {
       if (lesson != r.lessons.end())
         body += "<p class=\"lesson-text\">" + xml_escape(lesson->second) + "</p>\n";
       body += claims(r, scenario);
-      body += graph_figures(r, cells, draw_);
+      body += graph_figures(r, cells, drawn);
       body += charts(cells, cores, palette, speedup_baseline_name(r));
       body += reasoning(r, scenario);
       body += timelines(cells, cores, next_id);

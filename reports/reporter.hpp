@@ -28,7 +28,8 @@ std::unique_ptr<Reporter> json_reporter();      // results.json
 std::unique_ptr<Reporter> csv_reporter();       // results.csv, summary.csv
 std::unique_ptr<Reporter> markdown_reporter();  // report.md
 std::unique_ptr<Reporter> timeline_reporter();  // timelines/<cell>.svg
-// Draws a graph given in DOT as inline SVG, or says why it cannot (graphviz.hpp).
+// Draws a graph given in DOT as inline SVG, or says why it cannot (graphviz.hpp). Called from
+// several threads at once (the page lays its graphs out side by side).
 using GraphDrawer = std::function<Drawing(const std::string& dot)>;
 std::unique_ptr<Reporter> html_reporter(GraphDrawer draw = [](const std::string& dot) {
   return dot_to_svg(dot);

@@ -29,15 +29,21 @@ struct Occupancy {
     unsigned worker = 0;
     std::string op;
     size_t tasks = 0;
-    std::vector<double> busy_ms;  // per slice, at most slice_ms each
+    std::vector<double> busy_ms;  // per slice; a series has as many slices as every other
   };
   double slice_ms = 0;
-  size_t tasks = 0;  // summed over the series
+  size_t tasks = 0;  // summed over the series (each has at least one)
   std::vector<Series> series;
-  bool empty() const { return tasks == 0; }
+  bool empty() const { return series.empty(); }
+  size_t slices() const { return series.empty() ? 0 : series.front().busy_ms.size(); }
 };
+// Up to this many tasks a run keeps a record per task; beyond it, an Occupancy.
 inline constexpr size_t kMaxTaskRecords = 20000;
-inline constexpr size_t kOccupancySlices = 300;
+inline constexpr size_t kOccupancySlices = 300;  // as a run writes it
+// What results.json may hold (it may come from elsewhere): bounds that keep a picture finite.
+inline constexpr size_t kMaxOccupancySlices = 10000;
+inline constexpr size_t kMaxOccupancyTasks = size_t{1} << 48;
+inline constexpr double kMaxOccupancySpanMs = 365.0 * 24 * 3600 * 1000;
 
 struct ResourceSample {
   double t_ms = 0;         // from the start of the repetition

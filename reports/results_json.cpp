@@ -150,8 +150,6 @@ void read_occupancy(const json& parent, Occupancy& o, const std::string& outer) 
   const std::string where = outer + ", occupancy";
   if (!it->is_object()) throw UsageError(fmt::format("{}: must be an object", where));
   read(*it, "slice_ms", o.slice_ms, where);
-  if (!(o.slice_ms > 0) || !std::isfinite(o.slice_ms))
-    throw UsageError(fmt::format("{}: \"slice_ms\" must be a positive number", where));
   auto series = it->find("series");
   if (series == it->end() || !series->is_array())
     throw UsageError(fmt::format("{}: \"series\" must be a list", where));
@@ -164,13 +162,31 @@ void read_occupancy(const json& parent, Occupancy& o, const std::string& outer) 
     read(item, "op", s.op, in_s);
     read(item, "tasks", s.tasks, in_s);
     read(item, "busy_ms", s.busy_ms, in_s);
-    if (s.busy_ms.empty() || s.busy_ms.size() > 100000 ||
+    // One slicing for all: what the timeline's axis and lanes are drawn from.
+    const size_t slices = o.series.front().busy_ms.size();
+    if (s.busy_ms.empty() || s.busy_ms.size() > kMaxOccupancySlices || s.busy_ms.size() != slices ||
         std::any_of(s.busy_ms.begin(), s.busy_ms.end(),
                     [](double x) { return !(x >= 0) || !std::isfinite(x); })) {
-      throw UsageError(fmt::format(
-          "{}: \"busy_ms\" must be a list of 1 to 100000 numbers, none negative", in_s));
+      throw UsageError(
+          fmt::format("{}: \"busy_ms\" must be a list of 1 to {} numbers, none negative, as "
+                      "long as every other series'",
+                      in_s, kMaxOccupancySlices));
+    }
+    if (s.tasks == 0 || s.tasks > kMaxOccupancyTasks - o.tasks) {
+      throw UsageError(
+          fmt::format("{}: \"tasks\" must be 1 or more, and all series' together "
+                      "at most {}",
+                      in_s, kMaxOccupancyTasks));
     }
     o.tasks += s.tasks;  // the total is the series' sum, whatever the file says
+  }
+  // A run of at most a year (so that the time axis is a finite number of ticks).
+  const double span = o.slice_ms * static_cast<double>(o.slices());
+  if (!(o.slice_ms > 0) || !(span <= kMaxOccupancySpanMs)) {
+    throw UsageError(
+        fmt::format("{}: \"slice_ms\" must be a positive number, and all slices "
+                    "together at most {:g} ms",
+                    where, kMaxOccupancySpanMs));
   }
 }
 

@@ -96,8 +96,7 @@ std::string timeline_svg(const Cell& cell, unsigned cores, std::string_view id) 
   const Occupancy& predicted_occupancy = cell.predicted_occupancy;
   for (const TaskRecord& t : rep.trace) end = std::max(end, t.end_ms);
   for (const Occupancy* o : {&occupancy, &predicted_occupancy}) {
-    if (!o->series.empty())
-      end = std::max(end, o->slice_ms * static_cast<double>(o->series[0].busy_ms.size()));
+    end = std::max(end, o->slice_ms * static_cast<double>(o->slices()));
   }
   std::map<unsigned, int> rows;  // worker -> row
   for (const TaskRecord& t : rep.trace) rows.emplace(t.worker, 0);
@@ -134,11 +133,14 @@ std::string timeline_svg(const Cell& cell, unsigned cores, std::string_view id) 
       kWidth, height, xml_escape(cell.id()), xml_escape(cell.id()), rep.wall_ms, rep.traced_tasks(),
       rep.traced_tasks() == 1 ? "" : "s");
   if (summarised) {
+    // Either part may be summarised alone (a profile run stopped early beside a big prediction).
+    const char* which = occupancy.empty()             ? "The predicted schedule has"
+                        : predicted_occupancy.empty() ? "The measured run has"
+                                                      : "Each run has";
     out += fmt::format(
-        "<text x=\"10\" y=\"36\" fill=\"#555\">More than {} tasks: each worker's lane shows "
-        "the share of its time each op took, in {} slices of the run (totals exact; hover for "
-        "them).</text>\n",
-        kMaxTaskRecords, kOccupancySlices);
+        "<text x=\"10\" y=\"36\" fill=\"#555\">{} more than {} tasks: its lanes show the share "
+        "of each slice of time each op took (totals exact: hover for them).</text>\n",
+        which, kMaxTaskRecords);
   }
   out += "<defs><pattern id=\"" + waiting +
          "\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" "

@@ -65,12 +65,9 @@ CellPrediction prediction_for(const Graph& g, std::span<const NodeId> targets,
     }
     return out;
   }
-  double end = 0;
-  for (const ScheduledTask& t : p.schedule) end = std::max(end, t.end_ms);
-  reports::OccupancyBuilder busy(end);
-  for (const ScheduledTask& t : p.schedule)
-    busy.add(t.worker, g.op(t.node)->name, t.start_ms, t.end_ms);
-  out.occupancy = busy.take();
+  out.occupancy = reports::occupancy_of(p.schedule, [&](const ScheduledTask& t) {
+    return reports::TaskSpan{t.worker, g.op(t.node)->name, t.start_ms, t.end_ms};
+  });
   return out;
 }
 

@@ -45,11 +45,9 @@ reports::Repetition repetition_of(const Graph& g, const ComputeResult& r) {
     }
     return rep;
   }
-  double end = 0;
-  for (const TaskEvent& e : r.trace) end = std::max(end, ms(e.end));
-  reports::OccupancyBuilder busy(end);
-  for (const TaskEvent& e : r.trace) busy.add(e.worker, g.op(e.node)->name, ms(e.start), ms(e.end));
-  rep.occupancy = busy.take();
+  rep.occupancy = reports::occupancy_of(r.trace, [&](const TaskEvent& e) {
+    return reports::TaskSpan{e.worker, g.op(e.node)->name, ms(e.start), ms(e.end)};
+  });
   return rep;
 }
 

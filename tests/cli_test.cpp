@@ -277,7 +277,7 @@ TEST_F(Cli, MaxGraphSizeIsTheLimitOfTheGraphFilesRead) {
     Outcome small = run(cmd + " --max-graph-size 40", graph);
     EXPECT_EQ(small.code, 2) << cmd;
     EXPECT_THAT(small.err, HasSubstr("more than the 40"));
-    EXPECT_THAT(small.err, HasSubstr("(--max-graph-size raises the limit, e.g. 4GB)")) << cmd;
+    EXPECT_THAT(small.err, HasSubstr("(--max-graph-size raises the limit)")) << cmd;
     EXPECT_EQ(run(cmd + " --max-graph-size 1KB", graph).code, 0) << cmd;
   }
   Outcome bad = run("compute " + file + " --max-graph-size lots");
@@ -515,7 +515,7 @@ TEST_F(Cli, RunOfABigGraphWritesBoundedOutput) {
                   out.string());
   ASSERT_EQ(r.code, 0) << r.err;
   const fs::path timeline = fs::directory_iterator(out / "timelines")->path();  // the one cell's
-  // Generous: a few hundred KB each today, a record per task would be tens of MB.
+  // Generous: 10-30 KB each today; a record per task made tens of MB.
   EXPECT_LT(fs::file_size(out / "results.json"), 2'000'000u);
   EXPECT_LT(fs::file_size(out / "report.html"), 2'000'000u);
   EXPECT_LT(fs::file_size(timeline), 500'000u);
@@ -530,7 +530,7 @@ TEST_F(Cli, RunOfABigGraphWritesBoundedOutput) {
   EXPECT_GT(busy, 0);
   EXPECT_LE(busy, 2 * profile["wall_ms"].get<double>() * 1.01);  // two workers at most
   EXPECT_EQ(j["cells"][0]["prediction"]["occupancy"]["tasks"], kTasks - 1);
-  EXPECT_THAT(slurp(timeline), HasSubstr("More than 20000 tasks"));
+  EXPECT_THAT(slurp(timeline), HasSubstr("Each run has more than 20000 tasks"));
   // The page renders again from results.json alone.
   Outcome page = run("report html " + (out / "results.json").string() + " -o -");
   EXPECT_EQ(page.code, 0) << page.err;

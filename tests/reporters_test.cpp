@@ -6,11 +6,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <optional>
 #include <sstream>
+#include <stdexcept>
 
 #include "schedlab/core/errors.hpp"
 #include "schedlab/reports/compare.hpp"
@@ -175,6 +177,27 @@ TEST(Reporters, HtmlFromResultsJsonIsTheSamePage) {
   // wrote.
   const SuiteResult again = suite_from_json(to_json(fixture()));
   EXPECT_EQ(html_reporter(fake_dot)->render(again), html_reporter(fake_dot)->render(fixture()));
+}
+
+// The graphs are drawn on several threads: each lands in its own section, and a drawer that
+// throws costs its picture, not the page (nor the process, from a helper thread).
+TEST(Reporters, HtmlDrawsGraphsSideBySideAndSurvivesADrawerThatThrows) {
+  SuiteResult r = fixture();
+  for (const Cell& c : r.cells) r.graphs.emplace(c.instance(), "digraph { " + c.scheduler + " }");
+  ASSERT_GE(r.graphs.size(), 2u);
+  const std::string throwing = r.graphs.begin()->second;
+  std::atomic<int> calls{0};
+  const Files files = html_reporter([&](const std::string& dot) -> Drawing {
+                        ++calls;
+                        if (dot == throwing) throw std::runtime_error("no layout today");
+                        return fake_dot(dot);
+                      })->render(r);
+  EXPECT_EQ(calls, static_cast<int>(r.graphs.size()));
+  EXPECT_THAT(files[0].second, HasSubstr("The graph is not drawn: no layout today."));
+  for (const auto& [instance, dot] : r.graphs) {
+    if (dot == throwing) continue;
+    EXPECT_THAT(files[0].second, HasSubstr(xml_escape(dot))) << instance;
+  }
 }
 
 TEST(Reporters, HtmlDashesAGilLineOnlyBesideItsLineWithoutTheGil) {
@@ -430,10 +453,25 @@ TEST(Occupancy, JsonRefusesSlicesThatCannotBeDrawn) {
     }
   };
   refused([](auto& o) { o["slice_ms"] = 0; }, "\"slice_ms\" must be a positive number");
+  // A finite slice whose run is not (the time axis would never end): a fuzzer-style find.
+  refused([](auto& o) { o["slice_ms"] = 1e306; }, "all slices together at most");
   refused([](auto& o) { o["series"] = 3; }, "\"series\" must be a list");
   refused([](auto& o) { o["series"][0]["busy_ms"][2] = -1; }, "none negative");
-  refused([](auto& o) { o["series"][0]["busy_ms"] = nlohmann::json::array(); }, "1 to 100000");
+  refused([](auto& o) { o["series"][0]["busy_ms"] = nlohmann::json::array(); }, "1 to 10000");
   refused([](auto& o) { o["series"][0]["worker"] = "w"; }, "occupancy, series 1");
+  refused([](auto& o) { o["series"][0]["tasks"] = 0; }, "\"tasks\" must be 1 or more");
+  refused(
+      [](auto& o) {
+        o["series"].push_back(o["series"][0]);
+        o["series"][1]["busy_ms"].push_back(1.0);
+      },
+      "as long as every other series'");
+  refused(
+      [](auto& o) {
+        o["series"][0]["tasks"] = uint64_t{1} << 47;
+        for (int i = 0; i < 2; ++i) o["series"].push_back(o["series"][0]);
+      },
+      "all series' together at most");
 }
 
 TEST(Occupancy, TimelineDrawsBusySharesWithTheirTotals) {
@@ -446,7 +484,7 @@ TEST(Occupancy, TimelineDrawsBusySharesWithTheirTotals) {
   c.profile.occupancy = b.take();
   c.predicted_schedule.clear();
   const std::string svg = timeline_svg(c, 2);
-  EXPECT_THAT(svg, HasSubstr("More than 20000 tasks"));
+  EXPECT_THAT(svg, HasSubstr("The measured run has more than 20000 tasks"));
   EXPECT_THAT(svg, HasSubstr("worker 0, inc: 1 task, busy"));
   EXPECT_THAT(svg, HasSubstr("(50%)"));
   EXPECT_THAT(svg, HasSubstr("worker 1, dec: 1 task, busy"));
