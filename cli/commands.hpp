@@ -6,6 +6,7 @@
 #include <functional>
 #include <string>
 
+#include "schedlab/live/live_state.hpp"
 #include "schedlab/schedulers/deadlines.hpp"
 
 namespace schedlab::cli {
@@ -38,6 +39,19 @@ struct ClusterArgs {
   std::string memory_limit;  // "4GB", "500MiB"
   void add_options(CLI::App& sub);
   uint64_t memory_limit_bytes() const;  // 0: none; UsageError naming the flag
+};
+
+// --live, --live-port, --live-host, --live-wait: the live view of a command's runs
+// (live/live_server.hpp). Any of the last three implies --live.
+struct LiveArgs {
+  bool live = false, wait = false;
+  int port = 0;
+  std::string host = "127.0.0.1";
+  void add_options(CLI::App& sub);
+  // Runs `body` with the live view's state to report to (nullptr without --live): starts the
+  // server and prints its URL first, shows how the command ended, and with --live-wait keeps
+  // serving until Ctrl-C. Returns or throws what `body` does.
+  int run(const std::function<int(live::LiveState*)>& body) const;
 };
 
 // "4GB" (10^9), "512MiB" (2^20), "1000000" (bytes): as Dask's memory_limit.

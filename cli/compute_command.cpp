@@ -23,6 +23,7 @@ Command add_compute(CLI::App& app) {
     bool stats = false, gil = false;
     LimitArgs limits;
     ClusterArgs cluster;
+    LiveArgs live;
   };
   auto args = std::make_shared<Args>();
   CLI::App* sub =
@@ -45,68 +46,73 @@ Command add_compute(CLI::App& app) {
   sub->add_flag("--gil", args->gil, "run ops under an emulated GIL (one per process)");
   args->limits.add_options(*sub);
   args->cluster.add_options(*sub);
+  args->live.add_options(*sub);
   return [args] {
-    const Limits limits = args->limits.limits();
-    const bool trace_to_stdout = args->trace == "-";
-    if (!args->trace.empty() && !trace_to_stdout) check_output_path(args->trace);  // before the run
-    LoadedGraph loaded = args->source.load();
-    if (!args->targets.empty()) loaded.targets = resolve_targets(loaded.graph, args->targets);
-    ComputeOptions options;
-    options.scheduler = args->scheduler;
-    options.workers = args->workers;
-    options.threads_per_worker = args->cluster.threads_per_worker;
-    options.memory_limit = args->cluster.memory_limit_bytes();
-    options.trace = !args->trace.empty();
-    options.gil = args->gil;
-    options.limits = limits;
-    double plan_ms = 0;
-    {
-      StopwatchInto watch(plan_ms);
-      plan_for(loaded.graph, loaded.targets);  // kept in the graph for compute()
-    }
-    ComputeResult result = compute(loaded.graph, loaded.targets, options);
+    return args->live.run([&](live::LiveState* live) {
+      const Limits limits = args->limits.limits();
+      const bool trace_to_stdout = args->trace == "-";
+      if (!args->trace.empty() && !trace_to_stdout)
+        check_output_path(args->trace);  // before the run
+      LoadedGraph loaded = args->source.load();
+      if (!args->targets.empty()) loaded.targets = resolve_targets(loaded.graph, args->targets);
+      ComputeOptions options;
+      options.scheduler = args->scheduler;
+      options.workers = args->workers;
+      options.threads_per_worker = args->cluster.threads_per_worker;
+      options.memory_limit = args->cluster.memory_limit_bytes();
+      options.trace = !args->trace.empty();
+      options.gil = args->gil;
+      options.limits = limits;
+      options.observers = {live};
+      double plan_ms = 0;
+      {
+        StopwatchInto watch(plan_ms);
+        plan_for(loaded.graph, loaded.targets);  // kept in the graph for compute()
+      }
+      ComputeResult result = compute(loaded.graph, loaded.targets, options);
 
-    // Written key by key: an ordered_json object would search its keys linearly on every
-    // insertion, quadratic in the number of targets. A target named twice is printed once.
-    std::string out = "{\"results\":{";
-    std::unordered_set<NodeId> printed;
-    for (size_t i = 0; i < loaded.targets.size(); ++i) {
-      if (!printed.insert(loaded.targets[i]).second) continue;
-      if (printed.size() > 1) out += ',';
-      out += json_string(loaded.graph.key(loaded.targets[i]));
-      out += ':';
-      out +=
-          to_json(result.values[i]).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    }
-    nlohmann::ordered_json tail;
-    tail["scheduler"] = result.scheduler;
-    tail["workers"] = result.workers;
-    tail["wall_ms"] = result.stats.wall_ms;
-    if (args->stats) {
-      const RunStats& s = result.stats;
-      tail["stats"] = {{"cpu_ms", s.cpu_ms},
-                       {"peak_rss_bytes", s.peak_rss_bytes},
-                       {"tasks_run", s.tasks_run},
-                       {"peak_live_intermediates", s.peak_live_intermediates},
-                       {"peak_live_bytes", s.peak_live_bytes},
-                       {"bytes_to_workers", s.bytes_to_workers},
-                       {"bytes_from_workers", s.bytes_from_workers},
-                       {"serialise_ms", s.serialise_ms},
-                       {"read_ms", loaded.times.read_ms},
-                       {"parse_ms", loaded.times.parse_ms},
-                       {"validate_ms", loaded.times.validate_ms},
-                       {"plan_ms", plan_ms}};
-    }
-    out += "},";
-    out += tail.dump().substr(1);  // the remaining fields, after the object's opening brace
-    if (trace_to_stdout) {
-      std::cout << trace_to_json(loaded.graph, result) << "\n";
-      std::cerr << out << "\n";
+      // Written key by key: an ordered_json object would search its keys linearly on every
+      // insertion, quadratic in the number of targets. A target named twice is printed once.
+      std::string out = "{\"results\":{";
+      std::unordered_set<NodeId> printed;
+      for (size_t i = 0; i < loaded.targets.size(); ++i) {
+        if (!printed.insert(loaded.targets[i]).second) continue;
+        if (printed.size() > 1) out += ',';
+        out += json_string(loaded.graph.key(loaded.targets[i]));
+        out += ':';
+        out += to_json(result.values[i])
+                   .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      }
+      nlohmann::ordered_json tail;
+      tail["scheduler"] = result.scheduler;
+      tail["workers"] = result.workers;
+      tail["wall_ms"] = result.stats.wall_ms;
+      if (args->stats) {
+        const RunStats& s = result.stats;
+        tail["stats"] = {{"cpu_ms", s.cpu_ms},
+                         {"peak_rss_bytes", s.peak_rss_bytes},
+                         {"tasks_run", s.tasks_run},
+                         {"peak_live_intermediates", s.peak_live_intermediates},
+                         {"peak_live_bytes", s.peak_live_bytes},
+                         {"bytes_to_workers", s.bytes_to_workers},
+                         {"bytes_from_workers", s.bytes_from_workers},
+                         {"serialise_ms", s.serialise_ms},
+                         {"read_ms", loaded.times.read_ms},
+                         {"parse_ms", loaded.times.parse_ms},
+                         {"validate_ms", loaded.times.validate_ms},
+                         {"plan_ms", plan_ms}};
+      }
+      out += "},";
+      out += tail.dump().substr(1);  // the remaining fields, after the object's opening brace
+      if (trace_to_stdout) {
+        std::cout << trace_to_json(loaded.graph, result) << "\n";
+        std::cerr << out << "\n";
+        return 0;
+      }
+      if (!args->trace.empty()) write_output_file(args->trace, trace_to_json(loaded.graph, result));
+      std::cout << out << "\n";
       return 0;
-    }
-    if (!args->trace.empty()) write_output_file(args->trace, trace_to_json(loaded.graph, result));
-    std::cout << out << "\n";
-    return 0;
+    });
   };
 }
 

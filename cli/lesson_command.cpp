@@ -179,6 +179,7 @@ Command add_lesson(CLI::App& app) {
     unsigned workers = 2;
     std::vector<std::string> guesses, params;
     bool no_input = false;
+    LiveArgs live;
   };
   auto args = std::make_shared<Args>();
   CLI::App* sub = app.add_subcommand(
@@ -197,148 +198,160 @@ Command add_lesson(CLI::App& app) {
                   "scenario parameter name=value (repeatable), e.g. reduce=chain for inc-dbl");
   sub->add_option("--svg", args->svg,
                   "where to write the graph's picture (default: reports/lessons/NAME.svg)");
+  args->live.add_options(*sub);
   return [args] {
-    if (args->name.empty()) {
-      list_lessons();
-      return 0;
-    }
-    const kernels::Scenario& s = lesson_scenario(args->name);
-    const double unit_ms = parse_duration_ms(args->unit, "--unit");
-    if (unit_ms <= 0) throw UsageError("--unit must be more than 0 for a lesson");
-    const kernels::Params params = kernels::complete_params(s, kernels::parse_params(args->params));
-    const std::string described = kernels::describe_params(s, params);
-    // Pictures go with the reports, not into whatever folder the class started in (made when
-    // the picture is written, so that a mistake found later leaves no empty folder behind).
-    std::string svg = args->svg;
-    if (svg.empty()) {
-      const std::string stem = file_name_part(s.name + (described.empty() ? "" : "_" + described));
-      svg = (std::filesystem::path(kLessonPictures) / (stem + ".svg")).string();
-    } else {
-      check_output_path(svg);
-    }
+    return args->live.run([&](live::LiveState* live) {
+      if (args->name.empty()) {
+        list_lessons();
+        return 0;
+      }
+      const kernels::Scenario& s = lesson_scenario(args->name);
+      const double unit_ms = parse_duration_ms(args->unit, "--unit");
+      if (unit_ms <= 0) throw UsageError("--unit must be more than 0 for a lesson");
+      const kernels::Params params =
+          kernels::complete_params(s, kernels::parse_params(args->params));
+      const std::string described = kernels::describe_params(s, params);
+      // Pictures go with the reports, not into whatever folder the class started in (made when
+      // the picture is written, so that a mistake found later leaves no empty folder behind).
+      std::string svg = args->svg;
+      if (svg.empty()) {
+        const std::string stem =
+            file_name_part(s.name + (described.empty() ? "" : "_" + described));
+        svg = (std::filesystem::path(kLessonPictures) / (stem + ".svg")).string();
+      } else {
+        check_output_path(svg);
+      }
 
-    // A lesson with a GIL case (fib) runs under the emulated GIL, as Python would.
-    const bool gil = std::any_of(s.classroom.begin(), s.classroom.end(),
-                                 [](const kernels::ClassroomCase& c) { return c.gil; });
-    // The three a class compares, as the notebooks do: the baseline, the first scheduler of
-    // threads in one process, the first of a process per worker (sync, threads, processes).
-    std::vector<LessonCase> cases;
-    auto first = [&](auto wanted) {
-      for (const SchedulerInfo* info : SchedulerRegistry::global().list()) {
-        if (wanted(info->traits)) {
-          cases.push_back({.scheduler = info->name, .workers = info->workers_for(args->workers)});
-          return;
+      // A lesson with a GIL case (fib) runs under the emulated GIL, as Python would.
+      const bool gil = std::any_of(s.classroom.begin(), s.classroom.end(),
+                                   [](const kernels::ClassroomCase& c) { return c.gil; });
+      // The three a class compares, as the notebooks do: the baseline, the first scheduler of
+      // threads in one process, the first of a process per worker (sync, threads, processes).
+      std::vector<LessonCase> cases;
+      auto first = [&](auto wanted) {
+        for (const SchedulerInfo* info : SchedulerRegistry::global().list()) {
+          if (wanted(info->traits)) {
+            cases.push_back({.scheduler = info->name, .workers = info->workers_for(args->workers)});
+            return;
+          }
         }
-      }
-    };
-    first([](const SchedulerTraits& t) { return t.speedup_baseline; });
-    first([](const SchedulerTraits& t) {
-      return !t.speedup_baseline && t.processes == ProcessModel::one_process;
-    });
-    first([](const SchedulerTraits& t) { return t.processes == ProcessModel::process_per_worker; });
-    std::vector<std::string> names;
-    for (const LessonCase& c : cases) names.push_back(c.scheduler);
-    for (const std::string& g : args->guesses) {
-      auto eq = g.find('=');
-      const std::string who = g.substr(0, eq);
-      auto it = std::find_if(cases.begin(), cases.end(), [&](const LessonCase& c) {
-        return eq != std::string::npos && SchedulerRegistry::global().has(who) &&
-               c.scheduler == SchedulerRegistry::global().info(who).name;
+      };
+      first([](const SchedulerTraits& t) { return t.speedup_baseline; });
+      first([](const SchedulerTraits& t) {
+        return !t.speedup_baseline && t.processes == ProcessModel::one_process;
       });
-      if (it == cases.end()) {
-        throw UsageError(
-            fmt::format("--guess {}: write SCHEDULER=SECONDS for one of the lesson's schedulers "
-                        "({}), e.g. {}=3",
-                        g, fmt::join(names, ", "), names.back()));
+      first(
+          [](const SchedulerTraits& t) { return t.processes == ProcessModel::process_per_worker; });
+      std::vector<std::string> names;
+      for (const LessonCase& c : cases) names.push_back(c.scheduler);
+      for (const std::string& g : args->guesses) {
+        auto eq = g.find('=');
+        const std::string who = g.substr(0, eq);
+        auto it = std::find_if(cases.begin(), cases.end(), [&](const LessonCase& c) {
+          return eq != std::string::npos && SchedulerRegistry::global().has(who) &&
+                 c.scheduler == SchedulerRegistry::global().info(who).name;
+        });
+        if (it == cases.end()) {
+          throw UsageError(
+              fmt::format("--guess {}: write SCHEDULER=SECONDS for one of the lesson's schedulers "
+                          "({}), e.g. {}=3",
+                          g, fmt::join(names, ", "), names.back()));
+        }
+        it->guess = guess_seconds(g.substr(eq + 1), "--guess " + g);
       }
-      it->guess = guess_seconds(g.substr(eq + 1), "--guess " + g);
-    }
 
-    // The paragraph tells what happens: it comes after the class has guessed and seen the run.
-    std::cout << fmt::format("{}{} ({}, \"{}\")\n\n", s.name,
-                             described.empty() ? "" : " " + described, s.seed, s.notebook);
-    kernels::BuiltScenario built =
-        kernels::build_scenario(s, params, {unit_ms, kernels::default_data_dir()});
-    if (args->svg.empty()) {
-      std::error_code ec;
-      std::filesystem::create_directories(kLessonPictures, ec);
-      check_output_path(svg);  // says what is wrong if the folder could not be made
-    }
-    std::cout << "The graph (one second = " << fmt::format("{:g} ms", unit_ms) << " here):\n"
-              << graph_text(built.graph, built.targets, unit_ms)
-              << write_picture(built.graph, built.targets, svg) << "\n\n";
+      // The paragraph tells what happens: it comes after the class has guessed and seen the run.
+      std::cout << fmt::format("{}{} ({}, \"{}\")\n\n", s.name,
+                               described.empty() ? "" : " " + described, s.seed, s.notebook);
+      kernels::BuiltScenario built =
+          kernels::build_scenario(s, params, {unit_ms, kernels::default_data_dir()});
+      if (args->svg.empty()) {
+        std::error_code ec;
+        std::filesystem::create_directories(kLessonPictures, ec);
+        check_output_path(svg);  // says what is wrong if the folder could not be made
+      }
+      std::cout << "The graph (one second = " << fmt::format("{:g} ms", unit_ms) << " here):\n"
+                << graph_text(built.graph, built.targets, unit_ms)
+                << write_picture(built.graph, built.targets, svg) << "\n\n";
 
-    const bool interactive = !args->no_input && isatty(STDIN_FILENO);
-    if (interactive) std::cout << "Predict first: how long will it take?\n";
-    for (LessonCase& c : cases) {
-      if (interactive && !c.guess) c.guess = ask(c);
-    }
+      const bool interactive = !args->no_input && isatty(STDIN_FILENO);
+      if (interactive) std::cout << "Predict first: how long will it take?\n";
+      for (LessonCase& c : cases) {
+        if (interactive && !c.guess) c.guess = ask(c);
+      }
 
-    std::cout << (interactive ? "\n" : "") << "Running...\n";
-    suite::use_steady_allocator();
-    const TaskCosts costs = suite::calibrate(built.graph, built.targets).costs;
-    std::vector<Value> results;  // what the graph computes: the same on every scheduler
-    for (LessonCase& c : cases) {
-      Prediction p =
-          predict(built.graph, built.targets, costs,
-                  SchedulerRegistry::global().info(c.scheduler).machine(c.workers, gil), unit_ms);
-      c.predicted = p.predicted_ms / unit_ms;
-      c.work = p.total_work_ms / unit_ms;
-      c.span = p.critical_path_ms / unit_ms;
-      c.chain = std::move(p.critical_chain);
-      c.reasoning = std::move(p.reasoning);
-      c.slowed_by = std::move(p.slowed_by);
-      c.not_slowed_by = std::move(p.not_slowed_by);
-      const MachineCpu before = machine_cpu();
-      ComputeResult r = compute(built.graph, built.targets,
-                                {.scheduler = c.scheduler, .workers = c.workers, .gil = gil});
-      const MachineCpu after = machine_cpu();
-      c.measured = r.stats.wall_ms / unit_ms;
-      c.busy = reports::Repetition{.wall_ms = r.stats.wall_ms,
-                                   .other_cpu_ms = after.others_ms(before, r.stats.cpu_ms)}
-                   .other_cpu_share(std::max(1u, std::thread::hardware_concurrency()));
-      results = std::move(r.values);
-      // A lesson at the notebook's pace runs for a minute: say what has finished.
-      std::cout << fmt::format("  {} with {} worker{}: done\n", c.scheduler, c.workers,
-                               c.workers == 1 ? "" : "s")
-                << std::flush;
-    }
+      std::cout << (interactive ? "\n" : "")
+                << (live ? "Running... (watch it in the browser: the Live view address above)\n"
+                         : "Running... (add --live to watch it in a browser)\n");
+      suite::use_steady_allocator();
+      const TaskCosts costs = suite::calibrate(built.graph, built.targets).costs;
+      std::vector<Value> results;  // what the graph computes: the same on every scheduler
+      for (size_t i = 0; i < cases.size(); ++i) {
+        LessonCase& c = cases[i];
+        const std::string who =
+            fmt::format("{} with {} worker{}", c.scheduler, c.workers, c.workers == 1 ? "" : "s");
+        if (live) live->cell_started(s.name + ": " + who, i, cases.size(), 0, 1);
+        Prediction p =
+            predict(built.graph, built.targets, costs,
+                    SchedulerRegistry::global().info(c.scheduler).machine(c.workers, gil), unit_ms);
+        c.predicted = p.predicted_ms / unit_ms;
+        c.work = p.total_work_ms / unit_ms;
+        c.span = p.critical_path_ms / unit_ms;
+        c.chain = std::move(p.critical_chain);
+        c.reasoning = std::move(p.reasoning);
+        c.slowed_by = std::move(p.slowed_by);
+        c.not_slowed_by = std::move(p.not_slowed_by);
+        const MachineCpu before = machine_cpu();
+        ComputeResult r = compute(
+            built.graph, built.targets,
+            {.scheduler = c.scheduler, .workers = c.workers, .gil = gil, .observers = {live}});
+        const MachineCpu after = machine_cpu();
+        c.measured = r.stats.wall_ms / unit_ms;
+        c.busy = reports::Repetition{.wall_ms = r.stats.wall_ms,
+                                     .other_cpu_ms = after.others_ms(before, r.stats.cpu_ms)}
+                     .other_cpu_share(std::max(1u, std::thread::hardware_concurrency()));
+        results = std::move(r.values);
+        if (live) live->cell_finished(i, cases.size(), "done", false);
+        // A lesson at the notebook's pace runs for a minute: say what has finished.
+        std::cout << "  " << who << ": done\n" << std::flush;
+      }
 
-    std::cout << fmt::format("\n{:<12} {:>7}  {:>10}  {:>9}  {:>8}\n", "scheduler", "workers",
-                             "your guess", "predicted", "measured");
-    for (const LessonCase& c : cases) {
-      std::cout << fmt::format("{:<12} {:>7}  {:>10}  {:>8.2f}s  {:>7.2f}s\n", c.scheduler,
-                               c.workers, c.guess ? fmt::format("{:.2f}s", *c.guess) : "-",
-                               c.predicted, c.measured);
-    }
-    std::cout << fmt::format("(seconds of the notebook: one is {:g} ms here{})\n", unit_ms,
-                             gil ? "; run with the emulated GIL, as in Python" : "");
-    for (size_t i = 0; i < results.size() && i < built.targets.size(); ++i) {
-      std::cout << fmt::format("{} {} = {}\n", i == 0 ? "\nResult:" : "       ",
-                               built.graph.key(built.targets[i]), to_display(results[i], 100));
-    }
+      std::cout << fmt::format("\n{:<12} {:>7}  {:>10}  {:>9}  {:>8}\n", "scheduler", "workers",
+                               "your guess", "predicted", "measured");
+      for (const LessonCase& c : cases) {
+        std::cout << fmt::format("{:<12} {:>7}  {:>10}  {:>8.2f}s  {:>7.2f}s\n", c.scheduler,
+                                 c.workers, c.guess ? fmt::format("{:.2f}s", *c.guess) : "-",
+                                 c.predicted, c.measured);
+      }
+      std::cout << fmt::format("(seconds of the notebook: one is {:g} ms here{})\n", unit_ms,
+                               gil ? "; run with the emulated GIL, as in Python" : "");
+      for (size_t i = 0; i < results.size() && i < built.targets.size(); ++i) {
+        std::cout << fmt::format("{} {} = {}\n", i == 0 ? "\nResult:" : "       ",
+                                 built.graph.key(built.targets[i]), to_display(results[i], 100));
+      }
 
-    std::cout << fmt::format("\nWhat it shows:\n{}\n{}", wrapped(s.lesson),
-                             wrapped("To remember: " + s.takeaway));
-    std::cout << "\nWhy:\n";
-    for (const LessonCase& c : cases) {
-      std::cout << fmt::format("  {} with {} worker{}:\n", c.scheduler, c.workers,
-                               c.workers == 1 ? "" : "s");
-      for (const std::string& line : c.reasoning) std::cout << "    " << line << "\n";
-    }
-    bool all_close = true;
-    for (const LessonCase& c : cases) {
-      if (!c.guess) continue;
-      if (close_to(*c.guess, c.measured)) continue;
-      all_close = false;
-      std::cout << fmt::format(
-          "\nYour guess for {} was {:.2f}s; it took {:.2f}s. What you missed:\n  {}\n", c.scheduler,
-          *c.guess, c.measured, missed_line(c));
-    }
-    if (all_close &&
-        std::any_of(cases.begin(), cases.end(), [](const LessonCase& c) { return c.guess; }))
-      std::cout << "\nEvery guess was within 20% of the measurement.\n";
-    return 0;
+      std::cout << fmt::format("\nWhat it shows:\n{}\n{}", wrapped(s.lesson),
+                               wrapped("To remember: " + s.takeaway));
+      std::cout << "\nWhy:\n";
+      for (const LessonCase& c : cases) {
+        std::cout << fmt::format("  {} with {} worker{}:\n", c.scheduler, c.workers,
+                                 c.workers == 1 ? "" : "s");
+        for (const std::string& line : c.reasoning) std::cout << "    " << line << "\n";
+      }
+      bool all_close = true;
+      for (const LessonCase& c : cases) {
+        if (!c.guess) continue;
+        if (close_to(*c.guess, c.measured)) continue;
+        all_close = false;
+        std::cout << fmt::format(
+            "\nYour guess for {} was {:.2f}s; it took {:.2f}s. What you missed:\n  {}\n",
+            c.scheduler, *c.guess, c.measured, missed_line(c));
+      }
+      if (all_close &&
+          std::any_of(cases.begin(), cases.end(), [](const LessonCase& c) { return c.guess; }))
+        std::cout << "\nEvery guess was within 20% of the measurement.\n";
+      return 0;
+    });
   };
 }
 

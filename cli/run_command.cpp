@@ -73,6 +73,7 @@ Command add_run(CLI::App& app) {
     bool gil = false, quiet = false;
     LimitArgs limits;
     ClusterArgs cluster;
+    LiveArgs live;
   };
   auto args = std::make_shared<Args>();
   CLI::App* sub = app.add_subcommand(
@@ -105,99 +106,108 @@ Command add_run(CLI::App& app) {
   args->limits.add_options(*sub);
   add_max_graph_size_option(*sub);
   args->cluster.add_options(*sub);
+  args->live.add_options(*sub);
   return [args, sub] {
-    const Limits limits = args->limits.limits();
-    suite::SuiteSpec spec;
-    const bool matrix = !args->scenarios.empty() || !args->schedulers.empty() ||
-                        !args->workers.empty() || !args->params.empty() || args->gil;
-    if (!args->suite_file.empty()) {
-      if (matrix) throw UsageError("give either a suite file or --scenario/--scheduler/... flags");
-      spec = suite::load_suite_file(args->suite_file);
-    } else if (matrix) {
-      spec = suite::matrix_suite(args->scenarios, args->schedulers, args->workers,
-                                 suite::param_sets(args->params), args->gil);
-    } else {
-      spec = suite::classroom_suite();
-    }
-    // A flag given is a flag checked, whatever its value: `--repeat -1` or `--unit ''` is an
-    // error from validation, not a silent return to the default.
-    if (sub->count("--unit")) spec.unit_ms = parse_unit(args->unit);
-    if (sub->count("--repeat")) spec.repeat = args->repeat;
-    if (sub->count("--warmup")) spec.warmup = args->warmup;
-    spec.limits = limits;
-    if (sub->count("--threads-per-worker"))
-      spec.threads_per_worker = args->cluster.threads_per_worker;
-    spec.memory_limit = args->cluster.memory_limit_bytes();
-    spec.data_dir = args->data.empty() ? kernels::default_data_dir() : args->data;
-    if (!args->baseline.empty()) {
-      spec.baseline = SchedulerRegistry::global().info(args->baseline).name;  // canonical
-      if (std::none_of(spec.cells.begin(), spec.cells.end(),
-                       [&](const suite::CellSpec& c) { return c.scheduler == spec.baseline; })) {
-        throw UsageError(
-            fmt::format("--baseline {}: no cell runs it, so there would be no speedups; add -s {}",
-                        args->baseline, spec.baseline));
+    return args->live.run([&](live::LiveState* live) {
+      const Limits limits = args->limits.limits();
+      suite::SuiteSpec spec;
+      const bool matrix = !args->scenarios.empty() || !args->schedulers.empty() ||
+                          !args->workers.empty() || !args->params.empty() || args->gil;
+      if (!args->suite_file.empty()) {
+        if (matrix)
+          throw UsageError("give either a suite file or --scenario/--scheduler/... flags");
+        spec = suite::load_suite_file(args->suite_file);
+      } else if (matrix) {
+        spec = suite::matrix_suite(args->scenarios, args->schedulers, args->workers,
+                                   suite::param_sets(args->params), args->gil);
+      } else {
+        spec = suite::classroom_suite();
       }
-    }
-    for (const std::string& kv : args->context) {
-      auto eq = kv.find('=');
-      if (eq == std::string::npos || eq == 0) {
-        throw UsageError(fmt::format("--context {}: write key=value", kv));
+      // A flag given is a flag checked, whatever its value: `--repeat -1` or `--unit ''` is an
+      // error from validation, not a silent return to the default.
+      if (sub->count("--unit")) spec.unit_ms = parse_unit(args->unit);
+      if (sub->count("--repeat")) spec.repeat = args->repeat;
+      if (sub->count("--warmup")) spec.warmup = args->warmup;
+      spec.limits = limits;
+      if (sub->count("--threads-per-worker"))
+        spec.threads_per_worker = args->cluster.threads_per_worker;
+      spec.memory_limit = args->cluster.memory_limit_bytes();
+      spec.data_dir = args->data.empty() ? kernels::default_data_dir() : args->data;
+      if (!args->baseline.empty()) {
+        spec.baseline = SchedulerRegistry::global().info(args->baseline).name;  // canonical
+        if (std::none_of(spec.cells.begin(), spec.cells.end(),
+                         [&](const suite::CellSpec& c) { return c.scheduler == spec.baseline; })) {
+          throw UsageError(fmt::format(
+              "--baseline {}: no cell runs it, so there would be no speedups; add -s {}",
+              args->baseline, spec.baseline));
+        }
       }
-      if (!spec.context.emplace(kv.substr(0, eq), kv.substr(eq + 1)).second) {
-        throw UsageError(
-            fmt::format("--context {}: the key '{}' is given twice", kv, kv.substr(0, eq)));
+      for (const std::string& kv : args->context) {
+        auto eq = kv.find('=');
+        if (eq == std::string::npos || eq == 0) {
+          throw UsageError(fmt::format("--context {}: write key=value", kv));
+        }
+        if (!spec.context.emplace(kv.substr(0, eq), kv.substr(eq + 1)).second) {
+          throw UsageError(
+              fmt::format("--context {}: the key '{}' is given twice", kv, kv.substr(0, eq)));
+        }
       }
-    }
-    suite::use_steady_allocator();
-    const suite::PreparedSuite prepared(std::move(spec));
-    const reports::ReportsFolder folder(args->out);  // checked and held before anything runs
+      suite::use_steady_allocator();
+      const suite::PreparedSuite prepared(std::move(spec));
+      const reports::ReportsFolder folder(args->out);  // checked and held before anything runs
 
-    const bool live = !args->quiet && isatty(STDERR_FILENO);
-    if (!args->quiet) {
-      std::cerr << fmt::format(
-          "schedlab run: {} cells x {} runs, unit {} ms: about {:.0f} s of "
-          "predicted run time. Reports go to {}/\n",
-          prepared.size(), 1 + prepared.spec().repeat + prepared.spec().warmup,
-          prepared.spec().unit_ms, prepared.estimate_ms() / 1000, args->out);
-    }
-    suite::Progress progress;
-    // What a stop that user code does not heed (cli/stop_watchdog.hpp) still writes.
-    suite::SuiteSession session(prepared.spec().warmup);
-    StopWatchdog::set_last_words(
-        [&session, out = args->out] { reports::write_reports(session.partial(), out); });
-    struct ForgetLastWords {  // however the run ends: they point at this frame
-      ~ForgetLastWords() { StopWatchdog::set_last_words({}); }
-    } forget;
-    if (live) {
-      progress.run_started = [](size_t i, size_t n, const reports::Cell& c, int run, int runs) {
-        std::cerr << fmt::format("\r\033[K[{}/{}] {}: run {}/{}", i + 1, n, label(c), run + 1, runs)
-                  << std::flush;
+      const bool tty = !args->quiet && isatty(STDERR_FILENO);
+      if (!args->quiet) {
+        std::cerr << fmt::format(
+            "schedlab run: {} cells x {} runs, unit {} ms: about {:.0f} s of "
+            "predicted run time. Reports go to {}/\n",
+            prepared.size(), 1 + prepared.spec().repeat + prepared.spec().warmup,
+            prepared.spec().unit_ms, prepared.estimate_ms() / 1000, args->out);
+      }
+      suite::Progress progress;
+      // What a stop that user code does not heed (cli/stop_watchdog.hpp) still writes.
+      suite::SuiteSession session(prepared.spec().warmup);
+      StopWatchdog::set_last_words(
+          [&session, out = args->out] { reports::write_reports(session.partial(), out); });
+      struct ForgetLastWords {  // however the run ends: they point at this frame
+        ~ForgetLastWords() { StopWatchdog::set_last_words({}); }
+      } forget;
+      progress.watcher = live;
+      progress.run_started = [tty, live](size_t i, size_t n, const reports::Cell& c, int run,
+                                         int runs) {
+        if (live) live->cell_started(label(c), i, n, run, runs);
+        if (tty) {
+          std::cerr << fmt::format("\r\033[K[{}/{}] {}: run {}/{}", i + 1, n, label(c), run + 1,
+                                   runs)
+                    << std::flush;
+        }
       };
-    }
-    if (!args->quiet) {
-      progress.cell_finished = [live](size_t i, size_t n, const reports::Cell& c) {
+      progress.cell_finished = [tty, live, quiet = args->quiet](size_t i, size_t n,
+                                                                const reports::Cell& c) {
         std::string outcome = !c.error.empty() ? "FAILED: " + c.error
                               : c.interrupted  ? "interrupted"
                                                : fmt::format("median {:.1f} ms, predicted {:.1f}",
                                                              c.wall.median, c.predicted_ms);
-        std::cerr << (live ? "\r\033[K" : "")
+        if (live) live->cell_finished(i, n, outcome, !c.error.empty());
+        if (quiet) return;
+        std::cerr << (tty ? "\r\033[K" : "")
                   << fmt::format("[{}/{}] {}: {}\n", i + 1, n, label(c), outcome);
       };
-    }
-    reports::ReportWriter writer(args->out);
-    reports::SuiteResult result = suite::run_suite(
-        prepared, progress, [&](const reports::SuiteResult& r) { writer.update(r); }, &session);
-    writer.finish(result);
-    std::cout << console_summary(result) << console_verdicts(result);
-    if (!args->quiet) {
-      std::cerr << "Reports: " << reports::reports_line(args->out) << "\n";
-    }
-    if (result.interrupted) throw Interrupted();
-    if (result.timed_out) throw TimedOut(result.cells.back().error);
-    for (const reports::Cell& c : result.cells) {
-      if (!c.error.empty()) return 1;
-    }
-    return 0;
+      reports::ReportWriter writer(args->out);
+      reports::SuiteResult result = suite::run_suite(
+          prepared, progress, [&](const reports::SuiteResult& r) { writer.update(r); }, &session);
+      writer.finish(result);
+      std::cout << console_summary(result) << console_verdicts(result);
+      if (!args->quiet) {
+        std::cerr << "Reports: " << reports::reports_line(args->out) << "\n";
+      }
+      if (result.interrupted) throw Interrupted();
+      if (result.timed_out) throw TimedOut(result.cells.back().error);
+      for (const reports::Cell& c : result.cells) {
+        if (!c.error.empty()) return 1;
+      }
+      return 0;
+    });
   };
 }
 

@@ -221,7 +221,7 @@ TEST_P(Conformance, NoNewTasksStartAfterAFailure) {
     parts.push_back(call(g, Call{{}, TaskOptions::sleeping(1)}, "inc", i));
   auto total = call("sum", parts);
   ComputeOptions o = options();
-  o.observer = &watch;
+  o.observers = {&watch};
   EXPECT_THROW(compute(total, o), TaskError);
   ASSERT_NE(watch.failed_at, Clock::time_point::max());
   size_t late = std::count_if(watch.starts.begin(), watch.starts.end(),
@@ -269,7 +269,7 @@ TEST_P(Conformance, ObserverSeesEveryTask) {
   Graph g;
   auto shape = kernels::tree(g, 64);
   ComputeOptions o = options();
-  o.observer = &counter;
+  o.observers = {&counter};
   compute(g, shape.targets, o);
   EXPECT_EQ(counter.runs, 1);
   EXPECT_EQ(counter.ends, 1);

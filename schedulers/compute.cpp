@@ -51,7 +51,8 @@ ComputeResult compute(const Graph& graph, std::span<const NodeId> targets,
   result.scheduler = info.name;
   ResourceMeter meter;
   TraceRecorder recorder;
-  std::vector<Observer*> observers{&meter, options.observer};
+  std::vector<Observer*> observers{&meter};
+  observers.insert(observers.end(), options.observers.begin(), options.observers.end());
   if (options.trace) observers.push_back(&recorder);
 
   // The wall clock starts when the graph is handed to the scheduler, pool start-up included.

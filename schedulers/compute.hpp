@@ -43,8 +43,8 @@ struct ComputeOptions {
   bool trace = false;               // record a TaskEvent per task into ComputeResult::trace
   bool gil = false;                 // run ops under an emulated GIL (core/gil.hpp)
   bool skip_sleep = false;          // ignore sleep_ms (to measure compute time alone)
-  Observer* observer = nullptr;     // more watching, e.g. a progress display
-  Limits limits = {};               // --timeout, --task-timeout (TimedOut when one passes)
+  std::vector<Observer*> observers = {};  // more watching: a sampler, the live view
+  Limits limits = {};                     // --timeout, --task-timeout (TimedOut when one passes)
 };
 
 struct ComputeResult {

@@ -25,6 +25,7 @@ Execution::Execution(const Graph& graph, std::shared_ptr<const Plan> plan, RunIn
       counters_(info_.workers) {
   info_.graph = &graph_;
   info_.tasks = plan_->tasks;
+  info_.plan = plan_.get();
   std::erase(observers_, nullptr);
   for (Observer* o : observers_) {
     if (o->wants_tasks()) task_observers_.push_back(o);

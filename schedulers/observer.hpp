@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "schedlab/core/graph.hpp"
+#include "schedlab/core/plan.hpp"
 
 namespace schedlab {
 
@@ -41,6 +42,7 @@ struct RunInfo {
   size_t tasks;
   Clock::time_point start;            // when compute handed the graph over: the origin of wall time
   std::vector<int> worker_pids = {};  // worker processes of the scheduler, if it has any
+  const Plan* plan = nullptr;         // what the run executes (set by the scheduling core)
 };
 
 // Figures for one run. Sizes in bytes, times in milliseconds.

@@ -8,11 +8,11 @@
 
 namespace schedlab {
 
-ProcStat read_proc_stat(pid_t pid) {
+namespace {
+
+ProcStat read_stat_file(const char* path) {
   static const double tick_ms = 1000.0 / static_cast<double>(sysconf(_SC_CLK_TCK));
   static const double page_bytes = static_cast<double>(sysconf(_SC_PAGESIZE));
-  char path[32];
-  std::snprintf(path, sizeof path, "/proc/%d/stat", static_cast<int>(pid));
   FILE* f = std::fopen(path, "re");
   if (!f) return {};
   char buf[2048];
@@ -51,6 +51,20 @@ ProcStat read_proc_stat(pid_t pid) {
   }
   s.cpu_ms = (utime + stime) * tick_ms;
   return s;
+}
+
+}  // namespace
+
+ProcStat read_proc_stat(pid_t pid) {
+  char path[32];
+  std::snprintf(path, sizeof path, "/proc/%d/stat", static_cast<int>(pid));
+  return read_stat_file(path);
+}
+
+ProcStat read_thread_stat(pid_t tid) {
+  char path[48];
+  std::snprintf(path, sizeof path, "/proc/self/task/%d/stat", static_cast<int>(tid));
+  return read_stat_file(path);
 }
 
 }  // namespace schedlab

@@ -19,5 +19,7 @@ struct ProcStat {
 
 // Never throws: a process that ended while it was read gives `read == false`.
 ProcStat read_proc_stat(pid_t pid);
+// One thread of this process (its CPU time; its RSS is the process's).
+ProcStat read_thread_stat(pid_t tid);
 
 }  // namespace schedlab

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(cmake g++ clang libomp-dev libboost-dev libbenchmark-dev libgtest-dev libgmock-dev
           nlohmann-json3-dev libcli11-dev libfmt-dev libtbb-dev libopenmpi-dev openmpi-bin
           graphviz ninja-build libmpfr-dev clang-format tmux chromium libtomlplusplus-dev
-          python3-jsonschema)
+          python3-jsonschema libcpp-httplib-dev pkg-config chromium-driver python3-selenium)
 
 missing=()
 for p in "${packages[@]}"; do

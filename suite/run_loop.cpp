@@ -99,7 +99,7 @@ void run_cell(const PreparedSuite& suite, size_t i, reports::Cell& cell, const P
                            .memory_limit = memory_limit,
                            .trace = profile,
                            .gil = cell.gil,
-                           .observer = profile ? &sampler : nullptr,
+                           .observers = {profile ? &sampler : nullptr, progress.watcher},
                            .limits = spec.limits};
     try {
       const MachineCpu before = machine_cpu();

@@ -16,6 +16,7 @@ struct Progress {
   std::function<void(size_t index, size_t total, const reports::Cell& cell, int run, int runs)>
       run_started;
   std::function<void(size_t index, size_t total, const reports::Cell& cell)> cell_finished;
+  Observer* watcher = nullptr;  // watches every run of every cell (the live view)
 };
 
 // after_cell is called with the result so far after every cell, so that reports can be
