@@ -1,9 +1,9 @@
 #include "schedlab/live/live_server.hpp"
 
 #include <fcntl.h>
-#include <sys/socket.h>
 #include <fmt/format.h>
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <csignal>
@@ -18,7 +18,7 @@ namespace {
 
 // Each event stream holds one of the server's threads for as long as its page is open.
 constexpr unsigned kThreads = 8;
-constexpr int kMaxStreams = 6;  // the rest stay free for the page, /api/state and /api/graph
+constexpr int kMaxStreams = 6;     // the rest stay free for the page, /api/state and /api/graph
 constexpr size_t kMaxBody = 4096;  // nothing is posted; a body is read and dropped
 
 std::string random_token() {
@@ -131,7 +131,7 @@ LiveServer::LiveServer(const LiveState& state, const ServerOptions& options)
   Impl& s = *impl_;
   // A browser that goes away mid-write must not end schedlab (cpp-httplib sends without
   // MSG_NOSIGNAL); the CLI ignores SIGPIPE already, a program using the library may not.
-  struct sigaction old{};
+  struct sigaction old {};
   if (sigaction(SIGPIPE, nullptr, &old) == 0 && old.sa_handler == SIG_DFL) {
     std::signal(SIGPIPE, SIG_IGN);
   }
@@ -156,11 +156,11 @@ LiveServer::LiveServer(const LiveState& state, const ServerOptions& options)
                                 {"X-Frame-Options", "DENY"}});
   s.server.set_pre_routing_handler(
       [&s](const httplib::Request& req, httplib::Response& res) { return s.check(req, res); });
-  s.server.set_exception_handler([](const httplib::Request&, httplib::Response& res,
-                                    std::exception_ptr) {
-    res.status = 500;
-    res.set_content("The live view could not answer this request\n", "text/plain");
-  });
+  s.server.set_exception_handler(
+      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+        res.status = 500;
+        res.set_content("The live view could not answer this request\n", "text/plain");
+      });
   s.routes();
   if (options.port == 0) {
     s.port = s.server.bind_to_any_port(options.host);
@@ -174,8 +174,9 @@ LiveServer::LiveServer(const LiveState& state, const ServerOptions& options)
         "live view: cannot listen on {}:{} ({}); choose another port with --live-port, or "
         "leave --live-port out for a free one",
         options.host, options.port,
-        options.port ? "the port is in use, or not allowed here" : "no free port, or no such "
-                                                                   "address here"));
+        options.port ? "the port is in use, or not allowed here"
+                     : "no free port, or no such "
+                       "address here"));
   }
   s.thread = std::thread([&s] { s.server.listen_after_bind(); });
 }

@@ -18,9 +18,9 @@ namespace schedlab::live {
 namespace {
 
 constexpr auto kBatchPeriod = std::chrono::milliseconds(100);  // ten batches a second
-constexpr int kSampleEvery = 5;        // batches between samples of CPU and memory (2 a second)
-constexpr size_t kKeptBatches = 600;   // a minute of batches for readers that fall behind
-constexpr size_t kKeptMessages = 200;  // messages in /api/state, the latest
+constexpr int kSampleEvery = 3;          // batches between samples of CPU and memory (3 a second)
+constexpr size_t kKeptBatches = 600;     // a minute of batches for readers that fall behind
+constexpr size_t kKeptMessages = 200;    // messages in /api/state, the latest
 constexpr uint64_t kFirstBatches = 300;  // what a page that opens late gets of the current run
 
 std::string message_json(const std::string& kind, const std::string& text, double at_ms) {
@@ -102,22 +102,35 @@ void LiveState::run_started(const RunInfo& info) {
       }
       nodes.push_back({{"id", n}, {"key", g.key(n)}, {"op", g.op(n)->name}, {"deps", deps}});
     }
-    graph_json_ = nlohmann::json{{"run", run_},
-                                 {"nodes", nodes},
-                                 {"dot", graph_to_dot(g, info.plan->targets, "LR")}}
-                      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    graph_json_ =
+        nlohmann::json{
+            {"run", run_}, {"nodes", nodes}, {"dot", graph_to_dot(g, info.plan->targets, "LR")}}
+            .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
 }
 
 void LiveState::task_started(const TaskEvent& e) {
   Lane& lane = lanes_[e.worker % workers_];
-  lane.current_start_ms.store(std::chrono::duration<float, std::milli>(e.start - run_start_).count(),
-                              std::memory_order_relaxed);
+  if (e.pid != pid_) {
+    // A worker process's task, told when its result came: what runs there now came through
+    // task_began.
+    lane.pid.store(e.pid, std::memory_order_relaxed);
+    return;
+  }
+  lane.current_start_ms.store(
+      std::chrono::duration<float, std::milli>(e.start - run_start_).count(),
+      std::memory_order_relaxed);
   lane.current.store(e.node + 1, std::memory_order_relaxed);
-  if (lane.tid.load(std::memory_order_relaxed) == 0 && e.pid == pid_) {
+  if (lane.tid.load(std::memory_order_relaxed) == 0) {
     lane.tid.store(static_cast<int>(syscall(SYS_gettid)), std::memory_order_relaxed);
   }
-  if (e.pid != pid_) lane.pid.store(e.pid, std::memory_order_relaxed);
+}
+
+void LiveState::task_began(unsigned worker, NodeId node, Clock::time_point at) {
+  Lane& lane = lanes_[worker % workers_];
+  lane.current_start_ms.store(std::chrono::duration<float, std::milli>(at - run_start_).count(),
+                              std::memory_order_relaxed);
+  lane.current.store(node + 1, std::memory_order_relaxed);
 }
 
 void LiveState::task_finished(const TaskEvent& e) {
@@ -136,12 +149,14 @@ void LiveState::task_finished(const TaskEvent& e) {
                                      e.failed};
     lane.head.store(head + 1, std::memory_order_release);
   } else {
-    lane.dropped.store(lane.dropped.load(std::memory_order_relaxed) + 1,
-                       std::memory_order_relaxed);
+    lane.dropped.store(lane.dropped.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   }
   std::atomic<uint64_t>& done = lane.done[group_of_.empty() ? 0 : group_of_[e.node]];
   done.store(done.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-  lane.current.store(0, std::memory_order_relaxed);
+  // The worker's next task may have begun already (a worker process with tasks queued).
+  if (lane.current.load(std::memory_order_relaxed) == e.node + 1) {
+    lane.current.store(0, std::memory_order_relaxed);
+  }
 }
 
 void LiveState::run_finished(const RunStats& stats) {
@@ -179,40 +194,42 @@ void LiveState::drain_locked() {
   }
 }
 
-void LiveState::sample_workers_locked(double seconds) {
+void LiveState::sample_workers_locked() {
   const ProcStat self = read_proc_stat(pid_);
   proc_rss_ = self.rss_bytes;
   if (!lanes_) return;
+  const auto now = Clock::now();
   for (unsigned w = 0; w < workers_; ++w) {
     Lane& lane = lanes_[w];
     const int pid = lane.pid.load(std::memory_order_relaxed);
     const int tid = lane.tid.load(std::memory_order_relaxed);
     ProcStat s;
+    int64_t id = 0;  // whose CPU time: a worker process (pid) or a thread here (-tid)
     if (pid != 0 && pid != pid_) {
       s = read_proc_stat(pid);
+      id = pid;
     } else if (tid != 0) {
       s = read_thread_stat(tid);
       s.rss_bytes = self.rss_bytes;  // threads share the process's memory
+      id = -tid;
     }
     if (!s.read) continue;
-    if (lane.last_cpu_ms >= 0 && seconds > 0) {
-      lane.cpu_percent = std::max(0.0, (s.cpu_ms - lane.last_cpu_ms) / (seconds * 10));
+    // Pools outlive runs: the last sample of a worker, whatever run took it, gives its rate.
+    auto [it, first] = cpu_seen_.try_emplace(id, CpuSeen{s.cpu_ms, now});
+    const double seconds = std::chrono::duration<double>(now - it->second.at).count();
+    if (!first && seconds > 0) {
+      lane.cpu_percent = std::clamp((s.cpu_ms - it->second.cpu_ms) / (seconds * 10), 0.0, 100.0);
     }
-    lane.last_cpu_ms = s.cpu_ms;
+    it->second = {s.cpu_ms, now};
     lane.rss_bytes = s.rss_bytes;
   }
 }
 
 void LiveState::collect() {
   std::unique_lock lock(mutex_);
-  auto last_sample = Clock::now();
   for (int tick = 0; !stopping_; ++tick) {
     if (running_) drain_locked();
-    if (tick % kSampleEvery == 0) {
-      const auto now = Clock::now();
-      sample_workers_locked(std::chrono::duration<double>(now - last_sample).count());
-      last_sample = now;
-    }
+    if (tick % kSampleEvery == 0) sample_workers_locked();
     publish_locked();
     stop_collector_.wait_for(lock, kBatchPeriod, [this] { return stopping_; });
   }
@@ -244,8 +261,7 @@ void LiveState::cell_started(const std::string& cell, size_t index, size_t total
   cell_runs_ = runs;
 }
 
-void LiveState::cell_finished(size_t index, size_t total, const std::string& outcome,
-                              bool failed) {
+void LiveState::cell_finished(size_t index, size_t total, const std::string& outcome, bool failed) {
   {
     std::lock_guard lock(mutex_);
     cells_done_ = index + 1;
@@ -378,9 +394,8 @@ std::string LiveState::graph_json() const {
 std::vector<std::pair<uint64_t, std::string>> LiveState::batches_after(
     uint64_t& seq, std::chrono::milliseconds wait) const {
   std::unique_lock lock(mutex_);
-  batch_ready_.wait_for(lock, wait, [&] {
-    return stopping_ || (!batches_.empty() && batches_.back().first > seq);
-  });
+  batch_ready_.wait_for(
+      lock, wait, [&] { return stopping_ || (!batches_.empty() && batches_.back().first > seq); });
   // A new page starts with the current run, at most kFirstBatches of it.
   if (seq == 0 && next_seq_ > 1) {
     seq = std::max(run_first_seq_, next_seq_ - std::min(next_seq_, kFirstBatches)) - 1;

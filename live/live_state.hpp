@@ -17,6 +17,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "schedlab/schedulers/observer.hpp"
@@ -34,6 +35,7 @@ class LiveState final : public Observer {
   void run_started(const RunInfo& info) override;
   void task_started(const TaskEvent& e) override;
   void task_finished(const TaskEvent& e) override;
+  void task_began(unsigned worker, NodeId node, Clock::time_point at) override;
   void run_finished(const RunStats& stats) override;
 
   // The command's side. `cell` names what runs now (a suite's cell, a lesson's scheduler).
@@ -73,15 +75,14 @@ class LiveState final : public Observer {
     std::atomic<uint64_t> dropped{0};
     std::unique_ptr<Bar[]> ring{new Bar[kRing]};
     std::unique_ptr<std::atomic<uint64_t>[]> done;  // per op group
-    double last_cpu_ms = -1;
     double cpu_percent = 0;
     uint64_t rss_bytes = 0;
   };
 
   void collect();         // the collector thread
   void publish_locked();  // one batch: the state, the bars since the last, the messages
-  void drain_locked();  // the lanes' finished tasks into bars_
-  void sample_workers_locked(double seconds);
+  void drain_locked();    // the lanes' finished tasks into bars_
+  void sample_workers_locked();
   std::string state_json_locked() const;
   void message_locked(const std::string& kind, const std::string& text);
   double ms_since(Clock::time_point t) const;
@@ -106,11 +107,16 @@ class LiveState final : public Observer {
   std::vector<std::string> group_names_;
   std::vector<uint64_t> group_totals_;
   std::unique_ptr<Lane[]> lanes_;
-  std::string graph_json_;  // for runs small enough to draw
+  std::string graph_json_;     // for runs small enough to draw
   uint64_t dropped_bars_ = 0;  // lost to full rings
-  std::string bars_;            // the next batch's bars, JSON arrays without the brackets
+  std::string bars_;           // the next batch's bars, JSON arrays without the brackets
   size_t bars_in_batch_ = 0, skipped_bars_ = 0;
   uint64_t proc_rss_ = 0;
+  struct CpuSeen {
+    double cpu_ms;
+    Clock::time_point at;
+  };
+  std::unordered_map<int64_t, CpuSeen> cpu_seen_;  // by worker pid, or -tid for a thread
 
   // The command's progress.
   std::string cell_;
@@ -122,7 +128,7 @@ class LiveState final : public Observer {
   std::vector<std::string> messages_;          // every message so far, for /api/state
 
   std::deque<std::pair<uint64_t, std::string>> batches_;
-  uint64_t run_first_seq_ = 1;  // the first batch of the current run: where a new page starts
+  uint64_t run_first_seq_ = 1;       // the first batch of the current run: where a new page starts
   mutable std::mutex layout_mutex_;  // one layout of a run's graph, however many pages ask
   mutable uint64_t drawn_run_ = 0;
   mutable std::string drawn_graph_;

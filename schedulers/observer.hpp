@@ -64,6 +64,9 @@ class Observer {
   virtual void run_started(const RunInfo&) {}
   virtual void task_started(const TaskEvent&) {}
   virtual void task_finished(const TaskEvent&) {}
+  // Schedulers of worker processes only (processes, distributed), whose task hooks come when a
+  // result arrives: worker `worker` began `node` at about `at`, as far as the parent can tell.
+  virtual void task_began(unsigned /*worker*/, NodeId /*node*/, Clock::time_point /*at*/) {}
   // Before any run_finished: an observer that measures the run adds its figures to the stats
   // every observer then sees (ResourceMeter: CPU time and peak RSS).
   virtual void add_figures(RunStats&) {}

@@ -1,6 +1,9 @@
 // The `schedlab` tool end to end: output, exit codes and messages, run as a user would.
+#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -212,6 +215,38 @@ TEST_F(Cli, ReadsStandardInputAndWritesATrace) {
   Outcome unit = run("compute " + example("slow_arithmetic.json") + " --unit 5ms");
   EXPECT_EQ(unit.code, 2);
   EXPECT_THAT(unit.err, HasSubstr("--unit applies to scenarios, not to graph files"));
+}
+
+// --live beside the usual output: the URL on standard error, the results as without it, a
+// failure still a failure; a port that is taken is a usage error that names it.
+TEST_F(Cli, LiveViewPrintsItsAddressAndChangesNothingElse) {
+  Outcome r = run("compute " + example("readme_example.json") + " -s sync --live");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.err, ContainsRegex("^Live view: http://127\\.0\\.0\\.1:[0-9]+/\n$"));
+  EXPECT_EQ(nlohmann::json::parse(r.out)["results"],
+            nlohmann::json::parse(R"({"b": 6, "z": -8, "t": 12})"));
+
+  Outcome failed =
+      run("compute - --live", R"({"tasks": {"oops": {"op": "fail", "args": ["went wrong"]}}})");
+  EXPECT_EQ(failed.code, 1);
+  EXPECT_THAT(failed.err, HasSubstr("task 'oops' (op fail) failed: went wrong"));
+
+  const int taken = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t size = sizeof addr;
+  ASSERT_EQ(bind(taken, reinterpret_cast<sockaddr*>(&addr), size), 0);
+  ASSERT_EQ(listen(taken, 1), 0);
+  ASSERT_EQ(getsockname(taken, reinterpret_cast<sockaddr*>(&addr), &size), 0);
+  const int port = ntohs(addr.sin_port);
+  Outcome busy = run("lesson inc-dbl --no-input --unit 1ms --live-port " + std::to_string(port));
+  close(taken);
+  EXPECT_EQ(busy.code, 2);
+  EXPECT_THAT(busy.err, HasSubstr("127.0.0.1:" + std::to_string(port)));
+  EXPECT_THAT(busy.err, HasSubstr("--live-port"));
+  EXPECT_EQ(busy.out, "");  // refused before the lesson began
+  EXPECT_EQ(run("run -S fib -s sync --live-port 0").code, 2);
 }
 
 TEST_F(Cli, TaskFailureExitsOneNamingKeyAndOp) {

@@ -164,8 +164,8 @@ std::string talk(int port, const std::string& request,
 }
 
 std::string get(int port, const std::string& path, const std::string& host = "") {
-  return talk(port, fmt::format("GET {} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
-                                    path, host.empty() ? fmt::format("127.0.0.1:{}", port) : host));
+  return talk(port, fmt::format("GET {} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", path,
+                                host.empty() ? fmt::format("127.0.0.1:{}", port) : host));
 }
 
 TEST(LiveServer, ServesThePageTheStateAndAnEventStreamOnLoopback) {
@@ -180,8 +180,8 @@ TEST(LiveServer, ServesThePageTheStateAndAnEventStreamOnLoopback) {
   const std::string state = get(server.port(), "/api/state");
   EXPECT_THAT(state, StartsWith("HTTP/1.1 200"));
   const nlohmann::json s = nlohmann::json::parse(state.substr(state.find("\r\n\r\n") + 4));
-  for (const char* field : {"tasks_total", "tasks_done", "cell", "cells_done", "cells_total",
-                            "workers", "finished"}) {
+  for (const char* field :
+       {"tasks_total", "tasks_done", "cell", "cells_done", "cells_total", "workers", "finished"}) {
     EXPECT_TRUE(s.contains(field)) << field;
   }
   const std::string events = get(server.port(), "/api/events");
@@ -194,10 +194,10 @@ TEST(LiveServer, ChangesNothingAndRefusesOtherSites) {
   LiveState live;
   LiveServer server(live, {});
   for (const char* method : {"POST", "PUT", "DELETE", "PATCH"}) {
-    const std::string r = talk(
-        server.port(), fmt::format("{} /api/state HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n"
-                                   "Content-Length: 2\r\nConnection: close\r\n\r\n{{}}",
-                                   method, server.port()));
+    const std::string r =
+        talk(server.port(), fmt::format("{} /api/state HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n"
+                                        "Content-Length: 2\r\nConnection: close\r\n\r\n{{}}",
+                                        method, server.port()));
     EXPECT_THAT(r, StartsWith("HTTP/1.1 405")) << method;
   }
   // A page of another site reaching 127.0.0.1 through its own name (DNS rebinding).
@@ -243,7 +243,8 @@ TEST(LiveServer, SurvivesMalformedAndStalledRequests) {
   }
   for (const std::string& junk :
        {std::string("\x00\x01\x02garbage\r\n\r\n", 14), std::string("GET\r\n\r\n"),
-        std::string("GET / HTTP/9.9\r\n\r\n"), "GET /" + std::string(20000, 'a') + " HTTP/1.1\r\n\r\n",
+        std::string("GET / HTTP/9.9\r\n\r\n"),
+        "GET /" + std::string(20000, 'a') + " HTTP/1.1\r\n\r\n",
         "GET / HTTP/1.1\r\nX: " + std::string(100000, 'b') + "\r\n\r\n",
         std::string("GET /api/state?token=%zz%%% HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"),
         std::string("POST / HTTP/1.1\r\nContent-Length: 99999999999\r\n\r\n"),

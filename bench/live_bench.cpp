@@ -1,0 +1,34 @@
+// What the live view costs a run: threads_live/<shape> is threads_full/<shape> (compute on the
+// threads scheduler, bench/schedlab_bench.cpp) with the live view's observer gathering every
+// task, as `--live` does (the server is not needed to measure the task path). Paired with
+// threads_full, the difference over the shape's tasks is the cost per task.
+#include "bench/bench_shapes.hpp"
+#include "schedlab/live/live_state.hpp"
+#include "schedlab/schedulers/compute.hpp"
+
+namespace schedlab::bench {
+namespace {
+
+void live(benchmark::State& state, std::string shape_name) {
+  const BuiltShape& s = shape(shape_name);
+  live::LiveState watcher;
+  ComputeOptions options{.scheduler = "threads", .workers = kWorkers, .observers = {&watcher}};
+  for (auto _ : state) {
+    auto result = compute(s.graph, s.targets, options);
+    benchmark::DoNotOptimize(result.values.data());
+  }
+  count_tasks(state, s, "threads_full");
+}
+
+[[maybe_unused]] const bool registered = [] {
+  for (const char* shape_name : kShapes) {
+    benchmark::RegisterBenchmark((std::string("threads_live/") + shape_name).c_str(), live,
+                                 shape_name)
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime();
+  }
+  return true;
+}();
+
+}  // namespace
+}  // namespace schedlab::bench
