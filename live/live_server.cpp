@@ -51,6 +51,7 @@ struct LiveServer::Impl {
   int port = 0;
   std::atomic<int> streams{0};
   std::atomic<bool> stopping{false};
+  std::atomic<bool> listening_ended{false};
 
   Impl(const LiveState& s, const ServerOptions& o) : state(s), options(o) {}
 
@@ -102,24 +103,25 @@ struct LiveServer::Impl {
       }
       // A page that reconnects says where it was (EventSource sends the last id it saw).
       auto seq = std::make_shared<uint64_t>(0);
-      const std::string last = req.get_header_value("Last-Event-ID");
-      if (!last.empty() && last.size() < 20 &&
-          last.find_first_not_of("0123456789") == std::string::npos) {
-        *seq = std::stoull(last);
+      const std::string last_id = req.get_header_value("Last-Event-ID");
+      if (!last_id.empty() && last_id.size() < 20 &&
+          last_id.find_first_not_of("0123456789") == std::string::npos) {
+        *seq = std::stoull(last_id);
       }
       res.set_chunked_content_provider(
           "text/event-stream",
           [this, seq](size_t, httplib::DataSink& sink) {
-            if (stopping.load()) {
-              sink.done();
-              return true;
-            }
+            const bool closing = stopping.load();
             std::string out;
-            for (const auto& [id, batch] : state.batches_after(*seq, std::chrono::seconds(1))) {
+            for (const auto& [id, batch] : state.batches_after(
+                     *seq, closing ? std::chrono::seconds(0) : std::chrono::seconds(1))) {
               out += fmt::format("id: {}\ndata: {}\n\n", id, batch);
             }
-            if (out.empty()) out = ": keep-alive\n\n";
-            return sink.write(out.data(), out.size()) && !stopping.load();
+            if (out.empty() && !closing) out = ": keep-alive\n\n";
+            if (!out.empty() && !sink.write(out.data(), out.size())) return false;
+            // Closing: the page gets what is left and a proper end of the stream, not a cut.
+            if (closing) sink.done();
+            return true;
           },
           [this](bool) { streams.fetch_sub(1); });
     });
@@ -178,13 +180,27 @@ LiveServer::LiveServer(const LiveState& state, const ServerOptions& options)
                      : "no free port, or no such "
                        "address here"));
   }
-  s.thread = std::thread([&s] { s.server.listen_after_bind(); });
+  s.thread = std::thread([&s] {
+    s.server.listen_after_bind();
+    s.listening_ended = true;
+  });
 }
 
 LiveServer::~LiveServer() {
-  impl_->stopping = true;
-  impl_->server.stop();
-  impl_->thread.join();
+  Impl& s = *impl_;
+  s.stopping = true;
+  s.state.release_readers();
+  // The open streams end themselves (a page whose run ended has closed its own already).
+  for (int i = 0; i < 500 && s.streams.load() > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  // cpp-httplib's stop() does nothing until the accept loop has begun: a server destroyed at
+  // once would otherwise serve forever.
+  while (!s.server.is_running() && !s.listening_ended) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  s.server.stop();
+  s.thread.join();
 }
 
 int LiveServer::port() const {

@@ -289,6 +289,13 @@ void LiveState::finish(const std::string& outcome) {
   outcome_ = outcome;
   if (cells_total_ > 0 && outcome == "completed") cells_done_ = cells_total_;
   message_locked(outcome == "completed" ? "end" : "stop", "The run ended: " + outcome);
+  publish_locked();  // at once: the server may close right after
+}
+
+void LiveState::release_readers() const {
+  std::lock_guard lock(mutex_);
+  readers_released_ = true;
+  batch_ready_.notify_all();
 }
 
 bool LiveState::finished() const {

@@ -55,6 +55,9 @@ class LiveState final : public Observer {
   std::vector<std::pair<uint64_t, std::string>> batches_after(uint64_t& seq,
                                                               std::chrono::milliseconds wait) const;
 
+  // Wakes every reader waiting in batches_after for good: the server is closing.
+  void release_readers() const;
+
   static constexpr size_t kMaxDrawnTasks = 300;  // the graph is drawn up to this many tasks
   static constexpr size_t kMaxBarsPerBatch = 2000;
 
@@ -91,6 +94,7 @@ class LiveState final : public Observer {
   mutable std::condition_variable batch_ready_;
   std::condition_variable stop_collector_;
   bool stopping_ = false;
+  mutable bool readers_released_ = false;
   std::thread collector_;
   const int pid_;
 
