@@ -84,6 +84,8 @@ void LiveState::run_started(const RunInfo& info) {
     group_totals_.push_back(info.tasks);
   }
   lanes_ = std::make_unique<Lane[]>(workers_);
+  busy_seen_.assign(workers_, 0);
+  busy_since_ms_ = 0;
   for (unsigned w = 0; w < workers_; ++w) {
     lanes_[w].done = std::make_unique<std::atomic<uint64_t>[]>(group_names_.size());
     // Worker processes are known before their first task: processes gives one per worker,
@@ -151,6 +153,11 @@ void LiveState::task_finished(const TaskEvent& e) {
   } else {
     lane.dropped.store(lane.dropped.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   }
+  lane.busy_ns.store(
+      lane.busy_ns.load(std::memory_order_relaxed) +
+          static_cast<uint64_t>(std::max<int64_t>(
+              0, std::chrono::duration_cast<std::chrono::nanoseconds>(e.end - e.start).count())),
+      std::memory_order_relaxed);
   std::atomic<uint64_t>& done = lane.done[group_of_.empty() ? 0 : group_of_[e.node]];
   done.store(done.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   // The worker's next task may have begun already (a worker process with tasks queued).
@@ -173,14 +180,17 @@ void LiveState::run_finished(const RunStats& stats) {
 void LiveState::drain_locked() {
   if (!lanes_ || !graph_) return;
   const Graph& g = *graph_;
+  // Each worker gets its share of a batch's bars, so that one busy lane does not hide the others.
+  const size_t quota = std::max<size_t>(1, kMaxBarsPerBatch / workers_);
   for (unsigned w = 0; w < workers_; ++w) {
     Lane& lane = lanes_[w];
     const uint64_t head = lane.head.load(std::memory_order_acquire);
     uint64_t tail = lane.tail.load(std::memory_order_relaxed);
+    const size_t limit = std::min(kMaxBarsPerBatch, bars_in_batch_ + quota);
     for (; tail < head; ++tail) {
       const Bar& b = lane.ring[tail % Lane::kRing];
       if (b.failed) ++tasks_failed_;
-      if (bars_in_batch_ >= kMaxBarsPerBatch) {
+      if (bars_in_batch_ >= limit) {
         ++skipped_bars_;
         continue;
       }
@@ -190,7 +200,9 @@ void LiveState::drain_locked() {
                      b.gil_ms, b.failed ? 1 : 0, group_of_.empty() ? 0 : group_of_[b.node]);
     }
     lane.tail.store(tail, std::memory_order_release);
-    dropped_bars_ += lane.dropped.exchange(0, std::memory_order_relaxed);
+    const uint64_t dropped = lane.dropped.exchange(0, std::memory_order_relaxed);
+    dropped_bars_ += dropped;
+    dropped_in_batch_ += dropped;
   }
 }
 
@@ -237,9 +249,27 @@ void LiveState::collect() {
 
 void LiveState::publish_locked() {
   std::string batch = fmt::format(R"({{"seq":{},"state":{},"bars":[{}],"skipped":{})", next_seq_,
-                                  state_json_locked(), bars_, skipped_bars_);
+                                  state_json_locked(), bars_, skipped_bars_ + dropped_in_batch_);
+  // Where bars were left out, each worker's busy time since the last batch says how full its
+  // lane was, so that the page does not show a busy worker as idle.
+  if (lanes_ && (skipped_bars_ + dropped_in_batch_) > 0) {
+    const double now_ms = running_ ? ms_since(run_start_) : run_wall_ms_;
+    batch += fmt::format(R"(,"busy":{{"t0":{:.3f},"t1":{:.3f},"ms":[)", busy_since_ms_, now_ms);
+    for (unsigned w = 0; w < workers_; ++w) {
+      const uint64_t busy = lanes_[w].busy_ns.load(std::memory_order_relaxed);
+      batch +=
+          fmt::format("{}{:.3f}", w ? "," : "", static_cast<double>(busy - busy_seen_[w]) / 1e6);
+    }
+    batch += "]}";
+  }
+  if (lanes_) {
+    for (unsigned w = 0; w < workers_; ++w) {
+      busy_seen_[w] = lanes_[w].busy_ns.load(std::memory_order_relaxed);
+    }
+    busy_since_ms_ = running_ ? ms_since(run_start_) : run_wall_ms_;
+  }
   bars_.clear();
-  bars_in_batch_ = skipped_bars_ = 0;
+  bars_in_batch_ = skipped_bars_ = dropped_in_batch_ = 0;
   batch += ",\"messages\":[";
   for (size_t i = 0; i < pending_messages_.size(); ++i) {
     batch += (i ? "," : "") + pending_messages_[i];

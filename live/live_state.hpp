@@ -76,6 +76,7 @@ class LiveState final : public Observer {
     std::atomic<int> tid{0}, pid{0};
     std::atomic<uint64_t> head{0}, tail{0};  // ring positions: the worker writes head
     std::atomic<uint64_t> dropped{0};
+    std::atomic<uint64_t> busy_ns{0};  // time in finished tasks, for when bars are too many
     std::unique_ptr<Bar[]> ring{new Bar[kRing]};
     std::unique_ptr<std::atomic<uint64_t>[]> done;  // per op group
     double cpu_percent = 0;
@@ -114,7 +115,9 @@ class LiveState final : public Observer {
   std::string graph_json_;     // for runs small enough to draw
   uint64_t dropped_bars_ = 0;  // lost to full rings
   std::string bars_;           // the next batch's bars, JSON arrays without the brackets
-  size_t bars_in_batch_ = 0, skipped_bars_ = 0;
+  size_t bars_in_batch_ = 0, skipped_bars_ = 0, dropped_in_batch_ = 0;
+  std::vector<uint64_t> busy_seen_;  // per lane: busy_ns at the last batch
+  double busy_since_ms_ = 0;         // run time of the last batch
   uint64_t proc_rss_ = 0;
   struct CpuSeen {
     double cpu_ms;
