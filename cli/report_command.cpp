@@ -39,7 +39,7 @@ nlohmann::json read_json(const std::string& path) {
 }
 
 // An output that is one of the inputs would be replaced by what was read from it: refused.
-void check_not_an_input(const std::string& output, std::initializer_list<std::string> inputs) {
+void check_not_an_input(const std::string& output, const std::vector<std::string>& inputs) {
   check_output_path(output);
   for (const std::string& input : inputs) {
     std::error_code ec;
@@ -89,6 +89,7 @@ Command add_report(CLI::App& app) {
     std::string threshold = "5%";
     double alpha = 0.05;
     bool force = false, fail_on_regression = false, allow_context_change = false;
+    std::vector<std::string> more_old, more_new;
   };
   auto args = std::make_shared<Args>();
   CLI::App* sub = app.add_subcommand("report",
@@ -97,10 +98,13 @@ Command add_report(CLI::App& app) {
   sub->require_subcommand(1);
   CLI::App* compare = sub->add_subcommand(
       "compare", "Markdown table of NEW/OLD per cell, and whether each change is beyond the noise");
-  compare
-      ->add_option("OLD", args->old_file, "results.json of the earlier run (- for standard input)")
-      ->required();
-  compare->add_option("NEW", args->new_file, "results.json of the later run")->required();
+  compare->add_option("OLD", args->old_file,
+                      "results.json of the earlier run (- for standard input)");
+  compare->add_option("NEW", args->new_file, "results.json of the later run");
+  compare->add_option("--old", args->more_old,
+                      "another run of the old side (repeatable): each cell is then sampled "
+                      "once per run, so that the test sees the noise between processes");
+  compare->add_option("--new", args->more_new, "another run of the new side (repeatable)");
   compare->add_option("--html", args->html, "also write the comparison as an HTML page here");
   compare->add_option("--json", args->json, "also write the comparison as JSON here (for scripts)");
   compare->add_option("--threshold", args->threshold,
@@ -129,13 +133,36 @@ Command add_report(CLI::App& app) {
   gbench->add_option("--csv", args->csv, "also write the table as CSV to this file");
   return [args, compare, html] {
     if (compare->parsed()) {
-      const reports::CompareOptions options{parse_threshold(args->threshold),
-                                            checked_alpha(args->alpha)};
+      // The positional files first, then --old/--new: one side may be several runs.
+      auto side = [](const std::string& first, const std::vector<std::string>& more,
+                     const char* which) {
+        std::vector<std::string> files;
+        if (!first.empty()) files.push_back(first);
+        files.insert(files.end(), more.begin(), more.end());
+        if (files.empty()) {
+          throw UsageError(fmt::format(
+              "report compare: give the {0} run, as {1} or with --{2} FILE (repeatable)", which,
+              which == std::string("earlier") ? "OLD" : "NEW",
+              which == std::string("earlier") ? "old" : "new"));
+        }
+        return files;
+      };
+      const std::vector<std::string> old_files = side(args->old_file, args->more_old, "earlier"),
+                                     new_files = side(args->new_file, args->more_new, "later");
+      reports::CompareOptions options{parse_threshold(args->threshold), checked_alpha(args->alpha)};
+      options.old_files = old_files.size();
+      options.new_files = new_files.size();
+      std::vector<std::string> inputs = old_files;
+      inputs.insert(inputs.end(), new_files.begin(), new_files.end());
       for (const std::string& out : {args->html, args->json}) {
-        if (!out.empty()) check_not_an_input(out, {args->old_file, args->new_file});
+        if (!out.empty()) check_not_an_input(out, inputs);
       }
-      const reports::SuiteResult old_run = read_results(args->old_file),
-                                 new_run = read_results(args->new_file);
+      auto read_side = [](const std::vector<std::string>& files) {
+        std::vector<reports::SuiteResult> runs;
+        for (const std::string& f : files) runs.push_back(read_results(f));
+        return reports::combine_runs(std::move(runs), files);
+      };
+      const reports::SuiteResult old_run = read_side(old_files), new_run = read_side(new_files);
       if (!args->force) reports::check_comparable(old_run, new_run);
       const reports::Comparison cmp = reports::compare_runs(old_run, new_run, options);
       std::cout << reports::compare_markdown(old_run, new_run, cmp);

@@ -81,7 +81,7 @@ struct LiveServer::Impl {
   }
 
   void routes() {
-    server.Get("/", [this](const httplib::Request&, httplib::Response& res) {
+    server.Get("/", [](const httplib::Request&, httplib::Response& res) {
       // Everything the page needs is in it: nothing may come from elsewhere.
       res.set_header("Content-Security-Policy",
                      "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "

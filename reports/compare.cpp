@@ -63,6 +63,7 @@ void compare_contexts(const Context& o, const Context& n, Comparison& out) {
 }
 
 void warn_about_repetitions(const CompareOptions& options, Comparison& out) {
+  const bool files = options.old_files > 1 || options.new_files > 1;
   size_t fewest = SIZE_MAX;
   for (const ComparedCell& c : out.cells) {
     if (c.ratio > 0) fewest = std::min({fewest, c.old_cell->reps.size(), c.new_cell->reps.size()});
@@ -71,22 +72,64 @@ void warn_about_repetitions(const CompareOptions& options, Comparison& out) {
   // The fewest runs a side at which a test at this alpha is possible.
   size_t needed = kFewestForATest;
   while (needed < 25 && smallest_p(needed, needed) > options.alpha) ++needed;
+  const std::string more = files ? fmt::format("give {} or more results.json a side", needed)
+                                 : fmt::format("run with --repeat {}", needed);
   if (fewest < kFewestForATest) {
     out.warnings.push_back(fmt::format(
         "a cell has only {} measured run{} in one of the runs: no test is possible, so cells are "
-        "called faster or slower by the {:.0f}% threshold alone (marked untested); run with "
-        "--repeat {} or more",
-        fewest, fewest == 1 ? "" : "s", 100 * options.threshold, needed));
+        "called faster or slower by the {:.0f}% threshold alone (marked untested); {}{}",
+        fewest, fewest == 1 ? "" : "s", 100 * options.threshold, more, files ? "" : " or more"));
   } else if (smallest_p(fewest, fewest) > options.alpha) {
     out.warnings.push_back(fmt::format(
         "{} runs a cell: no ordering of so few runs gives a p-value below {:.3f}, so a change "
         "is called real when it gets the smallest p-value they can give (every run of one side "
-        "beyond every run of the other); run with --repeat {} for a test at {:g}",
-        fewest, smallest_p(fewest, fewest), needed, options.alpha));
+        "beyond every run of the other); {} for a test at {:g}",
+        fewest, smallest_p(fewest, fewest), more, options.alpha));
   }
 }
 
 }  // namespace
+
+SuiteResult combine_runs(std::vector<SuiteResult> runs, const std::vector<std::string>& files) {
+  if (runs.size() == 1) return std::move(runs.front());
+  for (size_t i = 1; i < runs.size(); ++i) {
+    try {
+      check_comparable(runs.front(), runs[i]);
+    } catch (const UsageError& e) {
+      throw UsageError(fmt::format("{} and {} cannot stand for one side: {}", files.front(),
+                                   files[i], e.what()));
+    }
+  }
+  SuiteResult out = runs.front();
+  std::erase_if(out.cells, [&](Cell& cell) {
+    std::vector<Repetition> medians;
+    for (const SuiteResult& run : runs) {
+      auto it = std::find_if(run.cells.begin(), run.cells.end(),
+                             [&](const Cell& c) { return c.id() == cell.id(); });
+      if (it == run.cells.end()) return true;  // missing from one run: missing
+      if (!it->error.empty() || it->interrupted || it->timed_out) {
+        cell = *it;  // failed in one run: failed
+        return false;
+      }
+      if (!it->measured()) continue;
+      // The run's repetition nearest its median stands for the run.
+      auto nearest = std::min_element(
+          it->reps.begin(), it->reps.end(), [&](const Repetition& a, const Repetition& b) {
+            return std::abs(a.wall_ms - it->wall.median) < std::abs(b.wall_ms - it->wall.median);
+          });
+      Repetition r = *nearest;
+      r.wall_ms = it->wall.median;
+      medians.push_back(std::move(r));
+    }
+    if (!cell.error.empty()) return false;
+    cell.reps = std::move(medians);
+    std::vector<double> walls;
+    for (const Repetition& r : cell.reps) walls.push_back(r.wall_ms);
+    cell.wall = statistics(std::move(walls));
+    return false;
+  });
+  return out;
+}
 
 std::vector<std::string> Comparison::gate_failures(bool allow_context_change) const {
   std::vector<std::string> out;

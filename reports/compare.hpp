@@ -15,6 +15,8 @@ namespace schedlab::reports {
 struct CompareOptions {
   double threshold = 0.05;  // the smallest change called faster or slower: 5%
   double alpha = 0.05;      // the largest p-value of a real change
+  // Files a side (combine_runs): above 1, a cell's samples are its runs' medians.
+  size_t old_files = 1, new_files = 1;
 };
 
 struct ComparedCell {
@@ -52,6 +54,14 @@ struct Comparison {
 // threshold alone decides ("slower (untested)") and a warning says so.
 Comparison compare_runs(const SuiteResult& old_run, const SuiteResult& new_run,
                         const CompareOptions& options = {});
+
+// Several runs of one side as one: a cell is sampled once per run, by its median there. The
+// repetitions of one run share one process, and a cell can sit in one mode for all of them and
+// another in the next process (docs/REPORTS.md, "What the gate cannot see"); only runs of
+// several processes show that noise to the test. A cell failed in any run is failed; a cell
+// missing from any run is missing. Each run must be comparable with the first
+// (check_comparable); the context is the first's. `files` names the runs in errors.
+SuiteResult combine_runs(std::vector<SuiteResult> runs, const std::vector<std::string>& files);
 
 // Throws UsageError saying how, where the two runs do not measure the same thing: another
 // unit, or a lesson run with other parameters or another GIL setting in one of them.

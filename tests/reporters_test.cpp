@@ -622,6 +622,61 @@ TEST(Compare, ThreeRunsASideCountOnlyWhenEveryRunIsBeyond) {
   EXPECT_THAT(cmp.warnings[0], HasSubstr("run with --repeat 4 for a test at 0.05"));
 }
 
+// A cell that sits in one mode for a whole process: five steady repetitions at 1.0 ms in some
+// runs, at 1.3 ms in others. One run a side calls it slower (p = 0.008, complete separation);
+// four runs a side, each sampled once, see that the mode moves between processes.
+TEST(Compare, SeveralRunsASideSampleEachRunOnce) {
+  auto run_at = [](double ms) {
+    SuiteResult r = fixture();
+    r.cells = {measured("threads", ms, 5, 0.01), measured("sync", 1.0, 5, 0.01)};
+    return r;
+  };
+  EXPECT_EQ(compare_runs(run_at(1.0), run_at(1.3)).cells[0].verdict, "slower");
+  const std::vector<std::string> names = {"a.json", "b.json", "c.json", "d.json"};
+  const SuiteResult old_side =
+                        combine_runs({run_at(1.0), run_at(1.3), run_at(1.0), run_at(1.3)}, names),
+                    mixed =
+                        combine_runs({run_at(1.3), run_at(1.0), run_at(1.3), run_at(1.0)}, names),
+                    slower =
+                        combine_runs({run_at(1.3), run_at(1.31), run_at(1.32), run_at(1.3)}, names);
+  ASSERT_EQ(old_side.cells[0].reps.size(), 4u);  // one sample per run: its median
+  EXPECT_DOUBLE_EQ(old_side.cells[0].reps[1].wall_ms, 1.3);
+  const Comparison noise = compare_runs(old_side, mixed, {.old_files = 4, .new_files = 4});
+  EXPECT_EQ(noise.cells[0].verdict, "within noise");
+  EXPECT_TRUE(noise.gate_failures(false).empty());
+  const Comparison real =
+      compare_runs(combine_runs({run_at(1.0), run_at(1.02), run_at(1.01), run_at(1.005)}, names),
+                   slower, {.old_files = 4, .new_files = 4});
+  EXPECT_EQ(real.cells[0].verdict, "slower");
+  EXPECT_LT(real.cells[0].p, 0.05);  // 4 against 4, completely separated
+  EXPECT_TRUE(real.warnings.empty());
+  // Three a side: the test cannot reach 0.05, and the warning asks for files, not --repeat.
+  const Comparison three =
+      compare_runs(combine_runs({run_at(1.0), run_at(1.0), run_at(1.0)}, names),
+                   combine_runs({run_at(1.3), run_at(1.3), run_at(1.3)}, names),
+                   {.old_files = 3, .new_files = 3});
+  ASSERT_EQ(three.warnings.size(), 1u);
+  EXPECT_THAT(three.warnings[0], HasSubstr("give 4 or more results.json a side"));
+
+  // A cell failed in one run of the side is failed; one missing from a run is missing.
+  SuiteResult failed = run_at(1.0), missing = run_at(1.0);
+  failed.cells[0].error = "boom";
+  missing.cells.erase(missing.cells.begin());
+  const SuiteResult new_side = combine_runs({run_at(1.0), failed, missing}, names);
+  ASSERT_EQ(new_side.cells.size(), 2u);
+  EXPECT_EQ(new_side.cells[0].error, "boom");
+  const Comparison broken = compare_runs(old_side, new_side, {.old_files = 4, .new_files = 3});
+  EXPECT_EQ(broken.failed_in_new, 1u);
+  EXPECT_EQ(broken.missing_in_new, 0u);
+  const SuiteResult without = combine_runs({run_at(1.0), missing}, names);
+  EXPECT_EQ(compare_runs(old_side, without, {.old_files = 4, .new_files = 2}).missing_in_new, 1u);
+
+  // Runs of another unit cannot stand for one side.
+  SuiteResult other_unit = run_at(1.0);
+  other_unit.context.unit_ms = 5;
+  EXPECT_THROW(combine_runs({run_at(1.0), other_unit}, names), UsageError);
+}
+
 TEST(Compare, TheGateFailsOnFailedMissingCellsAndAnotherMachine) {
   SuiteResult old_run = fixture(), new_run = fixture();
   EXPECT_TRUE(compare_runs(old_run, old_run).gate_failures(false).size() == 1u);  // fixture's
