@@ -2,7 +2,7 @@
 // quadratic step would show as a growing per-task time.
 #include <numeric>
 
-#include "bench/bench_shapes.hpp"
+#include "schedlab/bench/shapes.hpp"
 #include "schedlab/core/delayed.hpp"
 
 namespace schedlab::bench {

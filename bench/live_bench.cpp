@@ -2,7 +2,7 @@
 // threads scheduler, bench/schedlab_bench.cpp) with the live view's observer gathering every
 // task, as `--live` does (the server is not needed to measure the task path). Paired with
 // threads_full, the difference over the shape's tasks is the cost per task.
-#include "bench/bench_shapes.hpp"
+#include "schedlab/bench/shapes.hpp"
 #include "schedlab/live/live_state.hpp"
 #include "schedlab/schedulers/compute.hpp"
 

@@ -1,7 +1,7 @@
 // The built-in ops alone, called as a task calls them (Op::call on arguments side by side):
 // ops/<op>/<args>, three arguments, all ints or an int, a double and an int (the random DAG's
 // mix once a mean has made a double).
-#include "bench/bench_shapes.hpp"
+#include "schedlab/bench/shapes.hpp"
 #include "schedlab/core/ops.hpp"
 
 namespace schedlab::bench {

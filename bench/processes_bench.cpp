@@ -11,7 +11,7 @@
 
 #include <vector>
 
-#include "bench/bench_shapes.hpp"
+#include "schedlab/bench/shapes.hpp"
 #include "schedlab/core/delayed.hpp"
 #include "schedlab/schedulers/compute.hpp"
 #include "schedlab/schedulers/scheduler.hpp"
@@ -27,7 +27,7 @@ void other_process_shape(benchmark::State& state, std::string scheduler, std::st
     auto result = compute(s.graph, s.targets, options);
     benchmark::DoNotOptimize(result.values.data());
   }
-  count_tasks(state, s, "tbb");
+  count_tasks(state, s, "tbb_flow");
 }
 
 // The chain while two busy loops compete for the cores (as when a build or another benchmark

@@ -82,6 +82,7 @@ int run(int argc, char** argv) {
     schedlab::cli::Command c = adder(app);
     commands[app.get_subcommands({}).back()] = std::move(c);
   };
+  add(schedlab::cli::add_bench);
   add(schedlab::cli::add_compute);
   add(schedlab::cli::add_conformance);
   add(schedlab::cli::add_graph);

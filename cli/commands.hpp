@@ -61,6 +61,7 @@ uint64_t parse_size(const std::string& text, std::string_view flag);
 // (core/graph_file.hpp) as it is parsed.
 void add_max_graph_size_option(CLI::App& sub);
 
+Command add_bench(CLI::App& app);
 Command add_compute(CLI::App& app);
 Command add_conformance(CLI::App& app);
 Command add_graph(CLI::App& app);

@@ -249,6 +249,29 @@ TEST_F(Cli, LiveViewPrintsItsAddressAndChangesNothingElse) {
   EXPECT_EQ(run("run -S fib -s sync --live-port 0").code, 2);
 }
 
+// `schedlab bench` on any registered scheduler, with Google Benchmark's flags passed through and
+// its JSON read by `report gbench`.
+TEST_F(Cli, BenchMeasuresRegisteredSchedulersBesideTheBaselines) {
+  const std::string out = (dir_ / "bench.json").string();
+  Outcome r = run("bench -s threading --tasks 2000 --shape chain --shape " +
+                  example("readme_example.json") +
+                  " --benchmark_min_time=0.001 --benchmark_out_format=json --benchmark_out=" + out);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("threads/chain"));  // the canonical name
+  EXPECT_THAT(r.out, HasSubstr("threads_full/chain"));
+  EXPECT_THAT(r.out, HasSubstr("threads_full/" + example("readme_example.json")));
+  Outcome table = run("report gbench " + out);
+  ASSERT_EQ(table.code, 0) << table.err;
+  EXPECT_THAT(table.out, ContainsRegex("\\| threads/chain/process_time/real_time \\| threads \\| chain \\|"));
+  EXPECT_EQ(run("bench -s nosuch").code, 2);
+  Outcome flag = run("bench -s threads --benchmark_nonsense --oops");
+  EXPECT_EQ(flag.code, 2);
+  EXPECT_THAT(flag.err, HasSubstr("'--oops'"));
+  Outcome shape = run("bench -s threads --shape spiral");
+  EXPECT_EQ(shape.code, 2);
+  EXPECT_THAT(shape.err, HasSubstr("--shape spiral"));
+}
+
 TEST_F(Cli, TaskFailureExitsOneNamingKeyAndOp) {
   Outcome r = run("compute -", R"({"tasks": {"oops": {"op": "fail", "args": ["went wrong"]}}})");
   EXPECT_EQ(r.code, 1);
@@ -279,7 +302,7 @@ TEST_F(Cli, InvalidInputExitsTwo) {
   Outcome usage = run("frobnicate");
   EXPECT_EQ(usage.code, 2);
   EXPECT_THAT(usage.err,
-              HasSubstr("unknown command 'frobnicate'; commands: compute, conformance, graph"));
+              HasSubstr("unknown command 'frobnicate'; commands: bench, compute, conformance, graph"));
   Outcome none = run("");
   EXPECT_EQ(none.code, 2);
 }
@@ -400,7 +423,7 @@ TEST_F(Cli, ListHelpAndVersion) {
       {"run --help", {"Usage: schedlab run", "--scenario", "--scheduler", "--repeat", "--unit"}},
       {"predict --help", {"Usage: schedlab predict", "--scheduler", "--workers", "--unit"}},
       {"report --help", {"Usage: schedlab report", "compare", "gbench"}},
-      {"report compare --help", {"Usage: schedlab report compare [OPTIONS] OLD NEW"}},
+      {"report compare --help", {"Usage: schedlab report compare [OPTIONS] [OLD] [NEW]", "--old"}},
   };
   for (const auto& [cmd, expected] : helps) {
     Outcome help = run(cmd);

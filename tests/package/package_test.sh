@@ -64,4 +64,10 @@ grep -q '>gq<\|>gq,\|>gq ' "$work/reports/report.html" || {
   echo "my_schedlab conformance -s gq failed:" >&2; cat "$work/conformance.txt" >&2; exit 1; }
 tail -1 "$work/conformance.txt"
 grep -q '^ok  *SlowArithmetic  *gq w=2 ' "$work/conformance.txt"
-echo "my_schedlab ran gq through compute, run and conformance"
+# bench: gq beside threads and the baselines on two small shapes, its JSON read by report gbench.
+"$mine" bench -s gq -s threads --tasks 2000 --shape chain --shape dag \
+  --benchmark_min_time=0.001 --benchmark_out_format=json --benchmark_out="$work/bench.json" \
+  > "$work/bench.txt" 2>&1 || { echo "my_schedlab bench failed:" >&2; cat "$work/bench.txt" >&2; exit 1; }
+table=$("$mine" report gbench "$work/bench.json")
+grep -q '| gq | dag |' <<<"$table" || { echo "bench has no gq row:" >&2; echo "$table" >&2; exit 1; }
+echo "my_schedlab ran gq through compute, run, conformance and bench"

@@ -5,7 +5,8 @@
 
 #include <atomic>
 
-#include "bench/bench_shapes.hpp"
+#include "schedlab/bench/baselines.hpp"
+#include "schedlab/bench/shapes.hpp"
 
 namespace schedlab::bench {
 namespace {
@@ -34,7 +35,7 @@ struct RawRun {
   }
 };
 
-void omp_raw(benchmark::State& state, std::string shape_name) {
+void omp_raw(benchmark::State& state, const std::string& shape_name) {
   const BuiltShape& s = shape(shape_name);
   const Plan& plan = *s.plan;
   std::vector<uint64_t> out(s.graph.size());
@@ -45,7 +46,7 @@ void omp_raw(benchmark::State& state, std::string shape_name) {
       pending[n].store(plan.pending[n], std::memory_order_relaxed);
     }
     RawRun run{plan, PlainBody{&out}, pending.get()};
-#pragma omp parallel num_threads(kWorkers)
+#pragma omp parallel num_threads(settings().workers)
 #pragma omp single
     for (NodeId r : plan.roots) {
 #pragma omp task firstprivate(r) shared(run)
@@ -56,15 +57,15 @@ void omp_raw(benchmark::State& state, std::string shape_name) {
   count_tasks(state, s);
 }
 
-[[maybe_unused]] const bool registered = [] {
-  for (const char* shape_name : kShapes) {
-    benchmark::RegisterBenchmark((std::string("omp_raw/") + shape_name).c_str(), omp_raw,
-                                 shape_name)
-        ->Unit(benchmark::kMillisecond)
-        ->UseRealTime();
-  }
-  return true;
-}();
-
 }  // namespace
+
+void register_omp_raw(const std::vector<std::string>& shapes) {
+  for (const std::string& shape_name : shapes) {
+    benchmark::RegisterBenchmark(("omp_raw/" + shape_name).c_str(), omp_raw, shape_name)
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime()
+        ->MeasureProcessCPUTime();
+  }
+}
+
 }  // namespace schedlab::bench

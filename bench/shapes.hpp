@@ -1,8 +1,10 @@
 // The four shapes every scheduler is measured on, built once per process and shared by all
-// benchmark files, so that `<system>/<shape>` rows compare the very same graphs.
+// benchmarks, so that `<system>/<shape>` rows compare the very same graphs (a graph file's path
+// works as a shape too, for `schedlab bench --shape FILE`).
 //
 //   fanin  N independent tasks and one join        chain  N tasks in a line
-//   tree   binary-tree reduction, about N tasks    dag    100 layers of 1000, 2-4 deps each
+//   tree   binary-tree reduction, about N tasks    dag    layers of 1000 (100 for N = 100,000),
+//                                                         2-4 deps each
 #pragma once
 
 #include <benchmark/benchmark.h>
@@ -20,14 +22,23 @@ inline constexpr size_t kTasks = 100'000;
 inline const char* const kShapes[] = {"fanin", "chain", "tree", "dag"};
 inline constexpr unsigned kWorkers = 2;
 
+// The size of the shapes and the workers of every system: set before the first shape() and the
+// registrations (`schedlab bench --tasks --workers`); kTasks and kWorkers otherwise.
+struct Settings {
+  size_t tasks = kTasks;
+  unsigned workers = kWorkers;
+};
+Settings& settings();
+
 struct BuiltShape {
   Graph graph;
   std::vector<NodeId> targets;
   std::shared_ptr<const Plan> plan;
 };
 
-// Built on first use and kept for the life of the process.
+// Built on first use and kept for the life of the process: one of kShapes, or a graph file.
 const BuiltShape& shape(const std::string& name);
+bool is_builtin_shape(const std::string& name);
 
 // Sets the per-task counter ("per_task", seconds per task) for a benchmark over `s`.
 // Sets the per-task counters and, when given, the label "baseline=<system>" that

@@ -4,18 +4,19 @@
 #include <tbb/flow_graph.h>
 #include <tbb/task_arena.h>
 
-#include "bench/bench_shapes.hpp"
+#include "schedlab/bench/baselines.hpp"
+#include "schedlab/bench/shapes.hpp"
 
 namespace schedlab::bench {
 namespace {
 
 using Node = tbb::flow::continue_node<tbb::flow::continue_msg>;
 
-void tbb_flow(benchmark::State& state, std::string shape_name) {
+void tbb_flow(benchmark::State& state, const std::string& shape_name) {
   const BuiltShape& s = shape(shape_name);
   const Plan& plan = *s.plan;
   std::vector<uint64_t> out(s.graph.size());
-  tbb::task_arena arena(static_cast<int>(kWorkers));
+  tbb::task_arena arena(static_cast<int>(settings().workers));
   arena.execute([&] {
     tbb::flow::graph g;
     std::vector<std::unique_ptr<Node>> nodes(s.graph.size());
@@ -36,14 +37,15 @@ void tbb_flow(benchmark::State& state, std::string shape_name) {
   count_tasks(state, s);
 }
 
-[[maybe_unused]] const bool registered = [] {
-  for (const char* shape_name : kShapes) {
-    benchmark::RegisterBenchmark((std::string("tbb/") + shape_name).c_str(), tbb_flow, shape_name)
-        ->Unit(benchmark::kMillisecond)
-        ->UseRealTime();
-  }
-  return true;
-}();
-
 }  // namespace
+
+void register_tbb(const std::vector<std::string>& shapes) {
+  for (const std::string& shape_name : shapes) {
+    benchmark::RegisterBenchmark(("tbb_flow/" + shape_name).c_str(), tbb_flow, shape_name)
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime()
+        ->MeasureProcessCPUTime();
+  }
+}
+
 }  // namespace schedlab::bench
