@@ -235,11 +235,16 @@ std::string run_label(const Context& c) {
 // "Old: ... New: ... 1 cell faster, 0 slower beyond the noise (U test, p <= 0.05, change > 5%)."
 std::string headline(const SuiteResult& old_run, const SuiteResult& new_run,
                      const Comparison& cmp) {
+  const CompareOptions& o = cmp.options;
+  const std::string samples =
+      o.old_files > 1 || o.new_files > 1
+          ? fmt::format("the medians of {} runs against {}", o.old_files, o.new_files)
+          : std::string("the repetitions");
   std::string out = fmt::format(
       "Old: {}. New: {}. {} cell{} faster, {} slower beyond the noise (Mann-Whitney U test over "
-      "the repetitions, p <= {:g}, and a change of more than {:g}%).",
+      "{}, p <= {:g}, and a change of more than {:g}%).",
       run_label(old_run.context), run_label(new_run.context), cmp.faster,
-      cmp.faster == 1 ? "" : "s", cmp.slower, cmp.options.alpha, 100 * cmp.options.threshold);
+      cmp.faster == 1 ? "" : "s", cmp.slower, samples, o.alpha, 100 * o.threshold);
   if (cmp.failed_in_new > 0) out += fmt::format(" {} failed in the new run.", cmp.failed_in_new);
   if (cmp.missing_in_new > 0) {
     out += fmt::format(" {} missing from the new run.", cmp.missing_in_new);
