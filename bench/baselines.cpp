@@ -1,4 +1,5 @@
 #include "schedlab/bench/baselines.hpp"
+
 #include "schedlab/bench/benchmarks.hpp"
 
 namespace schedlab::bench {

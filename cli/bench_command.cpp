@@ -50,8 +50,8 @@ Command add_bench(CLI::App& app) {
     if (shapes.empty()) shapes.assign(std::begin(bench::kShapes), std::end(bench::kShapes));
     for (const std::string& s : shapes) {
       if (!bench::is_builtin_shape(s) && !std::filesystem::exists(s)) {
-        throw UsageError(fmt::format(
-            "--shape {}: give fanin, chain, tree, dag or the path of a graph file", s));
+        throw UsageError(
+            fmt::format("--shape {}: give fanin, chain, tree, dag or the path of a graph file", s));
       }
       bench::shape(s);  // built (or read) now: a bad file is an error before any benchmark
     }

@@ -262,7 +262,8 @@ TEST_F(Cli, BenchMeasuresRegisteredSchedulersBesideTheBaselines) {
   EXPECT_THAT(r.out, HasSubstr("threads_full/" + example("readme_example.json")));
   Outcome table = run("report gbench " + out);
   ASSERT_EQ(table.code, 0) << table.err;
-  EXPECT_THAT(table.out, ContainsRegex("\\| threads/chain/process_time/real_time \\| threads \\| chain \\|"));
+  EXPECT_THAT(table.out,
+              ContainsRegex("\\| threads/chain/process_time/real_time \\| threads \\| chain \\|"));
   EXPECT_EQ(run("bench -s nosuch").code, 2);
   Outcome flag = run("bench -s threads --benchmark_nonsense --oops");
   EXPECT_EQ(flag.code, 2);
@@ -301,8 +302,9 @@ TEST_F(Cli, InvalidInputExitsTwo) {
   EXPECT_EQ(workers.code, 2);
   Outcome usage = run("frobnicate");
   EXPECT_EQ(usage.code, 2);
-  EXPECT_THAT(usage.err,
-              HasSubstr("unknown command 'frobnicate'; commands: bench, compute, conformance, graph"));
+  EXPECT_THAT(
+      usage.err,
+      HasSubstr("unknown command 'frobnicate'; commands: bench, compute, conformance, graph"));
   Outcome none = run("");
   EXPECT_EQ(none.code, 2);
 }
