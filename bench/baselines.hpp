@@ -1,5 +1,5 @@
 // The baselines' registrations, each in a file built only when its library is found
-// (benchmarks.cpp knows which).
+// (baselines.cpp knows which).
 #pragma once
 
 #include <string>

@@ -40,7 +40,6 @@ struct BuiltShape {
 const BuiltShape& shape(const std::string& name);
 bool is_builtin_shape(const std::string& name);
 
-// Sets the per-task counter ("per_task", seconds per task) for a benchmark over `s`.
 // Sets the per-task counters and, when given, the label "baseline=<system>" that
 // `schedlab report gbench` pairs this benchmark with (on the same shape).
 void count_tasks(benchmark::State& state, const BuiltShape& s, const std::string& baseline = "");

@@ -50,7 +50,10 @@ int LiveArgs::run(const std::function<int(live::LiveState*)>& body) const {
     ended(describe_stop(interrupt_signal()), false);  // a second Ctrl-C would exit at once
     throw;
   } catch (const TimedOut& e) {
-    ended(std::string("timed out: ") + e.what(), true);
+    ended(e.what(), true);  // "timed out: ..." already
+    throw;
+  } catch (const UsageError& e) {
+    ended(std::string("failed: ") + e.what(), false);  // a mistake to fix, not a run to look at
     throw;
   } catch (const std::exception& e) {
     ended(std::string("failed: ") + e.what(), true);

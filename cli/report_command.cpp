@@ -157,10 +157,11 @@ Command add_report(CLI::App& app) {
       for (const std::string& out : {args->html, args->json}) {
         if (!out.empty()) check_not_an_input(out, inputs);
       }
-      auto read_side = [](const std::vector<std::string>& files) {
+      const bool by_runs = old_files.size() > 1 || new_files.size() > 1;
+      auto read_side = [by_runs](const std::vector<std::string>& files) {
         std::vector<reports::SuiteResult> runs;
         for (const std::string& f : files) runs.push_back(read_results(f));
-        return reports::combine_runs(std::move(runs), files);
+        return by_runs ? reports::combine_runs(std::move(runs), files) : std::move(runs.front());
       };
       const reports::SuiteResult old_run = read_side(old_files), new_run = read_side(new_files);
       if (!args->force) reports::check_comparable(old_run, new_run);

@@ -23,8 +23,9 @@ constexpr size_t kKeptBatches = 600;     // a minute of batches for readers that
 constexpr size_t kKeptMessages = 200;    // messages in /api/state, the latest
 constexpr uint64_t kFirstBatches = 300;  // what a page that opens late gets of the current run
 
-std::string message_json(const std::string& kind, const std::string& text, double at_ms) {
-  return fmt::format(R"({{"kind":{},"text":{},"at_ms":{:.1f}}})", json_string(kind),
+std::string message_json(uint64_t id, const std::string& kind, const std::string& text,
+                         double at_ms) {
+  return fmt::format(R"({{"id":{},"kind":{},"text":{},"at_ms":{:.1f}}})", id, json_string(kind),
                      json_string(text), at_ms);
 }
 
@@ -50,7 +51,7 @@ double LiveState::ms_since(Clock::time_point t) const {
 void LiveState::run_started(const RunInfo& info) {
   std::lock_guard lock(mutex_);
   // The last run's final bars go out in a batch of their own: a batch's bars are of its run.
-  if (!bars_.empty() || skipped_bars_) publish_locked();
+  if (!bars_.empty() || skipped_bars_ || dropped_in_batch_) publish_locked();
   run_first_seq_ = next_seq_;
   ++run_;
   running_ = true;
@@ -60,38 +61,61 @@ void LiveState::run_started(const RunInfo& info) {
   run_start_ = info.start;
   run_wall_ms_ = 0;
   tasks_total_ = info.tasks;
-  tasks_done_ = tasks_failed_ = 0;
   dropped_bars_ = 0;
-  // Op groups, as Dask's progress groups tasks by key prefix: "inc 7/10".
+  // This runs on the run's clock (after compute() started it), so what can be is kept from the
+  // last run: a suite runs each cell's graph several times with the same plan.
   const Graph& g = *info.graph;
-  group_of_.assign(g.size(), 0);
-  group_names_.clear();
-  group_totals_.clear();
-  std::unordered_map<const Op*, uint32_t> index;
-  if (info.plan) {
-    for (NodeId n : info.plan->order) {
-      auto [it, added] = index.try_emplace(g.op(n), static_cast<uint32_t>(group_names_.size()));
-      if (added) {
-        group_names_.push_back(g.op(n)->name);
-        group_totals_.push_back(0);
-      }
-      group_of_[n] = it->second;
-      ++group_totals_[it->second];
-    }
-  }
-  if (group_names_.empty()) {
-    group_names_.push_back("tasks");
-    group_totals_.push_back(info.tasks);
-  }
+  const bool same_graph = info.plan && info.plan == grouped_plan_ && info.graph == grouped_graph_;
+  if (!same_graph) group_graph(info);
+  drawn_ = info.plan && info.plan->tasks <= kMaxDrawnTasks;
+  node_state_.assign(drawn_ ? g.size() : 0, 0);
   lanes_ = std::make_unique<Lane[]>(workers_);
   busy_seen_.assign(workers_, 0);
   busy_since_ms_ = 0;
   for (unsigned w = 0; w < workers_; ++w) {
     lanes_[w].done = std::make_unique<std::atomic<uint64_t>[]>(group_names_.size());
     // Worker processes are known before their first task: processes gives one per worker,
-    // distributed one per rank of `threads` workers.
+    // distributed one per rank, whose threads are lanes rank, rank + ranks, ... (local ranks
+    // only: with remote ones the list is shorter and tasks tell their pids as they finish).
     const size_t pids = info.worker_pids.size();
-    if (pids > 0 && workers_ % pids == 0) lanes_[w].pid = info.worker_pids[w / (workers_ / pids)];
+    if (pids > 0 && workers_ % pids == 0) lanes_[w].pid = info.worker_pids[w % pids];
+  }
+}
+
+void LiveState::group_graph(const RunInfo& info) {
+  const Graph& g = *info.graph;
+  grouped_plan_ = info.plan;
+  grouped_graph_ = info.graph;
+  ++graph_version_;
+  // Op groups, as Dask's progress groups tasks by key prefix: "inc 7/10". A graph has few ops,
+  // and neighbours mostly share one: the last op found is tried first.
+  group_of_.assign(g.size(), 0);
+  group_names_.clear();
+  group_totals_.clear();
+  std::vector<const Op*> ops;
+  const Op* last = nullptr;
+  uint32_t last_index = 0;
+  if (info.plan) {
+    for (NodeId n : info.plan->order) {
+      const Op* op = g.op(n);
+      if (op != last) {
+        auto it = std::find(ops.begin(), ops.end(), op);
+        if (it == ops.end()) {
+          ops.push_back(op);
+          group_names_.push_back(op->name);
+          group_totals_.push_back(0);
+          it = ops.end() - 1;
+        }
+        last = op;
+        last_index = static_cast<uint32_t>(it - ops.begin());
+      }
+      group_of_[n] = last_index;
+      ++group_totals_[last_index];
+    }
+  }
+  if (group_names_.empty()) {
+    group_names_.push_back("tasks");
+    group_totals_.push_back(info.tasks);
   }
   // Small graphs are drawn with each task's state; the page works out waiting and ready.
   graph_json_.clear();
@@ -105,9 +129,8 @@ void LiveState::run_started(const RunInfo& info) {
       nodes.push_back({{"id", n}, {"key", g.key(n)}, {"op", g.op(n)->name}, {"deps", deps}});
     }
     graph_json_ =
-        nlohmann::json{
-            {"run", run_}, {"nodes", nodes}, {"dot", graph_to_dot(g, info.plan->targets, "LR")}}
-            .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        nlohmann::json{{"nodes", nodes}, {"dot", graph_to_dot(g, info.plan->targets, "LR")}}.dump(
+            -1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
 }
 
@@ -126,6 +149,10 @@ void LiveState::task_started(const TaskEvent& e) {
   if (lane.tid.load(std::memory_order_relaxed) == 0) {
     lane.tid.store(static_cast<int>(syscall(SYS_gettid)), std::memory_order_relaxed);
   }
+}
+
+void LiveState::worker_idle(unsigned worker) {
+  lanes_[worker % workers_].current.store(0, std::memory_order_relaxed);
 }
 
 void LiveState::task_began(unsigned worker, NodeId node, Clock::time_point at) {
@@ -158,6 +185,8 @@ void LiveState::task_finished(const TaskEvent& e) {
           static_cast<uint64_t>(std::max<int64_t>(
               0, std::chrono::duration_cast<std::chrono::nanoseconds>(e.end - e.start).count())),
       std::memory_order_relaxed);
+  if (e.failed)
+    lane.failed.store(lane.failed.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   std::atomic<uint64_t>& done = lane.done[group_of_.empty() ? 0 : group_of_[e.node]];
   done.store(done.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   // The worker's next task may have begun already (a worker process with tasks queued).
@@ -180,8 +209,9 @@ void LiveState::run_finished(const RunStats& stats) {
 void LiveState::drain_locked() {
   if (!lanes_ || !graph_) return;
   const Graph& g = *graph_;
-  // Each worker gets its share of a batch's bars, so that one busy lane does not hide the others.
-  const size_t quota = std::max<size_t>(1, kMaxBarsPerBatch / workers_);
+  // Each worker gets its share of a batch's bars, so that one busy lane does not hide the others
+  // (a drawn graph has fewer tasks than a batch takes: all of them go).
+  const size_t quota = drawn_ ? kMaxBarsPerBatch : std::max<size_t>(1, kMaxBarsPerBatch / workers_);
   for (unsigned w = 0; w < workers_; ++w) {
     Lane& lane = lanes_[w];
     const uint64_t head = lane.head.load(std::memory_order_acquire);
@@ -189,7 +219,7 @@ void LiveState::drain_locked() {
     const size_t limit = std::min(kMaxBarsPerBatch, bars_in_batch_ + quota);
     for (; tail < head; ++tail) {
       const Bar& b = lane.ring[tail % Lane::kRing];
-      if (b.failed) ++tasks_failed_;
+      if (drawn_) node_state_[b.node] = b.failed ? 2 : 1;
       if (bars_in_batch_ >= limit) {
         ++skipped_bars_;
         continue;
@@ -206,29 +236,39 @@ void LiveState::drain_locked() {
   }
 }
 
-void LiveState::sample_workers_locked() {
+void LiveState::sample_workers(std::unique_lock<std::mutex>& lock) {
+  // Which processes and threads to read, taken under the lock; /proc is read without it (reads
+  // can take milliseconds on a busy machine, and run_started waits for this lock).
+  struct Target {
+    int64_t id;  // a worker process's pid, or -tid for a thread of this process
+  };
+  std::vector<Target> targets;
+  const uint64_t run = run_;
+  for (unsigned w = 0; lanes_ && w < workers_; ++w) {
+    const int pid = lanes_[w].pid.load(std::memory_order_relaxed);
+    const int tid = lanes_[w].tid.load(std::memory_order_relaxed);
+    targets.push_back({pid != 0 && pid != pid_ ? pid : tid != 0 ? -int64_t{tid} : 0});
+  }
+  lock.unlock();
   const ProcStat self = read_proc_stat(pid_);
-  proc_rss_ = self.rss_bytes;
-  if (!lanes_) return;
+  std::vector<ProcStat> stats;
+  for (const Target& t : targets) {
+    stats.push_back(t.id > 0   ? read_proc_stat(static_cast<pid_t>(t.id))
+                    : t.id < 0 ? read_thread_stat(static_cast<pid_t>(-t.id))
+                               : ProcStat{});
+  }
   const auto now = Clock::now();
-  for (unsigned w = 0; w < workers_; ++w) {
-    Lane& lane = lanes_[w];
-    const int pid = lane.pid.load(std::memory_order_relaxed);
-    const int tid = lane.tid.load(std::memory_order_relaxed);
-    ProcStat s;
-    int64_t id = 0;  // whose CPU time: a worker process (pid) or a thread here (-tid)
-    if (pid != 0 && pid != pid_) {
-      s = read_proc_stat(pid);
-      id = pid;
-    } else if (tid != 0) {
-      s = read_thread_stat(tid);
-      s.rss_bytes = self.rss_bytes;  // threads share the process's memory
-      id = -tid;
-    }
+  lock.lock();
+  proc_rss_ = self.rss_bytes;
+  if (run != run_ || !lanes_) return;  // another run began meanwhile: its lanes are new
+  for (unsigned w = 0; w < workers_ && w < targets.size(); ++w) {
+    ProcStat& s = stats[w];
     if (!s.read) continue;
+    if (targets[w].id < 0) s.rss_bytes = self.rss_bytes;  // threads share the process's memory
     // Pools outlive runs: the last sample of a worker, whatever run took it, gives its rate.
-    auto [it, first] = cpu_seen_.try_emplace(id, CpuSeen{s.cpu_ms, now});
+    auto [it, first] = cpu_seen_.try_emplace(targets[w].id, CpuSeen{s.cpu_ms, now});
     const double seconds = std::chrono::duration<double>(now - it->second.at).count();
+    Lane& lane = lanes_[w];
     if (!first && seconds > 0) {
       lane.cpu_percent = std::clamp((s.cpu_ms - it->second.cpu_ms) / (seconds * 10), 0.0, 100.0);
     }
@@ -241,15 +281,17 @@ void LiveState::collect() {
   std::unique_lock lock(mutex_);
   for (int tick = 0; !stopping_; ++tick) {
     if (running_) drain_locked();
-    if (tick % kSampleEvery == 0) sample_workers_locked();
+    if (tick % kSampleEvery == 0) sample_workers(lock);
+    if (stopping_) break;
     publish_locked();
     stop_collector_.wait_for(lock, kBatchPeriod, [this] { return stopping_; });
   }
 }
 
 void LiveState::publish_locked() {
-  std::string batch = fmt::format(R"({{"seq":{},"state":{},"bars":[{}],"skipped":{})", next_seq_,
-                                  state_json_locked(), bars_, skipped_bars_ + dropped_in_batch_);
+  std::string batch =
+      fmt::format(R"({{"seq":{},"state":{},"bars":[{}],"skipped":{})", next_seq_,
+                  state_json_locked(false), bars_, skipped_bars_ + dropped_in_batch_);
   // Where bars were left out, each worker's busy time since the last batch says how full its
   // lane was, so that the page does not show a busy worker as idle.
   if (lanes_ && (skipped_bars_ + dropped_in_batch_) > 0) {
@@ -306,7 +348,7 @@ void LiveState::message(const std::string& kind, const std::string& text) {
 }
 
 void LiveState::message_locked(const std::string& kind, const std::string& text) {
-  std::string m = message_json(kind, text, ms_since(command_start_));
+  std::string m = message_json(++message_ids_, kind, text, ms_since(command_start_));
   pending_messages_.push_back(m);
   messages_.push_back(std::move(m));
   if (messages_.size() > kKeptMessages) messages_.erase(messages_.begin());
@@ -335,10 +377,10 @@ bool LiveState::finished() const {
 
 std::string LiveState::state_json() const {
   std::lock_guard lock(mutex_);
-  return state_json_locked();
+  return state_json_locked(true);
 }
 
-std::string LiveState::state_json_locked() const {
+std::string LiveState::state_json_locked(bool with_messages) const {
   nlohmann::json s;
   s["run"] = run_;
   s["scheduler"] = scheduler_;
@@ -356,7 +398,20 @@ std::string LiveState::state_json_locked() const {
     groups.push_back({{"name", group_names_[g]}, {"done", n}, {"total", group_totals_[g]}});
   }
   s["tasks_done"] = done;
-  s["tasks_failed"] = tasks_failed_;
+  uint64_t failed = 0;
+  for (unsigned w = 0; lanes_ && w < workers_; ++w) {
+    failed += lanes_[w].failed.load(std::memory_order_relaxed);
+  }
+  s["tasks_failed"] = failed;
+  if (drawn_) {  // the drawn graph's finished tasks, whatever batches a page has seen
+    nlohmann::json done_nodes = nlohmann::json::array(), failed_nodes = nlohmann::json::array();
+    for (NodeId n = 0; n < node_state_.size(); ++n) {
+      if (node_state_[n] == 1) done_nodes.push_back(n);
+      if (node_state_[n] == 2) failed_nodes.push_back(n);
+    }
+    s["done_nodes"] = std::move(done_nodes);
+    s["failed_nodes"] = std::move(failed_nodes);
+  }
   s["groups"] = std::move(groups);
   s["run_elapsed_ms"] = running_ ? ms_since(run_start_) : run_wall_ms_;
   s["bars_dropped"] = dropped_bars_;
@@ -400,39 +455,48 @@ std::string LiveState::state_json_locked() const {
   s["eta_ms"] = eta;
   s["finished"] = finished_;
   s["outcome"] = outcome_;
-  nlohmann::json messages = nlohmann::json::array();
-  for (const std::string& m : messages_) messages.push_back(nlohmann::json::parse(m));
-  s["messages"] = std::move(messages);
+  // Batches carry new messages apart; /api/state has every message kept (a page that opens
+  // late reads them there, by id).
+  if (with_messages) {
+    std::string out = s.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    out.pop_back();
+    out += ",\"messages\":[";
+    for (size_t i = 0; i < messages_.size(); ++i) out += (i ? "," : "") + messages_[i];
+    return out + "]}";
+  }
   return s.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string LiveState::graph_json() const {
   std::string json;
-  uint64_t run = 0;
+  uint64_t run = 0, version = 0;
   {
     std::lock_guard lock(mutex_);
     json = graph_json_;
     run = run_;
+    version = graph_version_;
   }
   if (json.empty()) return fmt::format(R"({{"run":{},"nodes":null}})", run);
   std::lock_guard layout(layout_mutex_);
-  if (drawn_run_ == run) return drawn_graph_;
+  if (drawn_version_ == version) return fmt::format(R"({{"run":{},{})", run, drawn_graph_);
   // Laid out here, on the server's thread and outside the lock: the run does not wait for dot.
   auto parsed = nlohmann::json::parse(json);
   const reports::Drawing d = reports::dot_to_svg(parsed["dot"].get<std::string>());
   parsed.erase("dot");
   parsed["svg"] = d.svg ? nlohmann::json(*d.svg) : nlohmann::json(nullptr);
   parsed["why_not"] = d.why_not;
-  drawn_run_ = run;
-  drawn_graph_ = parsed.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  return drawn_graph_;
+  drawn_version_ = version;
+  // Kept without its opening brace, so that each run's number goes in front.
+  drawn_graph_ = parsed.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).substr(1);
+  return fmt::format(R"({{"run":{},{})", run, drawn_graph_);
 }
 
 std::vector<std::pair<uint64_t, std::string>> LiveState::batches_after(
     uint64_t& seq, std::chrono::milliseconds wait) const {
   std::unique_lock lock(mutex_);
-  batch_ready_.wait_for(
-      lock, wait, [&] { return stopping_ || (!batches_.empty() && batches_.back().first > seq); });
+  batch_ready_.wait_for(lock, wait, [&] {
+    return stopping_ || readers_released_ || (!batches_.empty() && batches_.back().first > seq);
+  });
   // A new page starts with the current run, at most kFirstBatches of it.
   if (seq == 0 && next_seq_ > 1) {
     seq = std::max(run_first_seq_, next_seq_ - std::min(next_seq_, kFirstBatches)) - 1;

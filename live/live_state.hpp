@@ -36,6 +36,7 @@ class LiveState final : public Observer {
   void task_started(const TaskEvent& e) override;
   void task_finished(const TaskEvent& e) override;
   void task_began(unsigned worker, NodeId node, Clock::time_point at) override;
+  void worker_idle(unsigned worker) override;
   void run_finished(const RunStats& stats) override;
 
   // The command's side. `cell` names what runs now (a suite's cell, a lesson's scheduler).
@@ -75,7 +76,7 @@ class LiveState final : public Observer {
     std::atomic<float> current_start_ms{0};
     std::atomic<int> tid{0}, pid{0};
     std::atomic<uint64_t> head{0}, tail{0};  // ring positions: the worker writes head
-    std::atomic<uint64_t> dropped{0};
+    std::atomic<uint64_t> dropped{0}, failed{0};
     std::atomic<uint64_t> busy_ns{0};  // time in finished tasks, for when bars are too many
     std::unique_ptr<Bar[]> ring{new Bar[kRing]};
     std::unique_ptr<std::atomic<uint64_t>[]> done;  // per op group
@@ -86,8 +87,8 @@ class LiveState final : public Observer {
   void collect();         // the collector thread
   void publish_locked();  // one batch: the state, the bars since the last, the messages
   void drain_locked();    // the lanes' finished tasks into bars_
-  void sample_workers_locked();
-  std::string state_json_locked() const;
+  void sample_workers(std::unique_lock<std::mutex>& lock);  // unlocks while reading /proc
+  std::string state_json_locked(bool with_messages) const;
   void message_locked(const std::string& kind, const std::string& text);
   double ms_since(Clock::time_point t) const;
 
@@ -107,8 +108,14 @@ class LiveState final : public Observer {
   unsigned workers_ = 0;
   Clock::time_point run_start_{}, command_start_;
   double run_wall_ms_ = 0;
-  size_t tasks_total_ = 0, tasks_done_ = 0, tasks_failed_ = 0;
-  std::vector<uint32_t> group_of_;  // per node: its op group
+  size_t tasks_total_ = 0;
+  void group_graph(const RunInfo& info);  // group_of_, names, totals and graph_json_
+  const Plan* grouped_plan_ = nullptr;
+  const Graph* grouped_graph_ = nullptr;
+  uint64_t graph_version_ = 0;       // counts group_graph calls: the drawn picture's key
+  bool drawn_ = false;               // the run's graph is small enough to draw
+  std::vector<uint8_t> node_state_;  // drawn graphs: per node 1 done, 2 failed
+  std::vector<uint32_t> group_of_;   // per node: its op group
   std::vector<std::string> group_names_;
   std::vector<uint64_t> group_totals_;
   std::unique_ptr<Lane[]> lanes_;
@@ -132,12 +139,13 @@ class LiveState final : public Observer {
   bool finished_ = false;
   std::string outcome_;
   std::vector<std::string> pending_messages_;  // JSON objects for the next batch
-  std::vector<std::string> messages_;          // every message so far, for /api/state
+  std::vector<std::string> messages_;          // the latest kKeptMessages, for /api/state
+  uint64_t message_ids_ = 0;
 
   std::deque<std::pair<uint64_t, std::string>> batches_;
   uint64_t run_first_seq_ = 1;       // the first batch of the current run: where a new page starts
   mutable std::mutex layout_mutex_;  // one layout of a run's graph, however many pages ask
-  mutable uint64_t drawn_run_ = 0;
+  mutable uint64_t drawn_version_ = 0;
   mutable std::string drawn_graph_;
   uint64_t next_seq_ = 1;
 };

@@ -91,7 +91,6 @@ void warn_about_repetitions(const CompareOptions& options, Comparison& out) {
 }  // namespace
 
 SuiteResult combine_runs(std::vector<SuiteResult> runs, const std::vector<std::string>& files) {
-  if (runs.size() == 1) return std::move(runs.front());
   for (size_t i = 1; i < runs.size(); ++i) {
     try {
       check_comparable(runs.front(), runs[i]);
@@ -101,18 +100,25 @@ SuiteResult combine_runs(std::vector<SuiteResult> runs, const std::vector<std::s
     }
   }
   SuiteResult out = runs.front();
-  std::erase_if(out.cells, [&](Cell& cell) {
+  out.cells.clear();
+  for (const Cell& first : runs.front().cells) {
+    Cell cell = first;
+    bool missing = false, failed = false;
     std::vector<Repetition> medians;
     for (const SuiteResult& run : runs) {
       auto it = std::find_if(run.cells.begin(), run.cells.end(),
-                             [&](const Cell& c) { return c.id() == cell.id(); });
-      if (it == run.cells.end()) return true;  // missing from one run: missing
+                             [&](const Cell& c) { return c.id() == first.id(); });
+      if (it == run.cells.end()) {
+        missing = true;  // missing from one run: missing
+        break;
+      }
       if (!it->error.empty() || it->interrupted || it->timed_out) {
         cell = *it;  // failed in one run: failed
-        return false;
+        failed = true;
+        break;
       }
       if (!it->measured()) continue;
-      // The run's repetition nearest its median stands for the run.
+      // The run's repetition nearest its median stands for the run, with the median's time.
       auto nearest = std::min_element(
           it->reps.begin(), it->reps.end(), [&](const Repetition& a, const Repetition& b) {
             return std::abs(a.wall_ms - it->wall.median) < std::abs(b.wall_ms - it->wall.median);
@@ -121,13 +127,15 @@ SuiteResult combine_runs(std::vector<SuiteResult> runs, const std::vector<std::s
       r.wall_ms = it->wall.median;
       medians.push_back(std::move(r));
     }
-    if (!cell.error.empty()) return false;
-    cell.reps = std::move(medians);
-    std::vector<double> walls;
-    for (const Repetition& r : cell.reps) walls.push_back(r.wall_ms);
-    cell.wall = statistics(std::move(walls));
-    return false;
-  });
+    if (missing) continue;
+    if (!failed) {
+      cell.reps = std::move(medians);
+      std::vector<double> walls;
+      for (const Repetition& r : cell.reps) walls.push_back(r.wall_ms);
+      cell.wall = statistics(std::move(walls));
+    }
+    out.cells.push_back(std::move(cell));
+  }
   return out;
 }
 

@@ -55,7 +55,8 @@ struct Comparison {
 Comparison compare_runs(const SuiteResult& old_run, const SuiteResult& new_run,
                         const CompareOptions& options = {});
 
-// Several runs of one side as one: a cell is sampled once per run, by its median there. The
+// Runs of one side as one: a cell is sampled once per run, by its median there (both sides are
+// reduced so when either has several runs, so that like is tested against like). The
 // repetitions of one run share one process, and a cell can sit in one mode for all of them and
 // another in the next process (docs/REPORTS.md, "What the gate cannot see"); only runs of
 // several processes show that noise to the test. A cell failed in any run is failed; a cell

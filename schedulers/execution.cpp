@@ -49,6 +49,7 @@ Execution::ResultSlots::~ResultSlots() {
 }
 
 void Execution::start(Limits limits) {
+  started_ = true;
   for (Observer* o : observers_) o->run_started(info_);
   limits_ = limits;
   if (limits.any()) {
@@ -81,6 +82,10 @@ void Execution::timed_out(NodeId n, bool whole_run, Clock::duration ran) {
 }
 
 Execution::~Execution() {
+  // A scheduler that threw (a pool that could not start, a lost worker) never reached finish():
+  // the observers still get their run_finished, once, so that samplers stop and views let go
+  // of the graph.
+  if (started_ && !closed_) close_stats();
   results_.may_hold_heap = std::any_of(counters_.begin(), counters_.end(),
                                        [](const WorkerCounters& c) { return c.kept_heap_results; });
 }
@@ -369,6 +374,7 @@ void Execution::fail_infrastructure(std::string message) {
 }
 
 void Execution::close_stats() {
+  closed_ = true;
   deadlines_.reset();
   stats_.wall_ms = std::chrono::duration<double, std::milli>(Clock::now() - info_.start).count();
   for (const WorkerCounters& c : counters_) {

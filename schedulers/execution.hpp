@@ -114,6 +114,7 @@ class Execution final : public Job {
   }
   void worker_idle(unsigned w) {
     if (deadlines_) deadlines_->end(w);
+    for (Observer* o : task_observers_) o->worker_idle(w);
   }
 
   // The split path. gather_args fills `out` with n's arguments (lists resolved).
@@ -172,6 +173,7 @@ class Execution final : public Job {
   const Graph& graph_;
   std::shared_ptr<const Plan> plan_;
   RunInfo info_;
+  bool started_ = false, closed_ = false;  // run_started fired; run_finished fired
   std::vector<Observer*> observers_;       // every observer: run-level hooks
   std::vector<Observer*> task_observers_;  // those that want per-task hooks
   TaskLocks locks_;

@@ -67,6 +67,9 @@ class Observer {
   // Schedulers of worker processes only (processes, distributed), whose task hooks come when a
   // result arrives: worker `worker` began `node` at about `at`, as far as the parent can tell.
   virtual void task_began(unsigned /*worker*/, NodeId /*node*/, Clock::time_point /*at*/) {}
+  // Likewise: the parent has nothing running on `worker` any more (its task ended, failed, or
+  // the worker died).
+  virtual void worker_idle(unsigned /*worker*/) {}
   // Before any run_finished: an observer that measures the run adds its figures to the stats
   // every observer then sees (ResourceMeter: CPU time and peak RSS).
   virtual void add_figures(RunStats&) {}
