@@ -36,11 +36,11 @@ bool same_token(const std::string& given, const std::string& token) {
   return diff == 0;
 }
 
-}  // namespace
-
 bool is_loopback(const std::string& host) {
   return host == "127.0.0.1" || host == "localhost" || host == "::1";
 }
+
+}  // namespace
 
 struct LiveServer::Impl {
   const LiveState& state;

@@ -16,8 +16,6 @@ struct ServerOptions {
   int port = 0;  // 0: a free one
 };
 
-bool is_loopback(const std::string& host);
-
 class LiveServer {
  public:
   // Listens at once (UsageError naming the address when it cannot) and serves on a thread of

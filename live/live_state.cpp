@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
-#include <unordered_map>
 
 #include "schedlab/core/graph_dot.hpp"
 #include "schedlab/core/value_json.hpp"
@@ -170,7 +169,6 @@ void LiveState::task_finished(const TaskEvent& e) {
   const uint64_t head = lane.head.load(std::memory_order_relaxed);
   if (head - lane.tail.load(std::memory_order_acquire) < Lane::kRing) {
     lane.ring[head % Lane::kRing] = {e.node,
-                                     e.worker,
                                      ms(e.start),
                                      ms(e.end),
                                      static_cast<float>(e.lock_wait_ms),
@@ -368,11 +366,6 @@ void LiveState::release_readers() const {
   std::lock_guard lock(mutex_);
   readers_released_ = true;
   batch_ready_.notify_all();
-}
-
-bool LiveState::finished() const {
-  std::lock_guard lock(mutex_);
-  return finished_;
 }
 
 std::string LiveState::state_json() const {

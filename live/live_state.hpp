@@ -45,7 +45,6 @@ class LiveState final : public Observer {
   void message(const std::string& kind, const std::string& text);  // kind: error, timeout, stop
   // The command ended: "completed", "failed: ...", "interrupted"... The view keeps its last state.
   void finish(const std::string& outcome);
-  bool finished() const;
 
   // The server's side.
   std::string state_json() const;  // /api/state
@@ -65,7 +64,6 @@ class LiveState final : public Observer {
  private:
   struct Bar {
     NodeId node;
-    unsigned worker;
     float start_ms, end_ms, lock_ms, gil_ms;
     bool failed;
   };
