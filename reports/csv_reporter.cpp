@@ -36,6 +36,7 @@ class CsvReporter final : public Reporter {
                                    "predicted_ms",
                                    "measured_over_predicted",
                                    "speedup_vs_sync",
+                                   "speedup_against",
                                    "efficiency",
                                    "cpu_ms",
                                    "peak_rss_bytes",
@@ -71,7 +72,7 @@ class CsvReporter final : public Reporter {
       for (std::string f :
            {std::to_string(c.wall.n), num(c.wall.median), num(c.wall.mean), num(c.wall.min),
             num(c.wall.max), num(c.wall.stddev), num(c.wall.cv), num(c.predicted_ms),
-            num(c.ratio()), num(c.speedup), num(c.efficiency), num(c.cpu_ms),
+            num(c.ratio()), num(c.speedup), c.speedup_against, num(c.efficiency), num(c.cpu_ms),
             std::to_string(c.peak_rss_bytes), std::to_string(c.bytes_moved), warnings, c.error}) {
         row.push_back(std::move(f));
       }

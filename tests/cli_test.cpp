@@ -608,6 +608,9 @@ TEST_F(Cli, RunMeasuresSpeedupsAgainstTheChosenBaseline) {
   EXPECT_EQ(j["context"]["speedup_baseline"], "threads");  // the canonical name
   for (const auto& cell : j["cells"]) EXPECT_EQ(cell["speedup_against"], "threads/1");
   EXPECT_THAT(slurp(fs::path(out) / "report.md"), HasSubstr("relative to `threads`"));
+  const std::string summary = slurp(fs::path(out) / "summary.csv");
+  EXPECT_THAT(summary, HasSubstr(",speedup_vs_sync,speedup_against,"));
+  EXPECT_THAT(summary, HasSubstr(",threads/1,"));
   Outcome absent =
       run("run -S slow-arithmetic -s sync -u 1ms -r 1 -q --baseline threads -o " + out + "2");
   EXPECT_EQ(absent.code, 2);

@@ -64,10 +64,16 @@ grep -q '>gq<\|>gq,\|>gq ' "$work/reports/report.html" || {
   echo "my_schedlab conformance -s gq failed:" >&2; cat "$work/conformance.txt" >&2; exit 1; }
 tail -1 "$work/conformance.txt"
 grep -q '^ok  *SlowArithmetic  *gq w=2 ' "$work/conformance.txt"
-# bench: gq beside threads and the baselines on two small shapes, its JSON read by report gbench.
-"$mine" bench -s gq -s threads --tasks 2000 --shape chain --shape dag \
+# bench: gq beside threads (and the tbb scheduler where schedlab has oneTBB) and the baselines on
+# two small shapes, its JSON read by report gbench.
+with_tbb=()
+if grep -q '^ *tbb ' <<<"$listed"; then with_tbb=(-s tbb); fi
+"$mine" bench -s gq -s threads "${with_tbb[@]}" --tasks 2000 --shape chain --shape dag \
   --benchmark_min_time=0.001 --benchmark_out_format=json --benchmark_out="$work/bench.json" \
   > "$work/bench.txt" 2>&1 || { echo "my_schedlab bench failed:" >&2; cat "$work/bench.txt" >&2; exit 1; }
 table=$("$mine" report gbench "$work/bench.json")
 grep -q '| gq | dag |' <<<"$table" || { echo "bench has no gq row:" >&2; echo "$table" >&2; exit 1; }
+if [[ ${#with_tbb[@]} -gt 0 ]] && ! grep -q '| tbb | dag |' <<<"$table"; then
+  echo "bench has no tbb row:" >&2; echo "$table" >&2; exit 1
+fi
 echo "my_schedlab ran gq through compute, run, conformance and bench"
