@@ -301,7 +301,10 @@ class Reader {
   }
 
   bool push(Frame kind, Pos at, bool allow_refs = false) {
-    if (stack_.size() >= kMaxValueDepth + 3) {
+    // Below the file's own levels (top, tasks, task), a value may nest kMaxValueDepth levels;
+    // an argument as deep as a value, since the args list around it is not part of it.
+    const bool in_args = stack_.size() > 3 && stack_[3].allow_refs;
+    if (stack_.size() >= kMaxValueDepth + 3 + (in_args ? 1 : 0)) {
       fail(at, fmt::format("nested deeper than {} levels", kMaxValueDepth));
     }
     stack_.push_back(FrameState{kind, at, allow_refs, {}, {}, {}, {}, {}});

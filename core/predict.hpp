@@ -26,8 +26,8 @@
 namespace schedlab {
 
 // Which ready task a free worker takes; each scheduler declares its own in the registry.
-// - fifo: the oldest ready task (the processes scheduler's dispatch).
-// - work_first (threads): a worker that finishes a task goes straight on with the first
+// - fifo: the oldest ready task (distributed's dispatch, without kept values).
+// - work_first (threads, processes): a worker that finishes a task goes straight on with the first
 //   successor it made ready and keeps the others on its own stack (newest on top); with nothing
 //   of its own it takes the next root, else steals the oldest task of another worker.
 // - depth_first (sync): one stack; a task's successors come next, in the order made ready.

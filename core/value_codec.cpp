@@ -16,8 +16,12 @@ namespace {
 constexpr char kMagic0 = 'S', kMagic1 = 'V';
 constexpr size_t kHeaderSize = 3;
 
+// A task's arguments travel as one list of values: one level more than a value may have, so
+// that an argument a graph may hold (kMaxValueDepth levels) can reach a worker process.
+constexpr size_t kMaxEncodedDepth = kMaxValueDepth + 1;
+
 void check_depth(size_t depth) {
-  if (depth > kMaxValueDepth) {
+  if (depth > kMaxEncodedDepth) {
     throw CodecError(fmt::format("value nested deeper than {} levels", kMaxValueDepth));
   }
 }
@@ -117,7 +121,9 @@ class Reader {
   explicit Reader(std::string_view bytes) : bytes_(bytes) {}
 
   Value read(size_t depth) {
-    if (depth > kMaxValueDepth) fail(fmt::format("nesting deeper than {} levels", kMaxValueDepth));
+    if (depth > kMaxEncodedDepth) {
+      fail(fmt::format("nesting deeper than {} levels", kMaxEncodedDepth));
+    }
     uint8_t tag = get<uint8_t>();
     switch (static_cast<ValueKind>(tag)) {
       case ValueKind::null:

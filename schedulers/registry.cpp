@@ -34,7 +34,7 @@ SchedulerRegistry& SchedulerRegistry::global() {
             {"multiprocessing"},
             "a pool of worker processes, values moved through shared memory, reused across "
             "computes",
-            {Policy::fifo, ProcessModel::process_per_worker, 0, false},
+            {Policy::work_first, ProcessModel::process_per_worker, 0, false},
             [](const SchedulerConfig& c) { return make_processes_scheduler(c.workers); },
             remove_processes_segments});
     register_optional_schedulers(*r);

@@ -277,6 +277,32 @@ TEST_F(Safety, OneLineMessagesForSmallMistakes) {
   EXPECT_THAT(gbench.err, HasSubstr("a negative time (-1) is not a measurement"));
 }
 
+// One depth limit for values and arguments, on every scheduler: a list 64 deep may be a task's
+// value or its argument, and goes through worker processes too; 65 is refused either way.
+TEST_F(Safety, ValuesAndArgumentsHaveOneDepthLimit) {
+  auto nested = [](int depth) {
+    return std::string(static_cast<size_t>(depth), '[') + "1" +
+           std::string(static_cast<size_t>(depth), ']');
+  };
+  file("value.json", R"({"tasks": {"a": {"value": )" + nested(64) + "}}}");
+  file("arg.json", R"({"tasks": {"b": {"op": "identity", "args": [)" + nested(64) + "]}}}");
+  const std::string printed = nested(64);
+  EXPECT_THAT(sh("$S compute -s sync $D/value.json").out, HasSubstr(printed));
+  for (const char* s : {"sync", "threads", "openmp", "processes", "distributed"}) {
+    if (sh(std::string("$S list | grep -q '^  ") + s + " '").code != 0) continue;
+    Outcome r = sh(std::string("$S compute -s ") + s + " -w 2 $D/arg.json");
+    EXPECT_EQ(r.code, 0) << s << ": " << r.err;
+    EXPECT_THAT(r.out, HasSubstr(printed)) << s;
+  }
+  file("value65.json", R"({"tasks": {"a": {"value": )" + nested(65) + "}}}");
+  file("arg65.json", R"({"tasks": {"b": {"op": "identity", "args": [)" + nested(65) + "]}}}");
+  for (const char* f : {"value65.json", "arg65.json"}) {
+    Outcome r = sh(std::string("$S compute $D/") + f);
+    EXPECT_EQ(r.code, 2) << f;
+    EXPECT_THAT(r.err, HasSubstr("nested deeper than 64 levels")) << f;
+  }
+}
+
 TEST_F(Safety, PrintingManyTargetsIsLinear) {
   // 200,000 targets once took 35 s to print (a linear search per key); now well under a second.
   std::string text = R"({"tasks": {)";

@@ -2,22 +2,26 @@
 // values through shared memory. The parent does all the bookkeeping (the scheduling core's
 // split path: gather_args, then complete or fail); workers only run ops.
 //
-// Dispatch: ready tasks go, first in first out, to the worker with the fewest tasks in flight.
-// A worker may hold several tasks at once (a batch: it picks the next one up without waiting
-// for the parent) while tasks are short; a task that sleeps, or any task once tasks are seen to
-// take long, goes only to an idle worker, so that slow tasks are scheduled greedily, one per
-// worker, as the lessons' predictions assume.
-// Faults: while waiting, the parent reaps exited workers every few milliseconds; a dead worker
-// fails the run with its pid, how it died and the task it was running, and the pool is
-// replaced before the next run. A worker stopped (state T: SIGSTOP) for kUnresponsive is killed
-// and reported the same way. Not one in uninterruptible sleep (state D): that is normal under
-// heavy swapping, and SIGKILL would not act before it ends anyway; nor one being traced (t): a
-// debugger attached on purpose. A run
-// that stops for any reason (a failure, Ctrl-C, a timeout) does not wait for the tasks in
-// flight: their workers are told to stop, so the run ends within milliseconds.
+// Dispatch follows the threads scheduler's policy (work-first), as Dask's local scheduler uses
+// one policy for its threads and its processes: the tasks a worker's result made ready go on
+// that worker's own stack, the first of them on top, so that it goes straight on with it; a
+// worker with nothing of its own takes the next root, else the oldest task of another worker's
+// stack. Tasks go to the worker with the fewest in flight (of those, one with tasks of its own
+// first). A worker may hold several tasks at once (a batch: it picks the next one up without
+// waiting for the parent) while tasks are short; a task that sleeps, or any task once tasks are
+// seen to take long, goes only to an idle worker, so that slow tasks are scheduled greedily, one
+// per worker, as the lessons' predictions assume. Faults: while waiting, the parent reaps exited
+// workers every few milliseconds; a dead worker fails the run with its pid, how it died and the
+// task it was running, and the pool is replaced before the next run. A worker stopped (state T:
+// SIGSTOP) for kUnresponsive is killed and reported the same way. Not one in uninterruptible sleep
+// (state D): that is normal under heavy swapping, and SIGKILL would not act before it ends anyway;
+// nor one being traced (t): a debugger attached on purpose. A run that stops for any reason (a
+// failure, Ctrl-C, a timeout) does not wait for the tasks in flight: their workers are told to
+// stop, so the run ends within milliseconds.
 #include <fmt/format.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <deque>
@@ -78,9 +82,11 @@ class ProcessesScheduler final : public Scheduler {
   class Run {
    public:
     Run(ProcessesScheduler& s, Execution& ex)
-        : pool_(*s.pool_), ex_(ex), in_flight_(s.workers_), not_running_since_(s.workers_) {
-      ready_.assign(ex.roots().begin(), ex.roots().end());
-    }
+        : pool_(*s.pool_),
+          ex_(ex),
+          own_(s.workers_),
+          in_flight_(s.workers_),
+          not_running_since_(s.workers_) {}
 
     void loop() {
       std::vector<NodeId> became_ready;
@@ -89,7 +95,7 @@ class ProcessesScheduler final : public Scheduler {
         if (!ex_.stopped()) dispatch();
         bool got = collect(became_ready);
         if (ex_.stopped() && total_in_flight_ > 0) abandon_in_flight();
-        if (total_in_flight_ == 0 && (ready_.empty() || ex_.stopped())) break;
+        if (total_in_flight_ == 0 && (!any_ready() || ex_.stopped())) break;
         if (!got) wait();
       }
       RunStats& st = ex_.stats();
@@ -101,27 +107,61 @@ class ProcessesScheduler final : public Scheduler {
    private:
     bool slow_tasks() const { return completed_ > 0 && run_ns_ / completed_ > kShortTaskUs * 1e3; }
 
+    bool any_ready() const {
+      return next_root_ < ex_.roots().size() ||
+             std::any_of(own_.begin(), own_.end(), [](const auto& o) { return !o.empty(); });
+    }
+
+    // Where worker w's next task comes from: its own stack's top, the next root, or the bottom
+    // (oldest) of the first other stack that has tasks; nullptr when nothing is ready.
+    struct Pick {
+      NodeId n;
+      std::deque<NodeId>* stack;  // nullptr: a root
+      bool top;
+    };
+    std::optional<Pick> pick_for(unsigned w) {
+      if (!own_[w].empty()) return Pick{own_[w].back(), &own_[w], true};
+      if (next_root_ < ex_.roots().size()) return Pick{ex_.roots()[next_root_], nullptr, false};
+      for (auto& other : own_) {
+        if (!other.empty()) return Pick{other.front(), &other, false};
+      }
+      return std::nullopt;
+    }
+    void taken(const Pick& p) {
+      if (!p.stack)
+        ++next_root_;
+      else if (p.top)
+        p.stack->pop_back();
+      else
+        p.stack->pop_front();
+    }
+
     void dispatch() {
-      while (!ready_.empty()) {
-        NodeId n = ready_.front();
-        const bool greedy = ex_.graph().options(n).sleep_us > 0 || slow_tasks();
+      for (;;) {
         unsigned best = 0;
         for (unsigned w = 1; w < in_flight_.size(); ++w) {
-          if (in_flight_[w].size() < in_flight_[best].size()) best = w;
+          const auto key = [&](unsigned v) {
+            return std::pair(in_flight_[v].size(), own_[v].empty());
+          };
+          if (key(w) < key(best)) best = w;
         }
+        std::optional<Pick> p = pick_for(best);
+        if (!p) return;
+        const NodeId n = p->n;
+        const bool greedy = ex_.graph().options(n).sleep_us > 0 || slow_tasks();
         if (in_flight_[best].size() >= (greedy ? 1u : kMaxBatch)) return;
         try {
           if (!send(best, n)) return;  // ring full: try again after collecting
         } catch (const CodecError& e) {
-          ready_.pop_front();
+          taken(*p);
           ex_.fail_task(n, fmt::format("cannot send the arguments to a worker: {}", e.what()));
           return;
         } catch (const std::exception& e) {
-          ready_.pop_front();
+          taken(*p);
           ex_.fail_infrastructure(e.what());
           return;
         }
-        ready_.pop_front();
+        taken(*p);
         if (in_flight_[best].empty()) ex_.task_began(best, n);
         in_flight_[best].push_back(n);
         ++total_in_flight_;
@@ -224,7 +264,11 @@ class ProcessesScheduler final : public Scheduler {
       run_ns_ += static_cast<double>(end - start);
       became_ready.clear();
       ex_.task_ran(ran, std::move(result), became_ready);
-      ready_.insert(ready_.end(), became_ready.begin(), became_ready.end());
+      // Newest on top, the first one made ready on the very top: this worker's next task.
+      if (!became_ready.empty()) {
+        own_[w].insert(own_[w].end(), became_ready.begin() + 1, became_ready.end());
+        own_[w].push_back(became_ready[0]);
+      }
     }
 
     void wait() {
@@ -312,7 +356,8 @@ class ProcessesScheduler final : public Scheduler {
 
     WorkerPool& pool_;
     Execution& ex_;
-    std::deque<NodeId> ready_;
+    std::vector<std::deque<NodeId>> own_;  // each worker's stack of ready tasks, top at the back
+    size_t next_root_ = 0;
     std::vector<std::deque<NodeId>> in_flight_;
     std::vector<std::optional<Clock::time_point>> not_running_since_;
     Clock::time_point last_state_check_ = Clock::now();
