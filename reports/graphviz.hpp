@@ -5,6 +5,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace schedlab::reports {
 
@@ -30,5 +31,11 @@ struct Drawing {
 // (a stop already under way gives the layout kLayoutBudgetAfterStop instead).
 // `dot` runs in a process group of its own and dies with schedlab.
 Drawing dot_to_svg(const std::string& dot_text, std::chrono::milliseconds budget = kLayoutBudget);
+
+// Lays out many graphs with one `dot` per core, each given a share of the graphs one after
+// another, and keeps the pictures for dot_to_svg: most of a small graph's ~35 ms in Graphviz is
+// `dot` starting (its libraries, fontconfig). Graphs of a batch that fails or runs over its
+// budget are left for dot_to_svg to lay out alone.
+void lay_out_ahead(const std::vector<std::string>& dots);
 
 }  // namespace schedlab::reports

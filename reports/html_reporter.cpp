@@ -164,12 +164,18 @@ std::string unique_ids(const std::string& svg, std::string_view instance) {
 // Every graph of the run, drawn. Graphviz takes ~35 ms a graph, most of it starting: a suite of
 // 100 graphs lays them out on every core at once. `draw` must be safe to call from several
 // threads (dot_to_svg is).
-std::map<std::string, Drawing> draw_graphs(const SuiteResult& r, const GraphDrawer& draw) {
+std::map<std::string, Drawing> draw_graphs(const SuiteResult& r, const GraphDrawer& draw,
+                                           const GraphsAhead& ahead) {
   std::vector<std::pair<const std::string*, const std::string*>> todo;  // instance, DOT
   std::set<std::string> shown;  // the graphs of the cells, not whatever results.json carries
   for (const Cell& c : r.cells) shown.insert(c.instance());
   for (const auto& [instance, dot] : r.graphs) {
     if (shown.contains(instance)) todo.emplace_back(&instance, &dot);
+  }
+  if (ahead && todo.size() > 1) {
+    std::vector<std::string> dots;
+    for (const auto& [instance, dot] : todo) dots.push_back(*dot);
+    ahead(dots);
   }
   std::vector<Drawing> drawings(todo.size());
   std::atomic<size_t> next{0};
@@ -346,7 +352,8 @@ std::string context(const Context& c) {
 
 class HtmlReporter final : public Reporter {
  public:
-  explicit HtmlReporter(GraphDrawer draw) : draw_(std::move(draw)) {}
+  HtmlReporter(GraphDrawer draw, GraphsAhead ahead)
+      : draw_(std::move(draw)), ahead_(std::move(ahead)) {}
 
   Files render(const SuiteResult& r) const override {
     const unsigned cores = std::max(1u, r.context.cores);
@@ -364,7 +371,7 @@ class HtmlReporter final : public Reporter {
     std::string nav;
     Palette palette;
     size_t next_id = 0;
-    const std::map<std::string, Drawing> drawn = draw_graphs(r, draw_);
+    const std::map<std::string, Drawing> drawn = draw_graphs(r, draw_, ahead_);
     for (const std::string& scenario : scenarios_in_order(r)) {
       nav += fmt::format("<a href=\"#{}\">{}</a> ", anchor(scenario), xml_escape(scenario));
       const std::vector<const Cell*> cells = cells_of(r, scenario);
@@ -387,12 +394,17 @@ class HtmlReporter final : public Reporter {
 
  private:
   GraphDrawer draw_;
+  GraphsAhead ahead_;
 };
 
 }  // namespace
 
-std::unique_ptr<Reporter> html_reporter(GraphDrawer draw) {
-  return std::make_unique<HtmlReporter>(std::move(draw));
+std::unique_ptr<Reporter> html_reporter(GraphDrawer draw, GraphsAhead ahead) {
+  return std::make_unique<HtmlReporter>(std::move(draw), std::move(ahead));
+}
+
+std::unique_ptr<Reporter> html_reporter() {
+  return html_reporter([](const std::string& dot) { return dot_to_svg(dot); }, lay_out_ahead);
 }
 
 }  // namespace schedlab::reports

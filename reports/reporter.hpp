@@ -31,9 +31,11 @@ std::unique_ptr<Reporter> timeline_reporter();  // timelines/<cell>.svg
 // Draws a graph given in DOT as inline SVG, or says why it cannot (graphviz.hpp). Called from
 // several threads at once (the page lays its graphs out side by side).
 using GraphDrawer = std::function<Drawing(const std::string& dot)>;
-std::unique_ptr<Reporter> html_reporter(GraphDrawer draw = [](const std::string& dot) {
-  return dot_to_svg(dot);
-});  // report.html
+// Told every graph of the page before the drawer is asked for them one by one, so that it can
+// lay them out together (graphviz.hpp: lay_out_ahead).
+using GraphsAhead = std::function<void(const std::vector<std::string>& dots)>;
+std::unique_ptr<Reporter> html_reporter(GraphDrawer draw, GraphsAhead ahead = {});
+std::unique_ptr<Reporter> html_reporter();  // report.html, drawn by Graphviz
 
 // The formats a run writes, in the order they are rendered: a name, the files the format owns
 // (a name in the reports folder, or "folder/*.ext" for one file per cell), a hint for the

@@ -127,6 +127,36 @@ TEST(Graphviz, DrawsOurGraphs) {
   EXPECT_THAT(*drawing.svg, HasSubstr("<title>x</title>"));
 }
 
+// report.html lays its graphs out in batches (one `dot` per core): each picture is the one
+// the graph gets alone, the allow-list applies to each, and a graph that breaks its batch
+// costs only its own picture.
+TEST(Graphviz, GraphsLaidOutTogetherAreTheSameAsAlone) {
+  if (!dot_installed()) GTEST_SKIP() << "Graphviz's dot is not installed";
+  // Named graphs, as ours are; an anonymous one is laid out alone (Graphviz numbers anonymous
+  // graphs across its input).
+  const std::vector<std::string> graphs = {
+      "digraph a { batch_a -> batch_b }", "digraph c { batch_c -> batch_d; batch_c -> batch_e }",
+      "digraph f { batch_f [href=\"javascript:alert(1)\"]; batch_f -> batch_g }",
+      "digraph { batch_h -> batch_i -> batch_j }", "strict digraph \"k\" { batch_k -> batch_l }"};
+  lay_out_ahead(graphs);
+  for (const std::string& dot : graphs) {
+    const Drawing together = dot_to_svg(dot);
+    const Drawing alone = dot_to_svg(dot + "\n");  // another text: laid out on its own
+    ASSERT_TRUE(together.svg) << together.why_not;
+    ASSERT_TRUE(alone.svg) << alone.why_not;
+    EXPECT_EQ(*together.svg, *alone.svg) << dot;
+    EXPECT_THAT(*together.svg, Not(HasSubstr("javascript")));
+    EXPECT_THAT(*together.svg, Not(HasSubstr("page0")));
+  }
+  const std::vector<std::string> with_broken = {"digraph a { broken_a -> broken_b }",
+                                                "digraph c { broken_c -> }",
+                                                "digraph d { broken_d -> broken_e }"};
+  lay_out_ahead(with_broken);
+  EXPECT_TRUE(dot_to_svg(with_broken[0]).svg);
+  EXPECT_FALSE(dot_to_svg(with_broken[1]).svg);
+  EXPECT_TRUE(dot_to_svg(with_broken[2]).svg);
+}
+
 TEST(Graphviz, ALayoutTooDenseForItsBudgetIsGivenUp) {
   if (!dot_installed()) GTEST_SKIP() << "Graphviz's dot is not installed";
   // 150 tasks with 10 random dependencies each: Graphviz takes over 25 s on this project's VM.
