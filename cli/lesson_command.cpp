@@ -151,6 +151,43 @@ std::optional<double> ask(const LessonCase& c) {
   }
 }
 
+// `--guess SCHEDULER=SECONDS`, or SCHEDULER/WORKERS=SECONDS where the scheduler runs at several
+// worker counts, given to its case.
+void guess_ahead(const std::string& g, std::vector<LessonCase>& cases) {
+  const size_t eq = g.find('=');
+  std::string who = g.substr(0, eq);
+  std::optional<unsigned> workers;
+  if (const size_t slash = who.find('/'); slash != std::string::npos) {
+    const std::string count = who.substr(slash + 1);
+    if (!count.empty() && count.size() <= 4 &&
+        count.find_first_not_of("0123456789") == std::string::npos)
+      workers = static_cast<unsigned>(std::stoul(count));
+    else
+      workers = 0;  // matches no case: the message below says how to write it
+    who.resize(slash);
+  }
+  std::vector<LessonCase*> matching;
+  for (LessonCase& c : cases) {
+    if (eq != std::string::npos && SchedulerRegistry::global().has(who) &&
+        c.scheduler == SchedulerRegistry::global().info(who).name &&
+        (!workers || c.workers == *workers))
+      matching.push_back(&c);
+  }
+  if (matching.size() != 1) {
+    std::vector<std::string> names;
+    for (const LessonCase& c : cases) {
+      const bool several = std::count_if(cases.begin(), cases.end(), [&](const LessonCase& o) {
+                             return o.scheduler == c.scheduler;
+                           }) > 1;
+      names.push_back(several ? fmt::format("{}/{}", c.scheduler, c.workers) : c.scheduler);
+    }
+    throw UsageError(fmt::format(
+        "--guess {}: write SCHEDULER=SECONDS for one of the lesson's cases ({}), e.g. {}=3", g,
+        fmt::join(names, ", "), names.back()));
+  }
+  matching.front()->guess = guess_seconds(g.substr(eq + 1), "--guess " + g);
+}
+
 void list_lessons() {
   std::map<std::string, std::vector<const kernels::Scenario*>> by_seed;
   for (const kernels::Scenario& s : kernels::scenarios()) {
@@ -176,7 +213,7 @@ constexpr const char* kLessonPictures = "reports/lessons";
 Command add_lesson(CLI::App& app) {
   struct Args {
     std::string name, unit = "1s", svg;
-    unsigned workers = 2;
+    std::vector<unsigned> workers{2};
     std::vector<std::string> guesses, params;
     bool no_input = false;
     LiveArgs live;
@@ -187,12 +224,15 @@ Command add_lesson(CLI::App& app) {
   sub->add_option("NAME", args->name, "a lesson scenario, e.g. slow-arithmetic or sleeplock");
   sub->add_option("-u,--unit", args->unit, "the notebook's second, e.g. 1s or 100ms")
       ->capture_default_str();
-  sub->add_option("-w,--workers", args->workers, "workers of the parallel schedulers")
+  sub->add_option("-w,--workers", args->workers,
+                  "workers of the parallel schedulers (repeatable: each count is a case of its "
+                  "own, e.g. -w 2 -w 4)")
       ->check(decimal_count())
       ->check(CLI::Range(1u, 64u))
       ->capture_default_str();
   sub->add_option("--guess", args->guesses,
-                  "SCHEDULER=SECONDS, a guess given ahead (repeatable), e.g. threads=3");
+                  "SCHEDULER=SECONDS, a guess given ahead (repeatable), e.g. threads=3; with "
+                  "several -w, SCHEDULER/WORKERS=SECONDS, e.g. threads/4=2");
   sub->add_flag("--no-input", args->no_input, "ask nothing (for scripts and tests)");
   sub->add_option("-p,--param", args->params,
                   "scenario parameter name=value (repeatable), e.g. reduce=chain for inc-dbl");
@@ -227,13 +267,19 @@ Command add_lesson(CLI::App& app) {
                                    [](const kernels::ClassroomCase& c) { return c.gil; });
       // The three a class compares, as the notebooks do: the baseline, the first scheduler of
       // threads in one process, the first of a process per worker (sync, threads, processes).
+      // Each at every -w (the baseline runs on one worker, once).
       std::vector<LessonCase> cases;
       auto first = [&](auto wanted) {
         for (const SchedulerInfo* info : SchedulerRegistry::global().list()) {
-          if (wanted(info->traits)) {
-            cases.push_back({.scheduler = info->name, .workers = info->workers_for(args->workers)});
-            return;
+          if (!wanted(info->traits)) continue;
+          for (unsigned w : args->workers) {
+            const unsigned workers = info->workers_for(w);
+            if (std::none_of(cases.begin(), cases.end(), [&](const LessonCase& c) {
+                  return c.scheduler == info->name && c.workers == workers;
+                }))
+              cases.push_back({.scheduler = info->name, .workers = workers});
           }
+          return;
         }
       };
       first([](const SchedulerTraits& t) { return t.speedup_baseline; });
@@ -242,23 +288,7 @@ Command add_lesson(CLI::App& app) {
       });
       first(
           [](const SchedulerTraits& t) { return t.processes == ProcessModel::process_per_worker; });
-      std::vector<std::string> names;
-      for (const LessonCase& c : cases) names.push_back(c.scheduler);
-      for (const std::string& g : args->guesses) {
-        auto eq = g.find('=');
-        const std::string who = g.substr(0, eq);
-        auto it = std::find_if(cases.begin(), cases.end(), [&](const LessonCase& c) {
-          return eq != std::string::npos && SchedulerRegistry::global().has(who) &&
-                 c.scheduler == SchedulerRegistry::global().info(who).name;
-        });
-        if (it == cases.end()) {
-          throw UsageError(
-              fmt::format("--guess {}: write SCHEDULER=SECONDS for one of the lesson's schedulers "
-                          "({}), e.g. {}=3",
-                          g, fmt::join(names, ", "), names.back()));
-        }
-        it->guess = guess_seconds(g.substr(eq + 1), "--guess " + g);
-      }
+      for (const std::string& g : args->guesses) guess_ahead(g, cases);
 
       // The paragraph tells what happens: it comes after the class has guessed and seen the run.
       std::cout << fmt::format("{}{} ({}, \"{}\")\n\n", s.name,
@@ -344,8 +374,10 @@ Command add_lesson(CLI::App& app) {
         if (close_to(*c.guess, c.measured)) continue;
         all_close = false;
         std::cout << fmt::format(
-            "\nYour guess for {} was {:.2f}s; it took {:.2f}s. What you missed:\n  {}\n",
-            c.scheduler, *c.guess, c.measured, missed_line(c));
+            "\nYour guess for {} with {} worker{} was {:.2f}s; it took {:.2f}s. What you "
+            "missed:\n  {}\n",
+            c.scheduler, c.workers, c.workers == 1 ? "" : "s", *c.guess, c.measured,
+            missed_line(c));
       }
       if (all_close &&
           std::any_of(cases.begin(), cases.end(), [](const LessonCase& c) { return c.guess; }))

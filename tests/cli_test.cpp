@@ -102,12 +102,12 @@ TEST_F(Cli, LessonWithoutInputPredictsRunsAndExplainsWrongGuesses) {
   EXPECT_THAT(r.out, ::testing::ContainsRegex(
                          "processes +2 +3.00s +3\\.[0-4][0-9]s +[0-9]+\\.[0-9][0-9]s"));
   // The threads guess was a unit short: the chain that no worker count shortens.
-  EXPECT_THAT(r.out, HasSubstr("Your guess for threads was 1.00s; it took 3."));
+  EXPECT_THAT(r.out, HasSubstr("Your guess for threads with 2 workers was 1.00s; it took 3."));
   EXPECT_THAT(r.out,
               ::testing::ContainsRegex("What you missed:\n  the longest chain, [xy] -> z -> "
                                        "result, takes 3\\.[0-4][0-9]s: no number of workers"));
   // On sync, 3 is the critical path: what it missed is the one worker doing all the work.
-  EXPECT_THAT(r.out, HasSubstr("Your guess for sync was 3.00s; it took 4."));
+  EXPECT_THAT(r.out, HasSubstr("Your guess for sync with 1 worker was 3.00s; it took 4."));
   EXPECT_THAT(r.out,
               ::testing::ContainsRegex(
                   "one worker runs every task, one after the other: 4\\.[0-4][0-9]s of work"));
@@ -128,6 +128,26 @@ TEST_F(Cli, LessonWithoutInputPredictsRunsAndExplainsWrongGuesses) {
   Outcome negative = run("lesson slow-arithmetic --no-input --guess threads=-1");
   EXPECT_EQ(negative.code, 2);
   EXPECT_THAT(negative.err, HasSubstr("--guess threads=-1: write a number of seconds"));
+}
+
+// Several -w: every parallel scheduler at each count (the baseline once), a guess per case
+// given as SCHEDULER/WORKERS, and a plain SCHEDULER= that fits several cases is an error
+// listing them.
+TEST_F(Cli, LessonAtSeveralWorkerCounts) {
+  const std::string svg = (dir_ / "several.svg").string();
+  Outcome r =
+      run("lesson inc-dbl --no-input --unit 10ms -w 2 -w 4 --guess threads/4=2 --svg " + svg);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, ::testing::ContainsRegex("sync +1 +- +8\\.[0-4][0-9]s"));
+  EXPECT_THAT(r.out, ::testing::ContainsRegex("threads +2 +- +4\\.[0-4][0-9]s"));
+  EXPECT_THAT(r.out, ::testing::ContainsRegex("threads +4 +2.00s +2\\.[0-4][0-9]s"));
+  EXPECT_THAT(r.out, ::testing::ContainsRegex("processes +4 +- +2\\.[0-4][0-9]s"));
+  EXPECT_EQ(r.out.find("sync               1", r.out.find("sync               1") + 1),
+            std::string::npos);  // the baseline once
+  Outcome ambiguous = run("lesson inc-dbl --no-input --unit 10ms -w 2 -w 4 --guess threads=3");
+  EXPECT_EQ(ambiguous.code, 2);
+  EXPECT_THAT(ambiguous.err,
+              HasSubstr("cases (sync, threads/2, threads/4, processes/2, processes/4)"));
 }
 
 TEST_F(Cli, RunChecksEveryFlagItIsGiven) {

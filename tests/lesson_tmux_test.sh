@@ -37,7 +37,7 @@ grep -qF "LESSON-EXIT=0" <<<"$out"
 grep -qE "sync +1 +4.00s +4\.[0-4][0-9]s" <<<"$out"
 grep -qE "threads +2 +2.00s +3\.[0-4][0-9]s" <<<"$out"
 grep -qE "processes +2 +- +3\.[0-4][0-9]s" <<<"$out"
-grep -qF "Your guess for threads was 2.00s" <<<"$out"
+grep -qF "Your guess for threads with 2 workers was 2.00s" <<<"$out"
 # Told after the run: what it shows, and what to remember.
 grep -qF "What it shows:" <<<"$out"
 grep -qF "To remember:" <<<"$out"
