@@ -125,6 +125,37 @@ TEST_F(Distributed, CrashIsReportedWithRankHostPidSignalAndTask) {
   EXPECT_EQ(compute(call(g2, "inc", 41), o).values[0], Value(42));
 }
 
+// With two threads in a rank, the task that crashed may not be the oldest in flight there:
+// every task its threads were running is named (here `boom` crashes beside `slow`).
+TEST_F(Distributed, ACrashInARankOfSeveralThreadsNamesEveryTaskItRan) {
+  const ComputeOptions o = options(1, 2, 996'000'000);
+  Graph g;
+  auto slow = call(g, Call{"slow", TaskOptions::sleeping(5000)}, "inc", 1);
+  auto boom = call(g, Call{"boom", TaskOptions::sleeping(100)}, "crash");
+  try {
+    compute({slow, boom}, o);
+    FAIL() << "no error";
+  } catch (const InfrastructureError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("task 'boom' (op crash)"), std::string::npos) << m;
+    EXPECT_NE(m.find("task 'slow' (op inc)"), std::string::npos) << m;
+    EXPECT_NE(m.find("which one it was is not known"), std::string::npos) << m;
+  }
+  // The same for the memory limit: the task that failed may not be the one that allocated.
+  Graph g2;
+  auto sleeper = call(g2, Call{"sleeper", TaskOptions::sleeping(5000)}, "inc", 1);
+  auto big = call(g2, Call{"big", TaskOptions::sleeping(100)}, "alloc", 300);
+  try {
+    compute({sleeper, big}, options(1, 2, 151'000'000));
+    FAIL() << "no error";
+  } catch (const TaskError& e) {
+    const std::string m = e.message();
+    EXPECT_NE(m.find("limit of 151.0 MB"), std::string::npos) << m;
+    EXPECT_NE(m.find("task 'big' (op alloc)"), std::string::npos) << m;
+    EXPECT_NE(m.find("task 'sleeper' (op inc)"), std::string::npos) << m;
+  }
+}
+
 TEST_F(Distributed, KilledWorkerIsReportedWithinTwoSeconds) {
   const ComputeOptions o = options(2, 1, 998'000'000);
   const std::vector<int> before = pids(o);

@@ -23,6 +23,7 @@
 // the cluster when they end; one stopped by Ctrl-C or a timeout (or whose tasks outlive the
 // grace) abandons them, and the cluster is replaced.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <sched.h>
 #include <signal.h>
 
@@ -572,23 +573,40 @@ class DistributedScheduler final : public Scheduler {
       if (!died_) fail_on_death(d);
     }
 
-    // Worker w passed its memory limit: the task it was running fails, naming the worker.
+    // The tasks worker w's threads were running (its first `threads` in flight), as a phrase:
+    // with several, which one a crash or an allocation came from is not known, so all are
+    // named.
+    std::string running_on(unsigned w) const {
+      const size_t running = std::min<size_t>(threads_, in_flight_[w].size());
+      if (running == 0) return "no task";
+      std::vector<std::string> tasks;
+      for (size_t i = 0; i < running; ++i) {
+        const NodeId n = in_flight_[w][i];
+        tasks.push_back(
+            fmt::format("task '{}' (op {})", ex_.graph().key(n), ex_.graph().op(n)->name));
+      }
+      if (running == 1) return tasks.front();
+      return fmt::format(
+          "{} (its {} threads ran these side by side: which one it was is not known)",
+          fmt::join(tasks, " or "), running);
+    }
+
+    // Worker w passed its memory limit: the task it was running fails, naming the worker (and,
+    // where several ran side by side, every one of them).
     void fail_its_task(unsigned w, const std::string& why) {
       const NodeId n = in_flight_[w].front();
       const TaskEvent ran{n, lane(w, 0), cluster_.worker(w).pid, Clock::now(), Clock::now()};
-      ex_.task_failed(ran, fmt::format("{}: {}", cluster_.describe(w), why));
+      const bool several = std::min<size_t>(threads_, in_flight_[w].size()) > 1;
+      ex_.task_failed(ran, several ? fmt::format("{}: {} while running {}", cluster_.describe(w),
+                                                 why, running_on(w))
+                                   : fmt::format("{}: {}", cluster_.describe(w), why));
       forget(w, true);
     }
 
     void fail_on_death(const Cluster::Death& d) {
       if (d.memory_limit && !in_flight_[d.worker].empty()) return fail_its_task(d.worker, d.how);
-      std::string task = "no task";
-      if (!in_flight_[d.worker].empty()) {
-        const NodeId n = in_flight_[d.worker].front();
-        task = fmt::format("task '{}' (op {})", ex_.graph().key(n), ex_.graph().op(n)->name);
-      }
-      ex_.fail_infrastructure(
-          fmt::format("{} {} while running {}", cluster_.describe(d.worker), d.how, task));
+      ex_.fail_infrastructure(fmt::format("{} {} while running {}", cluster_.describe(d.worker),
+                                          d.how, running_on(d.worker)));
       forget(d.worker, true);
     }
 
