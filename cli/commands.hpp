@@ -33,10 +33,13 @@ struct LimitArgs {
   Limits limits() const;  // UsageError naming the flag for a bad duration
 };
 
-// --threads-per-worker and --memory-limit: how the distributed scheduler's workers are made.
+// --threads-per-worker, --memory-limit and --pool: how the worker processes of distributed and
+// processes are made.
 struct ClusterArgs {
   unsigned threads_per_worker = 1;
-  std::string memory_limit;  // "4GB", "500MiB"
+  std::string memory_limit;     // "4GB", "500MiB"
+  std::string pool = "reused";  // --pool: "fresh" starts processes' pool anew for every run
+  bool fresh_pool() const { return pool == "fresh"; }
   void add_options(CLI::App& sub);
   uint64_t memory_limit_bytes() const;  // 0: none; UsageError naming the flag
 };

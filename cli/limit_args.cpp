@@ -37,6 +37,11 @@ void ClusterArgs::add_options(CLI::App& sub) {
   sub.add_option("--memory-limit", memory_limit,
                  "distributed: memory per worker process (e.g. 4GB, 512MiB); a worker that "
                  "passes it fails its task and is stopped");
+  sub.add_option("--pool", pool,
+                 "processes: `fresh` starts a new pool of worker processes for every run, on its "
+                 "clock, as Dask's multiprocessing scheduler does per compute (default: "
+                 "`reused`, one pool for all runs)")
+      ->check(CLI::IsMember({"fresh", "reused"}));
 }
 
 uint64_t ClusterArgs::memory_limit_bytes() const {

@@ -17,6 +17,7 @@ Command add_predict(CLI::App& app) {
     unsigned workers = 0, threads_per_worker = 1;
     bool gil = false;
     bool calibrate = false;
+    std::string pool = "reused";
   };
   auto args = std::make_shared<Args>();
   CLI::App* sub = app.add_subcommand(
@@ -32,6 +33,10 @@ Command add_predict(CLI::App& app) {
       ->check(decimal_count())
       ->check(CLI::Range(1u, 256u));
   sub->add_flag("--gil", args->gil, "predict with the emulated GIL on");
+  sub->add_option("--pool", args->pool,
+                  "processes: `fresh` predicts a new pool of worker processes for the run, as "
+                  "Dask's multiprocessing scheduler starts per compute (default: `reused`)")
+      ->check(CLI::IsMember({"fresh", "reused"}));
   sub->add_flag("--calibrate", args->calibrate,
                 "also time ops that are not schedlab's own (registered through the C++ API) by "
                 "running the graph in a child process; schedlab's ops are always timed that way");
@@ -42,10 +47,11 @@ Command add_predict(CLI::App& app) {
     const std::string& name = info.name;
     const unsigned workers = info.workers_for(args->workers);
     const bool threaded = info.traits.processes == ProcessModel::processes_of_threads;
-    info.check({workers, args->threads_per_worker, 0});
+    const bool fresh = args->pool == "fresh";
+    info.check({workers, args->threads_per_worker, 0, fresh});
     const unsigned threads = threaded ? args->threads_per_worker : 1;
     suite::CellPrediction p = suite::predict_graph(loaded.graph, loaded.targets, name, workers,
-                                                   args->gil, args->calibrate, threads);
+                                                   args->gil, args->calibrate, threads, fresh);
     std::cout << fmt::format("{} on {} with {} worker{}{}{}:\n", args->source.what, name, workers,
                              workers == 1 ? "" : "s",
                              threads > 1 ? fmt::format(" of {} threads", threads) : "",

@@ -644,6 +644,17 @@ Prediction predict(const Graph& graph, std::span<const NodeId> targets, const Ta
   why.push_back(fmt::format("schedule on {} worker{}, {} ({}): {}", machine.workers,
                             machine.workers == 1 ? "" : "s", policy_name(machine.policy),
                             policy_rule(machine.policy), ms(p.predicted_ms)));
+  if (machine.startup_ms > 0) {
+    for (ScheduledTask& t : p.schedule)
+      t.start_ms += machine.startup_ms, t.end_ms += machine.startup_ms;
+    p.predicted_ms += machine.startup_ms;
+    why.push_back(fmt::format(
+        "a fresh pool of {} worker process{} for this run (--pool fresh, as Dask's "
+        "multiprocessing scheduler starts one per compute): {} to stop the last and start it, "
+        "before any task: {} in all",
+        machine.workers, machine.workers == 1 ? "" : "es", ms(machine.startup_ms),
+        ms(p.predicted_ms)));
+  }
   // Why two policies can differ on one graph: who runs out of work, and when.
   if (machine.workers > 1 && !p.schedule.empty()) {
     std::vector<double> last(machine.workers, 0);

@@ -46,7 +46,9 @@ ComputeResult compute(const Graph& graph, std::span<const NodeId> targets,
   const SchedulerInfo& info =
       registry.info(options.scheduler.empty() ? default_scheduler() : options.scheduler);
 
-  info.check({options.workers, options.threads_per_worker, options.memory_limit});
+  const SchedulerConfig config{options.workers, options.threads_per_worker, options.memory_limit,
+                               options.fresh_pool};
+  info.check(config);
   ComputeResult result;
   result.scheduler = info.name;
   ResourceMeter meter;
@@ -57,8 +59,7 @@ ComputeResult compute(const Graph& graph, std::span<const NodeId> targets,
 
   // The wall clock starts when the graph is handed to the scheduler, pool start-up included.
   result.start = Clock::now();
-  std::shared_ptr<Scheduler> scheduler = registry.acquire(
-      info.name, {options.workers, options.threads_per_worker, options.memory_limit});
+  std::shared_ptr<Scheduler> scheduler = registry.acquire(info.name, config);
   std::lock_guard one_run_at_a_time(scheduler->busy());
   result.workers = scheduler->workers();
   TaskLocks locks = scheduler->locks();

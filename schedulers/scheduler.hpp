@@ -62,6 +62,9 @@ struct SchedulerTraits {
   // It can hold each worker process to SchedulerConfig::memory_limit; asking another scheduler
   // for a limit is an error, not a limit silently ignored.
   bool limits_worker_memory = false;
+  // It keeps a pool of worker processes across runs, which SchedulerConfig::fresh_pool may ask
+  // to replace for every run instead.
+  bool pools_workers = false;
   // In the default classroom suite (`schedlab run` with no scheduler named). A reference a class
   // does not need (tbb) says false; it still runs wherever it is named.
   bool classroom = true;
@@ -76,6 +79,7 @@ struct SchedulerConfig {
   unsigned workers = 0;             // 0: one per core
   unsigned threads_per_worker = 1;  // processes_of_threads only
   uint64_t memory_limit = 0;        // bytes per worker process, 0: none (distributed only)
+  bool fresh_pool = false;          // a new pool of workers for every run (pools_workers only)
   bool operator==(const SchedulerConfig&) const = default;
 };
 
@@ -143,7 +147,7 @@ unsigned default_workers();  // the number of cores
 // Factories of the built-in schedulers (one file each).
 std::unique_ptr<Scheduler> make_sync_scheduler(unsigned workers);
 std::unique_ptr<Scheduler> make_threads_scheduler(unsigned workers);
-std::unique_ptr<Scheduler> make_processes_scheduler(unsigned workers);
+std::unique_ptr<Scheduler> make_processes_scheduler(unsigned workers, bool fresh_pool = false);
 void remove_processes_segments();  // this process's shared memory (processes' before_forced_exit)
 
 }  // namespace schedlab

@@ -34,9 +34,11 @@ namespace {
 
 CellPrediction prediction_for(const Graph& g, std::span<const NodeId> targets,
                               const Calibration& calibration, const SchedulerInfo& info,
-                              unsigned workers, bool gil, unsigned threads) {
+                              unsigned workers, bool gil, unsigned threads, double startup_ms = 0) {
   const TaskCosts& costs = calibration.costs;
-  Prediction p = predict(g, targets, costs, info.machine(workers, gil, threads));
+  MachineModel machine = info.machine(workers, gil, threads);
+  machine.startup_ms = startup_ms;
+  Prediction p = predict(g, targets, costs, machine);
   if (!calibration.not_run.empty()) {
     p.reasoning.push_back(fmt::format(
         "compute times are not measured: {} {} your code, which predict runs (in a child "
@@ -73,6 +75,22 @@ CellPrediction prediction_for(const Graph& g, std::span<const NodeId> targets,
 
 double ms_since(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+// What a run with --pool fresh spends replacing the pool: stopping one and starting another,
+// measured here (the median of three) once per scheduler and worker count.
+double pool_cycle_ms(const SchedulerInfo& info, unsigned workers) {
+  static std::map<std::pair<std::string, unsigned>, double> measured;
+  auto [it, fresh] = measured.try_emplace({info.name, workers}, 0.0);
+  if (!fresh) return it->second;
+  std::vector<double> times;
+  for (int i = 0; i < 3; ++i) {
+    const auto start = Clock::now();
+    info.make({.workers = workers, .fresh_pool = true})->worker_pids();  // started, then stopped
+    times.push_back(ms_since(start));
+  }
+  std::sort(times.begin(), times.end());
+  return it->second = times[1];
 }
 
 // What moving each value once costs: encoding it into a buffer that is already mapped (as the
@@ -316,7 +334,8 @@ Calibration calibrate(const Graph& g, std::span<const NodeId> targets, Limits li
 
 CellPrediction predict_graph(const Graph& graph, std::span<const NodeId> targets,
                              const std::string& scheduler, unsigned workers, bool gil,
-                             bool calibrate_user_ops, unsigned threads_per_worker) {
+                             bool calibrate_user_ops, unsigned threads_per_worker,
+                             bool fresh_pool) {
   Calibration calibration;
   if (!calibrate_user_ops) {
     std::set<std::string> theirs;
@@ -326,8 +345,11 @@ CellPrediction predict_graph(const Graph& graph, std::span<const NodeId> targets
     calibration.not_run.assign(theirs.begin(), theirs.end());
   }
   if (calibration.not_run.empty()) calibration = calibrate(graph, targets);
-  return prediction_for(graph, targets, calibration, SchedulerRegistry::global().info(scheduler),
-                        workers, gil, threads_per_worker);
+  const SchedulerInfo& info = SchedulerRegistry::global().info(scheduler);
+  const double startup_ms =
+      fresh_pool && info.traits.pools_workers ? pool_cycle_ms(info, info.workers_for(workers)) : 0;
+  return prediction_for(graph, targets, calibration, info, workers, gil, threads_per_worker,
+                        startup_ms);
 }
 
 struct PreparedSuite::Instance {
@@ -382,8 +404,11 @@ PreparedSuite::PreparedSuite(SuiteSpec spec) : spec_(std::move(spec)) {
       cell.threads = c.threads ? c.threads : spec_.threads_per_worker;
     cell.baseline = info.traits.speedup_baseline;
     cell.policy = policy_name(info.traits.policy);
+    const double startup_ms = spec_.fresh_pool && info.traits.pools_workers
+                                  ? pool_cycle_ms(info, info.workers_for(c.workers))
+                                  : 0;
     CellPrediction p = prediction_for(inst.built.graph, inst.built.targets, inst.calibration, info,
-                                      c.workers, c.gil, cell.threads);
+                                      c.workers, c.gil, cell.threads, startup_ms);
     cell.predicted_ms = p.predicted_ms;
     cell.bound_ms = p.bound_ms;
     cell.work_ms = p.work_ms;

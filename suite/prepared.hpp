@@ -54,7 +54,8 @@ Calibration calibrate(const Graph& graph, std::span<const NodeId> targets, Limit
 // and the prediction says so and counts sleeps only.
 CellPrediction predict_graph(const Graph& graph, std::span<const NodeId> targets,
                              const std::string& scheduler, unsigned workers, bool gil,
-                             bool calibrate_user_ops = false, unsigned threads_per_worker = 1);
+                             bool calibrate_user_ops = false, unsigned threads_per_worker = 1,
+                             bool fresh_pool = false);
 
 class PreparedSuite {
  public:

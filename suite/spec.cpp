@@ -218,6 +218,14 @@ void validate_suite(const SuiteSpec& spec) {
         "--memory-limit: none of this suite's schedulers can limit its workers' memory (it "
         "applies to the distributed scheduler's worker processes)");
   }
+  const bool pooled = std::any_of(spec.cells.begin(), spec.cells.end(), [](const CellSpec& c) {
+    return SchedulerRegistry::global().info(c.scheduler).traits.pools_workers;
+  });
+  if (spec.fresh_pool && !pooled) {
+    throw UsageError(
+        "--pool fresh: none of this suite's schedulers keeps a pool of worker processes (it "
+        "applies to the processes scheduler)");
+  }
 }
 
 }  // namespace schedlab::suite

@@ -32,6 +32,7 @@ struct SuiteSpec {
   Limits limits;                               // --timeout (per repetition), --task-timeout
   unsigned threads_per_worker = 1;  // cells of schedulers of processes of threads (distributed)
   uint64_t memory_limit = 0;        // bytes per worker process of distributed, 0: none
+  bool fresh_pool = false;          // --pool fresh: a new pool per run where a scheduler pools
   std::string baseline;  // --baseline: speedups against this scheduler; empty: the registry's
 };
 

@@ -46,6 +46,22 @@ TEST(Predict, SlowArithmetic) {
   EXPECT_TRUE(p.not_slowed_by.empty());
 }
 
+// A fresh pool per run (processes --pool fresh) comes before every task and says so.
+TEST(Predict, AFreshPoolsStartComesBeforeTheFirstTask) {
+  SlowArithmetic s;
+  MachineModel m;
+  m.workers = 2;
+  m.processes = ProcessModel::process_per_worker;
+  const Prediction reused = predict(s.g, s.targets, {}, m);
+  m.startup_ms = 12;
+  const Prediction fresh = predict(s.g, s.targets, {}, m);
+  EXPECT_DOUBLE_EQ(fresh.predicted_ms, reused.predicted_ms + 12);
+  ASSERT_EQ(fresh.schedule.size(), reused.schedule.size());
+  for (size_t i = 0; i < fresh.schedule.size(); ++i)
+    EXPECT_DOUBLE_EQ(fresh.schedule[i].start_ms, reused.schedule[i].start_ms + 12);
+  EXPECT_THAT(fresh.reasoning, Contains(HasSubstr("a fresh pool of 2 worker processes")));
+}
+
 TEST(Predict, SleeplockSerialisesThreadsNotProcesses) {
   SlowArithmetic s(LockKind::process);
   EXPECT_DOUBLE_EQ(s.on(2).predicted_ms, 400);

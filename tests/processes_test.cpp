@@ -221,6 +221,24 @@ TEST_F(Processes, OpsRegisteredAfterThePoolStartedWork) {
   EXPECT_EQ(compute(b, on(2)).values[0], Value(6));
 }
 
+// --pool fresh: every run after the first runs on a new pool (its start-up on the run's
+// clock), and the old pool's workers are gone; without it, one pool serves every run.
+TEST_F(Processes, AFreshPoolForEveryRun) {
+  Graph g;
+  auto pid = call(g, pid_op().name, 0);
+  auto worker_of = [&](bool fresh) {
+    ComputeOptions o = on(1);
+    o.fresh_pool = fresh;
+    return compute(pid, o).values[0].as_int();
+  };
+  const int64_t reused = worker_of(false);
+  EXPECT_EQ(worker_of(false), reused);
+  const int64_t first = worker_of(true), second = worker_of(true);
+  EXPECT_NE(first, reused);  // a pool of its own, apart from the reused one
+  EXPECT_NE(second, first);
+  EXPECT_NE(::kill(static_cast<pid_t>(first), 0), 0) << "the replaced pool's worker still runs";
+}
+
 TEST_F(Processes, ProcessLockDoesNotSerialiseProcesses) {
   Graph g;
   std::vector<Delayed> parts;

@@ -254,6 +254,16 @@ TEST_F(Safety, OneLineMessagesForSmallMistakes) {
     EXPECT_EQ(limit.code, 2) << command;
     EXPECT_THAT(limit.err, HasSubstr("limit its workers\x27 memory")) << command;
   }
+  // --pool fresh likewise: only processes keeps a pool to start afresh.
+  for (const char* command : {"$S compute $D/one.json -s threads --pool fresh",
+                              "$S run -S inc-dbl -s threads --pool fresh"}) {
+    Outcome fresh = sh(command);
+    EXPECT_EQ(fresh.code, 2) << command;
+    EXPECT_THAT(fresh.err, HasSubstr("--pool fresh:")) << command;
+  }
+  Outcome fresh = sh(std::string(kQuickRun) + " -s processes --pool fresh --out $D/f");
+  EXPECT_EQ(fresh.code, 0) << fresh.err;
+  EXPECT_THAT(slurp(dir_ / "f" / "results.json"), HasSubstr("a fresh pool of"));
   // A suite with a scheduler that can limit memory limits that one and runs the others as usual.
   if (sh("$S list | grep -q distributed").code == 0) {
     Outcome mixed = sh(std::string(kQuickRun) + " -s distributed --memory-limit 1GB --out $D/m");

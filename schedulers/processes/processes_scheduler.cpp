@@ -52,7 +52,9 @@ constexpr auto kStateCheck = std::chrono::milliseconds(100);  // how often state
 
 class ProcessesScheduler final : public Scheduler {
  public:
-  explicit ProcessesScheduler(unsigned workers) : workers_(workers) { restart(); }
+  ProcessesScheduler(unsigned workers, bool fresh_pool) : workers_(workers), fresh_(fresh_pool) {
+    restart();
+  }
   unsigned workers() const override { return workers_; }
   std::vector<int> worker_pids() override {
     ready_pool();
@@ -62,7 +64,12 @@ class ProcessesScheduler final : public Scheduler {
   }
 
   void run(Execution& ex) override {
-    ready_pool();
+    // --pool fresh: every run after the first stops the pool and starts another, on the run's
+    // clock, as Dask's multiprocessing scheduler does per compute (the latency lesson).
+    if (fresh_ && runs_++ > 0)
+      restart();
+    else
+      ready_pool();
     Run r(*this, ex);
     r.loop();
   }
@@ -371,14 +378,16 @@ class ProcessesScheduler final : public Scheduler {
   };
 
   unsigned workers_;
+  bool fresh_;
+  uint64_t runs_ = 0;
   std::unique_ptr<WorkerPool> pool_;
 };
 
 }  // namespace
 }  // namespace processes
 
-std::unique_ptr<Scheduler> make_processes_scheduler(unsigned workers) {
-  return std::make_unique<processes::ProcessesScheduler>(workers);
+std::unique_ptr<Scheduler> make_processes_scheduler(unsigned workers, bool fresh_pool) {
+  return std::make_unique<processes::ProcessesScheduler>(workers, fresh_pool);
 }
 
 void remove_processes_segments() {
