@@ -40,6 +40,7 @@ struct ClusterArgs {
   std::string memory_limit;     // "4GB", "500MiB"
   std::string pool = "reused";  // --pool: "fresh" starts processes' pool anew for every run
   bool fresh_pool() const { return pool == "fresh"; }
+  unsigned chunksize = 1;  // --chunksize
   void add_options(CLI::App& sub);
   uint64_t memory_limit_bytes() const;  // 0: none; UsageError naming the flag
 };

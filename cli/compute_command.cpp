@@ -61,6 +61,7 @@ Command add_compute(CLI::App& app) {
       options.threads_per_worker = args->cluster.threads_per_worker;
       options.memory_limit = args->cluster.memory_limit_bytes();
       options.fresh_pool = args->cluster.fresh_pool();
+      options.chunksize = args->cluster.chunksize;
       options.trace = !args->trace.empty();
       options.gil = args->gil;
       options.limits = limits;

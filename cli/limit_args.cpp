@@ -42,6 +42,12 @@ void ClusterArgs::add_options(CLI::App& sub) {
                  "clock, as Dask's multiprocessing scheduler does per compute (default: "
                  "`reused`, one pool for all runs)")
       ->check(CLI::IsMember({"fresh", "reused"}));
+  sub.add_option("--chunksize", chunksize,
+                 "processes: a free worker takes up to this many ready tasks at once, and their "
+                 "results count when the last is done, as Dask's batching (its multiprocessing "
+                 "default is 6; default here 1)")
+      ->check(decimal_count())
+      ->check(CLI::Range(1u, 1024u));
 }
 
 uint64_t ClusterArgs::memory_limit_bytes() const {

@@ -18,6 +18,7 @@ Command add_predict(CLI::App& app) {
     bool gil = false;
     bool calibrate = false;
     std::string pool = "reused";
+    unsigned chunksize = 1;
   };
   auto args = std::make_shared<Args>();
   CLI::App* sub = app.add_subcommand(
@@ -37,6 +38,11 @@ Command add_predict(CLI::App& app) {
                   "processes: `fresh` predicts a new pool of worker processes for the run, as "
                   "Dask's multiprocessing scheduler starts per compute (default: `reused`)")
       ->check(CLI::IsMember({"fresh", "reused"}));
+  sub->add_option("--chunksize", args->chunksize,
+                  "processes: predict Dask's batching, a free worker taking up to this many "
+                  "ready tasks at once (default 1)")
+      ->check(decimal_count())
+      ->check(CLI::Range(1u, 1024u));
   sub->add_flag("--calibrate", args->calibrate,
                 "also time ops that are not schedlab's own (registered through the C++ API) by "
                 "running the graph in a child process; schedlab's ops are always timed that way");
@@ -48,10 +54,11 @@ Command add_predict(CLI::App& app) {
     const unsigned workers = info.workers_for(args->workers);
     const bool threaded = info.traits.processes == ProcessModel::processes_of_threads;
     const bool fresh = args->pool == "fresh";
-    info.check({workers, args->threads_per_worker, 0, fresh});
+    info.check({workers, args->threads_per_worker, 0, fresh, args->chunksize});
     const unsigned threads = threaded ? args->threads_per_worker : 1;
-    suite::CellPrediction p = suite::predict_graph(loaded.graph, loaded.targets, name, workers,
-                                                   args->gil, args->calibrate, threads, fresh);
+    suite::CellPrediction p =
+        suite::predict_graph(loaded.graph, loaded.targets, name, workers, args->gil,
+                             args->calibrate, threads, fresh, args->chunksize);
     std::cout << fmt::format("{} on {} with {} worker{}{}{}:\n", args->source.what, name, workers,
                              workers == 1 ? "" : "s",
                              threads > 1 ? fmt::format(" of {} threads", threads) : "",

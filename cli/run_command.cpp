@@ -133,6 +133,7 @@ Command add_run(CLI::App& app) {
         spec.threads_per_worker = args->cluster.threads_per_worker;
       spec.memory_limit = args->cluster.memory_limit_bytes();
       spec.fresh_pool = args->cluster.fresh_pool();
+      spec.chunksize = args->cluster.chunksize;
       spec.data_dir = args->data.empty() ? kernels::default_data_dir() : args->data;
       if (!args->baseline.empty()) {
         spec.baseline = SchedulerRegistry::global().info(args->baseline).name;  // canonical

@@ -308,6 +308,8 @@ class Simulation {
       NodeId n;
       if (!next_for(w, n)) continue;
       idle_.erase(idle_.begin() + static_cast<std::ptrdiff_t>(i));
+      for (NodeId more; chunk_[w].size() + 1 < m_.chunksize && next_for(w, more);)
+        chunk_[w].push_back(more);
       start(n, w);
     }
   }
@@ -392,12 +394,25 @@ class Simulation {
     ++finished_;
     ran_ms_ += g_.options(n).sleep_ms() + (base_ ? (*base_)[n] : compute_[n]);
     const unsigned w = worker_of_[n];
-    made_ready_.clear();
-    for (NodeId s : plan_.succs_of(n)) {
-      if (--pending_[s] == 0) made_ready_.push_back(s);
+    const bool chunked = m_.chunksize > 1;
+    if (chunked) {  // the worker goes on with its chunk; the results count when all are done
+      held_[w].push_back(n);
+      if (!chunk_[w].empty()) {
+        const NodeId next = chunk_[w].front();
+        chunk_[w].pop_front();
+        return start(next, w);
+      }
     }
+    made_ready_.clear();
+    for (NodeId done :
+         chunked ? std::span<const NodeId>(held_[w]) : std::span<const NodeId>(&n, 1)) {
+      for (NodeId s : plan_.succs_of(done)) {
+        if (--pending_[s] == 0) made_ready_.push_back(s);
+      }
+    }
+    if (chunked) held_[w].clear();
     const bool fifo = m_.policy == Policy::fifo || m_.policy == Policy::unspecified;
-    const bool continued = !fifo && !made_ready_.empty();
+    const bool continued = !fifo && !chunked && !made_ready_.empty();
     switch (m_.policy) {
       case Policy::fifo:
       case Policy::unspecified:
@@ -438,6 +453,9 @@ class Simulation {
   std::vector<size_t> slot_of_ = std::vector<size_t>(g_.size());  // index into schedule_
   std::vector<ScheduledTask> schedule_;
   std::vector<NodeId> made_ready_;  // scratch for finish()
+  // chunksize > 1: the rest of each worker's chunk, and the tasks of it that are done.
+  std::vector<std::deque<NodeId>> chunk_ = std::vector<std::deque<NodeId>>(m_.workers);
+  std::vector<std::vector<NodeId>> held_ = std::vector<std::vector<NodeId>>(m_.workers);
   std::vector<uint8_t> holds_gil_;
   std::vector<Phase> parent_phase_ = std::vector<Phase>(g_.size());
   std::vector<uint8_t> in_parent_ = std::vector<uint8_t>(g_.size());
@@ -644,6 +662,13 @@ Prediction predict(const Graph& graph, std::span<const NodeId> targets, const Ta
   why.push_back(fmt::format("schedule on {} worker{}, {} ({}): {}", machine.workers,
                             machine.workers == 1 ? "" : "s", policy_name(machine.policy),
                             policy_rule(machine.policy), ms(p.predicted_ms)));
+  if (machine.chunksize > 1) {
+    why.push_back(fmt::format(
+        "in chunks of {} (--chunksize, Dask's batching): an idle worker takes up to {} ready "
+        "tasks at once and runs them one after the other, and what they make ready waits for "
+        "the last of them; tasks that could run side by side may so run in turn",
+        machine.chunksize, machine.chunksize));
+  }
   if (machine.startup_ms > 0) {
     for (ScheduledTask& t : p.schedule)
       t.start_ms += machine.startup_ms, t.end_ms += machine.startup_ms;

@@ -64,6 +64,9 @@ struct MachineModel {
   // Before the first task can start: a fresh pool of workers for each run (processes with
   // --pool fresh, as Dask's multiprocessing scheduler starts a pool per compute).
   double startup_ms = 0;
+  // Dask's batching (processes --chunksize): an idle worker takes up to this many ready tasks at
+  // once, runs them one after the other, and their results count when the last is done.
+  unsigned chunksize = 1;
 
   unsigned process_count() const;
   unsigned process_of_worker(unsigned worker) const;

@@ -47,7 +47,7 @@ ComputeResult compute(const Graph& graph, std::span<const NodeId> targets,
       registry.info(options.scheduler.empty() ? default_scheduler() : options.scheduler);
 
   const SchedulerConfig config{options.workers, options.threads_per_worker, options.memory_limit,
-                               options.fresh_pool};
+                               options.fresh_pool, options.chunksize};
   info.check(config);
   ComputeResult result;
   result.scheduler = info.name;

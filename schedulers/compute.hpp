@@ -41,6 +41,7 @@ struct ComputeOptions {
   unsigned threads_per_worker = 1;  // distributed: threads of each worker process
   uint64_t memory_limit = 0;        // distributed: bytes per worker process, 0: no limit
   bool fresh_pool = false;          // processes: a new pool of workers for every run
+  unsigned chunksize = 1;           // processes: tasks a free worker takes at once (Dask's)
   bool trace = false;               // record a TaskEvent per task into ComputeResult::trace
   bool gil = false;                 // run ops under an emulated GIL (core/gil.hpp)
   bool skip_sleep = false;          // ignore sleep_ms (to measure compute time alone)

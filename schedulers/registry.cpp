@@ -30,16 +30,17 @@ SchedulerRegistry& SchedulerRegistry::global() {
             "a pool of worker threads with work stealing, reused across computes",
             {Policy::work_first, ProcessModel::one_process, 0, false},
             [](const SchedulerConfig& c) { return make_threads_scheduler(c.workers); }});
-    r->add(
-        {"processes",
-         {"multiprocessing"},
-         "a pool of worker processes, values moved through shared memory, reused across "
-         "computes",
-         {.policy = Policy::work_first,
-          .processes = ProcessModel::process_per_worker,
-          .pools_workers = true},
-         [](const SchedulerConfig& c) { return make_processes_scheduler(c.workers, c.fresh_pool); },
-         remove_processes_segments});
+    r->add({"processes",
+            {"multiprocessing"},
+            "a pool of worker processes, values moved through shared memory, reused across "
+            "computes",
+            {.policy = Policy::work_first,
+             .processes = ProcessModel::process_per_worker,
+             .pools_workers = true},
+            [](const SchedulerConfig& c) {
+              return make_processes_scheduler(c.workers, c.fresh_pool, c.chunksize);
+            },
+            remove_processes_segments});
     register_optional_schedulers(*r);
     // Pools must be stopped before the process exits, whoever forgets to.
     std::atexit([] { SchedulerRegistry::global().shutdown(); });
@@ -107,6 +108,12 @@ void SchedulerInfo::check(const SchedulerConfig& config) const {
         "applies to the processes scheduler); leave it out",
         name));
   }
+  if (config.chunksize > 1 && !traits.pools_workers) {
+    throw UsageError(fmt::format(
+        "--chunksize {}: {} hands out no chunks of tasks (it applies to the processes "
+        "scheduler, as Dask's batching does to its multiprocessing scheduler); leave it out",
+        config.chunksize, name));
+  }
   if (config.threads_per_worker > 1 && traits.processes != ProcessModel::processes_of_threads) {
     throw UsageError(fmt::format(
         "--threads-per-worker {}: {} has no worker processes of threads (it applies to the "
@@ -164,7 +171,10 @@ std::shared_ptr<Scheduler> SchedulerRegistry::acquire(std::string_view name,
   if (workers > kMaxWorkers) {
     throw UsageError(fmt::format("{} workers is too many: use 1 to {}", workers, kMaxWorkers));
   }
-  if (!s.traits.pools_workers) config.fresh_pool = false;  // meaningless elsewhere
+  if (!s.traits.pools_workers) {  // meaningless elsewhere
+    config.fresh_pool = false;
+    config.chunksize = 1;
+  }
   if (s.traits.processes != ProcessModel::processes_of_threads) {
     config.threads_per_worker = 1;  // meaningless elsewhere: one cache entry, not several
     config.memory_limit = 0;

@@ -80,6 +80,7 @@ struct SchedulerConfig {
   unsigned threads_per_worker = 1;  // processes_of_threads only
   uint64_t memory_limit = 0;        // bytes per worker process, 0: none (distributed only)
   bool fresh_pool = false;          // a new pool of workers for every run (pools_workers only)
+  unsigned chunksize = 1;           // Dask's batching: tasks a free worker takes at once (ditto)
   bool operator==(const SchedulerConfig&) const = default;
 };
 
@@ -147,7 +148,8 @@ unsigned default_workers();  // the number of cores
 // Factories of the built-in schedulers (one file each).
 std::unique_ptr<Scheduler> make_sync_scheduler(unsigned workers);
 std::unique_ptr<Scheduler> make_threads_scheduler(unsigned workers);
-std::unique_ptr<Scheduler> make_processes_scheduler(unsigned workers, bool fresh_pool = false);
+std::unique_ptr<Scheduler> make_processes_scheduler(unsigned workers, bool fresh_pool = false,
+                                                    unsigned chunksize = 1);
 void remove_processes_segments();  // this process's shared memory (processes' before_forced_exit)
 
 }  // namespace schedlab

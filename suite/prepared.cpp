@@ -34,10 +34,12 @@ namespace {
 
 CellPrediction prediction_for(const Graph& g, std::span<const NodeId> targets,
                               const Calibration& calibration, const SchedulerInfo& info,
-                              unsigned workers, bool gil, unsigned threads, double startup_ms = 0) {
+                              unsigned workers, bool gil, unsigned threads, double startup_ms = 0,
+                              unsigned chunksize = 1) {
   const TaskCosts& costs = calibration.costs;
   MachineModel machine = info.machine(workers, gil, threads);
   machine.startup_ms = startup_ms;
+  machine.chunksize = chunksize;
   Prediction p = predict(g, targets, costs, machine);
   if (!calibration.not_run.empty()) {
     p.reasoning.push_back(fmt::format(
@@ -334,8 +336,8 @@ Calibration calibrate(const Graph& g, std::span<const NodeId> targets, Limits li
 
 CellPrediction predict_graph(const Graph& graph, std::span<const NodeId> targets,
                              const std::string& scheduler, unsigned workers, bool gil,
-                             bool calibrate_user_ops, unsigned threads_per_worker,
-                             bool fresh_pool) {
+                             bool calibrate_user_ops, unsigned threads_per_worker, bool fresh_pool,
+                             unsigned chunksize) {
   Calibration calibration;
   if (!calibrate_user_ops) {
     std::set<std::string> theirs;
@@ -349,7 +351,7 @@ CellPrediction predict_graph(const Graph& graph, std::span<const NodeId> targets
   const double startup_ms =
       fresh_pool && info.traits.pools_workers ? pool_cycle_ms(info, info.workers_for(workers)) : 0;
   return prediction_for(graph, targets, calibration, info, workers, gil, threads_per_worker,
-                        startup_ms);
+                        startup_ms, info.traits.pools_workers ? chunksize : 1);
 }
 
 struct PreparedSuite::Instance {
@@ -408,7 +410,8 @@ PreparedSuite::PreparedSuite(SuiteSpec spec) : spec_(std::move(spec)) {
                                   ? pool_cycle_ms(info, info.workers_for(c.workers))
                                   : 0;
     CellPrediction p = prediction_for(inst.built.graph, inst.built.targets, inst.calibration, info,
-                                      c.workers, c.gil, cell.threads, startup_ms);
+                                      c.workers, c.gil, cell.threads, startup_ms,
+                                      info.traits.pools_workers ? spec_.chunksize : 1);
     cell.predicted_ms = p.predicted_ms;
     cell.bound_ms = p.bound_ms;
     cell.work_ms = p.work_ms;

@@ -55,7 +55,7 @@ Calibration calibrate(const Graph& graph, std::span<const NodeId> targets, Limit
 CellPrediction predict_graph(const Graph& graph, std::span<const NodeId> targets,
                              const std::string& scheduler, unsigned workers, bool gil,
                              bool calibrate_user_ops = false, unsigned threads_per_worker = 1,
-                             bool fresh_pool = false);
+                             bool fresh_pool = false, unsigned chunksize = 1);
 
 class PreparedSuite {
  public:

@@ -78,11 +78,12 @@ void run_cell(const PreparedSuite& suite, size_t i, reports::Cell& cell, const P
           : 0;
   // Start the scheduler's pool (threads, processes, a cluster of ranks) before the first
   // run: start-up is part of no lesson, and a local cluster takes 0.3 s or more.
-  const bool fresh_pool =
-      SchedulerRegistry::global().info(cell.scheduler).traits.pools_workers && spec.fresh_pool;
+  const bool pools = SchedulerRegistry::global().info(cell.scheduler).traits.pools_workers;
+  const bool fresh_pool = pools && spec.fresh_pool;
+  const unsigned chunksize = pools ? spec.chunksize : 1;
   try {
-    SchedulerRegistry::global().acquire(cell.scheduler,
-                                        {cell.workers, cell.threads, memory_limit, fresh_pool});
+    SchedulerRegistry::global().acquire(
+        cell.scheduler, {cell.workers, cell.threads, memory_limit, fresh_pool, chunksize});
   } catch (const std::exception&) {
     // The run meets the same failure and records it with the cell.
   }
@@ -101,6 +102,7 @@ void run_cell(const PreparedSuite& suite, size_t i, reports::Cell& cell, const P
                            .threads_per_worker = cell.threads,
                            .memory_limit = memory_limit,
                            .fresh_pool = fresh_pool,
+                           .chunksize = chunksize,
                            .trace = profile,
                            .gil = cell.gil,
                            .observers = {profile ? &sampler : nullptr, progress.watcher},

@@ -226,6 +226,11 @@ void validate_suite(const SuiteSpec& spec) {
         "--pool fresh: none of this suite's schedulers keeps a pool of worker processes (it "
         "applies to the processes scheduler)");
   }
+  if (spec.chunksize > 1 && !pooled) {
+    throw UsageError(
+        "--chunksize: none of this suite's schedulers hands out chunks of tasks (it applies to "
+        "the processes scheduler)");
+  }
 }
 
 }  // namespace schedlab::suite

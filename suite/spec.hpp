@@ -33,6 +33,7 @@ struct SuiteSpec {
   unsigned threads_per_worker = 1;  // cells of schedulers of processes of threads (distributed)
   uint64_t memory_limit = 0;        // bytes per worker process of distributed, 0: none
   bool fresh_pool = false;          // --pool fresh: a new pool per run where a scheduler pools
+  unsigned chunksize = 1;           // --chunksize: Dask's batching where a scheduler pools
   std::string baseline;  // --baseline: speedups against this scheduler; empty: the registry's
 };
 

@@ -141,19 +141,6 @@ TEST_F(Distributed, ACrashInARankOfSeveralThreadsNamesEveryTaskItRan) {
     EXPECT_NE(m.find("task 'slow' (op inc)"), std::string::npos) << m;
     EXPECT_NE(m.find("which one it was is not known"), std::string::npos) << m;
   }
-  // The same for the memory limit: the task that failed may not be the one that allocated.
-  Graph g2;
-  auto sleeper = call(g2, Call{"sleeper", TaskOptions::sleeping(5000)}, "inc", 1);
-  auto big = call(g2, Call{"big", TaskOptions::sleeping(100)}, "alloc", 300);
-  try {
-    compute({sleeper, big}, options(1, 2, 151'000'000));
-    FAIL() << "no error";
-  } catch (const TaskError& e) {
-    const std::string m = e.message();
-    EXPECT_NE(m.find("limit of 151.0 MB"), std::string::npos) << m;
-    EXPECT_NE(m.find("task 'big' (op alloc)"), std::string::npos) << m;
-    EXPECT_NE(m.find("task 'sleeper' (op inc)"), std::string::npos) << m;
-  }
 }
 
 TEST_F(Distributed, KilledWorkerIsReportedWithinTwoSeconds) {

@@ -1,5 +1,6 @@
 #include "schedlab/core/predict.hpp"
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -60,6 +61,33 @@ TEST(Predict, AFreshPoolsStartComesBeforeTheFirstTask) {
   for (size_t i = 0; i < fresh.schedule.size(); ++i)
     EXPECT_DOUBLE_EQ(fresh.schedule[i].start_ms, reused.schedule[i].start_ms + 12);
   EXPECT_THAT(fresh.reasoning, Contains(HasSubstr("a fresh pool of 2 worker processes")));
+}
+
+// Dask's batching (--chunksize): seed 000's four inc(dbl(x)) on 2 workers. In chunks of 6 the
+// first free worker takes all four dbl, and the incs wait for the last of them: 8 units, the
+// serial time, where one task at a time takes 4 (and chunks of 2 share the work again).
+TEST(Predict, ChunksOfTasksRunInTurnAndReleaseTogether) {
+  Graph g;
+  std::vector<Delayed> incs;
+  for (int i = 0; i < 4; ++i) {
+    auto dbl = call(g, Call{fmt::format("dbl-{}", i), TaskOptions::sleeping(100)}, "mul", i, 2);
+    incs.push_back(call(g, Call{fmt::format("inc-{}", i), TaskOptions::sleeping(100)}, "inc", dbl));
+  }
+  const std::vector<NodeId> targets{call(g, "sum", incs).id()};
+  auto on = [&](unsigned chunksize) {
+    MachineModel m;
+    m.workers = 2;
+    m.policy = Policy::work_first;
+    m.processes = ProcessModel::process_per_worker;
+    m.chunksize = chunksize;
+    return predict(g, targets, {}, m);
+  };
+  EXPECT_DOUBLE_EQ(on(1).predicted_ms, 400);
+  EXPECT_DOUBLE_EQ(on(2).predicted_ms, 400);
+  const Prediction six = on(6);
+  EXPECT_DOUBLE_EQ(six.predicted_ms, 800);
+  for (const ScheduledTask& t : six.schedule) EXPECT_EQ(t.worker, 0u);
+  EXPECT_THAT(six.reasoning, Contains(HasSubstr("in chunks of 6")));
 }
 
 TEST(Predict, SleeplockSerialisesThreadsNotProcesses) {

@@ -16,6 +16,7 @@
 #include <csignal>
 #include <fstream>
 #include <future>
+#include <set>
 #include <thread>
 
 #include "schedlab/core/delayed.hpp"
@@ -237,6 +238,33 @@ TEST_F(Processes, AFreshPoolForEveryRun) {
   EXPECT_NE(first, reused);  // a pool of its own, apart from the reused one
   EXPECT_NE(second, first);
   EXPECT_NE(::kill(static_cast<pid_t>(first), 0), 0) << "the replaced pool's worker still runs";
+}
+
+// --chunksize: the first free worker takes up to that many ready tasks at once, so with 6 the
+// four dbl and then the four inc of seed 000 all run on one worker, one after the other (the
+// reason Dask's default batching made that graph serial); with 1 both workers share them.
+TEST_F(Processes, ChunksGoToOneFreeWorkerAtATime) {
+  Graph g;
+  std::vector<Delayed> incs;
+  for (int i = 0; i < 4; ++i) {
+    auto dbl = call(g, Call{fmt::format("dbl-{}", i), TaskOptions::sleeping(5)}, "mul", i, 2);
+    incs.push_back(call(g, Call{fmt::format("inc-{}", i), TaskOptions::sleeping(5)}, "inc", dbl));
+  }
+  auto total = call(g, "sum", incs);
+  auto workers_used = [&](unsigned chunksize) {
+    ComputeOptions o = on(2);
+    o.chunksize = chunksize;
+    o.trace = true;
+    ComputeResult r = compute(total, o);
+    EXPECT_EQ(r.values[0], Value(16));  // sum of 2i + 1 for i < 4
+    std::set<unsigned> used;
+    for (const TaskEvent& e : r.trace) {
+      if (g.options(e.node).sleep_us > 0) used.insert(e.worker);
+    }
+    return used.size();
+  };
+  EXPECT_EQ(workers_used(6), 1u);
+  EXPECT_EQ(workers_used(1), 2u);
 }
 
 TEST_F(Processes, ProcessLockDoesNotSerialiseProcesses) {

@@ -52,7 +52,8 @@ constexpr auto kStateCheck = std::chrono::milliseconds(100);  // how often state
 
 class ProcessesScheduler final : public Scheduler {
  public:
-  ProcessesScheduler(unsigned workers, bool fresh_pool) : workers_(workers), fresh_(fresh_pool) {
+  ProcessesScheduler(unsigned workers, bool fresh_pool, unsigned chunksize)
+      : workers_(workers), fresh_(fresh_pool), chunksize_(std::max(1u, chunksize)) {
     restart();
   }
   unsigned workers() const override { return workers_; }
@@ -92,6 +93,8 @@ class ProcessesScheduler final : public Scheduler {
         : pool_(*s.pool_),
           ex_(ex),
           own_(s.workers_),
+          chunk_(s.chunksize_),
+          held_(s.workers_),
           in_flight_(s.workers_),
           not_running_since_(s.workers_) {}
 
@@ -144,6 +147,7 @@ class ProcessesScheduler final : public Scheduler {
     }
 
     void dispatch() {
+      if (chunk_ > 1) return dispatch_chunks();
       for (;;) {
         unsigned best = 0;
         for (unsigned w = 1; w < in_flight_.size(); ++w) {
@@ -154,26 +158,44 @@ class ProcessesScheduler final : public Scheduler {
         }
         std::optional<Pick> p = pick_for(best);
         if (!p) return;
-        const NodeId n = p->n;
-        const bool greedy = ex_.graph().options(n).sleep_us > 0 || slow_tasks();
+        const bool greedy = ex_.graph().options(p->n).sleep_us > 0 || slow_tasks();
         if (in_flight_[best].size() >= (greedy ? 1u : kMaxBatch)) return;
-        try {
-          if (!send(best, n)) return;  // ring full: try again after collecting
-        } catch (const CodecError& e) {
-          taken(*p);
-          ex_.fail_task(n, fmt::format("cannot send the arguments to a worker: {}", e.what()));
-          return;
-        } catch (const std::exception& e) {
-          taken(*p);
-          ex_.fail_infrastructure(e.what());
-          return;
-        }
-        taken(*p);
-        if (in_flight_[best].empty()) ex_.task_began(best, n);
-        in_flight_[best].push_back(n);
-        ++total_in_flight_;
-        to_ring_.push_back(best);
+        if (!hand_out(best, *p)) return;
       }
+    }
+
+    // --chunksize (Dask's batching): a worker with nothing in flight gets up to chunk_ tasks at
+    // once; their results count when the last of them is back (handle_response holds them).
+    void dispatch_chunks() {
+      for (unsigned w = 0; w < in_flight_.size(); ++w) {
+        if (!in_flight_[w].empty()) continue;
+        for (unsigned k = 0; k < chunk_; ++k) {
+          std::optional<Pick> p = pick_for(w);
+          if (!p || !hand_out(w, *p)) return;
+        }
+      }
+    }
+
+    // Sends p's task to worker w; false when dispatching must wait (its ring is full) or stop.
+    bool hand_out(unsigned w, const Pick& p) {
+      const NodeId n = p.n;
+      try {
+        if (!send(w, n)) return false;  // ring full: try again after collecting
+      } catch (const CodecError& e) {
+        taken(p);
+        ex_.fail_task(n, fmt::format("cannot send the arguments to a worker: {}", e.what()));
+        return false;
+      } catch (const std::exception& e) {
+        taken(p);
+        ex_.fail_infrastructure(e.what());
+        return false;
+      }
+      taken(p);
+      if (in_flight_[w].empty()) ex_.task_began(w, n);
+      in_flight_[w].push_back(n);
+      ++total_in_flight_;
+      to_ring_.push_back(w);
+      return true;
     }
 
     bool send(unsigned w, NodeId n) {
@@ -269,6 +291,17 @@ class ProcessesScheduler final : public Scheduler {
       serialise_ns_ += ns_since_epoch(Clock::now()) - t0;
       ++completed_;
       run_ns_ += static_cast<double>(end - start);
+      if (chunk_ > 1) {  // a chunk's results count together, when its last is back
+        held_[w].emplace_back(ran, std::move(result));
+        if (!in_flight_[w].empty()) return;
+        for (auto& [done, value] : held_[w]) {
+          became_ready.clear();
+          ex_.task_ran(done, std::move(value), became_ready);
+          own_[w].insert(own_[w].end(), became_ready.begin(), became_ready.end());
+        }
+        held_[w].clear();
+        return;
+      }
       became_ready.clear();
       ex_.task_ran(ran, std::move(result), became_ready);
       // Newest on top, the first one made ready on the very top: this worker's next task.
@@ -364,6 +397,8 @@ class ProcessesScheduler final : public Scheduler {
     WorkerPool& pool_;
     Execution& ex_;
     std::vector<std::deque<NodeId>> own_;  // each worker's stack of ready tasks, top at the back
+    const unsigned chunk_;
+    std::vector<std::vector<std::pair<TaskEvent, Value>>> held_;  // chunk_ > 1: results back
     size_t next_root_ = 0;
     std::vector<std::deque<NodeId>> in_flight_;
     std::vector<std::optional<Clock::time_point>> not_running_since_;
@@ -379,6 +414,7 @@ class ProcessesScheduler final : public Scheduler {
 
   unsigned workers_;
   bool fresh_;
+  unsigned chunksize_;
   uint64_t runs_ = 0;
   std::unique_ptr<WorkerPool> pool_;
 };
@@ -386,8 +422,9 @@ class ProcessesScheduler final : public Scheduler {
 }  // namespace
 }  // namespace processes
 
-std::unique_ptr<Scheduler> make_processes_scheduler(unsigned workers, bool fresh_pool) {
-  return std::make_unique<processes::ProcessesScheduler>(workers, fresh_pool);
+std::unique_ptr<Scheduler> make_processes_scheduler(unsigned workers, bool fresh_pool,
+                                                    unsigned chunksize) {
+  return std::make_unique<processes::ProcessesScheduler>(workers, fresh_pool, chunksize);
 }
 
 void remove_processes_segments() {
