@@ -65,6 +65,16 @@ std::string stdout_failure(int errno_after_run) {
   return {};
 }
 
+// A repeatable option takes one value each time it is given (-w 2 -w 4), so that the words after
+// it go to the positionals: `lesson -w 4 inc-dbl` names the lesson, not a second count (CLI11
+// lets a vector option take every word that follows it).
+void one_value_per_flag(CLI::App& app) {
+  for (CLI::Option* o : app.get_options()) {
+    if (!o->get_positional() && o->get_expected_max() > 1) o->allow_extra_args(false);
+  }
+  for (CLI::App* sub : app.get_subcommands({})) one_value_per_flag(*sub);
+}
+
 int run(int argc, char** argv) {
   CLI::App app{"schedlab: run one task graph on several schedulers and compare them", "schedlab"};
   app.set_version_flag(
@@ -91,6 +101,7 @@ int run(int argc, char** argv) {
   add(schedlab::cli::add_predict);
   add(schedlab::cli::add_report);
   add(schedlab::cli::add_run);
+  one_value_per_flag(app);
   // CLI11 would say only "A subcommand is required" for a typo.
   if (argc > 1 && argv[1][0] != '-') {
     std::vector<std::string> names;

@@ -121,9 +121,8 @@ class Reader {
   explicit Reader(std::string_view bytes) : bytes_(bytes) {}
 
   Value read(size_t depth) {
-    if (depth > kMaxEncodedDepth) {
-      fail(fmt::format("nesting deeper than {} levels", kMaxEncodedDepth));
-    }
+    if (depth > kMaxEncodedDepth)
+      fail(fmt::format("nesting deeper than {} levels", kMaxValueDepth));
     uint8_t tag = get<uint8_t>();
     switch (static_cast<ValueKind>(tag)) {
       case ValueKind::null:

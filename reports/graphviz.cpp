@@ -231,9 +231,9 @@ void lay_out_ahead(const std::vector<std::string>& dots) {
   if (todo.size() < 2) return;  // one graph: dot_to_svg lays it out as it would here
   const size_t cores = std::max(1u, std::thread::hardware_concurrency());
   const size_t batches = std::min(todo.size(), cores);
-  // One `dot` per batch, its graphs one after another in its input; a batch that fails or
-  // takes longer than one graph may leaves its graphs to dot_to_svg, one by one.
-  auto lay_out = [&](size_t batch) {
+  // One `dot` per batch, its graphs one after another in its input, given a little more time
+  // than one graph (a dense graph in a batch uses it up: then its graphs are drawn alone).
+  auto lay_out_batch = [&](size_t batch) {
     std::string input;
     std::vector<const std::string*> mine;
     for (size_t i = batch; i < todo.size(); i += batches) {
@@ -241,13 +241,22 @@ void lay_out_ahead(const std::vector<std::string>& dots) {
       input += *todo[i];
       input += '\n';
     }
+    const auto budget = std::min<std::chrono::milliseconds>(
+        kLayoutBudget + std::chrono::milliseconds(50) * static_cast<int64_t>(mine.size()),
+        2 * kLayoutBudget);
     bool settled = false;
-    const DotOutput o = run_dot(input, kLayoutBudget, settled);
+    const DotOutput o = run_dot(input, budget, settled);
     if (!o.svg) return;
     std::vector<Drawing> drawings = pictures(*o.svg);
     if (drawings.size() != mine.size()) return;  // a graph dot skipped: which one is unknown
     std::lock_guard lock(drawn_mutex);
     for (size_t i = 0; i < mine.size(); ++i) drawn.emplace(*mine[i], std::move(drawings[i]));
+  };
+  auto lay_out = [&](size_t batch) noexcept {
+    try {  // nothing may leave a helper thread; a batch that fails is drawn graph by graph
+      lay_out_batch(batch);
+    } catch (...) {
+    }
   };
   std::vector<std::jthread> threads;
   try {

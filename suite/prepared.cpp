@@ -82,9 +82,8 @@ double ms_since(Clock::time_point start) {
 // What a run with --pool fresh spends replacing the pool: stopping one and starting another,
 // measured here (the median of three) once per scheduler and worker count.
 double pool_cycle_ms(const SchedulerInfo& info, unsigned workers) {
-  static std::map<std::pair<std::string, unsigned>, double> measured;
-  auto [it, fresh] = measured.try_emplace({info.name, workers}, 0.0);
-  if (!fresh) return it->second;
+  static std::map<std::pair<std::string, unsigned>, double> measured;  // (one thread predicts)
+  if (auto it = measured.find({info.name, workers}); it != measured.end()) return it->second;
   std::vector<double> times;
   for (int i = 0; i < 3; ++i) {
     const auto start = Clock::now();
@@ -92,7 +91,7 @@ double pool_cycle_ms(const SchedulerInfo& info, unsigned workers) {
     times.push_back(ms_since(start));
   }
   std::sort(times.begin(), times.end());
-  return it->second = times[1];
+  return measured[{info.name, workers}] = times[1];
 }
 
 // What moving each value once costs: encoding it into a buffer that is already mapped (as the

@@ -136,7 +136,7 @@ TEST_F(Cli, LessonWithoutInputPredictsRunsAndExplainsWrongGuesses) {
 TEST_F(Cli, LessonAtSeveralWorkerCounts) {
   const std::string svg = (dir_ / "several.svg").string();
   Outcome r =
-      run("lesson inc-dbl --no-input --unit 10ms -w 2 -w 4 --guess threads/4=2 --svg " + svg);
+      run("lesson -w 2 -w 4 inc-dbl --no-input --unit 10ms --guess threads/4=2 --svg " + svg);
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_THAT(r.out, ::testing::ContainsRegex("sync +1 +- +8\\.[0-4][0-9]s"));
   EXPECT_THAT(r.out, ::testing::ContainsRegex("threads +2 +- +4\\.[0-4][0-9]s"));

@@ -139,8 +139,17 @@ TEST(Graphviz, GraphsLaidOutTogetherAreTheSameAsAlone) {
       "digraph f { batch_f [href=\"javascript:alert(1)\"]; batch_f -> batch_g }",
       "digraph { batch_h -> batch_i -> batch_j }", "strict digraph \"k\" { batch_k -> batch_l }"};
   lay_out_ahead(graphs);
-  for (const std::string& dot : graphs) {
-    const Drawing together = dot_to_svg(dot);
+  // The pictures were made by the batch: with no `dot` to be found, they are still there.
+  const std::string path = getenv("PATH");
+  setenv("PATH", "/nonexistent", 1);
+  std::vector<Drawing> batched;
+  for (const std::string& dot : graphs) batched.push_back(dot_to_svg(dot));
+  setenv("PATH", path.c_str(), 1);
+  for (size_t i = 0; i < graphs.size(); ++i) {
+    const std::string& dot = graphs[i];
+    const bool anonymous = dot.starts_with("digraph {");
+    EXPECT_EQ(batched[i].svg.has_value(), !anonymous) << dot;  // the anonymous one: not batched
+    const Drawing together = anonymous ? dot_to_svg(dot) : batched[i];
     const Drawing alone = dot_to_svg(dot + "\n");  // another text: laid out on its own
     ASSERT_TRUE(together.svg) << together.why_not;
     ASSERT_TRUE(alone.svg) << alone.why_not;

@@ -1,5 +1,5 @@
 // The resource sampler on its own: samples from the run's start to its end, time going forward,
-// this process's memory seen, CPU within what the machine has, and a new run starting afresh.
+// this process's memory and CPU seen, and a new run starting afresh.
 #include "schedlab/suite/resource_sampler.hpp"
 
 #include <gtest/gtest.h>
@@ -29,12 +29,10 @@ TEST(ResourceSampler, SamplesARunFromStartToEnd) {
   EXPECT_EQ(s.front().t_ms, 0);
   for (size_t i = 1; i < s.size(); ++i) EXPECT_GE(s[i].t_ms, s[i - 1].t_ms);
   EXPECT_GE(s.back().t_ms, 60);
-  const double most = 100.0 * std::max(1u, std::thread::hardware_concurrency());
   double busiest = 0;
   for (const auto& x : s) {
     EXPECT_GT(x.rss_bytes, 1u << 20) << "this process holds more than a MB";
     EXPECT_GE(x.cpu_percent, 0);
-    EXPECT_LE(x.cpu_percent, most);
     busiest = std::max(busiest, x.cpu_percent);
   }
   EXPECT_GT(busiest, 0);  // it computed for 60 ms: some sample saw it

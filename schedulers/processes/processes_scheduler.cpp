@@ -57,6 +57,8 @@ class ProcessesScheduler final : public Scheduler {
     restart();
   }
   unsigned workers() const override { return workers_; }
+  // Called just before run(), on the run's clock: where a fresh pool is due, it starts here, so
+  // that the run's observers are told the workers it really uses.
   std::vector<int> worker_pids() override {
     ready_pool();
     std::vector<int> out;
@@ -65,20 +67,28 @@ class ProcessesScheduler final : public Scheduler {
   }
 
   void run(Execution& ex) override {
-    // --pool fresh: every run after the first stops the pool and starts another, on the run's
-    // clock, as Dask's multiprocessing scheduler does per compute (the latency lesson).
-    if (fresh_ && runs_++ > 0)
-      restart();
-    else
+    try {
       ready_pool();
+    } catch (const std::exception& e) {  // e.g. fork refused: the run fails, the scheduler stays
+      ex.fail_infrastructure(e.what());
+      return;
+    }
     Run r(*this, ex);
     r.loop();
+    // --pool fresh: the next run stops this pool and starts another, on its clock, as Dask's
+    // multiprocessing scheduler does per compute (the latency lesson).
+    fresh_due_ = fresh_;
   }
 
  private:
-  // A pool that lost a worker, or that started before ops were registered, is replaced.
+  // A pool that lost a worker, that started before ops were registered, or that a fresh pool is
+  // due to replace, is replaced (as is none: a start that failed).
   void ready_pool() {
-    if (pool_->broken() || OpRegistry::global().size() != pool_->ops_at_start()) restart();
+    if (!pool_ || fresh_due_ || pool_->broken() ||
+        OpRegistry::global().size() != pool_->ops_at_start()) {
+      fresh_due_ = false;
+      restart();
+    }
   }
 
   void restart() {
@@ -171,7 +181,11 @@ class ProcessesScheduler final : public Scheduler {
         if (!in_flight_[w].empty()) continue;
         for (unsigned k = 0; k < chunk_; ++k) {
           std::optional<Pick> p = pick_for(w);
-          if (!p || !hand_out(w, *p)) return;
+          if (!p) return;
+          if (!hand_out(w, *p)) {
+            if (ex_.stopped()) return;
+            break;  // its ring is full: the next worker may still take a chunk
+          }
         }
       }
     }
@@ -415,7 +429,7 @@ class ProcessesScheduler final : public Scheduler {
   unsigned workers_;
   bool fresh_;
   unsigned chunksize_;
-  uint64_t runs_ = 0;
+  bool fresh_due_ = false;
   std::unique_ptr<WorkerPool> pool_;
 };
 

@@ -39,8 +39,8 @@ bool spin_for_peer(Ready&& ready, PeerHere&& peer_here, std::atomic<int32_t>& my
   for (unsigned i = 0;; ++i) {
     if (ready()) return true;
     if (i % 64 == 0) {
-      if (std::chrono::steady_clock::now() > until) return false;
       publish_cpu(my_cpu);
+      if (std::chrono::steady_clock::now() > until) return false;
       if (peer_here()) {
         sched_yield();
         i = 63;  // look again at once, not after 63 more spins: the peer needs this CPU
