@@ -1,10 +1,10 @@
 #include "schedlab/core/predict.hpp"
 
-#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "schedlab/core/delayed.hpp"
+#include "tests/seed_graphs.hpp"
 
 namespace schedlab {
 namespace {
@@ -68,12 +68,7 @@ TEST(Predict, AFreshPoolsStartComesBeforeTheFirstTask) {
 // serial time, where one task at a time takes 4 (and chunks of 2 share the work again).
 TEST(Predict, ChunksOfTasksRunInTurnAndReleaseTogether) {
   Graph g;
-  std::vector<Delayed> incs;
-  for (int i = 0; i < 4; ++i) {
-    auto dbl = call(g, Call{fmt::format("dbl-{}", i), TaskOptions::sleeping(100)}, "mul", i, 2);
-    incs.push_back(call(g, Call{fmt::format("inc-{}", i), TaskOptions::sleeping(100)}, "inc", dbl));
-  }
-  const std::vector<NodeId> targets{call(g, "sum", incs).id()};
+  const std::vector<NodeId> targets{testing::inc_dbl(g, 100).id()};
   auto on = [&](unsigned chunksize) {
     MachineModel m;
     m.workers = 2;

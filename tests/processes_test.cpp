@@ -25,6 +25,7 @@
 #include "schedlab/schedulers/proc_stat.hpp"
 #include "schedlab/schedulers/processes/pool.hpp"
 #include "schedlab/schedulers/scheduler.hpp"
+#include "tests/seed_graphs.hpp"
 #include "tests/test_support.hpp"
 
 extern char** environ;
@@ -245,12 +246,7 @@ TEST_F(Processes, AFreshPoolForEveryRun) {
 // reason Dask's default batching made that graph serial); with 1 both workers share them.
 TEST_F(Processes, ChunksGoToOneFreeWorkerAtATime) {
   Graph g;
-  std::vector<Delayed> incs;
-  for (int i = 0; i < 4; ++i) {
-    auto dbl = call(g, Call{fmt::format("dbl-{}", i), TaskOptions::sleeping(5)}, "mul", i, 2);
-    incs.push_back(call(g, Call{fmt::format("inc-{}", i), TaskOptions::sleeping(5)}, "inc", dbl));
-  }
-  auto total = call(g, "sum", incs);
+  auto total = testing::inc_dbl(g, 5);
   auto workers_used = [&](unsigned chunksize) {
     ComputeOptions o = on(2);
     o.chunksize = chunksize;

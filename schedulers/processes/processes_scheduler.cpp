@@ -133,7 +133,7 @@ class ProcessesScheduler final : public Scheduler {
     }
 
     // Where worker w's next task comes from: its own stack's top, the next root, or the bottom
-    // (oldest) of the first other stack that has tasks; nullptr when nothing is ready.
+    // (oldest) of the first other stack that has tasks; none when nothing is ready.
     struct Pick {
       NodeId n;
       std::deque<NodeId>* stack;  // nullptr: a root
