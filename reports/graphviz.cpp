@@ -132,9 +132,6 @@ DotOutput run_dot(const std::string& dot_text, std::chrono::milliseconds budget,
   return {text.str(), {}};
 }
 
-// The pictures of the SVG documents in `svg`, in order (no XML prologues). Whatever the DOT
-// asked Graphviz for (it may come from a results.json someone sent), only shapes and text
-// reach the page.
 // Graphviz names the graph of every picture after the first of one input `page0,1_graph0`:
 // back to `graph0`, so that a picture is the same however its graph was batched.
 std::string without_page_ids(std::string_view svg) {
@@ -155,6 +152,9 @@ std::string without_page_ids(std::string_view svg) {
   return out.append(svg);
 }
 
+// The pictures of the SVG documents in `svg`, in order (no XML prologues). Whatever the DOT
+// asked Graphviz for (it may come from a results.json someone sent), only shapes and text
+// reach the page.
 std::vector<Drawing> pictures(std::string_view svg) {
   std::vector<Drawing> out;
   for (size_t start; (start = svg.find("<svg")) != std::string_view::npos;) {

@@ -32,14 +32,19 @@
 namespace schedlab::suite {
 namespace {
 
+double pool_cycle_ms(const SchedulerInfo& info, unsigned workers);
+
+// --pool fresh and --chunksize apply where the scheduler keeps a pool of workers.
 CellPrediction prediction_for(const Graph& g, std::span<const NodeId> targets,
                               const Calibration& calibration, const SchedulerInfo& info,
-                              unsigned workers, bool gil, unsigned threads, double startup_ms = 0,
-                              unsigned chunksize = 1) {
+                              unsigned workers, bool gil, unsigned threads, bool fresh_pool,
+                              unsigned chunksize) {
   const TaskCosts& costs = calibration.costs;
   MachineModel machine = info.machine(workers, gil, threads);
-  machine.startup_ms = startup_ms;
-  machine.chunksize = chunksize;
+  if (info.traits.pools_workers) {
+    if (fresh_pool) machine.startup_ms = pool_cycle_ms(info, info.workers_for(workers));
+    machine.chunksize = chunksize;
+  }
   Prediction p = predict(g, targets, costs, machine);
   if (!calibration.not_run.empty()) {
     p.reasoning.push_back(fmt::format(
@@ -347,10 +352,8 @@ CellPrediction predict_graph(const Graph& graph, std::span<const NodeId> targets
   }
   if (calibration.not_run.empty()) calibration = calibrate(graph, targets);
   const SchedulerInfo& info = SchedulerRegistry::global().info(scheduler);
-  const double startup_ms =
-      fresh_pool && info.traits.pools_workers ? pool_cycle_ms(info, info.workers_for(workers)) : 0;
   return prediction_for(graph, targets, calibration, info, workers, gil, threads_per_worker,
-                        startup_ms, info.traits.pools_workers ? chunksize : 1);
+                        fresh_pool, chunksize);
 }
 
 struct PreparedSuite::Instance {
@@ -405,12 +408,9 @@ PreparedSuite::PreparedSuite(SuiteSpec spec) : spec_(std::move(spec)) {
       cell.threads = c.threads ? c.threads : spec_.threads_per_worker;
     cell.baseline = info.traits.speedup_baseline;
     cell.policy = policy_name(info.traits.policy);
-    const double startup_ms = spec_.fresh_pool && info.traits.pools_workers
-                                  ? pool_cycle_ms(info, info.workers_for(c.workers))
-                                  : 0;
-    CellPrediction p = prediction_for(inst.built.graph, inst.built.targets, inst.calibration, info,
-                                      c.workers, c.gil, cell.threads, startup_ms,
-                                      info.traits.pools_workers ? spec_.chunksize : 1);
+    CellPrediction p =
+        prediction_for(inst.built.graph, inst.built.targets, inst.calibration, info, c.workers,
+                       c.gil, cell.threads, spec_.fresh_pool, spec_.chunksize);
     cell.predicted_ms = p.predicted_ms;
     cell.bound_ms = p.bound_ms;
     cell.work_ms = p.work_ms;
