@@ -118,6 +118,28 @@ TEST(Scenarios, AMalformedFlightsFileNamesTheFileAndTheLine) {
   }
 }
 
+TEST(Scenarios, AFlightsFileThatCannotBeReadIsNamedWithTheReason) {
+  register_flights_ops();
+  std::filesystem::create_directories(data_dir());
+  const std::string empty = data_dir() + "/empty.csv";
+  std::ofstream{empty};
+  const std::pair<std::string, std::string> cases[] = {
+      {data_dir() + "/missing.csv", "missing.csv: No such file or directory"},
+      {data_dir(), "not a regular file"},
+      {empty, "empty.csv:1: the header is not Date,"},
+  };
+  for (const auto& [path, message] : cases) {
+    Graph g;
+    auto table = call(g, "flights.read", path);
+    try {
+      compute(table, {.scheduler = "sync"});
+      ADD_FAILURE() << path << " was read";
+    } catch (const TaskError& e) {
+      EXPECT_THAT(e.what(), ::testing::HasSubstr(message));
+    }
+  }
+}
+
 TEST(Scenarios, BadParametersAreUsageErrors) {
   EXPECT_THROW(run("inc-dbl", {{"reduce", "sideways"}}), UsageError);
   EXPECT_THROW(run("inc-dec-add", {{"n", "0"}}), UsageError);

@@ -65,9 +65,12 @@ inline constexpr size_t kAloneBytes = 64 * 1024;  // a record this large is sent
 inline constexpr size_t kKeepBytes = kAloneBytes;
 // What fetching a kept value for another worker costs per encoded byte, about: its worker
 // encodes it, it crosses TCP to the parent, which decodes it, encodes it into the task and
-// sends it on (the other worker's decode comes on top: a 39 MB flights table took 0.2-0.3 s
-// in all here).
-inline constexpr double kFetchNsPerByte = 6;
+// sends it on, and the other worker decodes it. Measured on a warm 2-rank cluster of 2 cores
+// with a 39 MB flights table: a run that fetched one took 0.50-0.62 s longer than one that did
+// not (the parent's share alone 0.28-0.31 s), about 14 ns a byte. (At 6, the estimate of the
+// parent's share only, a worker stole a table whenever its home was busy a little longer than
+// usual, and the same cell took 0.44 s or 1.0 s by chance.)
+inline constexpr double kFetchNsPerByte = 14;
 // MPI counts bytes in an int: one message (a value and its record header) stays below 2 GB.
 inline constexpr size_t kMaxMessageBytes = size_t{2'000'000'000};
 
