@@ -42,7 +42,8 @@ struct ClusterArgs {
   bool fresh_pool() const { return pool == "fresh"; }
   unsigned chunksize = 1;  // --chunksize
   void add_options(CLI::App& sub);
-  uint64_t memory_limit_bytes() const;  // 0: none; UsageError naming the flag
+  void add_pool_options(CLI::App& sub);  // --pool and --chunksize only (`lesson`)
+  uint64_t memory_limit_bytes() const;   // 0: none; UsageError naming the flag
 };
 
 // --live, --live-port, --live-host, --live-wait: the live view of a command's runs

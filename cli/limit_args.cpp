@@ -37,6 +37,10 @@ void ClusterArgs::add_options(CLI::App& sub) {
   sub.add_option("--memory-limit", memory_limit,
                  "distributed: memory per worker process (e.g. 4GB, 512MiB); a worker that "
                  "passes it fails its task and is stopped");
+  add_pool_options(sub);
+}
+
+void ClusterArgs::add_pool_options(CLI::App& sub) {
   sub.add_option("--pool", pool,
                  "processes: `fresh` starts a new pool of worker processes for every run, on its "
                  "clock, as Dask's multiprocessing scheduler does per compute (default: "

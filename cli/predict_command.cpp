@@ -56,9 +56,13 @@ Command add_predict(CLI::App& app) {
     const bool fresh = args->pool == "fresh";
     info.check({workers, args->threads_per_worker, 0, fresh, args->chunksize});
     const unsigned threads = threaded ? args->threads_per_worker : 1;
-    suite::CellPrediction p =
-        suite::predict_graph(loaded.graph, loaded.targets, name, workers, args->gil,
-                             args->calibrate, threads, fresh, args->chunksize);
+    suite::CellPrediction p = suite::predict_graph(loaded.graph, loaded.targets, name,
+                                                   {.workers = workers,
+                                                    .gil = args->gil,
+                                                    .threads_per_worker = threads,
+                                                    .fresh_pool = fresh,
+                                                    .chunksize = args->chunksize},
+                                                   args->calibrate);
     std::cout << fmt::format("{} on {} with {} worker{}{}{}:\n", args->source.what, name, workers,
                              workers == 1 ? "" : "s",
                              threads > 1 ? fmt::format(" of {} threads", threads) : "",

@@ -32,54 +32,6 @@
 namespace schedlab::suite {
 namespace {
 
-double pool_cycle_ms(const SchedulerInfo& info, unsigned workers);
-
-// --pool fresh and --chunksize apply where the scheduler keeps a pool of workers.
-CellPrediction prediction_for(const Graph& g, std::span<const NodeId> targets,
-                              const Calibration& calibration, const SchedulerInfo& info,
-                              unsigned workers, bool gil, unsigned threads, bool fresh_pool,
-                              unsigned chunksize) {
-  const TaskCosts& costs = calibration.costs;
-  MachineModel machine = info.machine(workers, gil, threads);
-  if (info.traits.pools_workers) {
-    if (fresh_pool) machine.startup_ms = pool_cycle_ms(info, info.workers_for(workers));
-    machine.chunksize = chunksize;
-  }
-  Prediction p = predict(g, targets, costs, machine);
-  if (!calibration.not_run.empty()) {
-    p.reasoning.push_back(fmt::format(
-        "compute times are not measured: {} {} your code, which predict runs (in a child "
-        "process) only when asked with --calibrate; this prediction counts sleeps only",
-        fmt::join(calibration.not_run, ", "), calibration.not_run.size() == 1 ? "is" : "are"));
-  }
-  if (!calibration.failed.empty()) {
-    p.reasoning.push_back(
-        fmt::format("calibration stopped: {}; compute times are unknown, so this "
-                    "prediction counts sleeps only",
-                    calibration.failed));
-  }
-  CellPrediction out{p.predicted_ms,
-                     p.bound_ms,
-                     p.total_work_ms,
-                     p.critical_path_ms,
-                     0,
-                     std::move(p.reasoning),
-                     {},
-                     {}};
-  for (double c : costs.compute_ms) out.compute_ms += c;
-  if (p.schedule.size() <= reports::kMaxTaskRecords) {
-    for (const ScheduledTask& t : p.schedule) {
-      out.schedule.push_back(
-          {std::string(g.key(t.node)), g.op(t.node)->name, t.worker, 0, t.start_ms, t.end_ms});
-    }
-    return out;
-  }
-  out.occupancy = reports::occupancy_of(p.schedule, [&](const ScheduledTask& t) {
-    return reports::TaskSpan{t.worker, g.op(t.node)->name, t.start_ms, t.end_ms};
-  });
-  return out;
-}
-
 double ms_since(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
@@ -338,10 +290,57 @@ Calibration calibrate(const Graph& g, std::span<const NodeId> targets, Limits li
   return c;
 }
 
+CellPrediction predict_cell(const Graph& g, std::span<const NodeId> targets,
+                            const Calibration& calibration, const SchedulerInfo& info,
+                            const PredictionSettings& settings) {
+  const TaskCosts& costs = calibration.costs;
+  MachineModel machine = info.machine(settings.workers, settings.gil, settings.threads_per_worker);
+  // --pool fresh and --chunksize apply where the scheduler keeps a pool of workers.
+  if (info.traits.pools_workers) {
+    if (settings.fresh_pool)
+      machine.startup_ms = pool_cycle_ms(info, info.workers_for(settings.workers));
+    machine.chunksize = settings.chunksize;
+  }
+  Prediction p = predict(g, targets, costs, machine, settings.second_ms);
+  if (!calibration.not_run.empty()) {
+    p.reasoning.push_back(fmt::format(
+        "compute times are not measured: {} {} your code, which predict runs (in a child "
+        "process) only when asked with --calibrate; this prediction counts sleeps only",
+        fmt::join(calibration.not_run, ", "), calibration.not_run.size() == 1 ? "is" : "are"));
+  }
+  if (!calibration.failed.empty()) {
+    p.reasoning.push_back(
+        fmt::format("calibration stopped: {}; compute times are unknown, so this "
+                    "prediction counts sleeps only",
+                    calibration.failed));
+  }
+  CellPrediction out{.predicted_ms = p.predicted_ms,
+                     .bound_ms = p.bound_ms,
+                     .work_ms = p.total_work_ms,
+                     .span_ms = p.critical_path_ms,
+                     .reasoning = std::move(p.reasoning),
+                     .chain = std::move(p.critical_chain),
+                     .slowed_by = std::move(p.slowed_by),
+                     .not_slowed_by = std::move(p.not_slowed_by),
+                     .schedule = {},
+                     .occupancy = {}};
+  for (double c : costs.compute_ms) out.compute_ms += c;
+  if (p.schedule.size() <= reports::kMaxTaskRecords) {
+    for (const ScheduledTask& t : p.schedule) {
+      out.schedule.push_back(
+          {std::string(g.key(t.node)), g.op(t.node)->name, t.worker, 0, t.start_ms, t.end_ms});
+    }
+    return out;
+  }
+  out.occupancy = reports::occupancy_of(p.schedule, [&](const ScheduledTask& t) {
+    return reports::TaskSpan{t.worker, g.op(t.node)->name, t.start_ms, t.end_ms};
+  });
+  return out;
+}
+
 CellPrediction predict_graph(const Graph& graph, std::span<const NodeId> targets,
-                             const std::string& scheduler, unsigned workers, bool gil,
-                             bool calibrate_user_ops, unsigned threads_per_worker, bool fresh_pool,
-                             unsigned chunksize) {
+                             const std::string& scheduler, const PredictionSettings& settings,
+                             bool calibrate_user_ops) {
   Calibration calibration;
   if (!calibrate_user_ops) {
     std::set<std::string> theirs;
@@ -352,8 +351,7 @@ CellPrediction predict_graph(const Graph& graph, std::span<const NodeId> targets
   }
   if (calibration.not_run.empty()) calibration = calibrate(graph, targets);
   const SchedulerInfo& info = SchedulerRegistry::global().info(scheduler);
-  return prediction_for(graph, targets, calibration, info, workers, gil, threads_per_worker,
-                        fresh_pool, chunksize);
+  return predict_cell(graph, targets, calibration, info, settings);
 }
 
 struct PreparedSuite::Instance {
@@ -408,9 +406,12 @@ PreparedSuite::PreparedSuite(SuiteSpec spec) : spec_(std::move(spec)) {
       cell.threads = c.threads ? c.threads : spec_.threads_per_worker;
     cell.baseline = info.traits.speedup_baseline;
     cell.policy = policy_name(info.traits.policy);
-    CellPrediction p =
-        prediction_for(inst.built.graph, inst.built.targets, inst.calibration, info, c.workers,
-                       c.gil, cell.threads, spec_.fresh_pool, spec_.chunksize);
+    CellPrediction p = predict_cell(inst.built.graph, inst.built.targets, inst.calibration, info,
+                                    {.workers = c.workers,
+                                     .gil = c.gil,
+                                     .threads_per_worker = cell.threads,
+                                     .fresh_pool = spec_.fresh_pool,
+                                     .chunksize = spec_.chunksize});
     cell.predicted_ms = p.predicted_ms;
     cell.bound_ms = p.bound_ms;
     cell.work_ms = p.work_ms;

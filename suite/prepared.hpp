@@ -10,6 +10,7 @@
 
 #include "schedlab/core/predict.hpp"
 #include "schedlab/reports/results.hpp"
+#include "schedlab/schedulers/scheduler.hpp"
 #include "schedlab/suite/spec.hpp"
 
 namespace schedlab::suite {
@@ -18,8 +19,20 @@ namespace schedlab::suite {
 struct CellPrediction {
   double predicted_ms = 0, bound_ms = 0, work_ms = 0, span_ms = 0, compute_ms = 0;
   std::vector<std::string> reasoning;
-  std::vector<reports::TaskRecord> schedule;  // the simulated run: who runs what, when
+  std::string chain;                                  // the critical path's keys
+  std::vector<std::string> slowed_by, not_slowed_by;  // as Prediction has them
+  std::vector<reports::TaskRecord> schedule;          // the simulated run: who runs what, when
   reports::Occupancy occupancy;  // instead of schedule, beyond reports::kMaxTaskRecords tasks
+};
+
+// How a cell runs, for its prediction.
+struct PredictionSettings {
+  unsigned workers = 1;
+  bool gil = false;
+  unsigned threads_per_worker = 1;  // distributed
+  bool fresh_pool = false;          // --pool fresh, where the scheduler keeps a pool
+  unsigned chunksize = 1;           // --chunksize, likewise
+  double second_ms = 0;             // > 0: the reasoning counts in a lesson's seconds
 };
 
 // Fixes glibc's malloc thresholds for the rest of the process (and the processes it forks: the
@@ -48,14 +61,20 @@ struct Calibration {
 };
 Calibration calibrate(const Graph& graph, std::span<const NodeId> targets, Limits limits = {});
 
+// The one prediction path (`run`, `predict` and `lesson`): `graph` on `scheduler` from its
+// calibration. A calibration that failed or did not run the user's ops is said in the reasoning
+// (the prediction then counts sleeps only), never dropped.
+CellPrediction predict_cell(const Graph& graph, std::span<const NodeId> targets,
+                            const Calibration& calibration, const SchedulerInfo& scheduler,
+                            const PredictionSettings& settings);
+
 // Calibrates `graph` and predicts it on `scheduler` (`schedlab predict`). Calibration runs the
 // graph in a child process; a graph with ops that are not schedlab's own (Op::own) is run only
 // when `calibrate_user_ops` (`predict --calibrate`): otherwise its compute times are unknown
 // and the prediction says so and counts sleeps only.
 CellPrediction predict_graph(const Graph& graph, std::span<const NodeId> targets,
-                             const std::string& scheduler, unsigned workers, bool gil,
-                             bool calibrate_user_ops = false, unsigned threads_per_worker = 1,
-                             bool fresh_pool = false, unsigned chunksize = 1);
+                             const std::string& scheduler, const PredictionSettings& settings,
+                             bool calibrate_user_ops = false);
 
 class PreparedSuite {
  public:

@@ -384,19 +384,19 @@ TEST(Prepared, PredictRunsTheUsersOpsOnlyWhenAsked) {
   Delayed b = call(g, "busy", 30);
   std::vector<NodeId> targets{a.id(), b.id()};
 
-  CellPrediction asked_not = predict_graph(g, targets, "sync", 1, false);
+  CellPrediction asked_not = predict_graph(g, targets, "sync", {});
   EXPECT_THAT(asked_not.reasoning,
               Contains(HasSubstr("test.user_compute is your code, which predict runs (in a "
                                  "child process) only when asked with --calibrate")));
   EXPECT_EQ(asked_not.compute_ms, 0);
 
-  CellPrediction asked = predict_graph(g, targets, "sync", 1, false, true);
+  CellPrediction asked = predict_graph(g, targets, "sync", {}, true);
   EXPECT_THAT(asked.reasoning, Not(Contains(HasSubstr("--calibrate"))));
   EXPECT_GE(asked.compute_ms, 2 * 25.0);  // both timed (a sanity bound, not a timing)
 
   Graph own;
   std::vector<NodeId> own_targets{call(own, "busy", 30).id()};
-  EXPECT_GE(predict_graph(own, own_targets, "sync", 1, false).compute_ms, 25.0);
+  EXPECT_GE(predict_graph(own, own_targets, "sync", {}).compute_ms, 25.0);
 }
 
 // --- aggregation ---

@@ -1,14 +1,98 @@
-// What `schedlab lesson` tells a student whose guess was off.
-#include "schedlab/cli/lesson_feedback.hpp"
+// The lesson flow (suite/lesson.hpp): its cases, guesses, one prediction path and runs; and
+// what `schedlab lesson` tells a student whose guess was off.
+#include "schedlab/suite/lesson.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-namespace schedlab::cli {
+#include "schedlab/core/errors.hpp"
+#include "schedlab/suite/lesson_feedback.hpp"
+
+namespace schedlab::suite {
 namespace {
 
+using ::testing::Contains;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
+
+std::vector<std::string> names(const std::vector<LessonCase>& cases) {
+  std::vector<std::string> out;
+  for (const LessonCase& c : cases) out.push_back(c.scheduler + "/" + std::to_string(c.workers));
+  return out;
+}
+
+TEST(LessonFlow, TheCasesAreTheBaselineThenThreadsThenProcessesAtEveryCount) {
+  const unsigned one[] = {2}, two[] = {2, 4};
+  EXPECT_EQ(names(lesson_cases(one)),
+            (std::vector<std::string>{"sync/1", "threads/2", "processes/2"}));
+  EXPECT_EQ(names(lesson_cases(two)), (std::vector<std::string>{"sync/1", "threads/2", "threads/4",
+                                                                "processes/2", "processes/4"}));
+}
+
+TEST(LessonFlow, AGuessGoesToTheOneCaseItNames) {
+  const unsigned counts[] = {2, 4};
+  std::vector<LessonCase> cases = lesson_cases(counts);
+  apply_guess("threads/4=2", cases);
+  apply_guess("sync=4 seconds", cases);
+  apply_guess("multiprocessing/2=1500ms", cases);  // an alias
+  EXPECT_EQ(cases[0].guess, 4.0);
+  EXPECT_FALSE(cases[1].guess);
+  EXPECT_EQ(cases[2].guess, 2.0);
+  EXPECT_EQ(cases[3].guess, 1.5);
+  for (const char* wrong : {"threads=3", "threads/8=3", "threads/x=3", "nope=3", "threads"}) {
+    try {
+      apply_guess(wrong, cases);
+      ADD_FAILURE() << wrong << " was taken";
+    } catch (const UsageError& e) {
+      EXPECT_THAT(e.what(), HasSubstr("(sync, threads/2, threads/4, processes/2, processes/4)"))
+          << wrong;
+    }
+  }
+  EXPECT_THROW(apply_guess("threads/2=5m", cases), UsageError);    // minutes: not a guess
+  EXPECT_THROW(apply_guess("threads/2=4000", cases), UsageError);  // over an hour
+}
+
+TEST(LessonFlow, BadSettingsAreRefusedBeforeAnythingRuns) {
+  EXPECT_THROW(Lesson({.name = "flights-of-fancy"}), UsageError);
+  EXPECT_THROW(Lesson({.name = "random-dag"}), UsageError);  // a scenario, not a lesson
+  EXPECT_THROW(Lesson({.name = "inc-dbl", .params = {"reduce=sideways"}}), UsageError);
+  EXPECT_THROW(Lesson({.name = "inc-dbl", .unit_ms = 0}), UsageError);
+  EXPECT_THROW(Lesson({.name = "inc-dbl", .guesses = {"openmp=3"}}), UsageError);
+}
+
+// Every case predicted by the suite's path (in the lesson's seconds) and run once: the sleeps
+// alone take 4 seconds on one worker and 3 on two, whatever the machine (no upper bound).
+TEST(LessonFlow, EachCaseIsPredictedThenRunOnce) {
+  Lesson lesson({.name = "slow-arithmetic", .unit_ms = 5, .workers = {2}, .fresh_pool = true});
+  ASSERT_EQ(lesson.cases().size(), 3u);
+  for (size_t i = 0; i < lesson.cases().size(); ++i) {
+    const std::vector<Value> values = lesson.run_case(i);
+    ASSERT_EQ(values.size(), 1u);
+    EXPECT_DOUBLE_EQ(values[0].as_double(), -1.6);  // (1 + 3) * (2 - 4) / 5
+  }
+  const std::vector<LessonCase>& c = lesson.cases();
+  EXPECT_NEAR(c[0].predicted, 4, 0.2);
+  EXPECT_NEAR(c[1].predicted, 3, 0.2);
+  EXPECT_GE(c[0].measured, 4 * 0.99);
+  EXPECT_GE(c[1].measured, 3 * 0.99);
+  EXPECT_EQ(c[0].span, c[1].span);
+  EXPECT_THAT(c[0].chain, HasSubstr("->"));
+  // --pool fresh reaches the prediction of the scheduler that keeps a pool, and only there.
+  EXPECT_THAT(c[2].reasoning, Contains(HasSubstr("fresh pool")));
+  EXPECT_THAT(c[1].reasoning, Not(Contains(HasSubstr("fresh pool"))));
+  EXPECT_GT(c[2].predicted, c[1].predicted);
+}
+
+// A calibration that failed is said in the reasoning, whoever asks for the prediction.
+TEST(LessonFlow, ThePredictionSaysWhenCalibrationFailed) {
+  const kernels::BuiltScenario b =
+      kernels::build_scenario(find_lesson("slow-arithmetic"), {}, {.unit_ms = 1, .data_dir = ""});
+  Calibration failed;
+  failed.failed = "task 'x' (op add) failed: boom";
+  const CellPrediction p = predict_cell(
+      b.graph, b.targets, failed, SchedulerRegistry::global().info("threads"), {.workers = 2});
+  EXPECT_THAT(p.reasoning, Contains(HasSubstr("calibration stopped: task 'x' (op add) failed")));
+}
 
 // slow-arithmetic's graph: (1 + 3) * (2 - 4) / 5, each operation sleeping one second.
 LessonCase slow_arithmetic(const char* scheduler, unsigned workers, double guess, double took) {
@@ -110,4 +194,4 @@ TEST(LessonFeedback, CloseMeansWithinAFifthOrATenthOfASecond) {
 }
 
 }  // namespace
-}  // namespace schedlab::cli
+}  // namespace schedlab::suite

@@ -1,4 +1,4 @@
-#include "schedlab/cli/lesson_feedback.hpp"
+#include "schedlab/suite/lesson_feedback.hpp"
 
 #include <fmt/format.h>
 
@@ -7,7 +7,7 @@
 
 #include "schedlab/reports/results.hpp"
 
-namespace schedlab::cli {
+namespace schedlab::suite {
 
 namespace {
 // A run this much slower than its prediction was slowed by something outside the graph.
@@ -64,4 +64,4 @@ std::string missed_line(const LessonCase& c) {
                      low ? "" : fmt::format(", and the longest chain takes only {:.2f}s", c.span));
 }
 
-}  // namespace schedlab::cli
+}  // namespace schedlab::suite

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace schedlab::cli {
+namespace schedlab::suite {
 
 // Times in the notebook's seconds (units).
 struct LessonCase {
@@ -28,4 +28,4 @@ bool close_to(double guess, double actual);
 // What a wrong guess (c.guess set) most likely missed, in one line.
 std::string missed_line(const LessonCase& c);
 
-}  // namespace schedlab::cli
+}  // namespace schedlab::suite

@@ -1,0 +1,154 @@
+// What `schedlab lesson` prints: the graph as text and as a picture, the questions, the table
+// of guesses, predictions and measurements, what the lesson shows and why, and what a guess
+// that was off missed.
+#include "schedlab/cli/lesson_view.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <iostream>
+#include <map>
+
+#include "schedlab/cli/graph_source.hpp"
+#include "schedlab/core/graph_dot.hpp"
+#include "schedlab/core/output_file.hpp"
+#include "schedlab/core/plan.hpp"
+#include "schedlab/reports/graphviz.hpp"
+
+namespace schedlab::cli {
+
+std::string wrapped(std::string_view text, size_t width, std::string_view indent,
+                    std::optional<std::string_view> later) {
+  std::string out, line(indent);
+  std::string_view lead = indent;  // of the line being filled
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find(' ', start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view word = text.substr(start, end - start);
+    if (line.size() > lead.size() && line.size() + 1 + word.size() > width) {
+      out += line + "\n";
+      lead = later.value_or(indent);
+      line = lead;
+    }
+    if (line.size() > lead.size()) line += ' ';
+    line += word;
+    start = end + 1;
+  }
+  return out + line + "\n";
+}
+
+std::string graph_text(const Graph& g, std::span<const NodeId> targets, double unit_ms) {
+  std::string out;
+  for (NodeId n : plan_for(g, targets)->order) {
+    std::string line = fmt::format("  {} = {}", g.key(n), describe_call(g, n));
+    std::string notes;
+    if (g.options(n).sleep_us && unit_ms > 0) {
+      notes = fmt::format("sleeps {:g} s", g.options(n).sleep_ms() / unit_ms);
+    }
+    if (g.options(n).lock != LockKind::none) {
+      notes += fmt::format("{}holds the {} lock", notes.empty() ? "" : ", ",
+                           lock_name(g.options(n).lock));
+    }
+    if (!notes.empty())
+      line += std::string(line.size() < 32 ? 34 - line.size() : 2, ' ') + "# " + notes;
+    out += line + "\n";
+  }
+  return out;
+}
+
+// The graph as a picture beside the terminal text, when Graphviz is there to draw it.
+std::string write_picture(const Graph& g, std::span<const NodeId> targets,
+                          const std::string& svg_path) {
+  const std::string dot = graph_to_dot(g, targets, "LR");
+  const reports::Drawing drawing = reports::dot_to_svg(dot);
+  if (drawing.svg) {
+    write_output_file(svg_path, *drawing.svg);
+    return fmt::format("(picture: {})", svg_path);
+  }
+  const std::string dot_path = svg_path + ".dot";
+  write_output_file(dot_path, dot);
+  return fmt::format("({}; the graph is in {})", drawing.why_not, dot_path);
+}
+
+// Asks until the answer is a number of seconds or nothing (Enter, or the end of the input).
+std::optional<double> ask(const suite::LessonCase& c) {
+  for (;;) {
+    std::cout << fmt::format("  how long on {} with {} worker{}? (seconds, Enter to skip) ",
+                             c.scheduler, c.workers, c.workers == 1 ? "" : "s")
+              << std::flush;
+    std::string line;
+    if (!std::getline(std::cin, line) || line.find_first_not_of(" \t\r") == std::string::npos)
+      return std::nullopt;
+    try {
+      return suite::guess_seconds(line, "guess");
+    } catch (const UsageError&) {
+      std::cout << fmt::format(
+          "  '{}' is not a number of seconds: write 3, 2.5, 3s or 500ms (Enter skips)\n",
+          printable(line));
+    }
+  }
+}
+
+void list_lessons() {
+  std::map<std::string, std::vector<const kernels::Scenario*>> by_seed;
+  for (const kernels::Scenario& s : kernels::scenarios()) {
+    if (s.lesson_suite) by_seed[s.seed].push_back(&s);
+  }
+  std::cout << "Lessons (schedlab lesson NAME):\n";
+  for (const auto& [seed, list] : by_seed) {
+    const std::string& title = list.front()->notebook;  // the scenarios of a seed share it
+    std::cout << fmt::format("\n{} ({})\n", title.empty() ? seed : title, seed);
+    for (const kernels::Scenario* s : list) {
+      const size_t stop = s->lesson.find(". ");  // the first sentence, or all of a short one
+      std::string first = stop == std::string::npos ? s->lesson : s->lesson.substr(0, stop + 1);
+      std::cout << fmt::format("  {:<16} {}", s->name,
+                               wrapped(first, 88, std::string(19, ' ')).substr(19));
+    }
+  }
+}
+
+std::string case_name(const suite::LessonCase& c) {
+  return fmt::format("{} with {} worker{}", c.scheduler, c.workers, c.workers == 1 ? "" : "s");
+}
+
+void print_outcome(const suite::Lesson& lesson, const kernels::BuiltScenario& built,
+                   const std::vector<Value>& results) {
+  const std::vector<NodeId>& targets = built.targets;
+  const std::vector<suite::LessonCase>& cases = lesson.cases();
+  const kernels::Scenario& s = lesson.scenario();
+  std::cout << fmt::format("\n{:<12} {:>7}  {:>10}  {:>9}  {:>8}\n", "scheduler", "workers",
+                           "your guess", "predicted", "measured");
+  for (const suite::LessonCase& c : cases) {
+    std::cout << fmt::format("{:<12} {:>7}  {:>10}  {:>8.2f}s  {:>7.2f}s\n", c.scheduler,
+                             c.workers, c.guess ? fmt::format("{:.2f}s", *c.guess) : "-",
+                             c.predicted, c.measured);
+  }
+  std::cout << fmt::format("(seconds of the notebook: one is {:g} ms here{})\n", lesson.unit_ms(),
+                           lesson.gil() ? "; run with the emulated GIL, as in Python" : "");
+  for (size_t i = 0; i < results.size() && i < targets.size(); ++i) {
+    std::cout << fmt::format("{} {} = {}\n", i == 0 ? "\nResult:" : "       ",
+                             built.graph.key(targets[i]), to_display(results[i], 100));
+  }
+
+  std::cout << fmt::format("\nWhat it shows:\n{}\n{}", wrapped(s.lesson),
+                           wrapped("To remember: " + s.takeaway));
+  std::cout << "\nWhy:\n";
+  for (const suite::LessonCase& c : cases) {
+    std::cout << "  " << case_name(c) << ":\n";
+    for (const std::string& line : c.reasoning) std::cout << wrapped(line, 96, "    ", "      ");
+  }
+  bool all_close = true;
+  for (const suite::LessonCase& c : cases) {
+    if (!c.guess || suite::close_to(*c.guess, c.measured)) continue;
+    all_close = false;
+    std::cout << fmt::format("\nYour guess for {} was {:.2f}s; it took {:.2f}s. What you missed:\n",
+                             case_name(c), *c.guess, c.measured)
+              << wrapped(suite::missed_line(c), 96, "  ");
+  }
+  if (all_close && std::any_of(cases.begin(), cases.end(),
+                               [](const suite::LessonCase& c) { return c.guess; }))
+    std::cout << "\nEvery guess was within 20% of the measurement.\n";
+}
+
+}  // namespace schedlab::cli

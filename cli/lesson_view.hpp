@@ -1,0 +1,42 @@
+// What `schedlab lesson` prints (cli/lesson_command.cpp runs the flow, suite/lesson.hpp is it).
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "schedlab/core/graph.hpp"
+#include "schedlab/suite/lesson.hpp"
+
+namespace schedlab::cli {
+
+// Words wrapped to lines of at most `width` characters, the first starting with `indent`, the
+// others with `later` (default: `indent` too).
+std::string wrapped(std::string_view text, size_t width = 88, std::string_view indent = "",
+                    std::optional<std::string_view> later = std::nullopt);
+
+// The graph's tasks in order, one per line, with what each sleeps (in the lesson's seconds) and
+// the lock it holds.
+std::string graph_text(const Graph& g, std::span<const NodeId> targets, double unit_ms);
+
+// The graph as a picture beside the terminal text, when Graphviz is there to draw it; says
+// where it went (or why not, and where the DOT text is).
+std::string write_picture(const Graph& g, std::span<const NodeId> targets,
+                          const std::string& svg_path);
+
+// Asks until the answer is a number of seconds or nothing (Enter, or the end of the input).
+std::optional<double> ask(const suite::LessonCase& c);
+
+// The lessons, by notebook, with the first sentence of each.
+void list_lessons();
+
+std::string case_name(const suite::LessonCase& c);  // "threads with 2 workers"
+
+// After the runs: the table, the results, what the lesson shows, why (each case's reasoning),
+// and what each guess that was off missed.
+void print_outcome(const suite::Lesson& lesson, const kernels::BuiltScenario& built,
+                   const std::vector<Value>& results);
+
+}  // namespace schedlab::cli

@@ -1,0 +1,182 @@
+#include "schedlab/suite/lesson.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+#include <thread>
+
+#include "schedlab/core/duration.hpp"
+#include "schedlab/core/errors.hpp"
+#include "schedlab/core/suggest.hpp"
+#include "schedlab/kernels/flights.hpp"
+#include "schedlab/reports/results.hpp"
+#include "schedlab/schedulers/compute.hpp"
+#include "schedlab/schedulers/resource_usage.hpp"
+#include "schedlab/schedulers/scheduler.hpp"
+
+namespace schedlab::suite {
+
+const kernels::Scenario& find_lesson(const std::string& name) {
+  std::vector<std::string> lessons;
+  for (const kernels::Scenario& s : kernels::scenarios()) {
+    if (!s.lesson_suite) continue;
+    if (s.name == name) return s;
+    lessons.push_back(s.name);
+  }
+  throw UsageError(
+      fmt::format("'{}' is not a lesson{}; lessons: {} (`schedlab lesson` shows "
+                  "them with their notebooks)",
+                  name, did_you_mean(name, lessons), fmt::join(lessons, ", ")));
+}
+
+double guess_seconds(const std::string& written, const std::string& typed) {
+  // How people answer: "3", "3s", "3 s", "3 seconds", "3 sec", " 2.5 ".
+  std::string text;
+  for (char ch : written) {
+    if (!std::isspace(static_cast<unsigned char>(ch))) text += ch;
+  }
+  for (const char* word : {"seconds", "second", "secs", "sec"}) {
+    if (text.size() > std::strlen(word) && text.ends_with(word)) {
+      text.resize(text.size() - std::strlen(word));
+      text += 's';
+      break;
+    }
+  }
+  // A bare number is seconds; anything with a unit ("500ms", "3s", or a wrong "5m") is read as
+  // written, so a wrong unit is an error rather than a different number.
+  const bool bare = !text.empty() && std::isdigit(static_cast<unsigned char>(text.back()));
+  try {
+    return parse_duration_ms(bare ? text + "s" : text, typed, 3'600'000) / 1000;
+  } catch (const UsageError&) {
+    throw UsageError(fmt::format(
+        "{}: write a number of seconds from 0 to 3600, such as 3, 2.5 or 500ms", typed));
+  }
+}
+
+std::vector<LessonCase> lesson_cases(std::span<const unsigned> workers) {
+  std::vector<LessonCase> cases;
+  auto first = [&](auto wanted) {
+    for (const SchedulerInfo* info : SchedulerRegistry::global().list()) {
+      if (!wanted(info->traits)) continue;
+      for (unsigned w : workers) {
+        const unsigned n = info->workers_for(w);  // the baseline runs on one worker, once
+        if (std::none_of(cases.begin(), cases.end(), [&](const LessonCase& c) {
+              return c.scheduler == info->name && c.workers == n;
+            }))
+          cases.push_back({.scheduler = info->name, .workers = n});
+      }
+      return;
+    }
+  };
+  first([](const SchedulerTraits& t) { return t.speedup_baseline; });
+  first([](const SchedulerTraits& t) {
+    return !t.speedup_baseline && t.processes == ProcessModel::one_process;
+  });
+  first([](const SchedulerTraits& t) { return t.processes == ProcessModel::process_per_worker; });
+  return cases;
+}
+
+void apply_guess(const std::string& guess, std::vector<LessonCase>& cases) {
+  const size_t eq = guess.find('=');
+  std::string who = guess.substr(0, eq);
+  std::optional<unsigned> workers;
+  if (const size_t slash = who.find('/'); slash != std::string::npos) {
+    const std::string count = who.substr(slash + 1);
+    if (!count.empty() && count.size() <= 4 &&
+        count.find_first_not_of("0123456789") == std::string::npos)
+      workers = static_cast<unsigned>(std::stoul(count));
+    else
+      workers = 0;  // matches no case: the message below says how to write it
+    who.resize(slash);
+  }
+  const SchedulerRegistry& registry = SchedulerRegistry::global();
+  std::vector<LessonCase*> matching;
+  for (LessonCase& c : cases) {
+    if (eq != std::string::npos && registry.has(who) && c.scheduler == registry.info(who).name &&
+        (!workers || c.workers == *workers))
+      matching.push_back(&c);
+  }
+  if (matching.size() != 1) {
+    std::vector<std::string> names;
+    for (const LessonCase& c : cases) {
+      const bool several = std::count_if(cases.begin(), cases.end(), [&](const LessonCase& o) {
+                             return o.scheduler == c.scheduler;
+                           }) > 1;
+      names.push_back(several ? fmt::format("{}/{}", c.scheduler, c.workers) : c.scheduler);
+    }
+    throw UsageError(fmt::format(
+        "--guess {}: write SCHEDULER=SECONDS for one of the lesson's cases ({}), e.g. {}=3", guess,
+        fmt::join(names, ", "), names.back()));
+  }
+  matching.front()->guess = guess_seconds(guess.substr(eq + 1), "--guess " + guess);
+}
+
+Lesson::Lesson(LessonSettings settings)
+    : settings_(std::move(settings)), scenario_(find_lesson(settings_.name)) {
+  if (!(settings_.unit_ms > 0)) throw UsageError("--unit must be more than 0 for a lesson");
+  if (settings_.workers.empty()) throw UsageError("a lesson needs at least one worker count");
+  params_ = kernels::complete_params(scenario_, kernels::parse_params(settings_.params));
+  described_ = kernels::describe_params(scenario_, params_);
+  gil_ = std::any_of(scenario_.classroom.begin(), scenario_.classroom.end(),
+                     [](const kernels::ClassroomCase& c) { return c.gil; });
+  cases_ = lesson_cases(settings_.workers);
+  const bool pooled = std::any_of(cases_.begin(), cases_.end(), [](const LessonCase& c) {
+    return SchedulerRegistry::global().info(c.scheduler).traits.pools_workers;
+  });
+  if ((settings_.fresh_pool || settings_.chunksize > 1) && !pooled) {
+    throw UsageError(fmt::format(
+        "{}: none of the lesson's schedulers keeps a pool of worker processes (it applies to "
+        "the processes scheduler)",
+        settings_.fresh_pool ? "--pool fresh" : "--chunksize"));
+  }
+  for (const std::string& g : settings_.guesses) apply_guess(g, cases_);
+  if (settings_.data_dir.empty()) settings_.data_dir = kernels::default_data_dir();
+  built_ = kernels::build_scenario(scenario_, params_, {settings_.unit_ms, settings_.data_dir});
+}
+
+std::vector<Value> Lesson::run_case(size_t i, std::span<Observer* const> observers) {
+  const kernels::BuiltScenario& b = built_;
+  if (!calibration_) calibration_ = calibrate(b.graph, b.targets);
+  LessonCase& c = cases_.at(i);
+  const SchedulerInfo& info = SchedulerRegistry::global().info(c.scheduler);
+  // Only where the scheduler keeps a pool, as in a suite.
+  const bool fresh = info.traits.pools_workers && settings_.fresh_pool;
+  const unsigned chunksize = info.traits.pools_workers ? settings_.chunksize : 1;
+  CellPrediction p = predict_cell(b.graph, b.targets, *calibration_, info,
+                                  {.workers = c.workers,
+                                   .gil = gil_,
+                                   .fresh_pool = fresh,
+                                   .chunksize = chunksize,
+                                   .second_ms = settings_.unit_ms});
+  c.predicted = p.predicted_ms / settings_.unit_ms;
+  c.work = p.work_ms / settings_.unit_ms;
+  c.span = p.span_ms / settings_.unit_ms;
+  c.chain = std::move(p.chain);
+  c.reasoning = std::move(p.reasoning);
+  c.slowed_by = std::move(p.slowed_by);
+  c.not_slowed_by = std::move(p.not_slowed_by);
+
+  const SchedulerConfig config{
+      .workers = c.workers, .fresh_pool = fresh, .chunksize = chunksize};
+  if (info.traits.pools_workers && !fresh) SchedulerRegistry::global().acquire(info.name, config);
+  const MachineCpu before = machine_cpu();
+  ComputeResult r =
+      compute(b.graph, b.targets,
+              {.scheduler = c.scheduler,
+               .workers = c.workers,
+               .fresh_pool = fresh,
+               .chunksize = chunksize,
+               .gil = gil_,
+               .observers = std::vector<Observer*>(observers.begin(), observers.end())});
+  const MachineCpu after = machine_cpu();
+  c.measured = r.stats.wall_ms / settings_.unit_ms;
+  c.busy = reports::Repetition{.wall_ms = r.stats.wall_ms,
+                               .other_cpu_ms = after.others_ms(before, r.stats.cpu_ms)}
+               .other_cpu_share(std::max(1u, std::thread::hardware_concurrency()));
+  return std::move(r.values);
+}
+
+}  // namespace schedlab::suite

@@ -1,0 +1,78 @@
+// The lesson flow behind `schedlab lesson`, as a use case the command prints: which lesson, which
+// cases a class compares (from the registry's traits), the guesses given ahead, then for each
+// case the prediction (the suite's one prediction path) and one measured run.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "schedlab/kernels/scenarios.hpp"
+#include "schedlab/schedulers/observer.hpp"
+#include "schedlab/suite/lesson_feedback.hpp"
+#include "schedlab/suite/prepared.hpp"
+
+namespace schedlab::suite {
+
+struct LessonSettings {
+  std::string name{};                 // a lesson scenario (Scenario::lesson_suite)
+  std::vector<std::string> params{};  // name=value
+  double unit_ms = 1000;              // the notebook's second
+  std::vector<unsigned> workers{2};   // each count is a case of every parallel scheduler
+  std::vector<std::string> guesses{};  // SCHEDULER=SECONDS or SCHEDULER/WORKERS=SECONDS
+  bool fresh_pool = false;             // --pool fresh, where a scheduler keeps a pool
+  unsigned chunksize = 1;              // --chunksize, likewise
+  std::string data_dir{};              // empty: kernels::default_data_dir()
+};
+
+// The lesson scenario called `name`; UsageError listing the lessons otherwise.
+const kernels::Scenario& find_lesson(const std::string& name);
+
+// A guess in seconds: "3", "3s", "3 seconds", "2.5" or "500ms", up to an hour. `typed` is what an
+// error names (the flag and the guess as written).
+double guess_seconds(const std::string& written, const std::string& typed);
+
+// The cases a class compares, as the notebooks do: the speedup baseline once, then the first
+// registered scheduler of threads in one process and the first of a process per worker, each
+// at every count of `workers`.
+std::vector<LessonCase> lesson_cases(std::span<const unsigned> workers);
+
+// Gives `guess` (SCHEDULER=SECONDS, or SCHEDULER/WORKERS=SECONDS where a scheduler has several
+// cases) to its case; UsageError listing the cases when it names none or several.
+void apply_guess(const std::string& guess, std::vector<LessonCase>& cases);
+
+class Lesson {
+ public:
+  // Validates everything (the lesson, its parameters, the unit, the guesses: UsageError) and
+  // builds the graph (the flights data are made then, the first time).
+  explicit Lesson(LessonSettings settings);
+
+  const kernels::Scenario& scenario() const { return scenario_; }
+  const std::string& described() const { return described_; }  // its parameters, "" if none
+  double unit_ms() const { return settings_.unit_ms; }
+  // Whether the lesson runs under the emulated GIL, as Python would (it has a GIL case: fib).
+  bool gil() const { return gil_; }
+  std::vector<LessonCase>& cases() { return cases_; }
+  const std::vector<LessonCase>& cases() const { return cases_; }
+
+  const kernels::BuiltScenario& built() const { return built_; }
+
+  // Predicts case i and runs it once (calibrating the graph first, once), filling in its
+  // prediction, measurement and how busy the machine was. A pool of workers that is reused
+  // is started before the clock starts, as a suite's warm-up would (a fresh pool's start is
+  // part of the run, and of the prediction). Returns what the graph computed.
+  std::vector<Value> run_case(size_t i, std::span<Observer* const> observers = {});
+
+ private:
+  LessonSettings settings_;
+  const kernels::Scenario& scenario_;
+  kernels::Params params_;
+  std::string described_;
+  bool gil_ = false;
+  std::vector<LessonCase> cases_;
+  kernels::BuiltScenario built_;
+  std::optional<Calibration> calibration_;
+};
+
+}  // namespace schedlab::suite
