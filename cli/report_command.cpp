@@ -16,6 +16,7 @@
 #include "schedlab/reports/compare.hpp"
 #include "schedlab/reports/gbench.hpp"
 #include "schedlab/reports/reporter.hpp"
+#include "schedlab/reports/results_json.hpp"
 
 namespace schedlab::cli {
 namespace {

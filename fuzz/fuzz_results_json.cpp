@@ -9,6 +9,7 @@
 #include "schedlab/core/bounded_input.hpp"
 #include "schedlab/core/errors.hpp"
 #include "schedlab/reports/reporter.hpp"
+#include "schedlab/reports/results_json.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {

@@ -1,4 +1,5 @@
 #include "schedlab/reports/reporter.hpp"
+#include "schedlab/reports/results_json.hpp"
 
 namespace schedlab::reports {
 namespace {

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <map>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -182,8 +181,5 @@ void add_noise_warnings(Cell& cell, int warmup, unsigned cores);
 
 // The machine, build and date this process runs on.
 Context current_context();
-
-nlohmann::json to_json(const SuiteResult& r);
-SuiteResult suite_from_json(const nlohmann::json& j);  // throws UsageError naming what is wrong
 
 }  // namespace schedlab::reports

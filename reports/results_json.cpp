@@ -9,7 +9,7 @@
 #include <utility>
 
 #include "schedlab/core/errors.hpp"
-#include "schedlab/reports/results.hpp"
+#include "schedlab/reports/results_json.hpp"
 
 namespace schedlab::reports {
 

@@ -21,6 +21,7 @@
 #include "schedlab/reports/reporter.hpp"
 #include "schedlab/reports/table.hpp"
 #include "schedlab/reports/timeline.hpp"
+#include "schedlab/reports/results_json.hpp"
 #include "tests/test_support.hpp"
 
 namespace schedlab::reports {
