@@ -120,9 +120,9 @@ void print_outcome(const suite::Lesson& lesson, const kernels::BuiltScenario& bu
   std::cout << fmt::format("\n{:<12} {:>7}  {:>10}  {:>9}  {:>8}\n", "scheduler", "workers",
                            "your guess", "predicted", "measured");
   for (const suite::LessonCase& c : cases) {
-    std::cout << fmt::format("{:<12} {:>7}  {:>10}  {:>8.2f}s  {:>7.2f}s\n", c.scheduler,
-                             c.workers, c.guess ? fmt::format("{:.2f}s", *c.guess) : "-",
-                             c.predicted, c.measured);
+    std::cout << fmt::format("{:<12} {:>7}  {:>10}  {:>8.2f}s  {:>7.2f}s\n", c.scheduler, c.workers,
+                             c.guess ? fmt::format("{:.2f}s", *c.guess) : "-", c.predicted,
+                             c.measured);
   }
   std::cout << fmt::format("(seconds of the notebook: one is {:g} ms here{})\n", lesson.unit_ms(),
                            lesson.gil() ? "; run with the emulated GIL, as in Python" : "");
@@ -146,8 +146,8 @@ void print_outcome(const suite::Lesson& lesson, const kernels::BuiltScenario& bu
                              case_name(c), *c.guess, c.measured)
               << wrapped(suite::missed_line(c), 96, "  ");
   }
-  if (all_close && std::any_of(cases.begin(), cases.end(),
-                               [](const suite::LessonCase& c) { return c.guess; }))
+  if (all_close &&
+      std::any_of(cases.begin(), cases.end(), [](const suite::LessonCase& c) { return c.guess; }))
     std::cout << "\nEvery guess was within 20% of the measurement.\n";
 }
 

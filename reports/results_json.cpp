@@ -1,4 +1,6 @@
 // results.json: the source of truth, read back by `schedlab report compare`.
+#include "schedlab/reports/results_json.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -9,7 +11,6 @@
 #include <utility>
 
 #include "schedlab/core/errors.hpp"
-#include "schedlab/reports/results_json.hpp"
 
 namespace schedlab::reports {
 

@@ -159,8 +159,7 @@ std::vector<Value> Lesson::run_case(size_t i, std::span<Observer* const> observe
   c.slowed_by = std::move(p.slowed_by);
   c.not_slowed_by = std::move(p.not_slowed_by);
 
-  const SchedulerConfig config{
-      .workers = c.workers, .fresh_pool = fresh, .chunksize = chunksize};
+  const SchedulerConfig config{.workers = c.workers, .fresh_pool = fresh, .chunksize = chunksize};
   if (info.traits.pools_workers && !fresh) SchedulerRegistry::global().acquire(info.name, config);
   const MachineCpu before = machine_cpu();
   ComputeResult r =

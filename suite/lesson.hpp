@@ -16,10 +16,10 @@
 namespace schedlab::suite {
 
 struct LessonSettings {
-  std::string name{};                 // a lesson scenario (Scenario::lesson_suite)
-  std::vector<std::string> params{};  // name=value
-  double unit_ms = 1000;              // the notebook's second
-  std::vector<unsigned> workers{2};   // each count is a case of every parallel scheduler
+  std::string name{};                  // a lesson scenario (Scenario::lesson_suite)
+  std::vector<std::string> params{};   // name=value
+  double unit_ms = 1000;               // the notebook's second
+  std::vector<unsigned> workers{2};    // each count is a case of every parallel scheduler
   std::vector<std::string> guesses{};  // SCHEDULER=SECONDS or SCHEDULER/WORKERS=SECONDS
   bool fresh_pool = false;             // --pool fresh, where a scheduler keeps a pool
   unsigned chunksize = 1;              // --chunksize, likewise

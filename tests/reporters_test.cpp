@@ -19,9 +19,9 @@
 #include "schedlab/reports/gbench.hpp"
 #include "schedlab/reports/occupancy.hpp"
 #include "schedlab/reports/reporter.hpp"
+#include "schedlab/reports/results_json.hpp"
 #include "schedlab/reports/table.hpp"
 #include "schedlab/reports/timeline.hpp"
-#include "schedlab/reports/results_json.hpp"
 #include "tests/test_support.hpp"
 
 namespace schedlab::reports {
