@@ -15,6 +15,7 @@
 #include "schedlab/cli/lesson_view.hpp"
 #include "schedlab/core/duration.hpp"
 #include "schedlab/core/output_file.hpp"
+#include "schedlab/schedulers/scheduler.hpp"
 #include "schedlab/suite/lesson.hpp"
 
 namespace schedlab::cli {
@@ -50,7 +51,11 @@ Command add_lesson(CLI::App& app) {
                   "scenario parameter name=value (repeatable), e.g. reduce=chain for inc-dbl");
   sub->add_option("--svg", args->svg,
                   "where to write the graph's picture (default: reports/lessons/NAME.svg)");
-  args->cluster.add_pool_options(*sub);
+  sub->add_option("-s,--scheduler", args->settings.schedulers,
+                  "a parallel scheduler to compare with sync (repeatable; default: threads and "
+                  "processes), e.g. -s distributed --threads-per-worker 2 for seed 001's cluster")
+      ->each([](const std::string& name) { SchedulerRegistry::global().info(name); });
+  args->cluster.add_options(*sub);
   args->live.add_options(*sub);
   return [args] {
     return args->live.run([&](live::LiveState* live) {
@@ -61,6 +66,8 @@ Command add_lesson(CLI::App& app) {
       args->settings.unit_ms = parse_duration_ms(args->unit, "--unit");
       args->settings.fresh_pool = args->cluster.fresh_pool();
       args->settings.chunksize = args->cluster.chunksize;
+      args->settings.threads_per_worker = args->cluster.threads_per_worker;
+      args->settings.memory_limit = args->cluster.memory_limit_bytes();
       suite::Lesson lesson(args->settings);
       const kernels::Scenario& s = lesson.scenario();
       const double unit_ms = lesson.unit_ms();
@@ -90,6 +97,10 @@ Command add_lesson(CLI::App& app) {
                 << write_picture(built.graph, built.targets, svg) << "\n\n";
 
       std::vector<suite::LessonCase>& cases = lesson.cases();
+      for (const suite::LessonCase& c : cases) {  // as Dask prints its client
+        const std::string cluster = suite::cluster_summary(c, lesson.memory_limit());
+        if (!cluster.empty()) std::cout << "Cluster: " << cluster << "\n";
+      }
       const bool interactive = !args->no_input && isatty(STDIN_FILENO);
       if (interactive) std::cout << "Predict first: how long will it take?\n";
       for (suite::LessonCase& c : cases) {

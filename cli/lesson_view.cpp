@@ -74,8 +74,7 @@ std::string write_picture(const Graph& g, std::span<const NodeId> targets,
 // Asks until the answer is a number of seconds or nothing (Enter, or the end of the input).
 std::optional<double> ask(const suite::LessonCase& c) {
   for (;;) {
-    std::cout << fmt::format("  how long on {} with {} worker{}? (seconds, Enter to skip) ",
-                             c.scheduler, c.workers, c.workers == 1 ? "" : "s")
+    std::cout << fmt::format("  how long on {}? (seconds, Enter to skip) ", case_name(c))
               << std::flush;
     std::string line;
     if (!std::getline(std::cin, line) || line.find_first_not_of(" \t\r") == std::string::npos)
@@ -109,7 +108,8 @@ void list_lessons() {
 }
 
 std::string case_name(const suite::LessonCase& c) {
-  return fmt::format("{} with {} worker{}", c.scheduler, c.workers, c.workers == 1 ? "" : "s");
+  return fmt::format("{} with {} worker{}{}", c.scheduler, c.workers, c.workers == 1 ? "" : "s",
+                     c.threads > 1 ? fmt::format(" of {} threads", c.threads) : "");
 }
 
 void print_outcome(const suite::Lesson& lesson, const kernels::BuiltScenario& built,
@@ -120,7 +120,9 @@ void print_outcome(const suite::Lesson& lesson, const kernels::BuiltScenario& bu
   std::cout << fmt::format("\n{:<12} {:>7}  {:>10}  {:>9}  {:>8}\n", "scheduler", "workers",
                            "your guess", "predicted", "measured");
   for (const suite::LessonCase& c : cases) {
-    std::cout << fmt::format("{:<12} {:>7}  {:>10}  {:>8.2f}s  {:>7.2f}s\n", c.scheduler, c.workers,
+    const std::string workers =
+        c.threads > 1 ? fmt::format("{}x{}", c.workers, c.threads) : std::to_string(c.workers);
+    std::cout << fmt::format("{:<12} {:>7}  {:>10}  {:>8.2f}s  {:>7.2f}s\n", c.scheduler, workers,
                              c.guess ? fmt::format("{:.2f}s", *c.guess) : "-", c.predicted,
                              c.measured);
   }

@@ -56,27 +56,48 @@ double guess_seconds(const std::string& written, const std::string& typed) {
   }
 }
 
-std::vector<LessonCase> lesson_cases(std::span<const unsigned> workers) {
+std::vector<LessonCase> lesson_cases(std::span<const unsigned> workers,
+                                     std::span<const std::string> schedulers,
+                                     unsigned threads_per_worker) {
+  const SchedulerRegistry& registry = SchedulerRegistry::global();
   std::vector<LessonCase> cases;
-  auto first = [&](auto wanted) {
-    for (const SchedulerInfo* info : SchedulerRegistry::global().list()) {
-      if (!wanted(info->traits)) continue;
-      for (unsigned w : workers) {
-        const unsigned n = info->workers_for(w);  // the baseline runs on one worker, once
-        if (std::none_of(cases.begin(), cases.end(), [&](const LessonCase& c) {
-              return c.scheduler == info->name && c.workers == n;
-            }))
-          cases.push_back({.scheduler = info->name, .workers = n});
-      }
-      return;
+  auto add = [&](const SchedulerInfo& info) {
+    const bool threaded = info.traits.processes == ProcessModel::processes_of_threads;
+    for (unsigned w : workers) {
+      const unsigned n = info.workers_for(w);  // the baseline runs on one worker, once
+      if (std::none_of(cases.begin(), cases.end(), [&](const LessonCase& c) {
+            return c.scheduler == info.name && c.workers == n;
+          }))
+        cases.push_back(
+            {.scheduler = info.name, .workers = n, .threads = threaded ? threads_per_worker : 1});
     }
   };
-  first([](const SchedulerTraits& t) { return t.speedup_baseline; });
-  first([](const SchedulerTraits& t) {
-    return !t.speedup_baseline && t.processes == ProcessModel::one_process;
-  });
-  first([](const SchedulerTraits& t) { return t.processes == ProcessModel::process_per_worker; });
+  auto first = [&](auto wanted) {
+    for (const SchedulerInfo* info : registry.list()) {
+      if (wanted(info->traits)) return add(*info);
+    }
+  };
+  add(registry.baseline());
+  if (schedulers.empty()) {
+    first([](const SchedulerTraits& t) {
+      return !t.speedup_baseline && t.processes == ProcessModel::one_process;
+    });
+    first([](const SchedulerTraits& t) { return t.processes == ProcessModel::process_per_worker; });
+  }
+  for (const std::string& name : schedulers) add(registry.info(name));
   return cases;
+}
+
+std::string cluster_summary(const LessonCase& c, uint64_t memory_limit) {
+  const SchedulerInfo& info = SchedulerRegistry::global().info(c.scheduler);
+  if (info.traits.processes != ProcessModel::processes_of_threads) return "";
+  auto gb = [](double bytes) { return fmt::format("{:.3g} GB", bytes / 1e9); };
+  const double limit = static_cast<double>(memory_limit);
+  return fmt::format(
+      "{}: {} worker process{} x {} thread{} = {} threads, {}", c.scheduler, c.workers,
+      c.workers == 1 ? "" : "es", c.threads, c.threads == 1 ? "" : "s", c.lanes(),
+      memory_limit ? fmt::format("memory limit {} each ({})", gb(limit), gb(limit * c.workers))
+                   : "no memory limit");
 }
 
 void apply_guess(const std::string& guess, std::vector<LessonCase>& cases) {
@@ -122,11 +143,27 @@ Lesson::Lesson(LessonSettings settings)
   described_ = kernels::describe_params(scenario_, params_);
   gil_ = std::any_of(scenario_.classroom.begin(), scenario_.classroom.end(),
                      [](const kernels::ClassroomCase& c) { return c.gil; });
-  cases_ = lesson_cases(settings_.workers);
-  const bool pooled = std::any_of(cases_.begin(), cases_.end(), [](const LessonCase& c) {
-    return SchedulerRegistry::global().info(c.scheduler).traits.pools_workers;
-  });
-  if ((settings_.fresh_pool || settings_.chunksize > 1) && !pooled) {
+  cases_ = lesson_cases(settings_.workers, settings_.schedulers, settings_.threads_per_worker);
+  auto any_case = [this](auto has) {
+    return std::any_of(cases_.begin(), cases_.end(), [&](const LessonCase& c) {
+      return has(SchedulerRegistry::global().info(c.scheduler).traits);
+    });
+  };
+  if (settings_.threads_per_worker > 1 && !any_case([](const SchedulerTraits& t) {
+        return t.processes == ProcessModel::processes_of_threads;
+      })) {
+    throw UsageError(
+        "--threads-per-worker: none of the lesson's schedulers has worker processes of threads "
+        "(it applies to the distributed scheduler: add -s distributed)");
+  }
+  if (settings_.memory_limit &&
+      !any_case([](const SchedulerTraits& t) { return t.limits_worker_memory; })) {
+    throw UsageError(
+        "--memory-limit: none of the lesson's schedulers can limit its workers' memory (it "
+        "applies to the distributed scheduler: add -s distributed)");
+  }
+  if ((settings_.fresh_pool || settings_.chunksize > 1) &&
+      !any_case([](const SchedulerTraits& t) { return t.pools_workers; })) {
     throw UsageError(fmt::format(
         "{}: none of the lesson's schedulers keeps a pool of worker processes (it applies to "
         "the processes scheduler)",
@@ -148,6 +185,7 @@ std::vector<Value> Lesson::run_case(size_t i, std::span<Observer* const> observe
   CellPrediction p = predict_cell(b.graph, b.targets, *calibration_, info,
                                   {.workers = c.workers,
                                    .gil = gil_,
+                                   .threads_per_worker = c.threads,
                                    .fresh_pool = fresh,
                                    .chunksize = chunksize,
                                    .second_ms = settings_.unit_ms});
@@ -159,13 +197,22 @@ std::vector<Value> Lesson::run_case(size_t i, std::span<Observer* const> observe
   c.slowed_by = std::move(p.slowed_by);
   c.not_slowed_by = std::move(p.not_slowed_by);
 
-  const SchedulerConfig config{.workers = c.workers, .fresh_pool = fresh, .chunksize = chunksize};
-  if (info.traits.pools_workers && !fresh) SchedulerRegistry::global().acquire(info.name, config);
+  const uint64_t memory_limit = info.traits.limits_worker_memory ? settings_.memory_limit : 0;
+  // Workers (a pool, a cluster) are started before the clock, as a suite's warm-up run would,
+  // unless a fresh pool per run is the point.
+  if (!fresh) {
+    SchedulerRegistry::global().acquire(info.name, {.workers = c.workers,
+                                                    .threads_per_worker = c.threads,
+                                                    .memory_limit = memory_limit,
+                                                    .chunksize = chunksize});
+  }
   const MachineCpu before = machine_cpu();
   ComputeResult r =
       compute(b.graph, b.targets,
               {.scheduler = c.scheduler,
                .workers = c.workers,
+               .threads_per_worker = c.threads,
+               .memory_limit = memory_limit,
                .fresh_pool = fresh,
                .chunksize = chunksize,
                .gil = gil_,

@@ -3,6 +3,7 @@
 // case the prediction (the suite's one prediction path) and one measured run.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -16,10 +17,15 @@
 namespace schedlab::suite {
 
 struct LessonSettings {
-  std::string name{};                  // a lesson scenario (Scenario::lesson_suite)
-  std::vector<std::string> params{};   // name=value
-  double unit_ms = 1000;               // the notebook's second
-  std::vector<unsigned> workers{2};    // each count is a case of every parallel scheduler
+  std::string name{};                 // a lesson scenario (Scenario::lesson_suite)
+  std::vector<std::string> params{};  // name=value
+  double unit_ms = 1000;              // the notebook's second
+  std::vector<unsigned> workers{2};   // each count is a case of every parallel scheduler
+  // The parallel schedulers to compare with the baseline (empty: the first of threads in one
+  // process and the first of a process per worker, as the notebooks compare).
+  std::vector<std::string> schedulers{};
+  unsigned threads_per_worker = 1;     // of distributed's worker processes
+  uint64_t memory_limit = 0;           // bytes per worker process (distributed), 0: none
   std::vector<std::string> guesses{};  // SCHEDULER=SECONDS or SCHEDULER/WORKERS=SECONDS
   bool fresh_pool = false;             // --pool fresh, where a scheduler keeps a pool
   unsigned chunksize = 1;              // --chunksize, likewise
@@ -33,10 +39,17 @@ const kernels::Scenario& find_lesson(const std::string& name);
 // error names (the flag and the guess as written).
 double guess_seconds(const std::string& written, const std::string& typed);
 
-// The cases a class compares, as the notebooks do: the speedup baseline once, then the first
-// registered scheduler of threads in one process and the first of a process per worker, each
-// at every count of `workers`.
-std::vector<LessonCase> lesson_cases(std::span<const unsigned> workers);
+// The cases a class compares, as the notebooks do: the speedup baseline once, then each of
+// `schedulers` (names or aliases; none: the first registered scheduler of threads in one
+// process and the first of a process per worker) at every count of `workers`, with
+// `threads_per_worker` where the scheduler's workers are processes of threads.
+std::vector<LessonCase> lesson_cases(std::span<const unsigned> workers,
+                                     std::span<const std::string> schedulers = {},
+                                     unsigned threads_per_worker = 1);
+
+// Dask's client summary for a case on worker processes of threads, e.g. "distributed: 2 worker
+// processes x 2 threads = 4 threads, memory limit 4 GB each (8 GB)"; "" for other schedulers.
+std::string cluster_summary(const LessonCase& c, uint64_t memory_limit);
 
 // Gives `guess` (SCHEDULER=SECONDS, or SCHEDULER/WORKERS=SECONDS where a scheduler has several
 // cases) to its case; UsageError listing the cases when it names none or several.
@@ -55,13 +68,14 @@ class Lesson {
   bool gil() const { return gil_; }
   std::vector<LessonCase>& cases() { return cases_; }
   const std::vector<LessonCase>& cases() const { return cases_; }
+  uint64_t memory_limit() const { return settings_.memory_limit; }
 
   const kernels::BuiltScenario& built() const { return built_; }
 
   // Predicts case i and runs it once (calibrating the graph first, once), filling in its
-  // prediction, measurement and how busy the machine was. A pool of workers that is reused
-  // is started before the clock starts, as a suite's warm-up would (a fresh pool's start is
-  // part of the run, and of the prediction). Returns what the graph computed.
+  // prediction, measurement and how busy the machine was. Workers that are reused (a pool, a
+  // cluster) are started before the clock starts, as a suite's warm-up would (a fresh pool's
+  // start is part of the run, and of the prediction). Returns what the graph computed.
   std::vector<Value> run_case(size_t i, std::span<Observer* const> observers = {});
 
  private:

@@ -51,16 +51,16 @@ std::string missed_line(const LessonCase& c) {
   const bool low = guess < c.measured;
   const std::vector<std::string>& twists = low ? c.slowed_by : c.not_slowed_by;
   if (!twists.empty()) return twists.front();
-  if (c.workers == 1) {
+  if (c.lanes() == 1) {
     return fmt::format("one worker runs every task, one after the other: {:.2f}s of work in all",
                        c.work);
   }
-  if (c.span >= c.work / c.workers) {
+  if (c.span >= c.work / c.lanes()) {
     return fmt::format("the longest chain, {}, takes {:.2f}s: {}", c.chain, c.span,
                        low ? "no number of workers shortens it" : "everything else runs beside it");
   }
-  return fmt::format("{} workers share {:.2f}s of work: {:.2f}s each at best{}", c.workers, c.work,
-                     c.work / c.workers,
+  return fmt::format("{} {} share {:.2f}s of work: {:.2f}s each at best{}", c.lanes(),
+                     c.threads > 1 ? "threads" : "workers", c.work, c.work / c.lanes(),
                      low ? "" : fmt::format(", and the longest chain takes only {:.2f}s", c.span));
 }
 

@@ -12,6 +12,8 @@ namespace schedlab::suite {
 struct LessonCase {
   std::string scheduler{};
   unsigned workers = 1;
+  unsigned threads = 1;  // of each worker process (distributed's --threads-per-worker)
+  unsigned lanes() const { return workers * threads; }  // tasks that can run at once
   std::optional<double> guess{};
   double predicted = 0, measured = 0;
   double work = 0, span = 0;  // every task's time added up; the longest chain's

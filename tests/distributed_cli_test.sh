@@ -64,6 +64,15 @@ ref=$("$bin" compute random-dag -s sync --unit 1ms)
   fail "TCP: $out differs from sync: $ref"
 no_leftovers "TCP"
 
+# Seed 001's cluster as a lesson: Dask's client summary, the cluster's shape in the table.
+out=$("$bin" lesson slow-arithmetic -s distributed -w 2 --threads-per-worker 2 --memory-limit 1GB \
+  --unit 5ms --no-input --svg lesson.svg)
+for want in "Cluster: distributed: 2 worker processes x 2 threads = 4 threads, memory limit 1 GB each (2 GB)" \
+  "distributed      2x2" "Result: result = -1.6" "distributed with 2 workers of 2 threads:"; do
+  echo "$out" | grep -qF "$want" || fail "lesson on a cluster: no '$want' in: $out"
+done
+no_leftovers "lesson on a cluster"
+
 # Under mpirun: rank 0 schedules, ranks 1 and 2 work.
 out=$(timeout 60 mpirun -n 3 "$bin" compute slow-arithmetic -s distributed -w 2 --unit 5ms)
 expect_result "mpirun" "$out"

@@ -29,6 +29,33 @@ TEST(LessonFlow, TheCasesAreTheBaselineThenThreadsThenProcessesAtEveryCount) {
                                                                 "processes/2", "processes/4"}));
 }
 
+TEST(LessonFlow, ChosenSchedulersReplaceTheDefaultPairBesideTheBaseline) {
+  const unsigned counts[] = {2, 8};
+  const std::string chosen[] = {"mpi", "threads"};  // an alias, as on the command line
+  const std::vector<LessonCase> cases = lesson_cases(counts, chosen, 2);
+  EXPECT_EQ(names(cases), (std::vector<std::string>{"sync/1", "distributed/2", "distributed/8",
+                                                    "threads/2", "threads/8"}));
+  EXPECT_EQ(cases[1].threads, 2u);  // worker processes of threads
+  EXPECT_EQ(cases[3].threads, 1u);  // not for threads
+  EXPECT_EQ(cases[2].lanes(), 16u);
+  EXPECT_EQ(cluster_summary(cases[1], 4'000'000'000),
+            "distributed: 2 worker processes x 2 threads = 4 threads, memory limit 4 GB each "
+            "(8 GB)");
+  EXPECT_EQ(cluster_summary(cases[2], 0),
+            "distributed: 8 worker processes x 2 threads = 16 threads, no memory limit");
+  EXPECT_EQ(cluster_summary(cases[3], 0), "");
+  // Cluster settings where no case has a cluster are refused, saying how to get one.
+  for (const LessonSettings& s : {LessonSettings{.name = "inc-dbl", .threads_per_worker = 2},
+                                  LessonSettings{.name = "inc-dbl", .memory_limit = 1 << 30}}) {
+    try {
+      Lesson lesson(s);
+      ADD_FAILURE() << "taken";
+    } catch (const UsageError& e) {
+      EXPECT_THAT(e.what(), HasSubstr("add -s distributed"));
+    }
+  }
+}
+
 TEST(LessonFlow, AGuessGoesToTheOneCaseItNames) {
   const unsigned counts[] = {2, 4};
   std::vector<LessonCase> cases = lesson_cases(counts);
@@ -127,6 +154,14 @@ TEST(LessonFeedback, WhereTheWorkBindsTheWorkersShareIt) {
   c.guess = 8;
   EXPECT_EQ(missed_line(c),
             "2 workers share 8.00s of work: 4.00s each at best, and the longest chain takes only "
+            "1.00s");
+  LessonCase cluster = slow_arithmetic("distributed", 2, 4, 2);  // 2 processes of 2 threads
+  cluster.threads = 2;
+  cluster.work = 8;
+  cluster.span = 1;
+  cluster.predicted = 2;
+  EXPECT_EQ(missed_line(cluster),
+            "4 threads share 8.00s of work: 2.00s each at best, and the longest chain takes only "
             "1.00s");
 }
 
