@@ -46,6 +46,9 @@ Command add_lesson(CLI::App& app) {
   sub->add_option("--guess", args->settings.guesses,
                   "SCHEDULER=SECONDS, a guess given ahead (repeatable), e.g. threads=3; with "
                   "several -w, SCHEDULER/WORKERS=SECONDS, e.g. threads/4=2");
+  sub->add_option("--answer", args->settings.answers,
+                  "N=VALUE, an answer to the lesson's value question N given ahead (repeatable), "
+                  "e.g. --answer 1=[2,3,4,5] for map-reduce");
   sub->add_flag("--no-input", args->no_input, "ask nothing (for scripts and tests)");
   sub->add_option("-p,--param", args->settings.params,
                   "scenario parameter name=value (repeatable), e.g. reduce=chain for inc-dbl");
@@ -106,6 +109,11 @@ Command add_lesson(CLI::App& app) {
       for (suite::LessonCase& c : cases) {
         if (interactive && !c.guess) c.guess = ask(c);
       }
+      if (interactive && !lesson.questions().empty()) std::cout << "\nAnd what will it compute?\n";
+      for (size_t i = 0; i < lesson.questions().size(); ++i) {
+        suite::LessonQuestion& q = lesson.questions()[i];
+        if (interactive && !q.answer) q.answer = ask_value(q, i + 1);
+      }
 
       std::cout << (interactive ? "\n" : "")
                 << (live ? "Running... (watch it in the browser: the Live view address above)\n"
@@ -122,6 +130,7 @@ Command add_lesson(CLI::App& app) {
         // A lesson at the notebook's pace runs for a minute: say what has finished.
         std::cout << "  " << who << ": done\n" << std::flush;
       }
+      lesson.compute_answers();
       print_outcome(lesson, built, results);
       return 0;
     });

@@ -89,6 +89,21 @@ std::optional<double> ask(const suite::LessonCase& c) {
   }
 }
 
+std::optional<Value> ask_value(const suite::LessonQuestion& q, size_t number) {
+  for (;;) {
+    std::cout << fmt::format("  {}. {} = ? (a value, Enter to skip) ", number, q.asked)
+              << std::flush;
+    std::string line;
+    if (!std::getline(std::cin, line) || line.find_first_not_of(" \t\r") == std::string::npos)
+      return std::nullopt;
+    if (std::optional<Value> v = suite::read_answer(line)) return v;
+    std::cout << fmt::format(
+        "  '{}' is not a value: write a number, a string or a list such as [2, 3, 4, 5] (Enter "
+        "skips)\n",
+        printable(line));
+  }
+}
+
 void list_lessons() {
   std::map<std::string, std::vector<const kernels::Scenario*>> by_seed;
   for (const kernels::Scenario& s : kernels::scenarios()) {
@@ -131,6 +146,16 @@ void print_outcome(const suite::Lesson& lesson, const kernels::BuiltScenario& bu
   for (size_t i = 0; i < results.size() && i < targets.size(); ++i) {
     std::cout << fmt::format("{} {} = {}\n", i == 0 ? "\nResult:" : "       ",
                              built.graph.key(targets[i]), to_display(results[i], 100));
+  }
+  if (!lesson.questions().empty()) std::cout << "\nThe notebook's questions:\n";
+  for (size_t i = 0; i < lesson.questions().size(); ++i) {
+    const suite::LessonQuestion& q = lesson.questions()[i];
+    std::cout << fmt::format("  {}. {} = {}", i + 1, q.asked, to_display(*q.value, 100));
+    if (q.answer) {
+      std::cout << fmt::format("   (your answer: {}{})", to_display(*q.answer, 60),
+                               q.right() ? ", right" : ", not quite");
+    }
+    std::cout << "\n";
   }
 
   std::cout << fmt::format("\nWhat it shows:\n{}\n{}", wrapped(s.lesson),

@@ -29,6 +29,9 @@ std::string write_picture(const Graph& g, std::span<const NodeId> targets,
 // Asks until the answer is a number of seconds or nothing (Enter, or the end of the input).
 std::optional<double> ask(const suite::LessonCase& c);
 
+// Asks value question `number` (from 1) until the answer is a value or nothing.
+std::optional<Value> ask_value(const suite::LessonQuestion& q, size_t number);
+
 // The lessons, by notebook, with the first sentence of each.
 void list_lessons();
 

@@ -129,12 +129,28 @@ std::vector<NodeId> build_inc_dec_add(Graph& g, const Params& p, const BuildCont
 std::vector<NodeId> build_map_reduce(Graph& g, const Params& p, const BuildContext& ctx) {
   const int64_t n = int_param(p, "n", 1, 100'000);
   const std::string& how = choice(p, "reduce", {"chain", "tree"});
+  const std::string& of = choice(p, "of", {"b", "a"});
   register_scenario_ops();
-  std::vector<Delayed> mapped;
+  std::vector<Delayed> items;  // b = map(addTwo, a), or a itself as the reduce slide has it
   for (int64_t i = 0; i < n; ++i) {
-    mapped.push_back(call(g, Call{item_key("addTwo", i), units(ctx)}, "addTwo", i));
+    items.push_back(of == "b" ? call(g, Call{item_key("addTwo", i), units(ctx)}, "addTwo", i)
+                              : literal(g, Value(i), item_key("a", i)));
   }
-  return {reduce(g, mapped, how, units(ctx)).id()};
+  return {reduce(g, items, how, units(ctx)).id()};
+}
+
+// Seed 002's questions: "dask.compute(*b)" after the map, and the reduce's ".compute()".
+std::vector<ValueQuestion> map_reduce_questions(const Graph& g, std::span<const NodeId> targets,
+                                                const Params& p) {
+  std::vector<ValueQuestion> out;
+  if (p.at("of") == "b") {
+    ValueQuestion map{"b = list(map(addTwo, a)); dask.compute(*b)", {}};
+    for (int64_t i = 0; auto n = g.find(item_key("addTwo", i)); ++i) map.nodes.push_back(*n);
+    out.push_back(std::move(map));
+  }
+  out.push_back(
+      {fmt::format("reduce(add, {}).compute()", p.at("of")), {targets.begin(), targets.end()}});
+  return out;
 }
 
 std::vector<NodeId> build_fib(Graph& g, const Params& p, const BuildContext& ctx) {
@@ -256,17 +272,20 @@ std::vector<Scenario> make_scenarios() {
        "reduction is n - 1 units on any number of workers, the tree only log2(n).",
        true,
        {{"n", "4", "list length (the lesson's [0, 1, 2, 3])"},
-        {"reduce", "chain", "chain or tree"}},
+        {"reduce", "chain", "chain or tree"},
+        {"of", "b", "what is reduced: b, the mapped values, or a, as the reduce slide does"}},
        build_map_reduce,
        "Parallelism in Python",
        "The map is parallel; a chain reduction takes as many steps as there are items.",
-       {only({{"n", "4"}, {"reduce", "chain"}}, -1,
+       {only({{"n", "4"}, {"reduce", "chain"}, {"of", "b"}}, -1,
              against_sync("4 workers take 4 units of sync's 7 with the chain reduction: only "
                           "the map shrinks",
                           Who::parallel, 4, Relation::about, 4.0 / 7)),
-        only({{"n", "4"}, {"reduce", "tree"}}, -1,
+        only({{"n", "4"}, {"reduce", "tree"}, {"of", "b"}}, -1,
              against_sync("4 workers take 3 units of sync's 7 with the tree reduction",
-                          Who::parallel, 4, Relation::about, 3.0 / 7))}},
+                          Who::parallel, 4, Relation::about, 3.0 / 7))},
+       {{}},
+       map_reduce_questions},
       {"fib",
        "seed 004",
        "k independent CPU-bound tasks, each computing fib(n) again and again for one unit of CPU "

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <map>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,13 @@ struct ClassroomCase {
   bool gil = false;
 };
 
+// A question the notebook asks about a value ("dask.compute(*b)"), and the nodes whose values
+// answer it (one node: its value; several: the list of their values).
+struct ValueQuestion {
+  std::string asked;
+  std::vector<NodeId> nodes;
+};
+
 struct Scenario {
   std::string name;
   std::string seed;    // which lesson it comes from, e.g. "seed 003"
@@ -79,6 +87,9 @@ struct Scenario {
   // How the classroom suite runs it, when lesson_suite: each case on every scheduler. A lesson
   // with a GIL case runs under the GIL in `schedlab lesson` (with default parameters).
   std::vector<ClassroomCase> classroom = {{}};
+  // The notebook's value questions about a built graph (`lesson` asks them), or none.
+  std::vector<ValueQuestion> (*questions)(const Graph&, std::span<const NodeId> targets,
+                                          const Params&) = nullptr;
 };
 
 const std::vector<Scenario>& scenarios();

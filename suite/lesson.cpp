@@ -5,12 +5,15 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstring>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "schedlab/core/duration.hpp"
 #include "schedlab/core/errors.hpp"
 #include "schedlab/core/suggest.hpp"
+#include "schedlab/core/value_json.hpp"
 #include "schedlab/kernels/flights.hpp"
 #include "schedlab/reports/results.hpp"
 #include "schedlab/schedulers/compute.hpp"
@@ -135,6 +138,47 @@ void apply_guess(const std::string& guess, std::vector<LessonCase>& cases) {
   matching.front()->guess = guess_seconds(guess.substr(eq + 1), "--guess " + guess);
 }
 
+namespace {
+
+bool same_value(const Value& a, const Value& b) {
+  if (a.is_number() && b.is_number()) {
+    const double x = a.as_double(), y = b.as_double();
+    return std::abs(x - y) <= 1e-9 * std::max({1.0, std::abs(x), std::abs(y)});
+  }
+  const auto items = [](const Value& v) -> std::optional<List> {
+    if (v.kind() == ValueKind::list) return v.as_list();
+    if (v.kind() == ValueKind::array) return List(v.as_array().begin(), v.as_array().end());
+    return std::nullopt;
+  };
+  const std::optional<List> p = items(a), q = items(b);
+  if (p && q) {
+    return p->size() == q->size() && std::equal(p->begin(), p->end(), q->begin(), same_value);
+  }
+  return a == b;
+}
+
+}  // namespace
+
+bool LessonQuestion::right() const {
+  return answer && value && same_value(*answer, *value);
+}
+
+std::optional<Value> read_answer(const std::string& text) {
+  std::string json = text;
+  for (char& ch : json) {  // Python's tuples and single quotes, as JSON
+    if (ch == '(') ch = '[';
+    if (ch == ')') ch = ']';
+    if (ch == '\'') ch = '"';
+  }
+  const nlohmann::json parsed = nlohmann::json::parse(json, nullptr, false);
+  if (parsed.is_discarded() || parsed.is_null() || parsed.is_object()) return std::nullopt;
+  try {
+    return value_from_json(parsed);
+  } catch (const UsageError&) {
+    return std::nullopt;
+  }
+}
+
 Lesson::Lesson(LessonSettings settings)
     : settings_(std::move(settings)), scenario_(find_lesson(settings_.name)) {
   if (!(settings_.unit_ms > 0)) throw UsageError("--unit must be more than 0 for a lesson");
@@ -172,6 +216,48 @@ Lesson::Lesson(LessonSettings settings)
   for (const std::string& g : settings_.guesses) apply_guess(g, cases_);
   if (settings_.data_dir.empty()) settings_.data_dir = kernels::default_data_dir();
   built_ = kernels::build_scenario(scenario_, params_, {settings_.unit_ms, settings_.data_dir});
+  if (scenario_.questions) {
+    for (kernels::ValueQuestion& q : scenario_.questions(built_.graph, built_.targets, params_))
+      questions_.push_back({.asked = std::move(q.asked), .nodes = std::move(q.nodes)});
+  }
+  for (const std::string& a : settings_.answers) {
+    const size_t eq = a.find('=');
+    const std::string number = a.substr(0, eq);
+    const bool digits = !number.empty() && number.size() <= 3 &&
+                        number.find_first_not_of("0123456789") == std::string::npos;
+    const size_t i = digits ? std::stoul(number) : 0;
+    if (eq == std::string::npos || i < 1 || i > questions_.size()) {
+      throw UsageError(
+          fmt::format("--answer {}: write N=VALUE for one of the lesson's {} value question{}{}", a,
+                      questions_.size(), questions_.size() == 1 ? "" : "s",
+                      questions_.empty() ? " (it has none: leave --answer out)" : ", e.g. 1=6"));
+    }
+    questions_[i - 1].answer = read_answer(a.substr(eq + 1));
+    if (!questions_[i - 1].answer) {
+      throw UsageError(
+          fmt::format("--answer {}: write a number, a string or a list such as [2, 3, 4, 5]", a));
+    }
+  }
+}
+
+void Lesson::compute_answers() {
+  std::vector<NodeId> nodes;
+  for (const LessonQuestion& q : questions_)
+    nodes.insert(nodes.end(), q.nodes.begin(), q.nodes.end());
+  if (nodes.empty()) return;
+  ComputeResult r = compute(
+      built_.graph, nodes,
+      {.scheduler = SchedulerRegistry::global().baseline().name, .gil = gil_, .skip_sleep = true});
+  size_t at = 0;
+  for (LessonQuestion& q : questions_) {
+    if (q.nodes.size() == 1) {
+      q.value = std::move(r.values[at++]);
+      continue;
+    }
+    List items;
+    for (size_t k = 0; k < q.nodes.size(); ++k) items.push_back(std::move(r.values[at++]));
+    q.value = Value(std::move(items));
+  }
 }
 
 std::vector<Value> Lesson::run_case(size_t i, std::span<Observer* const> observers) {

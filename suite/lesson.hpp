@@ -27,6 +27,7 @@ struct LessonSettings {
   unsigned threads_per_worker = 1;     // of distributed's worker processes
   uint64_t memory_limit = 0;           // bytes per worker process (distributed), 0: none
   std::vector<std::string> guesses{};  // SCHEDULER=SECONDS or SCHEDULER/WORKERS=SECONDS
+  std::vector<std::string> answers{};  // N=VALUE: an answer to the lesson's value question N
   bool fresh_pool = false;             // --pool fresh, where a scheduler keeps a pool
   unsigned chunksize = 1;              // --chunksize, likewise
   std::string data_dir{};              // empty: kernels::default_data_dir()
@@ -55,6 +56,19 @@ std::string cluster_summary(const LessonCase& c, uint64_t memory_limit);
 // cases) to its case; UsageError listing the cases when it names none or several.
 void apply_guess(const std::string& guess, std::vector<LessonCase>& cases);
 
+// One of the notebook's value questions, the class's answer and, after the run, the value.
+struct LessonQuestion {
+  std::string asked{};
+  std::vector<NodeId> nodes{};    // whose values answer it (several: their list)
+  std::optional<Value> answer{};  // the class's
+  std::optional<Value> value{};   // computed
+  bool right() const;             // the answer is the value (numbers equal within 1e-9)
+};
+
+// An answer as people write it: a number, a string, or a list in brackets or parentheses
+// ("(2, 3, 4, 5)", as Python prints a tuple); nullopt if it is none of those.
+std::optional<Value> read_answer(const std::string& text);
+
 class Lesson {
  public:
   // Validates everything (the lesson, its parameters, the unit, the guesses: UsageError) and
@@ -69,6 +83,11 @@ class Lesson {
   std::vector<LessonCase>& cases() { return cases_; }
   const std::vector<LessonCase>& cases() const { return cases_; }
   uint64_t memory_limit() const { return settings_.memory_limit; }
+  std::vector<LessonQuestion>& questions() { return questions_; }
+  const std::vector<LessonQuestion>& questions() const { return questions_; }
+  // Computes the values that answer the questions (once, on the baseline without its sleeps:
+  // a value does not depend on the scheduler).
+  void compute_answers();
 
   const kernels::BuiltScenario& built() const { return built_; }
 
@@ -85,6 +104,7 @@ class Lesson {
   std::string described_;
   bool gil_ = false;
   std::vector<LessonCase> cases_;
+  std::vector<LessonQuestion> questions_;
   kernels::BuiltScenario built_;
   std::optional<Calibration> calibration_;
 };

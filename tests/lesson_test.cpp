@@ -110,6 +110,50 @@ TEST(LessonFlow, EachCaseIsPredictedThenRunOnce) {
   EXPECT_GT(c[2].predicted, c[1].predicted);
 }
 
+TEST(LessonFlow, AnswersAreReadAsPeopleWriteThem) {
+  const List four{Value(2), Value(3), Value(4), Value(5)};
+  EXPECT_EQ(read_answer("(2, 3, 4, 5)"), Value(four));  // Python's tuple
+  EXPECT_EQ(read_answer(" [2,3,4,5] "), Value(four));
+  EXPECT_EQ(read_answer("6"), Value(6));
+  EXPECT_EQ(read_answer("-1.6"), Value(-1.6));
+  EXPECT_EQ(read_answer("'EWR'"), Value("EWR"));
+  for (const char* none : {"abc", "", "[1, 2", "{\"a\": 1}", "null"})
+    EXPECT_FALSE(read_answer(none)) << none;
+  LessonQuestion q{.answer = Value(6.0), .value = Value(6)};
+  EXPECT_TRUE(q.right());  // 6.0 is 6
+  q.answer = Value(List{Value(2.0), Value(3)});
+  q.value = Value(Array{2, 3});
+  EXPECT_TRUE(q.right());
+  q.answer = Value(List{Value(2), Value(4)});
+  EXPECT_FALSE(q.right());
+  q.answer.reset();
+  EXPECT_FALSE(q.right());  // no answer is not right
+}
+
+// Seed 002's questions: the map's values and the reduce's, answered before the run.
+TEST(LessonFlow, TheNotebooksValueQuestionsAreAskedAndChecked) {
+  Lesson lesson({.name = "map-reduce", .unit_ms = 1, .answers = {"1=(2, 3, 4, 5)", "2=6"}});
+  ASSERT_EQ(lesson.questions().size(), 2u);
+  EXPECT_EQ(lesson.questions()[0].asked, "b = list(map(addTwo, a)); dask.compute(*b)");
+  lesson.compute_answers();
+  EXPECT_EQ(lesson.questions()[0].value, Value(List{Value(2), Value(3), Value(4), Value(5)}));
+  EXPECT_EQ(lesson.questions()[1].value, Value(14));  // b's sum, not a's
+  EXPECT_TRUE(lesson.questions()[0].right());
+  EXPECT_FALSE(lesson.questions()[1].right());
+
+  Lesson slide({.name = "map-reduce", .params = {"of=a"}, .unit_ms = 1, .answers = {"1=6"}});
+  ASSERT_EQ(slide.questions().size(), 1u);
+  EXPECT_EQ(slide.questions()[0].asked, "reduce(add, a).compute()");
+  slide.compute_answers();
+  EXPECT_TRUE(slide.questions()[0].right());
+
+  for (const char* wrong : {"3=1", "0=1", "x=1", "1", "1=abc"}) {
+    EXPECT_THROW(Lesson({.name = "map-reduce", .unit_ms = 1, .answers = {wrong}}), UsageError)
+        << wrong;
+  }
+  EXPECT_THROW(Lesson({.name = "slow-arithmetic", .answers = {"1=-1.6"}}), UsageError);
+}
+
 // A calibration that failed is said in the reasoning, whoever asks for the prediction.
 TEST(LessonFlow, ThePredictionSaysWhenCalibrationFailed) {
   const kernels::BuiltScenario b =

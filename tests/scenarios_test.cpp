@@ -46,6 +46,9 @@ TEST(Scenarios, LessonAnswers) {
   EXPECT_EQ(run("inc-dec-add", {{"n", "4"}})[0], Value(12));  // sum of 2i
   EXPECT_EQ(run("map-reduce", {{"n", "8"}, {"reduce", "chain"}})[0], Value(44));
   EXPECT_EQ(run("map-reduce", {{"n", "8"}, {"reduce", "tree"}})[0], Value(44));
+  // The reduce slide reduces a itself: reduce(add, [0, 1, 2, 3]) is 6.
+  EXPECT_EQ(run("map-reduce", {{"of", "a"}})[0], Value(6));
+  EXPECT_EQ(run("map-reduce", {{"of", "a"}, {"reduce", "tree"}})[0], Value(6));
   EXPECT_EQ(run("fib", {{"k", "2"}, {"n", "10"}})[0], Value(List{Value(55), Value(55)}));
   EXPECT_EQ(run("sleeplock", {{"lock", "global"}})[0], Value(-1.6));
 }
