@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "schedlab/core/errors.hpp"
+#include "schedlab/kernels/flights.hpp"
 #include "schedlab/schedulers/scheduler.hpp"
 
 namespace schedlab::suite {
@@ -231,6 +232,61 @@ void validate_suite(const SuiteSpec& spec) {
         "--chunksize: none of this suite's schedulers hands out chunks of tasks (it applies to "
         "the processes scheduler)");
   }
+}
+
+std::map<std::string, std::string> parse_context(const std::vector<std::string>& items) {
+  std::map<std::string, std::string> out;
+  for (const std::string& kv : items) {
+    const size_t eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw UsageError(fmt::format("--context {}: write key=value", kv));
+    }
+    if (!out.emplace(kv.substr(0, eq), kv.substr(eq + 1)).second) {
+      throw UsageError(
+          fmt::format("--context {}: the key '{}' is given twice", kv, kv.substr(0, eq)));
+    }
+  }
+  return out;
+}
+
+SuiteSpec suite_from_options(const SuiteOptions& o) {
+  SuiteSpec spec;
+  const bool matrix = !o.scenarios.empty() || !o.schedulers.empty() || !o.workers.empty() ||
+                      !o.params.empty() || o.gil;
+  if (!o.suite_file.empty()) {
+    if (matrix) throw UsageError("give either a suite file or --scenario/--scheduler/... flags");
+    spec = load_suite_file(o.suite_file);
+  } else if (matrix) {
+    spec = matrix_suite(o.scenarios, o.schedulers, o.workers, param_sets(o.params), o.gil);
+  } else {
+    spec = classroom_suite();
+  }
+  if (o.unit_ms) spec.unit_ms = *o.unit_ms;
+  if (o.repeat) spec.repeat = *o.repeat;
+  if (o.warmup) spec.warmup = *o.warmup;
+  if (o.threads_per_worker) spec.threads_per_worker = *o.threads_per_worker;
+  spec.limits = o.limits;
+  spec.memory_limit = o.memory_limit;
+  spec.fresh_pool = o.fresh_pool;
+  spec.chunksize = o.chunksize;
+  spec.data_dir = o.data_dir.empty() ? kernels::default_data_dir() : o.data_dir;
+  if (!o.baseline.empty()) {
+    spec.baseline = SchedulerRegistry::global().info(o.baseline).name;  // canonical
+    if (std::none_of(spec.cells.begin(), spec.cells.end(),
+                     [&](const CellSpec& c) { return c.scheduler == spec.baseline; })) {
+      throw UsageError(
+          fmt::format("--baseline {}: no cell runs it, so there would be no speedups; add -s {}",
+                      o.baseline, spec.baseline));
+    }
+  }
+  // A suite file's context first, the command line's added (a key in both is an error).
+  for (auto& [key, value] : parse_context(o.context)) {
+    if (!spec.context.emplace(key, value).second) {
+      throw UsageError(
+          fmt::format("--context {}={}: the key '{}' is given twice", key, value, key));
+    }
+  }
+  return spec;
 }
 
 }  // namespace schedlab::suite

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -80,5 +81,29 @@ bool is_graph_file(const std::string& name);
 
 // Checks every cell (scenario, parameters, scheduler) before anything runs: throws UsageError.
 void validate_suite(const SuiteSpec& spec);
+
+// What `run`'s options say, before they are a suite. A value that is set was given, and is
+// checked whatever it is (`--repeat -1` is an error, not the default).
+struct SuiteOptions {
+  std::string suite_file{};  // or the matrix below, or neither: the classroom suite
+  std::vector<std::string> scenarios{}, schedulers{}, params{};
+  std::vector<unsigned> workers{};
+  bool gil = false;
+  std::optional<double> unit_ms{};
+  std::optional<int> repeat{}, warmup{};
+  std::optional<unsigned> threads_per_worker{};
+  Limits limits{};
+  uint64_t memory_limit = 0;
+  bool fresh_pool = false;
+  unsigned chunksize = 1;
+  std::string data_dir{};              // empty: kernels::default_data_dir()
+  std::string baseline{};              // a scheduler name or alias; empty: the registry's
+  std::vector<std::string> context{};  // key=value
+};
+// The suite the options describe (UsageError naming the option at fault). It is validated when
+// it is prepared (suite/prepared.hpp).
+SuiteSpec suite_from_options(const SuiteOptions& options);
+// `--context` entries as a map: UsageError for one without "=" or a key given twice.
+std::map<std::string, std::string> parse_context(const std::vector<std::string>& items);
 
 }  // namespace schedlab::suite

@@ -90,6 +90,39 @@ TEST(Session, APartialResultMarksTheCellInProgressAsTheStopLeftIt) {
   EXPECT_FALSE(timed.interrupted);
 }
 
+// `run`'s options as a suite: the command only fills SuiteOptions in.
+TEST(Spec, OptionsBecomeASuite) {
+  EXPECT_EQ(suite_from_options({}).cells.size(), classroom_suite().cells.size());
+
+  SuiteOptions o{.scenarios = {"inc-dbl"}, .schedulers = {"sync", "threads"}, .workers = {1, 2}};
+  o.repeat = 5;
+  o.context = {"commit=abc", "course=pp101"};
+  const SuiteSpec matrix = suite_from_options(o);
+  EXPECT_EQ(matrix.cells.size(), 3u);  // sync once
+  EXPECT_EQ(matrix.repeat, 5);
+  EXPECT_EQ(matrix.warmup, SuiteSpec{}.warmup);  // not given: the suite's own
+  EXPECT_FALSE(matrix.data_dir.empty());
+  EXPECT_EQ(matrix.context.at("commit"), "abc");
+
+  o.baseline = "threading";  // an alias
+  EXPECT_EQ(suite_from_options(o).baseline, "threads");
+  o.baseline = "multiprocessing";
+  try {
+    suite_from_options(o);
+    ADD_FAILURE() << "a baseline no cell runs was taken";
+  } catch (const UsageError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("add -s processes"));
+  }
+  o.baseline.clear();
+  for (const std::vector<std::string>& bad :
+       {std::vector<std::string>{"nokey"}, {"=value"}, {"a=1", "a=2"}}) {
+    o.context = bad;
+    EXPECT_THROW(suite_from_options(o), UsageError) << bad.front();
+  }
+  EXPECT_THROW(suite_from_options({.suite_file = "suite.json", .scenarios = {"inc-dbl"}}),
+               UsageError);  // a file or flags, not both
+}
+
 TEST(Spec, MatrixGivesASchedulerWithFixedWorkersOneCell) {
   SuiteSpec s = matrix_suite({"slow-arithmetic"}, {"synchronous", "threads"}, {1, 2, 4}, {}, false);
   EXPECT_EQ(cell_list(s),
