@@ -24,9 +24,9 @@ std::string console_verdicts(const SuiteResult& r) {
 
 std::string console_summary(const SuiteResult& r) {
   Table t{{"scenario", "params", "scheduler", "workers", "gil", "median ms", "predicted",
-                    "meas/pred", "speedup", "notes"},
-                   {false, false, false, true, false, true, true, true, true, false},
-                   {}};
+           "meas/pred", "speedup", "notes"},
+          {false, false, false, true, false, true, true, true, true, false},
+          {}};
   for (const Cell& c : r.cells) {
     std::string notes = c.error.empty() ? "" : "FAILED: " + c.error;
     if (c.interrupted) notes = "interrupted";
