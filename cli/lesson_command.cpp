@@ -15,6 +15,7 @@
 #include "schedlab/cli/lesson_view.hpp"
 #include "schedlab/core/duration.hpp"
 #include "schedlab/core/output_file.hpp"
+#include "schedlab/core/plan.hpp"
 #include "schedlab/schedulers/scheduler.hpp"
 #include "schedlab/suite/lesson.hpp"
 
@@ -120,15 +121,16 @@ Command add_lesson(CLI::App& app) {
                          : "Running... (add --live to watch it in a browser)\n");
       suite::use_steady_allocator();
       std::vector<Value> results;  // what the graph computes: the same on every scheduler
+      const size_t tasks = plan_for(built.graph, built.targets)->tasks;
       for (size_t i = 0; i < cases.size(); ++i) {
         const std::string who = case_name(cases[i]);
         if (live) live->cell_started(s.name + ": " + who, i, cases.size(), 0, 1);
-        std::vector<Observer*> observers;
+        CaseProgress progress(who, tasks, isatty(STDOUT_FILENO));
+        std::vector<Observer*> observers{&progress};
         if (live) observers.push_back(live);
         results = lesson.run_case(i, observers);
         if (live) live->cell_finished(i, cases.size(), "done", false);
-        // A lesson at the notebook's pace runs for a minute: say what has finished.
-        std::cout << "  " << who << ": done\n" << std::flush;
+        progress.finished();
       }
       lesson.compute_answers();
       print_outcome(lesson, built, results);

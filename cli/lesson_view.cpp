@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <iostream>
 #include <map>
 
@@ -120,6 +121,39 @@ void list_lessons() {
                                wrapped(first, 88, std::string(19, ' ')).substr(19));
     }
   }
+}
+
+CaseProgress::CaseProgress(std::string who, size_t tasks, bool terminal)
+    : who_(std::move(who)), tasks_(tasks), terminal_(terminal) {}
+
+void CaseProgress::run_started(const RunInfo& info) {
+  start_ = info.start;
+  draw(true);
+}
+
+void CaseProgress::task_finished(const TaskEvent&) {
+  done_.fetch_add(1, std::memory_order_relaxed);
+  draw(false);
+}
+
+void CaseProgress::draw(bool force) {
+  if (!terminal_) return;
+  const int64_t now =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
+  int64_t last = last_draw_ns_.load(std::memory_order_relaxed);
+  if (!force && now - last < 100'000'000) return;
+  // One thread draws; the others go back to their tasks at once.
+  if (!last_draw_ns_.compare_exchange_strong(last, now) && !force) return;
+  std::unique_lock lock(drawing_, std::try_to_lock);
+  if (!lock) return;
+  const double seconds = std::chrono::duration<double>(Clock::now() - start_).count();
+  std::cout << fmt::format("\r\033[K  {}: {}/{} tasks, {:.1f} s", who_,
+                           done_.load(std::memory_order_relaxed), tasks_, seconds)
+            << std::flush;
+}
+
+void CaseProgress::finished() const {
+  std::cout << (terminal_ ? "\r\033[K" : "") << "  " << who_ << ": done\n" << std::flush;
 }
 
 std::string case_name(const suite::LessonCase& c) {

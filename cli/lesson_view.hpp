@@ -1,6 +1,8 @@
 // What `schedlab lesson` prints (cli/lesson_command.cpp runs the flow, suite/lesson.hpp is it).
 #pragma once
 
+#include <atomic>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -8,6 +10,7 @@
 #include <vector>
 
 #include "schedlab/core/graph.hpp"
+#include "schedlab/schedulers/observer.hpp"
 #include "schedlab/suite/lesson.hpp"
 
 namespace schedlab::cli {
@@ -36,6 +39,29 @@ std::optional<Value> ask_value(const suite::LessonQuestion& q, size_t number);
 void list_lessons();
 
 std::string case_name(const suite::LessonCase& c);  // "threads with 2 workers"
+
+// Shows a case's progress on a terminal while it runs: "  threads with 2 workers: 12/31 tasks,
+// 3.2 s", redrawn at most ten times a second from whichever thread finishes a task (a lesson at
+// the notebook's pace runs for a minute). Prints nothing elsewhere (a pipe, a test).
+class CaseProgress final : public Observer {
+ public:
+  CaseProgress(std::string who, size_t tasks, bool terminal);
+  void run_started(const RunInfo&) override;
+  void task_started(const TaskEvent&) override { draw(false); }
+  void task_finished(const TaskEvent&) override;
+  // "  threads with 2 workers: done" (over the progress line on a terminal).
+  void finished() const;
+
+ private:
+  void draw(bool force);
+  const std::string who_;
+  const size_t tasks_;
+  const bool terminal_;
+  std::atomic<size_t> done_{0};
+  std::atomic<int64_t> last_draw_ns_{0};
+  Clock::time_point start_{};
+  std::mutex drawing_;
+};
 
 // After the runs: the table, the results, what the lesson shows, why (each case's reasoning),
 // and what each guess that was off missed.

@@ -8,7 +8,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/schedlab_lesson.XXXXXX")
 trap 'tmux kill-session -t "$session" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 tmux new-session -d -s "$session" -x 130 -y 80 \
-  "cd '$work' && '$bin' lesson slow-arithmetic --unit 20ms; echo LESSON-EXIT=\$?; sleep 60"
+  "cd '$work' && '$bin' lesson slow-arithmetic --unit 250ms; echo LESSON-EXIT=\$?; sleep 60"
 pane() { tmux capture-pane -p -t "$session" -S -300; }
 wait_for() {
   for _ in $(seq 1 300); do
@@ -28,6 +28,9 @@ wait_for "how long on threads with 2 workers?"
 tmux send-keys -t "$session" "2" Enter
 wait_for "how long on processes with 2 workers?"
 tmux send-keys -t "$session" "" Enter   # skipped
+# Progress while a case runs: which one, tasks done out of all, the time so far.
+wait_for "/4 tasks, "
+wait_for "sync with 1 worker: done"
 wait_for "LESSON-EXIT="
 out=$(pane)
 echo "$out" | tail -25
