@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "schedlab/cli/commands.hpp"
 #include "schedlab/cli/graph_source.hpp"
@@ -21,12 +22,19 @@
 
 namespace schedlab::cli {
 
-constexpr const char* kLessonPictures = "reports/lessons";
+// Where pictures go unless --out or --svg says: under the system's temporary folder, never into
+// whatever folder the class started in.
+std::string default_picture_folder() {
+  std::error_code ec;
+  const std::filesystem::path tmp = std::filesystem::temp_directory_path(ec);
+  return ((ec ? std::filesystem::path("/tmp") : tmp) / "schedlab-lessons").string();
+}
 
 Command add_lesson(CLI::App& app) {
   struct Args {
     suite::LessonSettings settings;
-    std::string unit = "1s", svg;
+    std::string unit = "1s", svg, out;
+    std::optional<bool> gil;
     bool no_input = false;
     ClusterArgs cluster;
     LiveArgs live;
@@ -53,8 +61,13 @@ Command add_lesson(CLI::App& app) {
   sub->add_flag("--no-input", args->no_input, "ask nothing (for scripts and tests)");
   sub->add_option("-p,--param", args->settings.params,
                   "scenario parameter name=value (repeatable), e.g. reduce=chain for inc-dbl");
-  sub->add_option("--svg", args->svg,
-                  "where to write the graph's picture (default: reports/lessons/NAME.svg)");
+  sub->add_option("-o,--out", args->out,
+                  "the folder for the graph's picture (default: schedlab-lessons in the system's "
+                  "temporary folder)");
+  sub->add_option("--svg", args->svg, "where to write the graph's picture (default: OUT/NAME.svg)");
+  sub->add_flag("--gil,!--no-gil", args->gil,
+                "run under the emulated GIL, as Python would, or not (default: where the lesson "
+                "has a GIL case, fib)");
   sub->add_option("-s,--scheduler", args->settings.schedulers,
                   "a parallel scheduler to compare with sync (repeatable; default: threads and "
                   "processes), e.g. -s distributed --threads-per-worker 2 for seed 001's cluster")
@@ -68,6 +81,7 @@ Command add_lesson(CLI::App& app) {
         return 0;
       }
       args->settings.unit_ms = parse_duration_ms(args->unit, "--unit");
+      args->settings.gil = args->gil;
       args->settings.fresh_pool = args->cluster.fresh_pool();
       args->settings.chunksize = args->cluster.chunksize;
       args->settings.threads_per_worker = args->cluster.threads_per_worker;
@@ -77,11 +91,12 @@ Command add_lesson(CLI::App& app) {
       const double unit_ms = lesson.unit_ms();
       // Pictures go with the reports, not into whatever folder the class started in (made when
       // the picture is written, so that a mistake found later leaves no empty folder behind).
+      const std::string folder = args->out.empty() ? default_picture_folder() : args->out;
       std::string svg = args->svg;
       if (svg.empty()) {
         const std::string stem =
             file_name_part(s.name + (lesson.described().empty() ? "" : "_" + lesson.described()));
-        svg = (std::filesystem::path(kLessonPictures) / (stem + ".svg")).string();
+        svg = (std::filesystem::path(folder) / (stem + ".svg")).string();
       } else {
         check_output_path(svg);
       }
@@ -93,7 +108,7 @@ Command add_lesson(CLI::App& app) {
       const kernels::BuiltScenario& built = lesson.built();
       if (args->svg.empty()) {
         std::error_code ec;
-        std::filesystem::create_directories(kLessonPictures, ec);
+        std::filesystem::create_directories(folder, ec);
         check_output_path(svg);  // says what is wrong if the folder could not be made
       }
       std::cout << "The graph (one second = " << fmt::format("{:g} ms", unit_ms) << " here):\n"

@@ -185,8 +185,8 @@ Lesson::Lesson(LessonSettings settings)
   if (settings_.workers.empty()) throw UsageError("a lesson needs at least one worker count");
   params_ = kernels::complete_params(scenario_, kernels::parse_params(settings_.params));
   described_ = kernels::describe_params(scenario_, params_);
-  gil_ = std::any_of(scenario_.classroom.begin(), scenario_.classroom.end(),
-                     [](const kernels::ClassroomCase& c) { return c.gil; });
+  gil_ = settings_.gil.value_or(std::any_of(scenario_.classroom.begin(), scenario_.classroom.end(),
+                                            [](const kernels::ClassroomCase& c) { return c.gil; }));
   cases_ = lesson_cases(settings_.workers, settings_.schedulers, settings_.threads_per_worker);
   auto any_case = [this](auto has) {
     return std::any_of(cases_.begin(), cases_.end(), [&](const LessonCase& c) {

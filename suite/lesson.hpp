@@ -28,6 +28,7 @@ struct LessonSettings {
   uint64_t memory_limit = 0;           // bytes per worker process (distributed), 0: none
   std::vector<std::string> guesses{};  // SCHEDULER=SECONDS or SCHEDULER/WORKERS=SECONDS
   std::vector<std::string> answers{};  // N=VALUE: an answer to the lesson's value question N
+  std::optional<bool> gil{};           // the emulated GIL; unset: where the lesson has a GIL case
   bool fresh_pool = false;             // --pool fresh, where a scheduler keeps a pool
   unsigned chunksize = 1;              // --chunksize, likewise
   std::string data_dir{};              // empty: kernels::default_data_dir()
@@ -78,7 +79,8 @@ class Lesson {
   const kernels::Scenario& scenario() const { return scenario_; }
   const std::string& described() const { return described_; }  // its parameters, "" if none
   double unit_ms() const { return settings_.unit_ms; }
-  // Whether the lesson runs under the emulated GIL, as Python would (it has a GIL case: fib).
+  // Whether the lesson runs under the emulated GIL, as Python would: as asked, else where it has
+  // a GIL case (fib).
   bool gil() const { return gil_; }
   std::vector<LessonCase>& cases() { return cases_; }
   const std::vector<LessonCase>& cases() const { return cases_; }

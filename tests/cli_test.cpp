@@ -68,17 +68,25 @@ TEST_F(Cli, LessonListsTheLessonsByNotebook) {
 }
 
 // Seed 000's first question: Python's sum over delayed values, a chain of adds. The lesson says
-// which variant it is, prints what the graph computes, and puts its picture with the reports.
+// which variant it is, prints what the graph computes, and puts its picture under the system's
+// temporary folder (TMPDIR), never into the folder the class is in.
 TEST_F(Cli, LessonTakesParametersAndPrintsTheResult) {
+  fs::create_directories(dir_ / "tmp");
   Outcome r = run("lesson inc-dbl -p reduce=chain --no-input --unit 5ms", "",
-                  "cd " + dir_.string() + " &&");
+                  "cd " + dir_.string() + " && TMPDIR=" + (dir_ / "tmp").string());
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("inc-dbl reduce=chain (seed 000"));
   EXPECT_THAT(r.out, HasSubstr("add-10 = add(add-9, inc-3)"));  // the chain
   EXPECT_THAT(r.out, HasSubstr("threads with 2 workers: done"));
   EXPECT_THAT(r.out, HasSubstr("Result: add-10 = 38"));  // (2*2+1) + (2*5+1) + (2*7+1) + (2*3+1)
-  EXPECT_TRUE(fs::exists(dir_ / "reports/lessons/inc-dbl_reduce_chain.svg") ||
+  EXPECT_TRUE(fs::exists(dir_ / "tmp/schedlab-lessons/inc-dbl_reduce_chain.svg") ||
               r.out.find("`dot` is missing") != std::string::npos);
+  EXPECT_FALSE(fs::exists(dir_ / "reports"));
+  // --out names the folder.
+  Outcome out = run("lesson inc-dbl --no-input --unit 1ms -o " + (dir_ / "pics").string());
+  ASSERT_EQ(out.code, 0) << out.err;
+  EXPECT_TRUE(fs::exists(dir_ / "pics/inc-dbl.svg") ||
+              out.out.find("`dot` is missing") != std::string::npos);
   Outcome bad = run("lesson inc-dbl -p reduce=spiral --no-input --unit 5ms");
   EXPECT_EQ(bad.code, 2);
 }

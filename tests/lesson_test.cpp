@@ -110,6 +110,13 @@ TEST(LessonFlow, EachCaseIsPredictedThenRunOnce) {
   EXPECT_GT(c[2].predicted, c[1].predicted);
 }
 
+TEST(LessonFlow, TheGilIsTheLessonsUnlessAsked) {
+  EXPECT_TRUE(Lesson({.name = "fib", .unit_ms = 1}).gil());  // its notebook is about the GIL
+  EXPECT_FALSE(Lesson({.name = "fib", .unit_ms = 1, .gil = false}).gil());
+  EXPECT_FALSE(Lesson({.name = "slow-arithmetic", .unit_ms = 1}).gil());
+  EXPECT_TRUE(Lesson({.name = "slow-arithmetic", .unit_ms = 1, .gil = true}).gil());
+}
+
 TEST(LessonFlow, AnswersAreReadAsPeopleWriteThem) {
   const List four{Value(2), Value(3), Value(4), Value(5)};
   EXPECT_EQ(read_answer("(2, 3, 4, 5)"), Value(four));  // Python's tuple
