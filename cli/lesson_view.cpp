@@ -147,13 +147,21 @@ void CaseProgress::draw(bool force) {
   std::unique_lock lock(drawing_, std::try_to_lock);
   if (!lock) return;
   const double seconds = std::chrono::duration<double>(Clock::now() - start_).count();
-  std::cout << fmt::format("\r\033[K  {}: {}/{} tasks, {:.1f} s", who_,
-                           done_.load(std::memory_order_relaxed), tasks_, seconds)
-            << std::flush;
+  try {  // observers run inside the scheduler, where nothing may throw
+    std::cout << fmt::format("\r\033[K  {}: {}/{} tasks, {:.1f} s", who_,
+                             done_.load(std::memory_order_relaxed), tasks_, seconds)
+              << std::flush;
+  } catch (...) {
+  }
 }
 
-void CaseProgress::finished() const {
+void CaseProgress::finished() {
+  ended_ = true;
   std::cout << (terminal_ ? "\r\033[K" : "") << "  " << who_ << ": done\n" << std::flush;
+}
+
+CaseProgress::~CaseProgress() {
+  if (terminal_ && !ended_) std::cout << "\r\033[K" << std::flush;
 }
 
 std::string case_name(const suite::LessonCase& c) {

@@ -46,11 +46,13 @@ std::string case_name(const suite::LessonCase& c);  // "threads with 2 workers"
 class CaseProgress final : public Observer {
  public:
   CaseProgress(std::string who, size_t tasks, bool terminal);
+  ~CaseProgress() override;  // a case that failed leaves no half-drawn line under its error
+  bool wants_tasks() const override { return terminal_; }  // elsewhere: no cost per task
   void run_started(const RunInfo&) override;
   void task_started(const TaskEvent&) override { draw(false); }
   void task_finished(const TaskEvent&) override;
   // "  threads with 2 workers: done" (over the progress line on a terminal).
-  void finished() const;
+  void finished();
 
  private:
   void draw(bool force);
@@ -61,6 +63,7 @@ class CaseProgress final : public Observer {
   std::atomic<int64_t> last_draw_ns_{0};
   Clock::time_point start_{};
   std::mutex drawing_;
+  bool ended_ = false;
 };
 
 // After the runs: the table, the results, what the lesson shows, why (each case's reasoning),

@@ -261,7 +261,9 @@ class Simulation {
       if (kept_[d] && !fetched_[d]) {
         fetched_[d] = 1;
         ++fetched_count_;
-        parent += (*bytes_)[d] * m_.fetch_ns_per_byte / 1e6;
+        // The whole fetch costs fetch_ns_per_byte; the reading worker's decode (below) is
+        // part of it, the rest is the parent's (and the holder's) share.
+        parent += std::max(0.0, (*bytes_)[d] * m_.fetch_ns_per_byte / 1e6 - decode[d]);
       } else {
         parent += encode[d];
       }

@@ -60,7 +60,7 @@ struct MachineModel {
   // Large results stay on their worker (the distributed scheduler): kept_bytes or more
   // encoded, read by other tasks; 0: every value goes through the parent.
   size_t kept_bytes = 0;
-  double fetch_ns_per_byte = 0;  // what bringing a kept value to another worker costs
+  double fetch_ns_per_byte = 0;  // what bringing a kept value to another worker costs, in all
   // Before the first task can start: a fresh pool of workers for each run (processes with
   // --pool fresh, as Dask's multiprocessing scheduler starts a pool per compute).
   double startup_ms = 0;

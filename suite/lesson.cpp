@@ -164,11 +164,36 @@ bool LessonQuestion::right() const {
 }
 
 std::optional<Value> read_answer(const std::string& text) {
-  std::string json = text;
-  for (char& ch : json) {  // Python's tuples and single quotes, as JSON
-    if (ch == '(') ch = '[';
-    if (ch == ')') ch = ']';
-    if (ch == '\'') ch = '"';
+  // Python's way of writing values, as JSON: tuples (a one-item "(2,)" too) become lists and
+  // single-quoted strings double-quoted ones; nothing inside a string changes.
+  std::string json;
+  char quote = 0;  // the quote of the string we are in, if any
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char ch = text[i];
+    if (quote) {
+      if (ch == '\\' && i + 1 < text.size()) {
+        json += ch;
+        json += text[++i];
+      } else if (ch == quote) {
+        json += '"';
+        quote = 0;
+      } else {
+        json += ch == '"' ? std::string("\\\"") : std::string(1, ch);
+      }
+      continue;
+    }
+    if (ch == '\'' || ch == '"') {
+      quote = ch;
+      json += '"';
+    } else if (ch == '(' || ch == ')') {
+      if (ch == ')') {  // a trailing comma: "(2,)"
+        const size_t last = json.find_last_not_of(" \t");
+        if (last != std::string::npos && json[last] == ',') json.erase(last);
+      }
+      json += ch == '(' ? '[' : ']';
+    } else {
+      json += ch;
+    }
   }
   const nlohmann::json parsed = nlohmann::json::parse(json, nullptr, false);
   if (parsed.is_discarded() || parsed.is_null() || parsed.is_object()) return std::nullopt;
@@ -208,10 +233,11 @@ Lesson::Lesson(LessonSettings settings)
   }
   if ((settings_.fresh_pool || settings_.chunksize > 1) &&
       !any_case([](const SchedulerTraits& t) { return t.pools_workers; })) {
-    throw UsageError(fmt::format(
-        "{}: none of the lesson's schedulers keeps a pool of worker processes (it applies to "
-        "the processes scheduler)",
-        settings_.fresh_pool ? "--pool fresh" : "--chunksize"));
+    throw UsageError(settings_.fresh_pool
+                         ? "--pool fresh: none of the lesson's schedulers keeps a pool of worker "
+                           "processes (it applies to the processes scheduler)"
+                         : "--chunksize: none of the lesson's schedulers hands out chunks of "
+                           "tasks (it applies to the processes scheduler)");
   }
   for (const std::string& g : settings_.guesses) apply_guess(g, cases_);
   if (settings_.data_dir.empty()) settings_.data_dir = kernels::default_data_dir();
@@ -244,7 +270,10 @@ void Lesson::compute_answers() {
   std::vector<NodeId> nodes;
   for (const LessonQuestion& q : questions_)
     nodes.insert(nodes.end(), q.nodes.begin(), q.nodes.end());
-  if (nodes.empty()) return;
+  if (nodes.empty()) {
+    for (LessonQuestion& q : questions_) q.value = Value(List{});  // a question of nothing
+    return;
+  }
   ComputeResult r = compute(
       built_.graph, nodes,
       {.scheduler = SchedulerRegistry::global().baseline().name, .gil = gil_, .skip_sleep = true});

@@ -13,6 +13,7 @@ namespace {
 
 using ::testing::Contains;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 std::vector<std::string> names(const std::vector<LessonCase>& cases) {
@@ -30,6 +31,7 @@ TEST(LessonFlow, TheCasesAreTheBaselineThenThreadsThenProcessesAtEveryCount) {
 }
 
 TEST(LessonFlow, ChosenSchedulersReplaceTheDefaultPairBesideTheBaseline) {
+  if (!SchedulerRegistry::global().has("distributed")) GTEST_SKIP() << "built without MPI";
   const unsigned counts[] = {2, 8};
   const std::string chosen[] = {"mpi", "threads"};  // an alias, as on the command line
   const std::vector<LessonCase> cases = lesson_cases(counts, chosen, 2);
@@ -124,6 +126,9 @@ TEST(LessonFlow, AnswersAreReadAsPeopleWriteThem) {
   EXPECT_EQ(read_answer("6"), Value(6));
   EXPECT_EQ(read_answer("-1.6"), Value(-1.6));
   EXPECT_EQ(read_answer("'EWR'"), Value("EWR"));
+  EXPECT_EQ(read_answer("(2,)"), Value(List{Value(2)}));  // a tuple of one
+  EXPECT_EQ(read_answer("\"a(b'\""), Value("a(b'"));      // nothing changes inside a string
+  EXPECT_EQ(read_answer("['x\"y']"), Value(List{Value("x\"y")}));
   for (const char* none : {"abc", "", "[1, 2", "{\"a\": 1}", "null"})
     EXPECT_FALSE(read_answer(none)) << none;
   LessonQuestion q{.answer = Value(6.0), .value = Value(6)};

@@ -16,6 +16,7 @@
 
 #include "schedlab/core/errors.hpp"
 #include "schedlab/reports/compare.hpp"
+#include "schedlab/reports/console_view.hpp"
 #include "schedlab/reports/gbench.hpp"
 #include "schedlab/reports/occupancy.hpp"
 #include "schedlab/reports/reporter.hpp"
@@ -141,6 +142,10 @@ std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
   }
   if (rows.back().size() == 1 && rows.back()[0].empty()) rows.pop_back();
   return rows;
+}
+
+TEST(Reporters, ConsoleGolden) {
+  check_golden("console.txt", console_summary(fixture()) + console_verdicts(fixture()));
 }
 
 TEST(Reporters, MarkdownGolden) {
