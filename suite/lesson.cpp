@@ -19,6 +19,7 @@
 #include "schedlab/schedulers/compute.hpp"
 #include "schedlab/schedulers/resource_usage.hpp"
 #include "schedlab/schedulers/scheduler.hpp"
+#include "schedlab/suite/spec.hpp"
 
 namespace schedlab::suite {
 
@@ -213,32 +214,12 @@ Lesson::Lesson(LessonSettings settings)
   gil_ = settings_.gil.value_or(std::any_of(scenario_.classroom.begin(), scenario_.classroom.end(),
                                             [](const kernels::ClassroomCase& c) { return c.gil; }));
   cases_ = lesson_cases(settings_.workers, settings_.schedulers, settings_.threads_per_worker);
-  auto any_case = [this](auto has) {
-    return std::any_of(cases_.begin(), cases_.end(), [&](const LessonCase& c) {
-      return has(SchedulerRegistry::global().info(c.scheduler).traits);
-    });
-  };
-  if (settings_.threads_per_worker > 1 && !any_case([](const SchedulerTraits& t) {
-        return t.processes == ProcessModel::processes_of_threads;
-      })) {
-    throw UsageError(
-        "--threads-per-worker: none of the lesson's schedulers has worker processes of threads "
-        "(it applies to the distributed scheduler: add -s distributed)");
-  }
-  if (settings_.memory_limit &&
-      !any_case([](const SchedulerTraits& t) { return t.limits_worker_memory; })) {
-    throw UsageError(
-        "--memory-limit: none of the lesson's schedulers can limit its workers' memory (it "
-        "applies to the distributed scheduler: add -s distributed)");
-  }
-  if ((settings_.fresh_pool || settings_.chunksize > 1) &&
-      !any_case([](const SchedulerTraits& t) { return t.pools_workers; })) {
-    throw UsageError(settings_.fresh_pool
-                         ? "--pool fresh: none of the lesson's schedulers keeps a pool of worker "
-                           "processes (it applies to the processes scheduler)"
-                         : "--chunksize: none of the lesson's schedulers hands out chunks of "
-                           "tasks (it applies to the processes scheduler)");
-  }
+  std::vector<std::string> schedulers;
+  for (const LessonCase& c : cases_) schedulers.push_back(c.scheduler);
+  check_worker_settings(schedulers,
+                        {settings_.threads_per_worker, settings_.memory_limit, settings_.fresh_pool,
+                         settings_.chunksize},
+                        "the lesson's");
   for (const std::string& g : settings_.guesses) apply_guess(g, cases_);
   if (settings_.data_dir.empty()) settings_.data_dir = kernels::default_data_dir();
   built_ = kernels::build_scenario(scenario_, params_, {settings_.unit_ms, settings_.data_dir});

@@ -201,36 +201,48 @@ void validate_suite(const SuiteSpec& spec) {
     if (c.workers < 1 || c.workers > kMaxWorkers)
       throw UsageError(fmt::format("workers must be 1 to {}", kMaxWorkers));
   }
-  // A suite of several schedulers limits those that can (a classroom run with distributed).
-  const bool limited = std::any_of(spec.cells.begin(), spec.cells.end(), [](const CellSpec& c) {
-    return SchedulerRegistry::global().info(c.scheduler).traits.limits_worker_memory;
-  });
-  const bool clusters = std::any_of(spec.cells.begin(), spec.cells.end(), [](const CellSpec& c) {
-    return SchedulerRegistry::global().info(c.scheduler).traits.processes ==
-           ProcessModel::processes_of_threads;
-  });
-  if (spec.threads_per_worker > 1 && !clusters) {
-    throw UsageError(
-        "--threads-per-worker: none of this suite's schedulers has worker processes of threads "
-        "(it applies to the distributed scheduler)");
+  // A suite of several schedulers applies them to those that have what they set (a classroom
+  // run with distributed and a memory limit).
+  std::vector<std::string> schedulers;
+  for (const CellSpec& c : spec.cells) schedulers.push_back(c.scheduler);
+  check_worker_settings(
+      schedulers, {spec.threads_per_worker, spec.memory_limit, spec.fresh_pool, spec.chunksize},
+      "this suite's");
+}
+
+void check_worker_settings(const std::vector<std::string>& schedulers, const WorkerSettings& s,
+                           std::string_view whose) {
+  auto any = [&](auto has) {
+    return std::any_of(schedulers.begin(), schedulers.end(), [&](const std::string& name) {
+      return has(SchedulerRegistry::global().info(name).traits);
+    });
+  };
+  if (s.threads_per_worker > 1 && !any([](const SchedulerTraits& t) {
+        return t.processes == ProcessModel::processes_of_threads;
+      })) {
+    throw UsageError(fmt::format(
+        "--threads-per-worker: none of {} schedulers has worker processes of threads (it "
+        "applies to the distributed scheduler)",
+        whose));
   }
-  if (spec.memory_limit && !limited) {
-    throw UsageError(
-        "--memory-limit: none of this suite's schedulers can limit its workers' memory (it "
-        "applies to the distributed scheduler's worker processes)");
+  if (s.memory_limit && !any([](const SchedulerTraits& t) { return t.limits_worker_memory; })) {
+    throw UsageError(fmt::format(
+        "--memory-limit: none of {} schedulers can limit its workers' memory (it applies to "
+        "the distributed scheduler's worker processes)",
+        whose));
   }
-  const bool pooled = std::any_of(spec.cells.begin(), spec.cells.end(), [](const CellSpec& c) {
-    return SchedulerRegistry::global().info(c.scheduler).traits.pools_workers;
-  });
-  if (spec.fresh_pool && !pooled) {
-    throw UsageError(
-        "--pool fresh: none of this suite's schedulers keeps a pool of worker processes (it "
-        "applies to the processes scheduler)");
+  const bool pooled = any([](const SchedulerTraits& t) { return t.pools_workers; });
+  if (s.fresh_pool && !pooled) {
+    throw UsageError(fmt::format(
+        "--pool fresh: none of {} schedulers keeps a pool of worker processes (it applies to "
+        "the processes scheduler)",
+        whose));
   }
-  if (spec.chunksize > 1 && !pooled) {
-    throw UsageError(
-        "--chunksize: none of this suite's schedulers hands out chunks of tasks (it applies to "
-        "the processes scheduler)");
+  if (s.chunksize > 1 && !pooled) {
+    throw UsageError(fmt::format(
+        "--chunksize: none of {} schedulers hands out chunks of tasks (it applies to the "
+        "processes scheduler)",
+        whose));
   }
 }
 

@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "schedlab/kernels/scenarios.hpp"
@@ -81,6 +82,18 @@ bool is_graph_file(const std::string& name);
 
 // Checks every cell (scenario, parameters, scheduler) before anything runs: throws UsageError.
 void validate_suite(const SuiteSpec& spec);
+
+// How worker processes are made: each setting applies only where one of the schedulers run has
+// what it sets (processes of threads, a memory limit, a pool). UsageError naming the flag when
+// none has; `whose` says whose schedulers ("this suite's", "the lesson's").
+struct WorkerSettings {
+  unsigned threads_per_worker = 1;
+  uint64_t memory_limit = 0;
+  bool fresh_pool = false;
+  unsigned chunksize = 1;
+};
+void check_worker_settings(const std::vector<std::string>& schedulers, const WorkerSettings& s,
+                           std::string_view whose);
 
 // What `run`'s options say, before they are a suite. A value that is set was given, and is
 // checked whatever it is (`--repeat -1` is an error, not the default).

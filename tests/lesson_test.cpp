@@ -46,14 +46,15 @@ TEST(LessonFlow, ChosenSchedulersReplaceTheDefaultPairBesideTheBaseline) {
   EXPECT_EQ(cluster_summary(cases[2], 0),
             "distributed: 8 worker processes x 2 threads = 16 threads, no memory limit");
   EXPECT_EQ(cluster_summary(cases[3], 0), "");
-  // Cluster settings where no case has a cluster are refused, saying how to get one.
+  // Cluster settings where no case has a cluster are refused, saying where they apply.
   for (const LessonSettings& s : {LessonSettings{.name = "inc-dbl", .threads_per_worker = 2},
                                   LessonSettings{.name = "inc-dbl", .memory_limit = 1 << 30}}) {
     try {
       Lesson lesson(s);
       ADD_FAILURE() << "taken";
     } catch (const UsageError& e) {
-      EXPECT_THAT(e.what(), HasSubstr("add -s distributed"));
+      EXPECT_THAT(e.what(), HasSubstr("none of the lesson's schedulers"));
+      EXPECT_THAT(e.what(), HasSubstr("(it applies to the distributed scheduler"));
     }
   }
 }
