@@ -73,36 +73,42 @@ std::string write_picture(const Graph& g, std::span<const NodeId> targets,
 }
 
 // Asks until the answer is a number of seconds or nothing (Enter, or the end of the input).
-std::optional<double> ask(const suite::LessonCase& c) {
+namespace {
+
+// Asks `prompt` until `read` makes something of the answer, saying `hint` after each answer it
+// cannot read; nothing for Enter or the end of the input.
+template <typename Read>
+auto ask_until(const std::string& prompt, Read read, std::string_view hint)
+    -> decltype(read(std::string())) {
   for (;;) {
-    std::cout << fmt::format("  how long on {}? (seconds, Enter to skip) ", case_name(c))
-              << std::flush;
+    std::cout << prompt << std::flush;
     std::string line;
     if (!std::getline(std::cin, line) || line.find_first_not_of(" \t\r") == std::string::npos)
       return std::nullopt;
-    try {
-      return suite::guess_seconds(line, "guess");
-    } catch (const UsageError&) {
-      std::cout << fmt::format(
-          "  '{}' is not a number of seconds: write 3, 2.5, 3s or 500ms (Enter skips)\n",
-          printable(line));
-    }
+    if (auto v = read(line)) return v;
+    std::cout << fmt::format("  '{}' is not {} (Enter skips)\n", printable(line), hint);
   }
 }
 
+}  // namespace
+
+std::optional<double> ask(const suite::LessonCase& c) {
+  return ask_until(
+      fmt::format("  how long on {}? (seconds, Enter to skip) ", case_name(c)),
+      [](const std::string& line) -> std::optional<double> {
+        try {
+          return suite::guess_seconds(line, "guess");
+        } catch (const UsageError&) {
+          return std::nullopt;
+        }
+      },
+      "a number of seconds: write 3, 2.5, 3s or 500ms");
+}
+
 std::optional<Value> ask_value(const suite::LessonQuestion& q, size_t number) {
-  for (;;) {
-    std::cout << fmt::format("  {}. {} = ? (a value, Enter to skip) ", number, q.asked)
-              << std::flush;
-    std::string line;
-    if (!std::getline(std::cin, line) || line.find_first_not_of(" \t\r") == std::string::npos)
-      return std::nullopt;
-    if (std::optional<Value> v = suite::read_answer(line)) return v;
-    std::cout << fmt::format(
-        "  '{}' is not a value: write a number, a string or a list such as [2, 3, 4, 5] (Enter "
-        "skips)\n",
-        printable(line));
-  }
+  return ask_until(fmt::format("  {}. {} = ? (a value, Enter to skip) ", number, q.asked),
+                   suite::read_answer,
+                   "a value: write a number, a string or a list such as [2, 3, 4, 5]");
 }
 
 void list_lessons() {

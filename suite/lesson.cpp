@@ -146,14 +146,22 @@ bool same_value(const Value& a, const Value& b) {
     const double x = a.as_double(), y = b.as_double();
     return std::abs(x - y) <= 1e-9 * std::max({1.0, std::abs(x), std::abs(y)});
   }
-  const auto items = [](const Value& v) -> std::optional<List> {
-    if (v.kind() == ValueKind::list) return v.as_list();
-    if (v.kind() == ValueKind::array) return List(v.as_array().begin(), v.as_array().end());
-    return std::nullopt;
+  // Python's tuples and lists are one kind here, and so are a list and an array of numbers.
+  const auto sequence = [](const Value& v) {
+    return v.kind() == ValueKind::list || v.kind() == ValueKind::array;
   };
-  const std::optional<List> p = items(a), q = items(b);
-  if (p && q) {
-    return p->size() == q->size() && std::equal(p->begin(), p->end(), q->begin(), same_value);
+  const auto size = [](const Value& v) {
+    return v.kind() == ValueKind::list ? v.as_list().size() : v.as_array().size();
+  };
+  const auto item = [](const Value& v, size_t i) {
+    return v.kind() == ValueKind::list ? v.as_list()[i] : Value(v.as_array()[i]);
+  };
+  if (sequence(a) && sequence(b)) {
+    if (size(a) != size(b)) return false;
+    for (size_t i = 0; i < size(a); ++i) {
+      if (!same_value(item(a, i), item(b, i))) return false;
+    }
+    return true;
   }
   return a == b;
 }
