@@ -41,7 +41,7 @@
 #include "schedlab/schedulers/clock_ns.hpp"
 #include "schedlab/schedulers/distributed/backoff.hpp"
 #include "schedlab/schedulers/distributed/cluster.hpp"
-#include "schedlab/schedulers/remote_dispatch.hpp"
+#include "schedlab/schedulers/remote/dispatcher.hpp"
 #include "schedlab/schedulers/scheduler.hpp"
 #include "schedlab/schedulers/wire.hpp"
 
@@ -49,8 +49,6 @@ namespace schedlab {
 namespace distributed {
 namespace {
 
-using remote::kMaxBatch;
-using remote::kShortTaskUs;
 constexpr auto kLivenessCheck =
     std::chrono::milliseconds(20);  // /proc reads cost a core's time too
 constexpr auto kBlameSilentDeath = std::chrono::milliseconds(300);
@@ -109,7 +107,9 @@ class DistributedScheduler final : public Scheduler {
     cluster_ = std::move(fresh);
   }
 
-  class Run {
+  // One run: how tasks reach the cluster's workers and their answers come back, where large
+  // values stay, and which task suits which worker; the dispatcher does the rest.
+  class Run final : public remote::Transport {
    public:
     Run(DistributedScheduler& s, Execution& ex, uint32_t id)
         : cluster_(*s.cluster_),
@@ -117,99 +117,33 @@ class DistributedScheduler final : public Scheduler {
           backoff_(s.backoff_),
           id_(id),
           threads_(s.config_.threads_per_worker),
-          in_flight_(cluster_.size()),
-          batches_(cluster_.size()) {
-      ready_.assign(ex.roots().begin(), ex.roots().end());
+          batches_(cluster_.size()),
+          d_(ex, *this,
+             {.workers = cluster_.size(),
+              .threads = threads_,
+              .policy = remote::Policy::oldest_first}) {
       backoff_.reset();
     }
 
-    void loop() {
-      for (;;) {
-        if (!ex_.stopped()) dispatch();
-        if (ex_.stopped() && !waiting_.empty()) drop_waiting();
-        const bool got = collect();
-        if (ex_.stopped() && total_in_flight_ > 0 && !drain_until_) {
-          // Only a failed task's run waits: a signal or a timeout wants the run ended now.
-          drain_until_ = Clock::now() + (ex_.failed_by_a_task() && !signal_requested()
-                                             ? kDrainGrace
-                                             : Clock::duration::zero());
-        }
-        // (A death leaves a cluster to replace even when it held the last task in flight.)
-        if (ex_.stopped() && (died_ || (total_in_flight_ > 0 && Clock::now() >= *drain_until_))) {
-          abandon_in_flight();
-        }
-        if (total_in_flight_ == 0 && waiting_.empty() && (ready_.empty() || ex_.stopped())) break;
-        if (got)
-          backoff_.reset();
-        else
-          wait();
-      }
-      free_all_kept();
-      RunStats& st = ex_.stats();
-      st.bytes_to_workers += bytes_to_;
-      st.bytes_from_workers += bytes_from_;
-      st.serialise_ms += serialise_ns_ / 1e6;
-    }
+    void loop() { d_.run(); }
 
    private:
-    bool slow_tasks() const { return completed_ > 0 && run_ns_ / completed_ > kShortTaskUs * 1e3; }
-
-    // Tasks given to worker w: sent, or waiting for values we fetch for it.
-    size_t load(unsigned w) const { return in_flight_[w].size() + waiting_on_[w]; }
-
-    void dispatch() {
-      const size_t most = threads_ * (slow_tasks() ? 1u : kMaxBatch);
-      while (!ready_.empty()) {
-        // The least loaded worker that has room for a task it may take.
-        std::iota(by_load_.begin(), by_load_.end(), 0u);
-        std::stable_sort(by_load_.begin(), by_load_.end(),
-                         [&](unsigned a, unsigned b) { return load(a) < load(b); });
-        bool gave = false;
-        for (unsigned w : by_load_) {
-          if (load(w) >= most) break;  // (sorted: the others are full too)
-          const auto at = pick_for(w);
-          if (at == ready_.end()) continue;
-          const NodeId n = *at;
-          const bool greedy = ex_.graph().options(n).sleep_us > 0 || slow_tasks();
-          if (load(w) >= threads_ * (greedy ? 1u : kMaxBatch)) continue;
-          ready_.erase(at);
-          if (!give(w, n)) return send_batches();
-          gave = true;
-          break;
-        }
-        if (!gave) break;
-      }
-      send_batches();
-    }
-
-    void send_batches() {
-      for (unsigned w = 0; w < batches_.size(); ++w) {
-        if (batches_[w].empty()) continue;
-        cluster_.send(w, kTasks, std::move(batches_[w]));
-        batches_[w] = {};
-      }
-    }
-
     // What worker w takes next: the oldest of the first kLocalityScan ready tasks whose home
     // (see home_of) is w or that has none; else the oldest for which fetching its values costs
     // less than waiting for its home, which is busy with its tasks and with the ready tasks of
-    // that home before this one (as Dask steals work); else nothing (end()).
-    std::deque<NodeId>::iterator pick_for(unsigned w) {
-      if (kept_.empty()) return ready_.begin();
-      const size_t scan = std::min(ready_.size(), kLocalityScan);
-      const double typical_ns = completed_ ? run_ns_ / static_cast<double>(completed_) : 0;
-      ahead_.assign(in_flight_.size(), 0);
-      auto steal = ready_.end();
+    // that home before this one (as Dask steals work); else nothing.
+    std::optional<size_t> choose(unsigned w, const std::deque<NodeId>& ready) override {
+      if (kept_.empty()) return 0;
+      const size_t scan = std::min(ready.size(), kLocalityScan);
+      const double typical_ns = d_.mean_task_ns();
+      ahead_.assign(cluster_.size(), 0);
+      std::optional<size_t> steal;
       for (size_t i = 0; i < scan; ++i) {
-        const auto at = ready_.begin() + static_cast<std::ptrdiff_t>(i);
-        const Home h = home_of(*at, w);
-        if (!h.worker || *h.worker == w) return at;
+        const Home h = home_of(ready[i], w);
+        if (!h.worker || *h.worker == w) return i;
         const double wait_ns =
-            typical_ns * static_cast<double>(load(*h.worker) + ahead_[*h.worker]) / threads_;
-        if (steal == ready_.end() &&
-            static_cast<double>(h.fetch_bytes) * kFetchNsPerByte < wait_ns) {
-          steal = at;
-        }
+            typical_ns * static_cast<double>(d_.load(*h.worker) + ahead_[*h.worker]) / threads_;
+        if (!steal && static_cast<double>(h.fetch_bytes) * kFetchNsPerByte < wait_ns) steal = i;
         ++ahead_[*h.worker];
       }
       return steal;
@@ -224,7 +158,7 @@ class DistributedScheduler final : public Scheduler {
     };
     Home home_of(NodeId n, unsigned w) {
       const Graph& g = ex_.graph();
-      home_bytes_.assign(in_flight_.size(), 0);
+      home_bytes_.assign(cluster_.size(), 0);
       Home h;
       auto fetched_elsewhere = [&](NodeId d) {
         auto it = kept_.find(d);
@@ -248,9 +182,9 @@ class DistributedScheduler final : public Scheduler {
     }
 
     // Sends task n to worker w, or first fetches the kept values it needs that w does not have
-    // as an argument of its own. False if it cannot be sent (the task failed).
-    bool give(unsigned w, NodeId n) {
-      if (kept_.empty()) return send_task(w, n);
+    // as an argument of its own (then it waits: later).
+    Sent send(unsigned w, NodeId n) override {
+      if (kept_.empty()) return add_task(w, n);
       const Graph& g = ex_.graph();
       unsigned missing = 0;
       auto need = [&](NodeId d) {
@@ -275,27 +209,12 @@ class DistributedScheduler final : public Scheduler {
           g.for_each_ref_in(g.list_items(a.index()), need);
         }
       }
-      if (missing > 0) {
-        waiting_[n] = {w, missing};
-        ++waiting_on_[w];
-        return true;
-      }
-      return send_task(w, n);
+      if (missing == 0) return add_task(w, n);
+      waiting_[n] = {w, missing};
+      ++waiting_on_[w];
+      return Sent::later;
     }
-
-    // Sends task n to worker w now. False if it cannot be sent (the task failed).
-    bool send_task(unsigned w, NodeId n) {
-      try {
-        add_task(w, n);
-      } catch (const CodecError& e) {
-        ex_.fail_task(n, fmt::format("cannot send the arguments to a worker: {}", e.what()));
-        return false;
-      }
-      in_flight_[w].push_back(n);
-      ++total_in_flight_;
-      show_lanes(w);
-      return true;
-    }
+    size_t held(unsigned w) const override { return waiting_on_[w]; }
 
     // A value we fetched (for the tasks that wait for it), or why it could not be.
     void on_fetched(unsigned w, NodeId d, ResultType type, std::string_view payload) {
@@ -307,9 +226,9 @@ class DistributedScheduler final : public Scheduler {
         return;
       }
       const int64_t t0 = ns_since_epoch(Clock::now());
-      bytes_from_ += payload.size();
-      ex_.fill_result(d, decode(payload), lane(w, 0));
-      serialise_ns_ += ns_since_epoch(Clock::now()) - t0;
+      d_.transfer().from_workers += payload.size();
+      ex_.fill_result(d, decode(payload), d_.lane(w, 0));
+      d_.transfer().serialise_ns += ns_since_epoch(Clock::now()) - t0;
       it->second.fetched = true;
       auto waiters = fetch_waiters_.extract(d);
       if (waiters.empty()) return;
@@ -319,13 +238,14 @@ class DistributedScheduler final : public Scheduler {
         const unsigned to = wait->second.worker;
         waiting_.erase(wait);
         --waiting_on_[to];
-        if (!send_task(to, n)) break;
+        if (d_.send(to, n) == remote::Dispatcher::Outcome::failed) break;
       }
-      send_batches();
+      flush();
     }
 
     // The run stopped: tasks still waiting for values were never sent; they never will be.
-    void drop_waiting() {
+    void drop_held() override {
+      if (waiting_.empty()) return;
       waiting_.clear();
       fetch_waiters_.clear();
       std::fill(waiting_on_.begin(), waiting_on_.end(), 0);
@@ -353,14 +273,14 @@ class DistributedScheduler final : public Scheduler {
         frees_[w] = {};
       }
     }
-    void free_all_kept() {
+    void finish() override {
       for (const auto& [d, k] : kept_) free_kept(k.worker, d);
       kept_.clear();
       send_frees();
     }
 
     // Appends task n to worker w's batch (or sends it alone when its arguments are large).
-    void add_task(unsigned w, NodeId n) {
+    Sent add_task(unsigned w, NodeId n) {
       const Graph& g = ex_.graph();
       const int64_t t0 = ns_since_epoch(Clock::now());
       ex_.gather_args(n, args_);
@@ -407,32 +327,23 @@ class DistributedScheduler final : public Scheduler {
       out.resize(at + size);
       encode_into(list, out.data() + at);
       if (alone) cluster_.send(w, kTasks, std::move(single));
-      bytes_to_ += size;
-      serialise_ns_ += ns_since_epoch(Clock::now()) - t0;
+      d_.transfer().to_workers += size;
+      d_.transfer().serialise_ns += ns_since_epoch(Clock::now()) - t0;
+      return Sent::now;
     }
 
-    // Tells the core which task each of worker w's threads runs (for --task-timeout): the
-    // first `threads` in flight.
-    // Only where a lane's task changed: telling it again would restart that task's clock.
-    void show_lanes(unsigned w) {
-      for (unsigned t = 0; t < threads_; ++t) {
-        const NodeId now = t < in_flight_[w].size() ? in_flight_[w][t] : kNoTask;
-        NodeId& shown = shown_[lane(w, t)];
-        if (now == shown) continue;
-        shown = now;
-        if (now == kNoTask)
-          ex_.worker_idle(lane(w, t));
-        else
-          ex_.task_began(lane(w, t), now);
+    // Each worker's batch goes out as one message.
+    void flush() override {
+      for (unsigned w = 0; w < batches_.size(); ++w) {
+        if (batches_[w].empty()) continue;
+        cluster_.send(w, kTasks, std::move(batches_[w]));
+        batches_[w] = {};
       }
-    }
-    unsigned lane(unsigned w, unsigned thread) const {
-      return std::min(thread, threads_ - 1) * static_cast<unsigned>(in_flight_.size()) + w;
     }
 
     // Reads what came; true if something happened (a heartbeat does not count: the backoff
     // would start over 8 times a second on two workers, waking us thousands of times).
-    bool collect() {
+    bool collect() override {
       cluster_.progress_sends();
       bool got = false;
       for (int i = 0; i < 64; ++i) {
@@ -441,6 +352,7 @@ class DistributedScheduler final : public Scheduler {
         got = got || m->tag != kHeartbeat;
         handle(m->worker, m->tag);
       }
+      if (got) backoff_.reset();
       return got;
     }
 
@@ -490,16 +402,11 @@ class DistributedScheduler final : public Scheduler {
         if (run == id_) on_fetched(w, n, type, payload);
         return;
       }
-      auto& flight = in_flight_[w];
-      auto it = std::find(flight.begin(), flight.end(), n);
-      if (run != id_ || it == flight.end()) return;  // from an abandoned run
-      flight.erase(it);
-      --total_in_flight_;
-      show_lanes(w);
-      serialise_ns_ += worker_serialise;
+      if (run != id_ || !d_.returned(w, n)) return;  // from an abandoned run
+      d_.transfer().serialise_ns += worker_serialise;
       const TaskEvent ran{
-          n,     lane(w, thread), cluster_.worker(w).pid, from_ns(start), from_ns(end),
-          false, lock_wait / 1e6, gil_wait / 1e6};
+          n,     d_.lane(w, thread), cluster_.worker(w).pid, from_ns(start), from_ns(end),
+          false, lock_wait / 1e6,    gil_wait / 1e6};
       if (type == ResultType::task_error) {
         ex_.task_failed(ran, std::string(payload));
         release_reads(n);
@@ -508,7 +415,7 @@ class DistributedScheduler final : public Scheduler {
       if (type == ResultType::kept) {
         kept_[n] = {w, static_cast<uint32_t>(ex_.plan().succs_of(n).size()),
                     Reader(payload).get<uint64_t>()};
-        finish_task(ran, Value(), end - start);
+        finish_task(w, ran, Value());
         return;
       }
       if (type != ResultType::ok) {
@@ -517,31 +424,25 @@ class DistributedScheduler final : public Scheduler {
         return;
       }
       const int64_t t0 = ns_since_epoch(Clock::now());
-      bytes_from_ += payload.size();
+      d_.transfer().from_workers += payload.size();
       Value result = decode(payload);
-      serialise_ns_ += ns_since_epoch(Clock::now()) - t0;
-      finish_task(ran, std::move(result), end - start);
+      d_.transfer().serialise_ns += ns_since_epoch(Clock::now()) - t0;
+      finish_task(w, ran, std::move(result));
     }
 
-    void finish_task(const TaskEvent& ran, Value result, int64_t ran_ns) {
-      ++completed_;
-      run_ns_ += static_cast<double>(ran_ns);
-      run_ns_squared_ += static_cast<double>(ran_ns) * static_cast<double>(ran_ns);
+    void finish_task(unsigned w, const TaskEvent& ran, Value result) {
+      d_.ran(w, ran, std::move(result));
       // Notice a finished task within about 1% of a typical task's time: the time of the task
       // that a moment of waiting falls in (weighted by time, so that many short tasks beside
       // a few long ones do not make us wake up often while the long ones run).
-      if (run_ns_ > 0) {
-        backoff_.set_ceiling(
-            std::chrono::microseconds(static_cast<int64_t>(run_ns_squared_ / run_ns_ / 100e3)));
+      if (const double ns = d_.weighted_task_ns(); ns > 0) {
+        backoff_.set_ceiling(std::chrono::microseconds(static_cast<int64_t>(ns / 100e3)));
       }
-      became_ready_.clear();
-      ex_.task_ran(ran, std::move(result), became_ready_);
-      ready_.insert(ready_.end(), became_ready_.begin(), became_ready_.end());
       release_reads(ran.node);
     }
 
     void on_death_note(unsigned w, int sig, const std::string& what) {
-      if (sig == 0 && !in_flight_[w].empty()) return fail_its_task(w, what);
+      if (sig == 0 && !d_.in_flight(w).empty()) return fail_its_task(w, what);
       if (sig == SIGTERM) {
         // When one rank dies, Open MPI ends the others with SIGTERM: blame the one that died
         // silently (SIGKILL), if there is one, rather than a bystander.
@@ -554,7 +455,7 @@ class DistributedScheduler final : public Scheduler {
       fail_on_death(cluster_.death_from_note(w, sig, what));
     }
 
-    void wait() {
+    void wait() override {
       backoff_.wait();
       if (Clock::now() - last_check_ < kLivenessCheck) return;
       last_check_ = Clock::now();
@@ -573,75 +474,49 @@ class DistributedScheduler final : public Scheduler {
       if (!died_) fail_on_death(d);
     }
 
-    // The tasks worker w's threads were running (its first `threads` in flight), as a phrase:
-    // with several, which one a crash or an allocation came from is not known, so all are
-    // named.
-    std::string running_on(unsigned w) const {
-      const size_t running = std::min<size_t>(threads_, in_flight_[w].size());
-      if (running == 0) return "no task";
-      std::vector<std::string> tasks;
-      for (size_t i = 0; i < running; ++i) {
-        const NodeId n = in_flight_[w][i];
-        tasks.push_back(
-            fmt::format("task '{}' (op {})", ex_.graph().key(n), ex_.graph().op(n)->name));
-      }
-      if (running == 1) return tasks.front();
-      return fmt::format(
-          "{} (its {} threads ran these side by side: which one it was is not known)",
-          fmt::join(tasks, " or "), running);
-    }
-
     // Worker w passed its memory limit: the task it was running fails, naming the worker (and,
     // where several ran side by side, every one of them).
     void fail_its_task(unsigned w, const std::string& why) {
-      const NodeId n = in_flight_[w].front();
-      const TaskEvent ran{n, lane(w, 0), cluster_.worker(w).pid, Clock::now(), Clock::now()};
-      const bool several = std::min<size_t>(threads_, in_flight_[w].size()) > 1;
+      const NodeId n = d_.in_flight(w).front();
+      const TaskEvent ran{n, d_.lane(w, 0), cluster_.worker(w).pid, Clock::now(), Clock::now()};
+      const bool several = std::min<size_t>(threads_, d_.in_flight(w).size()) > 1;
       ex_.task_failed(ran, several ? fmt::format("{}: {} while running {}", cluster_.describe(w),
-                                                 why, running_on(w))
+                                                 why, d_.running_on(w))
                                    : fmt::format("{}: {}", cluster_.describe(w), why));
-      forget(w, true);
+      died(w);
     }
 
     void fail_on_death(const Cluster::Death& d) {
-      if (d.memory_limit && !in_flight_[d.worker].empty()) return fail_its_task(d.worker, d.how);
+      if (d.memory_limit && !d_.in_flight(d.worker).empty()) return fail_its_task(d.worker, d.how);
       ex_.fail_infrastructure(fmt::format("{} {} while running {}", cluster_.describe(d.worker),
-                                          d.how, running_on(d.worker)));
-      forget(d.worker, true);
+                                          d.how, d_.running_on(d.worker)));
+      died(d.worker);
     }
 
-    // Worker w's tasks will not answer.
-    void forget(unsigned w, bool died) {
-      died_ = died_ || died;
-      total_in_flight_ -= in_flight_[w].size();
-      in_flight_[w].clear();
-      show_lanes(w);
+    // Worker w's tasks will not answer, and the cluster must be replaced.
+    void died(unsigned w) {
+      died_ = true;
+      d_.forget(w);
     }
 
-    // The run has stopped: tasks in flight will not be used, and are not waited for.
-    void abandon_in_flight() {
-      for (unsigned w = 0; w < in_flight_.size(); ++w) forget(w, false);
-      cluster_.stop_early(died_);
-    }
+    // A stopped run waits a little for the tasks a failed task left in flight (see top), and
+    // abandons them (and so the cluster) at once after a death, a signal or a timeout.
+    Clock::duration drain_grace() const override { return kDrainGrace; }
+    bool lost_a_worker() const override { return died_; }
+    void abandoned() override { cluster_.stop_early(died_); }
 
     Cluster& cluster_;
     Execution& ex_;
     Backoff& backoff_;  // the scheduler's: its ceiling carries over from the last run
     const uint32_t id_;
     const unsigned threads_;
-    std::deque<NodeId> ready_;
-    std::vector<std::vector<NodeId>> in_flight_;
     std::vector<std::string> batches_;
-    static constexpr NodeId kNoTask = ~NodeId{0};
-    std::vector<NodeId> shown_ = std::vector<NodeId>(in_flight_.size() * threads_, kNoTask);
     std::deque<std::pair<unsigned, uint32_t>> lock_requests_;  // holder first
-    std::vector<NodeId> became_ready_;
     std::vector<Value> args_;
-    std::vector<std::pair<uint32_t, NodeId>> kept_args_;  // add_task's scratch
-    std::vector<uint64_t> home_bytes_;                    // home_of's scratch
-    std::vector<size_t> ahead_;                           // pick_for's scratch
-    std::vector<unsigned> by_load_ = std::vector<unsigned>(in_flight_.size());
-    std::vector<size_t> waiting_on_ = std::vector<size_t>(in_flight_.size());  // per worker
+    std::vector<std::pair<uint32_t, NodeId>> kept_args_;                     // add_task's scratch
+    std::vector<uint64_t> home_bytes_;                                       // home_of's scratch
+    std::vector<size_t> ahead_;                                              // choose's scratch
+    std::vector<size_t> waiting_on_ = std::vector<size_t>(cluster_.size());  // per worker
     // Results kept on their worker: which one, how many readers have yet to run, and whether
     // we have fetched a copy (the core then holds it; fetch_waiters_ has those asked for).
     struct Kept {
@@ -657,15 +532,11 @@ class DistributedScheduler final : public Scheduler {
     };
     std::unordered_map<NodeId, Waiting> waiting_;
     std::unordered_map<NodeId, std::vector<NodeId>> fetch_waiters_;  // by the value fetched
-    std::vector<std::string> frees_ = std::vector<std::string>(in_flight_.size());
+    std::vector<std::string> frees_ = std::vector<std::string>(cluster_.size());
     std::string in_;
-    size_t total_in_flight_ = 0;
-    std::optional<Clock::time_point> drain_until_;  // set when the run has stopped
     bool died_ = false;
     Clock::time_point last_check_ = Clock::now();
-    uint64_t bytes_to_ = 0, bytes_from_ = 0, completed_ = 0;
-    double run_ns_ = 0, run_ns_squared_ = 0;
-    int64_t serialise_ns_ = 0;
+    remote::Dispatcher d_;  // last: it is given this transport
   };
 
   SchedulerConfig config_;

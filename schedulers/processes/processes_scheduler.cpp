@@ -2,15 +2,10 @@
 // values through shared memory. The parent does all the bookkeeping (the scheduling core's
 // split path: gather_args, then complete or fail); workers only run ops.
 //
-// Dispatch follows the threads scheduler's policy (work-first), as Dask's local scheduler uses
-// one policy for its threads and its processes: the tasks a worker's result made ready go on
-// that worker's own stack, the first of them on top, so that it goes straight on with it; a
-// worker with nothing of its own takes the next root, else the oldest task of another worker's
-// stack. Tasks go to the worker with the fewest in flight (of those, one with tasks of its own
-// first). A worker may hold several tasks at once (a batch: it picks the next one up without
-// waiting for the parent) while tasks are short; a task that sleeps, or any task once tasks are
-// seen to take long, goes only to an idle worker, so that slow tasks are scheduled greedily, one
-// per worker, as the lessons' predictions assume. Faults: while waiting, the parent reaps exited
+// Which task goes to which worker, batching and --chunksize are the remote dispatcher's
+// (remote/dispatcher.hpp), with the work-first policy, as Dask's local scheduler uses one policy
+// for its threads and its processes; this file is the transport: rings in shared memory and a
+// bell per worker. Faults: while waiting, the parent reaps exited
 // workers every few milliseconds; a dead worker fails the run with its pid, how it died and the
 // task it was running, and the pool is replaced before the next run. A worker stopped (state T:
 // SIGSTOP) for kUnresponsive is killed and reported the same way. Not one in uninterruptible sleep
@@ -35,17 +30,13 @@
 #include "schedlab/schedulers/processes/pool.hpp"
 #include "schedlab/schedulers/processes/spin.hpp"
 #include "schedlab/schedulers/processes/transfer.hpp"
-#include "schedlab/schedulers/remote_dispatch.hpp"
+#include "schedlab/schedulers/remote/dispatcher.hpp"
 #include "schedlab/schedulers/scheduler.hpp"
 
 namespace schedlab {
 namespace processes {
 namespace {
 
-using std::chrono::duration;
-
-using remote::kMaxBatch;
-using remote::kShortTaskUs;
 constexpr int64_t kLivenessCheckUs = 5'000;  // how often a waiting parent reaps dead workers
 constexpr auto kUnresponsive = std::chrono::seconds(2);       // not running for this long: dead
 constexpr auto kStateCheck = std::chrono::milliseconds(100);  // how often states are read
@@ -96,123 +87,22 @@ class ProcessesScheduler final : public Scheduler {
     pool_ = std::make_unique<WorkerPool>(workers_);
   }
 
-  // The state of one run.
-  class Run {
+  // One run: how tasks reach this pool's workers and their answers come back; the dispatcher
+  // decides which task goes where.
+  class Run final : public remote::Transport {
    public:
     Run(ProcessesScheduler& s, Execution& ex)
         : pool_(*s.pool_),
           ex_(ex),
-          own_(s.workers_),
-          chunk_(s.chunksize_),
-          held_(s.workers_),
-          in_flight_(s.workers_),
-          not_running_since_(s.workers_) {}
-
-    void loop() {
-      std::vector<NodeId> became_ready;
-      for (;;) {
-        publish_cpu(pool_.header().parent_cpu);  // for workers deciding whether to spin
-        if (!ex_.stopped()) dispatch();
-        bool got = collect(became_ready);
-        if (ex_.stopped() && total_in_flight_ > 0) abandon_in_flight();
-        if (total_in_flight_ == 0 && (!any_ready() || ex_.stopped())) break;
-        if (!got) wait();
-      }
-      RunStats& st = ex_.stats();
-      st.bytes_to_workers += bytes_to_;
-      st.bytes_from_workers += bytes_from_;
-      st.serialise_ms += serialise_ns_ / 1e6;
+          not_running_since_(s.workers_),
+          d_(ex, *this,
+             {.workers = s.workers_, .chunk = s.chunksize_, .policy = remote::Policy::work_first}) {
     }
+
+    void loop() { d_.run(); }
 
    private:
-    bool slow_tasks() const { return completed_ > 0 && run_ns_ / completed_ > kShortTaskUs * 1e3; }
-
-    bool any_ready() const {
-      return next_root_ < ex_.roots().size() ||
-             std::any_of(own_.begin(), own_.end(), [](const auto& o) { return !o.empty(); });
-    }
-
-    // Where worker w's next task comes from: its own stack's top, the next root, or the bottom
-    // (oldest) of the first other stack that has tasks; none when nothing is ready.
-    struct Pick {
-      NodeId n;
-      std::deque<NodeId>* stack;  // nullptr: a root
-      bool top;
-    };
-    std::optional<Pick> pick_for(unsigned w) {
-      if (!own_[w].empty()) return Pick{own_[w].back(), &own_[w], true};
-      if (next_root_ < ex_.roots().size()) return Pick{ex_.roots()[next_root_], nullptr, false};
-      for (auto& other : own_) {
-        if (!other.empty()) return Pick{other.front(), &other, false};
-      }
-      return std::nullopt;
-    }
-    void taken(const Pick& p) {
-      if (!p.stack)
-        ++next_root_;
-      else if (p.top)
-        p.stack->pop_back();
-      else
-        p.stack->pop_front();
-    }
-
-    void dispatch() {
-      if (chunk_ > 1) return dispatch_chunks();
-      for (;;) {
-        unsigned best = 0;
-        for (unsigned w = 1; w < in_flight_.size(); ++w) {
-          const auto key = [&](unsigned v) {
-            return std::pair(in_flight_[v].size(), own_[v].empty());
-          };
-          if (key(w) < key(best)) best = w;
-        }
-        std::optional<Pick> p = pick_for(best);
-        if (!p) return;
-        const bool greedy = ex_.graph().options(p->n).sleep_us > 0 || slow_tasks();
-        if (in_flight_[best].size() >= (greedy ? 1u : kMaxBatch)) return;
-        if (!hand_out(best, *p)) return;
-      }
-    }
-
-    // --chunksize (Dask's batching): a worker with nothing in flight gets up to chunk_ tasks at
-    // once; their results count when the last of them is back (handle_response holds them).
-    void dispatch_chunks() {
-      for (unsigned w = 0; w < in_flight_.size(); ++w) {
-        if (!in_flight_[w].empty()) continue;
-        for (unsigned k = 0; k < chunk_; ++k) {
-          std::optional<Pick> p = pick_for(w);
-          if (!p) return;
-          if (!hand_out(w, *p)) {
-            if (ex_.stopped()) return;
-            break;  // its ring is full: the next worker may still take a chunk
-          }
-        }
-      }
-    }
-
-    // Sends p's task to worker w; false when dispatching must wait (its ring is full) or stop.
-    bool hand_out(unsigned w, const Pick& p) {
-      const NodeId n = p.n;
-      try {
-        if (!send(w, n)) return false;  // ring full: try again after collecting
-      } catch (const CodecError& e) {
-        taken(p);
-        ex_.fail_task(n, fmt::format("cannot send the arguments to a worker: {}", e.what()));
-        return false;
-      } catch (const std::exception& e) {
-        taken(p);
-        ex_.fail_infrastructure(e.what());
-        return false;
-      }
-      taken(p);
-      if (in_flight_[w].empty()) ex_.task_began(w, n);
-      in_flight_[w].push_back(n);
-      ++total_in_flight_;
-      to_ring_.push_back(w);
-      return true;
-    }
-
-    bool send(unsigned w, NodeId n) {
+    Sent send(unsigned w, NodeId n) override {
       const Graph& g = ex_.graph();
       const Op& op = *g.op(n);
       const int64_t t0 = ns_since_epoch(Clock::now());
@@ -230,38 +120,41 @@ class ProcessesScheduler final : public Scheduler {
           .put(static_cast<uint8_t>(static_cast<uint8_t>(g.options(n).lock) |
                                     (ex_.locks().gil ? kGilBit : 0)))
           .put_string(op.name);
-      bool sent = post(
+      // Workers rung so far are rung now, before this one is written: the first of a batch
+      // starts while the parent writes the rest.
+      flush();
+      const bool sent = post(
           pool_.channel(w).requests, header.size(), [&] { return std::string_view(header); }, size,
           [&](char* dst) { encode_into(list, dst); }, pool_.to_worker(w));
-      if (sent) {
-        bytes_to_ += size;
-        serialise_ns_ += ns_since_epoch(Clock::now()) - t0;
-      }
-      flush_bells();
-      return sent;
+      if (!sent) return Sent::full;  // its ring is full: try again after collecting
+      d_.transfer().to_workers += size;
+      d_.transfer().serialise_ns += ns_since_epoch(Clock::now()) - t0;
+      to_ring_.push_back(w);
+      return Sent::now;
     }
 
-    // Workers are rung once per dispatch round, not once per task.
-    void flush_bells() {
+    // Workers are rung once per message sent to them, not once per task.
+    void flush() override {
+      publish_cpu(pool_.header().parent_cpu);  // for workers deciding whether to spin
       for (unsigned w : to_ring_) pool_.channel(w).area->bell.ring();
       to_ring_.clear();
     }
 
-    bool collect(std::vector<NodeId>& became_ready) {
-      flush_bells();
+    bool collect() override {
+      flush();
       bool got = false;
-      for (unsigned w = 0; w < in_flight_.size(); ++w) {
+      for (unsigned w = 0; w < pool_.size(); ++w) {
         Ring& ring = pool_.channel(w).responses;
         for (std::span<const char> m = ring.peek(); !m.empty(); m = ring.peek()) {
           got = true;
-          handle_response(w, {m.data(), m.size()}, became_ready);
+          handle_response(w, {m.data(), m.size()});
           ring.pop();
         }
       }
       return got;
     }
 
-    void handle_response(unsigned w, std::string_view message, std::vector<NodeId>& became_ready) {
+    void handle_response(unsigned w, std::string_view message) {
       Reader in(message);
       auto type = static_cast<ResponseType>(in.get<uint8_t>());
       auto n = in.get<uint32_t>();
@@ -274,14 +167,8 @@ class ProcessesScheduler final : public Scheduler {
       std::string_view payload = receive_payload(in, holder, pool_.from_worker(w));
       // A worker already declared dead (its tasks forgotten) may still have answers in its
       // ring: they belong to a failed run and are dropped.
-      if (in_flight_[w].empty()) return;
-      in_flight_[w].pop_front();
-      --total_in_flight_;
-      if (in_flight_[w].empty())
-        ex_.worker_idle(w);
-      else
-        ex_.task_began(w, in_flight_[w].front());
-      serialise_ns_ += worker_serialise;
+      if (!d_.returned(w, n)) return;
+      d_.transfer().serialise_ns += worker_serialise;
       if (type == ResponseType::lock_owner_died) {
         // Another worker died holding the lock: report that death, the cause, which the
         // kernel may not have made reapable yet (an abort may still be writing a core dump).
@@ -300,39 +187,20 @@ class ProcessesScheduler final : public Scheduler {
                                               pool_.pid(w), ex_.graph().key(n), payload));
         return;
       }
-      bytes_from_ += payload.size();
+      d_.transfer().from_workers += payload.size();
       Value result = decode(payload);
-      serialise_ns_ += ns_since_epoch(Clock::now()) - t0;
-      ++completed_;
-      run_ns_ += static_cast<double>(end - start);
-      if (chunk_ > 1) {  // a chunk's results count together, when its last is back
-        held_[w].emplace_back(ran, std::move(result));
-        if (!in_flight_[w].empty()) return;
-        for (auto& [done, value] : held_[w]) {
-          became_ready.clear();
-          ex_.task_ran(done, std::move(value), became_ready);
-          own_[w].insert(own_[w].end(), became_ready.begin(), became_ready.end());
-        }
-        held_[w].clear();
-        return;
-      }
-      became_ready.clear();
-      ex_.task_ran(ran, std::move(result), became_ready);
-      // Newest on top, the first one made ready on the very top: this worker's next task.
-      if (!became_ready.empty()) {
-        own_[w].insert(own_[w].end(), became_ready.begin() + 1, became_ready.end());
-        own_[w].push_back(became_ready[0]);
-      }
+      d_.transfer().serialise_ns += ns_since_epoch(Clock::now()) - t0;
+      d_.ran(w, ran, std::move(result));
     }
 
-    void wait() {
+    void wait() override {
       // Spin for a while: in a chain the answer is usually a microsecond away. Yield while a
       // worker we wait for shares this CPU: it cannot answer while we spin (see spin.hpp).
       std::atomic<int32_t>& my_cpu = pool_.header().parent_cpu;
       auto any_here = [&] {
         const int32_t cpu = my_cpu.load(std::memory_order_relaxed);
-        for (unsigned w = 0; w < in_flight_.size(); ++w) {
-          if (!in_flight_[w].empty() &&
+        for (unsigned w = 0; w < pool_.size(); ++w) {
+          if (!d_.in_flight(w).empty() &&
               pool_.channel(w).area->cpu.load(std::memory_order_relaxed) == cpu)
             return true;
         }
@@ -348,9 +216,9 @@ class ProcessesScheduler final : public Scheduler {
     // killed and reported like a dead one.
     void check_responsive() {
       last_state_check_ = Clock::now();
-      for (unsigned w = 0; w < in_flight_.size(); ++w) {
+      for (unsigned w = 0; w < pool_.size(); ++w) {
         auto& since = not_running_since_[w];
-        const char state = in_flight_[w].empty() ? 0 : read_proc_stat(pool_.pid(w)).state;
+        const char state = d_.in_flight(w).empty() ? 0 : read_proc_stat(pool_.pid(w)).state;
         if (state != 'T') {
           since.reset();
           continue;
@@ -366,37 +234,22 @@ class ProcessesScheduler final : public Scheduler {
       }
     }
 
-    // The run has stopped: tasks still in flight will not be used. Their workers are told to
-    // stop rather than waited for, and the pool is replaced before the next run.
-    void abandon_in_flight() {
-      for (unsigned w = 0; w < in_flight_.size(); ++w) {
-        if (in_flight_[w].empty()) continue;
-        pool_.terminate(w);
-        total_in_flight_ -= in_flight_[w].size();
-        in_flight_[w].clear();
-        ex_.worker_idle(w);
-      }
-    }
+    // The run has stopped: worker w's tasks in flight will not be used. It is told to stop
+    // rather than waited for, and the pool is replaced before the next run.
+    void abandon(unsigned w) override { pool_.terminate(w); }
 
     bool any_response() {
-      for (unsigned w = 0; w < in_flight_.size(); ++w) {
+      for (unsigned w = 0; w < pool_.size(); ++w) {
         if (!pool_.channel(w).responses.empty()) return true;
       }
       return false;
     }
 
     void fail_on_death(const WorkerPool::Death& d) {
-      std::string task = "no task";
-      if (!in_flight_[d.worker].empty()) {
-        NodeId n = in_flight_[d.worker].front();
-        task = fmt::format("task '{}' (op {})", ex_.graph().key(n), ex_.graph().op(n)->name);
-      }
-      ex_.fail_infrastructure(
-          fmt::format("worker {} (pid {}) {} while running {}", d.worker, d.pid, d.how, task));
-      // Its tasks will never answer: forget them (the other workers' tasks are abandoned next).
-      total_in_flight_ -= in_flight_[d.worker].size();
-      in_flight_[d.worker].clear();
-      ex_.worker_idle(d.worker);
+      ex_.fail_infrastructure(fmt::format("worker {} (pid {}) {} while running {}", d.worker, d.pid,
+                                          d.how, d_.running_on(d.worker)));
+      // Its tasks will never answer (the other workers' tasks are abandoned next).
+      d_.forget(d.worker);
     }
 
     std::optional<WorkerPool::Death> await_death(Clock::duration patience) {
@@ -410,20 +263,12 @@ class ProcessesScheduler final : public Scheduler {
 
     WorkerPool& pool_;
     Execution& ex_;
-    std::vector<std::deque<NodeId>> own_;  // each worker's stack of ready tasks, top at the back
-    const unsigned chunk_;
-    std::vector<std::vector<std::pair<TaskEvent, Value>>> held_;  // chunk_ > 1: results back
-    size_t next_root_ = 0;
-    std::vector<std::deque<NodeId>> in_flight_;
     std::vector<std::optional<Clock::time_point>> not_running_since_;
     Clock::time_point last_state_check_ = Clock::now();
-    size_t total_in_flight_ = 0;
     std::vector<unsigned> to_ring_;
     std::vector<Value> args_;
     std::string header_;
-    uint64_t bytes_to_ = 0, bytes_from_ = 0, completed_ = 0;
-    double run_ns_ = 0;
-    int64_t serialise_ns_ = 0;
+    remote::Dispatcher d_;  // last: it is given this transport
   };
 
   unsigned workers_;
