@@ -31,11 +31,11 @@ class Fake final : public Transport {
   // Knobs.
   std::chrono::nanoseconds task_time{1'000};  // what each task reports it took
   std::function<std::optional<size_t>(unsigned, const std::deque<NodeId>&)> chooser;
-  std::function<bool(unsigned w)> dies;       // asked of each worker as it is collected
-  std::function<bool(NodeId)> refuse_first;   // Sent::full the first time
-  std::function<bool(NodeId)> hold;           // Sent::later, sent at the next collect
+  std::function<bool(unsigned w)> dies;                  // asked of each worker as it is collected
+  std::function<bool(NodeId)> refuse_first;              // Sent::full the first time
+  std::function<bool(NodeId)> hold;                      // Sent::later, sent at the next collect
   std::function<bool(unsigned w, int collect)> answers;  // whether w answers at this collect
-  std::function<void(unsigned w, NodeId n)> answered;   // after each answer
+  std::function<void(unsigned w, NodeId n)> answered;    // after each answer
   std::optional<NodeId> unencodable;
   Clock::duration grace = Clock::duration::zero();
 
@@ -67,7 +67,7 @@ class Fake final : public Transport {
     for (auto it = held_.begin(); it != held_.end();) {
       const auto [n, w] = *it++;
       got = true;
-      d.send(w, n);
+      d.send_held(w, n);
     }
     for (unsigned w = 0; w < sent.size(); ++w) {
       if (dies && dies(w) && !d.in_flight(w).empty()) {
@@ -79,8 +79,8 @@ class Fake final : public Transport {
       if (answers && !answers(w, collects_)) continue;
       const std::deque<NodeId> running(
           d.in_flight(w).begin(),
-          d.in_flight(w).begin() +
-              static_cast<std::ptrdiff_t>(std::min<size_t>(d.settings().threads, d.in_flight(w).size())));
+          d.in_flight(w).begin() + static_cast<std::ptrdiff_t>(std::min<size_t>(
+                                       d.settings().threads, d.in_flight(w).size())));
       for (unsigned t = 0; t < running.size(); ++t) {
         got = true;
         answer(w, t, running[t]);
@@ -93,10 +93,6 @@ class Fake final : public Transport {
   }
   std::optional<size_t> choose(unsigned w, const std::deque<NodeId>& ready) override {
     return chooser ? chooser(w, ready) : 0;
-  }
-  size_t held(unsigned w) const override {
-    return static_cast<size_t>(
-        std::count_if(held_.begin(), held_.end(), [&](const auto& h) { return h.second == w; }));
   }
   void drop_held() override { held_.clear(); }
   Clock::duration drain_grace() const override { return grace; }

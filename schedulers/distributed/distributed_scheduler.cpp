@@ -211,10 +211,8 @@ class DistributedScheduler final : public Scheduler {
       }
       if (missing == 0) return add_task(w, n);
       waiting_[n] = {w, missing};
-      ++waiting_on_[w];
       return Sent::later;
     }
-    size_t held(unsigned w) const override { return waiting_on_[w]; }
 
     // A value we fetched (for the tasks that wait for it), or why it could not be.
     void on_fetched(unsigned w, NodeId d, ResultType type, std::string_view payload) {
@@ -237,18 +235,15 @@ class DistributedScheduler final : public Scheduler {
         if (wait == waiting_.end() || --wait->second.missing > 0) continue;
         const unsigned to = wait->second.worker;
         waiting_.erase(wait);
-        --waiting_on_[to];
-        if (d_.send(to, n) == remote::Dispatcher::Outcome::failed) break;
+        if (d_.send_held(to, n) == remote::Dispatcher::Outcome::failed) break;
       }
       flush();
     }
 
     // The run stopped: tasks still waiting for values were never sent; they never will be.
     void drop_held() override {
-      if (waiting_.empty()) return;
       waiting_.clear();
       fetch_waiters_.clear();
-      std::fill(waiting_on_.begin(), waiting_on_.end(), 0);
     }
 
     // Task n has run (or failed): values it read that nobody else will are freed on their worker.
@@ -513,10 +508,9 @@ class DistributedScheduler final : public Scheduler {
     std::vector<std::string> batches_;
     std::deque<std::pair<unsigned, uint32_t>> lock_requests_;  // holder first
     std::vector<Value> args_;
-    std::vector<std::pair<uint32_t, NodeId>> kept_args_;                     // add_task's scratch
-    std::vector<uint64_t> home_bytes_;                                       // home_of's scratch
-    std::vector<size_t> ahead_;                                              // choose's scratch
-    std::vector<size_t> waiting_on_ = std::vector<size_t>(cluster_.size());  // per worker
+    std::vector<std::pair<uint32_t, NodeId>> kept_args_;  // add_task's scratch
+    std::vector<uint64_t> home_bytes_;                    // home_of's scratch
+    std::vector<size_t> ahead_;                           // choose's scratch
     // Results kept on their worker: which one, how many readers have yet to run, and whether
     // we have fetched a copy (the core then holds it; fetch_waiters_ has those asked for).
     struct Kept {

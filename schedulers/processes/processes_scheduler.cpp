@@ -97,6 +97,7 @@ class ProcessesScheduler final : public Scheduler {
           not_running_since_(s.workers_),
           d_(ex, *this,
              {.workers = s.workers_, .chunk = s.chunksize_, .policy = remote::Policy::work_first}) {
+      publish_cpu(pool_.header().parent_cpu);  // before the first tasks are rung
     }
 
     void loop() { d_.run(); }
@@ -120,12 +121,12 @@ class ProcessesScheduler final : public Scheduler {
           .put(static_cast<uint8_t>(static_cast<uint8_t>(g.options(n).lock) |
                                     (ex_.locks().gil ? kGilBit : 0)))
           .put_string(op.name);
-      // Workers rung so far are rung now, before this one is written: the first of a batch
-      // starts while the parent writes the rest.
-      flush();
       const bool sent = post(
           pool_.channel(w).requests, header.size(), [&] { return std::string_view(header); }, size,
           [&](char* dst) { encode_into(list, dst); }, pool_.to_worker(w));
+      // The workers given tasks before this one are rung now: the first of a batch starts while
+      // the parent writes the rest, and finds this one there too.
+      flush();
       if (!sent) return Sent::full;  // its ring is full: try again after collecting
       d_.transfer().to_workers += size;
       d_.transfer().serialise_ns += ns_since_epoch(Clock::now()) - t0;
@@ -135,12 +136,12 @@ class ProcessesScheduler final : public Scheduler {
 
     // Workers are rung once per message sent to them, not once per task.
     void flush() override {
-      publish_cpu(pool_.header().parent_cpu);  // for workers deciding whether to spin
       for (unsigned w : to_ring_) pool_.channel(w).area->bell.ring();
       to_ring_.clear();
     }
 
     bool collect() override {
+      publish_cpu(pool_.header().parent_cpu);  // for workers deciding whether to spin
       flush();
       bool got = false;
       for (unsigned w = 0; w < pool_.size(); ++w) {

@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "schedlab/schedulers/execution.hpp"
+#include "schedlab/schedulers/remote/ready_tasks.hpp"
 
 namespace schedlab::remote {
 
@@ -47,7 +48,7 @@ class Transport {
 
   enum class Sent : uint8_t {
     now,    // in flight on the worker
-    later,  // the transport holds it (counted by held()) and sends it with Dispatcher::send later
+    later,  // the transport holds it, and sends it later with Dispatcher::send_held
     full,   // the worker cannot take it now: try again after collecting
   };
   // Sends task n (arguments from Execution::gather_args) to worker w. Throws CodecError when its
@@ -66,9 +67,7 @@ class Transport {
   virtual std::optional<size_t> choose(unsigned /*w*/, const std::deque<NodeId>& /*ready*/) {
     return 0;
   }
-  // Tasks given to worker w that the transport holds (Sent::later).
-  virtual size_t held(unsigned /*w*/) const { return 0; }
-  // The run stopped: tasks held are never sent.
+  // The run stopped: tasks held (Sent::later) are never sent.
   virtual void drop_held() {}
   // How long a run stopped by a failed task waits for the tasks in flight before it abandons
   // them (a signal or a timeout never waits).
@@ -84,8 +83,6 @@ class Transport {
   virtual void finish() {}
 };
 
-enum class Policy : uint8_t { work_first, oldest_first };
-
 struct Settings {
   unsigned workers = 1;
   unsigned threads = 1;  // tasks a worker runs side by side
@@ -97,18 +94,6 @@ struct Settings {
 struct Transfer {
   uint64_t to_workers = 0, from_workers = 0;
   int64_t serialise_ns = 0;  // ours and what the workers report
-};
-
-// Where ready tasks wait (see Policy). peek(w) says what worker w would take; take() takes it.
-class ReadyTasks {
- public:
-  virtual ~ReadyTasks() = default;
-  virtual bool empty() const = 0;
-  virtual std::optional<NodeId> peek(unsigned w) = 0;
-  virtual void take() = 0;  // what the last peek returned; nothing may change in between
-  // Tasks that a task run on worker w made ready, in the order the core gave them.
-  virtual void add(unsigned w, std::span<const NodeId> made_ready) = 0;
-  virtual bool has_own(unsigned /*w*/) const { return false; }
 };
 
 class Dispatcher {
@@ -125,6 +110,12 @@ class Dispatcher {
   // Sends task n to worker w (a task taken from the ready ones, or one held until now): failed
   // when the task or the run failed.
   Outcome send(unsigned w, NodeId n);
+  // Sends a task the transport held (Sent::later) to the worker it was given.
+  Outcome send_held(unsigned w, NodeId n) {
+    --held_[w];
+    --held_total_;
+    return send(w, n);
+  }
   // An answer about task n came from worker w: false if it is not in flight there any more (its
   // worker was forgotten, or the answer is from an abandoned run): drop it.
   bool returned(unsigned w, NodeId n);
@@ -137,7 +128,8 @@ class Dispatcher {
   const Settings& settings() const { return s_; }
   const std::deque<NodeId>& in_flight(unsigned w) const { return in_flight_[w]; }
   size_t total_in_flight() const { return total_; }
-  size_t load(unsigned w) const { return in_flight_[w].size() + t_.held(w); }
+  // Tasks given to worker w: in flight, or held by the transport.
+  size_t load(unsigned w) const { return in_flight_[w].size() + held_[w]; }
   // The trace's worker for thread t of worker w: lanes 0..workers-1 are one thread of each
   // worker, as the predictor numbers them.
   unsigned lane(unsigned w, unsigned thread) const {
@@ -155,17 +147,20 @@ class Dispatcher {
 
  private:
   void dispatch();
+  enum class Try : uint8_t { gave, stop, skip, full };
+  Try try_give(unsigned w, size_t most);
   void dispatch_chunks();
   void abandon();
   void show_lanes(unsigned w);
-  size_t held_total() const;
 
   Execution& ex_;
   Transport& t_;
   const Settings s_;
-  std::unique_ptr<ReadyTasks> ready_;
+  ReadyTasks ready_;
   std::vector<std::deque<NodeId>> in_flight_;
   size_t total_ = 0;
+  std::vector<size_t> held_;  // per worker (Sent::later)
+  size_t held_total_ = 0;
   std::vector<std::vector<std::pair<TaskEvent, Value>>> chunk_results_;  // chunk > 1
   static constexpr NodeId kNoTask = ~NodeId{0};
   std::vector<NodeId> shown_;  // per lane: the task the core was told it runs
