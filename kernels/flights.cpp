@@ -54,7 +54,11 @@ std::string generate_csv(int year, int rows) {
     bool is_cancelled = cancelled(rng) == 0;
     int dep = static_cast<int>(late(rng)) - 8;
     int arr = dep + static_cast<int>(late(rng) / 3) - 5;
-    out << fmt::format("{}-{:02}-{:02},{},{:02}{:02},{},{},", year, m, d, (m * 31 + d) % 7 + 1,
+    // DayOfWeek as in the original data set: the weekday of Date, 1 = Monday ... 7 = Sunday.
+    const std::chrono::weekday weekday{std::chrono::sys_days(std::chrono::year_month_day(
+        std::chrono::year(year), std::chrono::month(static_cast<unsigned>(m)),
+        std::chrono::day(static_cast<unsigned>(d))))};
+    out << fmt::format("{}-{:02}-{:02},{},{:02}{:02},{},{},", year, m, d, weekday.iso_encoding(),
                        hour(rng), minute(rng), carriers[carrier(rng)], flight(rng));
     if (is_cancelled)
       out << ",,";
@@ -293,13 +297,39 @@ int airport_index(const Value& origin) {
   return -1;
 }
 
+// Pandas' Date.dt.dayofweek of a day number (days since 1970-01-01, a Thursday): 0 = Monday.
+int day_of_week(double day) {
+  const auto d = static_cast<int64_t>(day);
+  return static_cast<int>(((d + 3) % 7 + 7) % 7);
+}
+
+// Sums of per-file arrays of `width` numbers, element by element.
+Array add_up(const List& partials, size_t width) {
+  Array total(width, 0.0);
+  for (const Value& p : partials) {
+    const Array& a = p.as_array();
+    for (size_t i = 0; i < width && i < a.size(); ++i) total[i] += a[i];
+  }
+  return total;
+}
+
+// A table of (label, number) rows, as a grouped pandas Series prints.
+template <class Label>
+List labelled(const std::vector<Label>& labels, const std::vector<double>& values) {
+  List out;
+  for (size_t i = 0; i < labels.size(); ++i)
+    out.emplace_back(List{Value(labels[i]), Value(values[i])});
+  return out;
+}
+
 }  // namespace
 
 std::vector<std::string> ensure_flights_data(const std::string& data_dir, int files, int rows) {
   if (files < 1 || files > 1000 || rows < 1 || rows > 10'000'000) {
     throw UsageError("flights: use files=1..1000 and rows=1..10000000");
   }
-  fs::path dir = fs::path(data_dir) / fmt::format("flights-{}x{}", files, rows);
+  // v2: DayOfWeek agrees with Date (files made before it are not reused).
+  fs::path dir = fs::path(data_dir) / fmt::format("flights-v2-{}x{}", files, rows);
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) {
@@ -405,17 +435,68 @@ void register_flights_ops() {
                 });
     register_op("flights.mean_by_origin", "mean departure delay per origin airport",
                 [](const List& partial) {
-                  Array total(6, 0.0);
-                  for (const Value& p : partial) {
-                    const Array& s = p.as_array();
-                    for (size_t i = 0; i < 6 && i < s.size(); ++i) total[i] += s[i];
-                  }
-                  List out;
+                  const Array total = add_up(partial, 6);
+                  std::vector<double> means;
                   for (size_t a = 0; a < 3; ++a) {
-                    double mean = total[2 * a + 1] > 0 ? total[2 * a] / total[2 * a + 1] : 0.0;
-                    out.emplace_back(List{Value(kAirports[a]), Value(mean)});
+                    means.push_back(total[2 * a + 1] > 0 ? total[2 * a] / total[2 * a + 1] : 0.0);
                   }
-                  return out;
+                  return labelled(std::vector<std::string>(kAirports, kAirports + 3), means);
+                });
+    // The other exercises of seed 004, each a per-file part and a combining step.
+    register_op("flights.rows", "number of flights in a table (len(df))", [](const Value& table) {
+      return static_cast<int64_t>(columns_of(table)[kDepDelay].as_array().size());
+    });
+    register_op("flights.not_cancelled", "number of flights not cancelled", [](const Value& table) {
+      const Array& cancelled = columns_of(table)[kCancelled].as_array();
+      return static_cast<int64_t>(std::count(cancelled.begin(), cancelled.end(), 0.0));
+    });
+    register_op("flights.counts", "per origin: number of flights not cancelled",
+                [](const Value& table) {
+                  const List& cols = columns_of(table);
+                  const Array& cancelled = cols[kCancelled].as_array();
+                  const List& origin = cols[kOrigin].as_list();
+                  Array counts(3, 0.0);
+                  for (size_t i = 0; i < cancelled.size(); ++i) {
+                    const int a = airport_index(origin[i]);
+                    if (cancelled[i] == 0 && a >= 0) counts[static_cast<size_t>(a)] += 1;
+                  }
+                  return counts;
+                });
+    register_op(
+        "flights.count_by_origin", "number of flights not cancelled per origin airport",
+        [](const List& partial) {
+          const Array total = add_up(partial, 3);
+          List out;
+          for (size_t a = 0; a < 3; ++a) {
+            out.emplace_back(List{Value(kAirports[a]), Value(static_cast<int64_t>(total[a]))});
+          }
+          return out;
+        });
+    register_op("flights.weekday_sums", "per day of week: sum and count of departure delays",
+                [](const Value& table) {
+                  const List& cols = columns_of(table);
+                  const Array &dep = cols[kDepDelay].as_array(), &date = cols[kDate].as_array();
+                  Array sums(14, 0.0);
+                  for (size_t i = 0; i < dep.size(); ++i) {
+                    if (std::isnan(dep[i]) || std::isnan(date[i])) continue;
+                    const auto day = static_cast<size_t>(day_of_week(date[i]));
+                    sums[2 * day] += dep[i];
+                    sums[2 * day + 1] += 1;
+                  }
+                  return sums;
+                });
+    register_op("flights.mean_by_dayofweek",
+                "mean departure delay per day of week (0 = Monday, as pandas' dt.dayofweek)",
+                [](const List& partial) {
+                  const Array total = add_up(partial, 14);
+                  std::vector<int64_t> days;
+                  std::vector<double> means;
+                  for (size_t d = 0; d < 7; ++d) {
+                    if (total[2 * d + 1] == 0) continue;  // no flight that day: no row, as pandas
+                    days.push_back(static_cast<int64_t>(d));
+                    means.push_back(total[2 * d] / total[2 * d + 1]);
+                  }
+                  return labelled(days, means);
                 });
   });
 }

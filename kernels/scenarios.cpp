@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <map>
 #include <mutex>
 #include <numeric>
 
@@ -168,16 +169,37 @@ std::vector<NodeId> build_flights(Graph& g, const Params& p, const BuildContext&
   // "auto": each parse takes about one unit, like every other lesson's tasks.
   const auto rows = p.at("rows") == "auto" ? flights_rows_for_unit(ctx.data_dir, ctx.unit_ms)
                                            : static_cast<int>(int_param(p, "rows", 1, 10'000'000));
+  // Seed 004's exercises: each a per-file part and a step that combines the parts.
+  struct Query {
+    const char *part, *combine, *target;
+  };
+  static const std::map<std::string, Query, std::less<>> queries = {
+      {"len", {"flights.rows", "sum", "rows"}},
+      {"not_cancelled", {"flights.not_cancelled", "sum", "not_cancelled"}},
+      {"count_by_origin", {"flights.counts", "flights.count_by_origin", "count_by_origin"}},
+      {"mean_by_origin", {"flights.delay_sums", "flights.mean_by_origin", "mean_delay_by_origin"}},
+      {"mean_by_dayofweek",
+       {"flights.weekday_sums", "flights.mean_by_dayofweek", "mean_delay_by_dayofweek"}}};
+  const std::string& query = choice(p, "query",
+                                    {"max_delay", "len", "not_cancelled", "count_by_origin",
+                                     "mean_by_origin", "mean_by_dayofweek"});
   register_flights_ops();
-  std::vector<Delayed> maxima, sums;
+  std::vector<Delayed> maxima, sums, parts;
   const std::vector<std::string> paths = ensure_flights_data(ctx.data_dir, files, rows);
+  const auto q = queries.find(query);
   for (size_t i = 0; i < paths.size(); ++i) {
     auto table = call(g, Call{item_key("read", static_cast<int64_t>(i))}, "flights.read", paths[i]);
+    if (q != queries.end()) {
+      parts.push_back(call(g, Call{item_key(q->second.target, static_cast<int64_t>(i))},
+                           q->second.part, table));
+      continue;
+    }
     maxima.push_back(
         call(g, Call{item_key("max_delay", static_cast<int64_t>(i))}, "flights.max_delay", table));
     sums.push_back(call(g, Call{item_key("delay_sums", static_cast<int64_t>(i))},
                         "flights.delay_sums", table));
   }
+  if (q != queries.end()) return {call(g, Call{q->second.target}, q->second.combine, parts).id()};
   auto largest = call(g, Call{"largest_delay"}, "max", maxima);
   auto means = call(g, Call{"mean_delay_by_origin"}, "flights.mean_by_origin", sums);
   return {largest.id(), means.id()};
@@ -345,7 +367,10 @@ std::vector<Scenario> make_scenarios() {
        "another process needs it (the text columns cost most), which is why it gains less.",
        true,
        {{"files", "4", "number of CSV files"},
-        {"rows", "auto", "flights per file (auto: as many as one unit of parsing)"}},
+        {"rows", "auto", "flights per file (auto: as many as one unit of parsing)"},
+        {"query", "max_delay",
+         "the notebook's exercise: max_delay (the largest delay and the mean per airport), len, "
+         "not_cancelled, count_by_origin, mean_by_origin or mean_by_dayofweek"}},
        build_flights,
        "Threads, Processes and the GIL",
        "Workers share the parsing; processes pay to copy every table they pass on.",
