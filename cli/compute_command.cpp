@@ -1,14 +1,18 @@
+#include <fmt/format.h>
+
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <unordered_set>
 
 #include "schedlab/cli/commands.hpp"
 #include "schedlab/cli/graph_source.hpp"
+#include "schedlab/cli/profile_view.hpp"
 #include "schedlab/core/graph_file.hpp"
 #include "schedlab/core/output_file.hpp"
 #include "schedlab/core/plan.hpp"
 #include "schedlab/core/value_json.hpp"
 #include "schedlab/schedulers/compute.hpp"
+#include "schedlab/schedulers/op_profile.hpp"
 #include "schedlab/schedulers/scheduler.hpp"
 #include "schedlab/schedulers/trace.hpp"
 
@@ -20,7 +24,7 @@ Command add_compute(CLI::App& app) {
     std::string scheduler, trace;
     std::vector<std::string> targets;
     unsigned workers = 0;
-    bool stats = false, gil = false;
+    bool stats = false, gil = false, profile = false;
     LimitArgs limits;
     ClusterArgs cluster;
     LiveArgs live;
@@ -44,6 +48,9 @@ Command add_compute(CLI::App& app) {
                 "add statistics to the output: where the time went (reading, parsing and "
                 "validating the graph, planning; wall_ms is the compute), CPU, memory, tasks");
   sub->add_flag("--gil", args->gil, "run ops under an emulated GIL (one per process)");
+  sub->add_flag("--profile", args->profile,
+                "print the time per op to standard error, as %prun does: calls, total, per call, "
+                "and how much of it went to waiting for a lock or the GIL");
   args->limits.add_options(*sub);
   args->cluster.add_options(*sub);
   args->live.add_options(*sub);
@@ -65,7 +72,9 @@ Command add_compute(CLI::App& app) {
       options.trace = !args->trace.empty();
       options.gil = args->gil;
       options.limits = limits;
+      OpProfiler profiler;
       options.observers = {live};
+      if (args->profile) options.observers.push_back(&profiler);
       double plan_ms = 0;
       {
         StopwatchInto watch(plan_ms);
@@ -106,6 +115,11 @@ Command add_compute(CLI::App& app) {
       }
       out += "},";
       out += tail.dump().substr(1);  // the remaining fields, after the object's opening brace
+      if (args->profile) {
+        std::cerr << fmt::format("Time per op ({}, {} worker{}):\n", result.scheduler,
+                                 result.workers, result.workers == 1 ? "" : "s")
+                  << profile_table(profiler.table());
+      }
       if (trace_to_stdout) {
         std::cout << trace_to_json(loaded.graph, result) << "\n";
         std::cerr << out << "\n";

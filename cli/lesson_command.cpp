@@ -14,9 +14,11 @@
 #include "schedlab/cli/commands.hpp"
 #include "schedlab/cli/graph_source.hpp"
 #include "schedlab/cli/lesson_view.hpp"
+#include "schedlab/cli/profile_view.hpp"
 #include "schedlab/core/duration.hpp"
 #include "schedlab/core/output_file.hpp"
 #include "schedlab/core/plan.hpp"
+#include "schedlab/schedulers/op_profile.hpp"
 #include "schedlab/schedulers/scheduler.hpp"
 #include "schedlab/suite/lesson.hpp"
 
@@ -35,7 +37,7 @@ Command add_lesson(CLI::App& app) {
     suite::LessonSettings settings;
     std::string unit = "1s", svg, out;
     std::optional<bool> gil;
-    bool no_input = false;
+    bool no_input = false, profile = false;
     ClusterArgs cluster;
     LiveArgs live;
   };
@@ -59,6 +61,9 @@ Command add_lesson(CLI::App& app) {
                   "N=VALUE, an answer to the lesson's value question N given ahead (repeatable), "
                   "e.g. --answer 1=[2,3,4,5] for map-reduce");
   sub->add_flag("--no-input", args->no_input, "ask nothing (for scripts and tests)");
+  sub->add_flag("--profile", args->profile,
+                "after the outcome, the time per op of each case, as %prun shows it: where it "
+                "went to work and where to waiting for a lock or the GIL");
   sub->add_option("-p,--param", args->settings.params,
                   "scenario parameter name=value (repeatable), e.g. reduce=chain for inc-dbl");
   sub->add_option("-o,--out", args->out,
@@ -137,18 +142,24 @@ Command add_lesson(CLI::App& app) {
       suite::use_steady_allocator();
       std::vector<Value> results;  // what the graph computes: the same on every scheduler
       const size_t tasks = plan_for(built.graph, built.targets)->tasks;
+      std::vector<OpProfiler> profiles(args->profile ? cases.size() : 0);
       for (size_t i = 0; i < cases.size(); ++i) {
         const std::string who = case_name(cases[i]);
         if (live) live->cell_started(s.name + ": " + who, i, cases.size(), 0, 1);
         CaseProgress progress(who, tasks, isatty(STDOUT_FILENO));
         std::vector<Observer*> observers{&progress};
         if (live) observers.push_back(live);
+        if (args->profile) observers.push_back(&profiles[i]);
         results = lesson.run_case(i, observers);
         if (live) live->cell_finished(i, cases.size(), "done", false);
         progress.finished();
       }
       lesson.compute_answers();
       print_outcome(lesson, built, results);
+      for (size_t i = 0; i < profiles.size(); ++i) {
+        std::cout << fmt::format("\nTime per op on {}:\n", case_name(cases[i]))
+                  << profile_table(profiles[i].table());
+      }
       return 0;
     });
   };

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -141,6 +142,28 @@ TEST_F(Cli, LessonWithoutInputPredictsRunsAndExplainsWrongGuesses) {
 // Several -w: every parallel scheduler at each count (the baseline once), a guess per case
 // given as SCHEDULER/WORKERS, and a plain SCHEDULER= that fits several cases is an error
 // listing them.
+// --profile, as %prun: under the GIL two threads running fib spend about half their time
+// waiting for it; sync spends none (a generous bound: the point is where the time goes).
+TEST_F(Cli, ProfileShowsWhereTheTimeWent) {
+  Outcome threads = run("compute fib -p k=4 --unit 10ms --gil -s threads -w 2 --profile");
+  ASSERT_EQ(threads.code, 0) << threads.err;
+  EXPECT_THAT(threads.out, HasSubstr("\"fibs\":[6765,6765,6765,6765]"));  // stdout stays JSON
+  EXPECT_THAT(threads.err, HasSubstr("Time per op (threads, 2 workers):"));
+  EXPECT_THAT(threads.err, ContainsRegex("\\s4\\s+[0-9.]+.* fib_for"));
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(threads.err, m, std::regex("and ([0-9]+)% to waiting for the GIL")))
+      << threads.err;
+  EXPECT_GE(std::stoi(m[1]), 20) << threads.err;
+  Outcome sync = run("compute fib -p k=4 --unit 10ms --gil -s sync --profile");
+  ASSERT_EQ(sync.code, 0) << sync.err;
+  EXPECT_THAT(sync.err, HasSubstr("0% to waiting for the GIL"));
+  // In the lesson: one table per case, after the outcome.
+  Outcome lesson = run("lesson fib --no-input --unit 5ms --profile");
+  ASSERT_EQ(lesson.code, 0) << lesson.err;
+  EXPECT_THAT(lesson.out, HasSubstr("Time per op on sync with 1 worker:"));
+  EXPECT_THAT(lesson.out, HasSubstr("fib_for"));
+}
+
 TEST_F(Cli, LessonAtSeveralWorkerCounts) {
   const std::string svg = (dir_ / "several.svg").string();
   Outcome r =

@@ -86,10 +86,10 @@ class ReadyTasks {
 
  private:
   const Policy policy_;
-  std::span<const NodeId> roots_;           // work-first: taken in order
+  std::span<const NodeId> roots_;  // work-first: taken in order
   size_t next_root_ = 0;
-  std::vector<std::deque<NodeId>> own_;     // work-first: each worker's stack, top at the back
-  std::deque<NodeId> queue_;                // oldest first
+  std::vector<std::deque<NodeId>> own_;  // work-first: each worker's stack, top at the back
+  std::deque<NodeId> queue_;             // oldest first
   Transport& transport_;
   struct Pick {
     std::deque<NodeId>* stack;  // work-first: the stack it is on (nullptr: a root)

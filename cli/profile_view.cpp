@@ -1,0 +1,31 @@
+#include "schedlab/cli/profile_view.hpp"
+
+#include <fmt/format.h>
+
+namespace schedlab {
+
+std::string profile_table(std::span<const OpTimes> ops) {
+  if (ops.empty()) return "  (no task ran)\n";
+  double total = 0;
+  for (const OpTimes& t : ops) total += t.total_ms;
+  std::string out = fmt::format("  {:>8}  {:>10}  {:>9}  {:>10}  {:>10}  {:>10}  {}\n", "calls",
+                                "total ms", "per call", "working", "lock wait", "GIL wait", "op");
+  for (const OpTimes& t : ops) {
+    out += fmt::format("  {:>8}  {:>10.1f}  {:>9.3f}  {:>10.1f}  {:>10.1f}  {:>10.1f}  {}\n",
+                       t.calls, t.total_ms, t.total_ms / static_cast<double>(t.calls),
+                       t.working_ms(), t.lock_wait_ms, t.gil_wait_ms, t.op);
+  }
+  double lock = 0, gil = 0;
+  for (const OpTimes& t : ops) {
+    lock += t.lock_wait_ms;
+    gil += t.gil_wait_ms;
+  }
+  if (total > 0) {
+    out += fmt::format("  Of {:.1f} ms of task time, {:.0f}% went to waiting for a lock and {:.0f}% "
+                       "to waiting for the GIL.\n",
+                       total, 100 * lock / total, 100 * gil / total);
+  }
+  return out;
+}
+
+}  // namespace schedlab
