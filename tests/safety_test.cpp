@@ -369,8 +369,9 @@ TEST_F(Safety, ADamagedFlightsCacheIsMadeAgain) {
   const std::string data = (dir_ / "data").string();
   Outcome first = sh("$S compute flights -p files=2 -p rows=500 -s sync --data " + data);
   ASSERT_EQ(first.code, 0) << first.err;
-  const fs::path csv = dir_ / "data" / "flights-2x500" / "1990.csv";
+  const fs::path csv = dir_ / "data" / "flights-v2-2x500" / "1990.csv";
   const std::string whole = slurp(csv);
+  ASSERT_GT(whole.size(), 5000u) << csv << " is not where the cache keeps the file";
   // Truncated at a line boundary: still a valid CSV, but with other answers.
   std::ofstream(csv, std::ios::binary | std::ios::trunc)
       << whole.substr(0, whole.find("\n", 5000) + 1);
