@@ -21,9 +21,10 @@ std::string profile_table(std::span<const OpTimes> ops) {
     gil += t.gil_wait_ms;
   }
   if (total > 0) {
-    out += fmt::format("  Of {:.1f} ms of task time, {:.0f}% went to waiting for a lock and {:.0f}% "
-                       "to waiting for the GIL.\n",
-                       total, 100 * lock / total, 100 * gil / total);
+    out += fmt::format(
+        "  Of {:.1f} ms of task time, {:.0f}% went to waiting for a lock and {:.0f}% "
+        "to waiting for the GIL.\n",
+        total, 100 * lock / total, 100 * gil / total);
   }
   return out;
 }

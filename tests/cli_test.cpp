@@ -139,9 +139,6 @@ TEST_F(Cli, LessonWithoutInputPredictsRunsAndExplainsWrongGuesses) {
   EXPECT_THAT(negative.err, HasSubstr("--guess threads=-1: write a number of seconds"));
 }
 
-// Several -w: every parallel scheduler at each count (the baseline once), a guess per case
-// given as SCHEDULER/WORKERS, and a plain SCHEDULER= that fits several cases is an error
-// listing them.
 // --profile, as %prun: under the GIL two threads running fib spend about half their time
 // waiting for it; sync spends none (a generous bound: the point is where the time goes).
 TEST_F(Cli, ProfileShowsWhereTheTimeWent) {
@@ -156,7 +153,7 @@ TEST_F(Cli, ProfileShowsWhereTheTimeWent) {
   EXPECT_GE(std::stoi(m[1]), 20) << threads.err;
   Outcome sync = run("compute fib -p k=4 --unit 10ms --gil -s sync --profile");
   ASSERT_EQ(sync.code, 0) << sync.err;
-  EXPECT_THAT(sync.err, HasSubstr("0% to waiting for the GIL"));
+  EXPECT_THAT(sync.err, HasSubstr("and 0% to waiting for the GIL"));
   // In the lesson: one table per case, after the outcome.
   Outcome lesson = run("lesson fib --no-input --unit 5ms --profile");
   ASSERT_EQ(lesson.code, 0) << lesson.err;
@@ -164,6 +161,9 @@ TEST_F(Cli, ProfileShowsWhereTheTimeWent) {
   EXPECT_THAT(lesson.out, HasSubstr("fib_for"));
 }
 
+// Several -w: every parallel scheduler at each count (the baseline once), a guess per case
+// given as SCHEDULER/WORKERS, and a plain SCHEDULER= that fits several cases is an error
+// listing them.
 TEST_F(Cli, LessonAtSeveralWorkerCounts) {
   const std::string svg = (dir_ / "several.svg").string();
   Outcome r =

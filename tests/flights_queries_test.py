@@ -79,7 +79,7 @@ with tempfile.TemporaryDirectory() as data:
                               [[d, mean(delays[d])] for d in sorted(delays)]),
     }
     check("len (sync)", first.get("rows"), len(rows))
-    for scheduler in ("threads", "processes"):
+    for scheduler in ("sync", "threads", "processes"):
         for query, (target, value) in expected.items():
             got = compute(query, scheduler)
             check(f"{query} ({scheduler})", got.get(target), value)

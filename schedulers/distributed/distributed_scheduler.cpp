@@ -3,19 +3,16 @@
 // task_ran or task_failed), as for `processes`. Arguments and results travel in the binary
 // value encoding, batched per worker and per round.
 //
-// Dispatch: ready tasks go, oldest first (but see kept values below), to the worker with the
-// fewest in flight. While tasks
-// are short a worker holds several per thread (it picks the next up without waiting for us);
-// a task that sleeps, or any task once tasks are seen to take long, goes only to a worker with
-// an idle thread, so slow tasks are scheduled greedily, as the predictions assume.
+// Which task goes to which worker and batching are the remote dispatcher's
+// (remote/dispatcher.hpp), oldest first; this file is the transport: MPI messages, and the
+// choice of task for a worker where values are kept (below).
 //
 // Large values stay where they were made: a result of kKeepBytes or more that other tasks read
 // is kept by its worker (we hold a null in its place), a task that reads it goes to that
 // worker when one of the oldest ready tasks can, and the worker puts it into the arguments
 // itself. A task that runs elsewhere waits until we have fetched the value from its worker
 // (once; later readers use our copy). Each kept value is freed when its last reader has run.
-// Lanes (the trace's workers): worker w's thread t is lane t * workers + w, so that lanes
-// 0..workers-1 are one thread of each worker, as the predictor numbers them.
+// Lanes (the trace's workers) are the dispatcher's: one per thread of each worker.
 //
 // Faults: a worker's note (a fatal signal), its pid (on this host) or its silence (elsewhere)
 // fails the run within milliseconds of the death, and the cluster is replaced before the next

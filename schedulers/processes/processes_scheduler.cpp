@@ -134,7 +134,8 @@ class ProcessesScheduler final : public Scheduler {
       return Sent::now;
     }
 
-    // Workers are rung once per message sent to them, not once per task.
+    // Rings the workers given tasks since the last ring (a ring wakes a worker that sleeps; one
+    // that is busy finds the tasks without it).
     void flush() override {
       for (unsigned w : to_ring_) pool_.channel(w).area->bell.ring();
       to_ring_.clear();

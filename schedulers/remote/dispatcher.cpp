@@ -160,7 +160,7 @@ void Dispatcher::ran(unsigned w, const TaskEvent& ran, Value result) {
     for (auto& [done, value] : chunk_results_[w]) {
       made_ready_.clear();
       ex_.task_ran(done, std::move(value), made_ready_);
-      ready_.add(w, made_ready_);
+      ready_.add(w, made_ready_, /*in_order=*/true);
     }
     chunk_results_[w].clear();
     return;

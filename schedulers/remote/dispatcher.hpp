@@ -52,7 +52,8 @@ class Transport {
     full,   // the worker cannot take it now: try again after collecting
   };
   // Sends task n (arguments from Execution::gather_args) to worker w. Throws CodecError when its
-  // arguments cannot be encoded (that task fails); any other exception fails the run.
+  // arguments cannot be encoded (that task fails); any other exception fails the run. It must
+  // not call back into the dispatcher (the ready tasks may not change while one is sent).
   virtual Sent send(unsigned w, NodeId n) = 0;
   // The end of a dispatch round: what send() batched goes out.
   virtual void flush() {}
@@ -110,11 +111,17 @@ class Dispatcher {
   // Sends task n to worker w (a task taken from the ready ones, or one held until now): failed
   // when the task or the run failed.
   Outcome send(unsigned w, NodeId n);
-  // Sends a task the transport held (Sent::later) to the worker it was given.
+  // Sends a task the transport held (Sent::later) to the worker it was given. On full, the
+  // transport still holds it.
   Outcome send_held(unsigned w, NodeId n) {
     --held_[w];
     --held_total_;
-    return send(w, n);
+    const Outcome o = send(w, n);
+    if (o == Outcome::full) {
+      ++held_[w];
+      ++held_total_;
+    }
+    return o;
   }
   // An answer about task n came from worker w: false if it is not in flight there any more (its
   // worker was forgotten, or the answer is from an abandoned run): drop it.

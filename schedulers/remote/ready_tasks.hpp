@@ -71,11 +71,17 @@ class ReadyTasks {
   }
 
   // Tasks that a task run on worker w made ready, in the order the core gave them. Work-first:
-  // newest on top, the first one made ready on the very top: this worker's next task.
-  void add(unsigned w, std::span<const NodeId> made_ready) {
+  // newest on top, the first one made ready on the very top: this worker's next task (unless
+  // `in_order`: --chunksize, whose worker does not go on with one at once; as the predictor
+  // has it, the last on top).
+  void add(unsigned w, std::span<const NodeId> made_ready, bool in_order = false) {
     if (made_ready.empty()) return;
     if (policy_ == Policy::oldest_first) {
       queue_.insert(queue_.end(), made_ready.begin(), made_ready.end());
+      return;
+    }
+    if (in_order) {
+      own_[w].insert(own_[w].end(), made_ready.begin(), made_ready.end());
       return;
     }
     own_[w].insert(own_[w].end(), made_ready.begin() + 1, made_ready.end());
