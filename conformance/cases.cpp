@@ -129,6 +129,24 @@ TEST_P(Conformance, NestedListArguments) {
   EXPECT_EQ(res.values[0], Value(List{Value(2), Value(List{Value(2), Value(5)}), Value("s")}));
 }
 
+// Every scheduler holds values to one depth (the codec's, which values that travel between
+// processes keep to): a chain k_i = identity([k_{i-1}]) nests a level per task, and the task
+// whose result would pass the limit fails, by its key, wherever it runs.
+TEST_P(Conformance, ValuesNestedPastTheLimitFailTheTaskThatMadeThem) {
+  Graph g;
+  Delayed k = call(g, Call{"k0"}, "identity", 1);
+  for (int i = 1; i <= 70; ++i) {
+    k = call(g, Call{"k" + std::to_string(i)}, "identity", std::vector<Delayed>{k});
+  }
+  try {
+    compute(k, options());
+    FAIL() << "expected a TaskError";
+  } catch (const TaskError& e) {
+    EXPECT_EQ(e.key(), "k65");  // k64 holds 64 levels of lists: the most a value may have
+    EXPECT_THAT(e.message(), HasSubstr("nested deeper than 64 levels"));
+  }
+}
+
 TEST_P(Conformance, RandomDagOf10000TasksMatchesSync) {
   Graph g;
   auto shape = kernels::random_dag(

@@ -172,4 +172,13 @@ std::string to_display(const Value& v, size_t max_chars) {
   return out;
 }
 
+bool nested_deeper_than(const Value& v, size_t levels) {
+  if (v.kind() != ValueKind::list) return false;
+  if (levels == 0) return true;
+  for (const Value& item : v.as_list()) {
+    if (nested_deeper_than(item, levels - 1)) return true;
+  }
+  return false;
+}
+
 }  // namespace schedlab

@@ -24,6 +24,11 @@ enum class ValueKind : uint8_t { null, boolean, integer, real, string, list, arr
 // The name users see in messages: "null", "bool", "int", "double", "string", "list", "array".
 std::string_view kind_name(ValueKind kind);
 
+class Value;
+// Whether v has lists nested more than `levels` deep (a scalar or an array: 0; [1]: 1). Looks
+// no deeper than that, so any value, however deep, is safe to ask about.
+bool nested_deeper_than(const Value& v, size_t levels);
+
 class Value {
  public:
   Value() = default;

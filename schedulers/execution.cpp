@@ -8,6 +8,7 @@
 
 #include "schedlab/core/errors.hpp"
 #include "schedlab/core/interrupt.hpp"
+#include "schedlab/core/value_codec.hpp"
 
 namespace schedlab {
 
@@ -180,6 +181,10 @@ void Execution::run_links(NodeId n, unsigned worker, std::vector<NodeId>& ready)
       fail_task(n, current_exception_message());
       return;
     }
+    if (out.kind() == ValueKind::list && too_deep(n, out)) {
+      keep(c, d, std::move(in));
+      return;
+    }
     const bool one_succ = flags[n] & Plan::kOneSucc;
     const NodeId s = one_succ ? p.succs[p.succ_begin[n]] : n;
     if (!one_succ || !(flags[s] & Plan::kLink) || stopped()) {
@@ -312,7 +317,19 @@ void Execution::sample_peak(WorkerCounters& c) {
   c.peak_bytes = std::max(c.peak_bytes, bytes);
 }
 
+// Every scheduler holds results to one depth: the value codec's, which values that travel
+// between processes must keep to. Checked where a value is made, so that sync and threads do
+// not accept what processes refuse, and nothing later (printing, encoding) recurses past it.
+bool Execution::too_deep(NodeId n, const Value& result) {
+  if (!nested_deeper_than(result, kMaxValueDepth)) return false;
+  fail_task(n, fmt::format("its result has lists nested deeper than {} levels, the limit of every "
+                           "scheduler (values must be able to travel between processes)",
+                           kMaxValueDepth));
+  return true;
+}
+
 void Execution::complete(NodeId n, Value result, unsigned worker, std::vector<NodeId>& ready) {
+  if (result.kind() == ValueKind::list && too_deep(n, result)) return;
   WorkerCounters& c = counters_[worker];
   ++c.tasks_run;
   const Plan& p = *plan_;

@@ -156,6 +156,7 @@ class Execution final : public Job {
  private:
   enum class Failure : uint8_t { none, task, infrastructure, timeout };
   void complete(NodeId n, Value result, unsigned worker, std::vector<NodeId>& ready);
+  bool too_deep(NodeId n, const Value& result);  // fails n if so
   // run() without observers, limits or GIL, for a Plan::kPlain task.
   void run_plain(NodeId n, unsigned worker, std::vector<NodeId>& ready) noexcept;
   // run_plain for a link of a chain (Plan::kLink) and the links after it: each result is
