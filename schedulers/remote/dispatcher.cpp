@@ -56,8 +56,8 @@ void Dispatcher::run() {
 void Dispatcher::dispatch() {
   if (s_.chunk > 1) return dispatch_chunks();
   const size_t most = s_.threads * (slow_tasks() ? 1u : kMaxBatch);
-  auto before = [&](unsigned a,
-                    unsigned b) {  // less loaded; of two alike, one with tasks of its own
+  // Less loaded; of two alike, one with tasks of its own.
+  auto before = [&](unsigned a, unsigned b) {
     return std::pair(load(a), !ready_.has_own(a)) < std::pair(load(b), !ready_.has_own(b));
   };
   while (!ready_.empty()) {
