@@ -72,7 +72,6 @@ std::string write_picture(const Graph& g, std::span<const NodeId> targets,
   return fmt::format("({}; the graph is in {})", drawing.why_not, dot_path);
 }
 
-// Asks until the answer is a number of seconds or nothing (Enter, or the end of the input).
 namespace {
 
 // Asks `prompt` until `read` makes something of the answer, saying `hint` after each answer it
@@ -92,6 +91,7 @@ auto ask_until(const std::string& prompt, Read read, std::string_view hint)
 
 }  // namespace
 
+// Asks until the answer is a number of seconds or nothing (Enter, or the end of the input).
 std::optional<double> ask(const suite::LessonCase& c) {
   return ask_until(
       fmt::format("  how long on {}? (seconds, Enter to skip) ", case_name(c)),

@@ -6,8 +6,6 @@ namespace schedlab {
 
 std::string profile_table(std::span<const OpTimes> ops) {
   if (ops.empty()) return "  (no task ran)\n";
-  double total = 0;
-  for (const OpTimes& t : ops) total += t.total_ms;
   std::string out = fmt::format("  {:>8}  {:>10}  {:>9}  {:>10}  {:>10}  {:>10}  {}\n", "calls",
                                 "total ms", "per call", "working", "lock wait", "GIL wait", "op");
   for (const OpTimes& t : ops) {
@@ -15,8 +13,9 @@ std::string profile_table(std::span<const OpTimes> ops) {
                        t.calls, t.total_ms, t.total_ms / static_cast<double>(t.calls),
                        t.working_ms(), t.lock_wait_ms, t.gil_wait_ms, t.op);
   }
-  double lock = 0, gil = 0;
+  double total = 0, lock = 0, gil = 0;
   for (const OpTimes& t : ops) {
+    total += t.total_ms;
     lock += t.lock_wait_ms;
     gil += t.gil_wait_ms;
   }

@@ -314,8 +314,8 @@ Array add_up(const List& partials, size_t width) {
 }
 
 // A table of (label, number) rows, as a grouped pandas Series prints.
-template <class Label>
-List labelled(const std::vector<Label>& labels, const std::vector<double>& values) {
+template <class Label, class Number>
+List labelled(const std::vector<Label>& labels, const std::vector<Number>& values) {
   List out;
   for (size_t i = 0; i < labels.size(); ++i)
     out.emplace_back(List{Value(labels[i]), Value(values[i])});
@@ -465,17 +465,18 @@ void register_flights_ops() {
                   }
                   return counts;
                 });
-    register_op(
-        "flights.count_by_origin", "number of flights not cancelled per origin airport",
-        [](const List& partial) {
-          const Array total = add_up(partial, 3);
-          List out;
-          for (size_t a = 0; a < 3; ++a) {
-            if (total[a] == 0) continue;  // no flight: no row, as pandas
-            out.emplace_back(List{Value(kAirports[a]), Value(static_cast<int64_t>(total[a]))});
-          }
-          return out;
-        });
+    register_op("flights.count_by_origin", "number of flights not cancelled per origin airport",
+                [](const List& partial) {
+                  const Array total = add_up(partial, 3);
+                  std::vector<std::string> airports;
+                  std::vector<int64_t> counts;
+                  for (size_t a = 0; a < 3; ++a) {
+                    if (total[a] == 0) continue;  // no flight: no row, as pandas
+                    airports.emplace_back(kAirports[a]);
+                    counts.push_back(static_cast<int64_t>(total[a]));
+                  }
+                  return labelled(airports, counts);
+                });
     register_op("flights.weekday_sums", "per day of week: sum and count of departure delays",
                 [](const Value& table) {
                   const List& cols = columns_of(table);

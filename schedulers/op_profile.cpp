@@ -6,9 +6,27 @@
 #include "schedlab/core/graph.hpp"
 
 namespace schedlab {
+namespace {
+
+// Adds `from` to `into`, both indexed by op id.
+void merge(std::vector<OpTimes>& into, const std::vector<OpTimes>& from) {
+  if (into.size() < from.size()) into.resize(from.size());
+  for (size_t id = 0; id < from.size(); ++id) {
+    const OpTimes& f = from[id];
+    if (f.calls == 0) continue;
+    OpTimes& t = into[id];
+    t.op = f.op;
+    t.calls += f.calls;
+    t.total_ms += f.total_ms;
+    t.lock_wait_ms += f.lock_wait_ms;
+    t.gil_wait_ms += f.gil_wait_ms;
+  }
+}
+
+}  // namespace
 
 void OpProfiler::run_started(const RunInfo& info) {
-  for (auto& w : per_worker_) done_.push_back(std::move(w));
+  for (const auto& w : per_worker_) merge(earlier_, w);
   graph_ = info.graph;
   // One table per worker (a lane of the distributed scheduler: workers counts every thread),
   // made here so that task_finished, called by the workers side by side, only touches its own.
@@ -29,22 +47,8 @@ void OpProfiler::task_finished(const TaskEvent& e) {
 }
 
 std::vector<OpTimes> OpProfiler::table() const {
-  std::vector<OpTimes> sum;
-  auto add = [&sum](const std::vector<OpTimes>& worker) {
-    if (sum.size() < worker.size()) sum.resize(worker.size());
-    for (size_t id = 0; id < worker.size(); ++id) {
-      const OpTimes& w = worker[id];
-      if (w.calls == 0) continue;
-      OpTimes& s = sum[id];
-      s.op = w.op;
-      s.calls += w.calls;
-      s.total_ms += w.total_ms;
-      s.lock_wait_ms += w.lock_wait_ms;
-      s.gil_wait_ms += w.gil_wait_ms;
-    }
-  };
-  for (const auto& w : done_) add(w);
-  for (const auto& w : per_worker_) add(w);
+  std::vector<OpTimes> sum = earlier_;
+  for (const auto& w : per_worker_) merge(sum, w);
   std::erase_if(sum, [](const OpTimes& t) { return t.calls == 0; });
   std::stable_sort(sum.begin(), sum.end(),
                    [](const OpTimes& a, const OpTimes& b) { return a.total_ms > b.total_ms; });

@@ -31,7 +31,7 @@ class OpProfiler final : public Observer {
  private:
   const Graph* graph_ = nullptr;
   std::vector<std::vector<OpTimes>> per_worker_;  // indexed by op id
-  std::vector<std::vector<OpTimes>> done_;        // earlier runs
+  std::vector<OpTimes> earlier_;                  // earlier runs, indexed by op id
 };
 
 }  // namespace schedlab

@@ -222,26 +222,26 @@ void check_worker_settings(const std::vector<std::string>& schedulers, const Wor
       })) {
     throw UsageError(fmt::format(
         "--threads-per-worker: none of {} schedulers has worker processes of threads (it "
-        "applies to the distributed scheduler)",
+        "applies to the distributed scheduler: add -s distributed)",
         whose));
   }
   if (s.memory_limit && !any([](const SchedulerTraits& t) { return t.limits_worker_memory; })) {
     throw UsageError(fmt::format(
         "--memory-limit: none of {} schedulers can limit its workers' memory (it applies to "
-        "the distributed scheduler's worker processes)",
+        "the distributed scheduler's worker processes: add -s distributed)",
         whose));
   }
   const bool pooled = any([](const SchedulerTraits& t) { return t.pools_workers; });
   if (s.fresh_pool && !pooled) {
     throw UsageError(fmt::format(
         "--pool fresh: none of {} schedulers keeps a pool of worker processes (it applies to "
-        "the processes scheduler)",
+        "the processes scheduler: add -s processes)",
         whose));
   }
   if (s.chunksize > 1 && !pooled) {
     throw UsageError(fmt::format(
         "--chunksize: none of {} schedulers hands out chunks of tasks (it applies to the "
-        "processes scheduler)",
+        "processes scheduler: add -s processes)",
         whose));
   }
 }

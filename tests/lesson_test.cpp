@@ -55,6 +55,7 @@ TEST(LessonFlow, ChosenSchedulersReplaceTheDefaultPairBesideTheBaseline) {
     } catch (const UsageError& e) {
       EXPECT_THAT(e.what(), HasSubstr("none of the lesson's schedulers"));
       EXPECT_THAT(e.what(), HasSubstr("(it applies to the distributed scheduler"));
+      EXPECT_THAT(e.what(), HasSubstr("add -s distributed"));
     }
   }
 }

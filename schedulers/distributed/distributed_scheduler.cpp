@@ -21,14 +21,12 @@
 // grace) abandons them, and the cluster is replaced.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <sched.h>
 #include <signal.h>
 
 #include <algorithm>
 #include <chrono>
 #include <deque>
 #include <memory>
-#include <numeric>
 #include <optional>
 #include <thread>
 #include <unordered_map>

@@ -17,9 +17,7 @@
 #include <signal.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <cstring>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <thread>

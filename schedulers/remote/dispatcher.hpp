@@ -131,7 +131,6 @@ class Dispatcher {
   // Worker w's tasks will never answer (it died, or the run is abandoning it).
   void forget(unsigned w);
 
-  Execution& execution() { return ex_; }
   const Settings& settings() const { return s_; }
   const std::deque<NodeId>& in_flight(unsigned w) const { return in_flight_[w]; }
   size_t total_in_flight() const { return total_; }
@@ -145,7 +144,6 @@ class Dispatcher {
   // The tasks worker w's threads are running (its first `threads` in flight), as a phrase: with
   // several, which one a crash came from is not known, so all are named.
   std::string running_on(unsigned w) const;
-  uint64_t completed() const { return completed_; }
   double mean_task_ns() const { return completed_ ? run_ns_ / static_cast<double>(completed_) : 0; }
   // The mean weighted by time: the time of the task a moment of waiting falls in.
   double weighted_task_ns() const { return run_ns_ > 0 ? run_ns_squared_ / run_ns_ : 0; }
