@@ -210,10 +210,10 @@ class DistributedScheduler final : public Scheduler {
     }
 
     // A value we fetched (for the tasks that wait for it), or why it could not be.
-    void on_fetched(unsigned w, NodeId d, ResultType type, std::string_view payload) {
+    void on_fetched(unsigned w, NodeId d, OutcomeType type, std::string_view payload) {
       auto it = kept_.find(d);
       if (it == kept_.end() || it->second.fetched || ex_.stopped()) return;
-      if (type != ResultType::value) {
+      if (type != OutcomeType::value) {
         ex_.fail_infrastructure(fmt::format("{} could not send the value of task '{}' it kept: {}",
                                             cluster_.describe(w), ex_.graph().key(d), payload));
         return;
@@ -303,14 +303,10 @@ class DistributedScheduler final : public Scheduler {
       }
       std::string single;
       std::string& out = alone ? single : batches_[w];
-      Writer(out, /*append=*/true)
-          .put(id_)
-          .put(n)
-          .put_string(g.op(n)->name)
-          .put(g.options(n).sleep_us)
-          .put(static_cast<uint8_t>(static_cast<uint8_t>(g.options(n).lock) |
-                                    (ex_.locks().gil ? kGilBit : 0) | (keep ? kKeepBit : 0)))
-          .put(static_cast<uint32_t>(kept_args_.size()));
+      Writer record(out, /*append=*/true);
+      record.put(id_);
+      remote::put_request(record, g, n, ex_.locks().gil, keep ? kKeepBit : 0);
+      record.put(static_cast<uint32_t>(kept_args_.size()));
       for (auto [position, d] : kept_args_) Writer(out, /*append=*/true).put(position).put(d);
       Writer(out, /*append=*/true).put(static_cast<uint64_t>(size));
       const size_t at = out.size();
@@ -380,35 +376,31 @@ class DistributedScheduler final : public Scheduler {
     }
 
     void handle_result(unsigned w, Reader& r) {
-      const auto type = static_cast<ResultType>(r.get<uint8_t>());
+      const remote::OutcomeHeader outcome = remote::get_outcome(r);
+      const auto type = outcome.type;
+      const NodeId n = outcome.node;
       const auto run = r.get<uint32_t>();
-      const auto n = r.get<uint32_t>();
       const auto thread = r.get<uint32_t>();
-      const auto start = r.get<int64_t>(), end = r.get<int64_t>();
-      const auto worker_serialise = r.get<int64_t>();
-      const auto lock_wait = r.get<int64_t>(), gil_wait = r.get<int64_t>();
       const std::string_view payload = r.get_bytes(r.get<uint64_t>());
-      if (type == ResultType::value || type == ResultType::fetch_failed) {
+      if (type == OutcomeType::value || type == OutcomeType::fetch_failed) {
         if (run == id_) on_fetched(w, n, type, payload);
         return;
       }
       if (run != id_ || !d_.returned(w, n)) return;  // from an abandoned run
-      d_.transfer().serialise_ns += worker_serialise;
-      const TaskEvent ran{
-          n,     d_.lane(w, thread), cluster_.worker(w).pid, from_ns(start), from_ns(end),
-          false, lock_wait / 1e6,    gil_wait / 1e6};
-      if (type == ResultType::task_error) {
+      d_.transfer().serialise_ns += outcome.serialise_ns;
+      const TaskEvent ran = outcome.event(d_.lane(w, thread), cluster_.worker(w).pid);
+      if (type == OutcomeType::task_error) {
         ex_.task_failed(ran, std::string(payload));
         release_reads(n);
         return;
       }
-      if (type == ResultType::kept) {
+      if (type == OutcomeType::kept) {
         kept_[n] = {w, static_cast<uint32_t>(ex_.plan().succs_of(n).size()),
                     Reader(payload).get<uint64_t>()};
         finish_task(w, ran, Value());
         return;
       }
-      if (type != ResultType::ok) {
+      if (type != OutcomeType::ok) {
         ex_.fail_infrastructure(fmt::format("{} while running task '{}': {}", cluster_.describe(w),
                                             ex_.graph().key(n), payload));
         return;

@@ -5,10 +5,10 @@
 //
 //   parent -> worker
 //     kConfig   threads u32, memory limit u64: (re)start the worker's pool of task threads
-//     kTasks    records: run u32, node u32, op name (u16 + bytes), sleep_us u32,
-//               lock|gil|keep u8, kept arguments (u32 count, then position u32 and node u32
-//               each: the worker puts there the value it kept of that node), argument bytes
-//               (u64 + an encoded list value, null where a kept argument goes)
+//     kTasks    records: run u32, the request of remote/task_messages.hpp (kKeepBit in its
+//               lock byte: keep a large result), kept arguments (u32 count, then position u32
+//               and node u32 each: the worker puts there the value it kept of that node),
+//               argument bytes (u64 + an encoded list value, null where a kept argument goes)
 //     kGrant    thread u32: that thread now holds the cluster-wide `global` lock
 //     kStop     leave: finalize and exit, abandoning any task (the cluster is shut down)
 //     kFetch    run u32, node u32: send the value of that node you kept (answered by a
@@ -16,10 +16,9 @@
 //     kFree     run u32, then node u32s: drop the values of those nodes you kept
 //   worker -> parent
 //     kHello    pid i32, host (u16 + bytes): sent once, at start
-//     kResults  records: type u8, run u32, node u32, thread u32, start/end/serialise/lock wait/GIL
-//     wait
-//               i64 ns, payload (u64 + the encoded result, or an error message; for `kept`,
-//               the result stayed on the worker and the payload is its encoded size, u64)
+//     kResults  records: the outcome of remote/task_messages.hpp, run u32, thread u32,
+//               payload (u64 + the encoded result, or an error message; for `kept`, the result
+//               stayed on the worker and the payload is its encoded size, u64)
 //     kLock, kUnlock  thread u32: a task thread asks for / gives back the `global` lock
 //     kDeath    signal i32, what (u16 + bytes): the worker is dying (a fatal signal, or its
 //               memory limit), sent by its watch thread before it goes
@@ -28,6 +27,8 @@
 
 #include <chrono>
 #include <cstdint>
+
+#include "schedlab/schedulers/remote/task_messages.hpp"
 
 namespace schedlab::distributed {
 
@@ -46,18 +47,10 @@ enum Tag : int {
   kHeartbeat = 15,
 };
 
-enum class ResultType : uint8_t {
-  ok = 1,
-  task_error = 2,
-  infrastructure_error = 3,
-  kept = 4,          // the result stays on the worker (large, and read by other tasks)
-  value = 5,         // a kept value, sent because the parent fetched it
-  fetch_failed = 6,  // the fetched value is not there (payload: why)
-};
+using remote::OutcomeType;
 
-inline constexpr uint8_t kGilBit = 0x80;   // in a task's lock byte: run under the GIL
-inline constexpr uint8_t kKeepBit = 0x40;  // ...and: keep a large result here
-inline constexpr uint8_t kLockMask = 0x3f;
+// In a task's lock byte, beside the lock and remote::kGilBit: keep a large result here.
+inline constexpr uint8_t kKeepBit = 0x40;
 inline constexpr size_t kAloneBytes = 64 * 1024;  // a record this large is sent on its own
 // A result this large (encoded) stays on the worker that made it when other tasks read it:
 // they go to that worker when they can, as in Dask's distributed scheduler, and it crosses the

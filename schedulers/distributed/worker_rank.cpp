@@ -83,11 +83,9 @@ uint64_t resident_bytes() {
 
 struct Task {
   uint32_t run;  // the parent's run, echoed so it can drop answers of an abandoned one
-  uint32_t node;
-  std::string op;
-  TaskOptions options;
-  bool gil;
-  bool keep;  // keep a large result here
+  remote::TaskRequest request;
+  std::string op;  // the request's op name (the message it points into is reused)
+  bool keep;       // keep a large result here
   std::vector<std::pair<uint32_t, uint32_t>>
       kept_args;          // position, node whose kept value goes there
   std::string_view args;  // encoded: in the received message (run inline)...
@@ -214,13 +212,9 @@ class WorkerRank {
         while (!r.at_end()) {
           Task t;
           t.run = r.get<uint32_t>();
-          t.node = r.get<uint32_t>();
-          t.op = r.get_string();
-          t.options.sleep_us = r.get<uint32_t>();
-          const auto flags = r.get<uint8_t>();
-          t.options.lock = static_cast<LockKind>(flags & kLockMask);
-          t.gil = (flags & kGilBit) != 0;
-          t.keep = (flags & kKeepBit) != 0;
+          t.request = remote::get_request(r);
+          t.op = t.request.op_name;
+          t.keep = (t.request.flags & kKeepBit) != 0;
           for (auto k = r.get<uint32_t>(); k > 0; --k) {
             const auto position = r.get<uint32_t>();
             t.kept_args.emplace_back(position, r.get<uint32_t>());
@@ -295,7 +289,8 @@ class WorkerRank {
   // The parent fetched a kept value, for a task that runs elsewhere. From the main thread
   // (queued sends) or, while it runs a task, the watch thread (blocking sends).
   void send_kept(uint32_t run, uint32_t node, bool blocking) {
-    ResultType type = ResultType::value;
+    remote::TaskOutcome outcome;
+    outcome.type = OutcomeType::value;
     std::string payload;
     try {
       {
@@ -306,14 +301,13 @@ class WorkerRank {
       payload.resize(encoded_size(v));
       encode_into(v, payload.data());
     } catch (const std::exception& e) {
-      type = ResultType::fetch_failed;
+      outcome.type = OutcomeType::fetch_failed;
       payload = e.what();
     }
     std::string record;
     Writer w(record);
-    w.put(static_cast<uint8_t>(type)).put(run).put(node).put(uint32_t{0});
-    for (int i = 0; i < 5; ++i) w.put(int64_t{0});  // start, end, serialise, lock and GIL waits
-    w.put(static_cast<uint64_t>(payload.size()));
+    remote::put_outcome(w, outcome, node);
+    w.put(run).put(uint32_t{0}).put(static_cast<uint64_t>(payload.size()));
     record += payload;
     if (blocking)
       send_now(kResults, record);
@@ -420,82 +414,46 @@ class WorkerRank {
       explicit Running(std::atomic<int>& c) : count(c) { count.fetch_add(1); }
       ~Running() { count.fetch_sub(1); }
     } running(running_);
-    ResultType type = ResultType::ok;
-    std::string error;
-    Value result;
-    int64_t start = 0, end = 0, serialise = 0;
-    TaskWaits waits;
-    try {
-      const int64_t t0 = now_ns();
+    auto arguments = [&] {
       Value args = decode(t.owned.empty() ? t.args : std::string_view(t.owned));
-      if (!t.kept_args.empty()) {
-        List list = args.as_list();
-        for (auto [position, node] : t.kept_args) list.at(position) = kept_value(node);
-        args = Value(std::move(list));
-      }
-      serialise += now_ns() - t0;
-      const Op* op = OpRegistry::global().find(t.op);
-      if (!op) {
-        throw InfrastructureError(fmt::format(
-            "op '{}' is not known on worker ranks (they run {}); register it before calling "
-            "schedlab::serve_if_distributed_worker() at the start of main",
-            t.op, worker_program()));
-      }
-      start = now_ns();
-      result = run_task_body(*op, args.as_list(), t.options,
-                             TaskLocks{TaskLocks::in_process().process, &global_, t.gil}, &waits);
-      end = now_ns();
-    } catch (const InfrastructureError& e) {
-      type = ResultType::infrastructure_error;
-      error = e.what();
-    } catch (...) {
-      type = ResultType::task_error;
-      error = current_exception_message();
-    }
-    if (end == 0) end = now_ns();
-    if (start == 0) start = end;
-    size_t size = error.size();
-    if (type == ResultType::ok) {
-      try {
-        size = encoded_size(result);
-        if (size > kMaxMessageBytes) {
-          throw CodecError(
-              fmt::format("it takes {:.1f} GB encoded; one MPI message holds at "
-                          "most 2 GB",
-                          size / 1e9));
-        }
-      } catch (const std::exception& e) {
-        type = ResultType::task_error;
-        error = fmt::format("cannot send the result to the scheduler: {}", e.what());
-        size = error.size();
-      }
-    }
-    if (type == ResultType::ok && t.keep && size >= kKeepBytes) {
+      if (t.kept_args.empty()) return args;
+      List list = args.as_list();
+      for (auto [position, node] : t.kept_args) list.at(position) = kept_value(node);
+      return Value(std::move(list));
+    };
+    static const std::string unknown_op_hint = fmt::format(
+        "worker ranks run {}: register it before calling "
+        "schedlab::serve_if_distributed_worker() at the start of main",
+        worker_program());
+    remote::TaskRequest request = t.request;
+    request.op_name = t.op;
+    remote::TaskOutcome outcome = remote::execute(
+        request, arguments, TaskLocks{TaskLocks::in_process().process, &global_, request.gil},
+        /*search=*/true, unknown_op_hint);
+    size_t size = remote::payload_size(outcome, kMaxMessageBytes, "the scheduler");
+    if (outcome.type == OutcomeType::ok && t.keep && size >= kKeepBytes) {
       std::lock_guard lock(kept_mutex_);
       if (t.run == kept_run_) {
-        kept_.insert_or_assign(t.node, std::move(result));
-        type = ResultType::kept;
+        kept_.insert_or_assign(request.node, std::move(outcome.result));
+        outcome.type = OutcomeType::kept;
       }
     }
-    const int64_t t1 = now_ns();
+    const int64_t t0 = now_ns();
     Writer w(record);
-    w.put(static_cast<uint8_t>(type)).put(t.run).put(t.node).put(thread).put(start).put(end);
-    const size_t serialise_at = record.size();
-    w.put(serialise).put(static_cast<int64_t>(waits.lock_ms * 1e6));
-    w.put(static_cast<int64_t>(waits.gil_ms * 1e6));
-    if (type == ResultType::kept) {
+    remote::put_outcome(w, outcome, request.node);
+    w.put(t.run).put(thread);
+    if (outcome.type == OutcomeType::kept) {
       w.put(uint64_t{sizeof(uint64_t)}).put(static_cast<uint64_t>(size));
-    } else {
-      w.put(static_cast<uint64_t>(size));
-      const size_t at = record.size();
-      record.resize(at + size);
-      if (type == ResultType::ok)
-        encode_into(result, record.data() + at);
-      else
-        std::memcpy(record.data() + at, error.data(), size);
-      serialise += now_ns() - t1;
+      return;
     }
-    std::memcpy(record.data() + serialise_at, &serialise, sizeof serialise);
+    w.put(static_cast<uint64_t>(size));
+    const size_t at = record.size();
+    record.resize(at + size);
+    if (outcome.type == OutcomeType::ok)
+      encode_into(outcome.result, record.data() + at);
+    else
+      std::memcpy(record.data() + at, outcome.error.data(), size);
+    remote::patch_serialise(record.data(), outcome.serialise_ns + now_ns() - t0);
   }
 
   void add_to_batch(std::string& batch, std::string record) {

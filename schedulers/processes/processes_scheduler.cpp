@@ -29,6 +29,7 @@
 #include "schedlab/schedulers/processes/spin.hpp"
 #include "schedlab/schedulers/processes/transfer.hpp"
 #include "schedlab/schedulers/remote/dispatcher.hpp"
+#include "schedlab/schedulers/remote/task_messages.hpp"
 #include "schedlab/schedulers/scheduler.hpp"
 
 namespace schedlab {
@@ -102,8 +103,6 @@ class ProcessesScheduler final : public Scheduler {
 
    private:
     Sent send(unsigned w, NodeId n) override {
-      const Graph& g = ex_.graph();
-      const Op& op = *g.op(n);
       const int64_t t0 = ns_since_epoch(Clock::now());
       ex_.gather_args(n, args_);
       Value list(
@@ -111,14 +110,9 @@ class ProcessesScheduler final : public Scheduler {
       args_.clear();
       const size_t size = encoded_size(list);
       std::string& header = header_;
-      Writer(header)
-          .put(static_cast<uint8_t>(RequestType::task))
-          .put(n)
-          .put(op.id)
-          .put(g.options(n).sleep_us)
-          .put(static_cast<uint8_t>(static_cast<uint8_t>(g.options(n).lock) |
-                                    (ex_.locks().gil ? kGilBit : 0)))
-          .put_string(op.name);
+      Writer out(header);
+      out.put(static_cast<uint8_t>(RequestType::task));
+      remote::put_request(out, ex_.graph(), n, ex_.locks().gil);
       const bool sent = post(
           pool_.channel(w).requests, header.size(), [&] { return std::string_view(header); }, size,
           [&](char* dst) { encode_into(list, dst); }, pool_.to_worker(w));
@@ -156,20 +150,17 @@ class ProcessesScheduler final : public Scheduler {
 
     void handle_response(unsigned w, std::string_view message) {
       Reader in(message);
-      auto type = static_cast<ResponseType>(in.get<uint8_t>());
-      auto n = in.get<uint32_t>();
-      auto start = in.get<int64_t>(), end = in.get<int64_t>(), worker_serialise = in.get<int64_t>();
-      auto lock_wait = in.get<int64_t>(), gil_wait = in.get<int64_t>();
-      const TaskEvent ran{
-          n, w, pool_.pid(w), from_ns(start), from_ns(end), false, lock_wait / 1e6, gil_wait / 1e6};
+      const remote::OutcomeHeader outcome = remote::get_outcome(in);
+      const NodeId n = outcome.node;
+      const TaskEvent ran = outcome.event(w, pool_.pid(w));
       const int64_t t0 = ns_since_epoch(Clock::now());
       Segment holder;
       std::string_view payload = receive_payload(in, holder, pool_.from_worker(w));
       // A worker already declared dead (its tasks forgotten) may still have answers in its
       // ring: they belong to a failed run and are dropped.
       if (!d_.returned(w, n)) return;
-      d_.transfer().serialise_ns += worker_serialise;
-      if (type == ResponseType::lock_owner_died) {
+      d_.transfer().serialise_ns += outcome.serialise_ns;
+      if (outcome.type == remote::OutcomeType::lock_owner_died) {
         // Another worker died holding the lock: report that death, the cause, which the
         // kernel may not have made reapable yet (an abort may still be writing a core dump).
         // (A broken pool has already reported it.)
@@ -179,8 +170,8 @@ class ProcessesScheduler final : public Scheduler {
           return;
         }
       }
-      if (type != ResponseType::ok) {
-        if (type == ResponseType::task_error)
+      if (outcome.type != remote::OutcomeType::ok) {
+        if (outcome.type == remote::OutcomeType::task_error)
           ex_.task_failed(ran, std::string(payload));
         else
           ex_.fail_infrastructure(fmt::format("worker {} (pid {}) while running task '{}': {}", w,

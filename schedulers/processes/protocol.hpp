@@ -1,11 +1,9 @@
 // The messages between the parent and a worker process, and the shared segment's layout.
 //
-// Request (parent -> worker):  type u8 (task | stop), node u32, op id u32, sleep_us u32,
-//   lock u8, op name (u16 length + bytes), then the arguments as one encoded list value,
-//   either inline or out of line.
-// Response (worker -> parent): type u8 (ok | task error | infrastructure error), node u32,
-//   start ns i64, end ns i64, serialisation ns i64, then the encoded result (ok) or a message,
-//   inline or out of line.
+// Request (parent -> worker):  type u8 (task | stop), then for a task the request of
+//   remote/task_messages.hpp and its arguments as one encoded list value, inline or out of line.
+// Response (worker -> parent): the outcome of remote/task_messages.hpp, then the encoded result
+//   (ok) or a message, inline or out of line.
 // A payload larger than a quarter of the ring goes out of line: into its own segment, named in
 // the message, that the receiver maps, reads and removes.
 #pragma once
@@ -24,26 +22,7 @@
 namespace schedlab::processes {
 
 enum class RequestType : uint8_t { task = 1, stop = 2 };
-enum class ResponseType : uint8_t {
-  ok = 1,
-  task_error = 2,
-  infrastructure_error = 3,
-  lock_owner_died = 4,  // the message of LockOwnerDied; the cause is another worker's death
-};
 enum class PayloadMode : uint8_t { inline_bytes = 0, out_of_line = 1, reused = 2 };
-inline constexpr uint8_t kGilBit = 0x80;  // in the request's lock byte: run under the GIL
-// type, node, start, end, serialise, lock wait, GIL wait (times in ns)
-inline constexpr size_t kResponseHeader = 1 + 4 + 8 + 8 + 8 + 8 + 8;
-
-// A worker died holding the `global` lock; the next worker to take it reports this.
-class LockOwnerDied : public InfrastructureError {
- public:
-  LockOwnerDied()
-      : InfrastructureError(
-            "a worker process died while holding the global lock; the lock was "
-            "repaired but this run cannot be trusted") {}
-};
-
 inline constexpr size_t kRingCapacity = size_t{1} << 20;  // per direction per worker
 
 // The start of the pool's segment. Followed by one WorkerArea per worker.

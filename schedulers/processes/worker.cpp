@@ -20,6 +20,7 @@
 #include "schedlab/schedulers/processes/pool.hpp"
 #include "schedlab/schedulers/processes/spin.hpp"
 #include "schedlab/schedulers/processes/transfer.hpp"
+#include "schedlab/schedulers/remote/task_messages.hpp"
 #include "schedlab/schedulers/task_body.hpp"
 
 namespace schedlab::processes {
@@ -35,7 +36,7 @@ class RobustLock final : public TaskLock {
     if (r == EOWNERDEAD) {
       pthread_mutex_consistent(m_);
       pthread_mutex_unlock(m_);
-      throw LockOwnerDied();
+      throw remote::LockOwnerDied();
     }
     if (r != 0) throw InfrastructureError(fmt::format("global lock: {}", std::strerror(r)));
   }
@@ -110,100 +111,52 @@ class Worker {
   void handle_task(Reader& in) {
     trimmed_ = false;
     publish_cpu(channel_.area->cpu);  // where the parent finds us while we work
-    const auto node = in.get<uint32_t>();
-    const auto op_id = in.get<uint32_t>();
-    TaskOptions options;
-    options.sleep_us = in.get<uint32_t>();
-    const auto lock_and_gil = in.get<uint8_t>();
-    options.lock = static_cast<LockKind>(lock_and_gil & 0x7f);
-    const bool gil = (lock_and_gil & kGilBit) != 0;
-    std::string op_name(in.get_string());
-
-    ResponseType type = ResponseType::ok;
-    std::string error;
-    Value result;
-    int64_t start = 0, end = 0;
-    int64_t serialise = 0;
-    TaskWaits waits;
-    try {
-      const int64_t t0 = now_ns();
+    const remote::TaskRequest request = remote::get_request(in);
+    auto arguments = [&] {
       Segment holder;
       inject(Fault::receive);
       Value args = decode(receive_payload(in, holder, from_parent_));
-      serialise += now_ns() - t0;
       channel_.requests.pop();  // the arguments are ours now: free the ring for the parent
       popped_ = true;
-      const Op* op = OpRegistry::global().by_id(op_id);
-      if (!op || op->name != op_name) {
-        throw InfrastructureError(fmt::format(
-            "op '{}' is not known in the worker process (registered after the pool started?)",
-            op_name));
-      }
-      start = now_ns();
       inject(Fault::run);
-      result = run_task_body(*op, args.as_list(), options,
-                             TaskLocks{TaskLocks::in_process().process, &global_, gil}, &waits);
-      end = now_ns();
-    } catch (const LockOwnerDied& e) {
-      type = ResponseType::lock_owner_died;
-      error = e.what();
-    } catch (const InfrastructureError& e) {
-      type = ResponseType::infrastructure_error;
-      error = e.what();
-    } catch (...) {
-      type = ResponseType::task_error;
-      error = current_exception_message();
-    }
+      return args;
+    };
+    remote::TaskOutcome outcome = remote::execute(
+        request, arguments, TaskLocks{TaskLocks::in_process().process, &global_, request.gil},
+        /*search=*/false, "was it registered after the pool started?");
     if (!popped_) channel_.requests.pop();
     popped_ = false;
-    if (end == 0) end = now_ns();
-    if (start == 0) start = end;
     inject(Fault::exit0);
-    respond(type, node, start, end, serialise, waits, result, error);
+    respond(outcome, request.node);
   }
 
-  void respond(ResponseType type, uint32_t node, int64_t start, int64_t end, int64_t serialise,
-               const TaskWaits& waits, const Value& result, std::string message) {
-    size_t size = message.size();
-    if (type == ResponseType::ok) {
-      try {
-        size = encoded_size(result);
-      } catch (const std::exception& e) {  // e.g. nested too deeply to encode
-        type = ResponseType::task_error;
-        message = fmt::format("cannot send the result to the parent: {}", e.what());
-        size = message.size();
-      }
-    }
-    int64_t encode_ns = 0;
+  void respond(remote::TaskOutcome& outcome, NodeId node) {
+    size_t size = remote::payload_size(outcome, SIZE_MAX, "the parent");
     auto fill = [&](char* dst) {
       const int64_t t0 = now_ns();
       inject(Fault::send);
-      if (type == ResponseType::ok)
-        encode_into(result, dst);
+      if (outcome.type == remote::OutcomeType::ok)
+        encode_into(outcome.result, dst);
       else
-        std::memcpy(dst, message.data(), message.size());
-      encode_ns = now_ns() - t0;
+        std::memcpy(dst, outcome.error.data(), outcome.error.size());
+      outcome.serialise_ns += now_ns() - t0;
     };
     auto header = [&]() -> std::string_view {
-      Writer(header_bytes_)
-          .put(static_cast<uint8_t>(type))
-          .put(node)
-          .put(start)
-          .put(end)
-          .put(serialise + encode_ns)
-          .put(static_cast<int64_t>(waits.lock_ms * 1e6))
-          .put(static_cast<int64_t>(waits.gil_ms * 1e6));
+      Writer out(header_bytes_);
+      remote::put_outcome(out, outcome, node);
       return header_bytes_;
     };
     auto posted = [&] {
       try {
-        return post(channel_.responses, kResponseHeader, header, size, fill, to_parent_);
+        return post(channel_.responses, remote::kOutcomeHeaderBytes, header, size, fill,
+                    to_parent_);
       } catch (const InfrastructureError& e) {
         // No shared memory for a large result (a full /dev/shm): say so, in a small message.
-        type = ResponseType::infrastructure_error;
-        message = e.what();
-        size = message.size();
-        return post(channel_.responses, kResponseHeader, header, size, fill, to_parent_);
+        outcome.type = remote::OutcomeType::infrastructure_error;
+        outcome.error = e.what();
+        size = outcome.error.size();
+        return post(channel_.responses, remote::kOutcomeHeaderBytes, header, size, fill,
+                    to_parent_);
       }
     };
     for (int spins = 0; !posted(); ++spins) {
