@@ -113,7 +113,8 @@ struct OutcomeHeader {
   int64_t start_ns, end_ns, serialise_ns, lock_ns, gil_ns;
   // What the core is told: the task ran on `lane` of the process `pid`.
   TaskEvent event(unsigned lane, int pid) const {
-    return {node, lane, pid, from_ns(start_ns), from_ns(end_ns), false, lock_ns / 1e6, gil_ns / 1e6};
+    return {node,  lane,          pid,         from_ns(start_ns), from_ns(end_ns),
+            false, lock_ns / 1e6, gil_ns / 1e6};
   }
 };
 OutcomeHeader get_outcome(Reader& in);
