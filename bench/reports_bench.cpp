@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "schedlab/reports/reporter.hpp"
+#include "schedlab/reports/timeline.hpp"
 
 namespace {
 
@@ -80,5 +81,34 @@ void run_sizes(benchmark::internal::Benchmark* b) {
 }
 BENCHMARK(reports_over_a_run<false>)->Name("reports/run")->Apply(run_sizes);
 BENCHMARK(reports_over_a_run<true>)->Name("reports/each_cell")->Apply(run_sizes);
+
+// A cell's timeline at the most tasks one is drawn with (kMaxTaskRecords): drawn (the cell
+// changed since it was last drawn) and asked for again (the timeline file and report.html of
+// each later write of a run).
+template <bool kChanged>
+void timeline_of_a_big_cell(benchmark::State& state) {
+  Cell c = synthetic_cell(0);
+  c.profile.trace.clear();
+  for (size_t t = 0; t < kMaxTaskRecords; ++t) {
+    TaskRecord task;
+    task.key = "task-" + std::to_string(t);
+    task.op = t % 3 ? "inc" : "add";
+    task.worker = static_cast<unsigned>(t % 2);
+    task.start_ms = 0.005 * static_cast<double>(t);
+    task.end_ms = task.start_ms + 0.004;
+    c.profile.trace.push_back(task);
+  }
+  c.profile.wall_ms = 0.005 * kMaxTaskRecords;
+  for (auto _ : state) {
+    if (kChanged) c.predicted_ms += 1;
+    benchmark::DoNotOptimize(timeline_svg(c, 2));
+  }
+}
+BENCHMARK(timeline_of_a_big_cell<true>)
+    ->Name("reports/timeline_20k/drawn")
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(timeline_of_a_big_cell<false>)
+    ->Name("reports/timeline_20k/again")
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace

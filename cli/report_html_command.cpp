@@ -25,7 +25,7 @@ Subcommand add_report_html(CLI::App& report) {
   return {html, [args] {
             const std::string beside =
                 (std::filesystem::path(args->results_file).parent_path() / "report.html").string();
-            const std::string out = !args->output.empty()        ? args->output
+            const std::string out = !args->output.empty()       ? args->output
                                     : args->results_file == "-" ? std::string("-")
                                                                 : beside;
             if (out != "-") check_not_an_input(out, {args->results_file});

@@ -305,7 +305,7 @@ std::string reasoning(const SuiteResult& r, const std::string& scenario) {
   return out + "</ul>\n";
 }
 
-std::string timelines(const std::vector<const Cell*>& cells, unsigned cores, size_t& next_id) {
+std::string timelines(const std::vector<const Cell*>& cells, unsigned cores) {
   std::string out =
       "<h3>Timelines</h3>\n<p class=\"hint\">Each cell's profile run (traced, so not one of the "
       "measured runs): its lanes, the "
@@ -317,7 +317,7 @@ std::string timelines(const std::vector<const Cell*>& cells, unsigned cores, siz
         "<details class=\"timeline\"><summary>{}: measured {}, predicted {}</summary>\n{}"
         "</details>\n",
         xml_escape(c->id()), c->wall.n > 0 ? ms(c->wall.median) : std::string("not measured"),
-        ms(c->predicted_ms), timeline_svg(*c, cores, fmt::format("-{}", next_id++)));
+        ms(c->predicted_ms), timeline_svg(*c, cores));
   }
   return out;
 }
@@ -370,7 +370,6 @@ class HtmlReporter final : public Reporter {
     body += summary(r);
     std::string nav;
     Palette palette;
-    size_t next_id = 0;
     const std::map<std::string, Drawing> drawn = draw_graphs(r, draw_, ahead_);
     for (const std::string& scenario : scenarios_in_order(r)) {
       nav += fmt::format("<a href=\"#{}\">{}</a> ", anchor(scenario), xml_escape(scenario));
@@ -384,7 +383,7 @@ class HtmlReporter final : public Reporter {
       body += graph_figures(r, cells, drawn);
       body += charts(cells, cores, palette, speedup_baseline_name(r));
       body += reasoning(r, scenario);
-      body += timelines(cells, cores, next_id);
+      body += timelines(cells, cores);
       body += warnings(cells);
       body += "</section>\n";
     }

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <string>
-#include <string_view>
 
 #include "schedlab/reports/results.hpp"
 
@@ -13,8 +12,11 @@ namespace schedlab::reports {
 // the report directory.
 std::string timeline_path(const Cell& cell);
 
-// The picture of the cell's last repetition. `id` makes the SVG's internal ids unique where
-// several pictures share one page.
-std::string timeline_svg(const Cell& cell, unsigned cores, std::string_view id = "");
+// The picture of the cell's profile run (its internal ids are the cell's, so that the pictures
+// of several cells can share one page). Drawn once per process: the timeline files and
+// report.html ask for the same picture, and a run's reports are written again as cells end,
+// while a cell's picture no longer changes once it has ended. (Cached by the cell's id and a
+// hash of everything drawn, so a changed cell is drawn again.)
+std::string timeline_svg(const Cell& cell, unsigned cores);
 
 }  // namespace schedlab::reports

@@ -11,6 +11,8 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <mutex>
+#include <unordered_map>
 
 #include "schedlab/core/output_file.hpp"
 #include "schedlab/reports/reporter.hpp"
@@ -88,8 +90,58 @@ std::string timeline_path(const Cell& c) {
   return "timelines/" + file_name_part(c.id()) + ".svg";
 }
 
-std::string timeline_svg(const Cell& cell, unsigned cores, std::string_view id) {
-  const std::string waiting = fmt::format("waiting{}", id);
+namespace {
+
+// Everything the picture of a cell is drawn from, hashed: a cell whose picture was drawn is not
+// drawn again unless one of these changed.
+class Fingerprint {
+ public:
+  template <class T>
+  Fingerprint& add(const T& x) {
+    h_ = (h_ ^ std::hash<T>{}(x)) * 0x100000001b3ULL;
+    return *this;
+  }
+  Fingerprint& add(const std::vector<TaskRecord>& tasks) {
+    for (const TaskRecord& t : tasks) {
+      add(t.key).add(t.op).add(t.worker).add(t.pid).add(t.start_ms).add(t.end_ms);
+      add(t.lock_wait_ms).add(t.gil_wait_ms);
+    }
+    return add(tasks.size());
+  }
+  Fingerprint& add(const Occupancy& o) {
+    add(o.slice_ms).add(o.tasks);
+    for (const Occupancy::Series& s : o.series) {
+      add(s.worker).add(s.op).add(s.tasks);
+      for (double b : s.busy_ms) add(b);
+    }
+    return add(o.series.size());
+  }
+  Fingerprint& add(const std::vector<ResourceSample>& samples) {
+    for (const ResourceSample& r : samples) add(r.t_ms).add(r.cpu_percent).add(r.rss_bytes);
+    return add(samples.size());
+  }
+  size_t value() const { return h_; }
+
+ private:
+  size_t h_ = 0xcbf29ce484222325ULL;
+};
+
+size_t fingerprint(const Cell& c, unsigned cores) {
+  return Fingerprint()
+      .add(cores)
+      .add(c.policy)
+      .add(c.predicted_ms)
+      .add(c.profile.wall_ms)
+      .add(c.profile.trace)
+      .add(c.profile.occupancy)
+      .add(c.profile.resources)
+      .add(c.predicted_schedule)
+      .add(c.predicted_occupancy)
+      .value();
+}
+
+std::string draw_timeline(const Cell& cell, unsigned cores) {
+  const std::string waiting = "waiting-" + file_name_part(cell.id());
   const Repetition& rep = cell.profile;
   double end = std::max(rep.wall_ms, 1e-3);
   const Occupancy& occupancy = rep.occupancy;
@@ -261,6 +313,40 @@ std::string timeline_svg(const Cell& cell, unsigned cores, std::string_view id) 
         lx, base + 12, lx, base + 12, waiting, lx + 14, base + 21);
   }
   return out + "</svg>\n";
+}
+
+}  // namespace
+
+std::string timeline_svg(const Cell& cell, unsigned cores) {
+  // Bounded: a process that draws more than this (a long-lived library user) starts afresh.
+  constexpr size_t kMaxCachedBytes = size_t{256} << 20;
+  struct Drawn {
+    size_t fingerprint;
+    std::string svg;
+  };
+  static std::mutex mutex;
+  static std::unordered_map<std::string, Drawn> drawn;
+  static size_t cached_bytes = 0;
+  const std::string id = cell.id();
+  const size_t print = fingerprint(cell, cores);
+  {
+    std::lock_guard lock(mutex);
+    auto it = drawn.find(id);
+    if (it != drawn.end() && it->second.fingerprint == print) return it->second.svg;
+  }
+  std::string svg = draw_timeline(cell, cores);
+  std::lock_guard lock(mutex);
+  if (cached_bytes + svg.size() > kMaxCachedBytes) {
+    drawn.clear();
+    cached_bytes = 0;
+  }
+  auto [it, fresh] = drawn.try_emplace(id, Drawn{print, svg});
+  if (!fresh) {
+    cached_bytes -= it->second.svg.size();
+    it->second = Drawn{print, svg};
+  }
+  cached_bytes += svg.size();
+  return svg;
 }
 
 namespace {

@@ -499,6 +499,23 @@ TEST(Occupancy, TimelineDrawsBusySharesWithTheirTotals) {
   EXPECT_LT(svg.size(), 8000u);
 }
 
+// A cell's picture is drawn once and reused, but never when what it shows has changed.
+TEST(Reporters, ATimelineIsDrawnAgainOnlyWhenItsCellChanged) {
+  SuiteResult r = fixture();
+  Cell c = r.cells[1];
+  ASSERT_FALSE(c.profile.trace.empty());
+  const std::string first = timeline_svg(c, 2);
+  EXPECT_EQ(timeline_svg(c, 2), first);
+  c.profile.trace.back().key = "renamed-task";
+  EXPECT_THAT(timeline_svg(c, 2), HasSubstr("renamed-task"));
+  c.profile.resources.push_back({.t_ms = 1, .cpu_percent = 50, .rss_bytes = 1 << 20});
+  EXPECT_NE(timeline_svg(c, 2), timeline_svg(r.cells[1], 2));
+  c.predicted_ms *= 2;
+  const std::string doubled = timeline_svg(c, 2);
+  c.predicted_ms /= 2;
+  EXPECT_NE(timeline_svg(c, 2), doubled);
+}
+
 TEST(Reporters, JsonErrorsSayWhere) {
   nlohmann::json j = to_json(fixture());
   j["cells"][1]["wall_ms"]["median"] = "fast";
