@@ -99,10 +99,12 @@ void timeline_of_a_big_cell(benchmark::State& state) {
     c.profile.trace.push_back(task);
   }
   c.profile.wall_ms = 0.005 * kMaxTaskRecords;
+  c.predicted_schedule = c.profile.trace;
   for (auto _ : state) {
     if (kChanged) c.predicted_ms += 1;
     benchmark::DoNotOptimize(timeline_svg(c, 2));
   }
+  state.counters["svg_bytes"] = static_cast<double>(timeline_svg(c, 2).size());
 }
 BENCHMARK(timeline_of_a_big_cell<true>)
     ->Name("reports/timeline_20k/drawn")

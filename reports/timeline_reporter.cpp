@@ -140,8 +140,16 @@ size_t fingerprint(const Cell& c, unsigned cores) {
       .value();
 }
 
+// The id of the picture's hatch pattern: the cell's, readable, and with a hash of the whole id,
+// since file_name_part alone may make two ids one ("a/b" and "a_b").
+std::string pattern_id(const std::string& cell_id) {
+  uint32_t h = 2166136261u;  // FNV-1a: the same on every platform, as the golden files need
+  for (unsigned char ch : cell_id) h = (h ^ ch) * 16777619u;
+  return fmt::format("waiting-{}-{:08x}", file_name_part(cell_id), h);
+}
+
 std::string draw_timeline(const Cell& cell, unsigned cores) {
-  const std::string waiting = "waiting-" + file_name_part(cell.id());
+  const std::string waiting = pattern_id(cell.id());
   const Repetition& rep = cell.profile;
   double end = std::max(rep.wall_ms, 1e-3);
   const Occupancy& occupancy = rep.occupancy;
@@ -318,8 +326,10 @@ std::string draw_timeline(const Cell& cell, unsigned cores) {
 }  // namespace
 
 std::string timeline_svg(const Cell& cell, unsigned cores) {
-  // Bounded: a process that draws more than this (a long-lived library user) starts afresh.
-  constexpr size_t kMaxCachedBytes = size_t{256} << 20;
+  // Bounded, and small beside a run's memory (this process's RSS is sampled while cells run):
+  // past it, the cache starts afresh. A picture of 20,000 tasks measured and as many predicted
+  // takes 6.6 MB, so a few such cells fit; past them each is drawn once per write, not twice.
+  constexpr size_t kMaxCachedBytes = size_t{32} << 20;
   struct Drawn {
     size_t fingerprint;
     std::string svg;

@@ -15,6 +15,7 @@ using ::testing::HasSubstr;
 TaskLocks plain_locks() {
   return TaskLocks::in_process();
 }
+constexpr WorkerSide kHere{.search = false, .where = "here", .hint = "hint"};
 
 TEST(TaskMessages, ARequestReadsBackAsWritten) {
   Graph g;
@@ -25,6 +26,9 @@ TEST(TaskMessages, ARequestReadsBackAsWritten) {
   Reader in(bytes);
   const TaskRequest r = get_request(in);
   EXPECT_TRUE(in.at_end());
+  // A processes worker frees the ring, and a rank reuses the message, once the arguments are
+  // read: the request keeps what it needs after that.
+  std::fill(bytes.begin(), bytes.end(), 'x');
   EXPECT_EQ(r.node, d.id());
   EXPECT_EQ(r.op_id, g.op(d.id())->id);
   EXPECT_EQ(r.op_name, "inc");
@@ -71,8 +75,7 @@ TaskRequest request_for(const Op& op) {
 TEST(TaskMessages, ExecuteRunsTheOpOnTheDecodedArguments) {
   const Op& inc = OpRegistry::global().get("inc");
   const TaskOutcome o = execute(
-      request_for(inc), [] { return Value(List{Value(int64_t{41})}); }, plain_locks(), false,
-      "hint");
+      request_for(inc), [] { return Value(List{Value(int64_t{41})}); }, plain_locks(), kHere);
   ASSERT_EQ(o.type, OutcomeType::ok) << o.error;
   EXPECT_EQ(o.result.as_int(), 42);
   EXPECT_LE(o.start_ns, o.end_ns);
@@ -82,7 +85,7 @@ TEST(TaskMessages, ExecuteRunsTheOpOnTheDecodedArguments) {
 TEST(TaskMessages, EachKindOfFailureBecomesItsOutcome) {
   const Op& inc = OpRegistry::global().get("inc");
   auto outcome_of = [&](auto arguments) {
-    return execute(request_for(inc), arguments, plain_locks(), false, "hint");
+    return execute(request_for(inc), arguments, plain_locks(), kHere);
   };
   const TaskOutcome wrong = outcome_of([] { return Value(List{Value(std::string("x"))}); });
   EXPECT_EQ(wrong.type, OutcomeType::task_error);
@@ -94,25 +97,42 @@ TEST(TaskMessages, EachKindOfFailureBecomesItsOutcome) {
   const TaskOutcome died = outcome_of([]() -> Value { throw LockOwnerDied(); });
   EXPECT_EQ(died.type, OutcomeType::lock_owner_died);
   EXPECT_THAT(died.error, HasSubstr("died while holding the global lock"));
-  EXPECT_EQ(died.start_ns, died.end_ns);  // it never started: a point in time
+  const TaskOutcome garbled =
+      outcome_of([]() -> Value { throw std::runtime_error("bad bytes in the arguments"); });
+  EXPECT_EQ(garbled.type, OutcomeType::task_error);
+  EXPECT_THAT(garbled.error, HasSubstr("bad bytes in the arguments"));
+  TaskRequest unknown = request_for(inc);
+  unknown.op_name = "nowhere.op";
+  bool decoded = false;
+  const TaskOutcome missing = execute(
+      unknown,
+      [&] {
+        decoded = true;
+        return Value(List{});
+      },
+      plain_locks(), kHere);
+  EXPECT_EQ(missing.type, OutcomeType::infrastructure_error);
+  EXPECT_EQ(missing.error, "op 'nowhere.op' is not known here; hint");
+  EXPECT_FALSE(decoded);  // the op is looked up before the arguments are decoded
 }
 
 TEST(TaskMessages, AnOpIsFoundByIdWhenTheNamesAgreeAndByNameOnlyWhenAllowed) {
   const Op& inc = OpRegistry::global().get("inc");
   const Op& dec = OpRegistry::global().get("dec");
-  EXPECT_EQ(&op_of(request_for(inc), false, ""), &inc);
+  EXPECT_EQ(&op_of(request_for(inc), false, "", ""), &inc);
   TaskRequest moved = request_for(inc);
   moved.op_id = dec.id;  // another program registered its ops in another order
-  EXPECT_EQ(&op_of(moved, true, ""), &inc);
+  EXPECT_EQ(&op_of(moved, true, "", ""), &inc);
   try {
-    op_of(moved, false, "register it first");
+    op_of(moved, false, "in the worker process", "register it first");
     FAIL() << "a forked worker must not search by name";
   } catch (const InfrastructureError& e) {
-    EXPECT_EQ(std::string(e.what()), "op 'inc' is not known here; register it first");
+    EXPECT_EQ(std::string(e.what()),
+              "op 'inc' is not known in the worker process; register it first");
   }
   TaskRequest unknown = request_for(inc);
   unknown.op_name = "nowhere.op";
-  EXPECT_THROW(op_of(unknown, true, ""), InfrastructureError);
+  EXPECT_THROW(op_of(unknown, true, "", ""), InfrastructureError);
 }
 
 TEST(TaskMessages, AResultTooLargeToSendBecomesATaskErrorSayingWhere) {
@@ -120,11 +140,14 @@ TEST(TaskMessages, AResultTooLargeToSendBecomesATaskErrorSayingWhere) {
   o.result = Value(std::string(1000, 'x'));
   EXPECT_GT(payload_size(o, SIZE_MAX, "the parent"), 1000u);
   EXPECT_EQ(o.type, OutcomeType::ok);
-  const size_t size = payload_size(o, 100, "the scheduler");
+  const size_t size = payload_size(o, 100, "the scheduler", "one message holds at most 100 B");
   EXPECT_EQ(o.type, OutcomeType::task_error);
   EXPECT_EQ(size, o.error.size());
   EXPECT_THAT(o.error, HasSubstr("cannot send the result to the scheduler"));
-  EXPECT_THAT(o.error, HasSubstr("one message holds at most"));
+  EXPECT_THAT(o.error, HasSubstr("GB encoded; one message holds at most 100 B"));
+  std::string written(size, '\0');
+  write_payload(o, written.data());
+  EXPECT_EQ(written, o.error);
 }
 
 }  // namespace

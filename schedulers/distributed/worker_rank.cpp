@@ -84,8 +84,7 @@ uint64_t resident_bytes() {
 struct Task {
   uint32_t run;  // the parent's run, echoed so it can drop answers of an abandoned one
   remote::TaskRequest request;
-  std::string op;  // the request's op name (the message it points into is reused)
-  bool keep;       // keep a large result here
+  bool keep;  // keep a large result here
   std::vector<std::pair<uint32_t, uint32_t>>
       kept_args;          // position, node whose kept value goes there
   std::string_view args;  // encoded: in the received message (run inline)...
@@ -213,7 +212,6 @@ class WorkerRank {
           Task t;
           t.run = r.get<uint32_t>();
           t.request = remote::get_request(r);
-          t.op = t.request.op_name;
           t.keep = (t.request.flags & kKeepBit) != 0;
           for (auto k = r.get<uint32_t>(); k > 0; --k) {
             const auto position = r.get<uint32_t>();
@@ -421,16 +419,19 @@ class WorkerRank {
       for (auto [position, node] : t.kept_args) list.at(position) = kept_value(node);
       return Value(std::move(list));
     };
-    static const std::string unknown_op_hint = fmt::format(
-        "worker ranks run {}: register it before calling "
-        "schedlab::serve_if_distributed_worker() at the start of main",
-        worker_program());
-    remote::TaskRequest request = t.request;
-    request.op_name = t.op;
-    remote::TaskOutcome outcome = remote::execute(
-        request, arguments, TaskLocks{TaskLocks::in_process().process, &global_, request.gil},
-        /*search=*/true, unknown_op_hint);
-    size_t size = remote::payload_size(outcome, kMaxMessageBytes, "the scheduler");
+    static const std::string where = fmt::format("on worker ranks (they run {})", worker_program());
+    static const remote::WorkerSide side{
+        .search = true,
+        .where = where,
+        .hint =
+            "register it before calling schedlab::serve_if_distributed_worker() at the start "
+            "of main"};
+    const remote::TaskRequest& request = t.request;
+    remote::TaskOutcome outcome =
+        remote::execute(request, arguments,
+                        TaskLocks{TaskLocks::in_process().process, &global_, request.gil}, side);
+    size_t size = remote::payload_size(outcome, kMaxMessageBytes, "the scheduler",
+                                       "one MPI message holds at most 2 GB");
     if (outcome.type == OutcomeType::ok && t.keep && size >= kKeepBytes) {
       std::lock_guard lock(kept_mutex_);
       if (t.run == kept_run_) {
@@ -449,10 +450,7 @@ class WorkerRank {
     w.put(static_cast<uint64_t>(size));
     const size_t at = record.size();
     record.resize(at + size);
-    if (outcome.type == OutcomeType::ok)
-      encode_into(outcome.result, record.data() + at);
-    else
-      std::memcpy(record.data() + at, outcome.error.data(), size);
+    remote::write_payload(outcome, record.data() + at);
     remote::patch_serialise(record.data(), outcome.serialise_ns + now_ns() - t0);
   }
 

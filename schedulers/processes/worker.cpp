@@ -121,9 +121,15 @@ class Worker {
       inject(Fault::run);
       return args;
     };
-    remote::TaskOutcome outcome = remote::execute(
-        request, arguments, TaskLocks{TaskLocks::in_process().process, &global_, request.gil},
-        /*search=*/false, "was it registered after the pool started?");
+    static constexpr remote::WorkerSide kSide{
+        .search = false,
+        .where = "in the worker process",
+        .hint =
+            "register it before the first run (a pool started earlier knows only the ops "
+            "registered then)"};
+    remote::TaskOutcome outcome =
+        remote::execute(request, arguments,
+                        TaskLocks{TaskLocks::in_process().process, &global_, request.gil}, kSide);
     if (!popped_) channel_.requests.pop();
     popped_ = false;
     inject(Fault::exit0);
@@ -135,10 +141,7 @@ class Worker {
     auto fill = [&](char* dst) {
       const int64_t t0 = now_ns();
       inject(Fault::send);
-      if (outcome.type == remote::OutcomeType::ok)
-        encode_into(outcome.result, dst);
-      else
-        std::memcpy(dst, outcome.error.data(), outcome.error.size());
+      remote::write_payload(outcome, dst);
       outcome.serialise_ns += now_ns() - t0;
     };
     auto header = [&]() -> std::string_view {

@@ -31,13 +31,15 @@ TaskRequest get_request(Reader& in) {
   return r;
 }
 
-const Op& op_of(const TaskRequest& request, bool search, std::string_view hint) {
+const Op& op_of(const TaskRequest& request, bool search, std::string_view where,
+                std::string_view hint) {
   const Op* op = OpRegistry::global().by_id(request.op_id);
   if (op && op->name == request.op_name) return *op;
   if (search) {
     if (const Op* named = OpRegistry::global().find(request.op_name)) return *named;
   }
-  throw InfrastructureError(fmt::format("op '{}' is not known here; {}", request.op_name, hint));
+  throw InfrastructureError(
+      fmt::format("op '{}' is not known {}; {}", request.op_name, where, hint));
 }
 
 void fail(TaskOutcome& out) {
@@ -55,19 +57,26 @@ void fail(TaskOutcome& out) {
   }
 }
 
-size_t payload_size(TaskOutcome& out, size_t limit, std::string_view to) {
+size_t payload_size(TaskOutcome& out, size_t limit, std::string_view to,
+                    std::string_view limit_text) {
   if (out.type != OutcomeType::ok) return out.error.size();
   try {
     const size_t size = encoded_size(out.result);
     if (size <= limit) return size;
-    throw CodecError(fmt::format("it takes {:.1f} GB encoded; one message holds at most {:.1f} GB",
-                                 size / 1e9, limit / 1e9));
+    throw CodecError(fmt::format("it takes {:.1f} GB encoded; {}", size / 1e9, limit_text));
   } catch (const std::exception& e) {  // e.g. nested too deeply to encode
     out.type = OutcomeType::task_error;
     out.error = fmt::format("cannot send the result to {}: {}", to, e.what());
     out.result = Value();
     return out.error.size();
   }
+}
+
+void write_payload(const TaskOutcome& out, char* dst) {
+  if (out.type == OutcomeType::ok)
+    encode_into(out.result, dst);
+  else
+    std::memcpy(dst, out.error.data(), out.error.size());
 }
 
 void put_outcome(Writer& out, const TaskOutcome& outcome, NodeId node) {

@@ -27,8 +27,8 @@ inline constexpr uint8_t kLockMask = 0x3f;  // the LockKind; the bits between ar
 
 struct TaskRequest {
   NodeId node = 0;
-  uint32_t op_id = 0;  // in the parent's registry
-  std::string_view op_name;
+  uint32_t op_id = 0;   // in the parent's registry
+  std::string op_name;  // a copy: the message it came in is reused once the arguments are read
   TaskOptions options;
   bool gil = false;
   uint8_t flags = 0;  // the transport's own bits of the lock byte (0x40)
@@ -41,8 +41,9 @@ TaskRequest get_request(Reader& in);
 // forked worker, or a rank running the same program); otherwise, if `search` (a rank: another
 // program may register its ops in another order), by name. A forked worker must not search: the
 // registry's mutex may have been held by another thread of the parent at fork. Throws an
-// InfrastructureError that names the op and ends with `hint` (how to fix it).
-const Op& op_of(const TaskRequest& request, bool search, std::string_view hint);
+// InfrastructureError: "op 'x' is not known `where`; `hint`" (how to fix it).
+const Op& op_of(const TaskRequest& request, bool search, std::string_view where,
+                std::string_view hint);
 
 enum class OutcomeType : uint8_t {
   ok = 1,
@@ -74,18 +75,24 @@ struct TaskOutcome {
 
 void fail(TaskOutcome& out);  // from the exception being handled
 
-// Runs one task on a worker: `arguments()` decodes its arguments (timed as serialisation) and
-// may throw; then the op runs with the task's lock, sleep and GIL. Every exception becomes the
-// outcome's type and message, so that a worker always answers.
+// Where a worker runs and how it finds its ops (op_of).
+struct WorkerSide {
+  bool search;
+  std::string_view where, hint;
+};
+
+// Runs one task on a worker: finds its op, `arguments()` decodes its arguments (timed as
+// serialisation) and may throw; then the op runs with the task's lock, sleep and GIL. Every
+// exception becomes the outcome's type and message, so that a worker always answers.
 template <class Arguments>
 TaskOutcome execute(const TaskRequest& request, Arguments&& arguments, const TaskLocks& locks,
-                    bool search, std::string_view hint) {
+                    const WorkerSide& side) {
   TaskOutcome out;
   try {
+    const Op& op = op_of(request, side.search, side.where, side.hint);
     const int64_t t0 = now_ns();
     Value args = arguments();
     out.serialise_ns = now_ns() - t0;
-    const Op& op = op_of(request, search, hint);
     out.start_ns = now_ns();
     out.result = run_task_body(op, args.as_list(), request.options, locks, &out.waits);
     out.end_ns = now_ns();
@@ -98,11 +105,14 @@ TaskOutcome execute(const TaskRequest& request, Arguments&& arguments, const Tas
 }
 // The size the outcome's payload takes (the encoded result, or the message). A result that
 // cannot be encoded, or is larger than `limit`, becomes a task error saying so ("cannot send the
-// result to `to`: ...").
-size_t payload_size(TaskOutcome& out, size_t limit, std::string_view to);
+// result to `to`: it takes 2.3 GB encoded; `limit_text`").
+size_t payload_size(TaskOutcome& out, size_t limit, std::string_view to,
+                    std::string_view limit_text = "");
+// Writes the payload (payload_size bytes) at `dst`.
+void write_payload(const TaskOutcome& out, char* dst);
 
-// The outcome's header; `serialise_at` is where its serialisation time is, to be patched once the
-// payload is encoded (patch_serialise).
+// The outcome's header. Its serialisation time can be set once the payload is encoded, at the
+// header's start (patch_serialise).
 inline constexpr size_t kOutcomeHeaderBytes = 1 + 4 + 5 * 8;
 void put_outcome(Writer& out, const TaskOutcome& outcome, NodeId node);
 void patch_serialise(char* header, int64_t serialise_ns);
