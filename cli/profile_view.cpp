@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <map>
+
 namespace schedlab {
 
 std::string profile_table(std::span<const OpTimes> ops) {
@@ -26,6 +29,32 @@ std::string profile_table(std::span<const OpTimes> ops) {
         total, 100 * lock / total, 100 * gil / total);
   }
   return out;
+}
+
+std::vector<OpTimes> op_times_of(const reports::Repetition& profile) {
+  std::map<std::string, OpTimes, std::less<>> by_op;
+  auto of = [&](const std::string& op) -> OpTimes& {
+    OpTimes& t = by_op[op];
+    t.op = op;
+    return t;
+  };
+  for (const reports::TaskRecord& task : profile.trace) {
+    OpTimes& t = of(task.op);
+    t.calls += 1;
+    t.total_ms += task.end_ms - task.start_ms;
+    t.lock_wait_ms += task.lock_wait_ms;
+    t.gil_wait_ms += task.gil_wait_ms;
+  }
+  for (const reports::Occupancy::Series& series : profile.occupancy.series) {
+    OpTimes& t = of(series.op);
+    t.calls += series.tasks;
+    for (double busy : series.busy_ms) t.total_ms += busy;
+  }
+  std::vector<OpTimes> ops;
+  for (auto& [name, t] : by_op) ops.push_back(std::move(t));
+  std::stable_sort(ops.begin(), ops.end(),
+                   [](const OpTimes& a, const OpTimes& b) { return a.total_ms > b.total_ms; });
+  return ops;
 }
 
 }  // namespace schedlab

@@ -4,11 +4,18 @@
 
 #include <span>
 #include <string>
+#include <vector>
 
+#include "schedlab/reports/results.hpp"
 #include "schedlab/schedulers/op_profile.hpp"
 
 namespace schedlab {
 
 std::string profile_table(std::span<const OpTimes> ops);
+
+// The time per op of a suite cell's profile run (its traced, unmeasured run), from what the
+// result keeps of it: each task's record, or beyond reports::kMaxTaskRecords tasks each worker's
+// busy time per op (exact totals, no waits: those are kept per task only). Longest first.
+std::vector<OpTimes> op_times_of(const reports::Repetition& profile);
 
 }  // namespace schedlab

@@ -7,6 +7,7 @@
 
 #include "schedlab/cli/commands.hpp"
 #include "schedlab/cli/graph_source.hpp"
+#include "schedlab/cli/profile_view.hpp"
 #include "schedlab/cli/stop_watchdog.hpp"
 #include "schedlab/core/errors.hpp"
 #include "schedlab/core/interrupt.hpp"
@@ -35,7 +36,7 @@ Command add_run(CLI::App& app) {
     suite::SuiteOptions options;
     std::string out = "reports/latest", unit;
     int repeat = -1, warmup = -1;
-    bool quiet = false;
+    bool quiet = false, profile = false;
     LimitArgs limits;
     ClusterArgs cluster;
     LiveArgs live;
@@ -74,6 +75,10 @@ Command add_run(CLI::App& app) {
   sub->add_option("--baseline", args->options.baseline,
                   "scheduler speedups are measured against, at its fewest workers (default: sync)");
   sub->add_flag("-q,--quiet", args->quiet, "no progress output");
+  sub->add_flag("--profile", args->profile,
+                "after the summary, the time per op of each cell's profile run (its traced, "
+                "unmeasured run), as %prun shows it: where it went to work and where to waiting "
+                "for a lock or the GIL");
   args->limits.add_options(*sub);
   add_max_graph_size_option(*sub);
   args->cluster.add_options(*sub);
@@ -138,6 +143,13 @@ Command add_run(CLI::App& app) {
           prepared, progress, [&](const reports::SuiteResult& r) { writer.update(r); }, &session);
       writer.finish(result);
       std::cout << reports::console_summary(result) << reports::console_verdicts(result);
+      if (args->profile) {
+        for (const reports::Cell& c : result.cells) {
+          if (!c.profiled()) continue;
+          std::cout << fmt::format("\nTime per op of {} (profile run):\n", label(c))
+                    << profile_table(op_times_of(c.profile));
+        }
+      }
       if (!args->quiet) {
         std::cerr << "Reports: " << reports::reports_line(args->out) << "\n";
       }
