@@ -46,11 +46,39 @@ details.timeline svg { max-width: 100%; height: auto; display: block; margin: 0.
 .note, .hint { color: #555; }
 pre { background: #f6f6f6; padding: 0.6rem; overflow: auto; font-size: 0.8rem; }
 ul.warnings li, ul.misses li { margin: 0.2rem 0; }
+label.class-mode { margin-right: 1.5rem; font-weight: 600; }
+button.reveal { display: none; font: inherit; font-size: 1.1rem; margin: 0.8rem 0;
+                padding: 0.4rem 1.2rem; cursor: pointer; }
+body.class-mode button.reveal:not(.done) { display: inline-block; }
+body.class-mode .answer:not(.revealed) { display: none; }
 @media print { nav { display: none; } details.timeline { display: none; } }
 )";
 
-// Legend entries toggle their series within their own chart; keyboard too.
+// Legend entries toggle their series within their own chart; keyboard too. Class mode (the
+// checkbox, or the page opened as report.html?class or #class) hides each lesson's answer (its
+// text, claims, charts, reasoning and timelines, and the verdicts at the top) until its button
+// is pressed; turning it on again hides them all again.
 constexpr std::string_view kScript = R"(
+var classMode = document.getElementById('class-mode');
+function setClassMode(on) {
+  document.body.classList.toggle('class-mode', on);
+  document.querySelectorAll('.answer').forEach(function (a) { a.classList.remove('revealed'); });
+  document.querySelectorAll('button.reveal').forEach(function (b) { b.classList.remove('done'); });
+}
+if (classMode) {
+  classMode.addEventListener('change', function () { setClassMode(classMode.checked); });
+  if (/(^|[?&#])class\b/.test(location.search + location.hash)) {
+    classMode.checked = true;
+    setClassMode(true);
+  }
+}
+document.querySelectorAll('button.reveal').forEach(function (button) {
+  button.addEventListener('click', function () {
+    var answer = document.getElementById(button.getAttribute('data-for'));
+    if (answer) answer.classList.add('revealed');
+    button.classList.add('done');
+  });
+});
 document.querySelectorAll('svg.chart .legend-item').forEach(function (item) {
   function toggle() {
     var off = item.classList.toggle('off');

@@ -350,6 +350,14 @@ std::string context(const Context& c) {
   return out + "</table></section>\n";
 }
 
+// What class mode hides until its button is pressed (html_page.cpp: the toggle and the button).
+std::string answer(const std::string& id, std::string_view button, const std::string& contents) {
+  return fmt::format(
+      "<button type=\"button\" class=\"reveal\" data-for=\"{0}\">{1}</button>\n"
+      "<div class=\"answer\" id=\"{0}\">\n{2}</div>\n",
+      id, button, contents);
+}
+
 class HtmlReporter final : public Reporter {
  public:
   HtmlReporter(GraphDrawer draw, GraphsAhead ahead)
@@ -367,8 +375,10 @@ class HtmlReporter final : public Reporter {
         : r.timed_out ? " <strong>Timed out</strong>: a cell ran past its time limit, which ended "
                         "the run; what was measured is below."
                       : "");
-    body += summary(r);
-    std::string nav;
+    body += answer("summary", "Reveal the verdicts", summary(r));
+    std::string nav =
+        "<label class=\"class-mode\"><input type=\"checkbox\" id=\"class-mode\"> Class mode: "
+        "hide the answers until revealed</label> ";
     Palette palette;
     const std::map<std::string, Drawing> drawn = draw_graphs(r, draw_, ahead_);
     for (const std::string& scenario : scenarios_in_order(r)) {
@@ -376,15 +386,18 @@ class HtmlReporter final : public Reporter {
       const std::vector<const Cell*> cells = cells_of(r, scenario);
       body += fmt::format("<section class=\"lesson\" id=\"{}\"><h2>{}</h2>\n", anchor(scenario),
                           xml_escape(scenario));
-      auto lesson = r.lessons.find(scenario);
-      if (lesson != r.lessons.end())
-        body += "<p class=\"lesson-text\">" + xml_escape(lesson->second) + "</p>\n";
-      body += claims(r, scenario);
+      // The graph is the question; the rest is the answer, which class mode hides until asked.
       body += graph_figures(r, cells, drawn);
-      body += charts(cells, cores, palette, speedup_baseline_name(r));
-      body += reasoning(r, scenario);
-      body += timelines(cells, cores);
-      body += warnings(cells);
+      auto lesson = r.lessons.find(scenario);
+      std::string told;
+      if (lesson != r.lessons.end())
+        told += "<p class=\"lesson-text\">" + xml_escape(lesson->second) + "</p>\n";
+      told += claims(r, scenario);
+      told += charts(cells, cores, palette, speedup_baseline_name(r));
+      told += reasoning(r, scenario);
+      told += timelines(cells, cores);
+      told += warnings(cells);
+      body += answer("answer-" + anchor(scenario), "Reveal what happened", told);
       body += "</section>\n";
     }
     body += context(r.context);

@@ -52,6 +52,16 @@ if command -v dot >/dev/null; then
 fi
 grep -qE '"timelines":[0-4][,}]' <<<"$result" && fail "a lesson lacks timelines"
 grep -qE '"toggled":[1-9]' <<<"$result" || fail "the legend did not hide its series"
+# Class mode hides every answer and keeps the questions (the graphs); a lesson's button reveals
+# its own charts, not the verdicts at the top; turning class mode off shows everything again.
+grep -qE '"classHidden":0,' <<<"$result" || fail "class mode left an answer on the page"
+grep -qE '"classButtons":4,' <<<"$result" || fail "class mode shows no reveal button per lesson"
+if command -v dot >/dev/null; then
+  grep -qE '"classGraphs":0,' <<<"$result" && fail "class mode hid the graphs (the questions)"
+fi
+grep -qE '"revealedCharts":[1-9]' <<<"$result" || fail "a reveal button did not show its charts"
+grep -qE '"revealedVerdicts":0,' <<<"$result" || fail "a lesson's button revealed the verdicts"
+grep -qE '"afterClassVerdicts":[1-9]' <<<"$result" || fail "leaving class mode hid the verdicts"
 
 # Not blank: a page with charts compresses far worse than an empty one of the same size.
 run_browser --window-size=1280,2000 --screenshot="$work/page.png" "file://$work/out/report.html" \

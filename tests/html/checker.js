@@ -33,6 +33,22 @@ window.addEventListener('error', function (e) { window.schedlabErrors.push(Strin
       timelines: count(s, 'details.timeline svg')
     });
   });
+  // Class mode: the answers go (charts, timelines, verdicts), the graphs stay; each reveal
+  // button brings its own back.
+  var box = document.getElementById('class-mode');
+  box.checked = true;
+  box.dispatchEvent(new Event('change'));
+  var all = document.body;
+  out.classHidden = count(all, 'svg.chart') + count(all, 'details.timeline') +
+                    count(all, 'td.verdict') + count(all, 'p.lesson-text');
+  out.classGraphs = count(all, 'figure.graph svg');
+  out.classButtons = count(all, 'button.reveal');
+  document.querySelectorAll('section.lesson button.reveal').forEach(function (b) { b.click(); });
+  out.revealedCharts = count(all, 'svg.chart');
+  out.revealedVerdicts = count(all, 'td.verdict');
+  box.checked = false;
+  box.dispatchEvent(new Event('change'));
+  out.afterClassVerdicts = count(all, 'td.verdict');
   var item = document.querySelector('svg.chart .legend-item');
   item.dispatchEvent(new MouseEvent('click', {bubbles: true}));
   out.toggled = document.querySelectorAll('.mark.off').length;
