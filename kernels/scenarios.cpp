@@ -286,7 +286,10 @@ std::vector<Scenario> make_scenarios() {
                           Who::parallel, 2, Relation::about, 0.5)),
         only({{"n", "10"}}, -1,
              against_sync("4 workers take about a quarter of them (8 of 30 units for n=10)",
-                          Who::parallel, 4, Relation::about, 8.0 / 30))}},
+                          Who::parallel, 4, Relation::about, 8.0 / 30))},
+       {{}},
+       nullptr,
+       {{2, 2}, {8, 2}}},
       {"map-reduce",
        "seed 002",
        "addTwo over [0, 1, ..., n-1] (each one unit), reduced by add (one unit each) as a chain, "

@@ -90,6 +90,13 @@ struct Scenario {
   // The notebook's value questions about a built graph (`lesson` asks them), or none.
   std::vector<ValueQuestion> (*questions)(const Graph&, std::span<const NodeId> targets,
                                           const Params&) = nullptr;
+  // Clusters (schedulers of processes of threads) the classroom suite runs it on beside the 2
+  // workers every lesson gets there: seed 001's Client(n_workers=2, threads_per_worker=2),
+  // then 8 such workers.
+  struct Cluster {
+    unsigned workers, threads_per_worker;
+  };
+  std::vector<Cluster> classroom_clusters = {};
 };
 
 const std::vector<Scenario>& scenarios();

@@ -40,6 +40,23 @@ void add_cells(SuiteSpec& spec, const std::string& scenario, const kernels::Para
   }
 }
 
+namespace {
+
+// The lesson scenarios in the order of their notebooks (seed 000 to 004; registration order
+// within one), so that a run of the lessons, and so its reports, follow the class.
+std::vector<const kernels::Scenario*> lessons_in_notebook_order() {
+  std::vector<const kernels::Scenario*> lessons;
+  for (const kernels::Scenario& s : kernels::scenarios()) {
+    if (s.lesson_suite) lessons.push_back(&s);
+  }
+  std::stable_sort(
+      lessons.begin(), lessons.end(),
+      [](const kernels::Scenario* a, const kernels::Scenario* b) { return a->seed < b->seed; });
+  return lessons;
+}
+
+}  // namespace
+
 bool is_graph_file(const std::string& name) {
   for (const kernels::Scenario& s : kernels::scenarios()) {
     if (s.name == name) return false;
@@ -69,17 +86,17 @@ SuiteSpec classroom_suite() {
   std::erase_if(schedulers, [&](const std::string& s) {
     return std::find(clusters.begin(), clusters.end(), s) != clusters.end();
   });
-  for (const kernels::Scenario& scenario : kernels::scenarios()) {
-    if (!scenario.lesson_suite) continue;
-    for (const kernels::ClassroomCase& c : scenario.classroom) {
-      add_cells(spec, scenario.name, c.params, schedulers, {1, 2, 4}, c.gil);
-      add_cells(spec, scenario.name, c.params, clusters, {2}, c.gil);
+  for (const kernels::Scenario* scenario : lessons_in_notebook_order()) {
+    for (const kernels::ClassroomCase& c : scenario->classroom) {
+      add_cells(spec, scenario->name, c.params, schedulers, {1, 2, 4}, c.gil);
+      add_cells(spec, scenario->name, c.params, clusters, {2}, c.gil);
     }
-  }
-  // Seed 001 ends on Dask's distributed scheduler: Client(n_workers=2, threads_per_worker=2),
-  // then 8 workers.
-  for (const std::string& cluster : clusters) {
-    for (unsigned w : {2u, 8u}) spec.cells.push_back({"inc-dec-add", {}, cluster, w, false, 2});
+    for (const std::string& cluster : clusters) {
+      for (const kernels::Scenario::Cluster& shape : scenario->classroom_clusters) {
+        spec.cells.push_back(
+            {scenario->name, {}, cluster, shape.workers, false, shape.threads_per_worker});
+      }
+    }
   }
   return spec;
 }
@@ -117,9 +134,7 @@ SuiteSpec matrix_suite(const std::vector<std::string>& scenarios,
   SuiteSpec spec;
   std::vector<std::string> names = scenarios;
   if (names.empty()) {
-    for (const kernels::Scenario& s : kernels::scenarios()) {
-      if (s.lesson_suite) names.push_back(s.name);
-    }
+    for (const kernels::Scenario* s : lessons_in_notebook_order()) names.push_back(s->name);
   }
   std::vector<std::string> scheds = schedulers;
   if (scheds.empty()) scheds = every_scheduler();

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "schedlab/kernels/scenarios.hpp"
 #include "schedlab/schedulers/scheduler.hpp"
@@ -16,6 +18,24 @@ namespace {
 
 size_t count(const SuiteSpec& spec, auto pred) {
   return static_cast<size_t>(std::count_if(spec.cells.begin(), spec.cells.end(), pred));
+}
+
+// The lessons come as the class meets them, notebook by notebook (seed 000 first), whatever
+// the order the scenarios were registered in; the reports follow the run's order.
+TEST(Classroom, LessonsRunInTheirNotebooksOrder) {
+  auto seed_of = [](const std::string& scenario) {
+    for (const kernels::Scenario& s : kernels::scenarios()) {
+      if (s.name == scenario) return s.seed;
+    }
+    return std::string("?");
+  };
+  for (const SuiteSpec& spec : {classroom_suite(), suite_from_options({.schedulers = {"sync"}})}) {
+    std::vector<std::string> seeds;
+    for (const CellSpec& c : spec.cells) seeds.push_back(seed_of(c.scenario));
+    ASSERT_FALSE(seeds.empty());
+    EXPECT_TRUE(std::is_sorted(seeds.begin(), seeds.end())) << ::testing::PrintToString(seeds);
+    EXPECT_EQ(seeds.front(), "seed 000");
+  }
 }
 
 TEST(Classroom, EveryLessonCaseOnEveryRegisteredScheduler) {
