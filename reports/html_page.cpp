@@ -15,6 +15,7 @@ body { font: 17px/1.5 system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sa
 header { border-bottom: 3px solid #4e79a7; margin-bottom: 1rem; }
 h1 { font-size: 2rem; margin: 1.2rem 0 0.3rem; }
 h2 { font-size: 1.6rem; margin-top: 2.5rem; border-bottom: 1px solid #ddd; }
+h2 small.notebook { font-size: 1rem; font-weight: normal; color: #555; margin-left: 0.6rem; }
 h3 { font-size: 1.15rem; margin: 1.4rem 0 0.4rem; }
 nav { position: sticky; top: 0; background: #fff; padding: 0.4rem 0; z-index: 1;
       border-bottom: 1px solid #eee; }

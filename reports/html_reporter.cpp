@@ -384,8 +384,12 @@ class HtmlReporter final : public Reporter {
     for (const std::string& scenario : scenarios_in_order(r)) {
       nav += fmt::format("<a href=\"#{}\">{}</a> ", anchor(scenario), xml_escape(scenario));
       const std::vector<const Cell*> cells = cells_of(r, scenario);
-      body += fmt::format("<section class=\"lesson\" id=\"{}\"><h2>{}</h2>\n", anchor(scenario),
-                          xml_escape(scenario));
+      const LessonVerdict* verdict = verdict_of(r, scenario);
+      body += fmt::format(
+          "<section class=\"lesson\" id=\"{}\"><h2>{}{}</h2>\n", anchor(scenario),
+          xml_escape(scenario),
+          verdict ? " <small class=\"notebook\">" + xml_escape(verdict->notebook) + "</small>"
+                  : "");
       // The graph is the question; the rest is the answer, which class mode hides until asked.
       body += graph_figures(r, cells, drawn);
       auto lesson = r.lessons.find(scenario);
