@@ -60,6 +60,8 @@ void StopWatchdog::watch() {
       if (poll(&done, 1, 100) > 0) return;
       continue;
     }
+    // Paused before the last words: what cannot be stopped (ranks starting) leaves them the CPU.
+    const char* busy = unstoppable_now(/*pause=*/true);
     {
       std::lock_guard lock(g_words_mutex);
       if (g_last_words) {
@@ -72,10 +74,16 @@ void StopWatchdog::watch() {
       }
     }
     const std::string why = signal ? describe_stop(signal) : timeout;
-    std::cerr << fmt::format(
-        "schedlab: error: {}; a task did not stop within {} ms (a thread cannot be killed), "
-        "so schedlab exits without waiting for it\n",
-        printable(why), kGrace.count());
+    if (busy) {
+      std::cerr << fmt::format(
+          "schedlab: error: {}; {} cannot be cut short, so schedlab ends it and exits\n",
+          printable(why), busy);
+    } else {
+      std::cerr << fmt::format(
+          "schedlab: error: {}; a task did not stop within {} ms (a thread cannot be killed), "
+          "so schedlab exits without waiting for it\n",
+          printable(why), kGrace.count());
+    }
     SchedulerRegistry::global().before_forced_exit();
     _exit(signal ? exit_code_for_stop(signal) : kTimeoutExitCode);
   }

@@ -182,6 +182,29 @@ bool run_in_progress() {
   return g_runs.load() > 0;
 }
 
+namespace {
+std::atomic<const char*> g_unstoppable{nullptr};
+std::atomic<void (*)()> g_pause{nullptr};
+}  // namespace
+
+UnstoppableScope::UnstoppableScope(const char* what, void (*pause)()) {
+  g_pause.store(pause);
+  g_unstoppable.store(what);
+  mark_run(true);
+}
+
+UnstoppableScope::~UnstoppableScope() {
+  mark_run(false);
+  g_unstoppable.store(nullptr);
+  g_pause.store(nullptr);
+}
+
+const char* unstoppable_now(bool pause) {
+  const char* what = g_unstoppable.load();
+  if (auto* p = g_pause.load(); what && pause && p) p();
+  return what;
+}
+
 int exit_code_for_stop(int signal) {
   return signal > 0 ? 128 + signal : 130;
 }

@@ -108,4 +108,19 @@ void reset_interrupt_after_fork();
 void mark_run(bool started);
 bool run_in_progress();
 
+// While alive, this process does something a stop cannot cut short (Open MPI starting worker
+// ranks): the stop watchdog counts it as a run in progress, so that a stop still ends the
+// process after the watchdog's grace, and says `what` was going on. `what` must outlive it.
+// `pause` (may be null) is what the watchdog calls first, before it writes the reports: e.g.
+// freezing the processes being started, so that they leave the CPU to the reports.
+class UnstoppableScope {
+ public:
+  explicit UnstoppableScope(const char* what, void (*pause)() = nullptr);
+  ~UnstoppableScope();
+  UnstoppableScope(const UnstoppableScope&) = delete;
+  UnstoppableScope& operator=(const UnstoppableScope&) = delete;
+};
+// What an UnstoppableScope says, or nullptr; pauses it first (its `pause`) when asked to.
+const char* unstoppable_now(bool pause = false);
+
 }  // namespace schedlab

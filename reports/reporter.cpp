@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <set>
 
 #include "schedlab/core/errors.hpp"
@@ -126,6 +127,11 @@ void ReportWriter::finish(const SuiteResult& result) {
 }
 
 void ReportWriter::write(const SuiteResult& result) {
+  // One write at a time in the process: the stop watchdog's last words (cli/stop_watchdog.hpp)
+  // may come while the run writes its own, into the same files through the same temporary
+  // names. Whichever comes second waits; the watchdog then exits holding this.
+  static std::mutex one_at_a_time;
+  std::lock_guard lock(one_at_a_time);
   const double start = now_s();
   const std::string& dir = dir_;
   // Everything is rendered first (Graphviz may take a while), then written as one set: an

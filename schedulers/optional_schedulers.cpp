@@ -10,6 +10,9 @@ std::unique_ptr<Scheduler> make_openmp_scheduler(unsigned workers);
 #endif
 #ifdef SCHEDLAB_HAVE_MPI
 std::unique_ptr<Scheduler> make_distributed_scheduler(const SchedulerConfig& config);
+namespace distributed {
+void stop_local_cluster_now();  // distributed/cluster.hpp
+}  // namespace distributed
 #else
 void serve_if_distributed_worker(int, char**) {}  // no worker ranks without MPI
 #endif
@@ -29,7 +32,8 @@ void register_optional_schedulers([[maybe_unused]] SchedulerRegistry& registry) 
                 "cluster is started when not under mpirun/srun",
                 {Policy::fifo, ProcessModel::processes_of_threads, 0, false,
                  distributed::kKeepBytes, distributed::kFetchNsPerByte, true},
-                make_distributed_scheduler});
+                make_distributed_scheduler,
+                distributed::stop_local_cluster_now});
 #endif
 }
 

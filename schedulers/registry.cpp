@@ -50,8 +50,8 @@ SchedulerRegistry& SchedulerRegistry::global() {
 }
 
 void SchedulerRegistry::before_forced_exit() const {
-  // Not under mutex_: acquire() holds it while a scheduler starts, which may never return (an
-  // Open MPI spawn), and a forced exit must not wait for that.
+  // Not under cache_mutex_: acquire() holds it while a scheduler starts, which may never return
+  // (an Open MPI spawn), and a forced exit must not wait for that.
   std::vector<std::function<void()>> hooks;
   {
     std::lock_guard lock(hooks_mutex_);
@@ -181,7 +181,9 @@ std::shared_ptr<Scheduler> SchedulerRegistry::acquire(std::string_view name,
   } else if (config.threads_per_worker < 1 || config.threads_per_worker > 256) {
     throw UsageError(fmt::format("{} threads per worker: use 1 to 256", config.threads_per_worker));
   }
-  std::lock_guard lock(mutex_);
+  // Not mutex_: a scheduler may take seconds to start (or never: an Open MPI spawn), and the
+  // stop watchdog's last words look schedulers up meanwhile.
+  std::lock_guard lock(cache_mutex_);
   for (const Cached& c : cache_) {
     if (c.name == s.name && c.config == config) return c.scheduler;
   }
@@ -202,7 +204,7 @@ std::shared_ptr<Scheduler> SchedulerRegistry::acquire(std::string_view name,
 void SchedulerRegistry::shutdown() {
   std::vector<Cached> cached;
   {
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(cache_mutex_);
     cached.swap(cache_);
   }
   cached.clear();  // destructors stop the pools

@@ -131,13 +131,14 @@ class SchedulerRegistry {
   void before_forced_exit() const;
 
  private:
-  mutable std::mutex mutex_;
+  mutable std::mutex mutex_;  // infos_: held only to look one up or add one
   std::vector<SchedulerInfo> infos_;
   struct Cached {
     std::string name;
     SchedulerConfig config;
     std::shared_ptr<Scheduler> scheduler;
   };
+  std::mutex cache_mutex_;  // cache_, and held while a scheduler starts
   std::vector<Cached> cache_;
   mutable std::mutex hooks_mutex_;  // never held while a scheduler starts or stops
   std::vector<std::function<void()>> hooks_;

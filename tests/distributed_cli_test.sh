@@ -4,8 +4,8 @@
 #     (--mca btl tcp,self: what crosses machines);
 #   - under mpirun (shared memory, and TCP), whose ranks it uses as given (too few ranks is a
 #     usage error);
-# and its exit codes: a crash is exit 3 within 2 s, Ctrl-C exit 130 within 2 s, a spawn that
-# does not finish exit 3; after each, no worker rank of ours is left. Usage: distributed_cli_test.sh SCHEDLAB_BIN [SLOWDOWN]
+# and its exit codes: a crash is exit 3 within 2 s, Ctrl-C exit 130 within 2 s (while ranks
+# start too), a spawn that does not finish exit 3; after each, no worker rank of ours is left. Usage: distributed_cli_test.sh SCHEDLAB_BIN [SLOWDOWN]
 # (SLOWDOWN multiplies the time bounds, for sanitized builds.)
 set -euo pipefail
 bin=$1
@@ -122,6 +122,36 @@ set -e
 [ $(( $(ms) - t0 )) -lt $(( 2000 * slow )) ] || fail "Ctrl-C: took $(( $(ms) - t0 )) ms"
 [ ! -s out.txt ] || fail "Ctrl-C: printed $(cat out.txt)"
 no_leftovers "Ctrl-C"
+
+# Ctrl-C while Open MPI starts many ranks (seconds on 2 cores; the spawn cannot be cut short):
+# the stop watchdog ends it after its grace, exit 130 saying so, the reports of the cells before
+# written, and nothing left: ranks, the daemon, or its session folder.
+"$bin" run -S sleeplock -s sync -s distributed -w 32 -r 1 --unit 1ms -q -o reports \
+  > out.txt 2> err.txt &
+pid=$!
+# The daemon: our child that has children (the first ranks); found by parent pid, not by name.
+daemon=
+for _ in $(seq 1 1000); do
+  for child in $(pgrep -P "$pid" || true); do
+    if [ -n "$(pgrep -P "$child" || true)" ]; then daemon=$child; break; fi
+  done
+  [ -n "$daemon" ] && break
+  sleep 0.01
+done
+[ -n "$daemon" ] || fail "Ctrl-C during a spawn: no Open MPI daemon started ranks"
+t0=$(ms)
+kill -INT "$pid"
+set +e
+wait "$pid"
+code=$?
+set -e
+[ "$code" = 130 ] || fail "Ctrl-C during a spawn: exit $code, $(cat err.txt)"
+grep -q "cannot be cut short" err.txt || fail "Ctrl-C during a spawn: $(cat err.txt)"
+[ $(( $(ms) - t0 )) -lt $(( 2000 * slow )) ] || fail "Ctrl-C during a spawn: took $(( $(ms) - t0 )) ms"
+grep -q '"scheduler": "sync"' reports/results.json || fail "Ctrl-C during a spawn: no reports"
+no_leftovers "Ctrl-C during a spawn" "$SCHEDLAB_TEST_TAG" any
+session="${TMPDIR:-/tmp}/ompi.$(hostname).$(id -u)/pid.$daemon"
+[ ! -e "$session" ] || fail "Ctrl-C during a spawn: Open MPI's session folder $session is left"
 
 # A spawn that does not finish (Open MPI 4.1 hangs in it now and then; a 1 ms patience stands
 # in for that): exit 3 saying so, and nothing of that command left (ranks, Open MPI's daemon).

@@ -8,10 +8,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -19,6 +22,7 @@
 
 #include "schedlab/core/duration.hpp"
 #include "schedlab/core/errors.hpp"
+#include "schedlab/core/interrupt.hpp"
 #include "schedlab/schedulers/proc_stat.hpp"
 #include "schedlab/schedulers/processes/shm.hpp"
 #include "schedlab/schedulers/wire.hpp"
@@ -95,6 +99,61 @@ void remove_openmp_files_of_our_daemons() {
   }
 }
 
+// Whether this process started a local cluster (its Open MPI daemon and ranks are ours).
+std::atomic<bool> g_started_a_cluster{false};
+
+// Stops every process below this one (a stopped process forks no more ranks) and returns them.
+std::vector<pid_t> freeze_descendants() {
+  std::vector<pid_t> tree;
+  for (int round = 0; round < 10; ++round) {
+    size_t before = tree.size();
+    for (pid_t p : descendants()) {
+      if (std::find(tree.begin(), tree.end(), p) != tree.end()) continue;
+      ::kill(p, SIGSTOP);
+      tree.push_back(p);
+    }
+    if (tree.size() == before) break;
+  }
+  return tree;
+}
+
+void kill_descendants() {
+  for (pid_t p : freeze_descendants()) ::kill(p, SIGKILL);
+}
+
+// What Open MPI's daemon keeps for our job under its session folder,
+// $TMPDIR/ompi.<host>.<uid>: pid.<the daemon's pid> (whose contact.txt starts with the job's id)
+// and jf.<the job's family> (the id's upper 16 bits), 17 MB for 48 ranks. Open MPI removes them
+// when MPI finalizes; a process that ends otherwise (a forced exit) removes them here, for its
+// own children only (`daemons`: found by parent pid, confirmed by their session folder), never
+// by a broad name.
+void remove_session_files_of(const std::vector<pid_t>& daemons) {
+  namespace fs = std::filesystem;
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) return;
+  const char* tmp = std::getenv("TMPDIR");
+  const fs::path root = fs::path(tmp && *tmp ? tmp : "/tmp") /
+                        fmt::format("ompi.{}.{}", host, static_cast<unsigned>(getuid()));
+  for (pid_t daemon : daemons) {
+    const fs::path folder = root / fmt::format("pid.{}", daemon);
+    std::ifstream contact(folder / "contact.txt");
+    uint64_t job = 0;
+    if (!(contact >> job)) continue;  // not a daemon of Open MPI's
+    std::error_code ec;
+    fs::remove_all(root / fmt::format("jf.{}", job >> 16), ec);
+    fs::remove_all(folder, ec);
+  }
+}
+
+// Our children, of which Open MPI's daemon is one once a cluster was started here.
+std::vector<pid_t> children() {
+  std::vector<pid_t> out;
+  for (pid_t p : descendants()) {
+    if (read_proc_stat(p).parent == getpid()) out.push_back(p);
+  }
+  return out;
+}
+
 // Open MPI 4.1's MPI_Comm_spawn (with PMIx 4, as Debian 12 ships) now and then never returns:
 // a new rank waits forever in PMIx_Init (open-mpi/ompi#9713, openpmix#2735). The stuck call
 // cannot be cancelled and MPI cannot be used again in this process, so rather than hang for
@@ -113,18 +172,9 @@ class SpawnWatch {
               "again, raise SCHEDLAB_SPAWN_TIMEOUT if this machine is only slow, or start the "
               "ranks with mpirun -n {}.\n",
               workers, workers == 1 ? "" : "s", patience.count(), workers + 1);
-          // Freeze the tree first (a stopped process forks no more ranks), then kill it.
-          std::vector<pid_t> tree;
-          for (int round = 0; round < 10; ++round) {
-            size_t before = tree.size();
-            for (pid_t p : descendants()) {
-              if (std::find(tree.begin(), tree.end(), p) != tree.end()) continue;
-              ::kill(p, SIGSTOP);
-              tree.push_back(p);
-            }
-            if (tree.size() == before) break;
-          }
-          for (pid_t p : tree) ::kill(p, SIGKILL);
+          const std::vector<pid_t> daemons = children();
+          kill_descendants();
+          remove_session_files_of(daemons);
           processes::remove_segments_with_prefix(
               fmt::format("{}{}-", processes::kShmPrefix, getpid()));
           _exit(3);
@@ -149,6 +199,13 @@ class SpawnWatch {
 
 }  // namespace
 
+void stop_local_cluster_now() {
+  if (!g_started_a_cluster) return;
+  const std::vector<pid_t> daemons = children();
+  kill_descendants();
+  remove_session_files_of(daemons);
+}
+
 Cluster::Cluster(unsigned workers, unsigned threads_per_worker, uint64_t memory_limit) {
   ensure_mpi();
   const int available = launched_workers();
@@ -172,6 +229,11 @@ Cluster::Cluster(unsigned workers, unsigned threads_per_worker, uint64_t memory_
     std::vector<int> errors(workers, MPI_SUCCESS);
     int rc;
     {
+      g_started_a_cluster = true;
+      // Ctrl-C cannot cut a spawn short (48 ranks on 2 cores take seconds): the stop watchdog
+      // ends the process after its grace instead, through stop_local_cluster_now.
+      const UnstoppableScope starting("Open MPI starting the worker ranks of a local cluster",
+                                      [] { freeze_descendants(); });
       SpawnWatch watch(workers, spawn_patience());
       rc = MPI_Comm_spawn(program.c_str(), MPI_ARGV_NULL, static_cast<int>(workers), MPI_INFO_NULL,
                           0, MPI_COMM_SELF, &comm_, errors.data());

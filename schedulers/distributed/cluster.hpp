@@ -18,6 +18,11 @@
 
 namespace schedlab::distributed {
 
+// For a forced exit (the registry's before_forced_exit): kills the Open MPI daemon and the ranks
+// of a local cluster this process started, which would otherwise outlive it; nothing where no
+// cluster was started here (ranks under mpirun are the launcher's).
+void stop_local_cluster_now();
+
 struct WorkerRank {
   int rank = 0;  // in the communicator
   pid_t pid = 0;
