@@ -7,8 +7,8 @@
 
 namespace schedlab {
 
-std::string profile_table(std::span<const OpTimes> ops) {
-  if (ops.empty()) return "  (no task ran)\n";
+namespace {
+std::string rows(std::span<const OpTimes> ops) {
   std::string out = fmt::format("  {:>8}  {:>10}  {:>9}  {:>10}  {:>10}  {:>10}  {}\n", "calls",
                                 "total ms", "per call", "working", "lock wait", "GIL wait", "op");
   for (const OpTimes& t : ops) {
@@ -16,6 +16,13 @@ std::string profile_table(std::span<const OpTimes> ops) {
                        t.calls, t.total_ms, t.total_ms / static_cast<double>(t.calls),
                        t.working_ms(), t.lock_wait_ms, t.gil_wait_ms, t.op);
   }
+  return out;
+}
+}  // namespace
+
+std::string profile_table(std::span<const OpTimes> ops) {
+  if (ops.empty()) return "  (no task ran)\n";
+  std::string out = rows(ops);
   double total = 0, lock = 0, gil = 0;
   for (const OpTimes& t : ops) {
     total += t.total_ms;
@@ -29,6 +36,14 @@ std::string profile_table(std::span<const OpTimes> ops) {
         total, 100 * lock / total, 100 * gil / total);
   }
   return out;
+}
+
+std::string profile_table(std::span<const OpTimes> ops, const reports::Repetition& profile) {
+  if (!profile.trace.empty() || profile.occupancy.empty()) return profile_table(ops);
+  return rows(ops) + fmt::format(
+                         "  Beyond {} tasks waits are kept for the whole run only: {:.1f} ms "
+                         "waiting for locks and {:.1f} ms for the GIL in all.\n",
+                         reports::kMaxTaskRecords, profile.lock_wait_ms, profile.gil_wait_ms);
 }
 
 std::vector<OpTimes> op_times_of(const reports::Repetition& profile) {

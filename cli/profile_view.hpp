@@ -12,6 +12,9 @@
 namespace schedlab {
 
 std::string profile_table(std::span<const OpTimes> ops);
+// The same for a profile run summarised beyond reports::kMaxTaskRecords tasks: its waits are
+// kept for the whole run only, so the table says those instead of a share per op.
+std::string profile_table(std::span<const OpTimes> ops, const reports::Repetition& profile);
 
 // The time per op of a suite cell's profile run (its traced, unmeasured run), from what the
 // result keeps of it: each task's record, or beyond reports::kMaxTaskRecords tasks each worker's

@@ -147,7 +147,7 @@ Command add_run(CLI::App& app) {
         for (const reports::Cell& c : result.cells) {
           if (!c.profiled()) continue;
           std::cout << fmt::format("\nTime per op of {} (profile run):\n", label(c))
-                    << profile_table(op_times_of(c.profile));
+                    << profile_table(op_times_of(c.profile), c.profile);
         }
       }
       if (!args->quiet) {

@@ -9,6 +9,7 @@
 
 #include "schedlab/core/errors.hpp"
 #include "schedlab/core/interrupt.hpp"
+#include "schedlab/reports/reporter.hpp"
 #include "schedlab/schedulers/scheduler.hpp"
 
 namespace schedlab::cli {
@@ -73,6 +74,7 @@ void StopWatchdog::watch() {
         }
       }
     }
+    reports::hold_report_writes();  // the run's own last write, if it began, ends first
     const std::string why = signal ? describe_stop(signal) : timeout;
     if (busy) {
       std::cerr << fmt::format(

@@ -187,16 +187,16 @@ std::atomic<const char*> g_unstoppable{nullptr};
 std::atomic<void (*)()> g_pause{nullptr};
 }  // namespace
 
-UnstoppableScope::UnstoppableScope(const char* what, void (*pause)()) {
-  g_pause.store(pause);
-  g_unstoppable.store(what);
+UnstoppableScope::UnstoppableScope(const char* what, void (*pause)())
+    : outer_what_(g_unstoppable.exchange(what)), outer_pause_(g_pause.exchange(pause)) {
   mark_run(true);
 }
 
 UnstoppableScope::~UnstoppableScope() {
+  // Said done before the run mark goes: a watchdog that still sees the run no longer blames it.
+  g_unstoppable.store(outer_what_);
+  g_pause.store(outer_pause_);
   mark_run(false);
-  g_unstoppable.store(nullptr);
-  g_pause.store(nullptr);
 }
 
 const char* unstoppable_now(bool pause) {

@@ -119,6 +119,10 @@ class UnstoppableScope {
   ~UnstoppableScope();
   UnstoppableScope(const UnstoppableScope&) = delete;
   UnstoppableScope& operator=(const UnstoppableScope&) = delete;
+
+ private:
+  const char* outer_what_;  // of a scope around this one (restored at its end)
+  void (*outer_pause_)();
 };
 // What an UnstoppableScope says, or nullptr; pauses it first (its `pause`) when asked to.
 const char* unstoppable_now(bool pause = false);

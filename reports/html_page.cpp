@@ -52,13 +52,17 @@ button.reveal { display: none; font: inherit; font-size: 1.1rem; margin: 0.8rem 
                 padding: 0.4rem 1.2rem; cursor: pointer; }
 body.class-mode button.reveal:not(.done) { display: inline-block; }
 body.class-mode .answer:not(.revealed) { display: none; }
-@media print { nav { display: none; } details.timeline { display: none; } }
+.answer:focus { outline: none; }
+@media print { nav { display: none; } details.timeline { display: none; }
+               body.class-mode .answer { display: block !important; }
+               button.reveal { display: none !important; } }
 )";
 
 // Legend entries toggle their series within their own chart; keyboard too. Class mode (the
 // checkbox, or the page opened as report.html?class or #class) hides each lesson's answer (its
 // text, claims, charts, reasoning and timelines, and the verdicts at the top) until its button
-// is pressed; turning it on again hides them all again.
+// is pressed, which moves the focus to the answer; turning it on again hides them all again.
+// Printing shows everything.
 constexpr std::string_view kScript = R"(
 var classMode = document.getElementById('class-mode');
 function setClassMode(on) {
@@ -68,16 +72,16 @@ function setClassMode(on) {
 }
 if (classMode) {
   classMode.addEventListener('change', function () { setClassMode(classMode.checked); });
-  if (/(^|[?&#])class\b/.test(location.search + location.hash)) {
-    classMode.checked = true;
-    setClassMode(true);
-  }
+  if (/(^|[?&#])class($|[&#])/.test(location.search + location.hash)) classMode.checked = true;
+  setClassMode(classMode.checked);
 }
 document.querySelectorAll('button.reveal').forEach(function (button) {
   button.addEventListener('click', function () {
     var answer = document.getElementById(button.getAttribute('data-for'));
-    if (answer) answer.classList.add('revealed');
     button.classList.add('done');
+    if (!answer) return;
+    answer.classList.add('revealed');
+    answer.focus();
   });
 });
 document.querySelectorAll('svg.chart .legend-item').forEach(function (item) {

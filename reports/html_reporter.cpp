@@ -353,8 +353,8 @@ std::string context(const Context& c) {
 // What class mode hides until its button is pressed (html_page.cpp: the toggle and the button).
 std::string answer(const std::string& id, std::string_view button, const std::string& contents) {
   return fmt::format(
-      "<button type=\"button\" class=\"reveal\" data-for=\"{0}\">{1}</button>\n"
-      "<div class=\"answer\" id=\"{0}\">\n{2}</div>\n",
+      "<button type=\"button\" class=\"reveal\" data-for=\"{0}\" aria-controls=\"{0}\">{1}"
+      "</button>\n<div class=\"answer\" id=\"{0}\" tabindex=\"-1\">\n{2}</div>\n",
       id, button, contents);
 }
 
@@ -375,10 +375,10 @@ class HtmlReporter final : public Reporter {
         : r.timed_out ? " <strong>Timed out</strong>: a cell ran past its time limit, which ended "
                         "the run; what was measured is below."
                       : "");
-    body += answer("summary", "Reveal the verdicts", summary(r));
+    body += answer("answer-summary", "Reveal the verdicts", summary(r));
     std::string nav =
-        "<label class=\"class-mode\"><input type=\"checkbox\" id=\"class-mode\"> Class mode: "
-        "hide the answers until revealed</label> ";
+        "<label class=\"class-mode\"><input type=\"checkbox\" id=\"class-mode\" "
+        "autocomplete=\"off\"> Class mode: hide the answers until revealed</label> ";
     Palette palette;
     const std::map<std::string, Drawing> drawn = draw_graphs(r, draw_, ahead_);
     for (const std::string& scenario : scenarios_in_order(r)) {

@@ -126,12 +126,19 @@ void ReportWriter::finish(const SuiteResult& result) {
   if (pending_) write(result);
 }
 
+namespace {
+// One write at a time in the process: the stop watchdog's last words (cli/stop_watchdog.hpp)
+// may come while the run writes its own, into the same files through the same temporary names.
+// Whichever comes second waits; the watchdog then keeps it until it exits (hold_report_writes).
+std::mutex g_one_write_at_a_time;
+}  // namespace
+
+void hold_report_writes() {
+  g_one_write_at_a_time.lock();  // never unlocked: the process is about to _exit
+}
+
 void ReportWriter::write(const SuiteResult& result) {
-  // One write at a time in the process: the stop watchdog's last words (cli/stop_watchdog.hpp)
-  // may come while the run writes its own, into the same files through the same temporary
-  // names. Whichever comes second waits; the watchdog then exits holding this.
-  static std::mutex one_at_a_time;
-  std::lock_guard lock(one_at_a_time);
+  std::lock_guard lock(g_one_write_at_a_time);
   const double start = now_s();
   const std::string& dir = dir_;
   // Everything is rendered first (Graphviz may take a while), then written as one set: an

@@ -63,6 +63,10 @@ std::string speedup_baseline_name(const SuiteResult& result);
 
 // Renders with every reporter and writes the files under dir (created if needed).
 void write_reports(const SuiteResult& result, const std::string& dir);
+// For an exit that does not wait for the run (the stop watchdog, after its last words): waits
+// for a write in progress to end, then lets no other begin, so that no file is left half
+// replaced when the process ends.
+void hold_report_writes();
 
 // The reports of a run in progress, kept up to date after every cell at a bounded cost. Each
 // write renders every report, which takes time in proportion to the cells so far: written after

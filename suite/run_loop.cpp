@@ -76,12 +76,12 @@ void run_cell(const PreparedSuite& suite, size_t i, reports::Cell& cell, const P
       SchedulerRegistry::global().info(cell.scheduler).traits.limits_worker_memory
           ? spec.memory_limit
           : 0;
-  // Start the scheduler's pool (threads, processes, a cluster of ranks) before the first
-  // run: start-up is part of no lesson, and a local cluster takes 0.3 s or more.
   if (interrupt_requested()) {  // a stop while the last cell's reports were written
     cell.interrupted = true;
     return;
   }
+  // Start the scheduler's pool (threads, processes, a cluster of ranks) before the first
+  // run: start-up is part of no lesson, and a local cluster takes 0.3 s or more.
   const bool pools = SchedulerRegistry::global().info(cell.scheduler).traits.pools_workers;
   const bool fresh_pool = pools && spec.fresh_pool;
   const unsigned chunksize = pools ? spec.chunksize : 1;

@@ -161,12 +161,12 @@ TEST_F(Cli, ProfileShowsWhereTheTimeWent) {
   EXPECT_THAT(lesson.out, HasSubstr("fib_for"));
   // In a suite: each cell's profile run, after the summary; sleeplock's second task waits for
   // the process lock on threads, not on sync.
-  Outcome suite = run("run -S sleeplock -s sync -s threads -w 2 -r 1 -u 5ms -q --profile -o " +
+  Outcome suite = run("run -S sleeplock -s sync -s threads -w 2 -r 1 -u 20ms -q --profile -o " +
                       (dir_ / "profiled").string());
   ASSERT_EQ(suite.code, 0) << suite.err;
   const size_t on_threads = suite.out.find("Time per op of sleeplock threads w=2 (profile run):");
   ASSERT_NE(on_threads, std::string::npos) << suite.out;
-  EXPECT_THAT(suite.out.substr(0, on_threads), HasSubstr("0% went to waiting for a lock"));
+  EXPECT_THAT(suite.out.substr(0, on_threads), ContainsRegex(" 0% went to waiting for a lock"));
   const std::string threads_table = suite.out.substr(on_threads);
   ASSERT_TRUE(
       std::regex_search(threads_table, m, std::regex("([0-9]+)% went to waiting for a lock")))
@@ -638,8 +638,10 @@ TEST_F(Cli, RunOfABigGraphWritesBoundedOutput) {
   Outcome r = run("run -S " + (dir_ / "chain.json").string() +
                   " -s threads -w 2 -r 2 -q --profile -o " + out.string());
   ASSERT_EQ(r.code, 0) << r.err;
-  // The time per op from the busy times kept instead of the tasks: every task counted.
+  // The time per op from the busy times kept instead of the tasks: every task counted, and the
+  // waits of the whole run.
   EXPECT_THAT(r.out, ContainsRegex("\\s199999\\s+[0-9.]+.* inc")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("waits are kept for the whole run only: 0.0 ms")) << r.out;
   const fs::path timeline = fs::directory_iterator(out / "timelines")->path();  // the one cell's
   // Generous: 10-30 KB each today; a record per task made tens of MB.
   EXPECT_LT(fs::file_size(out / "results.json"), 2'000'000u);

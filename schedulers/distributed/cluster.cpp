@@ -4,11 +4,13 @@
 #include <fmt/format.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cinttypes>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
@@ -117,41 +119,72 @@ std::vector<pid_t> freeze_descendants() {
   return tree;
 }
 
-void kill_descendants() {
-  for (pid_t p : freeze_descendants()) ::kill(p, SIGKILL);
-}
-
-// What Open MPI's daemon keeps for our job under its session folder,
-// $TMPDIR/ompi.<host>.<uid>: pid.<the daemon's pid> (whose contact.txt starts with the job's id)
-// and jf.<the job's family> (the id's upper 16 bits), 17 MB for 48 ranks. Open MPI removes them
-// when MPI finalizes; a process that ends otherwise (a forced exit) removes them here, for its
-// own children only (`daemons`: found by parent pid, confirmed by their session folder), never
-// by a broad name.
-void remove_session_files_of(const std::vector<pid_t>& daemons) {
+// Where Open MPI keeps its session folders: $TMPDIR (else $TEMP, $TMP, /tmp)/ompi.<host, up to
+// its first dot>.<uid>, as Open MPI 4.1 names it. Empty unless it is a real folder of ours.
+std::filesystem::path session_root() {
   namespace fs = std::filesystem;
-  char host[256] = {};
-  if (gethostname(host, sizeof host - 1) != 0) return;
-  const char* tmp = std::getenv("TMPDIR");
-  const fs::path root = fs::path(tmp && *tmp ? tmp : "/tmp") /
-                        fmt::format("ompi.{}.{}", host, static_cast<unsigned>(getuid()));
-  for (pid_t daemon : daemons) {
-    const fs::path folder = root / fmt::format("pid.{}", daemon);
-    std::ifstream contact(folder / "contact.txt");
-    uint64_t job = 0;
-    if (!(contact >> job)) continue;  // not a daemon of Open MPI's
-    std::error_code ec;
-    fs::remove_all(root / fmt::format("jf.{}", job >> 16), ec);
-    fs::remove_all(folder, ec);
+  const char* tmp = nullptr;
+  for (const char* name : {"TMPDIR", "TEMP", "TMP"}) {
+    if (const char* v = std::getenv(name); v && *v) {
+      tmp = v;
+      break;
+    }
   }
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) return {};
+  const std::string short_host(host, strcspn(host, "."));
+  const fs::path root = fs::path(tmp ? tmp : "/tmp") /
+                        fmt::format("ompi.{}.{}", short_host, static_cast<unsigned>(getuid()));
+  struct stat st {};
+  if (lstat(root.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid()) return {};
+  return root;
 }
 
-// Our children, of which Open MPI's daemon is one once a cluster was started here.
-std::vector<pid_t> children() {
-  std::vector<pid_t> out;
+// Our children that are Open MPI's daemon: found by parent pid, and each confirmed by its name
+// and by its session folder, whose contact.txt ends with that pid. With the job's id (the first
+// number of contact.txt), for its job family's folder.
+struct Daemon {
+  pid_t pid;
+  uint64_t job;
+};
+std::vector<Daemon> our_daemons(const std::filesystem::path& root) {
+  std::vector<Daemon> out;
+  if (root.empty()) return out;
   for (pid_t p : descendants()) {
-    if (read_proc_stat(p).parent == getpid()) out.push_back(p);
+    if (read_proc_stat(p).parent != getpid()) continue;
+    char path[32], name[16] = {};
+    std::snprintf(path, sizeof path, "/proc/%d/comm", p);
+    if (FILE* f = std::fopen(path, "r")) {
+      const bool read = std::fscanf(f, "%15s", name) == 1;
+      std::fclose(f);
+      if (!read || std::strcmp(name, "orted") != 0) continue;
+    }
+    std::ifstream contact(root / fmt::format("pid.{}", p) / "contact.txt");
+    std::string first, last, line;
+    if (!std::getline(contact, first)) continue;
+    while (std::getline(contact, line)) last = line;
+    uint64_t job = 0;
+    if (std::sscanf(first.c_str(), "%" SCNu64, &job) == 1 && last == std::to_string(p))
+      out.push_back({p, job});
   }
   return out;
+}
+
+// Ends the local cluster this process started, for an exit that will not finalize MPI: freezes
+// Open MPI's daemon and the ranks (a stopped process forks no more ranks), removes what the
+// daemon keeps for our job under its session folder (pid.<daemon> and jf.<the job's upper 16
+// bits>, 17 MB for 48 ranks, which Open MPI removes only when MPI finalizes), then kills them:
+// last, since Open MPI may end this process as soon as it finds its daemon gone.
+void end_local_cluster() {
+  const std::filesystem::path root = session_root();
+  const std::vector<Daemon> daemons = our_daemons(root);
+  const std::vector<pid_t> frozen = freeze_descendants();
+  for (const Daemon& d : daemons) {
+    std::error_code ec;
+    std::filesystem::remove_all(root / fmt::format("jf.{}", d.job >> 16), ec);
+    std::filesystem::remove_all(root / fmt::format("pid.{}", d.pid), ec);
+  }
+  for (pid_t p : frozen) ::kill(p, SIGKILL);
 }
 
 // Open MPI 4.1's MPI_Comm_spawn (with PMIx 4, as Debian 12 ships) now and then never returns:
@@ -172,9 +205,7 @@ class SpawnWatch {
               "again, raise SCHEDLAB_SPAWN_TIMEOUT if this machine is only slow, or start the "
               "ranks with mpirun -n {}.\n",
               workers, workers == 1 ? "" : "s", patience.count(), workers + 1);
-          const std::vector<pid_t> daemons = children();
-          kill_descendants();
-          remove_session_files_of(daemons);
+          end_local_cluster();
           processes::remove_segments_with_prefix(
               fmt::format("{}{}-", processes::kShmPrefix, getpid()));
           _exit(3);
@@ -200,10 +231,7 @@ class SpawnWatch {
 }  // namespace
 
 void stop_local_cluster_now() {
-  if (!g_started_a_cluster) return;
-  const std::vector<pid_t> daemons = children();
-  kill_descendants();
-  remove_session_files_of(daemons);
+  if (g_started_a_cluster) end_local_cluster();
 }
 
 Cluster::Cluster(unsigned workers, unsigned threads_per_worker, uint64_t memory_limit) {
