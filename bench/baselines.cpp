@@ -1,6 +1,9 @@
 #include "schedlab/bench/baselines.hpp"
 
+#include <algorithm>
+
 #include "schedlab/bench/benchmarks.hpp"
+#include "schedlab/schedulers/scheduler.hpp"
 
 namespace schedlab::bench {
 
@@ -19,15 +22,16 @@ std::vector<std::string> register_baselines(const std::vector<std::string>& shap
 }
 
 std::string baseline_for(const std::string& scheduler) {
-#ifdef SCHEDLAB_BENCH_OMP
-  if (scheduler == "openmp") return "omp_raw";
-#endif
+  const std::string& wanted = SchedulerRegistry::global().info(scheduler).traits.bench_baseline;
+  const std::vector<std::string> built = {
 #ifdef SCHEDLAB_BENCH_TBB
-  return scheduler == "openmp" ? "" : "tbb_flow";
-#else
-  (void)scheduler;
-  return "";
+      "tbb_flow",
 #endif
+#ifdef SCHEDLAB_BENCH_OMP
+      "omp_raw",
+#endif
+  };
+  return std::find(built.begin(), built.end(), wanted) != built.end() ? wanted : "";
 }
 
 }  // namespace schedlab::bench

@@ -21,8 +21,8 @@ void register_scheduler(const std::string& scheduler, const std::vector<std::str
 // tasks, when found), each registered on `shapes`. Returns the names registered.
 std::vector<std::string> register_baselines(const std::vector<std::string>& shapes);
 
-// What a scheduler is measured against: raw OpenMP for openmp, oneTBB for the others, where
-// built; "" where not.
+// What a registered scheduler is measured against (its traits' bench_baseline), where built;
+// "" where not.
 std::string baseline_for(const std::string& scheduler);
 
 }  // namespace schedlab::bench

@@ -22,7 +22,9 @@ void register_optional_schedulers([[maybe_unused]] SchedulerRegistry& registry) 
   registry.add({"openmp",
                 {"omp"},
                 "OpenMP tasks in one parallel region, successors released by atomic counters",
-                {Policy::inline_then_fifo, ProcessModel::one_process, 0, false},
+                {.policy = Policy::inline_then_fifo,
+                 .processes = ProcessModel::one_process,
+                 .bench_baseline = "omp_raw"},
                 [](const SchedulerConfig& c) { return make_openmp_scheduler(c.workers); }});
 #endif
 #ifdef SCHEDLAB_HAVE_MPI

@@ -68,6 +68,9 @@ struct SchedulerTraits {
   // In the default classroom suite (`schedlab run` with no scheduler named). A reference a class
   // does not need (tbb) says false; it still runs wherever it is named.
   bool classroom = true;
+  // What `schedlab bench` measures it against, where that baseline is built (bench/baselines.hpp):
+  // oneTBB's flow graph, or raw OpenMP tasks for a scheduler on OpenMP.
+  std::string bench_baseline = "tbb_flow";
 };
 
 // How to start a scheduler. `workers` are threads or processes, or, for a scheduler of
