@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <map>
 
 namespace schedlab {
@@ -48,27 +47,25 @@ std::string profile_table(std::span<const OpTimes> ops, const reports::Repetitio
 
 std::vector<OpTimes> op_times_of(const reports::Repetition& profile) {
   std::map<std::string, OpTimes, std::less<>> by_op;
-  auto of = [&](const std::string& op) -> OpTimes& {
-    OpTimes& t = by_op[op];
-    t.op = op;
-    return t;
+  auto add = [&](const std::string& op, const OpTimes& times) {
+    auto [it, fresh] = by_op.try_emplace(op, times);
+    if (!fresh) it->second.add(times);
   };
   for (const reports::TaskRecord& task : profile.trace) {
-    OpTimes& t = of(task.op);
-    t.calls += 1;
-    t.total_ms += task.end_ms - task.start_ms;
-    t.lock_wait_ms += task.lock_wait_ms;
-    t.gil_wait_ms += task.gil_wait_ms;
+    add(task.op, {.op = task.op,
+                  .calls = 1,
+                  .total_ms = task.end_ms - task.start_ms,
+                  .lock_wait_ms = task.lock_wait_ms,
+                  .gil_wait_ms = task.gil_wait_ms});
   }
   for (const reports::Occupancy::Series& series : profile.occupancy.series) {
-    OpTimes& t = of(series.op);
-    t.calls += series.tasks;
-    for (double busy : series.busy_ms) t.total_ms += busy;
+    double busy_ms = 0;
+    for (double busy : series.busy_ms) busy_ms += busy;
+    add(series.op, {.op = series.op, .calls = series.tasks, .total_ms = busy_ms});
   }
   std::vector<OpTimes> ops;
   for (auto& [name, t] : by_op) ops.push_back(std::move(t));
-  std::stable_sort(ops.begin(), ops.end(),
-                   [](const OpTimes& a, const OpTimes& b) { return a.total_ms > b.total_ms; });
+  longest_first(ops);
   return ops;
 }
 

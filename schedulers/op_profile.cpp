@@ -14,16 +14,18 @@ void merge(std::vector<OpTimes>& into, const std::vector<OpTimes>& from) {
   for (size_t id = 0; id < from.size(); ++id) {
     const OpTimes& f = from[id];
     if (f.calls == 0) continue;
-    OpTimes& t = into[id];
-    t.op = f.op;
-    t.calls += f.calls;
-    t.total_ms += f.total_ms;
-    t.lock_wait_ms += f.lock_wait_ms;
-    t.gil_wait_ms += f.gil_wait_ms;
+    into[id].op = f.op;
+    into[id].add(f);
   }
 }
 
 }  // namespace
+
+void longest_first(std::vector<OpTimes>& ops) {
+  std::erase_if(ops, [](const OpTimes& t) { return t.calls == 0; });
+  std::stable_sort(ops.begin(), ops.end(),
+                   [](const OpTimes& a, const OpTimes& b) { return a.total_ms > b.total_ms; });
+}
 
 void OpProfiler::run_started(const RunInfo& info) {
   for (const auto& w : per_worker_) merge(earlier_, w);
@@ -49,9 +51,7 @@ void OpProfiler::task_finished(const TaskEvent& e) {
 std::vector<OpTimes> OpProfiler::table() const {
   std::vector<OpTimes> sum = earlier_;
   for (const auto& w : per_worker_) merge(sum, w);
-  std::erase_if(sum, [](const OpTimes& t) { return t.calls == 0; });
-  std::stable_sort(sum.begin(), sum.end(),
-                   [](const OpTimes& a, const OpTimes& b) { return a.total_ms > b.total_ms; });
+  longest_first(sum);
   return sum;
 }
 

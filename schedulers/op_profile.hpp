@@ -17,7 +17,16 @@ struct OpTimes {
   double total_ms = 0;  // from each task's start to its end, waits included
   double lock_wait_ms = 0, gil_wait_ms = 0;
   double working_ms() const { return total_ms - lock_wait_ms - gil_wait_ms; }
+  void add(const OpTimes& other) {
+    calls += other.calls;
+    total_ms += other.total_ms;
+    lock_wait_ms += other.lock_wait_ms;
+    gil_wait_ms += other.gil_wait_ms;
+  }
 };
+
+// Drops the ops that ran no task and sorts the rest by total time, longest first (as %prun).
+void longest_first(std::vector<OpTimes>& ops);
 
 // Records the ops' times of the runs it observes (one table for all of them); tasks that
 // failed count too. Workers add to their own tables, so it costs no lock per task.

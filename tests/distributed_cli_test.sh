@@ -50,6 +50,18 @@ no_leftovers() {
   ps -o pid,ppid,stat,etime,args -p "$(echo $left | tr ' ' ',')"
   fail "processes left after: $1"
 }
+# ctrl_c WHAT: Ctrl-C to the command started as $pid: exit 130 within 2 s.
+ctrl_c() {
+  local t0 code
+  t0=$(ms)
+  kill -INT "$pid"
+  set +e
+  wait "$pid"
+  code=$?
+  set -e
+  [ "$code" = 130 ] || fail "$1: exit $code, $(cat err.txt)"
+  [ $(( $(ms) - t0 )) -lt $(( 2000 * slow )) ] || fail "$1: took $(( $(ms) - t0 )) ms"
+}
 expect_result() {  # expect_result WHAT OUTPUT
   echo "$2" | grep -q '"result":-1.6' || fail "$1: got $2"
 }
@@ -112,14 +124,7 @@ JSON
 pid=$!
 for _ in $(seq 1 100); do [ "$(ours | wc -l)" -ge 2 ] && break; sleep 0.05; done
 sleep 0.3
-t0=$(ms)
-kill -INT "$pid"
-set +e
-wait "$pid"
-code=$?
-set -e
-[ "$code" = 130 ] || fail "Ctrl-C: exit $code, $(cat err.txt)"
-[ $(( $(ms) - t0 )) -lt $(( 2000 * slow )) ] || fail "Ctrl-C: took $(( $(ms) - t0 )) ms"
+ctrl_c "Ctrl-C"
 [ ! -s out.txt ] || fail "Ctrl-C: printed $(cat out.txt)"
 no_leftovers "Ctrl-C"
 
@@ -139,15 +144,8 @@ for _ in $(seq 1 1000); do
   sleep 0.01
 done
 [ -n "$daemon" ] || fail "Ctrl-C during a spawn: no Open MPI daemon started ranks"
-t0=$(ms)
-kill -INT "$pid"
-set +e
-wait "$pid"
-code=$?
-set -e
-[ "$code" = 130 ] || fail "Ctrl-C during a spawn: exit $code, $(cat err.txt)"
+ctrl_c "Ctrl-C during a spawn"
 grep -q "cannot be cut short" err.txt || fail "Ctrl-C during a spawn: $(cat err.txt)"
-[ $(( $(ms) - t0 )) -lt $(( 2000 * slow )) ] || fail "Ctrl-C during a spawn: took $(( $(ms) - t0 )) ms"
 grep -q '"scheduler": "sync"' reports/results.json || fail "Ctrl-C during a spawn: no reports"
 no_leftovers "Ctrl-C during a spawn" "$SCHEDLAB_TEST_TAG" any
 session="${TMPDIR:-/tmp}/ompi.$(hostname).$(id -u)/pid.$daemon"
