@@ -5,7 +5,16 @@ namespace {
 thread_local bool t_holding = false;
 thread_local std::chrono::steady_clock::time_point t_since;
 thread_local std::chrono::nanoseconds t_waited{0};
+thread_local std::vector<GilWaitSpan>* t_log = nullptr;
 }  // namespace
+
+GilWaitLog::GilWaitLog(std::vector<GilWaitSpan>* into) : previous_(t_log) {
+  t_log = into;
+}
+
+GilWaitLog::~GilWaitLog() {
+  t_log = previous_;
+}
 
 Gil& Gil::process() {
   static Gil* gil = new Gil();  // never destroyed: threads may still hold it at exit
@@ -20,6 +29,7 @@ void Gil::acquire() {
   t_holding = true;
   t_since = std::chrono::steady_clock::now();
   t_waited += t_since - asked;
+  if (t_log && t_since - asked >= kLoggedGilWait) t_log->push_back({asked, t_since});
 }
 
 std::chrono::nanoseconds gil_wait_of_this_thread() {

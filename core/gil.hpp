@@ -12,6 +12,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <vector>
 
 namespace schedlab {
 
@@ -40,6 +41,25 @@ class GilScope {
 
  private:
   bool on_;
+};
+
+// One wait of a thread for the GIL, for timelines.
+struct GilWaitSpan {
+  std::chrono::steady_clock::time_point start, end;
+};
+
+// While alive, this thread's waits for the GIL of kLoggedGilWait or more are appended to `into`
+// (null: none), so that a timeline can draw each hand-over where it happened.
+inline constexpr std::chrono::microseconds kLoggedGilWait{20};
+class GilWaitLog {
+ public:
+  explicit GilWaitLog(std::vector<GilWaitSpan>* into);
+  ~GilWaitLog();
+  GilWaitLog(const GilWaitLog&) = delete;
+  GilWaitLog& operator=(const GilWaitLog&) = delete;
+
+ private:
+  std::vector<GilWaitSpan>* previous_;
 };
 
 // Time this thread has spent waiting for the GIL, in total (task bodies take the difference).

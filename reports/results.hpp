@@ -19,6 +19,19 @@ struct TaskRecord {
   double lock_wait_ms = 0, gil_wait_ms = 0;
 };
 
+// A stretch of a task's time that is not its op computing (schedulers/observer.hpp SpanEvent):
+// kind "gil_wait" (one wait for the GIL), "encode" or "decode" (its values, to move between
+// processes). `worker` is the lane: a worker, or kSchedulerLane, the scheduling process.
+struct SpanRecord {
+  std::string kind, key;
+  int worker = 0;
+  double start_ms = 0, end_ms = 0;  // from the start of the repetition
+};
+inline constexpr int kSchedulerLane = -1;
+// A traced run keeps at most this many spans (a GIL-bound op waits every 5 ms); beyond, none,
+// and timelines show each task's total wait instead.
+inline constexpr size_t kMaxSpanRecords = 100000;
+
 // What a run with too many tasks to draw one by one (more than kMaxTaskRecords) keeps instead
 // of a record per task: each worker's busy time per op in equal slices of the run. Busy totals
 // and task counts are exact; which task ran when is not kept. This is what keeps a million-task
@@ -60,6 +73,7 @@ struct Repetition {
   // waited for a CPU (/proc/pressure/cpu, "some"; 0 where the kernel has no PSI).
   double other_cpu_ms = 0, cpu_pressure_ms = 0;
   std::vector<TaskRecord> trace = {};
+  std::vector<SpanRecord> spans = {};  // with the trace, by start
   Occupancy occupancy = {};  // instead of the trace, for a run of more than kMaxTaskRecords tasks
   std::vector<ResourceSample> resources = {};
   size_t traced_tasks() const { return trace.empty() ? occupancy.tasks : trace.size(); }

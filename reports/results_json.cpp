@@ -47,6 +47,8 @@ namespace {
 // Declared first: the list helpers below use them.
 json to_json(const TaskRecord&);
 void from_json(const json&, TaskRecord&, const std::string& where);
+json to_json(const SpanRecord&);
+void from_json(const json&, SpanRecord&, const std::string& where);
 json to_json(const ResourceSample&);
 void from_json(const json&, ResourceSample&, const std::string& where);
 json to_json(const Repetition&);
@@ -136,6 +138,29 @@ void from_json(const json& j, TaskRecord& t, const std::string& where) {
   read(j, "gil_wait_ms", t.gil_wait_ms, where, false);
 }
 
+json to_json(const SpanRecord& s) {
+  return {{"kind", s.kind},
+          {"key", s.key},
+          {"worker", s.worker},
+          {"start_ms", s.start_ms},
+          {"end_ms", s.end_ms}};
+}
+void from_json(const json& j, SpanRecord& s, const std::string& where) {
+  read(j, "kind", s.kind, where);
+  if (s.kind != "gil_wait" && s.kind != "encode" && s.kind != "decode") {
+    throw UsageError(fmt::format(
+        "{}: span kind \"{}\" is not one of \"gil_wait\", \"encode\", \"decode\"", where, s.kind));
+  }
+  read(j, "key", s.key, where);
+  read(j, "worker", s.worker, where);
+  if (s.worker < kSchedulerLane) {
+    throw UsageError(fmt::format("{}: span worker {} must be {} (the scheduler) or a worker", where,
+                                 s.worker, kSchedulerLane));
+  }
+  read(j, "start_ms", s.start_ms, where);
+  read(j, "end_ms", s.end_ms, where);
+}
+
 json to_json(const Occupancy& o) {
   json series = json::array();
   for (const Occupancy::Series& s : o.series) {
@@ -216,6 +241,7 @@ json to_json(const Repetition& r) {
     out["lock_wait_ms"] = r.lock_wait_ms;
     out["gil_wait_ms"] = r.gil_wait_ms;
     if (!r.trace.empty()) out["trace"] = list_json(r.trace);
+    if (!r.spans.empty()) out["spans"] = list_json(r.spans);
     if (!r.occupancy.empty()) out["occupancy"] = to_json(r.occupancy);
   }
   if (!r.resources.empty()) out["resources"] = list_json(r.resources);
@@ -234,6 +260,10 @@ void from_json(const json& j, Repetition& r, const std::string& where) {
   read(j, "other_cpu_ms", r.other_cpu_ms, where, false);  // since the profile run
   read(j, "cpu_pressure_ms", r.cpu_pressure_ms, where, false);
   read_list(j, "trace", r.trace, where);
+  read_list(j, "spans", r.spans, where);
+  if (r.spans.size() > kMaxSpanRecords) {
+    throw UsageError(fmt::format("{}: more than {} spans", where, kMaxSpanRecords));
+  }
   read_occupancy(j, r.occupancy, where);
   read_list(j, "resources", r.resources, where);
 }

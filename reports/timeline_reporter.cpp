@@ -3,9 +3,13 @@
 // fits), and under it the CPU and memory use sampled during the run. Drawn from each cell's
 // profile run (traced and sampled, not measured: see suite/run_loop.hpp).
 //
-// The part of a task spent waiting for its lock or the GIL is hatched over the start of its
-// bar, so the sleeplock and GIL lessons show who waited. Lock waits do happen at the start; GIL
-// waits are spread over the op's hand-overs, and the hatch shows their total, not their moments.
+// The part of a task spent waiting is hatched over its bar where it happened, so the sleeplock
+// and GIL lessons show who waited and when: a lock wait at the start, each wait for the GIL at
+// its hand-over (threads under the GIL visibly take turns). A trace without the GIL's spans (an
+// earlier build's, or more than kMaxSpanRecords of them) hatches the total at the start.
+// Serialisation (values encoded and decoded to move between processes) has a colour of its own:
+// the workers' around their tasks, and the scheduling process's (the parent of process workers,
+// or rank 0) in a lane of its own at the top, which is where the processes lesson's time goes.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -24,7 +28,17 @@ namespace schedlab::reports {
 namespace {
 
 constexpr double kWidth = 900, kLeft = 90, kRow = 26, kProfile = 90;
+constexpr const char* kSerialisation = "#9c755f";
 
+// "decoding the result of 'x'" (the scheduler's decode) or "decoding its arguments" (a
+// worker's), and the time.
+std::string span_text(const SpanRecord& s) {
+  const bool scheduler = s.worker == kSchedulerLane;
+  const bool encode = s.kind == "encode";
+  return fmt::format("{} {} of {} {:.2f}-{:.2f} ms ({:.2f} ms)", encode ? "encoding" : "decoding",
+                     scheduler == encode ? "the arguments" : "the result", xml_escape(s.key),
+                     s.start_ms, s.end_ms, s.end_ms - s.start_ms);
+}
 // ", waited 50.0 ms for its lock, 2.0 ms for the GIL" (empty when it did not wait).
 std::string waits_text(const TaskRecord& t) {
   std::string out;
@@ -108,6 +122,11 @@ class Fingerprint {
     }
     return add(tasks.size());
   }
+  Fingerprint& add(const std::vector<SpanRecord>& spans) {
+    for (const SpanRecord& sp : spans)
+      add(sp.kind).add(sp.key).add(sp.worker).add(sp.start_ms).add(sp.end_ms);
+    return add(spans.size());
+  }
   Fingerprint& add(const Occupancy& o) {
     add(o.slice_ms).add(o.tasks);
     for (const Occupancy::Series& s : o.series) {
@@ -133,6 +152,7 @@ size_t fingerprint(const Cell& c, unsigned cores) {
       .add(c.predicted_ms)
       .add(c.profile.wall_ms)
       .add(c.profile.trace)
+      .add(c.profile.spans)
       .add(c.profile.occupancy)
       .add(c.profile.resources)
       .add(c.predicted_schedule)
@@ -161,8 +181,17 @@ std::string draw_timeline(const Cell& cell, unsigned cores) {
   std::map<unsigned, int> rows;  // worker -> row
   for (const TaskRecord& t : rep.trace) rows.emplace(t.worker, 0);
   for (const Occupancy::Series& s : occupancy.series) rows.emplace(s.worker, 0);
-  int i = 0;
+  // The scheduling process's lane, when it serialised: the first row.
+  const bool scheduler_lane =
+      std::any_of(rep.spans.begin(), rep.spans.end(),
+                  [](const SpanRecord& sp) { return sp.worker == kSchedulerLane; });
+  int i = scheduler_lane ? 1 : 0;
   for (auto& [w, row] : rows) row = i++;
+  // Where each task's GIL waits are (as spans), to hatch them there.
+  std::unordered_map<std::string_view, std::vector<const SpanRecord*>> gil_waits;
+  for (const SpanRecord& sp : rep.spans) {
+    if (sp.kind == "gil_wait") gil_waits[sp.key].push_back(&sp);
+  }
   const double plot = kWidth - kLeft - 20;
   // The predicted schedule is drawn under the measured lanes, on the same time axis.
   const std::vector<TaskRecord>& predicted = cell.predicted_schedule;
@@ -178,7 +207,8 @@ std::string draw_timeline(const Cell& cell, unsigned cores) {
   // Too many tasks to draw one by one: a line under the title says what is drawn instead.
   const bool summarised = !occupancy.empty() || !predicted_occupancy.empty();
   const double top = summarised ? 54 : 40,
-               measured_h = std::max<double>(1, static_cast<double>(rows.size())) * kRow;
+               measured_h =
+                   std::max<double>(1, static_cast<double>(rows.size() + scheduler_lane)) * kRow;
   const double predicted_top = top + measured_h + 16;
   const double gantt_h =
       measured_h + (has_predicted ? 16 + kRow * static_cast<double>(predicted_rows.size()) : 0);
@@ -211,6 +241,12 @@ std::string draw_timeline(const Cell& cell, unsigned cores) {
   for (const auto& [w, row] : rows) {
     out += fmt::format("<text x=\"10\" y=\"{:.1f}\">worker {}</text>\n", top + row * kRow + 16, w);
   }
+  if (scheduler_lane) {
+    out += fmt::format(
+        "<text x=\"10\" y=\"{:.1f}\">scheduler<title>the scheduling process: it encodes the "
+        "tasks' arguments and decodes their results</title></text>\n",
+        top + 16);
+  }
   for (const TaskRecord& t : rep.trace) {
     auto [it, fresh] = colour.emplace(t.op, chart_colour(colour.size()));
     double x0 = x(t.start_ms), w = std::max(1.0, x(t.end_ms) - x0);
@@ -220,20 +256,54 @@ std::string draw_timeline(const Cell& cell, unsigned cores) {
         "stroke=\"white\"><title>{} ({}) {:.2f}-{:.2f} ms, pid {}{}</title></rect>\n",
         x0, y, w, kRow - 6, it->second, xml_escape(t.key), xml_escape(t.op), t.start_ms, t.end_ms,
         t.pid, waits_text(t));
-    const double wait_ms = std::min(t.lock_wait_ms + t.gil_wait_ms, t.end_ms - t.start_ms);
-    double wait_w = 0;  // the label goes after the hatched part, where it can be read
-    if (wait_ms > 0) {
+    auto hatch = [&](double from_ms, double to_ms, const std::string& title) {
       any_wait = true;
-      wait_w = std::max(1.0, x(t.start_ms + wait_ms) - x0);
+      const double hx = x(from_ms), hw = std::max(1.0, x(to_ms) - hx);
       out += fmt::format(
           "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{}\" "
-          "fill=\"url(#{})\"><title>{} waiting{}</title></rect>\n",
-          x0, y, wait_w, kRow - 6, waiting, xml_escape(t.key), waits_text(t));
+          "fill=\"url(#{})\"><title>{}</title></rect>\n",
+          hx, y, hw, kRow - 6, waiting, title);
+      return hx + hw - x0;
+    };
+    // The label goes after the hatch at the start, where it can be read.
+    const auto spans = gil_waits.find(t.key);
+    const bool gil_spans = spans != gil_waits.end() && t.gil_wait_ms > 0;
+    const double at_start =
+        std::min(t.lock_wait_ms + (gil_spans ? 0 : t.gil_wait_ms), t.end_ms - t.start_ms);
+    double wait_w = 0;
+    if (at_start > 0) {
+      wait_w = hatch(t.start_ms, t.start_ms + at_start,
+                     fmt::format("{} waiting{}", xml_escape(t.key), waits_text(t)));
+    }
+    if (gil_spans) {
+      for (const SpanRecord* sp : spans->second) {
+        hatch(sp->start_ms, sp->end_ms,
+              fmt::format("{} waiting for the GIL {:.2f}-{:.2f} ms ({:.2f} ms{})",
+                          xml_escape(t.key), sp->start_ms, sp->end_ms, sp->end_ms - sp->start_ms,
+                          waits_text(t).empty() ? "" : "; in all" + waits_text(t).substr(1)));
+      }
     }
     if (w - wait_w > 7.0 * static_cast<double>(t.key.size())) {
       out += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" fill=\"white\">{}</text>\n",
                          x0 + wait_w + 3, y + 14, xml_escape(t.key));
     }
+  }
+  bool any_serialisation = false;
+  for (const SpanRecord& sp : rep.spans) {
+    if (sp.kind == "gil_wait") continue;
+    int row = 0;
+    if (sp.worker != kSchedulerLane) {
+      auto it = rows.find(static_cast<unsigned>(sp.worker));
+      if (it == rows.end()) continue;
+      row = it->second;
+    }
+    any_serialisation = true;
+    const double x0 = x(sp.start_ms);
+    out += fmt::format(
+        "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{}\" fill=\"{}\" "
+        "stroke=\"white\" stroke-width=\"0.5\"><title>{}</title></rect>\n",
+        x0, top + row * kRow + 3, std::max(1.0, x(sp.end_ms) - x0), kRow - 6, kSerialisation,
+        span_text(sp));
   }
   draw_occupancy(out, occupancy, rows, top, x, colour, "", 1.0);
   if (has_predicted) {
@@ -312,6 +382,13 @@ std::string draw_timeline(const Cell& cell, unsigned cores) {
         "<text x=\"{:.1f}\" y=\"{:.1f}\">{}</text>\n",
         lx, base + 12, c, lx + 14, base + 21, xml_escape(op));
     lx += 24 + 7.0 * static_cast<double>(op.size());
+  }
+  if (any_serialisation) {
+    out += fmt::format(
+        "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"10\" height=\"10\" fill=\"{}\"/>"
+        "<text x=\"{:.1f}\" y=\"{:.1f}\">encoding and decoding</text>\n",
+        lx, base + 12, kSerialisation, lx + 14, base + 21);
+    lx += 24 + 7.0 * 21;
   }
   if (any_wait) {
     out += fmt::format(

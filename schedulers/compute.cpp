@@ -79,7 +79,10 @@ ComputeResult compute(const Graph& graph, std::span<const NodeId> targets,
   }
   result.values = execution.finish();
   result.stats = execution.stats();
-  if (options.trace) result.trace = recorder.events();
+  if (options.trace) {
+    result.trace = recorder.events();
+    result.spans = recorder.spans();
+  }
   return result;
 }
 

@@ -55,6 +55,7 @@ struct ComputeResult {
   unsigned workers = 0;
   RunStats stats;
   std::vector<TaskEvent> trace;  // sorted by start time; empty unless options.trace
+  std::vector<SpanEvent> spans;  // with the trace: GIL waits and serialisation, by start time
   Clock::time_point start{};     // the origin of the trace's times
 };
 

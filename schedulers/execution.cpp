@@ -258,6 +258,8 @@ void Execution::run(NodeId n, unsigned worker, std::vector<NodeId>& ready) noexc
     event.end = Clock::now();
     event.lock_wait_ms = waits.lock_ms;
     event.gil_wait_ms = waits.gil_ms;
+    for (const GilWaitSpan& w : waits.gil_spans)
+      tell_span({SpanEvent::Kind::gil_wait, n, worker, w.start, w.end});
     tell_finished(event);
   }
   if (!event.failed) complete(n, std::move(result), worker, ready);

@@ -112,6 +112,11 @@ class Execution final : public Job {
     if (deadlines_) deadlines_->begin(w, n, now);
     for (Observer* o : task_observers_) o->task_began(w, n, now);
   }
+  // Whether anything watches tasks (a span is worth making only then), and telling it of one.
+  bool observed() const { return !task_observers_.empty(); }
+  void tell_span(const SpanEvent& s) {
+    for (Observer* o : task_observers_) o->span(s);
+  }
   void worker_idle(unsigned w) {
     if (deadlines_) deadlines_->end(w);
     for (Observer* o : task_observers_) o->worker_idle(w);

@@ -35,6 +35,19 @@ struct TaskEvent {
   double lock_wait_ms = 0, gil_wait_ms = 0;
 };
 
+// A stretch of a task's time that is not its op computing, as timelines draw it: a wait for the
+// GIL at one of the op's hand-overs, or its values encoded or decoded to move between processes
+// (by its worker around the op, or by the scheduling process before and after).
+struct SpanEvent {
+  enum class Kind : uint8_t { gil_wait, encode, decode };
+  Kind kind;
+  NodeId node;
+  unsigned worker;  // the worker lane, or kSchedulerLane
+  Clock::time_point start, end;
+};
+// The lane of the scheduling process itself: the parent of process workers, or rank 0.
+inline constexpr unsigned kSchedulerLane = ~0u;
+
 struct RunInfo {
   const Graph* graph;
   std::string scheduler;
@@ -70,6 +83,9 @@ class Observer {
   // Likewise: the parent has nothing running on `worker` any more (its task ended, failed, or
   // the worker died).
   virtual void worker_idle(unsigned /*worker*/) {}
+  // Within a run, for tracing: fired as task_finished is for the span's worker; spans of
+  // kSchedulerLane only from the thread that runs the scheduling core (the split path).
+  virtual void span(const SpanEvent&) {}
   // Before any run_finished: an observer that measures the run adds its figures to the stats
   // every observer then sees (ResourceMeter: CPU time and peak RSS).
   virtual void add_figures(RunStats&) {}

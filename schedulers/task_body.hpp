@@ -3,6 +3,9 @@
 // thing everywhere.
 #pragma once
 
+#include <vector>
+
+#include "schedlab/core/gil.hpp"
 #include "schedlab/core/graph.hpp"
 #include "schedlab/core/ops.hpp"
 
@@ -31,6 +34,7 @@ struct TaskLocks {
 // Time a task spent waiting rather than working: for its lock, and for the GIL.
 struct TaskWaits {
   double lock_ms = 0, gil_ms = 0;
+  std::vector<GilWaitSpan> gil_spans = {};  // each wait for the GIL (core/gil.hpp)
 };
 
 // Holds the task's lock (if any) while sleeping sleep_ms (cut short by a stop request, which

@@ -10,14 +10,26 @@ namespace schedlab {
 
 void TraceRecorder::run_started(const RunInfo& info) {
   per_worker_.assign(info.workers, {});
+  spans_.assign(info.workers + 1, {});
 }
 
-std::vector<TaskEvent> TraceRecorder::events() const {
-  std::vector<TaskEvent> all;
-  for (const auto& w : per_worker_) all.insert(all.end(), w.begin(), w.end());
+namespace {
+template <class Event>
+std::vector<Event> by_start(const std::vector<std::vector<Event>>& lanes) {
+  std::vector<Event> all;
+  for (const auto& lane : lanes) all.insert(all.end(), lane.begin(), lane.end());
   std::sort(all.begin(), all.end(),
-            [](const TaskEvent& a, const TaskEvent& b) { return a.start < b.start; });
+            [](const Event& a, const Event& b) { return a.start < b.start; });
   return all;
+}
+}  // namespace
+
+std::vector<TaskEvent> TraceRecorder::events() const {
+  return by_start(per_worker_);
+}
+
+std::vector<SpanEvent> TraceRecorder::spans() const {
+  return by_start(spans_);
 }
 
 std::string trace_to_json(const Graph& graph, const ComputeResult& result) {

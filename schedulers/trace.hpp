@@ -14,11 +14,17 @@ class TraceRecorder final : public Observer {
  public:
   void run_started(const RunInfo& info) override;
   void task_finished(const TaskEvent& e) override { per_worker_[e.worker].push_back(e); }
+  void span(const SpanEvent& s) override {
+    auto& lane = s.worker == kSchedulerLane ? spans_.back() : spans_[s.worker];
+    lane.push_back(s);
+  }
   // All events of the last run, sorted by start time.
   std::vector<TaskEvent> events() const;
+  std::vector<SpanEvent> spans() const;
 
  private:
   std::vector<std::vector<TaskEvent>> per_worker_;
+  std::vector<std::vector<SpanEvent>> spans_;  // per worker, then the scheduler's lane
 };
 
 // The trace of a run as JSON in Chrome's Trace Event format (opens in Perfetto), times in

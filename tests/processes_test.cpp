@@ -263,6 +263,46 @@ TEST_F(Processes, ChunksGoToOneFreeWorkerAtATime) {
   EXPECT_EQ(workers_used(1), 2u);
 }
 
+// A traced run shows where values were encoded and decoded: the parent before and after each
+// task (its own lane), the worker just before and after the op (its arguments, its result).
+TEST_F(Processes, ATracedRunShowsWhereValuesWereEncodedAndDecoded) {
+  Graph g;
+  auto total = testing::inc_dbl(g, 5);
+  ComputeOptions o = on(2);
+  o.trace = true;
+  ComputeResult r = compute(total, o);
+  std::map<NodeId, const TaskEvent*> task;
+  for (const TaskEvent& e : r.trace) task[e.node] = &e;
+  using Kind = SpanEvent::Kind;
+  size_t parent_encoded = 0, parent_decoded = 0, worker_decoded = 0, worker_encoded = 0;
+  for (const SpanEvent& s : r.spans) {
+    ASSERT_TRUE(task.count(s.node)) << "a span of a task that did not run";
+    const TaskEvent& e = *task[s.node];
+    EXPECT_LE(s.start, s.end);
+    // (Two processes' clocks: CLOCK_MONOTONIC, one clock on one machine.)
+    if (s.worker == kSchedulerLane && s.kind == Kind::encode) {
+      ++parent_encoded;
+      EXPECT_LE(s.end, e.start);
+    } else if (s.worker == kSchedulerLane) {
+      ++parent_decoded;
+      EXPECT_GE(s.start, e.end);
+    } else if (s.kind == Kind::decode) {
+      ++worker_decoded;
+      EXPECT_EQ(s.worker, e.worker);
+      EXPECT_EQ(s.end, e.start);
+    } else {
+      ++worker_encoded;
+      EXPECT_EQ(s.worker, e.worker);
+      EXPECT_EQ(s.start, e.end);
+    }
+  }
+  // Every task's arguments are encoded by the parent and its result decoded there.
+  EXPECT_EQ(parent_encoded, r.trace.size());
+  EXPECT_EQ(parent_decoded, r.trace.size());
+  EXPECT_GT(worker_decoded, 0u);
+  EXPECT_GT(worker_encoded, 0u);
+}
+
 TEST_F(Processes, ProcessLockDoesNotSerialiseProcesses) {
   Graph g;
   std::vector<Delayed> parts;

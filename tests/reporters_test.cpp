@@ -392,6 +392,7 @@ TEST(Reporters, JsonReadsBackEverythingItWrites) {
   c.reps[0].bytes_from_workers = 20;
   c.reps[0].peak_live_intermediates = 3;
   c.reps[0].trace = {{"x", "add", 1, 4242, 0.5, 100.5, 50.25, 1.5}};
+  c.reps[0].spans = {{"gil_wait", "x", 1, 60, 61.5}, {"decode", "x", kSchedulerLane, 100.5, 101}};
   c.reps[0].lock_wait_ms = 50.25;
   c.reps[0].gil_wait_ms = 1.5;
   c.reps[0].resources = {{250, 180.5, 1 << 20}};
@@ -410,6 +411,9 @@ TEST(Reporters, JsonReadsBackEverythingItWrites) {
   ASSERT_EQ(again.cells.size(), 3u);
   EXPECT_EQ(again.cells[1].id(), full.cells[1].id());
   EXPECT_EQ(again.cells[1].reps[0].trace[0].pid, 4242);
+  ASSERT_EQ(again.cells[1].reps[0].spans.size(), 2u);
+  EXPECT_EQ(again.cells[1].reps[0].spans[1].worker, kSchedulerLane);
+  EXPECT_EQ(again.cells[1].reps[0].spans[1].kind, "decode");
   EXPECT_EQ(again.cells[1].reasoning, c.reasoning);
   EXPECT_DOUBLE_EQ(again.context.load_avg[2], 0.25);
   EXPECT_EQ(again.cells[1].profile.occupancy.tasks, 2u);
@@ -513,6 +517,45 @@ TEST(Reporters, ATimelineIsDrawnAgainOnlyWhenItsCellChanged) {
   const std::string doubled = timeline_svg(c, 2);
   c.predicted_ms /= 2;
   EXPECT_NE(timeline_svg(c, 2), doubled);
+}
+
+// Waits for the GIL are hatched where they happened, not as one block at the start; the
+// scheduling process's encoding and decoding get a lane of their own at the top.
+TEST(Reporters, TimelineDrawsEachGilWaitAndTheSchedulersSerialisation) {
+  Cell c = fixture().cells[1];
+  c.profile.trace = {{"f", "fib", 0, 42, 10, 50, 0, 20}, {"g", "fib", 1, 42, 10, 50, 0, 0}};
+  c.profile.spans = {{"gil_wait", "f", 0, 20, 30},
+                     {"gil_wait", "f", 0, 40, 50},
+                     {"encode", "f", kSchedulerLane, 2, 10},
+                     {"decode", "f", 0, 8, 10}};
+  const std::string svg = timeline_svg(c, 2);
+  EXPECT_THAT(svg, HasSubstr("f waiting for the GIL 20.00-30.00 ms (10.00 ms; in all waited 20.0 "
+                             "ms for the GIL)"));
+  EXPECT_THAT(svg, HasSubstr("f waiting for the GIL 40.00-50.00 ms"));
+  EXPECT_THAT(svg, Not(HasSubstr("f waiting, waited")));  // no total block at the start
+  EXPECT_THAT(svg, HasSubstr(">scheduler<title>"));
+  EXPECT_THAT(svg, HasSubstr("encoding the arguments of f 2.00-10.00 ms"));
+  EXPECT_THAT(svg, HasSubstr("decoding the arguments of f 8.00-10.00 ms"));
+  EXPECT_THAT(svg, HasSubstr(">encoding and decoding</text>"));
+  // Without its spans (an earlier build's file), the GIL's total is hatched at the start.
+  c.profile.spans.clear();
+  const std::string old = timeline_svg(c, 2);
+  EXPECT_THAT(old, HasSubstr("f waiting, waited 20.0 ms for the GIL"));
+  EXPECT_THAT(old, Not(HasSubstr(">scheduler<")));
+  EXPECT_THAT(old, Not(HasSubstr("encoding and decoding")));
+}
+
+TEST(Reporters, JsonSpansMustBeOfAKnownKind) {
+  nlohmann::json j = to_json(fixture());
+  j["cells"][1]["profile"]["spans"] = {
+      {{"kind", "nap"}, {"key", "x"}, {"worker", 0}, {"start_ms", 0}, {"end_ms", 1}}};
+  try {
+    suite_from_json(j);
+    FAIL() << "accepted a span of kind nap";
+  } catch (const UsageError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("span kind \"nap\" is not one of \"gil_wait\", \"encode\", "
+                                    "\"decode\""));
+  }
 }
 
 TEST(Reporters, JsonErrorsSayWhere) {

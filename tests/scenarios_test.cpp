@@ -234,5 +234,38 @@ TEST(Gil, ThreadsOfOneProcessComputeOneAtATime) {
   EXPECT_EQ(most.load(), 1);
 }
 
+// A traced run keeps each wait for the GIL where it happened, inside its task, adding up to at
+// most the task's total wait (waits under kLoggedGilWait are counted but not drawn).
+TEST(Gil, ATracedRunKeepsEachWaitWhereItHappened) {
+  Graph g;
+  std::vector<ArgSpec> parts;
+  for (int i = 0; i < 2; ++i)
+    parts.push_back(ArgSpec(Ref{g.add_task("", "busy", std::vector<ArgSpec>{Value(30)})}));
+  NodeId all = g.add_task("all", "identity", std::vector<ArgSpec>{ArgSpec(parts)});
+  std::vector<NodeId> targets{all};
+  const ComputeResult r =
+      compute(g, targets, {.scheduler = "threads", .workers = 2, .trace = true, .gil = true});
+  ASSERT_FALSE(r.spans.empty());
+  double waited_ms = 0, in_spans_ms = 0;
+  for (const TaskEvent& e : r.trace) waited_ms += e.gil_wait_ms;
+  for (const SpanEvent& s : r.spans) {
+    EXPECT_EQ(s.kind, SpanEvent::Kind::gil_wait);
+    auto task = std::find_if(r.trace.begin(), r.trace.end(),
+                             [&](const TaskEvent& e) { return e.node == s.node; });
+    ASSERT_NE(task, r.trace.end());
+    EXPECT_EQ(s.worker, task->worker);
+    EXPECT_GE(s.start, task->start);
+    EXPECT_LE(s.end, task->end);
+    in_spans_ms += std::chrono::duration<double, std::milli>(s.end - s.start).count();
+  }
+  // Two 30 ms ops take turns every 5 ms: one of them waits at least one switch interval.
+  EXPECT_GE(waited_ms, 5.0);
+  EXPECT_LE(in_spans_ms, waited_ms + 1e-6);
+  EXPECT_GE(in_spans_ms, waited_ms / 2);
+  // Untraced, nothing is kept.
+  EXPECT_TRUE(
+      compute(g, targets, {.scheduler = "threads", .workers = 2, .gil = true}).spans.empty());
+}
+
 }  // namespace
 }  // namespace schedlab::kernels

@@ -44,6 +44,7 @@ TEST(TaskMessages, AnOutcomeReadsBackAsWrittenWithItsSerialisationPatched) {
   o.start_ns = 100;
   o.end_ns = 250;
   o.serialise_ns = 7;
+  o.decode_ns = 3;
   o.waits = {.lock_ms = 0.5, .gil_ms = 0.25};
   std::string bytes;
   Writer out(bytes);
@@ -62,6 +63,15 @@ TEST(TaskMessages, AnOutcomeReadsBackAsWrittenWithItsSerialisationPatched) {
   EXPECT_EQ(e.end - e.start, std::chrono::nanoseconds(150));
   EXPECT_DOUBLE_EQ(e.lock_wait_ms, 0.5);
   EXPECT_DOUBLE_EQ(e.gil_wait_ms, 0.25);
+  // The worker's serialisation around the op: 3 ns decoding before it, the other 6 after.
+  const SpanEvent decoded = h.decoded(3), encoded = h.encoded(3);
+  EXPECT_EQ(decoded.kind, SpanEvent::Kind::decode);
+  EXPECT_EQ(decoded.end - decoded.start, std::chrono::nanoseconds(3));
+  EXPECT_EQ(decoded.end, e.start);
+  EXPECT_EQ(encoded.kind, SpanEvent::Kind::encode);
+  EXPECT_EQ(encoded.start, e.end);
+  EXPECT_EQ(encoded.end - encoded.start, std::chrono::nanoseconds(6));
+  EXPECT_EQ(encoded.worker, 3u);
 }
 
 // A request as a worker gets it: `op` under its registered id and name.

@@ -221,7 +221,7 @@ class DistributedScheduler final : public Scheduler {
       const int64_t t0 = ns_since_epoch(Clock::now());
       d_.transfer().from_workers += payload.size();
       ex_.fill_result(d, decode(payload), d_.lane(w, 0));
-      d_.transfer().serialise_ns += ns_since_epoch(Clock::now()) - t0;
+      d_.serialised(SpanEvent::Kind::decode, d, t0);
       it->second.fetched = true;
       auto waiters = fetch_waiters_.extract(d);
       if (waiters.empty()) return;
@@ -314,7 +314,7 @@ class DistributedScheduler final : public Scheduler {
       encode_into(list, out.data() + at);
       if (alone) cluster_.send(w, kTasks, std::move(single));
       d_.transfer().to_workers += size;
-      d_.transfer().serialise_ns += ns_since_epoch(Clock::now()) - t0;
+      d_.serialised(SpanEvent::Kind::encode, n, t0);
       return Sent::now;
     }
 
@@ -383,11 +383,13 @@ class DistributedScheduler final : public Scheduler {
       const auto thread = r.get<uint32_t>();
       const std::string_view payload = r.get_bytes(r.get<uint64_t>());
       if (type == OutcomeType::value || type == OutcomeType::fetch_failed) {
-        if (run == id_) on_fetched(w, n, type, payload);
+        if (run != id_) return;
+        d_.serialised_by_worker(outcome, d_.lane(w, 0));  // its encoding of the value
+        on_fetched(w, n, type, payload);
         return;
       }
       if (run != id_ || !d_.returned(w, n)) return;  // from an abandoned run
-      d_.transfer().serialise_ns += outcome.serialise_ns;
+      d_.serialised_by_worker(outcome, d_.lane(w, thread));
       const TaskEvent ran = outcome.event(d_.lane(w, thread), cluster_.worker(w).pid);
       if (type == OutcomeType::task_error) {
         ex_.task_failed(ran, std::string(payload));
@@ -408,7 +410,7 @@ class DistributedScheduler final : public Scheduler {
       const int64_t t0 = ns_since_epoch(Clock::now());
       d_.transfer().from_workers += payload.size();
       Value result = decode(payload);
-      d_.transfer().serialise_ns += ns_since_epoch(Clock::now()) - t0;
+      d_.serialised(SpanEvent::Kind::decode, n, t0);
       finish_task(w, ran, std::move(result));
     }
 

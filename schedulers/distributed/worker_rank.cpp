@@ -296,8 +296,10 @@ class WorkerRank {
         if (run != kept_run_) throw InfrastructureError("it was kept for another run");
       }
       const Value v = kept_value(node);
+      outcome.start_ns = outcome.end_ns = now_ns();  // the encoding follows "end", as a task's
       payload.resize(encoded_size(v));
       encode_into(v, payload.data());
+      outcome.serialise_ns = now_ns() - outcome.end_ns;
     } catch (const std::exception& e) {
       outcome.type = OutcomeType::fetch_failed;
       payload = e.what();

@@ -121,7 +121,7 @@ class ProcessesScheduler final : public Scheduler {
       flush();
       if (!sent) return Sent::full;  // its ring is full: try again after collecting
       d_.transfer().to_workers += size;
-      d_.transfer().serialise_ns += ns_since_epoch(Clock::now()) - t0;
+      d_.serialised(SpanEvent::Kind::encode, n, t0);
       to_ring_.push_back(w);
       return Sent::now;
     }
@@ -159,7 +159,7 @@ class ProcessesScheduler final : public Scheduler {
       // A worker already declared dead (its tasks forgotten) may still have answers in its
       // ring: they belong to a failed run and are dropped.
       if (!d_.returned(w, n)) return;
-      d_.transfer().serialise_ns += outcome.serialise_ns;
+      d_.serialised_by_worker(outcome, w);
       if (outcome.type == remote::OutcomeType::lock_owner_died) {
         // Another worker died holding the lock: report that death, the cause, which the
         // kernel may not have made reapable yet (an abort may still be writing a core dump).
@@ -180,7 +180,7 @@ class ProcessesScheduler final : public Scheduler {
       }
       d_.transfer().from_workers += payload.size();
       Value result = decode(payload);
-      d_.transfer().serialise_ns += ns_since_epoch(Clock::now()) - t0;
+      d_.serialised(SpanEvent::Kind::decode, n, t0);
       d_.ran(w, ran, std::move(result));
     }
 

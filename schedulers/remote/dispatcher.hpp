@@ -36,6 +36,7 @@
 
 #include "schedlab/schedulers/execution.hpp"
 #include "schedlab/schedulers/remote/ready_tasks.hpp"
+#include "schedlab/schedulers/remote/task_messages.hpp"
 
 namespace schedlab::remote {
 
@@ -149,6 +150,11 @@ class Dispatcher {
   double weighted_task_ns() const { return run_ns_ > 0 ? run_ns_squared_ / run_ns_ : 0; }
   bool slow_tasks() const { return completed_ > 0 && mean_task_ns() > kShortTaskUs * 1e3; }
   Transfer& transfer() { return transfer_; }
+  // The scheduling process encoded task n's arguments (or decoded its result) from t0_ns until
+  // now: counted, and a span of its lane when the run is traced.
+  void serialised(SpanEvent::Kind kind, NodeId n, int64_t t0_ns);
+  // A worker's side of a task's serialisation, as its outcome reports it, on `lane`.
+  void serialised_by_worker(const OutcomeHeader& outcome, unsigned lane);
 
  private:
   void dispatch();

@@ -86,7 +86,8 @@ void put_outcome(Writer& out, const TaskOutcome& outcome, NodeId node) {
       .put(outcome.end_ns)
       .put(outcome.serialise_ns)
       .put(static_cast<int64_t>(outcome.waits.lock_ms * 1e6))
-      .put(static_cast<int64_t>(outcome.waits.gil_ms * 1e6));
+      .put(static_cast<int64_t>(outcome.waits.gil_ms * 1e6))
+      .put(outcome.decode_ns);
 }
 
 void patch_serialise(char* header, int64_t serialise_ns) {
@@ -102,6 +103,7 @@ OutcomeHeader get_outcome(Reader& in) {
   h.serialise_ns = in.get<int64_t>();
   h.lock_ns = in.get<int64_t>();
   h.gil_ns = in.get<int64_t>();
+  h.decode_ns = in.get<int64_t>();
   return h;
 }
 

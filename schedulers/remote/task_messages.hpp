@@ -6,9 +6,11 @@
 //
 //   request:  node u32, op id u32, op name (u16 + bytes), sleep_us u32,
 //             lock u8 (LockKind | kGilBit | the transport's own flags)
-//   outcome:  type u8, node u32, start, end, serialisation, lock wait, GIL wait (i64 ns each)
+//   outcome:  type u8, node u32, start, end, serialisation, lock wait, GIL wait, decoding the
+//             arguments (i64 ns each; serialisation is the decoding and the result's encoding)
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -70,6 +72,7 @@ struct TaskOutcome {
   std::string error;  // task_error, infrastructure_error, lock_owner_died
   int64_t start_ns = 0, end_ns = 0;
   int64_t serialise_ns = 0;  // decoding the arguments, and encoding the result once sent
+  int64_t decode_ns = 0;     // decoding the arguments, just before start_ns
   TaskWaits waits;
 };
 
@@ -92,7 +95,7 @@ TaskOutcome execute(const TaskRequest& request, Arguments&& arguments, const Tas
     const Op& op = op_of(request, side.search, side.where, side.hint);
     const int64_t t0 = now_ns();
     Value args = arguments();
-    out.serialise_ns = now_ns() - t0;
+    out.serialise_ns = out.decode_ns = now_ns() - t0;
     out.start_ns = now_ns();
     out.result = run_task_body(op, args.as_list(), request.options, locks, &out.waits);
     out.end_ns = now_ns();
@@ -113,18 +116,27 @@ void write_payload(const TaskOutcome& out, char* dst);
 
 // The outcome's header. Its serialisation time can be set once the payload is encoded, at the
 // header's start (patch_serialise).
-inline constexpr size_t kOutcomeHeaderBytes = 1 + 4 + 5 * 8;
+inline constexpr size_t kOutcomeHeaderBytes = 1 + 4 + 6 * 8;
 void put_outcome(Writer& out, const TaskOutcome& outcome, NodeId node);
 void patch_serialise(char* header, int64_t serialise_ns);
 
 struct OutcomeHeader {
   OutcomeType type;
   NodeId node;
-  int64_t start_ns, end_ns, serialise_ns, lock_ns, gil_ns;
+  int64_t start_ns, end_ns, serialise_ns, lock_ns, gil_ns, decode_ns;
   // What the core is told: the task ran on `lane` of the process `pid`.
   TaskEvent event(unsigned lane, int pid) const {
     return {node,  lane,          pid,         from_ns(start_ns), from_ns(end_ns),
             false, lock_ns / 1e6, gil_ns / 1e6};
+  }
+  // The worker's serialisation on `lane`: the arguments decoded just before the op, the result
+  // encoded just after.
+  SpanEvent decoded(unsigned lane) const {
+    return {SpanEvent::Kind::decode, node, lane, from_ns(start_ns - decode_ns), from_ns(start_ns)};
+  }
+  SpanEvent encoded(unsigned lane) const {
+    return {SpanEvent::Kind::encode, node, lane, from_ns(end_ns),
+            from_ns(end_ns + std::max<int64_t>(0, serialise_ns - decode_ns))};
   }
 };
 OutcomeHeader get_outcome(Reader& in);
