@@ -47,6 +47,11 @@ struct SpanEvent {
 };
 // The lane of the scheduling process itself: the parent of process workers, or rank 0.
 inline constexpr unsigned kSchedulerLane = ~0u;
+// "gil_wait", "encode", "decode": as results.json and trace files name them.
+inline const char* kind_name(SpanEvent::Kind kind) {
+  static constexpr const char* kNames[] = {"gil_wait", "encode", "decode"};
+  return kNames[static_cast<size_t>(kind)];
+}
 
 struct RunInfo {
   const Graph* graph;

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <map>
 #include <nlohmann/json.hpp>
 
 namespace schedlab {
@@ -49,6 +50,20 @@ std::string trace_to_json(const Graph& graph, const ComputeResult& result) {
          {"pid", e.pid},
          {"tid", e.worker},
          {"args", {{"lock_wait_ms", e.lock_wait_ms}, {"gil_wait_ms", e.gil_wait_ms}}}});
+  }
+  // Spans (GIL waits, encoding and decoding) as events of their lane; the scheduling process's
+  // lane is thread -1 of this process.
+  std::map<unsigned, int> pid_of;  // a worker's process, from its tasks
+  for (const TaskEvent& e : result.trace) pid_of.emplace(e.worker, e.pid);
+  for (const SpanEvent& s : result.spans) {
+    const bool scheduler = s.worker == kSchedulerLane;
+    events.push_back({{"name", std::string(graph.key(s.node))},
+                      {"cat", kind_name(s.kind)},
+                      {"ph", "X"},
+                      {"ts", us(s.start)},
+                      {"dur", us(s.end) - us(s.start)},
+                      {"pid", scheduler ? static_cast<int>(getpid()) : pid_of[s.worker]},
+                      {"tid", scheduler ? -1 : static_cast<int>(s.worker)}});
   }
   nlohmann::ordered_json doc;
   doc["schedlab_trace_version"] = 1;

@@ -44,11 +44,10 @@ reports::Repetition repetition_of(const Graph& g, const ComputeResult& r) {
                            ms(e.start), ms(e.end), e.lock_wait_ms, e.gil_wait_ms});
     }
     if (r.spans.size() <= reports::kMaxSpanRecords) {
-      static constexpr const char* kKinds[] = {"gil_wait", "encode", "decode"};
       rep.spans.reserve(r.spans.size());
       for (const SpanEvent& s : r.spans) {
         rep.spans.push_back(
-            {kKinds[static_cast<size_t>(s.kind)], std::string(g.key(s.node)),
+            {kind_name(s.kind), std::string(g.key(s.node)),
              s.worker == kSchedulerLane ? reports::kSchedulerLane : static_cast<int>(s.worker),
              ms(s.start), ms(s.end)});
       }

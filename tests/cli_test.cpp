@@ -275,6 +275,20 @@ TEST_F(Cli, ReadsStandardInputAndWritesATrace) {
   EXPECT_EQ(nlohmann::json::parse(to_stdout.err)["results"]["x"], 4);
   EXPECT_FALSE(fs::exists("-"));
 
+  // Under the GIL, each wait for it is an event of its own, on its task's thread.
+  Outcome gil = run("compute - --scheduler threads --workers 2 --gil --trace -",
+                    R"({"tasks": {"a": {"op": "busy", "args": [20]},
+                                  "b": {"op": "busy", "args": [20]}}})");
+  ASSERT_EQ(gil.code, 0) << gil.err;
+  size_t waits = 0;
+  const auto gil_trace = nlohmann::json::parse(gil.out);
+  for (const auto& e : gil_trace["traceEvents"]) {
+    if (e["cat"] != "gil_wait") continue;
+    ++waits;
+    EXPECT_GE(e["tid"].get<int>(), 0) << e;
+  }
+  EXPECT_GT(waits, 0u);
+
   // A flag that would change nothing for a graph file is an error, not ignored.
   Outcome unit = run("compute " + example("slow_arithmetic.json") + " --unit 5ms");
   EXPECT_EQ(unit.code, 2);
