@@ -45,6 +45,9 @@ struct SpanEvent {
   unsigned worker;  // the worker lane, or kSchedulerLane
   Clock::time_point start, end;
 };
+// Shorter spans are not told: too short to see in a timeline, and small values, encoded in a
+// microsecond, would add four spans per task (as GilWaitLog keeps GIL waits from 20 us).
+inline constexpr std::chrono::microseconds kShortestSpan{20};
 // The lane of the scheduling process itself: the parent of process workers, or rank 0.
 inline constexpr unsigned kSchedulerLane = ~0u;
 // "gil_wait", "encode", "decode": as results.json and trace files name them.

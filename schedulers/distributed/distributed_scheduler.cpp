@@ -312,9 +312,9 @@ class DistributedScheduler final : public Scheduler {
       const size_t at = out.size();
       out.resize(at + size);
       encode_into(list, out.data() + at);
+      d_.serialised(SpanEvent::Kind::encode, n, t0);  // before sending: the rank may start at once
       if (alone) cluster_.send(w, kTasks, std::move(single));
       d_.transfer().to_workers += size;
-      d_.serialised(SpanEvent::Kind::encode, n, t0);
       return Sent::now;
     }
 

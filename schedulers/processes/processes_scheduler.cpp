@@ -113,15 +113,20 @@ class ProcessesScheduler final : public Scheduler {
       Writer out(header);
       out.put(static_cast<uint8_t>(RequestType::task));
       remote::put_request(out, ex_.graph(), n, ex_.locks().gil);
+      int64_t encoded_at = 0;  // before the message is posted: the worker may start at once
       const bool sent = post(
           pool_.channel(w).requests, header.size(), [&] { return std::string_view(header); }, size,
-          [&](char* dst) { encode_into(list, dst); }, pool_.to_worker(w));
+          [&](char* dst) {
+            encode_into(list, dst);
+            encoded_at = now_ns();
+          },
+          pool_.to_worker(w));
       // The workers given tasks before this one are rung now: the first of a batch starts while
       // the parent writes the rest, and finds this one there too.
       flush();
       if (!sent) return Sent::full;  // its ring is full: try again after collecting
       d_.transfer().to_workers += size;
-      d_.serialised(SpanEvent::Kind::encode, n, t0);
+      d_.serialised(SpanEvent::Kind::encode, n, t0, encoded_at);
       to_ring_.push_back(w);
       return Sent::now;
     }

@@ -170,17 +170,17 @@ void Dispatcher::ran(unsigned w, const TaskEvent& ran, Value result) {
   ready_.add(w, made_ready_);
 }
 
-void Dispatcher::serialised(SpanEvent::Kind kind, NodeId n, int64_t t0_ns) {
-  const int64_t t1_ns = now_ns();
+void Dispatcher::serialised(SpanEvent::Kind kind, NodeId n, int64_t t0_ns, int64_t t1_ns) {
   transfer_.serialise_ns += t1_ns - t0_ns;
-  if (ex_.observed()) ex_.tell_span({kind, n, kSchedulerLane, from_ns(t0_ns), from_ns(t1_ns)});
+  if (ex_.observed() && t1_ns - t0_ns >= std::chrono::nanoseconds(kShortestSpan).count())
+    ex_.tell_span({kind, n, kSchedulerLane, from_ns(t0_ns), from_ns(t1_ns)});
 }
 
 void Dispatcher::serialised_by_worker(const OutcomeHeader& outcome, unsigned lane) {
   transfer_.serialise_ns += outcome.serialise_ns;
   if (!ex_.observed()) return;
   for (const SpanEvent& s : {outcome.decoded(lane), outcome.encoded(lane)}) {
-    if (s.end > s.start) ex_.tell_span(s);
+    if (s.end - s.start >= kShortestSpan) ex_.tell_span(s);
   }
 }
 

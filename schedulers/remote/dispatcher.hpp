@@ -151,8 +151,8 @@ class Dispatcher {
   bool slow_tasks() const { return completed_ > 0 && mean_task_ns() > kShortTaskUs * 1e3; }
   Transfer& transfer() { return transfer_; }
   // The scheduling process encoded task n's arguments (or decoded its result) from t0_ns until
-  // now: counted, and a span of its lane when the run is traced.
-  void serialised(SpanEvent::Kind kind, NodeId n, int64_t t0_ns);
+  // t1_ns: counted, and a span of its lane when the run is traced.
+  void serialised(SpanEvent::Kind kind, NodeId n, int64_t t0_ns, int64_t t1_ns = now_ns());
   // A worker's side of a task's serialisation, as its outcome reports it, on `lane`.
   void serialised_by_worker(const OutcomeHeader& outcome, unsigned lane);
 
