@@ -244,6 +244,20 @@ TEST_F(Distributed, ThreadsOfOneWorkerShareItsGil) {
   double waited = 0;
   for (const TaskEvent& e : r.trace) waited += e.gil_wait_ms;
   EXPECT_GE(waited, 15);  // one GIL per rank: its two threads take turns
+  // Each wait comes back from the rank, on its task's lane, inside the task.
+  double in_spans = 0;
+  for (const SpanEvent& s : r.spans) {
+    if (s.kind != SpanEvent::Kind::gil_wait) continue;
+    auto task = std::find_if(r.trace.begin(), r.trace.end(),
+                             [&](const TaskEvent& e) { return e.node == s.node; });
+    ASSERT_NE(task, r.trace.end());
+    EXPECT_EQ(s.worker, task->worker);
+    EXPECT_GE(s.start, task->start);
+    EXPECT_LE(s.end, task->end);
+    in_spans += std::chrono::duration<double, std::milli>(s.end - s.start).count();
+  }
+  EXPECT_GE(in_spans, waited / 2);
+  EXPECT_LE(in_spans, waited + 1e-6);
 }
 
 TEST_F(Distributed, StatsCountBytesMovedAndSerialisation) {

@@ -381,6 +381,13 @@ class DistributedScheduler final : public Scheduler {
       const NodeId n = outcome.node;
       const auto run = r.get<uint32_t>();
       const auto thread = r.get<uint32_t>();
+      const auto waits = r.get<uint32_t>();
+      Reader spans(r.get_bytes(uint64_t{waits} * 16));  // each wait for the GIL: start, end
+      gil_waits_.resize(waits);
+      for (auto& [from, to] : gil_waits_) {
+        from = spans.get<int64_t>();
+        to = spans.get<int64_t>();
+      }
       const std::string_view payload = r.get_bytes(r.get<uint64_t>());
       if (type == OutcomeType::value || type == OutcomeType::fetch_failed) {
         if (run != id_) return;
@@ -390,6 +397,12 @@ class DistributedScheduler final : public Scheduler {
       }
       if (run != id_ || !d_.returned(w, n)) return;  // from an abandoned run
       d_.serialised_by_worker(outcome, d_.lane(w, thread));
+      if (ex_.observed()) {
+        for (auto [from, to] : gil_waits_) {
+          ex_.tell_span(
+              {SpanEvent::Kind::gil_wait, n, d_.lane(w, thread), from_ns(from), from_ns(to)});
+        }
+      }
       const TaskEvent ran = outcome.event(d_.lane(w, thread), cluster_.worker(w).pid);
       if (type == OutcomeType::task_error) {
         ex_.task_failed(ran, std::string(payload));
@@ -519,7 +532,8 @@ class DistributedScheduler final : public Scheduler {
     std::string in_;
     bool died_ = false;
     Clock::time_point last_check_ = Clock::now();
-    remote::Dispatcher d_;  // last: it is given this transport
+    std::vector<std::pair<int64_t, int64_t>> gil_waits_;  // of the result being read, in ns
+    remote::Dispatcher d_;                                // last: it is given this transport
   };
 
   SchedulerConfig config_;

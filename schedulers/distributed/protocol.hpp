@@ -17,6 +17,7 @@
 //   worker -> parent
 //     kHello    pid i32, host (u16 + bytes): sent once, at start
 //     kResults  records: the outcome of remote/task_messages.hpp, run u32, thread u32,
+//               the task's waits for the GIL (u32 count, then start and end i64 ns each),
 //               payload (u64 + the encoded result, or an error message; for `kept`, the result
 //               stayed on the worker and the payload is its encoded size, u64)
 //     kLock, kUnlock  thread u32: a task thread asks for / gives back the `global` lock

@@ -307,7 +307,7 @@ class WorkerRank {
     std::string record;
     Writer w(record);
     remote::put_outcome(w, outcome, node);
-    w.put(run).put(uint32_t{0}).put(static_cast<uint64_t>(payload.size()));
+    w.put(run).put(uint32_t{0}).put(uint32_t{0}).put(static_cast<uint64_t>(payload.size()));
     record += payload;
     if (blocking)
       send_now(kResults, record);
@@ -444,7 +444,9 @@ class WorkerRank {
     const int64_t t0 = now_ns();
     Writer w(record);
     remote::put_outcome(w, outcome, request.node);
-    w.put(t.run).put(thread);
+    w.put(t.run).put(thread).put(static_cast<uint32_t>(outcome.waits.gil_spans.size()));
+    for (const GilWaitSpan& g : outcome.waits.gil_spans)
+      w.put(ns_since_epoch(g.start)).put(ns_since_epoch(g.end));
     if (outcome.type == OutcomeType::kept) {
       w.put(uint64_t{sizeof(uint64_t)}).put(static_cast<uint64_t>(size));
       return;
