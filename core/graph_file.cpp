@@ -596,7 +596,7 @@ LoadedGraph parse_graph_precise(std::string_view text, std::string_view source) 
 
 namespace {
 
-std::string read_graph_file(const std::string& path) {
+FileText read_graph_file(const std::string& path) {
   return read_bounded_file(path, "graph file", max_graph_file_bytes(), kRaiseGraphLimit);
 }
 
@@ -604,7 +604,7 @@ std::string read_graph_file(const std::string& path) {
 
 LoadedGraph load_graph_file(const std::string& path) {
   double read_ms = 0;
-  std::string text;
+  FileText text;
   {
     StopwatchInto watch(read_ms);
     text = read_graph_file(path);

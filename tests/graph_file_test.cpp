@@ -1,8 +1,14 @@
 #include "schedlab/core/graph_file.hpp"
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <cstdio>
+#include <fstream>
+
+#include "schedlab/core/bounded_input.hpp"
 #include "schedlab/core/errors.hpp"
 
 namespace schedlab {
@@ -163,6 +169,36 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(GraphFile, MissingFileIsAUsageError) {
   EXPECT_THROW(load_graph_file("/nonexistent/graph.json"), UsageError);
+}
+
+// Files are read whole into mapped memory (huge pages from 2 MB), a pipe in chunks that grow it:
+// every byte arrives, at any size.
+TEST(GraphFile, ReadsLargeFilesAndPipesWhole) {
+  std::string text = "{\"tasks\": {";
+  constexpr int kTasks = 80'000;  // about 3.6 MB
+  for (int i = 0; i < kTasks; ++i) {
+    text += fmt::format("{}\"t{}\": {{\"op\": \"add\", \"args\": [{}, 1]}}", i ? ", " : "", i, i);
+  }
+  text += "}, \"targets\": [\"t79999\"]}";
+  ASSERT_GT(text.size(), size_t{3} << 20);
+  const std::string path = ::testing::TempDir() + "/large_graph.json";
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << text;
+  }
+  EXPECT_EQ(load_graph_file(path).graph.size(), size_t{kTasks});
+  EXPECT_EQ(read_bounded_file(path, "graph file", text.size()).view(), text);
+  // Through a pipe (standard input read in 64 KiB chunks).
+  FILE* pipe = ::popen(("cat " + path).c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  const int saved = ::dup(STDIN_FILENO);
+  ::dup2(::fileno(pipe), STDIN_FILENO);
+  const FileText piped = read_bounded_file("-", "graph file", text.size());
+  ::dup2(saved, STDIN_FILENO);
+  ::close(saved);
+  ::pclose(pipe);
+  EXPECT_EQ(piped.view(), text);
+  std::remove(path.c_str());
 }
 
 }  // namespace
