@@ -107,13 +107,17 @@ cat > crash.json <<'JSON'
 JSON
 t0=$(ms)
 set +e
-err=$("$bin" compute crash.json -s distributed -w 2 2>&1)
+# (In a TMPDIR of its own, where Open MPI keeps its session folders, to look at them after.)
+mkdir crash_tmp
+err=$(TMPDIR="$work/crash_tmp" "$bin" compute crash.json -s distributed -w 2 2>&1)
 code=$?
 set -e
 [ "$code" = 3 ] || fail "crash: exit $code, $err"
 echo "$err" | grep -q "signal 6" || fail "crash: $err"
 [ $(( $(ms) - t0 )) -lt $(( 3000 * slow )) ] || fail "crash: took $(( $(ms) - t0 )) ms"
-no_leftovers "crash"
+no_leftovers "crash" "$SCHEDLAB_TEST_TAG" any  # Open MPI's daemon too
+left=$(find crash_tmp -mindepth 2 -maxdepth 2 -name 'jf.*')
+[ -z "$left" ] || fail "crash: Open MPI's session folder is left: $left"
 
 # Ctrl-C: exit 130 within 2 s, nothing printed on standard output.
 cat > sleep.json <<'JSON'

@@ -175,13 +175,18 @@ std::vector<Daemon> our_daemons(const std::filesystem::path& root) {
 // daemon keeps for our job under its session folder (pid.<daemon> and jf.<the job's upper 16
 // bits>, 17 MB for 48 ranks, which Open MPI removes only when MPI finalizes), then kills them:
 // last, since Open MPI may end this process as soon as it finds its daemon gone.
+void remove_job_family(const std::filesystem::path& root, const Daemon& d) {
+  std::error_code ec;
+  std::filesystem::remove_all(root / fmt::format("jf.{}", d.job >> 16), ec);
+}
+
 void end_local_cluster() {
   const std::filesystem::path root = session_root();
   const std::vector<Daemon> daemons = our_daemons(root);
   const std::vector<pid_t> frozen = freeze_descendants();
   for (const Daemon& d : daemons) {
+    remove_job_family(root, d);
     std::error_code ec;
-    std::filesystem::remove_all(root / fmt::format("jf.{}", d.job >> 16), ec);
     std::filesystem::remove_all(root / fmt::format("pid.{}", d.pid), ec);
   }
   for (pid_t p : frozen) ::kill(p, SIGKILL);
@@ -232,6 +237,13 @@ class SpawnWatch {
 
 void stop_local_cluster_now() {
   if (g_started_a_cluster) end_local_cluster();
+}
+
+void remove_session_of_broken_cluster() {
+  if (!g_started_a_cluster) return;
+  const std::filesystem::path root = session_root();
+  // The daemon stays: it ends when it finds us gone (killing it first may end us at once).
+  for (const Daemon& d : our_daemons(root)) remove_job_family(root, d);
 }
 
 Cluster::Cluster(unsigned workers, unsigned threads_per_worker, uint64_t memory_limit) {

@@ -22,6 +22,9 @@ namespace schedlab::distributed {
 // of a local cluster this process started, which would otherwise outlive it; nothing where no
 // cluster was started here (ranks under mpirun are the launcher's).
 void stop_local_cluster_now();
+// For an exit that does not finalize MPI after a rank died: removes our job family's session
+// folder, which Open MPI's daemon, cleaning up after us, leaves behind (empty).
+void remove_session_of_broken_cluster();
 
 struct WorkerRank {
   int rank = 0;  // in the communicator

@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "schedlab/core/errors.hpp"
+#include "schedlab/schedulers/distributed/cluster.hpp"
 #include "schedlab/schedulers/distributed/protocol.hpp"
 #include "schedlab/schedulers/distributed_worker.hpp"
 #include "schedlab/schedulers/scheduler.hpp"
@@ -124,8 +125,8 @@ void finalize_mpi() {
       MPI_Send(nullptr, 0, MPI_BYTE, r, kStop, MPI_COMM_WORLD);
   }
   // After a worker died, finalizing would wait for it forever; the process ends without, and
-  // Open MPI's daemon cleans up after it.
-  if (g_broken) return;
+  // Open MPI's daemon cleans up after it, all but our job family's folder.
+  if (g_broken) return remove_session_of_broken_cluster();
 #ifdef SCHEDLAB_LEAK_CHECK_BEFORE_MPI_FINALIZE
   // MPI_Finalize unloads Open MPI's components; what they kept would then be reported as
   // leaks of "<unknown module>", which no suppression can name. So the leak check runs now,
