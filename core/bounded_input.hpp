@@ -17,7 +17,7 @@ inline constexpr size_t kMaxNesting = 64;
 
 // A file's text, read whole into memory of its own: mapped anonymous pages, which for a large
 // file are transparent huge pages where the kernel allows them (a 31 MB graph file read in
-// 28-111 ms instead of 203-246 on this project's VM, whose page faults cost about 10 us each:
+// 21-97 ms instead of 203-246 on this project's VM, whose page faults cost about 10 us each:
 // a string of the file's size faulted 7,600 pages in, zeroing each before the read).
 class FileText {
  public:

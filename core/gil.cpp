@@ -1,5 +1,7 @@
 #include "schedlab/core/gil.hpp"
 
+#include <new>
+
 namespace schedlab {
 namespace {
 thread_local bool t_holding = false;
@@ -29,7 +31,13 @@ void Gil::acquire() {
   t_holding = true;
   t_since = std::chrono::steady_clock::now();
   t_waited += t_since - asked;
-  if (t_log && t_since - asked >= kLoggedGilWait) t_log->push_back({asked, t_since});
+  lock.unlock();
+  if (t_log && t_since - asked >= kLoggedGilWait) {
+    try {
+      t_log->push_back({asked, t_since});
+    } catch (const std::bad_alloc&) {  // the GIL is held: a wait not drawn is the lesser harm
+    }
+  }
 }
 
 std::chrono::nanoseconds gil_wait_of_this_thread() {

@@ -310,7 +310,7 @@ std::string timelines(const std::vector<const Cell*>& cells, unsigned cores) {
       "<h3>Timelines</h3>\n<p class=\"hint\">Each cell's profile run (traced, so not one of the "
       "measured runs): its lanes, the "
       "predicted lanes under them on the same time axis, waiting hatched where it happened, "
-      "values encoded and decoded in brown (the scheduling process's in a lane of its own), and "
+      "values encoded and decoded in grey (the scheduling process's in a lane of its own), and "
       "CPU and memory below. Open one at a time.</p>\n";
   for (const Cell* c : cells) {
     if (!c->profiled()) continue;

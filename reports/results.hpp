@@ -21,13 +21,13 @@ struct TaskRecord {
 
 // A stretch of a task's time that is not its op computing (schedulers/observer.hpp SpanEvent):
 // kind "gil_wait" (one wait for the GIL), "encode" or "decode" (its values, to move between
-// processes). `worker` is the lane: a worker, or kSchedulerLane, the scheduling process.
+// processes). `worker` is the lane: a worker, or kSchedulerWorker, the scheduling process.
 struct SpanRecord {
   std::string kind, key;
   int worker = 0;
   double start_ms = 0, end_ms = 0;  // from the start of the repetition
 };
-inline constexpr int kSchedulerLane = -1;
+inline constexpr int kSchedulerWorker = -1;
 // A traced run keeps at most this many spans (a GIL-bound op waits every 5 ms); beyond, none,
 // and timelines show each task's total wait instead.
 inline constexpr size_t kMaxSpanRecords = 100000;

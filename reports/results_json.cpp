@@ -153,9 +153,9 @@ void from_json(const json& j, SpanRecord& s, const std::string& where) {
   }
   read(j, "key", s.key, where);
   read(j, "worker", s.worker, where);
-  if (s.worker < kSchedulerLane) {
+  if (s.worker < kSchedulerWorker) {
     throw UsageError(fmt::format("{}: span worker {} must be {} (the scheduler) or a worker", where,
-                                 s.worker, kSchedulerLane));
+                                 s.worker, kSchedulerWorker));
   }
   read(j, "start_ms", s.start_ms, where);
   read(j, "end_ms", s.end_ms, where);

@@ -28,12 +28,12 @@ namespace schedlab::reports {
 namespace {
 
 constexpr double kWidth = 900, kLeft = 90, kRow = 26, kProfile = 90;
-constexpr const char* kSerialisation = "#9c755f";
+constexpr const char* kSerialisation = "#555555";  // not an op's colour (svg_chart.cpp)
 
 // "decoding the result of 'x'" (the scheduler's decode) or "decoding its arguments" (a
 // worker's), and the time.
 std::string span_text(const SpanRecord& s) {
-  const bool scheduler = s.worker == kSchedulerLane;
+  const bool scheduler = s.worker == kSchedulerWorker;
   const bool encode = s.kind == "encode";
   return fmt::format("{} {} of {} {:.2f}-{:.2f} ms ({:.2f} ms)", encode ? "encoding" : "decoding",
                      scheduler == encode ? "the arguments" : "the result", xml_escape(s.key),
@@ -182,15 +182,15 @@ std::string draw_timeline(const Cell& cell, unsigned cores) {
   for (const TaskRecord& t : rep.trace) rows.emplace(t.worker, 0);
   for (const Occupancy::Series& s : occupancy.series) rows.emplace(s.worker, 0);
   // The scheduling process's lane, when it serialised: the first row.
-  const bool scheduler_lane =
-      std::any_of(rep.spans.begin(), rep.spans.end(),
-                  [](const SpanRecord& sp) { return sp.worker == kSchedulerLane; });
+  const bool scheduler_lane = std::any_of(
+      rep.spans.begin(), rep.spans.end(),
+      [](const SpanRecord& sp) { return sp.worker == kSchedulerWorker && sp.kind != "gil_wait"; });
   int i = scheduler_lane ? 1 : 0;
   for (auto& [w, row] : rows) row = i++;
   // Where each task's GIL waits are (as spans), to hatch them there.
   std::unordered_map<std::string_view, std::vector<const SpanRecord*>> gil_waits;
   for (const SpanRecord& sp : rep.spans) {
-    if (sp.kind == "gil_wait") gil_waits[sp.key].push_back(&sp);
+    if (sp.kind == "gil_wait" && sp.worker != kSchedulerWorker) gil_waits[sp.key].push_back(&sp);
   }
   const double plot = kWidth - kLeft - 20;
   // The predicted schedule is drawn under the measured lanes, on the same time axis.
@@ -277,9 +277,13 @@ std::string draw_timeline(const Cell& cell, unsigned cores) {
     }
     if (gil_spans) {
       for (const SpanRecord* sp : spans->second) {
-        hatch(sp->start_ms, sp->end_ms,
+        // (Within its own bar, whatever a file says.)
+        const double from = std::clamp(sp->start_ms, t.start_ms, t.end_ms);
+        const double to = std::clamp(sp->end_ms, from, t.end_ms);
+        if (static_cast<unsigned>(sp->worker) != t.worker || to <= from) continue;
+        hatch(from, to,
               fmt::format("{} waiting for the GIL {:.2f}-{:.2f} ms ({:.2f} ms{})",
-                          xml_escape(t.key), sp->start_ms, sp->end_ms, sp->end_ms - sp->start_ms,
+                          xml_escape(t.key), from, to, to - from,
                           waits_text(t).empty() ? "" : "; in all" + waits_text(t).substr(1)));
       }
     }
@@ -292,17 +296,20 @@ std::string draw_timeline(const Cell& cell, unsigned cores) {
   for (const SpanRecord& sp : rep.spans) {
     if (sp.kind == "gil_wait") continue;
     int row = 0;
-    if (sp.worker != kSchedulerLane) {
+    if (sp.worker != kSchedulerWorker) {
       auto it = rows.find(static_cast<unsigned>(sp.worker));
       if (it == rows.end()) continue;
       row = it->second;
     }
+    // (Within the run, whatever a file says.)
+    const double from = std::clamp(sp.start_ms, 0.0, end), to = std::clamp(sp.end_ms, from, end);
+    if (to <= from) continue;
     any_serialisation = true;
-    const double x0 = x(sp.start_ms);
+    const double x0 = x(from);
     out += fmt::format(
         "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{}\" fill=\"{}\" "
         "stroke=\"white\" stroke-width=\"0.5\"><title>{}</title></rect>\n",
-        x0, top + row * kRow + 3, std::max(1.0, x(sp.end_ms) - x0), kRow - 6, kSerialisation,
+        x0, top + row * kRow + 3, std::max(1.0, x(to) - x0), kRow - 6, kSerialisation,
         span_text(sp));
   }
   draw_occupancy(out, occupancy, rows, top, x, colour, "", 1.0);

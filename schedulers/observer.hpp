@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "schedlab/core/gil.hpp"
 #include "schedlab/core/graph.hpp"
 #include "schedlab/core/plan.hpp"
 
@@ -46,8 +47,8 @@ struct SpanEvent {
   Clock::time_point start, end;
 };
 // Shorter spans are not told: too short to see in a timeline, and small values, encoded in a
-// microsecond, would add four spans per task (as GilWaitLog keeps GIL waits from 20 us).
-inline constexpr std::chrono::microseconds kShortestSpan{20};
+// microsecond, would add four spans per task (GilWaitLog keeps GIL waits from the same length).
+inline constexpr std::chrono::microseconds kShortestSpan = kLoggedGilWait;
 // The lane of the scheduling process itself: the parent of process workers, or rank 0.
 inline constexpr unsigned kSchedulerLane = ~0u;
 // "gil_wait", "encode", "decode": as results.json and trace files name them.
@@ -92,7 +93,9 @@ class Observer {
   // the worker died).
   virtual void worker_idle(unsigned /*worker*/) {}
   // Within a run, for tracing: fired as task_finished is for the span's worker; spans of
-  // kSchedulerLane only from the thread that runs the scheduling core (the split path).
+  // kSchedulerLane only from the thread that runs the scheduling core (the split path). Where
+  // tasks run in other processes, a task's spans may come before its task hooks, or for a task
+  // whose end is never reported (its worker failed).
   virtual void span(const SpanEvent&) {}
   // Before any run_finished: an observer that measures the run adds its figures to the stats
   // every observer then sees (ResourceMeter: CPU time and peak RSS).

@@ -58,7 +58,7 @@ Value run_task_body(const Op& op, ArgSpan args, const TaskOptions& options, cons
       if (waits) waits->gil_ms = Ms(gil_wait_of_this_thread() - before).count();
     }
   } measured{waits};
-  GilWaitLog log(waits ? &waits->gil_spans : nullptr);
+  GilWaitLog log(waits && waits->keep_gil_spans ? &waits->gil_spans : nullptr);
   GilScope gil(true);
   return op.call(args);
 }

@@ -34,7 +34,8 @@ struct TaskLocks {
 // Time a task spent waiting rather than working: for its lock, and for the GIL.
 struct TaskWaits {
   double lock_ms = 0, gil_ms = 0;
-  std::vector<GilWaitSpan> gil_spans = {};  // each wait for the GIL (core/gil.hpp)
+  bool keep_gil_spans = true;               // (a traced run's)
+  std::vector<GilWaitSpan> gil_spans = {};  // each wait for the GIL (core/gil.hpp), if kept
 };
 
 // Holds the task's lock (if any) while sleeping sleep_ms (cut short by a stop request, which

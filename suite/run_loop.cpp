@@ -48,7 +48,7 @@ reports::Repetition repetition_of(const Graph& g, const ComputeResult& r) {
       for (const SpanEvent& s : r.spans) {
         rep.spans.push_back(
             {kind_name(s.kind), std::string(g.key(s.node)),
-             s.worker == kSchedulerLane ? reports::kSchedulerLane : static_cast<int>(s.worker),
+             s.worker == kSchedulerLane ? reports::kSchedulerWorker : static_cast<int>(s.worker),
              ms(s.start), ms(s.end)});
       }
     }

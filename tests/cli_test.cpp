@@ -276,9 +276,10 @@ TEST_F(Cli, ReadsStandardInputAndWritesATrace) {
   EXPECT_FALSE(fs::exists("-"));
 
   // Under the GIL, each wait for it is an event of its own, on its task's thread.
-  Outcome gil = run("compute - --scheduler threads --workers 2 --gil --trace -",
-                    R"({"tasks": {"a": {"op": "busy", "args": [20]},
-                                  "b": {"op": "busy", "args": [20]}}})");
+  Outcome gil =
+      run("compute - --scheduler threads --workers 2 --gil --trace -",
+          R"({"tasks": {"a": {"op": "busy", "args": [20]}, "b": {"op": "busy", "args": [20]},
+                                  "c": {"op": "busy", "args": [20]}}})");
   ASSERT_EQ(gil.code, 0) << gil.err;
   size_t waits = 0;
   const auto gil_trace = nlohmann::json::parse(gil.out);

@@ -191,12 +191,21 @@ TEST(GraphFile, ReadsLargeFilesAndPipesWhole) {
   // Through a pipe (standard input read in 64 KiB chunks).
   FILE* pipe = ::popen(("cat " + path).c_str(), "r");
   ASSERT_NE(pipe, nullptr);
-  const int saved = ::dup(STDIN_FILENO);
-  ::dup2(::fileno(pipe), STDIN_FILENO);
-  const FileText piped = read_bounded_file("-", "graph file", text.size());
-  ::dup2(saved, STDIN_FILENO);
-  ::close(saved);
-  ::pclose(pipe);
+  struct StdinFrom {  // for the read, even if it throws
+    FILE* pipe;
+    int saved = ::dup(STDIN_FILENO);
+    explicit StdinFrom(FILE* p) : pipe(p) { ::dup2(::fileno(pipe), STDIN_FILENO); }
+    ~StdinFrom() {
+      ::dup2(saved, STDIN_FILENO);
+      ::close(saved);
+      ::pclose(pipe);
+    }
+  };
+  FileText piped;
+  {
+    StdinFrom from(pipe);
+    piped = read_bounded_file("-", "graph file", text.size());
+  }
   EXPECT_EQ(piped.view(), text);
   std::remove(path.c_str());
 }

@@ -392,7 +392,7 @@ TEST(Reporters, JsonReadsBackEverythingItWrites) {
   c.reps[0].bytes_from_workers = 20;
   c.reps[0].peak_live_intermediates = 3;
   c.reps[0].trace = {{"x", "add", 1, 4242, 0.5, 100.5, 50.25, 1.5}};
-  c.reps[0].spans = {{"gil_wait", "x", 1, 60, 61.5}, {"decode", "x", kSchedulerLane, 100.5, 101}};
+  c.reps[0].spans = {{"gil_wait", "x", 1, 60, 61.5}, {"decode", "x", kSchedulerWorker, 100.5, 101}};
   c.reps[0].lock_wait_ms = 50.25;
   c.reps[0].gil_wait_ms = 1.5;
   c.reps[0].resources = {{250, 180.5, 1 << 20}};
@@ -412,7 +412,7 @@ TEST(Reporters, JsonReadsBackEverythingItWrites) {
   EXPECT_EQ(again.cells[1].id(), full.cells[1].id());
   EXPECT_EQ(again.cells[1].reps[0].trace[0].pid, 4242);
   ASSERT_EQ(again.cells[1].reps[0].spans.size(), 2u);
-  EXPECT_EQ(again.cells[1].reps[0].spans[1].worker, kSchedulerLane);
+  EXPECT_EQ(again.cells[1].reps[0].spans[1].worker, kSchedulerWorker);
   EXPECT_EQ(again.cells[1].reps[0].spans[1].kind, "decode");
   EXPECT_EQ(again.cells[1].reasoning, c.reasoning);
   EXPECT_DOUBLE_EQ(again.context.load_avg[2], 0.25);
@@ -526,7 +526,7 @@ TEST(Reporters, TimelineDrawsEachGilWaitAndTheSchedulersSerialisation) {
   c.profile.trace = {{"f", "fib", 0, 42, 10, 50, 0, 20}, {"g", "fib", 1, 42, 10, 50, 0, 0}};
   c.profile.spans = {{"gil_wait", "f", 0, 20, 30},
                      {"gil_wait", "f", 0, 40, 50},
-                     {"encode", "f", kSchedulerLane, 2, 10},
+                     {"encode", "f", kSchedulerWorker, 2, 10},
                      {"decode", "f", 0, 8, 10}};
   const std::string svg = timeline_svg(c, 2);
   EXPECT_THAT(svg, HasSubstr("f waiting for the GIL 20.00-30.00 ms (10.00 ms; in all waited 20.0 "
@@ -543,6 +543,15 @@ TEST(Reporters, TimelineDrawsEachGilWaitAndTheSchedulersSerialisation) {
   EXPECT_THAT(old, HasSubstr("f waiting, waited 20.0 ms for the GIL"));
   EXPECT_THAT(old, Not(HasSubstr(">scheduler<")));
   EXPECT_THAT(old, Not(HasSubstr("encoding and decoding")));
+  // Whatever a file says: a wait is drawn within its own task's bar and lane, and a wait on the
+  // scheduler's lane makes no lane.
+  c.profile.spans = {{"gil_wait", "f", 0, 45, 500},
+                     {"gil_wait", "f", 1, 20, 30},
+                     {"gil_wait", "f", kSchedulerWorker, 20, 30}};
+  const std::string odd = timeline_svg(c, 2);
+  EXPECT_THAT(odd, HasSubstr("f waiting for the GIL 45.00-50.00 ms"));
+  EXPECT_THAT(odd, Not(HasSubstr("f waiting for the GIL 20.00")));
+  EXPECT_THAT(odd, Not(HasSubstr(">scheduler<")));
 }
 
 TEST(Reporters, JsonSpansMustBeOfAKnownKind) {

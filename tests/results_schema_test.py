@@ -57,6 +57,21 @@ with tempfile.TemporaryDirectory() as out:
         sys.exit(1)
     check("fresh results.json (with an error cell)", fresh)
 
+    # Spans: each wait for the GIL (threads under --gil), encoding and decoding (processes).
+    run = subprocess.run([schedlab, "run", "-S", "fib", "-s", "threads", "-s", "processes", "-w",
+                          "2", "--gil", "-u", "20ms", "-r", "1", "-q", "-o",
+                          os.path.join(out, "spans")], capture_output=True, text=True, timeout=120)
+    if run.returncode != 0:
+        print(f"FAIL schedlab run of fib under the GIL exited {run.returncode}: {run.stderr}")
+        sys.exit(1)
+    with open(os.path.join(out, "spans", "results.json")) as f:
+        with_spans = json.load(f)
+    kinds = {s["kind"] for c in with_spans["cells"] for s in c["profile"].get("spans", [])}
+    if "gil_wait" not in kinds:
+        print(f"FAIL fib on threads under the GIL has no gil_wait span (kinds: {kinds})")
+        sys.exit(1)
+    check("fresh results.json with spans", with_spans)
+
     # A graph beyond 20,000 tasks is kept as busy time per worker and op (occupancy).
     chain = {"t0": {"value": 0}}
     chain.update({f"t{i}": {"op": "inc", "args": [{"ref": f"t{i - 1}"}]} for i in range(1, 25001)})

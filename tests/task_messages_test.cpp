@@ -22,7 +22,7 @@ TEST(TaskMessages, ARequestReadsBackAsWritten) {
   Delayed d = call(g, Call{"slept", TaskOptions::sleeping(2, LockKind::global)}, "inc", 1);
   std::string bytes;
   Writer out(bytes);
-  put_request(out, g, d.id(), /*gil=*/true, /*flags=*/0x40);
+  put_request(out, g, d.id(), /*gil=*/true, /*traced=*/true, /*flags=*/0x40);
   Reader in(bytes);
   const TaskRequest r = get_request(in);
   EXPECT_TRUE(in.at_end());
@@ -35,7 +35,19 @@ TEST(TaskMessages, ARequestReadsBackAsWritten) {
   EXPECT_EQ(r.options.sleep_us, 2000u);
   EXPECT_EQ(r.options.lock, LockKind::global);
   EXPECT_TRUE(r.gil);
+  EXPECT_TRUE(r.traced);
   EXPECT_EQ(r.flags, 0x40);
+  // Untraced: the bit is off, and the worker keeps no wait of its own.
+  bytes.clear();
+  Writer again(bytes);
+  put_request(again, g, d.id(), /*gil=*/true, /*traced=*/false);
+  Reader back(bytes);
+  const TaskRequest untraced = get_request(back);
+  EXPECT_FALSE(untraced.traced);
+  EXPECT_EQ(untraced.flags, 0);
+  EXPECT_FALSE(execute(untraced, [] { return Value(List{Value(1)}); }, TaskLocks::in_process(),
+                       {.search = true, .where = "here", .hint = ""})
+                   .waits.keep_gil_spans);
 }
 
 TEST(TaskMessages, AnOutcomeReadsBackAsWrittenWithItsSerialisationPatched) {

@@ -305,7 +305,7 @@ class DistributedScheduler final : public Scheduler {
       std::string& out = alone ? single : batches_[w];
       Writer record(out, /*append=*/true);
       record.put(id_);
-      remote::put_request(record, g, n, ex_.locks().gil, keep ? kKeepBit : 0);
+      remote::put_request(record, g, n, ex_.locks().gil, ex_.observed(), keep ? kKeepBit : 0);
       record.put(static_cast<uint32_t>(kept_args_.size()));
       for (auto [position, d] : kept_args_) Writer(out, /*append=*/true).put(position).put(d);
       Writer(out, /*append=*/true).put(static_cast<uint64_t>(size));
@@ -391,7 +391,9 @@ class DistributedScheduler final : public Scheduler {
       const std::string_view payload = r.get_bytes(r.get<uint64_t>());
       if (type == OutcomeType::value || type == OutcomeType::fetch_failed) {
         if (run != id_) return;
-        d_.serialised_by_worker(outcome, d_.lane(w, 0));  // its encoding of the value
+        // Its encoding of the value counts, but is drawn nowhere: a thread of the rank that
+        // runs no task did it, maybe while its task threads ran.
+        d_.transfer().serialise_ns += outcome.serialise_ns;
         on_fetched(w, n, type, payload);
         return;
       }

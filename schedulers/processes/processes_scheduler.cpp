@@ -112,7 +112,7 @@ class ProcessesScheduler final : public Scheduler {
       std::string& header = header_;
       Writer out(header);
       out.put(static_cast<uint8_t>(RequestType::task));
-      remote::put_request(out, ex_.graph(), n, ex_.locks().gil);
+      remote::put_request(out, ex_.graph(), n, ex_.locks().gil, ex_.observed());
       int64_t encoded_at = 0;  // before the message is posted: the worker may start at once
       const bool sent = post(
           pool_.channel(w).requests, header.size(), [&] { return std::string_view(header); }, size,

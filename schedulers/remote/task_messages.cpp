@@ -8,14 +8,15 @@
 
 namespace schedlab::remote {
 
-void put_request(Writer& out, const Graph& g, NodeId n, bool gil, uint8_t flags) {
+void put_request(Writer& out, const Graph& g, NodeId n, bool gil, bool traced, uint8_t flags) {
   const Op& op = *g.op(n);
   const TaskOptions& options = g.options(n);
   out.put(n)
       .put(op.id)
       .put_string(op.name)
       .put(options.sleep_us)
-      .put(static_cast<uint8_t>(static_cast<uint8_t>(options.lock) | (gil ? kGilBit : 0) | flags));
+      .put(static_cast<uint8_t>(static_cast<uint8_t>(options.lock) | (gil ? kGilBit : 0) |
+                                (traced ? kTracedBit : 0) | flags));
 }
 
 TaskRequest get_request(Reader& in) {
@@ -27,7 +28,8 @@ TaskRequest get_request(Reader& in) {
   const auto lock = in.get<uint8_t>();
   r.options.lock = static_cast<LockKind>(lock & kLockMask);
   r.gil = (lock & kGilBit) != 0;
-  r.flags = lock & ~(kLockMask | kGilBit);
+  r.traced = (lock & kTracedBit) != 0;
+  r.flags = lock & ~(kLockMask | kGilBit | kTracedBit);
   return r;
 }
 

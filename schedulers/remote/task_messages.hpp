@@ -5,7 +5,7 @@
 // execution, the kinds of outcome and their timings are written and read here only.
 //
 //   request:  node u32, op id u32, op name (u16 + bytes), sleep_us u32,
-//             lock u8 (LockKind | kGilBit | the transport's own flags)
+//             lock u8 (LockKind | kGilBit | kTracedBit | the transport's own flags)
 //   outcome:  type u8, node u32, start, end, serialisation, lock wait, GIL wait, decoding the
 //             arguments (i64 ns each; serialisation is the decoding and the result's encoding)
 #pragma once
@@ -24,8 +24,9 @@
 
 namespace schedlab::remote {
 
-inline constexpr uint8_t kGilBit = 0x80;    // in a request's lock byte: run under the GIL
-inline constexpr uint8_t kLockMask = 0x3f;  // the LockKind; the bits between are the transport's
+inline constexpr uint8_t kGilBit = 0x80;     // in a request's lock byte: run under the GIL
+inline constexpr uint8_t kTracedBit = 0x20;  // the run is traced: keep each wait for the GIL
+inline constexpr uint8_t kLockMask = 0x1f;   // the LockKind; 0x40 is the transport's
 
 struct TaskRequest {
   NodeId node = 0;
@@ -33,10 +34,11 @@ struct TaskRequest {
   std::string op_name;  // a copy: the message it came in is reused once the arguments are read
   TaskOptions options;
   bool gil = false;
+  bool traced = false;
   uint8_t flags = 0;  // the transport's own bits of the lock byte (0x40)
 };
 
-void put_request(Writer& out, const Graph& g, NodeId n, bool gil, uint8_t flags = 0);
+void put_request(Writer& out, const Graph& g, NodeId n, bool gil, bool traced, uint8_t flags = 0);
 TaskRequest get_request(Reader& in);
 
 // The op a request names. By id when this process's registry holds it under the same name (a
@@ -91,6 +93,7 @@ template <class Arguments>
 TaskOutcome execute(const TaskRequest& request, Arguments&& arguments, const TaskLocks& locks,
                     const WorkerSide& side) {
   TaskOutcome out;
+  out.waits.keep_gil_spans = request.traced;
   try {
     const Op& op = op_of(request, side.search, side.where, side.hint);
     const int64_t t0 = now_ns();
