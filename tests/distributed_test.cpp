@@ -20,6 +20,7 @@
 #include "schedlab/core/errors.hpp"
 #include "schedlab/schedulers/compute.hpp"
 #include "schedlab/schedulers/scheduler.hpp"
+#include "tests/span_checks.hpp"
 #include "tests/test_support.hpp"
 
 namespace schedlab {
@@ -245,17 +246,7 @@ TEST_F(Distributed, ThreadsOfOneWorkerShareItsGil) {
   for (const TaskEvent& e : r.trace) waited += e.gil_wait_ms;
   EXPECT_GE(waited, 15);  // one GIL per rank: its two threads take turns
   // Each wait comes back from the rank, on its task's lane, inside the task.
-  double in_spans = 0;
-  for (const SpanEvent& s : r.spans) {
-    if (s.kind != SpanEvent::Kind::gil_wait) continue;
-    auto task = std::find_if(r.trace.begin(), r.trace.end(),
-                             [&](const TaskEvent& e) { return e.node == s.node; });
-    ASSERT_NE(task, r.trace.end());
-    EXPECT_EQ(s.worker, task->worker);
-    EXPECT_GE(s.start, task->start);
-    EXPECT_LE(s.end, task->end);
-    in_spans += std::chrono::duration<double, std::milli>(s.end - s.start).count();
-  }
+  const double in_spans = testing::gil_waits_within_their_tasks_ms(r);
   EXPECT_GE(in_spans, waited / 2);
   EXPECT_LE(in_spans, waited + 1e-6);
 }

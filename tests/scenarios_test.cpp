@@ -17,6 +17,7 @@
 #include "schedlab/kernels/flights.hpp"
 #include "schedlab/schedulers/compute.hpp"
 #include "schedlab/schedulers/scheduler.hpp"
+#include "tests/span_checks.hpp"
 
 namespace schedlab::kernels {
 namespace {
@@ -246,18 +247,9 @@ TEST(Gil, ATracedRunKeepsEachWaitWhereItHappened) {
   const ComputeResult r =
       compute(g, targets, {.scheduler = "threads", .workers = 2, .trace = true, .gil = true});
   ASSERT_FALSE(r.spans.empty());
-  double waited_ms = 0, in_spans_ms = 0;
+  double waited_ms = 0;
   for (const TaskEvent& e : r.trace) waited_ms += e.gil_wait_ms;
-  for (const SpanEvent& s : r.spans) {
-    EXPECT_EQ(s.kind, SpanEvent::Kind::gil_wait);
-    auto task = std::find_if(r.trace.begin(), r.trace.end(),
-                             [&](const TaskEvent& e) { return e.node == s.node; });
-    ASSERT_NE(task, r.trace.end());
-    EXPECT_EQ(s.worker, task->worker);
-    EXPECT_GE(s.start, task->start);
-    EXPECT_LE(s.end, task->end);
-    in_spans_ms += std::chrono::duration<double, std::milli>(s.end - s.start).count();
-  }
+  const double in_spans_ms = testing::gil_waits_within_their_tasks_ms(r);
   // 20 ms ops take turns every 5 ms: the waiting adds up to at least one switch interval.
   EXPECT_GE(waited_ms, 5.0);
   EXPECT_LE(in_spans_ms, waited_ms + 1e-6);
