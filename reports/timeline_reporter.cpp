@@ -29,6 +29,7 @@ namespace {
 
 constexpr double kWidth = 900, kLeft = 90, kRow = 26, kProfile = 90;
 constexpr const char* kSerialisation = "#555555";  // not an op's colour (svg_chart.cpp)
+constexpr std::string_view kSerialisationLabel = "encoding and decoding";
 
 // "decoding the result of 'x'" (the scheduler's decode) or "decoding its arguments" (a
 // worker's), and the time.
@@ -393,9 +394,9 @@ std::string draw_timeline(const Cell& cell, unsigned cores) {
   if (any_serialisation) {
     out += fmt::format(
         "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"10\" height=\"10\" fill=\"{}\"/>"
-        "<text x=\"{:.1f}\" y=\"{:.1f}\">encoding and decoding</text>\n",
-        lx, base + 12, kSerialisation, lx + 14, base + 21);
-    lx += 24 + 7.0 * 21;
+        "<text x=\"{:.1f}\" y=\"{:.1f}\">{}</text>\n",
+        lx, base + 12, kSerialisation, lx + 14, base + 21, kSerialisationLabel);
+    lx += 24 + 7.0 * static_cast<double>(kSerialisationLabel.size());
   }
   if (any_wait) {
     out += fmt::format(

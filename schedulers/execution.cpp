@@ -217,7 +217,7 @@ void Execution::run(NodeId n, unsigned worker, std::vector<NodeId>& ready) noexc
   // Most tasks of large graphs: nobody watches them, no limits, no lock, sleep or GIL, a few
   // arguments and no lists. They skip the general path's argument vector and task body.
   // A plain task whose only newly ready successor is plain runs it at once, here.
-  if (task_observers_.empty() && !deadlines_ && !locks_.gil) {
+  if (!observed() && !deadlines_ && !locks_.gil) {
     const uint8_t* flags = plan_->flags.data();
     const size_t before = ready.size();
     for (;;) {
@@ -233,7 +233,7 @@ void Execution::run(NodeId n, unsigned worker, std::vector<NodeId>& ready) noexc
       ready.pop_back();
     }
   }
-  const bool observed = !task_observers_.empty();
+  const bool observed = this->observed();
   TaskEvent event{n, worker, pid_, {}, {}};
   if (observed) {
     event.start = event.end = Clock::now();
@@ -274,7 +274,7 @@ void Execution::tell_both(const TaskEvent& ran) {
 }
 
 void Execution::task_ran(const TaskEvent& ran, Value result, std::vector<NodeId>& ready) {
-  if (!task_observers_.empty()) tell_both(ran);
+  if (observed()) tell_both(ran);
   complete(ran.node, std::move(result), ran.worker, ready);
 }
 
@@ -288,7 +288,7 @@ void Execution::fill_result(NodeId n, Value value, unsigned worker) {
 
 void Execution::task_failed(TaskEvent ran, std::string message) {
   ran.failed = true;
-  if (!task_observers_.empty()) tell_both(ran);
+  if (observed()) tell_both(ran);
   fail_task(ran.node, std::move(message));
 }
 

@@ -107,7 +107,7 @@ class Execution final : public Job {
   // For schedulers that run tasks elsewhere (the split path): worker w started task n now, or
   // has nothing running. Timeouts need to know, and observers that show what runs.
   void task_began(unsigned w, NodeId n) {
-    if (!deadlines_ && task_observers_.empty()) return;
+    if (!deadlines_ && !observed()) return;
     const Clock::time_point now = Clock::now();
     if (deadlines_) deadlines_->begin(w, n, now);
     for (Observer* o : task_observers_) o->task_began(w, n, now);
