@@ -140,7 +140,7 @@ TEST_F(Cli, LessonWithoutInputPredictsRunsAndExplainsWrongGuesses) {
 }
 
 // --profile, as %prun: under the GIL two threads running fib spend about half their time
-// waiting for it; sync spends none (a generous bound: the point is where the time goes).
+// waiting for it; sync spends about none (generous bounds: the point is where the time goes).
 TEST_F(Cli, ProfileShowsWhereTheTimeWent) {
   Outcome threads = run("compute fib -p k=4 --unit 10ms --gil -s threads -w 2 --profile");
   ASSERT_EQ(threads.code, 0) << threads.err;
@@ -153,7 +153,10 @@ TEST_F(Cli, ProfileShowsWhereTheTimeWent) {
   EXPECT_GE(std::stoi(m[1]), 20) << threads.err;
   Outcome sync = run("compute fib -p k=4 --unit 10ms --gil -s sync --profile");
   ASSERT_EQ(sync.code, 0) << sync.err;
-  EXPECT_THAT(sync.err, HasSubstr("and 0% to waiting for the GIL"));
+  // Not exactly 0: taking a free lock can still be preempted on a busy machine.
+  ASSERT_TRUE(std::regex_search(sync.err, m, std::regex("and ([0-9]+)% to waiting for the GIL")))
+      << sync.err;
+  EXPECT_LE(std::stoi(m[1]), 2) << sync.err;
   // In the lesson: one table per case, after the outcome.
   Outcome lesson = run("lesson fib --no-input --unit 5ms --profile");
   ASSERT_EQ(lesson.code, 0) << lesson.err;
@@ -166,7 +169,10 @@ TEST_F(Cli, ProfileShowsWhereTheTimeWent) {
   ASSERT_EQ(suite.code, 0) << suite.err;
   const size_t on_threads = suite.out.find("Time per op of sleeplock threads w=2 (profile run):");
   ASSERT_NE(on_threads, std::string::npos) << suite.out;
-  EXPECT_THAT(suite.out.substr(0, on_threads), ContainsRegex(" 0% went to waiting for a lock"));
+  const std::string sync_table = suite.out.substr(0, on_threads);
+  ASSERT_TRUE(std::regex_search(sync_table, m, std::regex("([0-9]+)% went to waiting for a lock")))
+      << suite.out;
+  EXPECT_LE(std::stoi(m[1]), 2) << suite.out;
   const std::string threads_table = suite.out.substr(on_threads);
   ASSERT_TRUE(
       std::regex_search(threads_table, m, std::regex("([0-9]+)% went to waiting for a lock")))
