@@ -118,6 +118,20 @@ class Simulation {
       kept_count_ += kept_[n];
     }
   }
+  // Tasks on cores at once slow each other (costs.copies > 1): from then on a task's time on a
+  // core is work at solo speed, done at a rate that changes whenever one starts or ends there.
+  // worker_move: per node, the part of a worker's time that is moving values.
+  void share_cores(const TaskCosts::SideBySide& measured, const std::vector<double>& worker_move) {
+    if (m_.processes == ProcessModel::one_process || measured.copies < 2 || m_.cores < 2 ||
+        (measured.computing <= 1 && measured.moving <= 1))
+      return;
+    copies_ = measured.copies;
+    compute_side_by_side_ = measured.computing;
+    move_side_by_side_ = measured.moving;
+    worker_move_ = worker_move;
+  }
+
+  bool ran_side_by_side() const { return side_by_side_; }
   size_t kept_count() const { return kept_count_; }
   size_t fetched_count() const { return fetched_count_; }
   double parent_moved_ms() const { return parent_moved_; }
@@ -128,8 +142,9 @@ class Simulation {
     for (unsigned w = m_.workers; w-- > 0;) idle_.push_back(w);
     assign();
     while (!events_.empty()) {
-      auto [t, seq, n, phase] = events_.top();
+      auto [t, seq, n, phase, gen] = events_.top();
       events_.pop();
+      if (gen != gen_[n]) continue;  // a finish moved when the tasks on cores changed
       now_ = t;
       switch (phase) {
         case Phase::encoded:
@@ -166,7 +181,14 @@ class Simulation {
     uint64_t seq;  // ties break in order of creation, so the simulation is deterministic
     NodeId node;
     Phase phase;
+    uint32_t gen;  // the node's gen_ when pushed; an older one is stale
     bool operator>(const Event& o) const { return time != o.time ? time > o.time : seq > o.seq; }
+  };
+  struct OnCore {
+    NodeId node;
+    double work;    // left, at solo speed
+    double moving;  // the share of it that is moving values
+    Phase phase;    // what its end is
   };
 
   unsigned process_of(NodeId n) const { return m_.process_of_worker(worker_of_[n]); }
@@ -278,6 +300,7 @@ class Simulation {
     encode_[n] = parent;
     decode_[n] = kept_[n] ? 0 : decode[n];
     compute_[n] = worker;
+    if (!worker_move_.empty()) worker_move_[n] = worker - (*base_)[n];
     parent_moved_ += parent + decode_[n];
     worker_moved_ += worker - (*base_)[n];
   }
@@ -344,10 +367,10 @@ class Simulation {
       case Stage::core:
         if (in_parent_[n]) {
           const Phase phase = parent_phase_[n];
-          events_.push(
-              {now_ + (phase == Phase::encoded ? encode_[n] : decode_[n]), seq_++, n, phase});
+          on_core(n, phase == Phase::encoded ? encode_[n] : decode_[n], 1.0, phase);
         } else {
-          events_.push({now_ + compute_[n], seq_++, n, Phase::computed});
+          const double moving = worker_move_.empty() ? 0.0 : worker_move_[n];
+          on_core(n, compute_[n], compute_[n] > 0 ? moving / compute_[n] : 0.0, Phase::computed);
         }
         break;
       case Stage::parent:  // the parent's thread computes too, so it needs a core
@@ -357,10 +380,49 @@ class Simulation {
     }
   }
 
+  // The slowdown of each of `on` tasks on cores at once, for work that is computing (factor
+  // given at `copies` side by side) or moving values: linear from 1 alone.
+  double slowdown(double side_by_side, size_t on) const {
+    return 1 + (side_by_side - 1) * static_cast<double>(on - 1) / (copies_ - 1);
+  }
+  double rate_divisor(const OnCore& a, size_t on) const {
+    return (1 - a.moving) * slowdown(compute_side_by_side_, on) +
+           a.moving * slowdown(move_side_by_side_, on);
+  }
+  // Brings every task on a core to now_ at the rate it had, then (after the caller changed the
+  // set) moves each one's finish to where its rate now puts it.
+  void progress_on_cores() {
+    for (OnCore& a : on_cores_)
+      a.work -= (now_ - on_cores_since_) / rate_divisor(a, on_cores_.size());
+    on_cores_since_ = now_;
+  }
+  void reschedule_on_cores() {
+    for (const OnCore& a : on_cores_) {
+      events_.push({now_ + std::max(0.0, a.work) * rate_divisor(a, on_cores_.size()), seq_++,
+                    a.node, a.phase, ++gen_[a.node]});
+    }
+  }
+  void on_core(NodeId n, double work, double moving, Phase then) {
+    if (copies_ < 2) {
+      events_.push({now_ + work, seq_++, n, then, gen_[n]});
+      return;
+    }
+    progress_on_cores();
+    on_cores_.push_back({n, work, moving, then});
+    side_by_side_ = side_by_side_ || on_cores_.size() > 1;
+    reschedule_on_cores();
+  }
+  void off_core(NodeId n) {
+    if (copies_ < 2) return;
+    progress_on_cores();
+    std::erase_if(on_cores_, [n](const OnCore& a) { return a.node == n; });
+    reschedule_on_cores();
+  }
+
   void begin_sleep(NodeId n) {
     double s = g_.options(n).sleep_ms();
     if (s > 0)
-      events_.push({now_ + s, seq_++, n, Phase::slept});
+      events_.push({now_ + s, seq_++, n, Phase::slept, gen_[n]});
     else
       after_sleep(n);
   }
@@ -374,6 +436,7 @@ class Simulation {
   }
   void parent_done(NodeId n) {
     in_parent_[n] = 0;
+    off_core(n);
     give_back(cores_, Stage::core);
     give_back(parent_, Stage::parent);
   }
@@ -381,6 +444,7 @@ class Simulation {
     if (take(cores_, n)) granted(n, Stage::core);
   }
   void compute_done(NodeId n) {
+    off_core(n);
     give_back(cores_, Stage::core);
     if (holds_gil_[n]) give_back(gils_[process_of(n)], Stage::gil);
     worker_done(n);
@@ -462,6 +526,14 @@ class Simulation {
   std::vector<Phase> parent_phase_ = std::vector<Phase>(g_.size());
   std::vector<uint8_t> in_parent_ = std::vector<uint8_t>(g_.size());
   std::vector<Resource> process_locks_, gils_;
+  // share_cores: the measured slowdowns, and the tasks on cores with their work left.
+  unsigned copies_ = 1;
+  double compute_side_by_side_ = 1, move_side_by_side_ = 1;
+  std::vector<double> worker_move_;
+  std::vector<OnCore> on_cores_;
+  double on_cores_since_ = 0;
+  bool side_by_side_ = false;  // two or more were on cores at once
+  std::vector<uint32_t> gen_ = std::vector<uint32_t>(g_.size());
   Resource global_, cores_, parent_;
   std::deque<NodeId> ready_;
   std::vector<unsigned> idle_;  // a stack: lowest worker id on top
@@ -483,10 +555,12 @@ std::vector<double> per_node(const Graph& graph, const std::vector<double>& give
 
 // Where workers are processes: what the parent spends before (encoding arguments) and after
 // (decoding the result) each task, and the worker's share (decoding arguments, encoding the
-// result) added to `worker`. Returns the parent's and the workers' totals.
+// result) added to `worker` and kept in `worker_move`. Returns the parent's and the workers'
+// totals.
 std::pair<double, double> moving_costs(const Graph& graph, const Plan& plan, const TaskCosts& costs,
-                                       std::vector<double>& worker, std::vector<double>& before,
-                                       std::vector<double>& after) {
+                                       std::vector<double>& worker,
+                                       std::vector<double>& worker_move,
+                                       std::vector<double>& before, std::vector<double>& after) {
   const std::vector<double> encode = per_node(graph, costs.encode_ms),
                             decode = per_node(graph, costs.decode_ms);
   before.assign(graph.size(), 0.0);
@@ -501,6 +575,7 @@ std::pair<double, double> moving_costs(const Graph& graph, const Plan& plan, con
     before[n] = in_parent;
     after[n] = decode[n];
     worker[n] += in_worker;
+    worker_move[n] = in_worker;
     parent += in_parent + decode[n];
     workers += in_worker;
   }
@@ -531,21 +606,24 @@ Prediction predict(const Graph& graph, std::span<const NodeId> targets, const Ta
   const auto workers = static_cast<double>(std::max(1u, machine.workers));
   p.bound_ms = std::max(p.critical_path_ms, p.total_work_ms / workers);
   // Values cross between processes only where workers are processes.
-  std::vector<double> worker = compute, before, after;
+  std::vector<double> worker = compute, worker_move(graph.size(), 0.0), before, after;
   auto [parent_moving, worker_moving] =
       machine.processes == ProcessModel::one_process
           ? std::pair<double, double>{0, 0}
-          : moving_costs(graph, *plan, costs, worker, before, after);
+          : moving_costs(graph, *plan, costs, worker, worker_move, before, after);
   const bool keeps = machine.kept_bytes > 0 && machine.processes != ProcessModel::one_process;
   const std::vector<double> encode = per_node(graph, costs.encode_ms),
                             decode = per_node(graph, costs.decode_ms),
                             bytes = per_node(graph, costs.bytes);
   size_t kept = 0, fetched = 0;
+  bool side_by_side = false;
   if (plan->tasks) {
     Simulation simulation(graph, *plan, worker, before, after, machine);
     if (keeps) simulation.keep_large_values(compute, encode, decode, bytes);
+    simulation.share_cores(costs.side_by_side, worker_move);
     p.predicted_ms = simulation.run();
     p.schedule = simulation.schedule();
+    side_by_side = simulation.ran_side_by_side();
     if (keeps) {
       parent_moving = simulation.parent_moved_ms();
       worker_moving = simulation.worker_moved_ms();
@@ -656,6 +734,16 @@ Prediction predict(const Graph& graph, std::span<const NodeId> targets, const Ta
         fetched == 0 ? std::string("none is")
                      : fmt::format("{} {}", fetched, fetched == 1 ? "is" : "are"),
         machine.fetch_ns_per_byte));
+  }
+  // Under 5% is within what timing it can tell.
+  const TaskCosts::SideBySide& measured = costs.side_by_side;
+  if (side_by_side && std::max(measured.computing, measured.moving) >= 1.05) {
+    const bool moves = parent_moving + worker_moving > 0;
+    slower(fmt::format(
+        "processes side by side slow each other (memory bandwidth, caches): measured here, {} "
+        "copies of this graph's computing in processes ran {:.2f}x as long each as one alone{}",
+        measured.copies, measured.computing,
+        moves ? fmt::format(", of moving its costliest value {:.2f}x", measured.moving) : ""));
   }
   if (compute_total > 0 && machine.cores < machine.workers) {
     slower(fmt::format("{} workers on {} cores: at most {} tasks compute at once", machine.workers,

@@ -100,6 +100,16 @@ struct TaskCosts {
   std::vector<double> encode_ms;   // encoding the node's value once (to move it to a process)
   std::vector<double> decode_ms;   // decoding it once
   std::vector<double> bytes;       // its encoded size
+  // How much slower each of `copies` runs of the graph's computing, and of moving its costliest
+  // value, went side by side in processes, on that many cores, than one alone: shared memory
+  // bandwidth and caches. 1 where not measured. Between 1 and `copies` tasks on cores at once,
+  // the slowdown is taken as growing linearly. It slows models of several processes only: in
+  // threads of one process the copies measured 1.25-1.55x on flights where the threads
+  // scheduler's own runs showed none (see docs/PERFORMANCE.md).
+  struct SideBySide {
+    unsigned copies = 1;
+    double computing = 1, moving = 1;
+  } side_by_side;
 };
 
 // Throws UsageError for an invalid graph. With second_ms > 0 the reasoning gives durations

@@ -14,6 +14,7 @@
 #include <cmath>
 #include <csignal>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <map>
 #include <optional>
@@ -53,19 +54,95 @@ double pool_cycle_ms(const SchedulerInfo& info, unsigned workers) {
 
 // What moving each value once costs: encoding it into a buffer that is already mapped (as the
 // processes scheduler reuses its large-payload segment), and decoding it into a copy that is
-// freed again (every copy made is freed, and freeing a table of strings is not cheap).
+// freed again (every copy made is freed, and freeing a table of strings is not cheap). Timed
+// warm, the second of two: a worker decodes into memory that earlier copies freed, while a
+// first decoding here faults fresh pages in (a 39 MB flights table: 154 ms cold, where the
+// measured runs spent about 45 ms a decoding).
 void time_moving(const Value& v, NodeId n, TaskCosts& out, std::vector<char>& buffer) {
   buffer.resize(encoded_size(v));
-  auto start = Clock::now();
-  encode_into(v, buffer.data());
-  out.encode_ms[n] = ms_since(start);
-  start = Clock::now();
-  decode({buffer.data(), buffer.size()});
-  out.decode_ms[n] = ms_since(start);
+  for (int warm = 0; warm < 2; ++warm) {
+    auto start = Clock::now();
+    encode_into(v, buffer.data());
+    out.encode_ms[n] = ms_since(start);
+    start = Clock::now();
+    decode({buffer.data(), buffer.size()});
+    out.decode_ms[n] = ms_since(start);
+  }
   out.bytes[n] = static_cast<double>(buffer.size());
 }
 
 constexpr double kOneRunIsEnoughMs = 1000;
+
+// `copies` runs of `work` side by side, each in a child process of its own, all started
+// together after a run each to warm up (a forked child first copies the pages it writes): the
+// mean of their times, or nothing where it could not be measured.
+std::optional<double> timed_side_by_side(unsigned copies, const std::function<void()>& work) {
+  int go[2], done[2];
+  if (pipe2(go, O_CLOEXEC) != 0) return std::nullopt;
+  if (pipe2(done, O_CLOEXEC) != 0) {
+    close(go[0]);
+    close(go[1]);
+    return std::nullopt;
+  }
+  const pid_t parent = getpid();
+  std::vector<pid_t> children;
+  for (unsigned i = 0; i < copies; ++i) {
+    const pid_t pid = fork();
+    if (pid < 0) break;
+    if (pid == 0) {
+      prctl(PR_SET_PDEATHSIG, SIGKILL);  // the calibration stopped, so are we
+      if (getppid() != parent) _exit(1);
+      close(go[1]);
+      close(done[0]);
+      try {
+        work();
+        char c;
+        while (read(go[0], &c, 1) < 0 && errno == EINTR) {
+        }
+        const auto start = Clock::now();
+        work();
+        const double ms = ms_since(start);
+        _exit(write(done[1], &ms, sizeof ms) == sizeof ms ? 0 : 1);
+      } catch (...) {
+        _exit(1);
+      }
+    }
+    children.push_back(pid);
+  }
+  close(go[0]);
+  close(go[1]);  // every child warmed up starts its timed run now
+  close(done[1]);
+  std::vector<double> times;
+  for (double ms;;) {  // 8 bytes written to a pipe arrive whole
+    ssize_t n;
+    while ((n = read(done[0], &ms, sizeof ms)) < 0 && errno == EINTR) {
+    }
+    if (n != sizeof ms) break;
+    times.push_back(ms);
+  }
+  close(done[0]);
+  for (pid_t pid : children) {
+    while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+  }
+  if (times.size() != copies) return std::nullopt;
+  double sum = 0;
+  for (double ms : times) sum += ms;
+  return sum / copies;
+}
+
+// How many times as long each of `copies` runs of `work` side by side in processes takes as one
+// alone: what tasks on every core at once pay for the memory bandwidth and caches they share.
+// Between 1 and `copies` (beyond, the machine was busy); 1 where it could not be measured.
+double side_by_side(unsigned copies, const std::function<void()>& work) {
+  const std::optional<double> alone = timed_side_by_side(1, work);
+  const std::optional<double> together = timed_side_by_side(copies, work);
+  if (!alone || !together || *alone <= 0) return 1;
+  return std::clamp(*together / *alone, 1.0, static_cast<double>(copies));
+}
+
+// Below these, side by side is not measured: the effect is within the noise of timing it.
+constexpr double kSideBySideComputeMs = 20, kSideBySideMoveMs = 5;
 
 TaskCosts measure_costs(const Graph& g, std::span<const NodeId> targets, const Plan& plan) {
   const std::string baseline = SchedulerRegistry::global().baseline().name;
@@ -87,16 +164,36 @@ TaskCosts measure_costs(const Graph& g, std::span<const NodeId> targets, const P
   };
   // First run: every value kept, to time moving it. It also pays for cold caches and the first
   // touches of data files, so that the next runs measure a warm machine.
+  Value costliest;  // to move
+  double costliest_ms = 0;
   {
     ComputeResult all =
         compute(g, plan.order, {.scheduler = baseline, .trace = true, .skip_sleep = true});
     std::vector<char> buffer;
+    auto time_one = [&](const Value& v, NodeId n) {
+      time_moving(v, n, out, buffer);
+      if (out.encode_ms[n] + out.decode_ms[n] > costliest_ms) {
+        costliest_ms = out.encode_ms[n] + out.decode_ms[n];
+        costliest = v;
+      }
+    };
     for (size_t i = 0; i < plan.order.size(); ++i) {
-      time_moving(all.values[i], plan.order[i], out, buffer);
+      time_one(all.values[i], plan.order[i]);
       g.for_each_ref(plan.order[i], [&](NodeId d) {
-        if (!g.is_task(d)) time_moving(g.literal_value(d), d, out, buffer);
+        if (!g.is_task(d)) time_one(g.literal_value(d), d);
       });
     }
+  }
+  // As tasks will run on a machine of several cores: side by side (the issue of predictions
+  // that assumed two parses at once run at the speed of one).
+  TaskCosts::SideBySide& side = out.side_by_side;
+  side.copies = std::min(default_workers(), 8u);
+  if (side.copies > 1 && costliest_ms >= kSideBySideMoveMs) {
+    std::vector<char> buffer(encoded_size(costliest));
+    side.moving = side_by_side(side.copies, [&] {
+      encode_into(costliest, buffer.data());
+      decode({buffer.data(), buffer.size()});
+    });
   }
   // Two more runs as a real run goes (intermediates released); each task's mean time counts
   // (the faster would predict below what the medians of real runs measure). Not the first run:
@@ -123,8 +220,11 @@ TaskCosts measure_costs(const Graph& g, std::span<const NodeId> targets, const P
   // the same amount per task: a traced run also loses the fused fast path of chains, which is
   // not the same for every task; subtracting predicted a 1M chain at 181 ms for 8 ms of run,
   // scaling at 17 ms for 24. A long task among a million tiny ones is under-predicted so.)
-  const double untraced_ms =
-      compute(g, targets, {.scheduler = baseline, .skip_sleep = true}).stats.wall_ms;
+  const ComputeOptions untraced{.scheduler = baseline, .skip_sleep = true};
+  const double untraced_ms = compute(g, targets, untraced).stats.wall_ms;
+  if (side.copies > 1 && untraced_ms >= kSideBySideComputeMs) {
+    side.computing = side_by_side(side.copies, [&] { compute(g, targets, untraced); });
+  }
   if (traced_ms > 0 && untraced_ms < 0.9 * traced_ms) {
     const double scale = untraced_ms / traced_ms;
     for (double& ms : out.compute_ms) ms *= scale;
@@ -217,9 +317,11 @@ Calibration calibrate(const Graph& g, std::span<const NodeId> targets, Limits li
       put_doubles(out, c.costs.encode_ms);
       put_doubles(out, c.costs.decode_ms);
       put_doubles(out, c.costs.bytes);
+      const TaskCosts::SideBySide& side = c.costs.side_by_side;
+      put_doubles(out, {static_cast<double>(side.copies), side.computing, side.moving});
       out += c.failed;
     } catch (const std::exception& e) {
-      out = std::string(4 * sizeof(uint64_t), '\0') + e.what();  // four empty lists
+      out = std::string(5 * sizeof(uint64_t), '\0') + e.what();  // five empty lists
     }
     for (std::string_view rest = out; !rest.empty();) {
       const ssize_t n = write(fds[1], rest.data(), rest.size());
@@ -275,8 +377,15 @@ Calibration calibrate(const Graph& g, std::span<const NodeId> targets, Limits li
   if (stopped == "interrupted") throw Interrupted();
   Calibration c;
   std::string_view in = received;
+  std::vector<double> side_by_side;
   const bool whole = get_doubles(in, c.costs.compute_ms) && get_doubles(in, c.costs.encode_ms) &&
-                     get_doubles(in, c.costs.decode_ms) && get_doubles(in, c.costs.bytes);
+                     get_doubles(in, c.costs.decode_ms) && get_doubles(in, c.costs.bytes) &&
+                     get_doubles(in, side_by_side);
+  if (side_by_side.size() == 3) {
+    c.costs.side_by_side = {.copies = static_cast<unsigned>(side_by_side[0]),
+                            .computing = side_by_side[1],
+                            .moving = side_by_side[2]};
+  }
   if (!stopped.empty()) {
     c.costs = {};
     c.failed = stopped;

@@ -114,7 +114,11 @@ TEST(Predict, GilAndCoresLimitComputing) {
   compute[targets[0]] = 0;
   auto on = [&](unsigned w, bool separate, bool gil) {
     return predict(g, targets,
-                   {.compute_ms = compute, .encode_ms = {}, .decode_ms = {}, .bytes = {}},
+                   {.compute_ms = compute,
+                    .encode_ms = {},
+                    .decode_ms = {},
+                    .bytes = {},
+                    .side_by_side = {}},
                    {.workers = w,
                     .processes =
                         separate ? ProcessModel::process_per_worker : ProcessModel::one_process,
@@ -130,9 +134,10 @@ TEST(Predict, GilAndCoresLimitComputing) {
   // One worker computes alone: the GIL slows nothing, and its reasoning says so (a lesson must
   // not tell a student that sync missed the GIL); with two threads it does slow them.
   auto with_gil = [&](unsigned w) {
-    return predict(g, targets,
-                   {.compute_ms = compute, .encode_ms = {}, .decode_ms = {}, .bytes = {}},
-                   {.workers = w, .processes = ProcessModel::one_process, .gil = true, .cores = 2});
+    return predict(
+        g, targets,
+        {.compute_ms = compute, .encode_ms = {}, .decode_ms = {}, .bytes = {}, .side_by_side = {}},
+        {.workers = w, .processes = ProcessModel::one_process, .gil = true, .cores = 2});
   };
   EXPECT_TRUE(with_gil(1).slowed_by.empty());
   EXPECT_THAT(with_gil(1).not_slowed_by,
@@ -169,6 +174,38 @@ TEST(Predict, WorkFirstPolicyRunsSuccessorsAtOnce) {
   EXPECT_DOUBLE_EQ(on(Policy::work_first), 350);  // each add runs as soon as its pair is done
 }
 
+// Processes side by side slow each other as measured (TaskCosts::side_by_side): a task's time
+// on a core is its work at solo speed, at a rate that changes when another starts or ends.
+TEST(Predict, ProcessesSideBySideRunAtTheMeasuredSlowdown) {
+  Graph g;
+  auto a = call(g, Call{"a"}, "inc", 1);
+  auto b = call(g, Call{"b"}, "inc", 2);
+  auto c = call(g, Call{"c"}, "inc", a);
+  std::vector<NodeId> targets{b.id(), c.id()};
+  TaskCosts costs{.compute_ms = std::vector<double>(g.size(), 0.0),
+                  .encode_ms = {},
+                  .decode_ms = {},
+                  .bytes = {},
+                  .side_by_side = {.copies = 2, .computing = 1.5, .moving = 1}};
+  costs.compute_ms[a.id()] = 100;
+  costs.compute_ms[b.id()] = 50;
+  costs.compute_ms[c.id()] = 10;
+  auto on = [&](ProcessModel model, unsigned workers, unsigned cores) {
+    return predict(g, targets, costs, {.workers = workers, .processes = model, .cores = cores});
+  };
+  // a and b side by side at 1/1.5 speed: b ends at 75 with a half done; a's other 50 alone: 125;
+  // then c alone.
+  const Prediction apart = on(ProcessModel::process_per_worker, 2, 2);
+  EXPECT_DOUBLE_EQ(apart.predicted_ms, 135);
+  EXPECT_THAT(apart.slowed_by, Contains(HasSubstr("ran 1.50x as long each as one alone")));
+  // One after the other, on one core, or in threads of one process: as measured alone.
+  EXPECT_DOUBLE_EQ(on(ProcessModel::process_per_worker, 1, 2).predicted_ms, 160);
+  EXPECT_DOUBLE_EQ(on(ProcessModel::process_per_worker, 2, 1).predicted_ms, 160);
+  const Prediction shared = on(ProcessModel::one_process, 2, 2);
+  EXPECT_DOUBLE_EQ(shared.predicted_ms, 110);
+  EXPECT_THAT(shared.reasoning, Not(Contains(HasSubstr("side by side slow"))));
+}
+
 TEST(Predict, ProcessWorkersPayTheParentToMoveValuesOneAtATime) {
   // Two 10 ms tasks each make a value that costs 4 ms to encode and 6 ms to decode; a third
   // takes both. Values only move where workers are processes.
@@ -180,7 +217,8 @@ TEST(Predict, ProcessWorkersPayTheParentToMoveValuesOneAtATime) {
   TaskCosts costs{.compute_ms = std::vector<double>(g.size(), 0.0),
                   .encode_ms = std::vector<double>(g.size(), 0.0),
                   .decode_ms = std::vector<double>(g.size(), 0.0),
-                  .bytes = {}};
+                  .bytes = {},
+                  .side_by_side = {}};
   for (NodeId n : {a.id(), b.id()}) {
     costs.compute_ms[n] = 10;
     costs.encode_ms[n] = 4;
