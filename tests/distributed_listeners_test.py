@@ -1,0 +1,141 @@
+#!/usr/bin/python3
+"""A local cluster's listening sockets (#31, finding 10): Open MPI's daemon and every rank
+listen on all interfaces, and none of the parameters that would restrict them moved them in
+Open MPI 4.1 (README, "Network"). So a run must shrug off what reaches them: while
+`compute -s distributed -w 2` runs, this finds every TCP socket listening in the run's own
+process tree (processes found by parent pid, never by name), sends each 4 KiB of random bytes
+and expects the run to end as usual, with its result, leaving no process behind. (A connection
+to the daemon that never speaks stalls the run: README says so; not tested, not fixed.)"""
+import os
+import random
+import socket
+import subprocess
+import sys
+import time
+
+schedlab = sys.argv[1]
+slowdown = float(sys.argv[2]) if len(sys.argv) > 2 else 1.0
+
+
+def parent_of(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        return int(f.read().rsplit(")", 1)[1].split()[1])
+
+
+def state_of(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return None
+
+
+def parent_of_or_none(pid):
+    try:
+        return parent_of(pid)
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def tree(root):
+    pids = {root}
+    grew = True
+    while grew:
+        grew = False
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit() or int(entry) in pids:
+                continue
+            try:
+                if parent_of(entry) in pids:
+                    pids.add(int(entry))
+                    grew = True
+            except (OSError, IndexError, ValueError):
+                pass  # ended meanwhile
+    return pids
+
+
+def sockets(pids, state):
+    """(family, local port, pid) of every TCP socket in `state` held by one of pids."""
+    owner = {}
+    for pid in pids:
+        try:
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                try:
+                    target = os.readlink(f"/proc/{pid}/fd/{fd}")
+                except OSError:
+                    continue
+                if target.startswith("socket:["):
+                    owner[target[len("socket:["):-1]] = pid
+        except OSError:
+            pass
+    found = []
+    for table, family in (("/proc/net/tcp", socket.AF_INET), ("/proc/net/tcp6", socket.AF_INET6)):
+        try:
+            with open(table) as f:
+                rows = f.read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            cols = row.split()
+            if cols[3] == state and cols[9] in owner:
+                found.append((family, int(cols[1].split(":")[1], 16), owner[cols[9]]))
+    return found
+
+
+LISTEN, ESTABLISHED = "0A", "01"
+
+unit = f"{int(400 * slowdown)}ms"
+run = subprocess.Popen(
+    [schedlab, "compute", "slow-arithmetic", "-s", "distributed", "-w", "2", "--unit", unit],
+    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+# Wait until both ranks (the children of our child, Open MPI's daemon) listen and are connected.
+found, seen = [], set()
+deadline = time.monotonic() + 60 * slowdown
+while time.monotonic() < deadline and run.poll() is None:
+    seen |= tree(run.pid)
+    daemons = {p for p in seen if p != run.pid and parent_of_or_none(p) == run.pid}
+    ranks = {p for p in seen if parent_of_or_none(p) in daemons}
+    listening = {pid for _, _, pid in sockets(ranks, LISTEN)}
+    connected = {pid for _, _, pid in sockets(ranks, ESTABLISHED)}
+    if len(ranks) >= 2 and ranks <= listening and ranks <= connected:
+        found = sockets(seen, LISTEN)
+        break
+    time.sleep(0.02)
+if run.poll() is not None or not found:
+    out, err = run.communicate()
+    print(f"the run ended before its tasks flowed (exit {run.returncode}) or nothing listened:"
+          f"\n{err.decode()}")
+    sys.exit(1)
+
+for family, port, pid in found:
+    host = "127.0.0.1" if family == socket.AF_INET else "::1"
+    try:
+        with socket.create_connection((host, port), timeout=2) as s:
+            s.sendall(random.randbytes(4096))
+        print(f"sent 4096 random bytes to {host} port {port} (pid {pid})")
+    except OSError as e:
+        print(f"could not reach {host} port {port} (pid {pid}): {e}")
+
+failures = []
+try:
+    out, err = run.communicate(timeout=30 * slowdown)
+except subprocess.TimeoutExpired:
+    for pid in seen:  # whatever is left of the run, so that its pipes close
+        try:
+            os.kill(pid, 9)
+        except OSError:
+            pass
+    out, err = run.communicate()
+    failures.append("the run's output did not end within 30 s")
+time.sleep(0.5 * slowdown)
+left = [p for p in seen if p != run.pid and state_of(p) not in (None, "Z")]
+if left:
+    failures.append(f"processes of the run left behind: {left}")
+if run.returncode != 0:
+    failures.append(f"exit {run.returncode}")
+if b'"result":-1.6' not in out:
+    failures.append(f"result: {out.decode()!r}")
+if failures:
+    print("FAILED:", "; ".join(failures), "\nstderr:", err.decode()[-3000:])
+    sys.exit(1)
+print(f"the run ended as usual after garbage to {len(found)} listening sockets")
