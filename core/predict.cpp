@@ -1,6 +1,7 @@
 #include "schedlab/core/predict.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <deque>
@@ -383,7 +384,8 @@ class Simulation {
   // The slowdown of each of `on` tasks on cores at once, for work that is computing (factor
   // given at `copies` side by side) or moving values: linear from 1 alone.
   double slowdown(double side_by_side, size_t on) const {
-    return 1 + (side_by_side - 1) * static_cast<double>(on - 1) / (copies_ - 1);
+    const auto measured = std::min<size_t>(on, copies_);  // no further than measured
+    return 1 + (side_by_side - 1) * static_cast<double>(measured - 1) / (copies_ - 1);
   }
   double rate_divisor(const OnCore& a, size_t on) const {
     return (1 - a.moving) * slowdown(compute_side_by_side_, on) +
@@ -735,15 +737,19 @@ Prediction predict(const Graph& graph, std::span<const NodeId> targets, const Ta
                      : fmt::format("{} {}", fetched, fetched == 1 ? "is" : "are"),
         machine.fetch_ns_per_byte));
   }
-  // Under 5% is within what timing it can tell.
+  // Under 5% is within what timing it can tell; each part is named only where it counts.
   const TaskCosts::SideBySide& measured = costs.side_by_side;
-  if (side_by_side && std::max(measured.computing, measured.moving) >= 1.05) {
-    const bool moves = parent_moving + worker_moving > 0;
+  const bool moves = parent_moving + worker_moving > 0;
+  std::vector<std::string> slowed;
+  if (measured.computing >= 1.05)
+    slowed.push_back(fmt::format("its computing ran {:.2f}x as long", measured.computing));
+  if (moves && measured.moving >= 1.05)
+    slowed.push_back(fmt::format("moving its costliest value {:.2f}x", measured.moving));
+  if (side_by_side && !slowed.empty()) {
     slower(fmt::format(
-        "processes side by side slow each other (memory bandwidth, caches): measured here, {} "
-        "copies of this graph's computing in processes ran {:.2f}x as long each as one alone{}",
-        measured.copies, measured.computing,
-        moves ? fmt::format(", of moving its costliest value {:.2f}x", measured.moving) : ""));
+        "processes side by side slow each other (memory bandwidth, caches): measured here with "
+        "{} copies at once in processes, each against one alone, {}",
+        measured.copies, fmt::join(slowed, ", ")));
   }
   if (compute_total > 0 && machine.cores < machine.workers) {
     slower(fmt::format("{} workers on {} cores: at most {} tasks compute at once", machine.workers,

@@ -77,11 +77,16 @@ constexpr double kOneRunIsEnoughMs = 1000;
 // together after a run each to warm up (a forked child first copies the pages it writes): the
 // mean of their times, or nothing where it could not be measured.
 std::optional<double> timed_side_by_side(unsigned copies, const std::function<void()>& work) {
-  int go[2], done[2];
-  if (pipe2(go, O_CLOEXEC) != 0) return std::nullopt;
+  // Children say `ready` when warmed up, wait for `go` to close, send their time on `done`.
+  int ready[2], go[2], done[2];
+  if (pipe2(ready, O_CLOEXEC) != 0) return std::nullopt;
+  if (pipe2(go, O_CLOEXEC) != 0) {
+    close(ready[0]);
+    close(ready[1]);
+    return std::nullopt;
+  }
   if (pipe2(done, O_CLOEXEC) != 0) {
-    close(go[0]);
-    close(go[1]);
+    for (int fd : {ready[0], ready[1], go[0], go[1]}) close(fd);
     return std::nullopt;
   }
   const pid_t parent = getpid();
@@ -92,11 +97,11 @@ std::optional<double> timed_side_by_side(unsigned copies, const std::function<vo
     if (pid == 0) {
       prctl(PR_SET_PDEATHSIG, SIGKILL);  // the calibration stopped, so are we
       if (getppid() != parent) _exit(1);
-      close(go[1]);
-      close(done[0]);
+      for (int fd : {ready[0], go[1], done[0]}) close(fd);
       try {
         work();
-        char c;
+        char c = 1;
+        if (write(ready[1], &c, 1) != 1) _exit(1);
         while (read(go[0], &c, 1) < 0 && errno == EINTR) {
         }
         const auto start = Clock::now();
@@ -109,9 +114,17 @@ std::optional<double> timed_side_by_side(unsigned copies, const std::function<vo
     }
     children.push_back(pid);
   }
-  close(go[0]);
-  close(go[1]);  // every child warmed up starts its timed run now
-  close(done[1]);
+  for (int fd : {ready[1], go[0], done[1]}) close(fd);
+  // Every child warmed up (or one failed: its end of `ready` closed with the others'), then
+  // all start their timed runs at once.
+  size_t warmed = 0;
+  for (char c; warmed < children.size();) {
+    const ssize_t n = read(ready[0], &c, 1);
+    if (n == 1) ++warmed;
+    if (n == 0 || (n < 0 && errno != EINTR)) break;
+  }
+  close(ready[0]);
+  close(go[1]);
   std::vector<double> times;
   for (double ms;;) {  // 8 bytes written to a pipe arrive whole
     ssize_t n;
@@ -125,7 +138,7 @@ std::optional<double> timed_side_by_side(unsigned copies, const std::function<vo
     while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
     }
   }
-  if (times.size() != copies) return std::nullopt;
+  if (warmed != copies || times.size() != copies) return std::nullopt;
   double sum = 0;
   for (double ms : times) sum += ms;
   return sum / copies;
@@ -140,6 +153,9 @@ double side_by_side(unsigned copies, const std::function<void()>& work) {
   if (!alone || !together || *alone <= 0) return 1;
   return std::clamp(*together / *alone, 1.0, static_cast<double>(copies));
 }
+
+// What a calibration's time limit allows for, in runs of the graph (see calibrate).
+constexpr int kCalibrationRuns = 10;
 
 // Below these, side by side is not measured: the effect is within the noise of timing it.
 constexpr double kSideBySideComputeMs = 20, kSideBySideMoveMs = 5;
@@ -195,6 +211,7 @@ TaskCosts measure_costs(const Graph& g, std::span<const NodeId> targets, const P
       decode({buffer.data(), buffer.size()});
     });
   }
+  costliest = {};  // not held through the timed runs
   // Two more runs as a real run goes (intermediates released); each task's mean time counts
   // (the faster would predict below what the medians of real runs measure). Not the first run:
   // a cold run is not what a suite measures (flights' first parse in a process took 1.26 s, the
@@ -274,8 +291,9 @@ void use_steady_allocator() {
 }
 
 Calibration calibrate(const Graph& g, std::span<const NodeId> targets, Limits limits) {
-  // The child runs every task up to three times without sleeps; a limit bounds that as it bounds a
-  // run: --timeout per run, --task-timeout per task.
+  // The child runs the graph without sleeps four times, and up to six more to time it side by
+  // side (one copy alone, then several at once, each after a warm-up); a limit bounds that as it
+  // bounds a run: --timeout per run, --task-timeout per task.
   std::optional<Clock::time_point> deadline;
   if (limits.any()) {
     const auto tasks = std::max<int64_t>(static_cast<int64_t>(plan_for(g, targets)->tasks), 1);
@@ -284,8 +302,8 @@ Calibration calibrate(const Graph& g, std::span<const NodeId> targets, Limits li
                                   ? Ms(limits.run).count()
                                   : Ms(limits.task).count() * static_cast<double>(tasks);
     // At most a day: a product of large limits must not overflow into no limit at all.
-    deadline = Clock::now() + std::chrono::milliseconds(
-                                  static_cast<int64_t>(std::min(3 * per_run_ms, 86'400'000.0)));
+    deadline = Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(
+                                  std::min(kCalibrationRuns * per_run_ms, 86'400'000.0)));
   }
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) {
@@ -352,7 +370,7 @@ Calibration calibrate(const Graph& g, std::span<const NodeId> targets, Limits li
       break;
     }
     if (ready == 0 && deadline && Clock::now() >= *deadline) {
-      stopped = fmt::format("it ran past its time limit of 3 runs of {}",
+      stopped = fmt::format("it ran past its time limit of {} runs of {}", kCalibrationRuns,
                             limits.run.count() > 0 ? "--timeout" : "--task-timeout per task");
       break;
     }

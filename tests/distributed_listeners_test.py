@@ -84,7 +84,13 @@ def sockets(pids, state):
 
 LISTEN, ESTABLISHED = "0A", "01"
 
-unit = f"{int(400 * slowdown)}ms"
+listed = subprocess.run([schedlab, "list"], capture_output=True, text=True).stdout
+if "\n  distributed" not in listed:
+    print("built without MPI")
+    sys.exit(77)
+
+# 3 units on 2 workers: time to find the sockets and write to them while it runs.
+unit = f"{int(1000 * slowdown)}ms"
 run = subprocess.Popen(
     [schedlab, "compute", "slow-arithmetic", "-s", "distributed", "-w", "2", "--unit", unit],
     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -100,13 +106,28 @@ while time.monotonic() < deadline and run.poll() is None:
     if len(ranks) >= 2 and ranks <= listening and ranks <= connected:
         found = sockets(seen, LISTEN)
         break
-    time.sleep(0.02)
+    time.sleep(0.05)
+
+
+def end_run():
+    """Whatever is left of the run, so that its pipes close."""
+    for pid in seen | {run.pid}:
+        try:
+            os.kill(pid, 9)
+        except OSError:
+            pass
+    return run.communicate()
+
+
 if run.poll() is not None or not found:
-    out, err = run.communicate()
-    print(f"the run ended before its tasks flowed (exit {run.returncode}) or nothing listened:"
+    running = run.poll() is None
+    out, err = end_run()
+    print(f"no cluster listening and connected within {60 * slowdown:.0f} s" if running else
+          f"the run ended (exit {run.returncode}) before its ranks listened and connected:"
           f"\n{err.decode()}")
     sys.exit(1)
 
+failures = []
 for family, port, pid in found:
     host = "127.0.0.1" if family == socket.AF_INET else "::1"
     try:
@@ -114,21 +135,21 @@ for family, port, pid in found:
             s.sendall(random.randbytes(4096))
         print(f"sent 4096 random bytes to {host} port {port} (pid {pid})")
     except OSError as e:
-        print(f"could not reach {host} port {port} (pid {pid}): {e}")
+        failures.append(f"could not reach {host} port {port} (pid {pid}): {e}")
+if run.poll() is not None:
+    failures.append("the run ended before the last bytes were sent: nothing was tested")
 
-failures = []
 try:
     out, err = run.communicate(timeout=30 * slowdown)
 except subprocess.TimeoutExpired:
-    for pid in seen:  # whatever is left of the run, so that its pipes close
-        try:
-            os.kill(pid, 9)
-        except OSError:
-            pass
-    out, err = run.communicate()
-    failures.append("the run's output did not end within 30 s")
-time.sleep(0.5 * slowdown)
-left = [p for p in seen if p != run.pid and state_of(p) not in (None, "Z")]
+    out, err = end_run()
+    failures.append(f"the run's output did not end within {30 * slowdown:.0f} s")
+left_by = time.monotonic() + 2 * slowdown  # Open MPI's daemon ends after us
+while True:
+    left = [p for p in seen if p != run.pid and state_of(p) not in (None, "Z")]
+    if not left or time.monotonic() > left_by:
+        break
+    time.sleep(0.05)
 if left:
     failures.append(f"processes of the run left behind: {left}")
 if run.returncode != 0:

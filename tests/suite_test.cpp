@@ -398,7 +398,7 @@ TEST_F(SuiteFile, CalibrationOfATaskThatNeverReturnsEndsAtTheTaskTimeout) {
   s.limits.task = std::chrono::milliseconds(20);
   PreparedSuite p(s);
   EXPECT_THAT(p.cell(0).reasoning,
-              Contains(HasSubstr("calibration stopped: it ran past its time limit of 3 runs of "
+              Contains(HasSubstr("calibration stopped: it ran past its time limit of 10 runs of "
                                  "--task-timeout per task")));
 }
 
