@@ -119,7 +119,7 @@ class Simulation {
       kept_count_ += kept_[n];
     }
   }
-  // Tasks on cores at once slow each other (costs.copies > 1): from then on a task's time on a
+  // Tasks on cores at once slow each other (measured.copies > 1): from then on a task's time on a
   // core is work at solo speed, done at a rate that changes whenever one starts or ends there.
   // worker_move: per node, the part of a worker's time that is moving values.
   void share_cores(const TaskCosts::SideBySide& measured, const std::vector<double>& worker_move) {

@@ -240,6 +240,8 @@ TEST(Stop, SigintStopsComputingTasksOnThreadsAndProcesses) {
     Cli cli({"compute", graph, "-s", s, "-w", "2"});
     std::vector<pid_t> workers =
         s == std::string("processes") ? cli.workers(2) : std::vector<pid_t>{};
+    // Not before its handler is in place (CI's asan build was SIGINTed dead 300 ms in).
+    cli.wait_until_ready();
     std::this_thread::sleep_for(300ms);
     EXPECT_LT(cli.signal_and_wait(SIGINT), 5s);
     EXPECT_EQ(cli.wait(), 130);
