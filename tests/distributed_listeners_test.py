@@ -17,24 +17,14 @@ schedlab = sys.argv[1]
 slowdown = float(sys.argv[2]) if len(sys.argv) > 2 else 1.0
 
 
-def parent_of(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        return int(f.read().rsplit(")", 1)[1].split()[1])
-
-
-def state_of(pid):
+def stat_of(pid):
+    """(state, parent pid) of a process, or (None, None) once it has gone."""
     try:
         with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return None
-
-
-def parent_of_or_none(pid):
-    try:
-        return parent_of(pid)
+            fields = f.read().rsplit(")", 1)[1].split()
+        return fields[0], int(fields[1])
     except (OSError, IndexError, ValueError):
-        return None
+        return None, None
 
 
 def tree(root):
@@ -43,14 +33,9 @@ def tree(root):
     while grew:
         grew = False
         for entry in os.listdir("/proc"):
-            if not entry.isdigit() or int(entry) in pids:
-                continue
-            try:
-                if parent_of(entry) in pids:
-                    pids.add(int(entry))
-                    grew = True
-            except (OSError, IndexError, ValueError):
-                pass  # ended meanwhile
+            if entry.isdigit() and int(entry) not in pids and stat_of(entry)[1] in pids:
+                pids.add(int(entry))
+                grew = True
     return pids
 
 
@@ -99,8 +84,8 @@ found, seen = [], set()
 deadline = time.monotonic() + 60 * slowdown
 while time.monotonic() < deadline and run.poll() is None:
     seen |= tree(run.pid)
-    daemons = {p for p in seen if p != run.pid and parent_of_or_none(p) == run.pid}
-    ranks = {p for p in seen if parent_of_or_none(p) in daemons}
+    daemons = {p for p in seen if p != run.pid and stat_of(p)[1] == run.pid}
+    ranks = {p for p in seen if stat_of(p)[1] in daemons}
     listening = {pid for _, _, pid in sockets(ranks, LISTEN)}
     connected = {pid for _, _, pid in sockets(ranks, ESTABLISHED)}
     if len(ranks) >= 2 and ranks <= listening and ranks <= connected:
@@ -146,7 +131,7 @@ except subprocess.TimeoutExpired:
     failures.append(f"the run's output did not end within {30 * slowdown:.0f} s")
 left_by = time.monotonic() + 2 * slowdown  # Open MPI's daemon ends after us
 while True:
-    left = [p for p in seen if p != run.pid and state_of(p) not in (None, "Z")]
+    left = [p for p in seen if p != run.pid and stat_of(p)[0] not in (None, "Z")]
     if not left or time.monotonic() > left_by:
         break
     time.sleep(0.05)
