@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,6 +18,7 @@
 #include <fstream>
 #include <limits>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -174,58 +174,64 @@ bool split_fields(std::string_view line, std::array<std::string_view, kColumnCou
   return count == kColumnCount;
 }
 
-// A file's bytes mapped read-only, for one parse. Mapped, not read into a string: a string of
-// the file's size (18 MB at 100 ms units) is a fresh allocation per parse, which worker threads
-// that keep several tables alive (openmp runs every read first) got from the kernel each time,
-// zero-filled and faulted in page by page (openmp/2 took 1.8x threads/2's time on the same
-// parses); the mapping shares the page cache's pages and allocates nothing.
-class MappedFile {
+// A file's bytes read whole into this thread's buffer, for one parse. Read, not mapped: a
+// mapped file that another program truncates during the parse kills the process with SIGBUS,
+// while a short read is an error naming the file. The buffer is kept per thread and never
+// zero-filled: a fresh allocation of the file's size (18 MB at 100 ms units) per parse came
+// from the kernel zero-filled and faulted in page by page, and worker threads that keep several
+// tables alive (openmp runs every read first) paid for it on every parse (openmp/2 took 1.8x
+// threads/2's time on the same parses).
+class FileBytes {
  public:
-  explicit MappedFile(const std::string& path) {
+  explicit FileBytes(const std::string& path) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) fail(path);
+    const Closer closer{fd};
     struct stat st {};
-    if (::fstat(fd, &st) != 0) {
-      const int error = errno;
-      ::close(fd);
-      errno = error;
-      fail(path);
-    }
-    if (!S_ISREG(st.st_mode)) {
-      ::close(fd);
+    if (::fstat(fd, &st) != 0) fail(path);
+    if (!S_ISREG(st.st_mode))
       throw std::runtime_error(fmt::format("cannot read {}: not a regular file", path));
-    }
     size_ = static_cast<size_t>(st.st_size);
-    if (size_ > 0) {
-      data_ = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
-      const int error = errno;
-      ::close(fd);
-      errno = error;
-      if (data_ == MAP_FAILED) fail(path);
-    } else {
-      ::close(fd);
+    thread_local std::unique_ptr<char[]> buffer;
+    thread_local size_t capacity = 0;
+    if (capacity < size_) {
+      buffer.reset();  // (the old one first: two of a large file's size at once are not needed)
+      buffer = std::make_unique_for_overwrite<char[]>(size_);
+      capacity = size_;
+    }
+    data_ = buffer.get();
+    for (size_t done = 0; done < size_;) {
+      const ssize_t n = ::read(fd, data_ + done, size_ - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) fail(path);
+      if (n == 0) {
+        throw std::runtime_error(fmt::format(
+            "cannot read {}: it shrank from {} to {} bytes while being read (another program "
+            "changed it; a damaged data file is made again on the next run)",
+            path, size_, done));
+      }
+      done += static_cast<size_t>(n);
     }
   }
-  ~MappedFile() {
-    if (size_ > 0) ::munmap(data_, size_);
-  }
-  MappedFile(const MappedFile&) = delete;
-  MappedFile& operator=(const MappedFile&) = delete;
 
-  std::string_view bytes() const { return {static_cast<const char*>(data_), size_}; }
+  std::string_view bytes() const { return {data_, size_}; }
 
  private:
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  };
   [[noreturn]] static void fail(const std::string& path) {
     throw std::runtime_error(fmt::format("cannot read {}: {}", path, std::strerror(errno)));
   }
-  void* data_ = nullptr;
+  char* data_ = nullptr;
   size_t size_ = 0;
 };
 
 // One file as a table: a list of kColumnCount columns (numbers as arrays, text as lists of
 // strings). Throws with the file and line on a malformed file.
 Value read_table(const std::string& path) {
-  const MappedFile file(path);
+  const FileBytes file(path);
   std::string_view rest = file.bytes();
   auto next_line = [&rest] {
     const size_t end = rest.find('\n');

@@ -1,6 +1,7 @@
 // Every scenario builds, runs and gives the lesson's answer, on every scheduler.
 #include "schedlab/kernels/scenarios.hpp"
 
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -142,6 +143,43 @@ TEST(Scenarios, AFlightsFileThatCannotBeReadIsNamedWithTheReason) {
       EXPECT_THAT(e.what(), ::testing::HasSubstr(message));
     }
   }
+}
+
+// Another program truncating a file during the parse (it was mapped: a SIGBUS killed the
+// process) ends that read with an error naming the file, or with what the file then held.
+TEST(Scenarios, AFlightsFileTruncatedWhileReadIsAnErrorNotACrash) {
+  register_flights_ops();
+  const std::string source = ensure_flights_data(data_dir(), 1, 50'000).front();
+  const std::string path = data_dir() + "/shrinking.csv";
+  std::filesystem::copy_file(source, path, std::filesystem::copy_options::overwrite_existing);
+  std::ifstream in(source, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    const int fd = ::open(path.c_str(), O_WRONLY);
+    ASSERT_GE(fd, 0);
+    while (!done) {
+      ASSERT_EQ(::ftruncate(fd, 100), 0);
+      ASSERT_EQ(::pwrite(fd, bytes.data(), bytes.size(), 0), static_cast<ssize_t>(bytes.size()));
+    }
+    ::close(fd);
+  });
+  int read = 0, failed = 0;
+  for (int i = 0; i < 40; ++i) {
+    Graph g;
+    auto table = call(g, "flights.read", path);
+    try {
+      compute(table, {.scheduler = "sync"});
+      ++read;
+    } catch (const TaskError& e) {
+      // "cannot read ...: it shrank from", or a parse error at the line where a rewrite was.
+      EXPECT_THAT(e.what(), ::testing::HasSubstr("shrinking.csv"));
+      ++failed;
+    }
+  }
+  done = true;
+  writer.join();
+  EXPECT_EQ(read + failed, 40);
 }
 
 TEST(Scenarios, BadParametersAreUsageErrors) {
