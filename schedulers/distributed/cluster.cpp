@@ -25,6 +25,7 @@
 #include "schedlab/core/duration.hpp"
 #include "schedlab/core/errors.hpp"
 #include "schedlab/core/interrupt.hpp"
+#include "schedlab/schedulers/distributed/process_limit.hpp"
 #include "schedlab/schedulers/proc_stat.hpp"
 #include "schedlab/schedulers/processes/shm.hpp"
 #include "schedlab/schedulers/wire.hpp"
@@ -247,6 +248,13 @@ void remove_session_of_broken_cluster() {
 }
 
 Cluster::Cluster(unsigned workers, unsigned threads_per_worker, uint64_t memory_limit) {
+  if (!under_mpi()) {  // a local cluster will be started
+    int running = 0;
+    MPI_Initialized(&running);
+    const std::string shortfall =
+        process_limit_shortfall(cluster_task_count(workers, threads_per_worker, running != 0));
+    if (!shortfall.empty()) throw InfrastructureError(shortfall);
+  }
   ensure_mpi();
   const int available = launched_workers();
   if (available > 0) {

@@ -34,11 +34,6 @@ std::atomic<bool> g_self_serves{false};
 std::atomic<bool> g_broken{false};
 int g_launched_workers = 0;
 
-bool under_mpi() {
-  // Set by Open MPI's launcher and by MPI_Comm_spawn; PMIX_RANK by any PMIx launcher (srun).
-  return std::getenv("OMPI_COMM_WORLD_SIZE") || std::getenv("PMIX_RANK");
-}
-
 void set_default(const char* name, const char* value) {
   setenv(name, value, /*overwrite=*/0);
 }
@@ -71,6 +66,11 @@ void init_once() {
 }
 
 }  // namespace
+
+bool under_mpi() {
+  // Set by Open MPI's launcher and by MPI_Comm_spawn; PMIX_RANK by any PMIx launcher (srun).
+  return std::getenv("OMPI_COMM_WORLD_SIZE") || std::getenv("PMIX_RANK");
+}
 
 void ensure_mpi() {
   static std::once_flag once;

@@ -15,6 +15,9 @@
 
 namespace schedlab::distributed {
 
+// Started by a launcher or by MPI_Comm_spawn (its environment says so).
+bool under_mpi();
+
 // Initialises MPI (thread level serialized) if it is not yet. Idempotent.
 void ensure_mpi();
 
