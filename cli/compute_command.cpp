@@ -38,7 +38,9 @@ Command add_compute(CLI::App& app) {
                   "else threads)");
   sub->add_option("-t,--target", args->targets,
                   "compute just this key (repeatable; default: the graph's targets)");
-  sub->add_option("-w,--workers", args->workers, "workers (default: one per core)")
+  sub->add_option(
+         "-w,--workers", args->workers,
+         "workers (default: one per core it may use: taskset, cpusets and CPU quotas count)")
       ->check(decimal_count())
       ->check(CLI::Range(1u, kMaxWorkers));
   sub->add_option("--trace", args->trace,

@@ -26,7 +26,9 @@ Command add_predict(CLI::App& app) {
   args->source.add_options(*sub, "a scenario name, a graph file (JSON) or - for standard input");
   sub->add_option("-s,--scheduler", args->scheduler,
                   "scheduler name or alias (default: $SCHEDLAB_SCHEDULER, else threads)");
-  sub->add_option("-w,--workers", args->workers, "workers (default: one per core)")
+  sub->add_option(
+         "-w,--workers", args->workers,
+         "workers (default: one per core it may use: taskset, cpusets and CPU quotas count)")
       ->check(decimal_count())
       ->check(CLI::Range(1u, kMaxWorkers));
   sub->add_option("--threads-per-worker", args->threads_per_worker,

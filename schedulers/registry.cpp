@@ -13,10 +13,6 @@ namespace schedlab {
 
 void register_optional_schedulers(SchedulerRegistry& registry);  // openmp, processes: if built
 
-unsigned default_workers() {
-  return std::max(1u, std::thread::hardware_concurrency());
-}
-
 SchedulerRegistry& SchedulerRegistry::global() {
   static SchedulerRegistry* registry = [] {
     auto* r = new SchedulerRegistry();

@@ -147,7 +147,9 @@ class SchedulerRegistry {
   std::vector<std::function<void()>> hooks_;
 };
 
-unsigned default_workers();  // the number of cores
+// The cores this process may use: its affinity mask and its cgroup's CPU quota count
+// (schedulers/cores.cpp).
+unsigned default_workers();
 
 // Factories of the built-in schedulers (one file each).
 std::unique_ptr<Scheduler> make_sync_scheduler(unsigned workers);

@@ -2,6 +2,11 @@
 // workers, and the registry's own rules.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sched.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <thread>
 
 #include "schedlab/core/delayed.hpp"
 #include "schedlab/core/errors.hpp"
@@ -44,6 +49,26 @@ TEST(Registry, AliasesAndUnknownNames) {
     EXPECT_THAT(e.what(), HasSubstr("unknown scheduler 'gpu'"));
     EXPECT_THAT(e.what(), HasSubstr("threads (threading)"));
   }
+}
+
+// Workers default to the cores this process may use: under `taskset -c 0` (or a cpuset, or a
+// container's CPU quota), one, whatever the machine has.
+TEST(Registry, DefaultWorkersAreTheCoresThisProcessMayUse) {
+  EXPECT_GE(default_workers(), 1u);
+  EXPECT_LE(default_workers(), std::max(1u, std::thread::hardware_concurrency()));
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(sched_getcpu() < 0 ? 0 : sched_getcpu(), &one);
+    if (sched_setaffinity(0, sizeof one, &one) != 0) _exit(2);
+    _exit(default_workers() == 1 ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "1: more than one worker on one CPU; 2: no affinity";
 }
 
 }  // namespace
