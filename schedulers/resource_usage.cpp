@@ -84,6 +84,15 @@ uint64_t own_rss_bytes() {
   return usage_of(getpid()).rss_bytes;
 }
 
+uint64_t mem_available_bytes() {
+  std::ifstream meminfo("/proc/meminfo");
+  std::string line;
+  while (std::getline(meminfo, line)) {
+    if (line.rfind("MemAvailable:", 0) == 0) return std::stoull(line.substr(13)) * 1024;
+  }
+  return 0;
+}
+
 MachineCpu machine_cpu() {
   MachineCpu out;
   std::ifstream stat("/proc/stat");

@@ -23,6 +23,10 @@ ProcessUsage process_tree_usage(const std::vector<int>& also = {});
 // What this process holds in memory now (resident set, from /proc/self/stat).
 uint64_t own_rss_bytes();
 
+// The memory the kernel says could be given to programs now (MemAvailable of /proc/meminfo);
+// 0 when it cannot be read.
+uint64_t mem_available_bytes();
+
 // The whole machine's CPU so far, to tell how much of it other programs took during a run:
 // busy time summed over all cores (/proc/stat, 10 ms ticks) and the time some runnable task
 // waited for a core (/proc/pressure/cpu "some", microseconds; 0 without PSI).

@@ -28,6 +28,7 @@
 #include "schedlab/core/value_codec.hpp"
 #include "schedlab/reports/occupancy.hpp"
 #include "schedlab/schedulers/compute.hpp"
+#include "schedlab/schedulers/resource_usage.hpp"
 #include "schedlab/schedulers/scheduler.hpp"
 
 namespace schedlab::suite {
@@ -203,7 +204,7 @@ TaskCosts measure_costs(const Graph& g, std::span<const NodeId> targets, const P
   // As tasks will run on a machine of several cores: side by side (the issue of predictions
   // that assumed two parses at once run at the speed of one).
   TaskCosts::SideBySide& side = out.side_by_side;
-  side.copies = std::min(default_workers(), 8u);
+  side.copies = side_by_side_copies(default_workers(), mem_available_bytes(), own_rss_bytes());
   if (side.copies > 1 && costliest_ms >= kSideBySideMoveMs) {
     std::vector<char> buffer(encoded_size(costliest));
     side.moving = side_by_side(side.copies, [&] {
@@ -288,6 +289,13 @@ bool get_doubles(std::string_view& in, std::vector<double>& v) {
 void use_steady_allocator() {
   mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's largest dynamic value
   mallopt(M_TRIM_THRESHOLD, 256 << 20);
+}
+
+unsigned side_by_side_copies(unsigned cores, uint64_t available_bytes, uint64_t process_bytes) {
+  const unsigned copies = std::clamp(cores, 1u, 8u);
+  if (available_bytes == 0) return copies;
+  const uint64_t fit = available_bytes / 2 / std::max<uint64_t>(process_bytes, 1);
+  return static_cast<unsigned>(std::clamp<uint64_t>(fit, 1, copies));
 }
 
 Calibration calibrate(const Graph& g, std::span<const NodeId> targets, Limits limits) {

@@ -61,6 +61,12 @@ struct Calibration {
 };
 Calibration calibrate(const Graph& graph, std::span<const NodeId> targets, Limits limits = {});
 
+// How many copies of a graph calibration runs side by side: one per core, at most 8, and no
+// more than half the memory available holds, each counted at the calibrating process's size
+// (the graph and what its runs left in the allocator: at least what one run needs). 0 bytes
+// available: not known, not capped.
+unsigned side_by_side_copies(unsigned cores, uint64_t available_bytes, uint64_t process_bytes);
+
 // The one prediction path (`run`, `predict` and `lesson`): `graph` on `scheduler` from its
 // calibration. A calibration that failed or did not run the user's ops is said in the reasoning
 // (the prediction then counts sleeps only), never dropped.

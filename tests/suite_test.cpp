@@ -556,6 +556,18 @@ TEST(RunLoop, RunsEveryCellMeasuresAndCallsBack) {
 
 // What a cell's pool threads freed stays resident in their allocator arenas; a later cell's peak
 // must not count it (slow-arithmetic on threads read 21 MB after flights, 7.7 MB alone).
+// Calibration's copies side by side (one per core, at most 8) each take about what the
+// calibrating process holds: no more of them than half the available memory holds.
+TEST(Calibration, SideBySideCopiesFitInHalfTheAvailableMemory) {
+  constexpr uint64_t GB = uint64_t{1} << 30;
+  EXPECT_EQ(side_by_side_copies(2, 20 * GB, GB / 10), 2u);
+  EXPECT_EQ(side_by_side_copies(64, 20 * GB, GB / 10), 8u);
+  EXPECT_EQ(side_by_side_copies(16, 16 * GB, 3 * GB), 2u);  // a 3 GB graph: 2 copies, not 8
+  EXPECT_EQ(side_by_side_copies(16, 4 * GB, 3 * GB), 1u);   // none side by side
+  EXPECT_EQ(side_by_side_copies(4, 0, 3 * GB), 4u);         // not known: not capped
+  EXPECT_EQ(side_by_side_copies(0, 20 * GB, 0), 1u);
+}
+
 TEST_F(SuiteFile, EachCellsPeakMemoryIsItsOwn) {
   use_steady_allocator();  // as `run` does: freed blocks stay in the arenas
   static const Op& touch = register_op("touch_48mb", "touches 48 MB, frees it", [](int64_t x) {
