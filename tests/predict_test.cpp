@@ -239,6 +239,14 @@ TEST(Predict, ProcessWorkersPayTheParentToMoveValuesOneAtATime) {
   EXPECT_DOUBLE_EQ(apart.predicted_ms, 46);
   EXPECT_THAT(apart.reasoning, Contains(HasSubstr("values move between processes")));
   EXPECT_THAT(apart.reasoning, Not(Contains(HasSubstr("stay on the worker"))));
+  // Moving measured at 2x with 2 copies side by side (computing not slowed): a and b each spend
+  // 4 of their 14 ms encoding, side by side, so each takes 14 x (10/14 + 4/14 x 2) = 18 ms;
+  // then as before, one at a time: 18 + 12 + 8 + 12 = 50.
+  costs.side_by_side = {.copies = 2, .computing = 1, .moving = 2};
+  const Prediction slowed = on(ProcessModel::process_per_worker);
+  EXPECT_DOUBLE_EQ(slowed.predicted_ms, 50);
+  EXPECT_THAT(slowed.slowed_by, Contains(HasSubstr("moving its costliest value")));
+  costs.side_by_side = {};
 
   // A cluster keeps large results where they were made: a and b (1 MB each) stay on their
   // workers; c goes to a's worker (the lowest of two equal homes), reads a in place and has
