@@ -180,7 +180,9 @@ bool split_fields(std::string_view line, std::array<std::string_view, kColumnCou
 // zero-filled: a fresh allocation of the file's size (18 MB at 100 ms units) per parse came
 // from the kernel zero-filled and faulted in page by page, and worker threads that keep several
 // tables alive (openmp runs every read first) paid for it on every parse (openmp/2 took 1.8x
-// threads/2's time on the same parses).
+// threads/2's time on the same parses). (Not core/bounded_input's FileText: it maps fresh
+// memory per read, which is that cost again.) A buffer above kKeptBytes is freed after its
+// parse: each thread would otherwise hold the largest file it ever read.
 class FileBytes {
  public:
   explicit FileBytes(const std::string& path) {
@@ -192,14 +194,13 @@ class FileBytes {
     if (!S_ISREG(st.st_mode))
       throw std::runtime_error(fmt::format("cannot read {}: not a regular file", path));
     size_ = static_cast<size_t>(st.st_size);
-    thread_local std::unique_ptr<char[]> buffer;
-    thread_local size_t capacity = 0;
-    if (capacity < size_) {
-      buffer.reset();  // (the old one first: two of a large file's size at once are not needed)
-      buffer = std::make_unique_for_overwrite<char[]>(size_);
-      capacity = size_;
+    Buffer& buffer = thread_buffer();
+    if (buffer.capacity < size_) {
+      buffer = {};  // the old one first: two of a large file's size at once are not needed
+      buffer.bytes = std::make_unique_for_overwrite<char[]>(size_);
+      buffer.capacity = size_;
     }
-    data_ = buffer.get();
+    data_ = buffer.bytes.get();
     for (size_t done = 0; done < size_;) {
       const ssize_t n = ::read(fd, data_ + done, size_ - done);
       if (n < 0 && errno == EINTR) continue;
@@ -217,6 +218,20 @@ class FileBytes {
   std::string_view bytes() const { return {data_, size_}; }
 
  private:
+  static constexpr size_t kKeptBytes = size_t{64} << 20;
+  struct Buffer {
+    std::unique_ptr<char[]> bytes;
+    size_t capacity = 0;
+  };
+  static Buffer& thread_buffer() {
+    thread_local Buffer buffer;
+    return buffer;
+  }
+  struct FreeLarge {  // a member: it runs when the constructor throws too
+    ~FreeLarge() {
+      if (thread_buffer().capacity > kKeptBytes) thread_buffer() = {};
+    }
+  };
   struct Closer {
     int fd;
     ~Closer() { ::close(fd); }
@@ -224,6 +239,7 @@ class FileBytes {
   [[noreturn]] static void fail(const std::string& path) {
     throw std::runtime_error(fmt::format("cannot read {}: {}", path, std::strerror(errno)));
   }
+  FreeLarge free_large_;
   char* data_ = nullptr;
   size_t size_ = 0;
 };

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -26,30 +27,48 @@ unsigned affinity_cpus() {
   return static_cast<unsigned>(count);
 }
 
-// The CPU quota of this process's cgroup, rounded up (cgroup v2 `cpu.max`, v1
-// `cpu.cfs_quota_us` / `cpu.cfs_period_us`); 0 when there is none.
+// CPUs a quota file allows, rounded up: 0 without a quota (or without the file).
+unsigned cpus_of(const std::string& quota_text, const std::string& period_text) {
+  const double quota = std::strtod(quota_text.c_str(), nullptr),
+               period = std::strtod(period_text.c_str(), nullptr);
+  return quota > 0 && period > 0 ? static_cast<unsigned>(std::ceil(quota / period)) : 0;
+}
+
+// The smallest CPU quota over this process's cgroup and the cgroups above it (a slice's
+// CPUQuota binds everything in it), rounded up: cgroup v2 `cpu.max` ("max 100000" is none),
+// v1 `cpu.cfs_quota_us` / `cpu.cfs_period_us` (-1 is none). A v1 container without a cgroup
+// namespace sees its own cgroup mounted at the root while /proc/self/cgroup names the host's
+// path, so the root is tried last. 0 when there is none.
 unsigned quota_cpus() {
   std::ifstream cgroups("/proc/self/cgroup");
   std::string line;
+  unsigned least = 0;
+  auto take = [&least](unsigned cpus) {
+    if (cpus > 0) least = least ? std::min(least, cpus) : cpus;
+  };
   while (std::getline(cgroups, line)) {
     // "0::/path" (v2), "4:cpu,cpuacct:/path" (v1)
     const size_t first = line.find(':'), second = line.find(':', first + 1);
     if (first == std::string::npos || second == std::string::npos) continue;
-    const std::string controllers = line.substr(first + 1, second - first - 1),
-                      path = line.substr(second + 1);
-    double quota = -1, period = 0;
-    if (controllers.empty()) {
-      std::ifstream max("/sys/fs/cgroup" + path + "/cpu.max");
-      std::string q;
-      if (max >> q >> period && q != "max") quota = std::stod(q);
-    } else if (("," + controllers + ",").find(",cpu,") != std::string::npos) {
-      const std::string dir = "/sys/fs/cgroup/" + controllers + path;
-      std::ifstream q(dir + "/cpu.cfs_quota_us"), p(dir + "/cpu.cfs_period_us");
-      if (!(q >> quota && p >> period)) quota = -1;
+    const std::string controllers = line.substr(first + 1, second - first - 1);
+    std::string path = line.substr(second + 1);
+    const bool v2 = controllers.empty();
+    if (!v2 && ("," + controllers + ",").find(",cpu,") == std::string::npos) continue;
+    const std::string root = v2 ? "/sys/fs/cgroup" : "/sys/fs/cgroup/" + controllers;
+    for (;;) {
+      std::string quota, period;
+      if (v2) {
+        std::ifstream(root + path + "/cpu.max") >> quota >> period;
+      } else {
+        std::ifstream(root + path + "/cpu.cfs_quota_us") >> quota;
+        std::ifstream(root + path + "/cpu.cfs_period_us") >> period;
+      }
+      take(cpus_of(quota, period));
+      if (path.empty() || path == "/") break;
+      path.erase(std::min(path.rfind('/'), path.size()));  // the cgroup above
     }
-    if (quota > 0 && period > 0) return static_cast<unsigned>(std::ceil(quota / period));
   }
-  return 0;
+  return least;
 }
 
 }  // namespace

@@ -146,7 +146,9 @@ TEST(Scenarios, AFlightsFileThatCannotBeReadIsNamedWithTheReason) {
 }
 
 // Another program truncating a file during the parse (it was mapped: a SIGBUS killed the
-// process) ends that read with an error naming the file, or with what the file then held.
+// process in 2 of 3 runs of this test) ends that read with an error naming the file, or with
+// what the file then held. What it catches is the crash: which parses overlap a truncation
+// is up to the machine.
 TEST(Scenarios, AFlightsFileTruncatedWhileReadIsAnErrorNotACrash) {
   register_flights_ops();
   const std::string source = ensure_flights_data(data_dir(), 1, 50'000).front();
@@ -161,6 +163,7 @@ TEST(Scenarios, AFlightsFileTruncatedWhileReadIsAnErrorNotACrash) {
     while (!done) {
       ASSERT_EQ(::ftruncate(fd, 100), 0);
       ASSERT_EQ(::pwrite(fd, bytes.data(), bytes.size(), 0), static_cast<ssize_t>(bytes.size()));
+      std::this_thread::sleep_for(std::chrono::microseconds(500));  // not a core of its own
     }
     ::close(fd);
   });

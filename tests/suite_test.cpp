@@ -554,8 +554,6 @@ TEST(RunLoop, RunsEveryCellMeasuresAndCallsBack) {
   EXPECT_EQ(r.lesson_verdicts[1].scenario, "inc-dbl");
 }
 
-// What a cell's pool threads freed stays resident in their allocator arenas; a later cell's peak
-// must not count it (slow-arithmetic on threads read 21 MB after flights, 7.7 MB alone).
 // Calibration's copies side by side (one per core, at most 8) each take about what the
 // calibrating process holds: no more of them than half the available memory holds.
 TEST(Calibration, SideBySideCopiesFitInHalfTheAvailableMemory) {
@@ -568,6 +566,8 @@ TEST(Calibration, SideBySideCopiesFitInHalfTheAvailableMemory) {
   EXPECT_EQ(side_by_side_copies(0, 20 * GB, 0), 1u);
 }
 
+// What a cell's pool threads freed stays resident in their allocator arenas; a later cell's peak
+// must not count it (slow-arithmetic on threads read 21 MB after flights, 7.7 MB alone).
 TEST_F(SuiteFile, EachCellsPeakMemoryIsItsOwn) {
   use_steady_allocator();  // as `run` does: freed blocks stay in the arenas
   static const Op& touch = register_op("touch_48mb", "touches 48 MB, frees it", [](int64_t x) {

@@ -25,7 +25,7 @@ std::string status_field(FILE* f, const char* name) {
 
 bool exempt_from_the_limit() {
   if (getuid() == 0) return true;
-  FILE* f = std::fopen("/proc/self/status", "r");
+  FILE* f = std::fopen("/proc/self/status", "re");
   if (!f) return false;
   const uint64_t caps = std::strtoull(status_field(f, "CapEff").c_str(), nullptr, 16);
   std::fclose(f);
@@ -44,7 +44,7 @@ unsigned threads_of_this_user() {
     if (pid <= 0) continue;
     char path[32];
     std::snprintf(path, sizeof path, "/proc/%d/status", pid);
-    FILE* f = std::fopen(path, "r");
+    FILE* f = std::fopen(path, "re");
     if (!f) continue;  // it ended meanwhile
     unsigned real = 0, threads = 0;
     // Uid comes before Threads in the file.
