@@ -11,6 +11,7 @@
 #include <string>
 #include <thread>
 
+#include "schedlab/schedulers/cgroup.hpp"
 #include "schedlab/schedulers/scheduler.hpp"
 
 namespace schedlab {
@@ -34,40 +35,22 @@ unsigned cpus_of(const std::string& quota_text, const std::string& period_text) 
   return quota > 0 && period > 0 ? static_cast<unsigned>(std::ceil(quota / period)) : 0;
 }
 
-// The smallest CPU quota over this process's cgroup and the cgroups above it (a slice's
-// CPUQuota binds everything in it), rounded up: cgroup v2 `cpu.max` ("max 100000" is none),
-// v1 `cpu.cfs_quota_us` / `cpu.cfs_period_us` (-1 is none). A v1 container without a cgroup
-// namespace sees its own cgroup mounted at the root while /proc/self/cgroup names the host's
-// path, so the root is tried last. 0 when there is none.
+// The smallest CPU quota over this process's cgroup and those above it, rounded up: v2
+// `cpu.max` ("max 100000" is none), v1 `cpu.cfs_quota_us` / `cpu.cfs_period_us` (-1 is none).
+// 0 when there is none.
 unsigned quota_cpus() {
-  std::ifstream cgroups("/proc/self/cgroup");
-  std::string line;
   unsigned least = 0;
-  auto take = [&least](unsigned cpus) {
-    if (cpus > 0) least = least ? std::min(least, cpus) : cpus;
-  };
-  while (std::getline(cgroups, line)) {
-    // "0::/path" (v2), "4:cpu,cpuacct:/path" (v1)
-    const size_t first = line.find(':'), second = line.find(':', first + 1);
-    if (first == std::string::npos || second == std::string::npos) continue;
-    const std::string controllers = line.substr(first + 1, second - first - 1);
-    std::string path = line.substr(second + 1);
-    const bool v2 = controllers.empty();
-    if (!v2 && ("," + controllers + ",").find(",cpu,") == std::string::npos) continue;
-    const std::string root = v2 ? "/sys/fs/cgroup" : "/sys/fs/cgroup/" + controllers;
-    for (;;) {
-      std::string quota, period;
-      if (v2) {
-        std::ifstream(root + path + "/cpu.max") >> quota >> period;
-      } else {
-        std::ifstream(root + path + "/cpu.cfs_quota_us") >> quota;
-        std::ifstream(root + path + "/cpu.cfs_period_us") >> period;
-      }
-      take(cpus_of(quota, period));
-      if (path.empty() || path == "/") break;
-      path.erase(std::min(path.rfind('/'), path.size()));  // the cgroup above
+  for_each_cgroup_folder("cpu", [&least](const std::string& folder, bool v2) {
+    std::string quota, period;
+    if (v2) {
+      std::ifstream(folder + "/cpu.max") >> quota >> period;
+    } else {
+      std::ifstream(folder + "/cpu.cfs_quota_us") >> quota;
+      std::ifstream(folder + "/cpu.cfs_period_us") >> period;
     }
-  }
+    if (const unsigned cpus = cpus_of(quota, period); cpus > 0)
+      least = least ? std::min(least, cpus) : cpus;
+  });
   return least;
 }
 

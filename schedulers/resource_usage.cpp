@@ -10,6 +10,7 @@
 #include <sstream>
 #include <string>
 
+#include "schedlab/schedulers/cgroup.hpp"
 #include "schedlab/schedulers/proc_stat.hpp"
 
 namespace schedlab {
@@ -85,12 +86,27 @@ uint64_t own_rss_bytes() {
 }
 
 uint64_t mem_available_bytes() {
+  uint64_t available = 0;
   std::ifstream meminfo("/proc/meminfo");
   std::string line;
   while (std::getline(meminfo, line)) {
-    if (line.rfind("MemAvailable:", 0) == 0) return std::stoull(line.substr(13)) * 1024;
+    if (line.rfind("MemAvailable:", 0) == 0)
+      available = std::strtoull(line.c_str() + 13, nullptr, 10) * 1024;
   }
-  return 0;
+  // A container's (or a slice's) memory limit: what is left below it (v2 memory.max and
+  // memory.current; v1 memory.limit_in_bytes and memory.usage_in_bytes, "unlimited" there
+  // being a huge number).
+  for_each_cgroup_folder("memory", [&available](const std::string& folder, bool v2) {
+    std::string limit_text, used_text;
+    std::ifstream(folder + (v2 ? "/memory.max" : "/memory.limit_in_bytes")) >> limit_text;
+    std::ifstream(folder + (v2 ? "/memory.current" : "/memory.usage_in_bytes")) >> used_text;
+    if (limit_text.empty() || limit_text == "max" || used_text.empty()) return;
+    const uint64_t limit = std::strtoull(limit_text.c_str(), nullptr, 10),
+                   used = std::strtoull(used_text.c_str(), nullptr, 10);
+    const uint64_t room = limit > used ? limit - used : 1;
+    available = available ? std::min(available, room) : room;
+  });
+  return available;
 }
 
 MachineCpu machine_cpu() {

@@ -23,8 +23,8 @@ ProcessUsage process_tree_usage(const std::vector<int>& also = {});
 // What this process holds in memory now (resident set, from /proc/self/stat).
 uint64_t own_rss_bytes();
 
-// The memory the kernel says could be given to programs now (MemAvailable of /proc/meminfo);
-// 0 when it cannot be read.
+// The memory that could be given to this process now: MemAvailable of /proc/meminfo, or less
+// where a cgroup of this process (or one above it) has a memory limit; 0 when not known.
 uint64_t mem_available_bytes();
 
 // The whole machine's CPU so far, to tell how much of it other programs took during a run:

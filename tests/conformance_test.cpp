@@ -6,11 +6,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "schedlab/core/delayed.hpp"
 #include "schedlab/core/errors.hpp"
 #include "schedlab/schedulers/compute.hpp"
+#include "schedlab/schedulers/resource_usage.hpp"
 #include "schedlab/schedulers/scheduler.hpp"
 
 namespace schedlab {
@@ -69,6 +72,31 @@ TEST(Registry, DefaultWorkersAreTheCoresThisProcessMayUse) {
   ASSERT_EQ(waitpid(child, &status, 0), child);
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0) << "1: more than one worker on one CPU; 2: no affinity";
+}
+
+// What calibration may fill (suite/prepared.cpp's copies side by side) is no more than a
+// cgroup's memory limit leaves: a child moved into a cgroup of 256 MB, where one can be made.
+TEST(Resources, MemoryAvailableStaysBelowACgroupLimit) {
+  const bool v2 = std::filesystem::exists("/sys/fs/cgroup/cgroup.controllers");
+  const std::filesystem::path group =
+      std::filesystem::path(v2 ? "/sys/fs/cgroup" : "/sys/fs/cgroup/memory") /
+      ("schedlab-test-" + std::to_string(getpid()));
+  std::error_code ec;
+  if (!std::filesystem::create_directory(group, ec)) GTEST_SKIP() << "no cgroup: " << ec.message();
+  const bool limited = static_cast<bool>(
+      std::ofstream(group / (v2 ? "memory.max" : "memory.limit_in_bytes")) << (256 << 20));
+  const pid_t child = limited ? fork() : -1;
+  if (child == 0) {
+    if (!(std::ofstream(group / "cgroup.procs") << getpid())) _exit(2);
+    const uint64_t available = mem_available_bytes();
+    _exit(available > 0 && available <= (uint64_t{256} << 20) ? 0 : 1);
+  }
+  int status = -1;
+  if (child > 0) waitpid(child, &status, 0);
+  std::filesystem::remove(group, ec);
+  if (!limited) GTEST_SKIP() << "cannot set a memory limit on " << group;
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "1: more than the limit, or none; 2: could not move";
 }
 
 }  // namespace
