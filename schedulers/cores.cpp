@@ -1,7 +1,7 @@
-// default_workers(): the cores this process may use, as Dask's CPU_COUNT counts them. Not the
-// machine's cores (std::thread::hardware_concurrency): under `taskset`, a cpuset or a container
-// CPU quota (a CI runner on a 64-core host given 2 CPUs), workers beyond the usable cores only
-// take turns, and the predictor would simulate cores that are not there.
+// usable_cores() and default_workers(): the cores this process may use, as Dask's CPU_COUNT counts
+// them. Not the machine's cores (std::thread::hardware_concurrency): under `taskset`, a cpuset or a
+// container CPU quota (a CI runner on a 64-core host given 2 CPUs), workers beyond the usable cores
+// only take turns, and the predictor would simulate cores that are not there.
 #include <sched.h>
 
 #include <algorithm>
@@ -56,11 +56,18 @@ unsigned quota_cpus() {
 
 }  // namespace
 
-unsigned default_workers() {
+unsigned usable_cores() {
   unsigned n = std::thread::hardware_concurrency();
   if (const unsigned a = affinity_cpus(); a > 0) n = n ? std::min(n, a) : a;
   if (const unsigned q = quota_cpus(); q > 0) n = n ? std::min(n, q) : q;
   return std::max(1u, n);
+}
+
+unsigned default_workers() {
+  // Once: every compute() without a worker count asks, and reading /proc and the cgroup files
+  // each time would cost tens of microseconds a call (as Dask, a later `taskset -p` is not seen).
+  static const unsigned cores = usable_cores();
+  return cores;
 }
 
 }  // namespace schedlab

@@ -148,7 +148,9 @@ class SchedulerRegistry {
 };
 
 // The cores this process may use: its affinity mask and its cgroup's CPU quota count
-// (schedulers/cores.cpp).
+// (schedulers/cores.cpp). usable_cores() reads them now; default_workers(), the workers of a
+// scheduler not told how many, is its value at the first call, kept.
+unsigned usable_cores();
 unsigned default_workers();
 
 // Factories of the built-in schedulers (one file each).
